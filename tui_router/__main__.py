@@ -1,0 +1,3 @@
+from tui_router.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,68 @@
+"""Command-line entry point: `tui-router [SUBCOMMAND]`.
+
+Each subcommand lives in `tui_router.commands.<name>` with ``add_parser(subparsers)`` and
+``run(args) -> int``. Modules are imported only when their command runs, so `--help` and the TUI's
+first frame do not pay for the SDKs. The TUI (no subcommand) is the only one that imports textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from tui_router import __version__
+from tui_router.core.errors import UserFacingError
+
+#: subcommand name -> (module under tui_router.commands, one-line help)
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "tui": ("tui", "start the interactive app (the default)"),
+    "ask": ("ask", "ask one question headless and stream the answer"),
+    "models": ("models", "list the models by tier with prices"),
+    "sessions": ("sessions", "list recorded sessions"),
+    "report": ("report", "cost report of a session (or the routing review)"),
+    "route": ("route", "show the routing decision for a prompt without calling a model"),
+    "rules": ("rules", "print the routing rules in force"),
+    "eval": ("eval", "replay routing strategies on recorded model outcomes"),
+    "config": ("config", "show, check or locate the config file"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tui-router",
+        description="A terminal coding assistant that sends each prompt to the cheapest model "
+        "that can handle it well. Without a subcommand it starts the interactive app.",
+    )
+    parser.add_argument("--version", action="version", version=f"tui-router {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in SUBCOMMANDS.items():
+        module = importlib.import_module(f"tui_router.commands.{module_name}")
+        sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # No subcommand (or only TUI options such as --resume/--model) means the TUI.
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+        argv = ["tui", *argv]
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    module = importlib.import_module(f"tui_router.commands.{SUBCOMMANDS[args.command][0]}")
+    try:
+        return int(module.run(args) or 0)
+    except UserFacingError as exc:
+        print(f"tui-router: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,86 @@
+"""The provider contract: one async stream of events per call.
+
+Every provider (Anthropic, OpenAI and OpenAI-compatible servers, the bundled local model) turns a
+request into the same events, so the ledger, the CLI and the TUI never see an SDK type:
+
+* `TextDelta`  - a piece of the answer, in order;
+* `UsageEvent` - token usage so far (cumulative; the last one is exact unless marked estimated);
+* `StopEvent`  - the call finished normally, with the provider's stop reason;
+* `ErrorEvent` - the call failed; ``message`` is one line fit to show a person.
+
+A stream always ends with exactly one `StopEvent` or `ErrorEvent`. API failures are reported as an
+`ErrorEvent`, never raised; misconfiguration found before any request (no key, unknown endpoint)
+raises `ProviderConfigError` whose message names the env var or endpoint to fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol, runtime_checkable
+
+from tui_router.core.conversation import Message
+from tui_router.core.errors import UserFacingError
+from tui_router.core.usage import Usage
+
+ErrorKind = Literal[
+    "auth", "rate_limit", "overloaded", "server", "connection", "timeout", "bad_request", "other"
+]
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class UsageEvent:
+    usage: Usage
+
+
+@dataclass(frozen=True, slots=True)
+class StopEvent:
+    reason: str  # "end_turn", "max_tokens", "stop", "length", ... as the provider said it
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorEvent:
+    message: str
+    kind: ErrorKind = "other"
+    status: int | None = None
+
+
+ProviderEvent = TextDelta | UsageEvent | StopEvent | ErrorEvent
+
+
+class ProviderConfigError(UserFacingError):
+    """A provider cannot be used as configured; the message says what to set, and where."""
+
+
+@dataclass(frozen=True, slots=True)
+class StreamRequest:
+    """What one call asks for."""
+
+    model: str
+    messages: Sequence[Message]
+    system: str | None = None
+    max_tokens: int = 4096
+    temperature: float | None = None
+
+
+@runtime_checkable
+class Provider(Protocol):
+    """A configured endpoint that can stream answers."""
+
+    #: registry name of this endpoint ("anthropic", "openai", "ollama", "local", ...)
+    name: str
+    #: genai-prices provider id used for pricing ("anthropic", "openai"), or None for unpriced/local
+    price_provider: str | None
+
+    def stream(self, request: StreamRequest) -> AsyncIterator[ProviderEvent]:
+        """Stream one call. Cancelling the consuming task aborts the HTTP request."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release the HTTP client (idempotent)."""
+        ...

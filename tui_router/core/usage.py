@@ -1,0 +1,142 @@
+"""Provider-neutral token usage.
+
+Owns the one `Usage` record every provider reports into, and the normalisation rules that make
+Anthropic's and OpenAI's different accounting comparable:
+
+* Anthropic's ``input_tokens`` excludes cache reads and writes, so they are added back.
+* OpenAI's ``prompt_tokens`` already includes cached tokens; ``completion_tokens`` includes reasoning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Token counts of one call (or a sum of calls).
+
+    Attributes:
+        input_tokens: all input tokens, including cache reads and cache writes.
+        cache_read_tokens: input tokens served from the prompt cache.
+        cache_write_tokens: input tokens written to the cache (5-minute and 1-hour together).
+        cache_write_1h_tokens: the part of ``cache_write_tokens`` written with a 1-hour TTL.
+        output_tokens: all output tokens, including reasoning/thinking tokens.
+        reasoning_tokens: the part of ``output_tokens`` spent on reasoning.
+        estimated: True when the counts come from a local tokenizer, not from the API.
+    """
+
+    input_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_write_1h_tokens: int = 0
+    output_tokens: int = 0
+    reasoning_tokens: int = 0
+    estimated: bool = False
+
+    @property
+    def uncached_input_tokens(self) -> int:
+        """Input tokens billed at the plain input rate."""
+        return max(0, self.input_tokens - self.cache_read_tokens - self.cache_write_tokens)
+
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            input_tokens=self.input_tokens + other.input_tokens,
+            cache_read_tokens=self.cache_read_tokens + other.cache_read_tokens,
+            cache_write_tokens=self.cache_write_tokens + other.cache_write_tokens,
+            cache_write_1h_tokens=self.cache_write_1h_tokens + other.cache_write_1h_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            reasoning_tokens=self.reasoning_tokens + other.reasoning_tokens,
+            estimated=self.estimated or other.estimated,
+        )
+
+    def merge(self, newer: Usage) -> Usage:
+        """Combine two partial reports of the *same* call (e.g. message_start then message_delta).
+
+        Each field keeps the larger value: providers report cumulative counts, never deltas.
+        """
+        return Usage(
+            input_tokens=max(self.input_tokens, newer.input_tokens),
+            cache_read_tokens=max(self.cache_read_tokens, newer.cache_read_tokens),
+            cache_write_tokens=max(self.cache_write_tokens, newer.cache_write_tokens),
+            cache_write_1h_tokens=max(self.cache_write_1h_tokens, newer.cache_write_1h_tokens),
+            output_tokens=max(self.output_tokens, newer.output_tokens),
+            reasoning_tokens=max(self.reasoning_tokens, newer.reasoning_tokens),
+            estimated=self.estimated and newer.estimated,
+        )
+
+    def as_estimated(self) -> Usage:
+        return replace(self, estimated=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "input_tokens": self.input_tokens,
+            "cache_read_tokens": self.cache_read_tokens,
+            "cache_write_tokens": self.cache_write_tokens,
+            "cache_write_1h_tokens": self.cache_write_1h_tokens,
+            "output_tokens": self.output_tokens,
+            "reasoning_tokens": self.reasoning_tokens,
+            "estimated": self.estimated,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Usage:
+        return cls(
+            input_tokens=int(data.get("input_tokens") or 0),
+            cache_read_tokens=int(data.get("cache_read_tokens") or 0),
+            cache_write_tokens=int(data.get("cache_write_tokens") or 0),
+            cache_write_1h_tokens=int(data.get("cache_write_1h_tokens") or 0),
+            output_tokens=int(data.get("output_tokens") or 0),
+            reasoning_tokens=int(data.get("reasoning_tokens") or 0),
+            estimated=bool(data.get("estimated", False)),
+        )
+
+    @classmethod
+    def from_anthropic(cls, raw: Mapping[str, Any]) -> Usage:
+        """Normalise an Anthropic ``usage`` object (``input_tokens`` excludes the cache)."""
+        uncached = _int(raw.get("input_tokens"))
+        cache_read = _int(raw.get("cache_read_input_tokens"))
+        cache_write = _int(raw.get("cache_creation_input_tokens"))
+        creation = raw.get("cache_creation") or {}
+        write_1h = _int(creation.get("ephemeral_1h_input_tokens")) if creation else 0
+        if creation and not cache_write:
+            cache_write = _int(creation.get("ephemeral_5m_input_tokens")) + write_1h
+        details = raw.get("output_tokens_details") or {}
+        return cls(
+            input_tokens=uncached + cache_read + cache_write,
+            cache_read_tokens=cache_read,
+            cache_write_tokens=cache_write,
+            cache_write_1h_tokens=write_1h,
+            output_tokens=_int(raw.get("output_tokens")),
+            reasoning_tokens=_int(details.get("thinking_tokens")) if details else 0,
+        )
+
+    @classmethod
+    def from_openai(cls, raw: Mapping[str, Any]) -> Usage:
+        """Normalise an OpenAI usage object (Chat Completions or Responses API)."""
+        if "prompt_tokens" in raw or "completion_tokens" in raw:
+            prompt = _int(raw.get("prompt_tokens"))
+            completion = _int(raw.get("completion_tokens"))
+            in_details = raw.get("prompt_tokens_details") or {}
+            out_details = raw.get("completion_tokens_details") or {}
+        else:  # Responses API naming
+            prompt = _int(raw.get("input_tokens"))
+            completion = _int(raw.get("output_tokens"))
+            in_details = raw.get("input_tokens_details") or {}
+            out_details = raw.get("output_tokens_details") or {}
+        return cls(
+            input_tokens=prompt,
+            cache_read_tokens=_int(in_details.get("cached_tokens")),
+            output_tokens=completion,
+            reasoning_tokens=_int(out_details.get("reasoning_tokens")),
+        )
+
+
+def _int(value: Any) -> int:
+    return int(value) if isinstance(value, int | float) else 0
