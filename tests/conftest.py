@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+# The loopback fake Anthropic/OpenAI server and its `fake_server` fixture live in tests/fakeserver.py.
+pytest_plugins = ("fakeserver",)
+
 _PROVIDER_ENV = (
     "ANTHROPIC_API_KEY",
     "ANTHROPIC_BASE_URL",

@@ -1,0 +1,1 @@
+"""Loopback fake of the Anthropic and OpenAI streaming APIs (placeholder; being written)."""
