@@ -40,7 +40,9 @@ class Conversation:
 
     def pop_last_turn(self) -> tuple[Message | None, Message | None]:
         """Remove and return the last (user, assistant) pair, for "retry stronger"."""
-        assistant = self.messages.pop() if self.messages and self.messages[-1].role == "assistant" else None
+        assistant = (
+            self.messages.pop() if self.messages and self.messages[-1].role == "assistant" else None
+        )
         user = self.messages.pop() if self.messages and self.messages[-1].role == "user" else None
         return user, assistant
 

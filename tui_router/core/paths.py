@@ -7,6 +7,7 @@ is what tests use. Nothing is created at import time: call `ensure_dir` when abo
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,8 +57,7 @@ def get_paths() -> Paths:
 def ensure_dir(path: Path) -> Path:
     """Create ``path`` (owner-only, 0700) if missing and return it."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    try:
+    # A folder we do not own (e.g. a shared TUI_ROUTER_HOME) keeps its mode.
+    with contextlib.suppress(OSError):
         path.chmod(0o700)
-    except OSError:  # a folder we do not own (e.g. a shared TUI_ROUTER_HOME): leave it
-        pass
     return path

@@ -1,0 +1,51 @@
+"""The core stays plain Python: importing every core module must not pull in textual or the UI."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+
+import tui_router.core
+
+
+def _core_modules() -> list[str]:
+    return sorted(
+        info.name
+        for info in pkgutil.walk_packages(tui_router.core.__path__, prefix="tui_router.core.")
+    )
+
+
+def test_core_modules_exist() -> None:
+    assert "tui_router.core.usage" in _core_modules()
+
+
+def test_importing_core_never_loads_textual() -> None:
+    modules = _core_modules()
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith(('textual.', 'tui_router.ui')))\n"
+        "print(','.join(bad))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "", f"core pulled in: {result.stdout.strip()}"
+
+
+def test_cli_help_does_not_import_sdks() -> None:
+    """`--help` and the TUI's first frame must not pay for the SDKs (≈1.8 s of imports)."""
+    code = (
+        "import sys\n"
+        "from tui_router.cli import build_parser\n"
+        "build_parser()\n"
+        "print(','.join(sorted(m for m in ('anthropic', 'openai', 'genai_prices', 'tiktoken') if m in sys.modules)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
