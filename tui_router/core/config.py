@@ -108,6 +108,7 @@ class AppConfig:
 TOP_LEVEL_KEYS = (
     "tiers", "frontier_model", "default_model", "routing_mode", "routing_strategy", "theme",
     "endpoints", "prices", "budget", "keys", "max_tokens",
+    "rules",  # [[rules]]: parsed and validated by tui_router.core.routing.rules
 )
 
 
