@@ -1,0 +1,399 @@
+"""The history store: one SQLite file in the data dir with sessions, messages, calls, decisions.
+
+WAL journal, foreign keys on, schema through named append-only migrations (`migrations`). A call
+and its messages are written in one transaction when the call ends (also when it failed or was
+cancelled), so a completed turn is on disk before the next starts. Tokens and the price used are
+stored as they were; history is never re-priced. Money is a decimal string (NULL = unknown).
+The file and its WAL are owner-only (0600), the folder 0700. No API key is ever written here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from tui_router.core.migrations import StoreError, migrate
+from tui_router.core.paths import ensure_dir, get_paths
+from tui_router.core.store_rows import (
+    CallRow,
+    DecisionRow,
+    MessageRow,
+    SessionRow,
+    SessionTotals,
+    new_session_id,
+    now_iso,
+    session_totals,
+)
+from tui_router.core.usage import Usage
+
+__all__ = [
+    "CallRow",
+    "DecisionRow",
+    "MessageRow",
+    "SessionRow",
+    "SessionTotals",
+    "Store",
+    "StoreError",
+    "UnknownSessionError",
+    "new_session_id",
+    "now_iso",
+]
+
+PURPOSES = ("chat", "cascade", "judge", "background", "retry")
+STATUSES = ("ok", "error", "cancelled")
+OUTCOMES = ("shown", "accepted", "rejected", "auto-applied", "silent")
+
+
+class UnknownSessionError(StoreError):
+    """No recorded session has the id (or id prefix) the user gave."""
+
+
+class Store:
+    """A connection to the history database; use as a context manager or call `close`."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path is not None else get_paths().database
+        ensure_dir(self.path.parent)
+        if not self.path.exists():
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        try:
+            self._db = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=10.0
+            )
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.execute("PRAGMA synchronous=FULL")
+            migrate(self._db, str(self.path))
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: cannot open the history database ({exc})") from None
+        self._lock = threading.RLock()
+        self._restrict_permissions()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _restrict_permissions(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            candidate = Path(f"{self.path}{suffix}")
+            if candidate.exists():
+                with contextlib.suppress(OSError):  # not ours (a shared home): leave it
+                    candidate.chmod(0o600)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    # -- sessions ----------------------------------------------------------------------------
+
+    def create_session(
+        self,
+        *,
+        start_model: str | None = None,
+        mode: str | None = None,
+        strategy: str | None = None,
+        frontier_model: str | None = None,
+        title: str | None = None,
+        session_id: str | None = None,
+    ) -> str:
+        session_id = session_id or new_session_id()
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO sessions (id, started_at, title, start_model, mode, strategy,"
+                " frontier_model) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (session_id, now_iso(), title, start_model, mode, strategy, frontier_model),
+            )
+        self._restrict_permissions()
+        return session_id
+
+    def end_session(self, session_id: str) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE sessions SET ended_at = ? WHERE id = ?", (now_iso(), session_id))
+
+    def set_title(self, session_id: str, title: str) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE sessions SET title = ? WHERE id = ?", (title, session_id))
+
+    def save_summary(self, session_id: str, summary: Mapping[str, Any]) -> None:
+        text = json.dumps(summary, default=str, sort_keys=True)
+        with self._transaction() as db:
+            db.execute("UPDATE sessions SET summary_json = ? WHERE id = ?", (text, session_id))
+
+    def get_session(self, session_id: str) -> SessionRow | None:
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?", (session_id,)
+            ).fetchone()
+        return SessionRow(*row) if row else None
+
+    def resolve_session_id(self, id_or_prefix: str) -> str:
+        """The full id of the one session whose id is, or starts with, ``id_or_prefix``."""
+        wanted = id_or_prefix.strip().upper()
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id FROM sessions WHERE upper(id) = ? OR upper(id) LIKE ? ESCAPE '\\'"
+                " ORDER BY started_at DESC LIMIT 3",
+                (wanted, _like_prefix(wanted)),
+            ).fetchall()
+        exact = [r[0] for r in rows if r[0].upper() == wanted]
+        if exact:
+            return str(exact[0])
+        if not rows or not wanted:
+            raise UnknownSessionError(
+                f"no session {id_or_prefix!r} in {self.path}; `tui-router sessions` lists them"
+            )
+        if len(rows) > 1:
+            raise UnknownSessionError(
+                f"session id {id_or_prefix!r} is ambiguous (matches {rows[0][0]}, {rows[1][0]}, "
+                "...); give more characters"
+            )
+        return str(rows[0][0])
+
+    def last_session_id(self) -> str | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT id FROM sessions ORDER BY started_at DESC, id DESC LIMIT 1"
+            ).fetchone()
+        return str(row[0]) if row else None
+
+    def list_sessions(self, limit: int | None = 20) -> list[SessionTotals]:
+        """Most recent first, each with its call count, models, cost and baseline."""
+        with self._lock:
+            sessions = [
+                SessionRow(*row)
+                for row in self._db.execute(
+                    f"SELECT {_SESSION_COLUMNS} FROM sessions"
+                    " ORDER BY started_at DESC, id DESC LIMIT ?",
+                    (-1 if limit is None else limit,),
+                )
+            ]
+            per_session: dict[str, list[tuple[str, str | None, str | None]]] = {}
+            for session in sessions:
+                per_session[session.id] = self._db.execute(
+                    "SELECT model, cost_usd, baseline_cost_usd FROM calls"
+                    " WHERE session_id = ? ORDER BY id",
+                    (session.id,),
+                ).fetchall()
+        return [session_totals(session, per_session[session.id]) for session in sessions]
+
+    # -- calls and messages ------------------------------------------------------------------
+
+    def record_call(
+        self, call: CallRow, *, text: str | None = None, prompt: str | None = None
+    ) -> int:
+        """Write a finished (or failed, or cancelled) call and its messages in one transaction.
+
+        ``text`` is the assistant's answer, partial if the call did not finish; it is stored when
+        non-empty. ``prompt`` is the user message of the turn, stored if this turn has none yet
+        (a cascade or a retry reuses the turn's prompt). Returns the call id.
+        """
+        if call.purpose not in PURPOSES:
+            raise ValueError(f"unknown call purpose {call.purpose!r}")
+        if call.status not in STATUSES:
+            raise ValueError(f"unknown call status {call.status!r}")
+        usage = call.usage
+        with self._transaction() as db:
+            if prompt is not None and not db.execute(
+                "SELECT 1 FROM messages WHERE session_id = ? AND turn = ? AND role = 'user'",
+                (call.session_id, call.turn),
+            ).fetchone():
+                self._insert_message(db, call.session_id, "user", prompt, call.turn, None, None)
+            cursor = db.execute(
+                "INSERT INTO calls (session_id, turn, model, endpoint, price_provider, tier,"
+                " purpose, input_tokens, cache_read_tokens, cache_write_tokens,"
+                " cache_write_1h_tokens, output_tokens, reasoning_tokens, estimated, cost_usd,"
+                " price_source, baseline_model, baseline_cost_usd, duration_ms, status, error,"
+                " started_at, stop_reason)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    call.session_id, call.turn, call.model, call.endpoint, call.price_provider,
+                    call.tier, call.purpose, usage.input_tokens, usage.cache_read_tokens,
+                    usage.cache_write_tokens, usage.cache_write_1h_tokens, usage.output_tokens,
+                    usage.reasoning_tokens, int(usage.estimated), _money(call.cost_usd),
+                    call.price_source, call.baseline_model, _money(call.baseline_cost_usd),
+                    call.duration_ms, call.status, call.error, call.started_at, call.stop_reason,
+                ),
+            )
+            call_id = int(cursor.lastrowid or 0)
+            if text:
+                self._insert_message(
+                    db, call.session_id, "assistant", text, call.turn, call.model, call_id
+                )
+        return call_id
+
+    def add_message(
+        self,
+        session_id: str,
+        role: str,
+        content: str,
+        *,
+        turn: int | None = None,
+        model: str | None = None,
+        call_id: int | None = None,
+    ) -> int:
+        """Append a message that belongs to no call (a system prompt, a note); returns its seq."""
+        with self._transaction() as db:
+            return self._insert_message(db, session_id, role, content, turn, model, call_id)
+
+    @staticmethod
+    def _insert_message(
+        db: sqlite3.Connection,
+        session_id: str,
+        role: str,
+        content: str,
+        turn: int | None,
+        model: str | None,
+        call_id: int | None,
+    ) -> int:
+        (seq,) = db.execute(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE session_id = ?", (session_id,)
+        ).fetchone()
+        db.execute(
+            "INSERT INTO messages (session_id, seq, turn, role, content, model, created_at,"
+            " call_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (session_id, seq, turn, role, content, model, now_iso(), call_id),
+        )
+        return int(seq)
+
+    def session_messages(self, session_id: str) -> list[MessageRow]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT seq, role, content, turn, model, created_at, call_id FROM messages"
+                " WHERE session_id = ? ORDER BY seq",
+                (session_id,),
+            ).fetchall()
+        return [MessageRow(*row) for row in rows]
+
+    def session_calls(self, session_id: str) -> list[CallRow]:
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_CALL_COLUMNS} FROM calls WHERE session_id = ? ORDER BY id",
+                (session_id,),
+            ).fetchall()
+        return [_call_row(row) for row in rows]
+
+    # -- routing decisions -------------------------------------------------------------------
+
+    def record_decision(self, decision: DecisionRow) -> int:
+        if decision.outcome not in OUTCOMES:
+            raise ValueError(f"unknown decision outcome {decision.outcome!r}")
+        d = decision
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO decisions (session_id, turn, strategy, suggested_model,"
+                " suggested_tier, current_model, current_tier, reason, rule, score, confidence,"
+                " est_cost_usd, est_baseline_usd, lost_cache_usd, outcome, created_at,"
+                " answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    d.session_id, d.turn, d.strategy, d.suggested_model, d.suggested_tier,
+                    d.current_model, d.current_tier, d.reason, d.rule, d.score, d.confidence,
+                    _money(d.est_cost_usd), _money(d.est_baseline_usd), _money(d.lost_cache_usd),
+                    d.outcome, d.created_at, d.answered_at,
+                ),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def update_decision(self, decision_id: int, outcome: str) -> None:
+        """Record the user's answer (accepted / rejected) or that auto mode applied it."""
+        if outcome not in OUTCOMES:
+            raise ValueError(f"unknown decision outcome {outcome!r}")
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE decisions SET outcome = ?, answered_at = ? WHERE id = ?",
+                (outcome, now_iso(), decision_id),
+            )
+
+    def session_decisions(self, session_id: str) -> list[DecisionRow]:
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE session_id = ? ORDER BY id",
+                (session_id,),
+            ).fetchall()
+        return [_decision_row(row) for row in rows]
+
+
+_SESSION_COLUMNS = (
+    "id, started_at, ended_at, title, start_model, mode, strategy, frontier_model, summary_json"
+)
+_CALL_COLUMNS = (
+    "session_id, turn, model, purpose, input_tokens, cache_read_tokens, cache_write_tokens,"
+    " cache_write_1h_tokens, output_tokens, reasoning_tokens, estimated, cost_usd, price_source,"
+    " status, endpoint, price_provider, tier, baseline_model, baseline_cost_usd, duration_ms,"
+    " error, stop_reason, started_at, id"
+)
+_DECISION_COLUMNS = (
+    "session_id, turn, strategy, suggested_model, suggested_tier, current_model, current_tier,"
+    " reason, rule, score, confidence, est_cost_usd, est_baseline_usd, lost_cache_usd, outcome,"
+    " created_at, answered_at, id"
+)
+
+
+def _money(amount: Decimal | None) -> str | None:
+    return None if amount is None else str(amount)
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+def _like_prefix(prefix: str) -> str:
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"{escaped}%"
+
+
+def _call_row(row: tuple[Any, ...]) -> CallRow:
+    usage = Usage(
+        input_tokens=row[4],
+        cache_read_tokens=row[5],
+        cache_write_tokens=row[6],
+        cache_write_1h_tokens=row[7],
+        output_tokens=row[8],
+        reasoning_tokens=row[9],
+        estimated=bool(row[10]),
+    )
+    return CallRow(
+        session_id=row[0], turn=row[1], model=row[2], purpose=row[3], usage=usage,
+        cost_usd=_decimal(row[11]), price_source=row[12], status=row[13], endpoint=row[14],
+        price_provider=row[15], tier=row[16], baseline_model=row[17],
+        baseline_cost_usd=_decimal(row[18]), duration_ms=row[19], error=row[20],
+        stop_reason=row[21], started_at=row[22], id=row[23],
+    )
+
+
+def _decision_row(row: tuple[Any, ...]) -> DecisionRow:
+    return DecisionRow(
+        session_id=row[0], turn=row[1], strategy=row[2], suggested_model=row[3],
+        suggested_tier=row[4], current_model=row[5], current_tier=row[6], reason=row[7],
+        rule=row[8], score=row[9], confidence=row[10], est_cost_usd=_decimal(row[11]),
+        est_baseline_usd=_decimal(row[12]), lost_cache_usd=_decimal(row[13]), outcome=row[14],
+        created_at=row[15], answered_at=row[16], id=row[17],
+    )

@@ -1,0 +1,149 @@
+"""Rows of the history store: sessions, calls, messages, routing decisions, session totals.
+
+Plain frozen dataclasses shared by `store` (which reads and writes them), `ledger` and `report`.
+Money is `Decimal`, None when the price was unknown.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from tui_router.core.usage import Usage
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_session_id() -> str:
+    """A ULID: 48-bit millisecond time + 80 random bits, Crockford base32; sorts by creation."""
+    value = (int(time.time() * 1000) << 80) | secrets.randbits(80)
+    return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    id: str
+    started_at: str
+    ended_at: str | None = None
+    title: str | None = None
+    start_model: str | None = None
+    mode: str | None = None
+    strategy: str | None = None
+    frontier_model: str | None = None
+    summary_json: str | None = None
+
+    @property
+    def summary(self) -> dict[str, Any] | None:
+        return json.loads(self.summary_json) if self.summary_json else None
+
+
+@dataclass(frozen=True, slots=True)
+class CallRow:
+    """One model call as stored: raw usage plus the price (and baseline price) used at the time."""
+
+    session_id: str
+    turn: int
+    model: str
+    purpose: str
+    usage: Usage
+    cost_usd: Decimal | None
+    price_source: str
+    status: str = "ok"
+    endpoint: str | None = None
+    price_provider: str | None = None
+    tier: str | None = None
+    baseline_model: str | None = None
+    baseline_cost_usd: Decimal | None = None
+    duration_ms: int = 0
+    error: str | None = None
+    stop_reason: str | None = None
+    started_at: str = field(default_factory=now_iso)
+    id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRow:
+    seq: int
+    role: str
+    content: str
+    turn: int | None = None
+    model: str | None = None
+    created_at: str = ""
+    call_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRow:
+    """A routing decision shown to (or applied for) the user, and what they answered."""
+
+    session_id: str
+    turn: int
+    strategy: str
+    suggested_model: str | None = None
+    suggested_tier: str | None = None
+    current_model: str | None = None
+    current_tier: str | None = None
+    reason: str | None = None
+    rule: str | None = None
+    score: float | None = None
+    confidence: float | None = None
+    est_cost_usd: Decimal | None = None
+    est_baseline_usd: Decimal | None = None
+    lost_cache_usd: Decimal | None = None
+    outcome: str = "shown"
+    created_at: str = field(default_factory=now_iso)
+    answered_at: str | None = None
+    id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SessionTotals:
+    """A session with its call totals, for `sessions` listings."""
+
+    session: SessionRow
+    calls: int
+    models: tuple[str, ...]
+    cost_usd: Decimal
+    unknown_price_calls: int
+    baseline_usd: Decimal
+    unknown_baseline_calls: int
+
+    @property
+    def savings_usd(self) -> Decimal | None:
+        if self.unknown_price_calls or self.unknown_baseline_calls:
+            return None
+        return self.baseline_usd - self.cost_usd
+
+
+def session_totals(
+    session: SessionRow, calls: list[tuple[str, str | None, str | None]]
+) -> SessionTotals:
+    """Totals of one session from its calls' (model, cost, baseline cost) columns."""
+    cost = Decimal(0)
+    baseline = Decimal(0)
+    unknown_cost = unknown_baseline = 0
+    models: list[str] = []
+    for model, cost_text, baseline_text in calls:
+        if model not in models:
+            models.append(model)
+        if cost_text is None:
+            unknown_cost += 1
+        else:
+            cost += Decimal(cost_text)
+        if baseline_text is None:
+            unknown_baseline += 1
+        else:
+            baseline += Decimal(baseline_text)
+    return SessionTotals(
+        session, len(calls), tuple(models), cost, unknown_cost, baseline, unknown_baseline
+    )
