@@ -1,0 +1,1 @@
+"""Screens pushed over the main screen (model picker here; summary, help and welcome too)."""

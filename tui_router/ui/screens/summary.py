@@ -1,0 +1,230 @@
+"""The end-of-session summary: what each model cost, the frontier-only baseline, what routing saved.
+
+Shown on quit (enter or q then exits, esc goes back to the session) and from the palette at any
+time. Reads a `SessionReport` (core) through `SummaryView`, a flat, display-ready copy, so the
+screen itself never computes money.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult, RenderResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.reactive import reactive
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Label, Sparkline, Static
+
+from tui_router.ui.format import tokens, usd
+from tui_router.ui.screens.summary_view import ModelLine, SummaryView, summary_view
+
+__all__ = ["ModelLine", "SharedScaleSparkline", "SummaryScreen", "SummaryView", "summary_view"]
+
+
+class SharedScaleSparkline(Sparkline):
+    """A `Sparkline` drawn against a fixed maximum, so two of them can be compared bar for bar.
+
+    Textual's sparkline scales each series to its own min..max, which would make actual spend
+    and the baseline look alike; here zero is the bottom and ``scale_max`` the top of both.
+    One bar per value while they fit, bucketed (max of each bucket) when they do not.
+    """
+
+    BARS: ClassVar[str] = "▁▂▃▄▅▆▇█"
+    scale_max = reactive(0.0)
+
+    def render(self) -> RenderResult:
+        data = [max(0.0, float(v)) for v in (self.data or [])]
+        width = max(1, self.size.width)
+        _, base = self.background_colors
+        low = base + self.get_component_styles("sparkline--min-color").color
+        high = base + self.get_component_styles("sparkline--max-color").color
+        if not data:
+            return Text(self.BARS[0] * width, style=Style(color=low.rich_color))
+        if len(data) > width:
+            step = len(data) / width
+            data = [
+                max(data[int(i * step) : max(int((i + 1) * step), int(i * step) + 1)])
+                for i in range(width)
+            ]
+        top = max(self.scale_max, max(data)) or 1.0
+        repeat = max(1, min(3, width // len(data)))  # few turns: wider bars, still left-aligned
+        text = Text()
+        for value in data:
+            ratio = value / top
+            bar = self.BARS[min(len(self.BARS) - 1, int(ratio * len(self.BARS)))]
+            text.append(bar * repeat, Style(color=low.blend(high, ratio).rich_color))
+        return text
+
+
+class SummaryScreen(ModalScreen[bool]):
+    """The session's cost summary. Dismisses with True when the app should exit.
+
+    With ``quitting=True`` (opened by the quit key): enter or q → True (exit), esc → False
+    (back to the session). With ``quitting=False`` (a look mid-session): every close key → False.
+    """
+
+    DEFAULT_CSS = """
+    SummaryScreen {
+        align: center middle;
+        background: $background 60%;
+    }
+    SummaryScreen > Vertical {
+        width: 104;
+        max-width: 100%;
+        height: auto;
+        max-height: 100%;
+        border: round $primary;
+        border-title-color: $primary;
+        border-title-style: bold;
+        border-subtitle-color: $text-muted;
+        background: $surface;
+        padding: 0 1;
+    }
+    SummaryScreen VerticalScroll { height: auto; max-height: 100%; }
+    SummaryScreen DataTable {
+        height: auto;
+        max-height: 12;
+        overflow-x: hidden;
+        background: $surface;
+        scrollbar-size-vertical: 1;
+    }
+    SummaryScreen .section {
+        margin-top: 1;
+        text-style: bold;
+        color: $accent;
+    }
+    SummaryScreen #money {
+        grid-size: 2;
+        grid-columns: 34 1fr;
+        grid-rows: 1;
+        height: auto;
+        margin-top: 1;
+    }
+    SummaryScreen #money .label { color: $text-muted; }
+    SummaryScreen .savings { color: $cost-ok; text-style: bold; }
+    SummaryScreen .savings.negative { color: $cost-warn; }
+    SummaryScreen .assumption { color: $text-muted; text-style: italic; }
+    SummaryScreen .spark-row { height: 1; }
+    SummaryScreen .spark-row Label { width: 10; color: $text-muted; }
+    SummaryScreen .spark-row SharedScaleSparkline { width: 1fr; }
+    SummaryScreen .spark-row .peak { width: 18; text-align: right; color: $text-muted; }
+    SummaryScreen #spark-actual > .sparkline--max-color { color: $cost-warn; }
+    SummaryScreen #spark-actual > .sparkline--min-color { color: $cost-ok; }
+    SummaryScreen #spark-baseline > .sparkline--max-color { color: $tier-frontier; }
+    SummaryScreen #spark-baseline > .sparkline--min-color { color: $tier-frontier 50%; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "finish", "Exit", priority=True),
+        Binding("q", "finish", "Exit", show=False),
+        Binding("ctrl+q", "finish", "Exit", show=False),
+        Binding("escape", "back", "Back to the session"),
+    ]
+
+    def __init__(self, report: Any, *, quitting: bool = True) -> None:
+        """
+        Args:
+            report: a `core.report.SessionReport` (or a ready `SummaryView`).
+            quitting: opened by the quit key, so enter/q exit the app and esc cancels the quit.
+        """
+        super().__init__()
+        self.view = report if isinstance(report, SummaryView) else summary_view(report)
+        self.quitting = quitting
+
+    def compose(self) -> ComposeResult:
+        view = self.view
+        with Vertical() as box:
+            box.border_title = f"Session summary · {view.session_id}"
+            box.border_subtitle = (
+                "enter or q: exit · esc: back to the session"
+                if self.quitting
+                else "esc, enter or q: close"
+            )
+            with VerticalScroll():
+                yield self._model_table()
+                with Grid(id="money"):
+                    yield Label("Total spend", classes="label")
+                    yield Label(view.total_text, id="total")
+                    yield Label(f"Frontier-only baseline ({view.baseline_model})", classes="label")
+                    yield Label(view.baseline_text, id="baseline")
+                    yield Label("Saved by routing", classes="label")
+                    yield Label(
+                        view.savings_text,
+                        id="savings",
+                        classes="savings negative" if view.overspent else "savings",
+                    )
+                yield Static(
+                    f"Baseline = the same token counts (input, cache reads/writes, output) "
+                    f"re-priced at {view.baseline_model}.",
+                    classes="assumption",
+                )
+                yield Static("Routing", classes="section")
+                yield Static(view.suggestions_text, id="suggestions")
+                yield Static(view.escalations_text, id="escalations")
+                yield Static(view.most_expensive_text, id="most-expensive")
+                yield Static(
+                    f"Spend per turn ({len(view.turn_costs)} turns, same scale)", classes="section"
+                )
+                top = max([*view.turn_costs, *view.turn_baselines, 0.0])
+                yield from self._spark_row("actual", "spark-actual", view.turn_costs, top)
+                yield from self._spark_row("baseline", "spark-baseline", view.turn_baselines, top)
+
+    def _spark_row(
+        self, label: str, widget_id: str, values: Sequence[float], top: float
+    ) -> ComposeResult:
+        spark = SharedScaleSparkline(list(values), id=widget_id)
+        spark.scale_max = top
+        peak = max(values, default=0.0)
+        with Horizontal(classes="spark-row"):
+            yield Label(label)
+            yield spark
+            yield Label(f"peak {usd(Decimal(str(peak)))}", classes="peak")
+
+    def _model_table(self) -> DataTable[Text]:
+        table: DataTable[Text] = DataTable(
+            id="per-model", show_cursor=False, zebra_stripes=True, cell_padding=1
+        )
+        table.can_focus = False
+        right = {"justify": "right"}
+        table.add_column("model", width=26)
+        table.add_column("tier", width=8)
+        for name, width in (
+            ("calls", 5),
+            ("input", 8),
+            ("cache", 8),
+            ("output", 8),
+            ("cost", 10),
+            ("baseline", 10),
+        ):
+            table.add_column(Text(name, **right), width=width)  # type: ignore[arg-type]
+        for line in self.view.models:
+            table.add_row(*self._row(line))
+        total = self.view.total
+        table.add_row(*self._row(total, bold=True), key="total")
+        return table
+
+    @staticmethod
+    def _row(line: ModelLine, *, bold: bool = False) -> list[Text]:
+        style = "bold" if bold else ""
+        cells = [
+            Text(line.model, style=style, overflow="ellipsis", no_wrap=True),
+            Text(line.tier or "", style=style),
+            Text(f"{line.calls:,}", style=style, justify="right"),
+            Text(tokens(line.input_tokens), style=style, justify="right"),
+            Text(tokens(line.cache_tokens), style=style, justify="right"),
+            Text(tokens(line.output_tokens), style=style, justify="right"),
+            Text(line.cost_text, style=style, justify="right"),
+            Text(line.baseline_text, style=style, justify="right"),
+        ]
+        return cells
+
+    def action_finish(self) -> None:
+        self.dismiss(self.quitting)
+
+    def action_back(self) -> None:
+        self.dismiss(False)
