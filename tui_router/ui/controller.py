@@ -1,0 +1,358 @@
+"""The session behind the screen: catalog, store, ledger, conversation, router, current model.
+
+Plain Python (no textual): the app calls it and renders what it returns, so the logic is testable
+without a terminal. Opening it (`open_session`) reads the catalog and prices and opens the store;
+the app does that in a worker after the first frame, so start-up never waits for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from tui_router.core.config import ROUTING_MODES, TIERS, AppConfig
+from tui_router.core.conversation import Conversation
+from tui_router.core.errors import UserFacingError
+from tui_router.core.usage import Usage
+from tui_router.ui.attach import Attachment
+from tui_router.ui.widgets.sidebar import ModelRow
+from tui_router.ui.widgets.ticker import TickerState
+
+_FILE_BLOCK = re.compile(r'\n*<file path="([^"]+)">\n.*?\n</file>', re.S)
+
+
+@dataclass
+class ShownTurn:
+    """A turn restored from the store, for the chat pane on --resume."""
+
+    role: str
+    text: str
+    model: str | None = None
+    attachments: list[str] = field(default_factory=list)
+    meta: str = ""
+
+
+class SessionController:
+    """One interactive session. All methods are called on the UI's event loop except
+    `open_session` (a worker thread)."""
+
+    def __init__(self, config: AppConfig, catalog: Any, store: Any, ledger: Any, runner: Any,
+                 router: Any | None, session_id: str, model_id: str, mode: str) -> None:
+        self.config = config
+        self.catalog = catalog
+        self.store = store
+        self.ledger = ledger
+        self.runner = runner
+        self.router = router
+        self.session_id = session_id
+        self.model_id = model_id
+        self.mode = mode
+        self.conversation = Conversation()
+        self.turn_index = 0
+        self.escalations = 0
+        self.retries_stronger = 0
+        self.recent_rejections: list[str] = []
+        self.live: Any | None = None  # turn.UsageUpdate of the reply streaming now
+        self.last_prompt: str | None = None
+        self.last_attachments: list[Attachment] = []
+        self.restored: list[ShownTurn] = []
+
+    # -- models -----------------------------------------------------------------------------
+    @property
+    def model(self) -> Any:
+        return self.catalog.describe(self.model_id)
+
+    @property
+    def tier(self) -> str | None:
+        return self.model.tier
+
+    def model_rows(self) -> list[ModelRow]:
+        rows: list[ModelRow] = []
+        for tier, models in self.catalog.by_tier().items():
+            for info in models:
+                rates = info.rates
+                rows.append(ModelRow(
+                    id=info.id, tier=tier,
+                    input_rate=rates.input if rates else None,
+                    output_rate=rates.output if rates else None,
+                    context_window=info.context_window,
+                    available=info.available, availability=info.availability,
+                ))
+        return rows
+
+    def model_ids(self) -> list[str]:
+        return [row.id for row in self.model_rows()]
+
+    def switch(self, model_id: str) -> Any:
+        """Make ``model_id`` current (the conversation is kept); raises UserFacingError."""
+        info = self.catalog.get(model_id)
+        if info is None:
+            import difflib
+
+            close = difflib.get_close_matches(model_id, self.model_ids(), n=1, cutoff=0.4)
+            hint = f"; did you mean {close[0]}?" if close else "; ctrl+l lists them"
+            raise UserFacingError(f"No model {model_id!r} in the catalog{hint}")
+        self.model_id = info.id
+        return info
+
+    def step_model(self, step: int) -> Any:
+        info = self.catalog.next_model(self.model_id, step)
+        self.model_id = info.id
+        return info
+
+    def switch_tier(self, tier: str) -> Any:
+        if tier not in TIERS:
+            raise UserFacingError(f"No tier {tier!r}; tiers are {', '.join(TIERS)}")
+        info = self.catalog.first_available(tier)
+        if info is None:
+            raise UserFacingError(
+                f"No available model in the {tier} tier (set its key or endpoint; see the sidebar)"
+            )
+        self.model_id = info.id
+        return info
+
+    def set_mode(self, mode: str) -> str:
+        if mode not in ROUTING_MODES:
+            raise UserFacingError(f"No routing mode {mode!r}; modes are {', '.join(ROUTING_MODES)}")
+        self.mode = mode
+        return mode
+
+    def cycle_mode(self) -> str:
+        index = ROUTING_MODES.index(self.mode) if self.mode in ROUTING_MODES else -1
+        return self.set_mode(ROUTING_MODES[(index + 1) % len(ROUTING_MODES)])
+
+    def stronger_model(self) -> Any | None:
+        """The first available model of the next stronger tier than the current one."""
+        tier = self.tier
+        while tier is not None:
+            tier = self.catalog.stronger_tier(tier)
+            if tier is None:
+                return None
+            info = self.catalog.first_available(tier)
+            if info is not None:
+                return info
+        return None
+
+    # -- tokens and money -------------------------------------------------------------------
+    def count_tokens(self, text: str) -> int:
+        from tui_router.core.tokens import count_tokens
+
+        return int(count_tokens(text))
+
+    def estimate_input(self, tokens: int) -> tuple[Decimal | None, str, int | None]:
+        """Cost of ``tokens`` input on the current model (for @file and paste lines)."""
+        from tui_router.core.ledger import estimate_call
+
+        info = self.model
+        return estimate_call(info, tokens, 0).usd, info.id, info.context_window
+
+    def ticker_state(self) -> TickerState:
+        totals = self.ledger.totals
+        spend, baseline = totals.cost_usd, totals.baseline_usd
+        usage = totals.usage
+        tokens_in, tokens_out = usage.input_tokens, usage.output_tokens
+        cached = usage.cache_read_tokens
+        live = self.live
+        if live is not None:
+            now, base = live.price.usd, live.baseline.usd
+            spend = None if spend is None or now is None else spend + now
+            baseline = None if baseline is None or base is None else baseline + base
+            tokens_in += live.usage.input_tokens
+            tokens_out += live.usage.output_tokens
+            cached += live.usage.cache_read_tokens
+        return TickerState(
+            spend=spend, baseline=baseline, tokens_in=tokens_in, tokens_out=tokens_out,
+            cache_read=cached, estimated=live is not None, budget=self.config.budget_usd,
+            unpriced_calls=totals.unknown_price_calls,
+        )
+
+    def over_budget(self) -> bool:
+        budget = self.config.budget_usd
+        if budget is None:
+            return False
+        spend = self.ticker_state().spend
+        return spend is not None and spend >= budget
+
+    def budget_line(self) -> str:
+        from tui_router.ui import format as fmt
+
+        state = self.ticker_state()
+        return (
+            f"Budget stop: {fmt.usd(state.spend, estimated=state.estimated)} spent of the "
+            f"{fmt.usd(self.config.budget_usd, places=2)} session budget — raise "
+            "[budget] session_usd in config.toml or start a /new session"
+        )
+
+    # -- turns ------------------------------------------------------------------------------
+    def compose_prompt(self, prompt: str, attachments: list[Attachment]) -> str:
+        blocks = [a.as_prompt_block() for a in attachments]
+        return "\n\n".join([prompt, *blocks]) if blocks else prompt
+
+    async def run_turn(
+        self, prompt: str, attachments: list[Attachment], *, purpose: str = "chat",
+        model_id: str | None = None, on_delta: Callable[[str], Any] | None = None,
+        on_usage: Callable[[Any], Any] | None = None, retry: bool = False,
+    ) -> Any:
+        """Send one turn; return the runner's TurnResult (the runner records it in the store
+        and the ledger, also when it fails or is cancelled — cancellation is re-raised)."""
+        model_id = model_id or self.model_id
+        if retry:
+            self.conversation.pop_last_turn()
+        else:
+            self.turn_index += 1
+        self.last_prompt, self.last_attachments = prompt, list(attachments)
+        self.conversation.add_user(self.compose_prompt(prompt, attachments))
+
+        parts: list[str] = []
+
+        async def delta(text: str) -> None:
+            parts.append(text)
+            if on_delta is not None:
+                await _maybe_await(on_delta(text))
+
+        async def usage(update: Any) -> None:
+            self.live = update
+            if on_usage is not None:
+                await _maybe_await(on_usage(update))
+
+        try:
+            result = await self.runner.run(
+                self.conversation, model_id, purpose=purpose, session_id=self.session_id,
+                turn_index=self.turn_index, on_delta=delta, on_usage=usage,
+            )
+        except BaseException:
+            self.live = None
+            if parts:  # a cancelled answer stays in the history: it is what the user saw
+                self.conversation.add_assistant("".join(parts), model_id)
+            raise
+        self.live = None
+        if result.text:
+            self.conversation.add_assistant(result.text, result.model)
+        return result
+
+    def last_record(self) -> Any | None:
+        return self.ledger.records[-1] if self.ledger.records else None
+
+    def meta_line(self, result: Any) -> str:
+        from tui_router.ui import format as fmt
+
+        usage: Usage = result.usage
+        est = usage.estimated
+        tilde = "~" if est else ""
+        tokens = f"{tilde}{usage.input_tokens:,} in"
+        if usage.cache_read_tokens:
+            tokens += f" ({usage.cache_read_tokens:,} cached)"
+        tokens += f" / {tilde}{usage.output_tokens:,} out"
+        parts = [result.model, result.tier or "no tier", tokens,
+                 fmt.usd(result.price.usd, estimated=est)]
+        if result.status != "ok":
+            parts.append(result.status)
+        return " · ".join(parts)
+
+    def live_meta_line(self, model_id: str) -> str:
+        from tui_router.ui import format as fmt
+
+        live = self.live
+        info = self.catalog.describe(model_id)
+        if live is None:
+            return f"{info.id} · {info.tier or 'no tier'} · waiting for the first tokens…"
+        usage = live.usage
+        return (f"{info.id} · {info.tier or 'no tier'} · ~{usage.input_tokens:,} in / "
+                f"~{usage.output_tokens:,} out · {fmt.usd(live.price.usd, estimated=True)}")
+
+    def cost_lines(self) -> list[str]:
+        totals = self.ledger.totals
+        lines = [
+            f"Session {self.session_id}: {totals.calls} calls, spent {totals.cost_text()}, "
+            f"frontier-only baseline {totals.baseline_text()} "
+            f"(same tokens priced at {self.config.frontier_model})",
+        ]
+        savings, pct = totals.savings_usd, totals.savings_pct
+        if savings is not None:
+            from tui_router.ui import format as fmt
+
+            share = f" ({pct:.0f}%)" if pct is not None else ""
+            lines.append(f"Saved {fmt.usd(savings)}{share}")
+        for model, t in self.ledger.per_model().items():
+            lines.append(f"  {model}: {t.calls} calls, {t.usage.input_tokens:,} in / "
+                         f"{t.usage.output_tokens:,} out, {t.cost_text()}")
+        return lines
+
+    # -- sessions ---------------------------------------------------------------------------
+    def new_session(self) -> str:
+        from tui_router.core.ledger import Ledger
+
+        self.store.end_session(self.session_id)
+        self.session_id = self.store.create_session(
+            start_model=self.model_id, mode=self.mode, strategy=self.config.routing_strategy,
+            frontier_model=self.config.frontier_model,
+        )
+        self.ledger = Ledger()
+        self.runner.ledger = self.ledger
+        self.conversation = Conversation()
+        self.turn_index = 0
+        self.escalations = self.retries_stronger = 0
+        self.recent_rejections.clear()
+        self.last_prompt = None
+        return str(self.session_id)
+
+    def restore(self) -> None:
+        """Rebuild the conversation and the chat entries from the store (--resume)."""
+        calls = {c.id: c for c in self.store.session_calls(self.session_id)}
+        by_turn: dict[int, list[Any]] = {}
+        for row in self.store.session_messages(self.session_id):
+            by_turn.setdefault(row.turn or 0, []).append(row)
+            if row.role == "user":
+                text, files = split_file_blocks(row.content)
+                self.restored.append(ShownTurn("user", text, attachments=files))
+            elif row.role == "assistant":
+                call = calls.get(row.call_id)
+                meta = self.meta_line(_StoredResult(call)) if call is not None else ""
+                self.restored.append(ShownTurn("assistant", row.content, row.model, meta=meta))
+        for turn in sorted(by_turn):
+            rows = by_turn[turn]
+            user = next((r for r in rows if r.role == "user"), None)
+            answers = [r for r in rows if r.role == "assistant"]
+            if user is not None:
+                self.conversation.add_user(user.content)
+                if answers:  # after a retry the last answer is the one the model saw
+                    self.conversation.add_assistant(answers[-1].content, answers[-1].model or "")
+            self.turn_index = max(self.turn_index, turn)
+            if user is not None:
+                self.last_prompt = split_file_blocks(user.content)[0]
+
+    def close(self) -> None:
+        try:
+            self.store.end_session(self.session_id)
+        finally:
+            self.store.close()
+
+
+@dataclass
+class _StoredResult:
+    """A stored call seen through the TurnResult attributes `meta_line` reads."""
+
+    call: Any
+
+    def __getattr__(self, name: str) -> Any:
+        call = self.__dict__["call"]
+        if name == "price":
+            from tui_router.core.pricing import Price
+
+            return Price(call.cost_usd, call.price_source)
+        return getattr(call, name)
+
+
+def split_file_blocks(content: str) -> tuple[str, list[str]]:
+    """A stored prompt without its attached file bodies, and the attached paths."""
+    files = _FILE_BLOCK.findall(content)
+    return _FILE_BLOCK.sub("", content).strip(), files
+
+
+async def _maybe_await(value: Any) -> None:
+    if asyncio.iscoroutine(value) or isinstance(value, asyncio.Future):
+        await value

@@ -1,0 +1,47 @@
+"""Small text formatters shared by the widgets: tokens, money, percentages, meta lines."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+
+def tokens(count: int) -> str:
+    """1234 -> "1,234"; 123456 -> "123.5k"; 1234567 -> "1.23M" (compact for the ticker)."""
+    if count < 100_000:
+        return f"{count:,}"
+    if count < 1_000_000:
+        return f"{count / 1000:.1f}k"
+    return f"{count / 1_000_000:.2f}M"
+
+
+def usd(amount: Decimal | None, *, estimated: bool = False, places: int = 4) -> str:
+    """"$0.0123", "~$0.0123" while estimated, "n/a" when the price is unknown (never $0)."""
+    if amount is None:
+        return "n/a"
+    quantum = Decimal(1).scaleb(-places)
+    text = f"${amount.quantize(quantum):,}"
+    return f"~{text}" if estimated else text
+
+
+def rate(amount: Decimal | None) -> str:
+    """A $/MTok rate: "$3", "$0.25", "free" for zero, "n/a" when unknown."""
+    if amount is None:
+        return "n/a"
+    if amount == 0:
+        return "free"
+    text = f"{amount.normalize():f}"
+    return f"${text}"
+
+
+def percent(part: Decimal, whole: Decimal) -> str:
+    if whole == 0:
+        return "0%"
+    return f"{(part / whole * 100):.0f}%"
+
+
+def context_window(size: int | None) -> str:
+    if not size:
+        return "ctx ?"
+    if size >= 1_000_000:
+        return f"{size / 1_000_000:g}M ctx"
+    return f"{size // 1000}k ctx"

@@ -1,0 +1,184 @@
+"""The chat pane: user messages, streamed assistant answers with a meta line, and notes.
+
+Only the last `ChatPane.max_mounted` entries stay mounted; older ones are removed from the screen
+(they stay in the session and the store) and a single line at the top counts them. That keeps a
+1,000-turn session as cheap to lay out and repaint as a 60-turn one.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal, TypeVar
+
+from rich.text import Text
+from textual.containers import Vertical, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Markdown, Static
+from textual.widgets._markdown import MarkdownStream
+
+NoteKind = Literal["info", "route", "warn", "error"]
+W = TypeVar("W", bound=Widget)
+
+
+class UserMessage(Static):
+    """What the person sent (attachments listed under the text)."""
+
+    DEFAULT_CSS = """
+    UserMessage {
+        margin: 1 0 0 0;
+        padding: 0 1;
+        border-left: thick $primary;
+        background: $boost;
+        color: $text;
+    }
+    """
+
+    def __init__(self, text: str, attachments: list[str] | None = None) -> None:
+        body = Text(text)
+        for line in attachments or []:
+            body.append(f"\n📎 {line}", style="dim")
+        super().__init__(body)
+        self.text = text
+
+
+class AssistantMessage(Vertical):
+    """One answer: markdown streamed through `Markdown.get_stream`, then a quiet meta line."""
+
+    DEFAULT_CSS = """
+    AssistantMessage {
+        height: auto;
+        margin: 1 0 0 0;
+        padding: 0 1;
+    }
+    AssistantMessage > Markdown {
+        margin: 0;
+        padding: 0;
+        background: transparent;
+    }
+    AssistantMessage > .meta {
+        color: $text-muted;
+        text-style: italic;
+    }
+    """
+
+    def __init__(self, model: str, tier: str | None) -> None:
+        super().__init__()
+        self.model = model
+        self.tier = tier
+        self.text = ""
+        self._markdown = Markdown()
+        self._meta = Static("", classes="meta")
+        self._stream: MarkdownStream | None = None
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield self._markdown
+        yield self._meta
+
+    async def append(self, fragment: str) -> None:
+        """Add streamed text; the stream batches fragments so rendering keeps up."""
+        if not fragment:
+            return
+        self.text += fragment
+        if self._stream is None:
+            self._stream = Markdown.get_stream(self._markdown)
+        await self._stream.write(fragment)
+
+    async def finish(self) -> None:
+        """Flush the stream (idempotent)."""
+        if self._stream is not None:
+            stream, self._stream = self._stream, None
+            await stream.stop()
+
+    async def set_text(self, text: str) -> None:
+        """Show a finished answer at once (resumed sessions)."""
+        self.text = text
+        await self._markdown.update(text)
+
+    def set_meta(self, line: str) -> None:
+        self._meta.update(line)
+
+    @property
+    def meta_text(self) -> str:
+        return str(self._meta.render())
+
+
+class Note(Static):
+    """One clear line from the app: a routing change, an error, a cancel, a budget stop."""
+
+    DEFAULT_CSS = """
+    Note { margin: 1 0 0 0; padding: 0 1; color: $text-muted; }
+    Note.-route { color: $accent; }
+    Note.-warn { color: $warning; }
+    Note.-error { color: $error; text-style: bold; }
+    """
+
+    ICONS: ClassVar[dict[str, str]] = {"info": "·", "route": "⇅", "warn": "!", "error": "✗"}
+
+    def __init__(self, text: str, kind: NoteKind = "info") -> None:
+        super().__init__(Text(f"{self.ICONS[kind]} {text}"), classes=f"-{kind}")
+        self.kind = kind
+        self.text = text
+
+
+class ChatPane(VerticalScroll, can_focus=False):
+    """The conversation, newest at the bottom, anchored while new text arrives."""
+
+    DEFAULT_CSS = """
+    ChatPane { height: 1fr; padding: 0 1 1 1; scrollbar-size-vertical: 1; }
+    ChatPane > #trimmed { color: $text-muted; text-style: italic; height: auto; }
+    """
+
+    def __init__(self, *, max_mounted: int = 200, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.max_mounted = max_mounted
+        self.trimmed_count = 0
+
+    def on_mount(self) -> None:
+        self.anchor()
+
+    async def add_user(self, text: str, attachments: list[str] | None = None) -> UserMessage:
+        return await self._add(UserMessage(text, attachments))
+
+    async def add_assistant(self, model: str, tier: str | None) -> AssistantMessage:
+        return await self._add(AssistantMessage(model, tier))
+
+    async def add_note(self, text: str, kind: NoteKind = "info") -> Note:
+        return await self._add(Note(text, kind))
+
+    async def clear_all(self) -> None:
+        self.trimmed_count = 0
+        await self.remove_children()
+
+    @property
+    def entries(self) -> list[Widget]:
+        return [w for w in self.children if w.id != "trimmed"]
+
+    async def _add(self, widget: W) -> W:
+        await self.mount(widget)
+        await self._trim()
+        self.anchor()
+        return widget
+
+    async def _trim(self) -> None:
+        entries = self.entries
+        excess = len(entries) - self.max_mounted
+        if excess <= 0:
+            return
+        # Never remove a message that is still streaming.
+        old = [w for w in entries[:excess] if not _is_streaming(w)]
+        if not old:
+            return
+        self.trimmed_count += len(old)
+        await self.remove_children(old)
+        label = (
+            f"▲ {self.trimmed_count:,} earlier entries hidden to keep the screen fast "
+            "(they stay in the session)"
+        )
+        existing = self.query("#trimmed")
+        if existing:
+            existing.first(Static).update(label)
+        else:
+            await self.mount(Static(label, id="trimmed"), before=0)
+
+
+def _is_streaming(widget: Widget) -> bool:
+    return isinstance(widget, AssistantMessage) and widget._stream is not None

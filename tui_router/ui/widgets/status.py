@@ -1,0 +1,32 @@
+"""The one-line header: app name, current model and tier, routing mode, session id. No clock."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+
+class StatusHeader(Static):
+    DEFAULT_CSS = """
+    StatusHeader {
+        dock: top;
+        height: 1;
+        padding: 0 1;
+        background: $primary 25%;
+        color: $text;
+    }
+    """
+
+    def show(self, *, model: str, tier: str | None, mode: str, session: str | None,
+             streaming: bool = False) -> None:
+        text = Text()
+        text.append("tui-router", style="bold")
+        text.append("  ")
+        text.append(model, style="bold")
+        text.append(f" ({tier or 'no tier'})")
+        text.append(f"  ·  mode {mode}")
+        if session:
+            text.append(f"  ·  session {session}", style="dim")
+        if streaming:
+            text.append("  ·  streaming… esc cancels", style="italic")
+        self.update(text)

@@ -1,0 +1,83 @@
+"""The suggestion bar: the router's "escalate to X" / "downgrade to Y", reason and cost difference.
+
+Hidden unless a suggestion is pending; tab accepts, esc rejects (the keys are shown in the bar).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from rich.text import Text
+from textual.widgets import Static
+
+from tui_router.ui import format as fmt
+
+
+@dataclass(frozen=True)
+class SuggestionView:
+    kind: str  # "escalate" | "downgrade"
+    model: str
+    tier: str
+    reason: str
+    est_cost: Decimal | None  # this turn on the suggested model
+    current_cost: Decimal | None  # this turn on the current model
+    lost_cache: Decimal | None = None
+
+
+class SuggestionBar(Static):
+    DEFAULT_CSS = """
+    SuggestionBar {
+        height: auto;
+        padding: 0 1;
+        background: $accent 20%;
+        color: $text;
+        display: none;
+    }
+    SuggestionBar.-visible { display: block; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self.suggestion: SuggestionView | None = None
+        self.accept_key = "tab"
+        self.reject_key = "esc"
+
+    @property
+    def visible(self) -> bool:
+        return self.suggestion is not None
+
+    def show(self, suggestion: SuggestionView) -> None:
+        self.suggestion = suggestion
+        self.update(self.describe(suggestion, self.accept_key, self.reject_key))
+        self.add_class("-visible")
+
+    def hide(self) -> None:
+        self.suggestion = None
+        self.update("")
+        self.remove_class("-visible")
+
+    @staticmethod
+    def describe(s: SuggestionView, accept_key: str = "tab", reject_key: str = "esc") -> Text:
+        arrow = "▲ escalate" if s.kind == "escalate" else "▼ downgrade"
+        text = Text()
+        text.append(f"{arrow} to {s.model} ({s.tier})", style="bold")
+        text.append(f" — {s.reason}")
+        text.append(f"  ·  {cost_difference(s)}", style="italic")
+        text.append(f"   [{accept_key}] accept  [{reject_key}] reject", style="dim")
+        return text
+
+
+def cost_difference(s: SuggestionView) -> str:
+    """"this turn ~$0.0040 vs ~$0.0009 (+$0.0031, incl. $0.0002 lost cache)"."""
+    if s.est_cost is None or s.current_cost is None:
+        return f"this turn {fmt.usd(s.est_cost, estimated=True)} (difference n/a)"
+    diff = s.est_cost - s.current_cost
+    sign = "+" if diff >= 0 else "−"
+    text = (
+        f"this turn {fmt.usd(s.est_cost, estimated=True)} vs {fmt.usd(s.current_cost, estimated=True)}"
+        f" ({sign}{fmt.usd(abs(diff))}"
+    )
+    if s.lost_cache:
+        text += f", incl. {fmt.usd(s.lost_cache)} lost cache"
+    return text + ")"

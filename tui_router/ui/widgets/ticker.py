@@ -1,0 +1,92 @@
+"""The cost ticker: spend, frontier-only baseline, savings, tokens, budget — always visible.
+
+Colours come from the theme's ``$cost-ok`` / ``$cost-warn`` variables (the app supplies defaults).
+It warns when spending exceeds the baseline or passes 80% of the budget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from rich.text import Text
+from textual.widgets import Static
+
+from tui_router.ui import format as fmt
+
+BUDGET_WARN_SHARE = Decimal("0.8")
+
+
+@dataclass(frozen=True)
+class TickerState:
+    spend: Decimal | None  # None: a call had no known price
+    baseline: Decimal | None
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cache_read: int = 0
+    estimated: bool = False  # a reply is streaming; figures include an estimate
+    budget: Decimal | None = None
+    unpriced_calls: int = 0
+
+    @property
+    def savings(self) -> Decimal | None:
+        if self.spend is None or self.baseline is None:
+            return None
+        return self.baseline - self.spend
+
+    @property
+    def budget_share(self) -> Decimal | None:
+        if self.budget is None or self.budget == 0 or self.spend is None:
+            return None
+        return self.spend / self.budget
+
+
+class CostTicker(Static):
+    DEFAULT_CSS = """
+    CostTicker {
+        height: 1;
+        padding: 0 1;
+        background: $panel;
+        color: $cost-ok;
+    }
+    CostTicker.-warn { color: $cost-warn; text-style: bold; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self.state = TickerState(Decimal(0), Decimal(0))
+
+    def on_mount(self) -> None:
+        self.show(self.state)
+
+    def show(self, state: TickerState) -> None:
+        self.state = state
+        self.update(self.render_state(state))
+        share = state.budget_share
+        savings = state.savings
+        warn = (share is not None and share >= BUDGET_WARN_SHARE) or (
+            savings is not None and savings < 0
+        )
+        self.set_class(warn, "-warn")
+
+    @staticmethod
+    def render_state(state: TickerState) -> Text:
+        est = state.estimated
+        parts = [f"spent {fmt.usd(state.spend, estimated=est)}"]
+        if state.unpriced_calls:
+            parts[-1] += f" (+{state.unpriced_calls} unpriced)"
+        parts.append(f"frontier-only {fmt.usd(state.baseline, estimated=est)}")
+        savings = state.savings
+        if savings is not None and state.baseline:
+            parts.append(f"saved {fmt.usd(savings, estimated=est)} ({fmt.percent(savings, state.baseline)})")
+        else:
+            parts.append(f"saved {fmt.usd(savings, estimated=est)}")
+        tok = f"{fmt.tokens(state.tokens_in)} in / {fmt.tokens(state.tokens_out)} out"
+        if state.cache_read:
+            tok += f" ({fmt.tokens(state.cache_read)} cached)"
+        parts.append(tok)
+        share = state.budget_share
+        if state.budget is not None:
+            used = f"{share * 100:.0f}%" if share is not None else "n/a"
+            parts.append(f"budget {used} of {fmt.usd(state.budget, places=2)}")
+        return Text("  ·  ".join(parts))
