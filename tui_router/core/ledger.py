@@ -186,9 +186,6 @@ class Ledger:
         self.records.append(record)
         self._totals = self._totals.add(record)
 
-    def __len__(self) -> int:
-        return len(self.records)
-
     @property
     def totals(self) -> Totals:
         return self._totals

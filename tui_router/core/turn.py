@@ -1,0 +1,324 @@
+"""One model call of a turn, as data: stream it, tick an estimate, price it, record it.
+
+`TurnRunner.run` streams a conversation to one model, reports each text chunk (`on_delta`) and a
+running usage estimate (`on_usage`: prompt tokens counted once + streamed output tokens, marked
+estimated, replaced by the API's usage when it arrives), then writes the call and its messages to
+the store in one transaction and adds it to the ledger — also when the call fails or is cancelled
+(the partial text and its cost are kept; cancellation is re-raised after writing). API errors come
+back as ``status="error"`` with a one-line message; `ProviderConfigError` is raised before any call.
+The runner never changes the conversation: the caller decides which answer joins the history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from tui_router.core.config import AppConfig
+from tui_router.core.conversation import Conversation
+from tui_router.core.endpoints import ResolvedModel
+from tui_router.core.ledger import CallRecord, Ledger, PricedModel, estimate_price, price_model_call
+from tui_router.core.pricing import Price, Rates
+from tui_router.core.providers.base import (
+    ErrorEvent,
+    Provider,
+    ProviderConfigError,
+    StopEvent,
+    StreamRequest,
+    TextDelta,
+    UsageEvent,
+)
+from tui_router.core.store import CallRow, Store, now_iso
+from tui_router.core.usage import Usage
+
+ProviderFactory = Callable[[str, AppConfig], tuple[Provider, ResolvedModel]]
+#: purposes whose conversation ends with the session user's own prompt (stored as the turn's)
+_PROMPT_PURPOSES = ("chat", "cascade", "retry")
+
+
+class ModelDescription(PricedModel, Protocol):
+    """What the runner needs of `catalog.ModelInfo`."""
+
+    @property
+    def tier(self) -> str | None: ...
+
+
+class CatalogLike(Protocol):
+    def describe(self, model_id: str) -> Any: ...
+    def frontier(self) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class UsageUpdate:
+    """A live figure for the ticker: usage so far (estimated while streaming) and its prices."""
+
+    usage: Usage
+    price: Price
+    baseline: Price
+
+
+@dataclass(frozen=True, slots=True)
+class TurnResult:
+    """How one call ended. ``status`` is "ok", "error" or "cancelled"."""
+
+    text: str
+    usage: Usage
+    price: Price
+    baseline: Price
+    status: str
+    error: str | None
+    call_id: int
+    model: str
+    tier: str | None
+    duration_ms: int
+    stop_reason: str | None = None
+    endpoint: str | None = None
+    price_provider: str | None = None
+    baseline_model: str | None = None
+    purpose: str = "chat"
+    turn_index: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+class TurnRunner:
+    """Runs calls for one session: providers are created once per model and reused."""
+
+    def __init__(
+        self,
+        config: AppConfig,
+        catalog: CatalogLike,
+        store: Store,
+        ledger: Ledger,
+        provider_factory: ProviderFactory | None = None,
+    ) -> None:
+        self.config = config
+        self.catalog = catalog
+        self.store = store
+        self.ledger = ledger
+        self._factory = provider_factory
+        self._providers: dict[str, tuple[Provider, ResolvedModel]] = {}
+
+    def provider(self, model_id: str) -> tuple[Provider, ResolvedModel]:
+        """The provider for ``model_id`` (raises `ProviderConfigError` / `UnknownModelError`)."""
+        if model_id not in self._providers:
+            factory = self._factory
+            if factory is None:
+                from tui_router.core.providers.registry import provider_for
+
+                factory = provider_for
+            self._providers[model_id] = factory(model_id, self.config)
+        return self._providers[model_id]
+
+    async def aclose(self) -> None:
+        seen: set[int] = set()
+        for provider, _ in self._providers.values():
+            if id(provider) not in seen:
+                seen.add(id(provider))
+                await provider.aclose()
+        self._providers.clear()
+
+    async def run(
+        self,
+        conversation: Conversation,
+        model_id: str,
+        *,
+        session_id: str,
+        turn_index: int,
+        purpose: str = "chat",
+        on_delta: Callable[[str], Any] | None = None,
+        on_usage: Callable[[UsageUpdate], Any] | None = None,
+        max_tokens: int | None = None,
+    ) -> TurnResult:
+        provider, resolved = self.provider(model_id)
+        info: ModelDescription = self.catalog.describe(model_id)
+        frontier: PricedModel = self.catalog.frontier()
+        messages = conversation.for_provider()
+        request = StreamRequest(
+            model=resolved.model,
+            messages=messages,
+            system=conversation.system,
+            max_tokens=max_tokens or self.config.max_tokens,
+        )
+        prompt = (
+            messages[-1].content
+            if purpose in _PROMPT_PURPOSES and messages and messages[-1].role == "user"
+            else None
+        )
+        call = _CallInProgress(_prompt_tokens(conversation), info.rates, frontier.rates)
+        started_at = now_iso()
+        started = time.monotonic()
+        try:
+            async for event in provider.stream(request):
+                if isinstance(event, TextDelta):
+                    call.add_text(event.text)
+                    await _notify(on_delta, event.text)
+                    await _notify(on_usage, call.live())
+                elif isinstance(event, UsageEvent):
+                    call.add_usage(event.usage)
+                    await _notify(on_usage, call.live())
+                elif isinstance(event, StopEvent):
+                    call.stop_reason = event.reason
+                elif isinstance(event, ErrorEvent):
+                    call.status, call.error = "error", _one_line(event.message)
+        except asyncio.CancelledError:
+            call.status, call.error = "cancelled", "cancelled"
+            self._finish(call, info, frontier, resolved, provider, model_id, session_id,
+                         turn_index, purpose, prompt, started_at, started)
+            raise
+        except ProviderConfigError:
+            raise  # found before any request was made: there is no call to record
+        except Exception as exc:  # a provider bug must not lose the call or crash the app
+            call.status, call.error = "error", _one_line(f"{type(exc).__name__}: {exc}")
+        result = self._finish(call, info, frontier, resolved, provider, model_id, session_id,
+                              turn_index, purpose, prompt, started_at, started)
+        if on_usage is not None:
+            await _notify(on_usage, UsageUpdate(result.usage, result.price, result.baseline))
+        return result
+
+    def _finish(
+        self,
+        call: _CallInProgress,
+        info: ModelDescription,
+        frontier: PricedModel,
+        resolved: ResolvedModel,
+        provider: Provider,
+        model_id: str,
+        session_id: str,
+        turn_index: int,
+        purpose: str,
+        prompt: str | None,
+        started_at: str,
+        started: float,
+    ) -> TurnResult:
+        usage = call.final_usage()
+        price = price_model_call(usage, info, self.config.prices)
+        baseline = price_model_call(usage, frontier, self.config.prices)
+        duration_ms = int((time.monotonic() - started) * 1000)
+        row = CallRow(
+            session_id=session_id,
+            turn=turn_index,
+            model=model_id,
+            purpose=purpose,
+            usage=usage,
+            cost_usd=price.usd,
+            price_source=price.source,
+            status=call.status,
+            endpoint=resolved.endpoint.name,
+            price_provider=provider.price_provider,
+            tier=info.tier,
+            baseline_model=frontier.id,
+            baseline_cost_usd=baseline.usd,
+            duration_ms=duration_ms,
+            error=call.error,
+            stop_reason=call.stop_reason,
+            started_at=started_at,
+        )
+        call_id = self.store.record_call(row, text=call.text, prompt=prompt)
+        self.ledger.add(
+            CallRecord(
+                model=model_id, usage=usage, price=price, baseline=baseline, tier=info.tier,
+                endpoint=resolved.endpoint.name, purpose=purpose, duration_ms=duration_ms,
+                status=call.status, turn=turn_index, baseline_model=frontier.id, call_id=call_id,
+            )
+        )
+        return TurnResult(
+            text=call.text, usage=usage, price=price, baseline=baseline, status=call.status,
+            error=call.error, call_id=call_id, model=model_id, tier=info.tier,
+            duration_ms=duration_ms, stop_reason=call.stop_reason,
+            endpoint=resolved.endpoint.name, price_provider=provider.price_provider,
+            baseline_model=frontier.id, purpose=purpose, turn_index=turn_index,
+        )
+
+
+class _CallInProgress:
+    """The mutable state of one streaming call."""
+
+    def __init__(self, prompt_tokens: int, rates: Rates | None, frontier: Rates | None) -> None:
+        self.prompt_tokens = prompt_tokens
+        self.rates = rates
+        self.frontier_rates = frontier
+        self.parts: list[str] = []
+        self.streamed_tokens = 0
+        self.exact: Usage | None = None
+        self.status = "ok"
+        self.error: str | None = None
+        self.stop_reason: str | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    def add_text(self, text: str) -> None:
+        self.parts.append(text)
+        self.streamed_tokens += _count(text)
+
+    def add_usage(self, usage: Usage) -> None:
+        self.exact = usage if self.exact is None else self.exact.merge(usage)
+
+    def live(self) -> UsageUpdate:
+        usage = self._combined().as_estimated()
+        return UsageUpdate(
+            usage, estimate_price(usage, self.rates), estimate_price(usage, self.frontier_rates)
+        )
+
+    def final_usage(self) -> Usage:
+        """The API's usage when it came (topped up if the stream broke off), else the estimate.
+
+        A call that failed before any usage or text arrived is recorded with zero tokens.
+        """
+        if self.exact is None and not self.parts:
+            return Usage()
+        return self._combined()
+
+    def _combined(self) -> Usage:
+        if self.exact is None:
+            return Usage(
+                input_tokens=self.prompt_tokens, output_tokens=self.streamed_tokens, estimated=True
+            )
+        if self.exact.output_tokens >= self.streamed_tokens:
+            return self.exact
+        # Usage said less than we saw streamed (the final count never came): keep what we saw.
+        return Usage(
+            input_tokens=self.exact.input_tokens or self.prompt_tokens,
+            cache_read_tokens=self.exact.cache_read_tokens,
+            cache_write_tokens=self.exact.cache_write_tokens,
+            cache_write_1h_tokens=self.exact.cache_write_1h_tokens,
+            output_tokens=self.streamed_tokens,
+            reasoning_tokens=self.exact.reasoning_tokens,
+            estimated=True,
+        )
+
+
+def _prompt_tokens(conversation: Conversation) -> int:
+    from tui_router.core import tokens
+
+    count = tokens.count_messages(conversation.for_provider())
+    if conversation.system:
+        count += tokens.count_tokens(conversation.system)
+    return int(count)
+
+
+def _count(text: str) -> int:
+    from tui_router.core import tokens
+
+    return int(tokens.count_tokens(text))
+
+
+def _one_line(message: str) -> str:
+    line = " ".join(message.split())
+    return line if len(line) <= 300 else line[:297] + "..."
+
+
+async def _notify(callback: Callable[[Any], Any] | None, value: Any) -> None:
+    if callback is None:
+        return
+    result = callback(value)
+    if inspect.isawaitable(result):
+        await result
