@@ -1,15 +1,18 @@
 """config.toml: tiers, the baseline frontier model, endpoints, price overrides, budget, keys.
 
-A missing file means defaults. A bad file raises `ConfigError` whose message names the file, the
-line or key, and the nearest valid key ("did you mean"); the CLI prints it and exits 2.
+Owns the settings records (`AppConfig` and its parts) and `load_config`. A missing file means
+defaults. A bad file raises `ConfigError` whose message names the file, the line and key, and the
+nearest valid key or value ("did you mean"); the CLI prints it and exits 2. The checks themselves
+live in `config_parse`.
 """
 
 from __future__ import annotations
 
 import difflib
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +88,9 @@ class PriceOverride:
 class AppConfig:
     """Everything config.toml can set; defaults are what a missing file means."""
 
-    tiers: dict[str, list[str]] = field(default_factory=lambda: {k: list(v) for k, v in DEFAULT_TIERS.items()})
+    tiers: dict[str, list[str]] = field(
+        default_factory=lambda: {k: list(v) for k, v in DEFAULT_TIERS.items()}
+    )
     frontier_model: str = DEFAULT_FRONTIER
     default_model: str | None = None
     routing_mode: str = "suggest"
@@ -97,23 +102,36 @@ class AppConfig:
     keys: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_KEYS))
     max_tokens: int = 4096
     source: Path | None = None
+    #: the parsed TOML as read (validated at the top level), for tables other modules own
+    #: (e.g. routing rules): add the key to `TOP_LEVEL_KEYS` and read it from here.
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def tier_of(self, model_id: str) -> str | None:
+        """The tier whose list names ``model_id`` (as written there), or None."""
         for tier, models in self.tiers.items():
             if model_id in models:
                 return tier
         return None
 
 
-TOP_LEVEL_KEYS = (
+#: Top-level keys config.toml may hold. A module that owns a new table (e.g. `[[rules]]`) adds
+#: its key here and reads the table from `AppConfig.raw`.
+TOP_LEVEL_KEYS: tuple[str, ...] = (
     "tiers", "frontier_model", "default_model", "routing_mode", "routing_strategy", "theme",
     "endpoints", "prices", "budget", "keys", "max_tokens",
-    "rules",  # [[rules]]: parsed and validated by tui_router.core.routing.rules
-)
+)  # fmt: skip
+ENDPOINT_KEYS: tuple[str, ...] = ("kind", "base_url", "api_key_env", "models", "price_provider")
+PRICE_KEYS: tuple[str, ...] = ("input", "output", "cache_read", "cache_write")
+BUDGET_KEYS: tuple[str, ...] = ("session_usd",)
 
 
-def load_config(path: Path | None = None) -> AppConfig:
-    """Load and validate ``path`` (default: the config file in the config dir)."""
+def load_config(path: Path | None = None, *, check_prices: bool = True) -> AppConfig:
+    """Load and validate ``path`` (default: the config file in the config dir).
+
+    With ``check_prices`` the frontier model must have a known price (else the frontier-only
+    baseline would be n/a). That check imports genai-prices (~0.5 s cold); the TUI passes False
+    to keep its first frame fast and calls `check_frontier_price` from a worker instead.
+    """
     path = path or get_paths().config_file
     if not path.exists():
         return AppConfig()
@@ -123,140 +141,59 @@ def load_config(path: Path | None = None) -> AppConfig:
         raise ConfigError(f"{path}: cannot read the config file ({exc})") from None
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except tomllib.TOMLDecodeError as exc:  # its message ends "(at line L, column C)"
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return parse_config(data, path)
+    return parse_config(data, path, text, check_prices=check_prices)
 
 
-def parse_config(data: dict[str, Any], path: Path) -> AppConfig:
-    where = str(path)
-    for key in data:
-        if key not in TOP_LEVEL_KEYS:
-            raise ConfigError(_unknown(where, key, TOP_LEVEL_KEYS))
-    defaults = AppConfig()
-    tiers = {k: list(v) for k, v in defaults.tiers.items()}
-    for tier, models in _table(data, "tiers", where).items():
-        if tier not in TIERS:
-            raise ConfigError(_unknown(where, f"tiers.{tier}", [f"tiers.{t}" for t in TIERS]))
-        if not isinstance(models, list) or not all(isinstance(m, str) for m in models):
-            raise ConfigError(f"{where}: tiers.{tier} must be a list of model ids")
-        tiers[tier] = list(models)
-    routing_mode = _choice(data, "routing_mode", ROUTING_MODES, defaults.routing_mode, where)
-    strategy = _choice(data, "routing_strategy", STRATEGIES, defaults.routing_strategy, where)
-    endpoints = tuple(
-        _endpoint(name, spec, where) for name, spec in _table(data, "endpoints", where).items()
-    )
-    prices = {
-        model: _price(model, spec, where) for model, spec in _table(data, "prices", where).items()
-    }
-    budget = _table(data, "budget", where)
-    for key in budget:
-        if key != "session_usd":
-            raise ConfigError(_unknown(where, f"budget.{key}", ["budget.session_usd"]))
-    keys = dict(defaults.keys)
-    for action, binding in _table(data, "keys", where).items():
-        if action not in DEFAULT_KEYS:
-            raise ConfigError(_unknown(where, f"keys.{action}", [f"keys.{a}" for a in DEFAULT_KEYS]))
-        if not isinstance(binding, str) or not binding:
-            raise ConfigError(f"{where}: keys.{action} must be a key name such as \"ctrl+l\"")
-        keys[action] = binding
-    max_tokens = data.get("max_tokens", defaults.max_tokens)
-    if not isinstance(max_tokens, int) or max_tokens <= 0:
-        raise ConfigError(f"{where}: max_tokens must be a positive whole number")
-    return AppConfig(
-        tiers=tiers,
-        frontier_model=_str(data, "frontier_model", defaults.frontier_model, where),
-        default_model=data.get("default_model") and _str(data, "default_model", "", where),
-        routing_mode=routing_mode,
-        routing_strategy=strategy,
-        theme=_str(data, "theme", defaults.theme, where),
-        endpoints=endpoints,
-        prices=prices,
-        budget_usd=_decimal(budget["session_usd"], "budget.session_usd", where) if "session_usd" in budget else None,
-        keys=keys,
-        max_tokens=max_tokens,
-        source=path,
-    )
+def parse_config(
+    data: dict[str, Any],
+    path: Path,
+    text: str | None = None,
+    *,
+    check_prices: bool = False,
+) -> AppConfig:
+    """Validate parsed TOML ``data`` from ``path`` (``text``, if given, lets errors cite lines)."""
+    from tui_router.core.config_parse import ConfigParser
+
+    parser = ConfigParser(path, text)
+    config = parser.parse(data)
+    if check_prices:
+        parser.check_frontier_price(config)
+    return config
 
 
-def _unknown(where: str, key: str, valid: Any) -> str:
-    valid = list(valid)
-    close = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
-    hint = f"; did you mean {close[0]!r}?" if close else f"; valid keys: {', '.join(valid)}"
-    return f"{where}: unknown key {key!r}{hint}"
+def check_frontier_price(config: AppConfig) -> None:
+    """Raise `ConfigError` unless the frontier model has a known price (imports genai-prices)."""
+    from tui_router.core.config_parse import ConfigParser
+
+    source = config.source or get_paths().config_file
+    text = None
+    if config.source is not None:
+        try:
+            text = config.source.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            text = None
+    ConfigParser(source, text).check_frontier_price(config)
 
 
-def _table(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
-    value = data.get(key, {})
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where}: {key} must be a table ([{key}])")
-    return value
+def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+    """The candidate ``word`` was most probably meant to be, or None.
 
-
-def _str(data: dict[str, Any], key: str, default: str, where: str) -> str:
-    value = data.get(key, default)
-    if not isinstance(value, str) or not value:
-        raise ConfigError(f"{where}: {key} must be a non-empty string")
-    return value
-
-
-def _choice(data: dict[str, Any], key: str, choices: tuple[str, ...], default: str, where: str) -> str:
-    value = data.get(key, default)
-    if value not in choices:
-        close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.4)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ConfigError(f"{where}: {key} = {value!r} is not one of {', '.join(choices)}{hint}")
-    return str(value)
-
-
-def _decimal(value: Any, key: str, where: str) -> Decimal:
-    try:
-        result = Decimal(str(value))
-    except InvalidOperation:
-        raise ConfigError(f"{where}: {key} must be a number, got {value!r}") from None
-    if result < 0:
-        raise ConfigError(f"{where}: {key} must not be negative")
-    return result
-
-
-ENDPOINT_KEYS = ("kind", "base_url", "api_key_env", "models", "price_provider")
-PRICE_KEYS = ("input", "output", "cache_read", "cache_write")
-
-
-def _endpoint(name: str, spec: Any, where: str) -> EndpointConfig:
-    if not isinstance(spec, dict):
-        raise ConfigError(f"{where}: endpoints.{name} must be a table")
-    for key in spec:
-        if key not in ENDPOINT_KEYS:
-            raise ConfigError(_unknown(where, f"endpoints.{name}.{key}", [f"endpoints.{name}.{k}" for k in ENDPOINT_KEYS]))
-    kind = spec.get("kind", "openai")
-    if kind not in ENDPOINT_KINDS:
-        raise ConfigError(f"{where}: endpoints.{name}.kind = {kind!r} is not one of {', '.join(ENDPOINT_KINDS)}")
-    models = spec.get("models", [])
-    if not isinstance(models, list) or not all(isinstance(m, str) for m in models):
-        raise ConfigError(f"{where}: endpoints.{name}.models must be a list of model ids")
-    return EndpointConfig(
-        name=name,
-        kind=kind,
-        base_url=spec.get("base_url"),
-        api_key_env=spec.get("api_key_env"),
-        models=tuple(models),
-        price_provider=spec.get("price_provider"),
-    )
-
-
-def _price(model: str, spec: Any, where: str) -> PriceOverride:
-    if not isinstance(spec, dict):
-        raise ConfigError(f"{where}: prices.\"{model}\" must be a table with input and output")
-    for key in spec:
-        if key not in PRICE_KEYS:
-            raise ConfigError(_unknown(where, f"prices.{model}.{key}", [f"prices.{model}.{k}" for k in PRICE_KEYS]))
-    for required in ("input", "output"):
-        if required not in spec:
-            raise ConfigError(f"{where}: prices.\"{model}\" needs {required} ($ per million tokens)")
-    return PriceOverride(
-        input=_decimal(spec["input"], f"prices.{model}.input", where),
-        output=_decimal(spec["output"], f"prices.{model}.output", where),
-        cache_read=_decimal(spec["cache_read"], f"prices.{model}.cache_read", where) if "cache_read" in spec else None,
-        cache_write=_decimal(spec["cache_write"], f"prices.{model}.cache_write", where) if "cache_write" in spec else None,
-    )
+    Case-insensitive equality first, then close spelling, then a candidate containing the word
+    ("haiku" -> "claude-haiku-4-5"), then looser spelling.
+    """
+    choices = list(dict.fromkeys(candidates))
+    lowered = word.lower()
+    for choice in choices:
+        if choice.lower() == lowered:
+            return choice
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.75)
+    if close:
+        return close[0]
+    if len(lowered) >= 3:
+        for choice in choices:
+            if lowered in choice.lower():
+                return choice
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
+    return close[0] if close else None

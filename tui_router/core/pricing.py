@@ -35,7 +35,16 @@ class Price:
 
 @dataclass(frozen=True, slots=True)
 class Rates:
-    """Base $/MTok of a model (the lowest tier when prices are tiered)."""
+    """Base $/MTok of a model (the lowest tier when prices are tiered).
+
+    Attributes:
+        cache_write: the 5-minute cache-write rate (Anthropic's default TTL).
+        context_window: max input tokens as genai-prices knows it (None for overrides/local).
+        priced_as: the genai-prices model id the rates came from; it can differ from the id asked
+            for (dated ids map to base ids, and its data has aliases such as gpt-5.1-mini ->
+            gpt-5.1-codex-mini), so displays can say what was priced.
+        tiered_above: input-token count above which a higher tier applies to the whole call.
+    """
 
     input: Decimal
     output: Decimal
@@ -43,6 +52,8 @@ class Rates:
     cache_write: Decimal | None
     context_window: int | None
     source: PriceSource
+    priced_as: str | None = None
+    tiered_above: int | None = None
 
 
 def is_local_provider(price_provider: str | None) -> bool:
@@ -75,7 +86,14 @@ def model_rates(
     """$/MTok for display and estimates; None when no price is known."""
     override = (overrides or {}).get(model)
     if override is not None:
-        return Rates(override.input, override.output, override.cache_read, override.cache_write, None, "override")
+        return Rates(
+            override.input,
+            override.output,
+            override.cache_read,
+            override.cache_write,
+            None,
+            "override",
+        )
     if is_local_provider(price_provider):
         zero = Decimal(0)
         return Rates(zero, zero, zero, zero, None, "local")
@@ -90,11 +108,31 @@ def model_rates(
         cache_write=_base(price.cache_write_mtok),
         context_window=getattr(calc.model, "context_window", None),
         source="genai-prices",
+        priced_as=getattr(calc.model, "id", None),
+        tiered_above=_first_tier_start(price.input_mtok),
     )
 
 
+def known_model_ids(price_provider: str) -> list[str]:
+    """The model ids genai-prices knows for one provider (for "did you mean"); [] if none."""
+    snapshot = _snapshot()
+    if snapshot is None:
+        return []
+    for provider in snapshot.providers:
+        if provider.id == price_provider:
+            return [model.id for model in provider.models]
+    return []
+
+
+def known_price_providers() -> list[str]:
+    """genai-prices provider ids (what ``price_provider`` may name), plus ``local``."""
+    snapshot = _snapshot()
+    ids = [provider.id for provider in snapshot.providers] if snapshot is not None else []
+    return [*ids, "local"]
+
+
 def format_usd(amount: Decimal | None, places: int = 4) -> str:
-    """"$0.0123" or "n/a"; never prints an unknown price as zero."""
+    """ "$0.0123" or "n/a"; never prints an unknown price as zero."""
     if amount is None:
         return "n/a"
     quantum = Decimal(1).scaleb(-places)
@@ -114,17 +152,22 @@ def _price_with_override(usage: Usage, rates: PriceOverride) -> Decimal:
 
 
 def _genai_calc(usage: Usage, model: str, price_provider: str | None) -> Any | None:
+    # genai-prices rejects usage whose parts exceed their whole (cache > input, 1h > all writes);
+    # a provider reporting that is off by a few tokens, so clamp rather than lose the price.
+    cache_write = usage.cache_write_tokens
+    write_1h = min(usage.cache_write_1h_tokens, cache_write)
+    input_tokens = max(usage.input_tokens, usage.cache_read_tokens + cache_write)
     try:
         return _calc_cached(
-            usage.input_tokens,
+            input_tokens,
             usage.cache_read_tokens,
-            usage.cache_write_tokens - usage.cache_write_1h_tokens,
-            usage.cache_write_1h_tokens,
+            cache_write - write_1h,
+            write_1h,
             usage.output_tokens,
             model,
             price_provider,
         )
-    except LookupError:
+    except (LookupError, ValueError):
         return None
 
 
@@ -140,6 +183,9 @@ def _calc_cached(
 ) -> Any:
     import genai_prices
 
+    # In genai-prices a unit whose dimensions extend another's is a subset of it:
+    # cache_write_1h_tokens is counted inside cache_write_tokens (priced at the 1h rate when the
+    # model has one), and both cache kinds inside input_tokens.
     fields = {
         "input_tokens": input_tokens,
         "cache_read_tokens": cache_read or None,
@@ -151,6 +197,20 @@ def _calc_cached(
         warnings.simplefilter("ignore")
         usage = genai_prices.Usage(**{k: v for k, v in fields.items() if v is not None})
         return genai_prices.calc_price(usage, model, provider_id=price_provider)
+
+
+def _snapshot() -> Any | None:
+    try:
+        from genai_prices import data_snapshot
+
+        return data_snapshot.get_snapshot()
+    except Exception:  # an internal API of genai-prices: suggestions are optional
+        return None
+
+
+def _first_tier_start(value: Any) -> int | None:
+    tiers = getattr(value, "tiers", None)
+    return int(tiers[0].start) if tiers else None
 
 
 def _base(value: Any) -> Decimal | None:

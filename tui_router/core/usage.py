@@ -4,11 +4,13 @@ Owns the one `Usage` record every provider reports into, and the normalisation r
 Anthropic's and OpenAI's different accounting comparable:
 
 * Anthropic's ``input_tokens`` excludes cache reads and writes, so they are added back.
-* OpenAI's ``prompt_tokens`` already includes cached tokens; ``completion_tokens`` includes reasoning.
+* OpenAI's ``prompt_tokens`` already includes cached tokens; ``completion_tokens`` includes
+  reasoning tokens. Null ``*_details`` objects and missing fields count as zero.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -60,7 +62,11 @@ class Usage:
         """Combine two partial reports of the *same* call (e.g. message_start then message_delta).
 
         Each field keeps the larger value: providers report cumulative counts, never deltas.
+        An API report replaces a local estimate outright (an estimate may run higher than the
+        truth, and the larger value must not win over the exact one).
         """
+        if self.estimated != newer.estimated:
+            return newer if self.estimated else self
         return Usage(
             input_tokens=max(self.input_tokens, newer.input_tokens),
             cache_read_tokens=max(self.cache_read_tokens, newer.cache_read_tokens),
@@ -68,7 +74,7 @@ class Usage:
             cache_write_1h_tokens=max(self.cache_write_1h_tokens, newer.cache_write_1h_tokens),
             output_tokens=max(self.output_tokens, newer.output_tokens),
             reasoning_tokens=max(self.reasoning_tokens, newer.reasoning_tokens),
-            estimated=self.estimated and newer.estimated,
+            estimated=self.estimated,
         )
 
     def as_estimated(self) -> Usage:
@@ -112,7 +118,7 @@ class Usage:
             input_tokens=uncached + cache_read + cache_write,
             cache_read_tokens=cache_read,
             cache_write_tokens=cache_write,
-            cache_write_1h_tokens=write_1h,
+            cache_write_1h_tokens=min(write_1h, cache_write),
             output_tokens=_int(raw.get("output_tokens")),
             reasoning_tokens=_int(details.get("thinking_tokens")) if details else 0,
         )
@@ -132,11 +138,16 @@ class Usage:
             out_details = raw.get("output_tokens_details") or {}
         return cls(
             input_tokens=prompt,
-            cache_read_tokens=_int(in_details.get("cached_tokens")),
+            cache_read_tokens=min(_int(in_details.get("cached_tokens")), prompt),
             output_tokens=completion,
-            reasoning_tokens=_int(out_details.get("reasoning_tokens")),
+            reasoning_tokens=min(_int(out_details.get("reasoning_tokens")), completion),
         )
 
 
 def _int(value: Any) -> int:
-    return int(value) if isinstance(value, int | float) else 0
+    """A token count from a raw usage field; null, missing or junk counts as 0."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0
+    if isinstance(value, float) and not math.isfinite(value):
+        return 0
+    return max(0, int(value))

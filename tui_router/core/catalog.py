@@ -1,0 +1,329 @@
+"""The model catalog: every model the config's tiers name or an endpoint lists, with its tier,
+endpoint, availability, prices and context window.
+
+Building a catalog is cheap (no genai-prices import): a model's `rates` and `context_window` are
+looked up on first access and cached. Call `Catalog.warm` from a worker to pay that (~0.5 s cold)
+off the UI thread.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from tui_router.core.config import TIERS, AppConfig, EndpointConfig, PriceOverride, did_you_mean
+from tui_router.core.endpoints import (
+    UnknownModelError,
+    all_endpoints,
+    endpoint_status,
+    local_model_installed,
+    resolve_model,
+)
+from tui_router.core.errors import UserFacingError
+from tui_router.core.pricing import Price, Rates, model_rates, price_call
+from tui_router.core.usage import Usage
+
+#: The context the bundled SmolLM2-135M runs with (its n_ctx in the local provider).
+LOCAL_CONTEXT_WINDOW = 2048
+
+NO_MODEL_HELP = (
+    "no model is available. Do one of these:\n"
+    "  - set ANTHROPIC_API_KEY or OPENAI_API_KEY in the environment;\n"
+    "  - add an OpenAI-compatible endpoint to config.toml, e.g.\n"
+    '      [endpoints.ollama]\n      base_url = "http://localhost:11434/v1"\n'
+    '      models = ["llama3.2"]\n'
+    '    and put "ollama/llama3.2" in a [tiers] list;\n'
+    "  - install the offline local model: pip install 'tui-router[local]'"
+)
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """One model as the app offers it.
+
+    Attributes:
+        id: the id as the user types it (``claude-haiku-4-5``, ``local/smollm2-135m``,
+            ``ollama/llama3.2``).
+        endpoint: where it is served from.
+        api_model: the id sent to the API (no endpoint prefix).
+        tier: ``local``/``fast``/``balanced``/``frontier``, or None when no tier lists it.
+        available: whether it can be called now (key set, endpoint configured, model installed).
+        availability: why it is available, or how to make it so.
+        price_provider: the genai-prices provider id used to price it (``local``: free).
+        price_override: the config's [prices] entry for it, if any.
+    """
+
+    id: str
+    endpoint: EndpointConfig
+    api_model: str
+    tier: str | None
+    available: bool
+    availability: str
+    price_provider: str | None
+    price_override: PriceOverride | None = field(default=None, repr=False)
+
+    @functools.cached_property
+    def rates(self) -> Rates | None:
+        """$/MTok (None when no price is known). First access may import genai-prices."""
+        return model_rates(self.api_model, self.price_provider, self._overrides())
+
+    @functools.cached_property
+    def context_window(self) -> int | None:
+        """Max input tokens: genai-prices' figure, 2,048 for the bundled model, else None."""
+        if self.endpoint.kind == "local":
+            return LOCAL_CONTEXT_WINDOW
+        rates = self.rates
+        if rates is not None and rates.source == "genai-prices":
+            return rates.context_window
+        if self.price_provider == "local":
+            return None
+        known = model_rates(self.api_model, self.price_provider)  # the override hid it
+        return known.context_window if known is not None else None
+
+    @property
+    def priced(self) -> bool:
+        return self.rates is not None
+
+    def price(self, usage: Usage) -> Price:
+        """The cost of one call's ``usage`` on this model (override, genai-prices or unknown)."""
+        return price_call(usage, self.api_model, self.price_provider, self._overrides())
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: prices as decimal strings ($/MTok), null when unknown."""
+        rates = self.rates
+
+        def money(value: Any) -> str | None:
+            return None if value is None else str(value)
+
+        return {
+            "id": self.id,
+            "tier": self.tier,
+            "endpoint": self.endpoint.name,
+            "endpoint_kind": self.endpoint.kind,
+            "api_model": self.api_model,
+            "available": self.available,
+            "availability": self.availability,
+            "context_window": self.context_window,
+            "price_source": rates.source if rates is not None else "unknown",
+            "priced_as": rates.priced_as if rates is not None else None,
+            "usd_per_mtok": {
+                "input": money(rates.input if rates else None),
+                "output": money(rates.output if rates else None),
+                "cache_read": money(rates.cache_read if rates else None),
+                "cache_write": money(rates.cache_write if rates else None),
+            },
+            "tiered_above_input_tokens": rates.tiered_above if rates is not None else None,
+        }
+
+    def _overrides(self) -> dict[str, PriceOverride] | None:
+        return {self.api_model: self.price_override} if self.price_override else None
+
+
+class Catalog:
+    """The models of one config, in sidebar order: tiers in `TIERS` order, then untiered ones."""
+
+    def __init__(self, config: AppConfig, models: list[ModelInfo]) -> None:
+        self.config = config
+        self.models: tuple[ModelInfo, ...] = tuple(models)
+        self._by_id = {m.id: m for m in self.models}
+        self._by_endpoint = {(m.endpoint.name, m.api_model): m for m in self.models}
+
+    def __iter__(self) -> Iterator[ModelInfo]:
+        return iter(self.models)
+
+    def __len__(self) -> int:
+        return len(self.models)
+
+    @property
+    def ids(self) -> list[str]:
+        return [m.id for m in self.models]
+
+    @property
+    def tiers_in_order(self) -> tuple[str, ...]:
+        """The tiers (in `TIERS` order) that have at least one model."""
+        return tuple(t for t in TIERS if any(m.tier == t for m in self.models))
+
+    def get(self, model_id: str) -> ModelInfo | None:
+        """The entry for ``model_id``, also when spelled another way (``local/x`` or ``x``)."""
+        found = self._by_id.get(model_id)
+        if found is not None:
+            return found
+        try:
+            resolved = resolve_model(model_id, self.config)
+        except UnknownModelError:
+            return None
+        return self._by_endpoint.get((resolved.endpoint.name, resolved.model))
+
+    def require(self, model_id: str) -> ModelInfo:
+        """Like `get`, but raise `UnknownModelError` with a "did you mean" over known ids."""
+        found = self.get(model_id)
+        if found is not None:
+            return found
+        guess = did_you_mean(model_id, self.ids)
+        hint = f"; did you mean {guess!r}?" if guess else ""
+        raise UnknownModelError(
+            f"model {model_id!r} is not in the catalog{hint} (see `tui-router models`)"
+        )
+
+    def describe(self, model_id: str) -> ModelInfo:
+        """Any model id the endpoints can serve, in the catalog or not (``ask --model``).
+
+        Raises `UnknownModelError` when no endpoint serves it.
+        """
+        found = self.get(model_id)
+        if found is not None:
+            return found
+        try:
+            return _model_info(model_id, self.config, self.config.tier_of(model_id))
+        except UnknownModelError as exc:
+            guess = did_you_mean(model_id, self.ids)
+            if guess is None:
+                raise
+            raise UnknownModelError(f"{exc} (did you mean {guess!r}?)") from None
+
+    def by_tier(self) -> dict[str, list[ModelInfo]]:
+        """Every tier in `TIERS` order (empty lists included) with its models in listed order."""
+        return {tier: [m for m in self.models if m.tier == tier] for tier in TIERS}
+
+    def untiered(self) -> list[ModelInfo]:
+        """Models an endpoint lists that no tier names."""
+        return [m for m in self.models if m.tier is None]
+
+    def first_available(self, tier: str) -> ModelInfo | None:
+        return next((m for m in self.models if m.tier == tier and m.available), None)
+
+    def default_model(self) -> ModelInfo:
+        """The model a new session starts on.
+
+        config.default_model if set; else the first available of fast, balanced, frontier; else
+        the first available local model. Raises `UserFacingError` saying how to get one.
+        """
+        if self.config.default_model:
+            return self.describe(self.config.default_model)
+        for tier in ("fast", "balanced", "frontier", "local"):
+            found = self.first_available(tier)
+            if found is not None:
+                return found
+        untiered = next((m for m in self.untiered() if m.available), None)
+        if untiered is not None:
+            return untiered
+        if local_model_installed():  # the bundled model, even when no tier lists it
+            return self.describe("local/smollm2-135m")
+        raise UserFacingError(NO_MODEL_HELP)
+
+    def frontier(self) -> ModelInfo:
+        """The model the frontier-only baseline is priced on (config.frontier_model)."""
+        return self.describe(self.config.frontier_model)
+
+    def stronger_tier(self, tier: str | None) -> str | None:
+        """The next tier up that has an available model, or None."""
+        return self._step_tier(tier, +1)
+
+    def cheaper_tier(self, tier: str | None) -> str | None:
+        """The next tier down that has an available model, or None."""
+        return self._step_tier(tier, -1)
+
+    def next_model(self, current_id: str | None, step: int = 1) -> ModelInfo | None:
+        """The model ``step`` places after ``current_id`` in sidebar order, wrapping around.
+
+        Only available models take part (all models when none is available); an id not in the
+        list starts from the first (``step > 0``) or the last model.
+        """
+        candidates = [m for m in self.models if m.available] or list(self.models)
+        if not candidates:
+            return None
+        current = self.get(current_id) if current_id else None
+        if current is None or current not in candidates:
+            return candidates[0] if step > 0 else candidates[-1]
+        index = candidates.index(current)
+        return candidates[(index + step) % len(candidates)]
+
+    def warm(self) -> None:
+        """Look up every model's prices now (imports genai-prices): call from a worker."""
+        for model in self.models:
+            _ = model.rates, model.context_window
+
+    def _step_tier(self, tier: str | None, direction: int) -> str | None:
+        if tier not in TIERS:
+            return None
+        index = TIERS.index(tier) + direction
+        while 0 <= index < len(TIERS):
+            if self.first_available(TIERS[index]) is not None:
+                return TIERS[index]
+            index += direction
+        return None
+
+
+def build_catalog(config: AppConfig) -> Catalog:
+    """All models the config's tiers name, then those endpoints list that no tier names.
+
+    Costs well under a millisecond per model: no prices are looked up until asked for.
+    """
+    statuses: dict[str, tuple[bool, str]] = {}
+    models: list[ModelInfo] = []
+    seen: set[tuple[str, str]] = set()
+
+    def add(model_id: str, tier: str | None) -> None:
+        info = _model_info(model_id, config, tier, statuses)
+        key = (info.endpoint.name, info.api_model)
+        if key not in seen:
+            seen.add(key)
+            models.append(info)
+
+    for tier in TIERS:
+        for model_id in config.tiers.get(tier, []):
+            add(model_id, tier)
+    for endpoint in all_endpoints(config):
+        for api_model in endpoint.models:
+            if endpoint.name in ("anthropic", "openai"):
+                add(api_model, None)
+            else:
+                add(f"{endpoint.name}/{api_model}", None)
+    return Catalog(config, models)
+
+
+def pricing_warnings(catalog: Catalog) -> list[str]:
+    """One line per catalog model without a known price (shown as n/a), with a likely fix."""
+    from tui_router.core.pricing import known_model_ids
+
+    warnings = []
+    for model in catalog:
+        if model.priced:
+            continue
+        provider = model.price_provider
+        guess = did_you_mean(model.api_model, known_model_ids(provider)) if provider else None
+        hint = f"did you mean {guess!r}? Or " if guess else ""
+        warnings.append(
+            f"model {model.id!r} has no known price (costs show n/a); {hint}add a "
+            f'[prices."{model.id}"] table with input and output ($ per million tokens)'
+        )
+    return warnings
+
+
+def _model_info(
+    model_id: str,
+    config: AppConfig,
+    tier: str | None,
+    statuses: dict[str, tuple[bool, str]] | None = None,
+) -> ModelInfo:
+    resolved = resolve_model(model_id, config)
+    endpoint = resolved.endpoint
+    if statuses is None or endpoint.name not in statuses:
+        status = endpoint_status(endpoint)
+        if statuses is not None:
+            statuses[endpoint.name] = status
+    else:
+        status = statuses[endpoint.name]
+    override = config.prices.get(model_id) or config.prices.get(resolved.model)
+    return ModelInfo(
+        id=model_id,
+        endpoint=endpoint,
+        api_model=resolved.model,
+        tier=tier,
+        available=status[0],
+        availability=status[1],
+        price_provider=endpoint.price_provider,
+        price_override=override,
+    )
