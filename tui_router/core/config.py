@@ -119,6 +119,7 @@ class AppConfig:
 TOP_LEVEL_KEYS: tuple[str, ...] = (
     "tiers", "frontier_model", "default_model", "routing_mode", "routing_strategy", "theme",
     "endpoints", "prices", "budget", "keys", "max_tokens",
+    "rules",  # [[rules]]: parsed and validated by tui_router.core.routing.rules
 )  # fmt: skip
 ENDPOINT_KEYS: tuple[str, ...] = ("kind", "base_url", "api_key_env", "models", "price_provider")
 PRICE_KEYS: tuple[str, ...] = ("input", "output", "cache_read", "cache_write")
