@@ -86,11 +86,12 @@ def model_rates(
     """$/MTok for display and estimates; None when no price is known."""
     override = (overrides or {}).get(model)
     if override is not None:
+        # what is charged: cache tokens without their own rate cost the input rate
         return Rates(
             override.input,
             override.output,
-            override.cache_read,
-            override.cache_write,
+            override.cache_read if override.cache_read is not None else override.input,
+            override.cache_write if override.cache_write is not None else override.input,
             None,
             "override",
         )
