@@ -1,15 +1,58 @@
-"""`tui-router tui` (not built yet)."""
+"""`tui-router [tui]`: the interactive app (the default command).
+
+`--resume [SESSION_ID]` continues a session (the last one without an id), `--model`, `--tier` and
+`--mode` set the start state. The session id is checked here, before the screen takes over, so a
+wrong id is one line on stderr and exit code 2. Textual is imported only when the app starts.
+"""
 
 from __future__ import annotations
 
 import argparse
-import sys
+
+from tui_router.core.config import ROUTING_MODES, TIERS, load_config
+from tui_router.core.errors import UserFacingError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument(
+        "--resume", nargs="?", const="last", default=None, metavar="SESSION_ID",
+        help="continue a session: history and totals restored (default: the last one; an id "
+        "prefix is enough)",
+    )
+    parser.add_argument("--model", help="start on this model (any id in `tui-router models`)")
+    parser.add_argument("--tier", choices=TIERS, help="start on the first available model of a tier")
+    parser.add_argument("--mode", choices=ROUTING_MODES,
+                        help="routing mode: manual, suggest (default from config) or auto")
+
+
+def resolve_resume(wanted: str | None) -> str | None:
+    """The full id of the session to resume, or None; raises UserFacingError when there is none."""
+    if wanted is None:
+        return None
+    from tui_router.core.store import Store
+
+    with Store() as store:
+        if wanted == "last":
+            last = store.last_session_id()
+            if last is None:
+                raise UserFacingError("--resume: there is no recorded session yet")
+            return last
+        return store.resolve_session_id(wanted)
 
 
 def run(args: argparse.Namespace) -> int:
-    print("tui-router tui: not available yet", file=sys.stderr)
-    return 2
+    config = load_config()
+    if args.model and args.tier:
+        raise UserFacingError("give --model or --tier, not both")
+    from tui_router.ui.app import TuiRouterApp
+    from tui_router.ui.boot import StartOptions
+
+    options = StartOptions(
+        resume=resolve_resume(args.resume), model=args.model, tier=args.tier, mode=args.mode
+    )
+    app = TuiRouterApp(config, options)
+    app.run()
+    if app.boot_error:
+        print(f"tui-router: {app.boot_error}")
+        return 2
+    return 0

@@ -72,7 +72,8 @@ class SessionController:
 
     def model_rows(self) -> list[ModelRow]:
         rows: list[ModelRow] = []
-        for tier, models in self.catalog.by_tier().items():
+        groups = list(self.catalog.by_tier().items()) + [("other", self.catalog.untiered())]
+        for tier, models in groups:
             for info in models:
                 rates = info.rates
                 rows.append(ModelRow(
@@ -101,6 +102,8 @@ class SessionController:
 
     def step_model(self, step: int) -> Any:
         info = self.catalog.next_model(self.model_id, step)
+        if info is None:
+            raise UserFacingError("The catalog has no models; check [tiers] in config.toml")
         self.model_id = info.id
         return info
 
@@ -121,21 +124,18 @@ class SessionController:
         self.mode = mode
         return mode
 
+    def cycle_mode_next(self) -> str:
+        index = ROUTING_MODES.index(self.mode) if self.mode in ROUTING_MODES else -1
+        return ROUTING_MODES[(index + 1) % len(ROUTING_MODES)]
+
     def cycle_mode(self) -> str:
         index = ROUTING_MODES.index(self.mode) if self.mode in ROUTING_MODES else -1
         return self.set_mode(ROUTING_MODES[(index + 1) % len(ROUTING_MODES)])
 
     def stronger_model(self) -> Any | None:
         """The first available model of the next stronger tier than the current one."""
-        tier = self.tier
-        while tier is not None:
-            tier = self.catalog.stronger_tier(tier)
-            if tier is None:
-                return None
-            info = self.catalog.first_available(tier)
-            if info is not None:
-                return info
-        return None
+        tier = self.catalog.stronger_tier(self.tier)
+        return None if tier is None else self.catalog.first_available(tier)
 
     # -- tokens and money -------------------------------------------------------------------
     def count_tokens(self, text: str) -> int:

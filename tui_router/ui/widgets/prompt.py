@@ -49,7 +49,7 @@ class PromptInput(TextArea):
             highlight_cursor_line=False,
         )
         self.inline_paste_limit = inline_paste_limit
-        self.history: list[str] = []
+        self.prompt_history: list[str] = []
         self._history_index: int | None = None
 
     # -- keys -------------------------------------------------------------------------------
@@ -85,33 +85,33 @@ class PromptInput(TextArea):
         text = self.text.strip()
         if not text:
             return
-        if not self.history or self.history[-1] != text:
-            self.history.append(text)
+        if not self.prompt_history or self.prompt_history[-1] != text:
+            self.prompt_history.append(text)
         self._history_index = None
         self.clear()
         self.post_message(self.Submitted(text))
 
     def _browsing_history(self) -> bool:
-        if not self.history:
+        if not self.prompt_history:
             return False
         if not self.text:
             return True
-        return self._history_index is not None and self.text == self.history[self._history_index]
+        return self._history_index is not None and self.text == self.prompt_history[self._history_index]
 
     def recall(self, step: int) -> None:
         """Show the previous (step -1) or next (+1) history entry; past the newest: empty."""
         if self._history_index is None:
             if step > 0:
                 return
-            index = len(self.history) - 1
+            index = len(self.prompt_history) - 1
         else:
             index = self._history_index + step
         if index < 0:
             index = 0
-        if index >= len(self.history):
+        if index >= len(self.prompt_history):
             self._history_index = None
             self.clear()
             return
         self._history_index = index
-        self.load_text(self.history[index])
+        self.load_text(self.prompt_history[index])
         self.move_cursor(self.document.end)

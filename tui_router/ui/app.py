@@ -1,0 +1,285 @@
+"""The interactive app: layout, keys, start-up, and the screens it pushes.
+
+The turn and suggestion flows live in `flow.TurnFlow` (a mixin); the session logic in
+`controller.SessionController`. Start-up shows the first frame at once and opens the session
+(catalog, prices, store) in a worker; a prompt sent before that waits for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import work
+from textual.actions import SkipAction
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer
+from textual.worker import Worker, WorkerState
+
+from tui_router.core.config import AppConfig
+from tui_router.core.errors import UserFacingError
+from tui_router.ui.boot import StartOptions, any_model_available, open_session
+from tui_router.ui.commands import RouterCommands
+from tui_router.ui.controller import SessionController
+from tui_router.ui.flow import TurnFlow
+from tui_router.ui.widgets.chat import ChatPane
+from tui_router.ui.widgets.prompt import PromptInput
+from tui_router.ui.widgets.sidebar import ModelSidebar
+from tui_router.ui.widgets.status import StatusHeader
+from tui_router.ui.widgets.suggestion import SuggestionBar
+from tui_router.ui.widgets.ticker import CostTicker
+
+#: Fallbacks for the theme variables the app's CSS uses (a theme file may override them).
+THEME_VARIABLE_DEFAULTS = {"cost-ok": "#98c379", "cost-warn": "#e5a550"}
+
+
+def _theme_provider() -> set[Any]:
+    try:
+        from tui_router.ui.themes import ThemeProvider
+    except ImportError:
+        return set()
+    return {ThemeProvider}
+
+
+class TuiRouterApp(TurnFlow, App[None]):
+    """tui-router's main screen."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "tui-router"
+    AUTO_FOCUS = "#prompt"
+    COMMANDS: ClassVar[set[Any]] = App.COMMANDS | {RouterCommands} | _theme_provider()
+    #: ids match config.toml [keys]; `set_keymap` applies the user's choices.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+l", "model_picker", "Models", id="model_picker"),
+        Binding("f2", "next_model", "Next model", id="next_model"),
+        Binding("shift+f2", "previous_model", "Prev model", id="previous_model", show=False),
+        Binding("tab", "accept_suggestion", "Accept", id="accept_suggestion", priority=True,
+                show=False),
+        Binding("escape", "reject_suggestion", "Reject/cancel", id="reject_suggestion",
+                priority=True, show=False),
+        Binding("ctrl+r", "retry_stronger", "Retry stronger", id="retry_stronger"),
+        Binding("ctrl+o", "cycle_mode", "Mode", id="cycle_mode"),
+        Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="toggle_sidebar"),
+        Binding("f1", "help", "Help", id="help"),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+    ]
+
+    def __init__(self, config: AppConfig | None = None, options: StartOptions | None = None, *,
+                 provider_factory: Any | None = None, cwd: Path | None = None,
+                 max_mounted: int = 200, show_welcome: bool = True) -> None:
+        super().__init__()
+        self.config = config or AppConfig()
+        self.options = options or StartOptions()
+        self.provider_factory = provider_factory
+        self.cwd = cwd or Path.cwd()
+        self.max_mounted = max_mounted
+        self.show_welcome = show_welcome
+        self.controller: SessionController | None = None
+        self.ready = asyncio.Event()
+        self.boot_error: str | None = None
+        self.init_flow()
+
+    # -- layout -----------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield StatusHeader(id="header")
+        with Horizontal(id="body"):
+            with Vertical(id="main"):
+                yield ChatPane(id="chat", max_mounted=self.max_mounted)
+                yield SuggestionBar(id="suggestion")
+                yield PromptInput(id="prompt")
+            yield ModelSidebar(id="sidebar")
+        yield CostTicker(id="ticker")
+        yield Footer()
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        try:
+            from tui_router.ui.themes import APP_VARIABLE_DEFAULTS
+        except ImportError:
+            return dict(THEME_VARIABLE_DEFAULTS)
+        return {**THEME_VARIABLE_DEFAULTS, **APP_VARIABLE_DEFAULTS}
+
+    def on_mount(self) -> None:
+        self.set_keymap(dict(self.config.keys))
+        self._apply_themes()
+        bar = self.query_one(SuggestionBar)
+        keys = self.key_names()
+        bar.accept_key = keys.get("accept_suggestion", "tab")
+        bar.reject_key = keys.get("reject_suggestion", "esc")
+        model = self.options.model or self.config.default_model or "…"
+        mode = self.options.mode or self.config.routing_mode
+        self.query_one(StatusHeader).show(model=model, tier=None, mode=mode, session=None)
+        self.boot()
+
+    def _apply_themes(self) -> None:
+        try:
+            from tui_router.ui.themes import apply_theme, register_app_themes, theme_errors_message
+        except ImportError:
+            return
+        errors = register_app_themes(self)
+        problem = apply_theme(self, self.config.theme)
+        if errors:
+            self.notify(theme_errors_message(errors), severity="warning", timeout=8)
+        if problem:
+            self.notify(problem, severity="warning", timeout=6)
+
+    @work(exclusive=True, group="boot", name="open session", exit_on_error=False)
+    async def boot(self) -> None:
+        chat = self.query_one(ChatPane)
+        try:
+            controller = await asyncio.to_thread(
+                open_session, self.config, self.options, self.provider_factory
+            )
+        except UserFacingError as exc:
+            self.boot_error = str(exc)
+            await chat.add_note(f"Cannot start the session: {exc}", "error")
+            self.ready.set()
+            return
+        self.controller = controller
+        await self.query_one(ModelSidebar).set_models(controller.model_rows(), controller.model_id)
+        await self.show_restored(controller)
+        self.refresh_status()
+        self.ready.set()
+        if controller.restored:
+            await chat.add_note(f"Resumed session {controller.session_id}: "
+                                f"{controller.turn_index} turns, spent "
+                                f"{controller.ledger.totals.cost_text()}")
+        if self.show_welcome and not any_model_available(controller.catalog):
+            self.push_welcome()
+
+    def push_welcome(self) -> None:
+        try:
+            from tui_router.ui.screens.welcome import WelcomeScreen
+        except ImportError:
+            return
+
+        def done(quit_now: bool | None) -> None:
+            if quit_now:
+                self.exit()
+
+        self.push_screen(WelcomeScreen(), done)
+
+    # -- state shown in the chrome ----------------------------------------------------------
+    def refresh_status(self) -> None:
+        c = self.controller
+        if c is None:
+            return
+        self.query_one(StatusHeader).show(model=c.model_id, tier=c.tier, mode=c.mode,
+                                          session=c.session_id, streaming=self.streaming)
+        self.query_one(ModelSidebar).set_current(c.model_id)
+        self.refresh_ticker()
+
+    def refresh_ticker(self) -> None:
+        if self.controller is not None:
+            self.query_one(CostTicker).show(self.controller.ticker_state())
+
+    def key_names(self) -> dict[str, str]:
+        """Action -> key as configured (config.toml [keys] over the defaults)."""
+        return dict(self.config.keys)
+
+    def model_ids(self) -> list[str]:
+        return self.controller.model_ids() if self.controller else []
+
+    def on_main_screen(self) -> bool:
+        return len(self.screen_stack) == 1
+
+    # -- one place for worker failures ------------------------------------------------------
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            self.notify(f"{event.worker.name} failed: {type(error).__name__}: {error}",
+                        title="Something went wrong", severity="error", timeout=10)
+            self.streaming = False
+            self.refresh_status()
+
+    # -- keys -------------------------------------------------------------------------------
+    def action_model_picker(self) -> None:
+        if self.controller is None or not self.on_main_screen():
+            return
+        from tui_router.ui.screens.model_picker import ModelPicker
+
+        def picked(model_id: str | None) -> None:
+            if model_id:
+                self.switch_model(model_id, "picker")
+
+        self.push_screen(ModelPicker(self.controller.model_rows(), self.controller.model_id),
+                         picked)
+
+    def action_next_model(self) -> None:
+        self.step_model(1)
+
+    def action_previous_model(self) -> None:
+        self.step_model(-1)
+
+    def action_toggle_sidebar(self) -> None:
+        self.query_one(ModelSidebar).toggle_class("-hidden")
+
+    def action_help(self) -> None:
+        if not self.on_main_screen():
+            raise SkipAction()
+        try:
+            from tui_router.ui.screens.help import HelpScreen
+        except ImportError:
+            self.run_worker(self.show_help_lines(), group="chat")
+            return
+        self.push_screen(HelpScreen(
+            self.key_names(),
+            extra_keys=[("ctrl+j / shift+enter", "insert a newline in the prompt"),
+                        ("tab (no suggestion)", "move focus as usual")],
+        ))
+
+    async def show_help_lines(self) -> None:
+        from tui_router.ui.commands import slash_help_lines
+
+        chat = self.query_one(ChatPane)
+        for action, key in self.key_names().items():
+            await chat.add_note(f"{key}: {action.replace('_', ' ')}")
+        for command, what in slash_help_lines():
+            await chat.add_note(f"{command}: {what}")
+
+    async def action_quit(self) -> None:
+        """Show the session summary; enter or q on it exits (esc returns to the session)."""
+        try:
+            from tui_router.ui.screens.summary import SummaryScreen
+        except ImportError:
+            self.exit()
+            return
+        if isinstance(self.screen, SummaryScreen):
+            self.exit()
+            return
+        await self.show_summary(quitting=True)
+
+    def action_quit_app(self) -> None:
+        self.run_worker(self.action_quit(), group="summary")
+
+    def action_summary(self) -> None:
+        self.run_worker(self.show_summary(quitting=False), group="summary")
+
+    async def show_summary(self, quitting: bool) -> None:
+        from tui_router.ui.screens.summary import SummaryScreen
+
+        controller = self.controller
+        if controller is None:
+            self.exit()
+            return
+        if self.streaming:
+            self.cancel_reply("quit")
+        from tui_router.core.report import build_report
+
+        report = await asyncio.to_thread(build_report, controller.store, controller.session_id)
+
+        def done(confirmed: bool | None) -> None:
+            if confirmed and quitting:
+                # "It is saved with the session": the summary travels with the history.
+                controller.store.save_summary(controller.session_id, report.to_dict())
+                self.exit()
+
+        await self.push_screen(SummaryScreen(report, quitting=quitting), done)
+
+    async def on_unmount(self) -> None:
+        controller = self.controller
+        if controller is not None:
+            await controller.runner.aclose()
+            controller.close()

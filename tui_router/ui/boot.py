@@ -1,0 +1,108 @@
+"""Opening a session for the app: catalog, store, ledger, runner, router, start model and mode.
+
+Runs in a worker thread after the first frame (the catalog reads genai-prices). Plain Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tui_router.core.config import ROUTING_MODES, AppConfig
+from tui_router.core.errors import UserFacingError
+from tui_router.ui.controller import SessionController
+
+
+@dataclass(frozen=True)
+class StartOptions:
+    """What the command line asked for (`tui-router --resume/--model/--tier/--mode`)."""
+
+    resume: str | None = None  # a full session id (resolved by the command before start)
+    model: str | None = None
+    tier: str | None = None
+    mode: str | None = None
+    session_id: str | None = None  # a fixed id for a new session (tests, snapshots)
+
+
+def open_session(
+    config: AppConfig, options: StartOptions, provider_factory: Any | None = None
+) -> SessionController:
+    from tui_router.core.catalog import build_catalog
+    from tui_router.core.ledger import Ledger
+    from tui_router.core.store import Store
+    from tui_router.core.turn import TurnRunner
+
+    catalog = build_catalog(config)
+    catalog.warm()  # prices and context windows for the sidebar (imports genai-prices)
+    store = Store()
+    try:
+        ledger = Ledger()
+        row = None
+        if options.resume:
+            row = store.get_session(options.resume)
+            if row is None:
+                raise UserFacingError(f"no session {options.resume!r} to resume")
+            calls = store.session_calls(row.id)
+            ledger = Ledger.from_rows(calls)
+        model_id = _start_model(catalog, config, options, row, ledger)
+        mode = options.mode or (row.mode if row and row.mode else None) or config.routing_mode
+        if mode not in ROUTING_MODES:
+            mode = config.routing_mode
+        if row is not None:
+            session_id = row.id
+        else:
+            session_id = store.create_session(
+                start_model=model_id, mode=mode, strategy=config.routing_strategy,
+                frontier_model=config.frontier_model, session_id=options.session_id,
+            )
+        runner = TurnRunner(config, catalog, store, ledger, provider_factory=provider_factory)
+        controller = SessionController(
+            config, catalog, store, ledger, runner, load_router(config, catalog),
+            session_id, model_id, mode,
+        )
+        if row is not None:
+            controller.restore()
+        return controller
+    except BaseException:
+        store.close()
+        raise
+
+
+def _start_model(catalog: Any, config: AppConfig, options: StartOptions, row: Any,
+                 ledger: Any) -> str:
+    if options.model:
+        if catalog.get(options.model) is None:
+            raise UserFacingError(
+                f"--model {options.model!r} is not in the catalog; `tui-router models` lists them"
+            )
+        return options.model
+    if options.tier:
+        info = catalog.first_available(options.tier)
+        if info is None:
+            raise UserFacingError(f"--tier {options.tier}: no available model in that tier")
+        return str(info.id)
+    if row is not None:
+        if ledger.records:
+            return str(ledger.records[-1].model)
+        if row.start_model:
+            return str(row.start_model)
+    try:
+        return str(catalog.default_model().id)
+    except UserFacingError:  # no key, no endpoint, no local model: the welcome screen says how
+        if len(catalog):
+            return str(catalog.models[0].id)
+        raise
+
+
+def load_router(config: AppConfig, catalog: Any) -> Any | None:
+    """The routing engine, or None when it is not installed (the suggestion bar stays hidden)."""
+    try:
+        from tui_router.core.paths import get_paths
+        from tui_router.core.routing.router import Router
+    except ImportError:
+        return None
+    return Router(config, catalog, get_paths().feedback_file)
+
+
+def any_model_available(catalog: Any) -> bool:
+    return any(info.available for models in catalog.by_tier().values() for info in models)

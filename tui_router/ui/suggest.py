@@ -1,0 +1,115 @@
+"""The suggestion flow's non-widget half: ask the router, turn a Decision into what the bar
+shows, and record every suggestion and the user's answer in the store (decisions table).
+
+Outcomes: "shown" when the bar appears, then "accepted" / "rejected"; "auto-applied" in auto mode;
+"silent" in manual mode (kept for the routing review, never shown).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from tui_router.ui.attach import Attachment
+from tui_router.ui.controller import SessionController
+from tui_router.ui.widgets.suggestion import SuggestionView
+
+
+@dataclass
+class Pending:
+    """A suggestion on screen (or applied), with its store row id."""
+
+    decision: Any
+    prompt: str
+    decision_id: int
+    kind: str  # "escalate" | "downgrade"
+    held: bool = False  # the prompt was submitted and waits for the answer
+    attachments: list[Attachment] | None = None
+
+
+def decide(controller: SessionController, prompt: str,
+           attachments: list[Attachment] | None = None) -> Any | None:
+    """The router's decision when it proposes a *different* model, else None."""
+    router = controller.router
+    if router is None or not prompt.strip():
+        return None
+    from tui_router.core.routing.context import AttachedFile, RoutingContext
+
+    files = tuple(AttachedFile(a.label, a.tokens) for a in attachments or [])
+    history_tokens = sum(len(m.content) for m in controller.conversation.messages) // 4
+    context = RoutingContext(
+        attached_files=files,
+        conversation_tokens=history_tokens,
+        current_model=controller.model_id,
+        current_tier=controller.tier,
+        escalations=controller.escalations,
+        retries_stronger=controller.retries_stronger,
+        recent_rejections=tuple(controller.recent_rejections[-5:]),
+        turn_index=controller.turn_index,
+    )
+    decision = router.decide(prompt, context)
+    if decision is None or decision.model == controller.model_id:
+        return None
+    if kind_of(decision) == "stay":
+        return None
+    return decision
+
+
+def kind_of(decision: Any) -> str:
+    return str(getattr(decision, "kind", "stay"))
+
+
+def view_of(controller: SessionController, decision: Any) -> SuggestionView:
+    target = controller.catalog.describe(decision.model)
+    return SuggestionView(
+        kind=kind_of(decision),
+        model=decision.model,
+        tier=decision.tier or target.tier or "?",
+        reason=str(decision.reason),
+        est_cost=_money(decision, "est_cost_usd"),
+        current_cost=_money(decision, "current_cost_usd"),
+        lost_cache=_money(decision, "lost_cache_usd"),
+    )
+
+
+def record(controller: SessionController, decision: Any, outcome: str) -> int:
+    from tui_router.core.store_rows import DecisionRow
+
+    current = controller.catalog.describe(controller.model_id)
+    row = DecisionRow(
+        session_id=controller.session_id,
+        turn=controller.turn_index + 1,
+        strategy=str(getattr(decision, "strategy", controller.config.routing_strategy)),
+        suggested_model=decision.model,
+        suggested_tier=decision.tier,
+        current_model=controller.model_id,
+        current_tier=current.tier,
+        reason=str(decision.reason),
+        rule=getattr(decision, "rule", None),
+        score=getattr(decision, "score", None),
+        confidence=getattr(decision, "confidence", None),
+        est_cost_usd=_money(decision, "est_cost_usd"),
+        est_baseline_usd=_money(decision, "est_baseline_usd"),
+        lost_cache_usd=_money(decision, "lost_cache_usd"),
+        outcome=outcome,
+    )
+    return int(controller.store.record_decision(row))
+
+
+def answer(controller: SessionController, pending: Pending, accepted: bool) -> None:
+    """Store the user's answer and teach the router; the caller switches the model."""
+    controller.store.update_decision(pending.decision_id, "accepted" if accepted else "rejected")
+    if accepted:
+        if pending.kind == "escalate":
+            controller.escalations += 1
+    else:
+        controller.recent_rejections.append(pending.kind)
+    router = controller.router
+    if router is not None:
+        router.record_feedback(pending.decision, accepted)
+
+
+def _money(decision: Any, name: str) -> Decimal | None:
+    value = getattr(decision, name, None)
+    return value if isinstance(value, Decimal) or value is None else Decimal(str(value))
