@@ -104,25 +104,29 @@ class TurnRunner:
         self.ledger = ledger
         self._factory = provider_factory
         self._providers: dict[str, tuple[Provider, ResolvedModel]] = {}
+        self._pool: Any = None
 
     def provider(self, model_id: str) -> tuple[Provider, ResolvedModel]:
         """The provider for ``model_id`` (raises `ProviderConfigError` / `UnknownModelError`)."""
         if model_id not in self._providers:
-            factory = self._factory
-            if factory is None:
-                from tui_router.core.providers.registry import provider_for
+            if self._factory is not None:
+                self._providers[model_id] = self._factory(model_id, self.config)
+            else:  # one provider (and HTTP connection pool) per endpoint for the session
+                if self._pool is None:
+                    from tui_router.core.providers.registry import ProviderPool
 
-                factory = provider_for
-            self._providers[model_id] = factory(model_id, self.config)
+                    self._pool = ProviderPool(self.config)
+                self._providers[model_id] = self._pool.get(model_id)
         return self._providers[model_id]
 
     async def aclose(self) -> None:
+        """Close every provider this runner created (idempotent)."""
+        providers, self._providers = list(self._providers.values()), {}
         seen: set[int] = set()
-        for provider, _ in self._providers.values():
+        for provider, _ in providers:
             if id(provider) not in seen:
                 seen.add(id(provider))
                 await provider.aclose()
-        self._providers.clear()
 
     async def run(
         self,
@@ -269,12 +273,16 @@ class _CallInProgress:
         )
 
     def final_usage(self) -> Usage:
-        """The API's usage when it came (topped up if the stream broke off), else the estimate.
+        """The API's usage when it came, else the estimate (marked estimated).
 
-        A call that failed before any usage or text arrived is recorded with zero tokens.
+        A finished call's usage report is the truth. A call that broke off (error, cancel) keeps
+        the larger of the reported and the streamed output, since the final count never came.
+        One that failed before any usage or text arrived is recorded with zero tokens.
         """
         if self.exact is None and not self.parts:
             return Usage()
+        if self.exact is not None and self.status == "ok":
+            return self.exact
         return self._combined()
 
     def _combined(self) -> Usage:
