@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
@@ -20,6 +20,7 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Sparkline, Static
 
+from tui_router.core.report import SessionReport
 from tui_router.ui.format import tokens, usd
 from tui_router.ui.screens.summary_view import ModelLine, SummaryView, summary_view
 
@@ -126,10 +127,10 @@ class SummaryScreen(ModalScreen[bool]):
         Binding("escape", "back", "Back to the session"),
     ]
 
-    def __init__(self, report: Any, *, quitting: bool = True) -> None:
+    def __init__(self, report: SessionReport | SummaryView, *, quitting: bool = True) -> None:
         """
         Args:
-            report: a `core.report.SessionReport` (or a ready `SummaryView`).
+            report: the session's report (`core.report.build_report`), or a ready view.
             quitting: opened by the quit key, so enter/q exit the app and esc cancels the quit.
         """
         super().__init__()

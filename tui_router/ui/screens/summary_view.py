@@ -6,14 +6,12 @@ never computes money: everything here comes from the ledger's Decimal totals.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
-from tui_router.core.ledger import Ledger, Totals, format_total
+from tui_router.core.ledger import Totals, format_total
 from tui_router.core.pricing import format_usd
-from tui_router.core.store_rows import DecisionRow
+from tui_router.core.report import ExpensiveTurn, SessionReport, SuggestionCounts
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,93 +82,54 @@ def savings_text(totals: Totals) -> str:
     return text
 
 
-def build_view(
-    *,
-    session_id: str,
-    baseline_model: str,
-    ledger: Ledger,
-    decisions: Iterable[DecisionRow] = (),
-    prompts: Mapping[int, str] | None = None,
-) -> SummaryView:
-    """Build the view from a session's ledger, its routing decisions and its prompts by turn."""
-    tiers: dict[str, str | None] = {}
-    for record in ledger.records:
-        tiers.setdefault(record.model, record.tier)
-    models = [model_line(name, tiers.get(name), t) for name, t in ledger.per_model().items()]
-    totals = ledger.totals
-    per_turn = ledger.per_turn()
+def summary_view(report: SessionReport) -> SummaryView:
+    """Flatten a `SessionReport` (the same data `tui-router report` prints) for the screen."""
+    totals = report.totals
     savings = totals.savings_usd
     return SummaryView(
-        session_id=session_id,
-        baseline_model=baseline_model,
-        models=models,
+        session_id=report.session_id,
+        baseline_model=report.baseline_model,
+        models=[model_line(row.model, row.tier, row.totals) for row in report.models],
         total=model_line("total", None, totals),
         total_text=totals.cost_text(),
         baseline_text=totals.baseline_text(),
         savings_text=savings_text(totals),
         overspent=savings is not None and savings < 0,
-        suggestions_text=suggestions_line(list(decisions)),
-        escalations_text=escalations_line(r.purpose for r in ledger.records),
-        most_expensive_text=most_expensive_line(ledger, prompts or {}),
-        turn_costs=[float(t.cost_usd) for t in per_turn],
-        turn_baselines=[float(t.baseline_usd) for t in per_turn],
+        suggestions_text=suggestions_line(report.suggestions),
+        escalations_text=escalations_line(report),
+        most_expensive_text=most_expensive_line(report.most_expensive_turn),
+        turn_costs=[float(t.cost_usd) for t in report.per_turn],
+        turn_baselines=[float(t.baseline_usd) for t in report.per_turn],
     )
 
 
-def suggestions_line(decisions: Sequence[DecisionRow]) -> str:
-    """Counts of routing suggestions by what happened to them."""
-    shown = [d for d in decisions if d.outcome != "silent"]
-    count = {
-        o: sum(d.outcome == o for d in shown) for o in ("accepted", "rejected", "auto-applied")
-    }
-    unanswered = len(shown) - sum(count.values())
+def suggestions_line(counts: SuggestionCounts) -> str:
+    """Routing suggestions shown, and what the user answered."""
     parts = [
-        f"Suggestions: {len(shown)} shown",
-        f"{count['accepted']} accepted",
-        f"{count['rejected']} rejected",
+        f"Suggestions: {counts.shown} shown",
+        f"{counts.accepted} accepted",
+        f"{counts.rejected} rejected",
     ]
-    if count["auto-applied"]:
-        parts.append(f"{count['auto-applied']} applied in auto mode")
-    if unanswered:
-        parts.append(f"{unanswered} unanswered")
+    if counts.auto_applied:
+        parts.append(f"{counts.auto_applied} applied in auto mode")
+    if counts.unanswered:
+        parts.append(f"{counts.unanswered} unanswered")
     return " · ".join(parts)
 
 
-def escalations_line(purposes: Iterable[str]) -> str:
-    """Cascade escalations (a second call after a failed quality gate) and "retry stronger"."""
-    seen = list(purposes)
-    escalations = sum(p == "cascade" for p in seen)
-    retries = sum(p == "retry" for p in seen)
-    extra = sum(p in ("judge", "background") for p in seen)
-    text = f"Escalations: {escalations} · retries on a stronger tier: {retries}"
-    if extra:
-        text += f" · judge/background calls: {extra} (counted above)"
+def escalations_line(report: SessionReport) -> str:
+    """Cascade escalations, "retry stronger" calls, and failed or cancelled calls (all counted)."""
+    text = f"Escalations: {report.escalations} · retries on a stronger tier: {report.retries}"
+    if report.errors or report.cancelled:
+        text += f" · failed calls: {report.errors} · cancelled: {report.cancelled}"
     return text
 
 
-def most_expensive_line(ledger: Ledger, prompts: Mapping[int, str]) -> str:
-    turns = ledger.per_turn()
-    if not turns:
+def most_expensive_line(top: ExpensiveTurn | None) -> str:
+    if top is None:
         return "Most expensive turn: none (no calls yet)"
-    top = max(turns, key=lambda t: t.cost_usd)
-    models = sorted({r.model for r in ledger.records if r.turn == top.turn})
-    text = f"Most expensive turn: #{top.turn} on {', '.join(models)}: {format_usd(top.cost_usd)}"
-    if top.unknown_price_calls:
-        text = text.replace(
-            format_usd(top.cost_usd), format_total(top.cost_usd, top.unknown_price_calls)
-        )
-    prompt = " ".join((prompts.get(top.turn) or "").split())
-    if prompt:
-        text += f" — “{prompt[:40]}{'…' if len(prompt) > 40 else ''}”"
+    cost = format_total(top.cost_usd, top.unknown_price_calls)
+    text = f"Most expensive turn: #{top.turn} on {', '.join(top.models)}: {cost}"
+    if top.prompt:
+        text += f" — “{top.prompt[:40]}{'…' if len(top.prompt) > 40 else ''}”"
     return text
-
-
-def summary_view(report: Any) -> SummaryView:
-    """Adapt a `core.report.SessionReport` to the view."""
-    return build_view(
-        session_id=report.session_id,
-        baseline_model=report.baseline_model,
-        ledger=report.ledger,
-        decisions=report.decisions,
-        prompts=report.prompts,
-    )
