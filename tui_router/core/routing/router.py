@@ -1,0 +1,465 @@
+"""The routing facade: `Router.decide(prompt, context) -> Decision` for every strategy.
+
+Strategies: ``manual`` (the user's model stands), ``rules`` (first matching rule), ``heuristic``
+(hand-weighted score), ``learned`` (the trained classifier, online feedback; rules stand in when
+its weights are missing) and ``cascade`` (start on the cheapest adequate tier; the ladder above
+it is tried when a gate fails — see `cascade.run_cascade`). Whatever the strategy, a model whose
+context window cannot hold the context is never chosen, and the current model is preferred
+within a tier (switching loses the prompt cache).
+"""
+
+from __future__ import annotations
+
+import difflib
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from tui_router.core.config import AppConfig
+from tui_router.core.errors import UserFacingError
+from tui_router.core.pricing import Rates
+from tui_router.core.routing import heuristic
+from tui_router.core.routing.context import RoutingContext
+from tui_router.core.routing.decision import (
+    TIER_ORDER,
+    Decision,
+    expected_output_tokens,
+    kind_of,
+    lost_cache,
+    turn_cost,
+)
+from tui_router.core.routing.features import Features, extract_features
+from tui_router.core.routing.rules import CURRENT, RuleSet, rules_in_force
+
+if TYPE_CHECKING:
+    from tui_router.core.routing.learned import LearnedRouter
+
+#: Strategies `decide` accepts: the config's four plus the stand-alone heuristic.
+ROUTER_STRATEGIES: tuple[str, ...] = ("manual", "rules", "cascade", "learned", "heuristic")
+#: A cascade starts on the rules' tier instead of the cheapest one above this mistake cost:
+#: a gate catches empty or broken answers, not subtly wrong ones.
+CASCADE_HIGH_STAKES = 0.7
+#: Guard rails for the scored strategies (learned, heuristic): (feature, at least, tier floor).
+#: A score can be fooled by phrasing; an irreversible change or a proof must not go to the
+#: cheapest tier (LiteLLM's keyword scorer sent proofs to its cheapest tier).
+FLOORS: tuple[tuple[str, float, str, str], ...] = (
+    ("mistake_cost", 0.7, "frontier", "costly mistake"),
+    ("sig_math_proof", 1.0, "balanced", "maths/proof"),
+    ("has_traceback", 1.0, "balanced", "stack trace"),
+)
+
+
+class ModelLike(Protocol):
+    """What the router reads of a catalog entry (`catalog.ModelInfo` fits)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def tier(self) -> str | None: ...
+    @property
+    def available(self) -> bool: ...
+    @property
+    def rates(self) -> Rates | None: ...
+    @property
+    def context_window(self) -> int | None: ...
+
+
+class CatalogLike(Protocol):
+    """What the router reads of the catalog (`catalog.Catalog` fits)."""
+
+    def by_tier(self) -> Mapping[str, Sequence[ModelLike]]: ...
+
+
+class UnknownStrategyError(UserFacingError):
+    """A routing strategy name that does not exist."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What a strategy wants before the context-fit and availability checks."""
+
+    tier: str | None
+    model: str | None
+    reason: str
+    strategy: str
+    rule: str | None = None
+    score: float | None = None
+    confidence: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class _Placed:
+    model: str | None
+    tier: str | None
+    available: bool
+    note: str | None
+
+
+class Router:
+    """Turns a prompt and its session into a `Decision`.
+
+    Args:
+        config: the app config (strategy, tiers, frontier model, ``[[rules]]``).
+        catalog: the model catalog (tiers, availability, context windows, rates).
+        feedback_path: the user's feedback file for the learned model (None: in memory only).
+        strategy: overrides ``config.routing_strategy``.
+        rules: overrides the rules in force (default: the config's, then the shipped set).
+        learned: an already loaded learned model (default: loaded on first use).
+    """
+
+    def __init__(
+        self,
+        config: AppConfig,
+        catalog: CatalogLike,
+        feedback_path: Path | None = None,
+        *,
+        strategy: str | None = None,
+        rules: RuleSet | None = None,
+        learned: LearnedRouter | None = None,
+    ) -> None:
+        self.config = config
+        self.catalog = catalog
+        self.feedback_path = feedback_path
+        self.strategy = check_strategy(strategy or config.routing_strategy)
+        self.rules = rules if rules is not None else rules_in_force(config)
+        self._learned = learned
+        self._learned_tried = learned is not None
+        #: why the learned model could not be loaded (None while it works or is untried)
+        self.learned_error: str | None = None
+        self._tiers: dict[str, tuple[ModelLike, ...]] = {
+            tier: tuple(models) for tier, models in catalog.by_tier().items()
+        }
+        self._by_id: dict[str, ModelLike] = {
+            m.id: m for models in self._tiers.values() for m in models
+        }
+
+    # ---- the learned model ----------------------------------------------------------------------
+
+    @property
+    def learned(self) -> LearnedRouter | None:
+        """The learned model, loaded on first use; None when its weights are missing."""
+        if not self._learned_tried:
+            self._learned_tried = True
+            try:
+                from tui_router.core.routing.learned import LearnedRouter
+
+                self._learned = LearnedRouter.load(self.feedback_path)
+            except ImportError:
+                self.learned_error = "the learned model is not installed"
+            except (ValueError, OSError) as exc:
+                self.learned_error = str(exc)
+        return self._learned
+
+    # ---- deciding -------------------------------------------------------------------------------
+
+    def decide(
+        self, prompt: str, context: RoutingContext | None = None, strategy: str | None = None
+    ) -> Decision:
+        """The model that should answer ``prompt``, and why. Never calls a model."""
+        started = time.perf_counter()
+        chosen_strategy = check_strategy(strategy) if strategy else self.strategy
+        ctx = context or RoutingContext()
+        features = extract_features(prompt, ctx)
+        current = ctx.current_model
+        current_tier = ctx.current_tier or self._tier_of(current)
+        required = self._required_tokens(features)
+        plan, ladder_from = self._plan(chosen_strategy, prompt, features, ctx, current_tier)
+        if chosen_strategy == "manual":
+            placed = self._manual_place(plan, required)
+        else:
+            placed = self._place(plan.tier, plan.model, required, ctx, current)
+        reason = plan.reason if placed.note is None else f"{plan.reason}; {placed.note}"
+        ladder: tuple[str, ...] = ()
+        if ladder_from and placed.tier is not None:
+            ladder = self._ladder(placed.tier, required, ctx)
+        current_fits = current is None or self._fits(current, required)
+        kind = kind_of(placed.model, placed.tier, current, current_tier, current_fits)
+        out_tokens = expected_output_tokens(features, self.config.max_tokens)
+        input_tokens = int(features.ctx_total_tokens or features.prompt_tokens)
+        history = ctx.conversation_tokens
+        cached = history if placed.model is not None and placed.model == current else 0
+        new_rates = self._rates(placed.model)
+        old_rates = self._rates(current)
+        frontier_rates = self._rates(self.config.frontier_model)
+        return Decision(
+            model=placed.model,
+            tier=placed.tier,
+            strategy=plan.strategy,
+            reason=reason,
+            rule=plan.rule,
+            score=plan.score,
+            confidence=plan.confidence,
+            kind=kind,
+            current_model=current,
+            est_cost_usd=turn_cost(new_rates, input_tokens, cached, out_tokens),
+            current_cost_usd=(
+                turn_cost(old_rates, input_tokens, history, out_tokens) if current else None
+            ),
+            est_baseline_usd=turn_cost(frontier_rates, input_tokens, cached, out_tokens),
+            lost_cache_usd=(
+                lost_cache(ctx.context_tokens, new_rates, old_rates)
+                if current and placed.model and placed.model != current
+                else None
+            ),
+            ladder=ladder,
+            available=placed.available,
+            features=features,
+            prompt=prompt,
+            latency_ms=(time.perf_counter() - started) * 1000.0,
+        )
+
+    def _plan(
+        self, strategy: str, prompt: str, features: Features, ctx: RoutingContext,
+        current_tier: str | None,
+    ) -> tuple[_Plan, bool]:
+        """The strategy's wish, and whether a cascade ladder goes with it."""
+        if strategy == "manual":
+            model = ctx.current_model or self.config.default_model or self._first_model()
+            return _Plan(self._tier_of(model), model, "manual: the model you picked stands",
+                         "manual", confidence=1.0), False
+        if strategy == "heuristic":
+            return _apply_floor(self._heuristic_plan(features), features), False
+        if strategy == "learned":
+            plan = self._learned_plan(prompt, features, ctx, current_tier)
+            return (_apply_floor(plan, features) if plan.strategy == "learned" else plan), False
+        plan = self._rules_plan(prompt, features, ctx, current_tier)
+        if strategy == "cascade":
+            return self._cascade_plan(plan, features, current_tier), True
+        return plan, False
+
+    def _learned_plan(
+        self, prompt: str, features: Features, ctx: RoutingContext, current_tier: str | None
+    ) -> _Plan:
+        learned = self.learned
+        if learned is None:
+            plan = self._rules_plan(prompt, features, ctx, current_tier)
+            why = self.learned_error or "unavailable"
+            return _with_reason(plan, f"{plan.reason} (learned model unavailable: {why})")
+        values = features.as_dict()
+        value = _session_nudge(learned.score(prompt, values), features)
+        tier = learned.tier_for(value)
+        drivers = ", ".join(learned.explain(prompt, values)) or "no strong signal"
+        return _Plan(tier, None, f"learned score {value:.2f} → {tier} ({drivers})", "learned",
+                     score=value, confidence=_learned_confidence(value, learned))
+
+    def _rules_plan(
+        self, prompt: str, features: Features, ctx: RoutingContext, current_tier: str | None
+    ) -> _Plan:
+        rule = self.rules.first_match(prompt, features, ctx)
+        reason = f"rule {rule.name}: {rule.reason or ', '.join(rule.conditions()) or 'catch-all'}"
+        if rule.model is not None:
+            return _Plan(self._tier_of(rule.model), rule.model, reason, "rules", rule.name,
+                         confidence=rule.confidence)
+        if rule.tier == CURRENT:
+            if ctx.current_model is not None:
+                return _Plan(current_tier, ctx.current_model, reason, "rules", rule.name,
+                             confidence=rule.confidence)
+            # Nothing to continue on (first turn): let the score pick the tier.
+            plan = self._heuristic_plan(features)
+            return _Plan(plan.tier, None, f"{reason}; no model in use, so {plan.reason}", "rules",
+                         rule.name, plan.score, plan.confidence)
+        return _Plan(rule.tier, None, reason, "rules", rule.name, confidence=rule.confidence)
+
+    def _heuristic_plan(self, features: Features) -> _Plan:
+        value = heuristic.score(features)
+        tier = heuristic.tier_for(value)
+        return _Plan(tier, None, f"score {value:.2f} → {tier} ({heuristic.explain(features)})",
+                     "heuristic", score=value, confidence=heuristic.confidence(value))
+
+    def _cascade_plan(self, rules: _Plan, features: Features, current_tier: str | None) -> _Plan:
+        """Start one tier below the rules' pick (never below fast), escalate on a failed gate.
+
+        High-stakes prompts start on the rules' tier: a gate catches empty, refused, truncated
+        or broken answers, not subtly wrong ones.
+        """
+        if rules.model is not None and rules.tier == current_tier:  # a follow-up stays
+            return _with_strategy(rules, "cascade")
+        if features.mistake_cost >= CASCADE_HIGH_STAKES and rules.tier is not None:
+            return _Plan(rules.tier, None,
+                         f"cascade starts on {rules.tier}: high stakes, a gate cannot catch a "
+                         f"subtly wrong answer ({rules.reason})", "cascade", rules.rule,
+                         confidence=rules.confidence)
+        wanted = max(TIER_ORDER.index(rules.tier) if rules.tier in TIER_ORDER else 1, 1)
+        start = TIER_ORDER[max(1, wanted - 1)]
+        return _Plan(start, None, f"cascade: start on {start} (the rules say {rules.tier}), "
+                     "escalate if the answer fails a quality gate", "cascade", rules.rule,
+                     confidence=0.6)
+
+    # ---- placing a plan on a model ---------------------------------------------------------
+
+    def _required_tokens(self, features: Features) -> int:
+        """Context plus prompt plus room for the answer: what a window must hold."""
+        total = int(features.ctx_total_tokens or features.prompt_tokens)
+        return total + min(self.config.max_tokens, 4096)
+
+    def _fits(self, model_id: str, required: int) -> bool:
+        info = self._by_id.get(model_id)
+        window = info.context_window if info is not None else None
+        return window is None or window >= required
+
+    def _manual_place(self, plan: _Plan, required: int) -> _Placed:
+        model = plan.model
+        if model is None:
+            return _Placed(None, None, False, "no model is configured")
+        info = self._by_id.get(model)
+        available = info.available if info is not None else True
+        note = None
+        if not self._fits(model, required):
+            window = info.context_window if info is not None else None
+            note = f"warning: about {required:,} tokens exceed its {window:,}-token window"
+        return _Placed(model, plan.tier, available, note)
+
+    def _place(
+        self, tier: str | None, model: str | None, required: int, ctx: RoutingContext,
+        current: str | None,
+    ) -> _Placed:
+        if model is not None:
+            if self._fits(model, required) and self._allowed(model, ctx):
+                return _Placed(model, tier or self._tier_of(model), True, None)
+            tier = tier or self._tier_of(model) or "fast"
+        target = tier if tier in TIER_ORDER else "fast"
+        order = _tier_order(target)
+        for need_available in (True, False):
+            for candidate_tier in order:
+                for info in self._candidates(candidate_tier, current):
+                    if need_available and not self._allowed(info.id, ctx):
+                        continue
+                    if info.context_window is not None and info.context_window < required:
+                        continue
+                    notes = []
+                    if candidate_tier != target:
+                        notes.append(f"no {'available ' if need_available else ''}{target} "
+                                     f"model holds ~{required:,} tokens, so {candidate_tier}")
+                    if model is not None and info.id != model:
+                        notes.insert(0, f"{model} cannot take this turn")
+                    if not need_available:
+                        notes.append(f"{info.id} is not configured (no key)")
+                    return _Placed(info.id, candidate_tier, need_available,
+                                   "; ".join(notes) or None)
+        return _Placed(None, None, False,
+                       f"no model has a context window for ~{required:,} tokens")
+
+    def _ladder(self, start_tier: str, required: int, ctx: RoutingContext) -> tuple[str, ...]:
+        """For cascade: one fitting model per tier above ``start_tier`` (available ones first)."""
+        ladder: list[str] = []
+        for tier in TIER_ORDER[TIER_ORDER.index(start_tier) + 1:]:
+            fitting = [m for m in self._tiers.get(tier, ()) if self._fits(m.id, required)]
+            usable = [m for m in fitting if self._allowed(m.id, ctx)] or fitting
+            if usable:
+                ladder.append(usable[0].id)
+        return tuple(ladder)
+
+    def _candidates(self, tier: str, current: str | None) -> list[ModelLike]:
+        models = list(self._tiers.get(tier, ()))
+        for index, info in enumerate(models):
+            if info.id == current:  # switching within a tier only loses the cache
+                models.insert(0, models.pop(index))
+                break
+        return models
+
+    def _allowed(self, model_id: str, ctx: RoutingContext) -> bool:
+        if ctx.available_models is not None:
+            return model_id in ctx.available_models
+        info = self._by_id.get(model_id)
+        return info is not None and info.available
+
+    def _tier_of(self, model_id: str | None) -> str | None:
+        if model_id is None:
+            return None
+        info = self._by_id.get(model_id)
+        return info.tier if info is not None else self.config.tier_of(model_id)
+
+    def _rates(self, model_id: str | None) -> Rates | None:
+        if model_id is None:
+            return None
+        info = self._by_id.get(model_id)
+        if info is None:
+            get = getattr(self.catalog, "get", None)
+            info = get(model_id) if callable(get) else None
+        return info.rates if info is not None else None
+
+    def _first_model(self) -> str | None:
+        for tier in ("fast", "balanced", "frontier", "local"):
+            for info in self._tiers.get(tier, ()):
+                if info.available:
+                    return info.id
+        return None
+
+    # ---- feedback ---------------------------------------------------------------------------
+
+    def record_feedback(self, decision: Decision, accepted: bool) -> None:
+        """The user accepted or rejected a suggested switch; the learned model learns from it.
+
+        An accepted escalation or a rejected downgrade says the prompt needed a stronger model
+        (label 1); an accepted downgrade or a rejected escalation says a cheaper one was fine.
+        """
+        if decision.kind == "stay" or not decision.prompt:
+            return
+        needed_stronger = (decision.kind == "escalate") == accepted
+        learned = self.learned
+        if learned is not None:
+            learned.learn(decision.prompt, decision.features.as_dict(),
+                          1.0 if needed_stronger else 0.0)
+
+    def record_retry_stronger(
+        self, prompt: str | Decision, context: RoutingContext | None = None
+    ) -> None:
+        """The user retried a turn on a stronger tier: the cheap answer was not good enough."""
+        if isinstance(prompt, Decision):
+            text, features = prompt.prompt, prompt.features
+        else:
+            text, features = prompt, extract_features(prompt, context)
+        learned = self.learned
+        if learned is not None and text:
+            learned.learn(text, features.as_dict(), 1.0, weight=2.0)
+
+
+def check_strategy(name: str) -> str:
+    """``name`` if it is a strategy, else `UnknownStrategyError` with a did-you-mean."""
+    if name in ROUTER_STRATEGIES:
+        return name
+    close = difflib.get_close_matches(name, ROUTER_STRATEGIES, n=1, cutoff=0.4)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise UnknownStrategyError(
+        f"unknown routing strategy {name!r}: use one of {', '.join(ROUTER_STRATEGIES)}{hint}"
+    )
+
+
+def _tier_order(target: str) -> list[str]:
+    """The target tier, then stronger tiers, then cheaper ones (nearest first)."""
+    index = TIER_ORDER.index(target)
+    return [target, *TIER_ORDER[index + 1:], *reversed(TIER_ORDER[:index])]
+
+
+def _session_nudge(value: float, features: Features) -> float:
+    """Retries stronger in this session push the score up; rejected escalations pull it down."""
+    value += 0.08 * min(features.ctx_retries_stronger, 2.0)
+    value -= 0.05 * min(features.ctx_rejected_escalations, 3.0)
+    return max(0.0, min(1.0, value))
+
+
+def _apply_floor(plan: _Plan, features: Features) -> _Plan:
+    """Raise a scored plan's tier to the guard-rail floor its features demand."""
+    rank = TIER_ORDER.index(plan.tier) if plan.tier in TIER_ORDER else 99
+    for key, threshold, floor, label in FLOORS:
+        if getattr(features, key) >= threshold and rank < TIER_ORDER.index(floor):
+            return _Plan(floor, plan.model, f"{plan.reason}; raised to {floor} ({label})",
+                             plan.strategy, plan.rule, plan.score, plan.confidence)
+    return plan
+
+
+def _learned_confidence(value: float, learned: LearnedRouter) -> float:
+    distance = min(abs(value - t) for t in learned.thresholds.values())
+    return min(0.95, 0.5 + distance * 1.5)
+
+
+def _with_reason(plan: _Plan, reason: str) -> _Plan:
+    return _Plan(plan.tier, plan.model, reason, plan.strategy, plan.rule, plan.score,
+                 plan.confidence)
+
+
+def _with_strategy(plan: _Plan, strategy: str) -> _Plan:
+    return _Plan(plan.tier, plan.model, plan.reason, strategy, plan.rule, plan.score,
+                 plan.confidence)
