@@ -1,0 +1,179 @@
+"""Usage normalisation: Anthropic and OpenAI count tokens differently; Usage counts them one way."""
+
+from __future__ import annotations
+
+from tui_router.core.usage import Usage
+
+
+def test_anthropic_input_excludes_cache_so_it_is_added_back() -> None:
+    usage = Usage.from_anthropic(
+        {
+            "input_tokens": 12,
+            "cache_creation_input_tokens": 300,
+            "cache_read_input_tokens": 5_000,
+            "cache_creation": {"ephemeral_5m_input_tokens": 200, "ephemeral_1h_input_tokens": 100},
+            "output_tokens": 1,
+        }
+    )
+    assert usage == Usage(
+        input_tokens=5_312,
+        cache_read_tokens=5_000,
+        cache_write_tokens=300,
+        cache_write_1h_tokens=100,
+        output_tokens=1,
+    )
+    assert usage.uncached_input_tokens == 12
+
+
+def test_anthropic_null_fields_count_as_zero() -> None:
+    usage = Usage.from_anthropic(
+        {
+            "input_tokens": 10,
+            "cache_creation_input_tokens": None,
+            "cache_read_input_tokens": None,
+            "cache_creation": None,
+            "output_tokens": 5,
+            "output_tokens_details": None,
+        }
+    )
+    assert usage == Usage(input_tokens=10, output_tokens=5)
+
+
+def test_anthropic_cache_creation_breakdown_without_a_total() -> None:
+    usage = Usage.from_anthropic(
+        {
+            "input_tokens": 1,
+            "cache_creation": {"ephemeral_5m_input_tokens": 40, "ephemeral_1h_input_tokens": 60},
+            "output_tokens": 2,
+        }
+    )
+    assert (usage.input_tokens, usage.cache_write_tokens, usage.cache_write_1h_tokens) == (
+        101,
+        100,
+        60,
+    )
+
+
+def test_anthropic_thinking_tokens_are_part_of_output() -> None:
+    usage = Usage.from_anthropic(
+        {"input_tokens": 3, "output_tokens": 100, "output_tokens_details": {"thinking_tokens": 40}}
+    )
+    assert (usage.output_tokens, usage.reasoning_tokens) == (100, 40)
+
+
+def test_anthropic_stream_start_then_delta_merge_to_the_final_counts() -> None:
+    start = Usage.from_anthropic(
+        {"input_tokens": 20, "cache_read_input_tokens": 1_000, "output_tokens": 1}
+    )
+    delta = Usage.from_anthropic({"output_tokens": 87})  # message_delta: cumulative output only
+    merged = start.merge(delta)
+    assert merged == Usage(input_tokens=1_020, cache_read_tokens=1_000, output_tokens=87)
+
+
+def test_openai_chat_prompt_includes_cached_and_completion_includes_reasoning() -> None:
+    usage = Usage.from_openai(
+        {
+            "prompt_tokens": 2_000,
+            "completion_tokens": 1_500,
+            "total_tokens": 3_500,
+            "prompt_tokens_details": {"cached_tokens": 1_024, "audio_tokens": 0},
+            "completion_tokens_details": {"reasoning_tokens": 1_200},
+        }
+    )
+    assert usage == Usage(
+        input_tokens=2_000, cache_read_tokens=1_024, output_tokens=1_500, reasoning_tokens=1_200
+    )
+    assert usage.uncached_input_tokens == 976
+    assert usage.total_tokens == 3_500
+
+
+def test_openai_null_details() -> None:
+    usage = Usage.from_openai(
+        {
+            "prompt_tokens": 9,
+            "completion_tokens": 4,
+            "prompt_tokens_details": None,
+            "completion_tokens_details": None,
+        }
+    )
+    assert usage == Usage(input_tokens=9, output_tokens=4)
+
+
+def test_openai_responses_api_naming() -> None:
+    usage = Usage.from_openai(
+        {
+            "input_tokens": 900,
+            "input_tokens_details": {"cached_tokens": 800},
+            "output_tokens": 300,
+            "output_tokens_details": {"reasoning_tokens": 200},
+            "total_tokens": 1_200,
+        }
+    )
+    assert usage == Usage(
+        input_tokens=900, cache_read_tokens=800, output_tokens=300, reasoning_tokens=200
+    )
+
+
+def test_junk_counts_are_zero_and_parts_never_exceed_their_whole() -> None:
+    usage = Usage.from_openai(
+        {
+            "prompt_tokens": 10,
+            "completion_tokens": None,
+            "prompt_tokens_details": {"cached_tokens": 50},
+            "completion_tokens_details": {"reasoning_tokens": "7"},
+        }
+    )
+    assert usage == Usage(input_tokens=10, cache_read_tokens=10)
+    assert Usage.from_anthropic({"input_tokens": -5, "output_tokens": True}) == Usage()
+
+
+def test_merge_keeps_the_larger_cumulative_count() -> None:
+    first = Usage(input_tokens=100, output_tokens=10)
+    later = Usage(input_tokens=0, output_tokens=42, reasoning_tokens=5)
+    assert first.merge(later) == Usage(input_tokens=100, output_tokens=42, reasoning_tokens=5)
+
+
+def test_an_api_report_replaces_an_estimate_even_when_smaller() -> None:
+    estimate = Usage(input_tokens=130, output_tokens=120, estimated=True)
+    exact = Usage(input_tokens=100, output_tokens=95)
+    assert estimate.merge(exact) == exact
+    assert exact.merge(estimate) == exact
+    both = estimate.merge(Usage(output_tokens=150, estimated=True))
+    assert both == Usage(input_tokens=130, output_tokens=150, estimated=True)
+
+
+def test_add_sums_calls_and_flags_any_estimate() -> None:
+    a = Usage(
+        input_tokens=10,
+        cache_read_tokens=4,
+        cache_write_tokens=3,
+        cache_write_1h_tokens=1,
+        output_tokens=7,
+        reasoning_tokens=2,
+    )
+    b = Usage(input_tokens=5, output_tokens=1, estimated=True)
+    total = a + b
+    assert total == Usage(
+        input_tokens=15,
+        cache_read_tokens=4,
+        cache_write_tokens=3,
+        cache_write_1h_tokens=1,
+        output_tokens=8,
+        reasoning_tokens=2,
+        estimated=True,
+    )
+    assert not (a + a).estimated
+
+
+def test_dict_round_trip() -> None:
+    usage = Usage(
+        input_tokens=15,
+        cache_read_tokens=4,
+        cache_write_tokens=3,
+        cache_write_1h_tokens=1,
+        output_tokens=8,
+        reasoning_tokens=2,
+        estimated=True,
+    )
+    assert Usage.from_dict(usage.to_dict()) == usage
+    assert Usage.from_dict({}) == Usage()
