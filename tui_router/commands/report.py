@@ -1,15 +1,179 @@
-"""`tui-router report` (not built yet)."""
+"""`tui-router report`: the cost report of a session (the last one by default).
+
+Per-model table, total, the frontier-only baseline and savings, suggestions and their answers,
+escalations and retries, the most expensive turn and spend per turn. The data is
+`core.report.SessionReport`, the same object the TUI's end-of-session summary shows.
+`--routing` hands over to the routing review (`report_routing.run_routing_report`).
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import json
 import sys
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument(
+        "session_id", nargs="?", metavar="SESSION_ID",
+        help="a session id or a unique prefix of one (see `tui-router sessions`)",
+    )
+    parser.add_argument("--last", action="store_true", help="the most recent session (default)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object for scripts")
+    parser.add_argument(
+        "--routing", action="store_true",
+        help="the routing review: turns per tier, suggestions by reason, regret, other strategies",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    print("tui-router report: not available yet", file=sys.stderr)
-    return 2
+    if args.routing:
+        return _routing_report(args)
+    if args.session_id and args.last:
+        print("tui-router report: give SESSION_ID or --last, not both", file=sys.stderr)
+        return 2
+
+    from tui_router.core.report import build_report
+    from tui_router.core.store import Store, UnknownSessionError
+
+    with Store() as store:
+        if args.session_id:
+            session_id = store.resolve_session_id(args.session_id)
+        else:
+            last = store.last_session_id()
+            if last is None:
+                raise UnknownSessionError(
+                    "no sessions recorded yet: start one with `tui-router` or `tui-router ask`"
+                )
+            session_id = last
+        report = build_report(store, session_id)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        render(report)
+    return 0
+
+
+def _routing_report(args: argparse.Namespace) -> int:
+    try:
+        module = importlib.import_module("tui_router.commands.report_routing")
+    except ImportError:
+        print(
+            "tui-router report --routing: the routing review is not available in this version",
+            file=sys.stderr,
+        )
+        return 2
+    return int(module.run_routing_report(args) or 0)
+
+
+def render(report: Any, console: Any = None) -> None:
+    """Print a `SessionReport` for people (rich tables; plain text when not a terminal)."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    from tui_router.core.ledger import format_total
+    from tui_router.core.pricing import format_usd
+    from tui_router.core.report import sparkline
+
+    console = console or Console()
+    session = report.session
+    totals = report.totals
+    head = f"Session {session.id} · started {_local_time(session.started_at)}"
+    if session.mode:
+        head += f" · mode {session.mode}"
+    console.print(head, style="bold")
+    if session.title:
+        console.print(f"“{session.title}”", style="dim")
+
+    places = 6 if (totals.baseline_usd or 0) < Decimal("0.01") else 4
+    table = Table(
+        header_style="bold", show_footer=True, box=box.SIMPLE_HEAD, pad_edge=False,
+        collapse_padding=True,
+    )
+    columns = ("model", "tier", "calls", "input", "cache r/w", "output", "cost", "baseline")
+    footer = (
+        "total", "", str(totals.calls), f"{totals.usage.input_tokens:,}",
+        f"{totals.usage.cache_read_tokens:,}/{totals.usage.cache_write_tokens:,}",
+        f"{totals.usage.output_tokens:,}", _cost_cell(totals, places),
+        format_total(totals.baseline_usd, totals.unknown_baseline_calls, places),
+    )
+    for name, text in zip(columns, footer, strict=True):
+        justify = "left" if name in ("model", "tier") else "right"
+        table.add_column(
+            name, footer=text, justify=justify, no_wrap=name != "model", overflow="fold"
+        )
+    for row in report.models:
+        t = row.totals
+        table.add_row(
+            row.model, row.tier or "-", str(t.calls), f"{t.usage.input_tokens:,}",
+            f"{t.usage.cache_read_tokens:,}/{t.usage.cache_write_tokens:,}",
+            f"{t.usage.output_tokens:,}", _cost_cell(t, places),
+            format_total(t.baseline_usd, t.unknown_baseline_calls, places),
+        )
+    console.print(table)
+
+    console.print(f"Total: {totals.cost_text(places)}")
+    console.print(
+        f"Frontier-only baseline: {totals.baseline_text(places)} ({report.baseline_assumption})"
+    )
+    savings = totals.savings_usd
+    if savings is None:
+        console.print("Savings: n/a (no call has both prices known)")
+    else:
+        pct = totals.savings_pct
+        text = format_usd(savings, places) + ("" if pct is None else f" ({pct:.1f}%)")
+        if totals.savings_excluded_calls:
+            text += f" · {totals.savings_excluded_calls} call(s) with an unknown price left out"
+        console.print(f"Savings: {text}", style="green" if savings >= 0 else "red")
+    if totals.usage.estimated:
+        console.print("~ some token counts are local estimates (the server sent no usage)",
+                      style="dim")
+
+    s = report.suggestions
+    console.print(
+        f"Suggestions: {s.shown} shown · {s.accepted} accepted · {s.rejected} rejected"
+        + (f" · {s.auto_applied} applied in auto mode" if s.auto_applied else "")
+        + (f" · {s.unanswered} unanswered" if s.unanswered else "")
+    )
+    console.print(
+        f"Escalations: {report.escalations} · retries on a stronger tier: {report.retries}"
+        f" · errors: {report.errors} · cancelled: {report.cancelled}"
+    )
+    top = report.most_expensive_turn
+    if top is not None:
+        line = (
+            f"Most expensive turn: #{top.turn} on {', '.join(top.models)}: "
+            f"{format_total(top.cost_usd, top.unknown_price_calls, places)}"
+        )
+        if top.prompt:
+            line += f" — “{top.prompt[:50]}{'…' if len(top.prompt) > 50 else ''}”"
+        console.print(line)
+    if report.per_turn:
+        costs = [t.cost_usd for t in report.per_turn]
+        baselines = [t.baseline_usd for t in report.per_turn]
+        scale = max([*costs, *baselines])
+        console.print("Spend per turn (same scale):")
+        console.print(f"  actual   {sparkline(costs, scale)}  {format_usd(sum(costs), places)}")
+        console.print(
+            f"  baseline {sparkline(baselines, scale)}  {format_usd(sum(baselines), places)}"
+        )
+
+
+def _cost_cell(totals: Any, places: int) -> str:
+    """A cost cell; "~" marks a figure that rests on estimated token counts."""
+    from tui_router.core.ledger import format_total
+
+    text = format_total(totals.cost_usd, totals.unknown_price_calls, places)
+    return ("~" + text) if totals.usage.estimated and totals.cost_usd is not None else text
+
+
+def _local_time(iso: str) -> str:
+    try:
+        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return iso

@@ -1,15 +1,110 @@
-"""`tui-router sessions` (not built yet)."""
+"""`tui-router sessions`: recent sessions with their models, calls, cost, baseline and savings."""
 
 from __future__ import annotations
 
 import argparse
-import sys
+import json
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument("--json", action="store_true", help="print a JSON list for scripts")
+    parser.add_argument(
+        "--limit", type=_positive_int, default=20, metavar="N",
+        help="show the N most recent sessions (default 20)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    print("tui-router sessions: not available yet", file=sys.stderr)
-    return 2
+    from tui_router.core.store import Store
+
+    with Store() as store:
+        sessions = store.list_sessions(limit=args.limit)
+    if args.json:
+        print(json.dumps([_as_dict(s) for s in sessions], ensure_ascii=False, indent=2))
+        return 0
+    _print_table(sessions)
+    return 0
+
+
+def _as_dict(totals: Any) -> dict[str, Any]:
+    session = totals.session
+    savings = totals.savings_usd
+    return {
+        "session_id": session.id,
+        "started_at": session.started_at,
+        "ended_at": session.ended_at,
+        "title": session.title,
+        "mode": session.mode,
+        "models": list(totals.models),
+        "calls": totals.calls,
+        "cost_usd": str(totals.cost_usd),
+        "unknown_price_calls": totals.unknown_price_calls,
+        "baseline_model": session.frontier_model,
+        "baseline_usd": str(totals.baseline_usd),
+        "unknown_baseline_calls": totals.unknown_baseline_calls,
+        "savings_usd": None if savings is None else str(savings),
+    }
+
+
+def _print_table(sessions: list[Any]) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from tui_router.core.ledger import format_total
+    from tui_router.core.pricing import format_usd
+
+    console = Console()
+    if not sessions:
+        console.print("No sessions yet. Start one with `tui-router` or `tui-router ask PROMPT`.")
+        return
+    places = 6 if all(t.cost_usd < Decimal("0.01") for t in sessions) else 4
+    table = Table(
+        title="Recent sessions", title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
+        pad_edge=False, collapse_padding=True,
+    )
+    table.add_column("session · title · models", overflow="fold", min_width=26)
+    table.add_column("started", no_wrap=True)
+    table.add_column("calls", justify="right")
+    table.add_column("cost", justify="right")
+    table.add_column("baseline", justify="right")
+    table.add_column("savings", justify="right")
+    for totals in sessions:
+        session = totals.session
+        savings = totals.savings_usd
+        detail = " · ".join(x for x in (session.title, ", ".join(totals.models)) if x)
+        table.add_row(
+            session.id + (f"\n[dim]{escape(detail)}[/dim]" if detail else ""),
+            _local_time(session.started_at),
+            str(totals.calls),
+            format_total(totals.cost_usd, totals.unknown_price_calls, places),
+            format_total(totals.baseline_usd, totals.unknown_baseline_calls, places),
+            "n/a" if savings is None else format_usd(savings, places),
+        )
+    console.print(table)
+    console.print(
+        "baseline = each call's token counts re-priced at the session's frontier model. "
+        "Details: `tui-router report SESSION_ID` (a unique prefix of the id will do).",
+        style="dim",
+    )
+
+
+def _local_time(iso: str) -> str:
+    try:
+        return datetime.fromisoformat(iso).astimezone().strftime("%m-%d %H:%M")
+    except ValueError:
+        return iso
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be a positive whole number")
+    return value
