@@ -143,7 +143,10 @@ def load_config(path: Path | None = None, *, check_prices: bool = True) -> AppCo
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:  # its message ends "(at line L, column C)"
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        reason = str(exc).replace(
+            "(at end of document)", f"(at the end of the file, line {len(text.splitlines())})"
+        )
+        raise ConfigError(f"{path}: not valid TOML: {reason}") from None
     return parse_config(data, path, text, check_prices=check_prices)
 
 

@@ -1,0 +1,222 @@
+"""The model catalog: order, availability, the start model, tier steps, prices and lookups."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from decimal import Decimal
+
+import pytest
+
+from tui_router.core import endpoints
+from tui_router.core.catalog import LOCAL_CONTEXT_WINDOW, build_catalog, pricing_warnings
+from tui_router.core.config import AppConfig, EndpointConfig, PriceOverride
+from tui_router.core.endpoints import UnknownModelError
+from tui_router.core.errors import UserFacingError
+from tui_router.core.usage import Usage
+
+OLLAMA = EndpointConfig(
+    "ollama", "openai", "http://localhost:11434/v1", None, ("llama3.2", "qwen2.5-coder"), "local"
+)
+
+
+@pytest.fixture
+def no_local_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(endpoints, "local_model_installed", lambda: False)
+
+
+@pytest.fixture
+def local_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(endpoints, "local_model_installed", lambda: True)
+
+
+def test_default_catalog_lists_the_tiers_in_order(no_local_model: None) -> None:
+    catalog = build_catalog(AppConfig())
+    assert catalog.ids == [
+        "local/smollm2-135m",
+        "claude-haiku-4-5", "gpt-5-mini", "gpt-5-nano",
+        "claude-sonnet-4-6", "gpt-5.1",
+        "claude-opus-4-6", "gpt-5.5",
+    ]  # fmt: skip
+    assert list(catalog.by_tier()) == ["local", "fast", "balanced", "frontier"]
+    assert catalog.tiers_in_order == ("local", "fast", "balanced", "frontier")
+    haiku = catalog.require("claude-haiku-4-5")
+    assert (haiku.tier, haiku.endpoint.name, haiku.api_model) == (
+        "fast",
+        "anthropic",
+        "claude-haiku-4-5",
+    )
+
+
+def test_building_the_catalog_does_not_import_genai_prices() -> None:
+    code = (
+        "import sys\n"
+        "from tui_router.core.config import AppConfig\n"
+        "from tui_router.core.catalog import build_catalog\n"
+        "catalog = build_catalog(AppConfig())\n"
+        "assert 'genai_prices' not in sys.modules, 'imported at build'\n"
+        "assert catalog.get('gpt-5.1').rates is not None\n"
+        "assert 'genai_prices' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_availability_follows_the_environment(
+    monkeypatch: pytest.MonkeyPatch, no_local_model: None
+) -> None:
+    catalog = build_catalog(AppConfig())
+    haiku = catalog.require("claude-haiku-4-5")
+    assert not haiku.available and "ANTHROPIC_API_KEY" in haiku.availability
+    assert "tui-router[local]" in catalog.require("local/smollm2-135m").availability
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    assert build_catalog(AppConfig()).require("claude-haiku-4-5").available
+
+
+def test_start_model_is_the_first_available_fast_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+    assert build_catalog(AppConfig()).default_model().id == "gpt-5-mini"
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    assert build_catalog(AppConfig()).default_model().id == "claude-haiku-4-5"
+
+
+def test_start_model_falls_back_to_balanced_then_local(
+    monkeypatch: pytest.MonkeyPatch, local_model: None
+) -> None:
+    assert build_catalog(AppConfig()).default_model().id == "local/smollm2-135m"
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    config = AppConfig(tiers={"local": ["local/smollm2-135m"], "fast": ["gpt-5-mini"],
+                              "balanced": ["claude-sonnet-4-6"], "frontier": []})  # fmt: skip
+    assert build_catalog(config).default_model().id == "claude-sonnet-4-6"
+
+
+def test_start_model_from_config_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    catalog = build_catalog(AppConfig(default_model="claude-opus-4-6"))
+    assert catalog.default_model().id == "claude-opus-4-6"
+
+
+def test_no_model_at_all_says_how_to_get_one(no_local_model: None) -> None:
+    with pytest.raises(UserFacingError) as caught:
+        build_catalog(AppConfig()).default_model()
+    message = str(caught.value)
+    for needed in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "[endpoints.", "tui-router[local]"):
+        assert needed in message
+
+
+def test_frontier_is_the_configured_baseline_model() -> None:
+    catalog = build_catalog(AppConfig(frontier_model="gpt-5.5"))
+    frontier = catalog.frontier()
+    assert frontier.id == "gpt-5.5"
+    assert frontier.rates is not None and frontier.rates.input == Decimal(5)
+
+
+def test_prices_and_context_windows(no_local_model: None) -> None:
+    catalog = build_catalog(AppConfig())
+    sonnet = catalog.require("claude-sonnet-4-6")
+    assert sonnet.rates is not None
+    assert (sonnet.rates.input, sonnet.rates.output, sonnet.rates.cache_read) == (
+        Decimal(3),
+        Decimal(15),
+        Decimal("0.3"),
+    )
+    assert sonnet.context_window == 1_000_000
+    assert catalog.require("claude-haiku-4-5").context_window == 200_000
+    local = catalog.require("local/smollm2-135m")
+    assert local.context_window == LOCAL_CONTEXT_WINDOW == 2048
+    assert local.rates is not None and local.rates.source == "local"
+    assert local.price(Usage(input_tokens=100, output_tokens=100)).usd == Decimal(0)
+
+
+def test_endpoint_models_join_the_catalog_once(no_local_model: None) -> None:
+    config = AppConfig(
+        tiers={"local": ["ollama/llama3.2"], "fast": [], "balanced": [], "frontier": []},
+        endpoints=(OLLAMA,),
+    )
+    catalog = build_catalog(config)
+    assert catalog.ids == ["ollama/llama3.2", "local/smollm2-135m", "ollama/qwen2.5-coder"]
+    assert [m.id for m in catalog.untiered()] == ["local/smollm2-135m", "ollama/qwen2.5-coder"]
+    llama = catalog.require("ollama/llama3.2")
+    assert (llama.tier, llama.api_model, llama.available) == ("local", "llama3.2", True)
+    assert catalog.get("llama3.2") is llama  # the bare id the endpoint lists
+    assert llama.context_window is None  # genai-prices does not know it; no guess
+
+
+def test_a_config_price_applies_by_catalog_id(no_local_model: None) -> None:
+    override = PriceOverride(Decimal(1), Decimal(2))
+    config = AppConfig(endpoints=(OLLAMA,), prices={"ollama/qwen2.5-coder": override})
+    model = build_catalog(config).require("ollama/qwen2.5-coder")
+    assert model.rates is not None and model.rates.source == "override"
+    price = model.price(Usage(input_tokens=1_000_000, output_tokens=1_000_000))
+    # 1M × $1 + 1M × $2
+    assert (price.usd, price.source) == (Decimal(3), "override")
+
+
+def test_unknown_prices_stay_unknown(no_local_model: None) -> None:
+    endpoint = EndpointConfig("corp", "openai", "https://llm.corp/v1", "CORP_KEY", ("mystery-7b",))
+    catalog = build_catalog(AppConfig(endpoints=(endpoint,)))
+    mystery = catalog.require("corp/mystery-7b")
+    assert mystery.rates is None and not mystery.priced
+    assert mystery.price(Usage(input_tokens=5, output_tokens=5)).usd is None
+    assert mystery.to_dict()["usd_per_mtok"] == {
+        "input": None, "output": None, "cache_read": None, "cache_write": None
+    }  # fmt: skip
+    (warning,) = pricing_warnings(catalog)
+    assert "corp/mystery-7b" in warning and '[prices."corp/mystery-7b"]' in warning
+
+
+def test_require_suggests_a_known_id() -> None:
+    with pytest.raises(UnknownModelError, match="did you mean 'claude-haiku-4-5'"):
+        build_catalog(AppConfig()).require("haiku")
+
+
+def test_describe_accepts_ids_outside_the_catalog() -> None:
+    catalog = build_catalog(AppConfig())
+    dated = catalog.describe("claude-haiku-4-5-20251001")
+    assert dated.tier is None and dated.endpoint.name == "anthropic"
+    assert dated.rates is not None and dated.rates.priced_as == "claude-haiku-4-5"
+    unpriced = catalog.describe("gpt-9-imaginary")
+    assert unpriced.endpoint.name == "openai" and unpriced.rates is None
+    assert catalog.describe("claude-haiku-4-5") is catalog.get("claude-haiku-4-5")
+    with pytest.raises(UnknownModelError):
+        catalog.describe("nonsense-model")
+
+
+def test_stronger_and_cheaper_tiers_skip_tiers_without_an_available_model(
+    monkeypatch: pytest.MonkeyPatch, local_model: None
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+    config = AppConfig(tiers={"local": ["local/smollm2-135m"], "fast": ["gpt-5-mini"],
+                              "balanced": ["claude-sonnet-4-6"], "frontier": ["gpt-5.5"]})  # fmt: skip
+    catalog = build_catalog(config)  # no Anthropic key: balanced has nothing available
+    assert catalog.stronger_tier("fast") == "frontier"
+    assert catalog.cheaper_tier("frontier") == "fast"
+    assert catalog.cheaper_tier("fast") == "local"
+    assert catalog.cheaper_tier("local") is None
+    assert catalog.stronger_tier("frontier") is None
+    assert catalog.first_available("balanced") is None
+
+
+def test_next_model_cycles_available_models_in_sidebar_order(
+    monkeypatch: pytest.MonkeyPatch, no_local_model: None
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    catalog = build_catalog(AppConfig())
+    order = ["claude-haiku-4-5", "claude-sonnet-4-6", "claude-opus-4-6"]
+    model = catalog.next_model("claude-haiku-4-5")
+    assert model is not None and model.id == order[1]
+    last = catalog.next_model("claude-opus-4-6")
+    assert last is not None and last.id == order[0]  # wraps
+    back = catalog.next_model("claude-haiku-4-5", step=-1)
+    assert back is not None and back.id == order[2]
+    start = catalog.next_model("not-in-catalog")
+    assert start is not None and start.id == order[0]
+
+
+def test_json_form_has_decimal_strings(no_local_model: None) -> None:
+    data = json.loads(json.dumps([m.to_dict() for m in build_catalog(AppConfig())]))
+    haiku = next(d for d in data if d["id"] == "claude-haiku-4-5")
+    assert haiku["usd_per_mtok"] == {
+        "input": "1", "output": "5", "cache_read": "0.1", "cache_write": "1.25"
+    }  # fmt: skip
+    assert haiku["context_window"] == 200_000 and haiku["tier"] == "fast"
