@@ -49,8 +49,10 @@ def decide(controller: SessionController, prompt: str,
         turn_index=controller.turn_index,
     )
     decision = router.decide(prompt, context)
-    if decision is None or decision.model == controller.model_id:
+    if decision is None or decision.model is None or decision.model == controller.model_id:
         return None
+    if not getattr(decision, "available", True):
+        return None  # never suggest a model the user cannot call now
     if kind_of(decision) == "stay":
         return None
     return decision

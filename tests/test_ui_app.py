@@ -1,0 +1,213 @@
+"""The app against the loopback fake server with the real Anthropic SDK: start-up, a streamed
+answer with its meta line and ticker, API errors, cancel, budget stop, resume, welcome screen."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from fakeserver_sse import Script
+from ui_support import (
+    SESSION_ID,
+    SIZE,
+    answers,
+    ask,
+    make_app,
+    make_config,
+    no_local_model,  # noqa: F401  (fixture)
+    notes,
+    server,  # noqa: F401  (fixture)
+    settle,
+    started,
+    wait_for,
+)
+
+from tui_router.core.store import Store
+from tui_router.ui.widgets.chat import UserMessage
+from tui_router.ui.widgets.prompt import PromptInput
+from tui_router.ui.widgets.sidebar import ModelEntry
+from tui_router.ui.widgets.status import StatusHeader
+from tui_router.ui.widgets.ticker import CostTicker
+
+
+def header_text(app) -> str:
+    return str(app.query_one(StatusHeader).render())
+
+
+def ticker_text(app) -> str:
+    return str(app.query_one(CostTicker).render())
+
+
+async def test_start_shows_model_tier_mode_and_focuses_prompt(server, tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        assert isinstance(app.focused, PromptInput)
+        header = header_text(app)
+        assert "claude-haiku-4-5" in header and "(fast)" in header and "mode manual" in header
+        assert SESSION_ID in header
+        entries = {e.row.id: e for e in app.query(ModelEntry)}
+        assert list(entries)[:3] == ["claude-haiku-4-5", "claude-sonnet-4-6", "claude-opus-4-6"]
+        assert entries["claude-haiku-4-5"].has_class("-current")
+        assert "$1/$5" in str(entries["claude-haiku-4-5"].render())
+        assert "spent $0.0000" in ticker_text(app)
+
+
+async def test_first_frame_does_not_import_the_sdks(server, tmp_path: Path) -> None:
+    import sys
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        # Nothing has been sent yet: the SDKs load only with the first call.
+        await started(pilot)
+        assert app.controller is not None
+        assert "anthropic" not in sys.modules or app.controller.runner._providers == {}
+
+
+async def test_answer_streams_with_meta_line_and_ticker(server, tmp_path: Path) -> None:
+    server.push(Script(chunks=["Use ", "`s[::-1]`", " to reverse."], input_tokens=1200,
+                       output_tokens=300))
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "reverse a string in python")
+        (answer,) = answers(app)
+        assert answer.text == "Use `s[::-1]` to reverse."
+        # 1200 in at $1/MTok + 300 out at $5/MTok = $0.0012 + $0.0015
+        assert answer.meta_text == "claude-haiku-4-5 · fast · 1,200 in / 300 out · $0.0027"
+        ticker = ticker_text(app)
+        assert "spent $0.0027" in ticker
+        # the same tokens on claude-opus-4-6 ($5/$25): 0.006 + 0.0075
+        assert "frontier-only $0.0135" in ticker and "saved $0.0108 (80%)" in ticker
+        assert "1,200 in / 300 out" in ticker
+        assert server.last_request.body["model"] == "claude-haiku-4-5"
+        assert server.last_request.messages[-1]["content"] == "reverse a string in python"
+    with Store() as store:
+        (call,) = store.session_calls(SESSION_ID)
+        assert call.cost_usd == Decimal("0.0027")
+
+
+async def test_api_error_is_one_line_and_app_keeps_running(server, tmp_path: Path) -> None:
+    server.push(Script(status=401, error_message="invalid x-api-key"))
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "hello")
+        (line,) = notes(app, "error")
+        assert line.startswith("claude-haiku-4-5: ") and "\n" not in line
+        assert "ANTHROPIC_API_KEY" in line or "invalid x-api-key" in line
+        server.push(Script(text="fine now"))
+        await ask(pilot, "again")
+        assert answers(app)[-1].text == "fine now"
+
+
+async def test_stream_error_keeps_partial_answer_and_its_cost(server, tmp_path: Path) -> None:
+    server.push(Script(chunks=["partial ", "answer ", "never ends"], stream_error_after=2,
+                       input_tokens=100, output_tokens=50))
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "hello")
+        answer = answers(app)[-1]
+        assert answer.text == "partial answer "
+        assert "error" in answer.meta_text and "$" in answer.meta_text
+        assert any("partial answer and its cost are kept" in n for n in notes(app, "error"))
+    with Store() as store:
+        (call,) = store.session_calls(SESSION_ID)
+        assert call.status == "error" and call.cost_usd is not None
+
+
+async def test_esc_cancels_streaming_reply_and_keeps_partial_text_and_cost(
+    server, tmp_path: Path
+) -> None:
+    server.push(Script(chunks=[f"word{i} " for i in range(200)], delay=0.05, input_tokens=500))
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        app.query_one(PromptInput).load_text("write a long essay")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: bool(answers(app)) and "word2" in answers(app)[0].text,
+                       "the first words of the reply")
+        await pilot.press("escape")
+        await settle(pilot)
+        answer = answers(app)[0]
+        assert answer.text.startswith("word0 word1 word2")
+        assert "word199" not in answer.text
+        assert "cancelled" in answer.meta_text and "$" in answer.meta_text
+        assert "Reply cancelled — the partial answer and its cost are kept" in notes(app, "warn")
+        assert app.controller.ledger.totals.calls == 1
+        assert app.controller.ledger.totals.cost_usd > 0
+    with Store() as store:
+        (call,) = store.session_calls(SESSION_ID)
+        assert call.status == "cancelled"
+        messages = store.session_messages(SESSION_ID)
+        assert messages[-1].role == "assistant" and messages[-1].content.startswith("word0")
+
+
+async def test_budget_stop_is_a_clear_line(server, tmp_path: Path) -> None:
+    server.push(Script(text="expensive", input_tokens=100_000, output_tokens=10))
+    app = make_app(tmp_path, config=make_config(budget_usd=Decimal("0.05")))
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "first")  # $0.10 on haiku: over the $0.05 budget
+        assert "budget" in ticker_text(app)
+        assert app.query_one(CostTicker).has_class("-warn")
+        requests_before = len(server.requests)
+        await ask(pilot, "second")
+        assert len(server.requests) == requests_before  # not sent
+        assert any(n.startswith("Budget stop:") for n in notes(app, "warn"))
+
+
+async def test_resume_restores_history_and_totals(server, tmp_path: Path) -> None:
+    server.push(Script(text="first answer", input_tokens=1000, output_tokens=100))
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "first question")
+    resumed = make_app(tmp_path, resume=SESSION_ID)
+    async with resumed.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        users = [u.text for u in resumed.query(UserMessage)]
+        assert users == ["first question"]
+        assert [a.text for a in answers(resumed)] == ["first answer"]
+        assert "spent $0.0015" in ticker_text(resumed)
+        server.push(Script(text="second answer"))
+        await ask(pilot, "second question")
+        sent = server.last_request.messages
+        assert [m["content"] for m in sent] == ["first question", "first answer", "second question"]
+        assert resumed.controller.turn_index == 2
+
+
+async def test_start_options_model_tier_and_mode(server, tmp_path: Path) -> None:
+    app = make_app(tmp_path, tier="balanced", mode="auto")
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        assert app.controller.model_id == "claude-sonnet-4-6"
+        assert "mode auto" in header_text(app)
+    app = make_app(tmp_path, model="claude-opus-4-6", session_id=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        assert "claude-opus-4-6 (frontier)" in header_text(app)
+
+
+async def test_no_key_and_no_local_model_shows_the_welcome_screen(
+    no_local_model, tmp_path: Path
+) -> None:
+    from tui_router.ui.screens.welcome import WelcomeScreen
+
+    app = make_app(tmp_path)  # conftest removed every provider key; the tiers list no local model
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await wait_for(pilot, lambda: isinstance(app.screen, WelcomeScreen), "the welcome screen")
+        await pilot.press("escape")
+        assert not isinstance(app.screen, WelcomeScreen)
+
+
+async def test_long_sessions_keep_a_bounded_number_of_widgets(server, tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    app.max_mounted = 6
+    async with app.run_test(size=SIZE) as pilot:
+        for i in range(5):
+            server.push(Script(text=f"answer {i}"))
+            await ask(pilot, f"question {i}")
+        chat = app.chat
+        assert len(chat.entries) <= 6
+        assert chat.trimmed_count == 4
+        assert "4 earlier entries hidden" in str(chat.query_one("#trimmed").render())
+        assert answers(app)[-1].text == "answer 4"
+        assert len(app.controller.conversation.messages) == 10  # history is all kept

@@ -1,0 +1,157 @@
+"""Helpers for the app's Pilot tests: a small fixed catalog, the real SDKs pointed at the
+loopback fake server, and a bounded wait for a condition (no sleeps, no timing assertions)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from tui_router.core.config import DEFAULT_KEYS, AppConfig
+from tui_router.ui.app import TuiRouterApp
+from tui_router.ui.boot import StartOptions
+
+SIZE = (120, 40)
+SESSION_ID = "01TESTSESSION0000000000000"
+
+#: One Anthropic model per tier: deterministic whatever extras the machine has installed.
+TIERS = {
+    "local": [],
+    "fast": ["claude-haiku-4-5"],
+    "balanced": ["claude-sonnet-4-6"],
+    "frontier": ["claude-opus-4-6"],
+}
+
+
+def make_config(**changes: Any) -> AppConfig:
+    values: dict[str, Any] = {
+        "tiers": {k: list(v) for k, v in TIERS.items()},
+        "frontier_model": "claude-opus-4-6",
+        "routing_mode": "manual",
+        "theme": "tui-router-dark",
+        "keys": dict(DEFAULT_KEYS),
+    }
+    values.update(changes)
+    return AppConfig(**values)
+
+
+def make_app(tmp_path: Path, *, config: AppConfig | None = None, **options: Any) -> TuiRouterApp:
+    options.setdefault("session_id", SESSION_ID)
+    return TuiRouterApp(config or make_config(), StartOptions(**options), cwd=tmp_path)
+
+
+@pytest.fixture
+def no_local_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Behave as a machine without the `local` extra, whatever this one has installed."""
+    import tui_router.core.catalog as catalog
+    import tui_router.core.endpoints as endpoints
+
+    monkeypatch.setattr(endpoints, "local_model_installed", lambda: False)
+    if hasattr(catalog, "local_model_installed"):
+        monkeypatch.setattr(catalog, "local_model_installed", lambda: False)
+
+
+@pytest.fixture
+def server(fake_server: Any, monkeypatch: pytest.MonkeyPatch, no_local_model: None) -> Any:
+    """The fake server, with the Anthropic SDK configured (by env vars, as a user would) to use it."""
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_server.anthropic_base_url)
+    return fake_server
+
+
+async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], what: str,
+                   attempts: int = 400) -> None:
+    """Let the app run until ``condition()`` holds (bounded: fails with ``what``)."""
+    for _ in range(attempts):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"timed out waiting for: {what}")
+
+
+async def started(pilot: Pilot[Any]) -> TuiRouterApp:
+    app = pilot.app
+    assert isinstance(app, TuiRouterApp)
+    await wait_for(pilot, app.ready.is_set, "the session to open")
+    await pilot.pause()
+    return app
+
+
+async def ask(pilot: Pilot[Any], text: str) -> None:
+    """Type ``text`` into the prompt, press enter and wait for the reply to finish."""
+    app = await started(pilot)
+    prompt = app.query_one("#prompt")
+    prompt.focus()
+    prompt.load_text(text)  # type: ignore[attr-defined]
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    app = pilot.app
+    await pilot.pause()
+    await wait_for(pilot, lambda: not app.streaming, "the reply to finish")  # type: ignore[attr-defined]
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def notes(app: TuiRouterApp, kind: str | None = None) -> list[str]:
+    from tui_router.ui.widgets.chat import Note
+
+    return [n.text for n in app.query(Note) if kind is None or n.kind == kind]
+
+
+def answers(app: TuiRouterApp) -> list[Any]:
+    from tui_router.ui.widgets.chat import AssistantMessage
+
+    return list(app.query(AssistantMessage))
+
+
+@dataclass
+class StandInDecision:
+    """Test-only stand-in for routing.decision.Decision (the attributes the UI reads)."""
+
+    model: str
+    tier: str
+    kind: str
+    reason: str
+    strategy: str = "test"
+    rule: str | None = "test-rule"
+    score: float | None = 0.9
+    confidence: float = 0.8
+    est_cost_usd: Decimal | None = Decimal("0.0040")
+    current_cost_usd: Decimal | None = Decimal("0.0009")
+    est_baseline_usd: Decimal | None = Decimal("0.0060")
+    lost_cache_usd: Decimal | None = Decimal("0.0002")
+    available: bool = True
+
+
+@dataclass
+class StandInRouter:
+    """Test-only router: suggests ``target`` for prompts containing ``trigger``."""
+
+    target: str = "claude-opus-4-6"
+    tier: str = "frontier"
+    trigger: str = "race condition"
+    kind: str = "escalate"
+    feedback: list[tuple[str, bool]] = field(default_factory=list)
+    retries: list[Any] = field(default_factory=list)
+    calls: int = 0
+
+    def decide(self, prompt: str, context: Any) -> StandInDecision | None:
+        self.calls += 1
+        if self.trigger in prompt and context.current_model != self.target:
+            return StandInDecision(self.target, self.tier, self.kind,
+                                   "multi-step debugging with concurrency")
+        return None
+
+    def record_feedback(self, decision: Any, accepted: bool) -> None:
+        self.feedback.append((decision.model, accepted))
+
+    def record_retry_stronger(self, *args: Any) -> None:
+        self.retries.append(args)
