@@ -27,6 +27,20 @@ from tui_router.ui.screens.summary_view import ModelLine, SummaryView, summary_v
 __all__ = ["ModelLine", "SharedScaleSparkline", "SummaryScreen", "SummaryView", "summary_view"]
 
 
+#: Per-model table columns: (name, width, right-aligned).
+TABLE_COLUMNS: list[tuple[str, int, bool]] = [
+    ("model", 26, False),
+    ("tier", 8, False),
+    ("calls", 5, True),
+    ("input", 8, True),
+    ("cache", 8, True),
+    ("output", 8, True),
+    ("cost", 10, True),
+    ("baseline", 10, True),
+]
+NARROW_BELOW = 106  # terminal columns under which the table drops tier and cache
+
+
 class SharedScaleSparkline(Sparkline):
     """A `Sparkline` drawn against a fixed maximum, so two of them can be compared bar for bar.
 
@@ -191,38 +205,40 @@ class SummaryScreen(ModalScreen[bool]):
             id="per-model", show_cursor=False, zebra_stripes=True, cell_padding=1
         )
         table.can_focus = False
-        right = {"justify": "right"}
-        table.add_column("model", width=26)
-        table.add_column("tier", width=8)
-        for name, width in (
-            ("calls", 5),
-            ("input", 8),
-            ("cache", 8),
-            ("output", 8),
-            ("cost", 10),
-            ("baseline", 10),
-        ):
-            table.add_column(Text(name, **right), width=width)  # type: ignore[arg-type]
+        # A narrow terminal drops the tier and cache columns rather than hide the money.
+        narrow = self.app.size.width < NARROW_BELOW
+        self._columns = [c for c in TABLE_COLUMNS if not (narrow and c[0] in ("tier", "cache"))]
+        for key, width, right in self._columns:
+            width = 20 if narrow and key == "model" else width
+            label = Text(key, justify="right") if right else Text(key)
+            table.add_column(label, width=width, key=key)
         for line in self.view.models:
             table.add_row(*self._row(line))
-        total = self.view.total
-        table.add_row(*self._row(total, bold=True), key="total")
+        table.add_row(*self._row(self.view.total, bold=True), key="total")
         return table
 
-    @staticmethod
-    def _row(line: ModelLine, *, bold: bool = False) -> list[Text]:
+    def _row(self, line: ModelLine, *, bold: bool = False) -> list[Text]:
         style = "bold" if bold else ""
-        cells = [
-            Text(line.model, style=style, overflow="ellipsis", no_wrap=True),
-            Text(line.tier or "", style=style),
-            Text(f"{line.calls:,}", style=style, justify="right"),
-            Text(tokens(line.input_tokens), style=style, justify="right"),
-            Text(tokens(line.cache_tokens), style=style, justify="right"),
-            Text(tokens(line.output_tokens), style=style, justify="right"),
-            Text(line.cost_text, style=style, justify="right"),
-            Text(line.baseline_text, style=style, justify="right"),
+        values = {
+            "model": line.model,
+            "tier": line.tier or "",
+            "calls": f"{line.calls:,}",
+            "input": tokens(line.input_tokens),
+            "cache": tokens(line.cache_tokens),
+            "output": tokens(line.output_tokens),
+            "cost": line.cost_text,
+            "baseline": line.baseline_text,
+        }
+        return [
+            Text(
+                values[key],
+                style=style,
+                justify="right" if right else "left",
+                overflow="ellipsis",
+                no_wrap=True,
+            )
+            for key, _, right in self._columns
         ]
-        return cells
 
     def action_finish(self) -> None:
         self.dismiss(self.quitting)
