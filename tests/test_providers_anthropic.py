@@ -122,7 +122,11 @@ async def test_request_carries_whole_conversation_system_and_key(
 
 
 async def test_empty_history_messages_are_not_sent(fake_server: FakeServer, key: str) -> None:
-    messages = [Message("user", "hi"), Message("assistant", "", model="x"), Message("user", "again")]
+    messages = [
+        Message("user", "hi"),
+        Message("assistant", "", model="x"),
+        Message("user", "again"),
+    ]
     await _collect(
         _provider(fake_server.anthropic_base_url),
         StreamRequest(model="claude-haiku-4-5", messages=messages),

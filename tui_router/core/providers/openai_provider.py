@@ -63,8 +63,8 @@ class OpenAIProvider:
 
     @property
     def is_official(self) -> bool:
-        """The built-in OpenAI endpoint (not a compatible server)."""
-        return self.endpoint.name == "openai" and self.endpoint.base_url is None
+        """Serves OpenAI's own models (priced as OpenAI), not a compatible server's."""
+        return self.endpoint.price_provider == "openai"
 
     def stream(self, request: StreamRequest) -> AsyncIterator[ProviderEvent]:
         """Start one call; raises `ProviderConfigError` at once if a needed key is not set."""
