@@ -1,0 +1,228 @@
+"""`tui-router ask` end to end: the real CLI in a subprocess, the real SDKs, the loopback fake server.
+
+Costs are checked against genai-prices' own `calc_price` for the same tokens (Decimal equality),
+and `report --last --json` in a *new* process must show the same call.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import genai_prices
+import pytest
+from fakeserver import FakeServer, Script
+
+from tui_router.core.endpoints import local_model_installed
+from tui_router.core.paths import get_paths
+from tui_router.core.store import Store
+
+FAKE_ANTHROPIC_KEY = "sk-ant-test-DO-NOT-STORE-4f1c9e"
+FAKE_OPENAI_KEY = "sk-openai-test-DO-NOT-STORE-77ab2d"
+
+
+def _env(fake: FakeServer | None, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
+    if fake is not None:
+        env.update(
+            ANTHROPIC_BASE_URL=fake.anthropic_base_url,
+            ANTHROPIC_API_KEY=FAKE_ANTHROPIC_KEY,
+            OPENAI_BASE_URL=fake.openai_base_url,
+            OPENAI_API_KEY=FAKE_OPENAI_KEY,
+        )
+    env.update(extra)
+    return env
+
+
+def _cli(
+    *args: str, env: dict[str, str], stdin: bytes | None = None
+) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "tui_router", *args],
+        input=stdin, env=env, capture_output=True, timeout=120,
+    )
+    return subprocess.CompletedProcess(
+        proc.args, proc.returncode, proc.stdout.decode(), proc.stderr.decode()
+    )
+
+
+def _genai(usage: dict[str, Any], model: str, provider: str) -> Decimal:
+    price = genai_prices.calc_price(
+        genai_prices.Usage(
+            input_tokens=usage["input_tokens"],
+            cache_read_tokens=usage["cache_read_tokens"] or None,
+            cache_write_tokens=usage["cache_write_tokens"] or None,
+            output_tokens=usage["output_tokens"],
+        ),
+        model,
+        provider_id=provider,
+    )
+    return Decimal(price.total_price)
+
+
+def _ask_then_report(fake: FakeServer, model: str, provider: str) -> tuple[dict, dict]:
+    env = _env(fake)
+    asked = _cli("ask", "--json", "--model", model, "explain the WAL in one line", env=env)
+    assert asked.returncode == 0, asked.stderr
+    answer = json.loads(asked.stdout)  # exactly one JSON object on stdout
+    assert answer["status"] == "ok" and answer["error"] is None
+    assert answer["model"] == model and answer["provider"] == provider
+    assert answer["text"] == "Write-ahead logging keeps readers and a writer apart."
+    expected = _genai(answer["usage"], model, provider)
+    assert Decimal(answer["cost_usd"]) == expected
+    assert answer["baseline"]["model"] == "claude-opus-4-6"
+    opus = _genai(answer["usage"], "claude-opus-4-6", "anthropic")
+    assert Decimal(answer["baseline"]["cost_usd"]) == opus
+    assert Decimal(answer["savings_usd"]) == opus - expected
+    assert answer["route"] == {"mode": "manual", "tier": "fast", "reason": "--model"}
+    # the answer was asked of the fake server with the dummy key, and only once
+    assert len(fake.requests) == 1
+    report_proc = _cli("report", "--last", "--json", env=_env(None))
+    assert report_proc.returncode == 0, report_proc.stderr
+    report = json.loads(report_proc.stdout)
+    assert report["session_id"] == answer["session_id"]
+    return answer, report
+
+
+def test_ask_json_anthropic_usage_and_cost_match_genai_prices(fake_server: FakeServer) -> None:
+    fake_server.push(Script(
+        text="Write-ahead logging keeps readers and a writer apart.", input_tokens=300,
+        cache_read_tokens=1_000, cache_write_5m_tokens=200, output_tokens=80,
+    ))
+    answer, report = _ask_then_report(fake_server, "claude-haiku-4-5", "anthropic")
+    assert answer["usage"] == {
+        "input_tokens": 1_500, "cache_read_tokens": 1_000, "cache_write_tokens": 200,
+        "output_tokens": 80, "reasoning_tokens": 0, "estimated": False,
+    }
+    [call] = report["calls"]
+    assert call["model"] == "claude-haiku-4-5" and call["status"] == "ok"
+    assert call["usage"] == answer["usage"]
+    assert call["cost_usd"] == answer["cost_usd"] == report["total"]["cost_usd"]
+    assert report["baseline"]["cost_usd"] == answer["baseline"]["cost_usd"]
+    assert report["models"][0]["model"] == "claude-haiku-4-5"
+
+
+def test_ask_json_openai_usage_and_cost_match_genai_prices(fake_server: FakeServer) -> None:
+    fake_server.push(Script(
+        text="Write-ahead logging keeps readers and a writer apart.", input_tokens=2_000,
+        cache_read_tokens=1_500, output_tokens=300, reasoning_tokens=120,
+    ))
+    answer, report = _ask_then_report(fake_server, "gpt-5-mini", "openai")
+    assert answer["usage"] == {
+        "input_tokens": 2_000, "cache_read_tokens": 1_500, "cache_write_tokens": 0,
+        "output_tokens": 300, "reasoning_tokens": 120, "estimated": False,
+    }
+    assert fake_server.requests[0].body["stream_options"] == {"include_usage": True}
+    [call] = report["calls"]
+    assert call["usage"] == answer["usage"] and call["cost_usd"] == answer["cost_usd"]
+    assert report["savings_usd"] == answer["savings_usd"]
+
+
+def test_api_error_exits_1_with_one_line_and_the_call_recorded(fake_server: FakeServer) -> None:
+    overloaded = Script(status=529, headers={"x-should-retry": "false", "retry-after-ms": "1"})
+    fake_server.push(overloaded, overloaded, overloaded)
+    proc = _cli("ask", "--model", "claude-haiku-4-5", "hello", env=_env(fake_server))
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "claude-haiku-4-5" in lines[0] and "overloaded" in lines[0].lower()
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+    with Store() as store:
+        [call] = store.session_calls(store.last_session_id() or "")
+    assert call.status == "error" and call.error and "overloaded" in call.error.lower()
+
+
+def test_api_error_with_json_still_prints_the_object(fake_server: FakeServer) -> None:
+    fake_server.push(*[Script(status=401, headers={"x-should-retry": "false"})] * 3)
+    proc = _cli("ask", "--json", "--model", "gpt-5-mini", "hello", env=_env(fake_server))
+    assert proc.returncode == 1
+    answer = json.loads(proc.stdout)
+    assert answer["status"] == "error" and answer["error"]
+    assert Decimal(answer["cost_usd"]) == 0  # nothing billed: a known $0, not n/a
+
+
+def test_no_api_key_is_ever_written_to_the_store(fake_server: FakeServer) -> None:
+    fake_server.push(Script(text="Write-ahead logging keeps readers and a writer apart."))
+    _ask_then_report(fake_server, "claude-haiku-4-5", "anthropic")
+    fake_server.push(Script(text="Write-ahead logging keeps readers and a writer apart."))
+    assert _cli("ask", "--model", "gpt-5-mini", "q", env=_env(fake_server)).returncode == 0
+    assert fake_server.requests[0].headers.get("x-api-key") == FAKE_ANTHROPIC_KEY or (
+        FAKE_ANTHROPIC_KEY in fake_server.requests[0].headers.get("authorization", "")
+    )
+    data_dir = get_paths().data_dir
+    files = [p for p in data_dir.rglob("*") if p.is_file()]
+    assert files, "the run wrote nothing?"
+    for path in files:
+        blob = path.read_bytes()
+        for secret in (FAKE_ANTHROPIC_KEY, FAKE_OPENAI_KEY, "DO-NOT-STORE"):
+            assert secret.encode() not in blob, f"{secret} found in {path}"
+
+
+def test_tier_picks_the_first_available_model_of_that_tier(fake_server: FakeServer) -> None:
+    fake_server.push(Script(text="Write-ahead logging keeps readers and a writer apart."))
+    env = _env(fake_server)
+    del env["ANTHROPIC_API_KEY"]  # fast tier: claude-haiku-4-5 (no key) is skipped
+    proc = _cli("ask", "--json", "--tier", "fast", "hi", env=env)
+    assert proc.returncode == 0, proc.stderr
+    answer = json.loads(proc.stdout)
+    assert answer["model"] == "gpt-5-mini"
+    assert answer["route"] == {"mode": "manual", "tier": "fast", "reason": "--tier"}
+
+
+def test_plain_output_streams_the_text_and_reads_stdin(fake_server: FakeServer) -> None:
+    fake_server.push(Script(chunks=["Write-ahead ", "logging ", "is a journal."]))
+    proc = _cli("ask", "--model", "claude-haiku-4-5", "-", env=_env(fake_server),
+                stdin=b"what is WAL?\n")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "Write-ahead logging is a journal.\n"
+    assert fake_server.requests[0].messages[-1]["content"] in (
+        "what is WAL?\n", [{"type": "text", "text": "what is WAL?\n"}]
+    )
+
+
+@pytest.mark.parametrize(
+    ("stdin", "message"),
+    [(b"\x89PNG\r\n\x1a\n\x00\x00", "binary"), (b"\xff\xfe\xfa", "not UTF-8"), (b"  \n", "empty")],
+)
+def test_bad_stdin_is_one_clear_line(stdin: bytes, message: str) -> None:
+    proc = _cli("ask", "--model", "claude-haiku-4-5", "-", env=_env(None), stdin=stdin)
+    assert proc.returncode == 2
+    assert message in proc.stderr and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_unknown_model_and_missing_key_are_clear(tmp_path: Path) -> None:
+    proc = _cli("ask", "--model", "no-such-model-x", "hi", env=_env(None))
+    assert proc.returncode == 2 and "unknown model" in proc.stderr
+    proc = _cli("ask", "--model", "claude-haiku-4-5", "hi", env=_env(None))
+    assert proc.returncode == 2 and "ANTHROPIC_API_KEY" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.skipif(not local_model_installed(), reason="the local extra is not installed")
+def test_no_key_answers_with_the_local_model_and_says_so() -> None:
+    proc = _cli("ask", "--json", "--max-tokens", "8", "Say hi.", env=_env(None))
+    assert proc.returncode == 0, proc.stderr
+    assert "no API key set: answering with the bundled local model smollm2-135m" in proc.stderr
+    answer = json.loads(proc.stdout)
+    assert answer["provider"] == "local" and Decimal(answer["cost_usd"]) == 0
+    assert answer["route"]["reason"] == "default model"
+
+
+def test_sessions_lists_the_recorded_session(fake_server: FakeServer) -> None:
+    fake_server.push(Script(text="Write-ahead logging keeps readers and a writer apart."))
+    answer, _ = _ask_then_report(fake_server, "claude-haiku-4-5", "anthropic")
+    proc = _cli("sessions", "--json", env=_env(None))
+    assert proc.returncode == 0, proc.stderr
+    [listed] = json.loads(proc.stdout)
+    assert listed["session_id"] == answer["session_id"]
+    assert listed["models"] == ["claude-haiku-4-5"] and listed["calls"] == 1
+    assert listed["cost_usd"] == answer["cost_usd"]
+    assert listed["baseline_usd"] == answer["baseline"]["cost_usd"]
+    table = _cli("sessions", env=_env(None), )
+    assert answer["session_id"] in table.stdout and "claude-haiku-4-5" in table.stdout

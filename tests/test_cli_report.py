@@ -1,0 +1,171 @@
+"""The session report: data built from the store (hand-computed), its rendering, and the command."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+import types
+from decimal import Decimal
+
+import pytest
+from rich.console import Console
+
+from tui_router.cli import main
+from tui_router.commands.report import render
+from tui_router.core.report import build_report, sparkline
+from tui_router.core.store import CallRow, DecisionRow, Store, UnknownSessionError
+from tui_router.core.usage import Usage
+
+OPUS = "claude-opus-4-6"
+
+
+def _call(sid: str, turn: int, model: str, tier: str | None, cost: str | None, base: str,
+          purpose: str = "chat", status: str = "ok", inp: int = 1000, out: int = 100) -> CallRow:
+    return CallRow(
+        session_id=sid, turn=turn, model=model, tier=tier, purpose=purpose, status=status,
+        usage=Usage(input_tokens=inp, cache_read_tokens=inp // 2, output_tokens=out),
+        cost_usd=None if cost is None else Decimal(cost),
+        price_source="unknown" if cost is None else "genai-prices",
+        baseline_model=OPUS, baseline_cost_usd=Decimal(base),
+    )
+
+
+def _session(store: Store) -> str:
+    """Four turns: a cascade that escalated, a retry stronger, an unpriced model, an error."""
+    sid = store.create_session(start_model="claude-haiku-4-5", mode="suggest",
+                               strategy="cascade", frontier_model=OPUS)
+    store.record_call(_call(sid, 1, "claude-haiku-4-5", "fast", "0.0010", "0.0050", "cascade"),
+                      text="meh", prompt="refactor the parser")
+    store.record_call(_call(sid, 1, "claude-sonnet-4-6", "balanced", "0.0030", "0.0050",
+                            "cascade"), text="good", prompt="refactor the parser")
+    store.record_call(_call(sid, 2, "claude-haiku-4-5", "fast", "0.0005", "0.0025"),
+                      text="short", prompt="why does this deadlock?")
+    store.record_call(_call(sid, 2, OPUS, "frontier", "0.0200", "0.0200", "retry"),
+                      text="because…", prompt="why does this deadlock?")
+    store.record_call(_call(sid, 3, "ollama/llama3.2", None, None, "0.0040"),
+                      text="x", prompt="rename foo")
+    store.record_call(_call(sid, 4, "claude-haiku-4-5", "fast", "0", "0", status="error",
+                            inp=0, out=0), prompt="again")
+    for outcome in ("accepted", "rejected", "rejected", "auto-applied", "shown", "silent"):
+        did = store.record_decision(DecisionRow(session_id=sid, turn=1, strategy="rules",
+                                                suggested_tier="frontier", current_tier="fast"))
+        store.update_decision(did, outcome)
+    return sid
+
+
+def test_report_data_hand_computed() -> None:
+    with Store() as store:
+        report = build_report(store, _session(store))
+    totals = report.totals
+    assert totals.calls == 6
+    assert totals.cost_usd == Decimal("0.0245")  # 0.001 + 0.003 + 0.0005 + 0.02 (+ n/a + 0)
+    assert totals.has_unknown_price and totals.unknown_price_calls == 1
+    assert totals.cost_text() == "≥ $0.0245 (n/a for 1 call)"
+    assert totals.baseline_usd == Decimal("0.0365")
+    # savings leave out the unpriced call: 0.0325 - 0.0245
+    assert totals.savings_usd == Decimal("0.0080")
+    assert totals.savings_pct == pytest.approx(24.615, abs=1e-3)
+    assert [(m.model, m.tier, m.totals.calls) for m in report.models] == [
+        ("claude-haiku-4-5", "fast", 3), ("claude-sonnet-4-6", "balanced", 1),
+        (OPUS, "frontier", 1), ("ollama/llama3.2", None, 1),
+    ]
+    assert report.models[0].totals.cost_usd == Decimal("0.0015")
+    assert report.models[3].totals.cost_usd is None
+    s = report.suggestions
+    assert (s.shown, s.accepted, s.rejected, s.auto_applied, s.unanswered) == (5, 1, 2, 1, 1)
+    assert (report.escalations, report.retries, report.errors) == (1, 1, 1)
+    top = report.most_expensive_turn
+    assert top is not None and top.turn == 2 and top.cost_usd == Decimal("0.0205")
+    assert top.models == ("claude-haiku-4-5", OPUS) and top.prompt == "why does this deadlock?"
+    assert [(t.turn, t.cost_usd, t.baseline_usd) for t in report.per_turn] == [
+        (1, Decimal("0.0040"), Decimal("0.0100")), (2, Decimal("0.0205"), Decimal("0.0225")),
+        (3, Decimal("0"), Decimal("0.0040")), (4, Decimal("0"), Decimal("0")),
+    ]
+    assert report.baseline_assumption == f"baseline = same token counts re-priced at {OPUS}"
+
+
+def test_report_json_money_is_strings_and_unknown_is_null() -> None:
+    with Store() as store:
+        data = build_report(store, _session(store)).to_dict()
+    json.dumps(data)  # serialisable as is
+    assert data["total"]["cost_usd"] == "0.0245" and data["total"]["unknown_price_calls"] == 1
+    assert data["models"][3]["cost_usd"] is None
+    assert data["baseline"] == {
+        "model": OPUS, "cost_usd": "0.0365", "unknown_price_calls": 0,
+        "assumption": f"baseline = same token counts re-priced at {OPUS}",
+    }
+    assert data["savings_usd"] == "0.0080" and data["savings_excluded_calls"] == 1
+    assert len(data["calls"]) == 6 and data["calls"][5]["status"] == "error"
+    assert data["most_expensive_turn"]["turn"] == 2
+
+
+def test_render_shows_table_assumption_and_sparklines() -> None:
+    with Store() as store:
+        report = build_report(store, _session(store))
+    out = io.StringIO()
+    render(report, Console(file=out, width=120, color_system=None))
+    text = out.getvalue()
+    for expected in (
+        "claude-sonnet-4-6", "ollama/llama3.2", "n/a", "≥ $0.0245 (n/a for 1 call)",
+        f"re-priced at {OPUS}", "Savings: $0.0080 (24.6%)", "1 accepted · 2 rejected",
+        "Escalations: 1 · retries on a stronger tier: 1", "Most expensive turn: #2",
+        "actual   ", "baseline ",
+    ):
+        assert expected in text, expected
+
+
+def test_sparkline_shares_a_scale() -> None:
+    assert sparkline([]) == ""
+    assert sparkline([0, 1, 2, 4]) == "▁▃▅█"
+    assert sparkline([Decimal(1), Decimal(2)], scale_max=Decimal(4)) == "▃▅"  # 1.75, 3.5 of 7
+    assert sparkline([0, 0]) == "▁▁"
+
+
+def test_unknown_session_is_exit_2_with_a_clear_line(capsys: pytest.CaptureFixture[str]) -> None:
+    with Store() as store:
+        _session(store)
+    assert main(["report", "NO-SUCH-ID"]) == 2
+    err = capsys.readouterr().err
+    assert "no session 'NO-SUCH-ID'" in err and "tui-router sessions" in err
+    with Store() as store, pytest.raises(UnknownSessionError):
+        build_report(store, "NO-SUCH-ID")
+
+
+def test_report_without_sessions_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "--last"]) == 2
+    assert "no sessions recorded yet" in capsys.readouterr().err
+
+
+def test_report_by_id_prefix_and_json(capsys: pytest.CaptureFixture[str]) -> None:
+    with Store() as store:
+        sid = _session(store)
+        store.create_session()  # a later, empty session: --last would pick it
+    assert main(["report", sid[:22], "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["session_id"] == sid and data["total"]["calls"] == 6
+
+
+def test_routing_flag_dispatches_or_says_not_available(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "tui_router.commands.report_routing", None)
+    assert main(["report", "--routing"]) == 2
+    assert "not available" in capsys.readouterr().err
+    seen = []
+    fake = types.ModuleType("tui_router.commands.report_routing")
+    fake.run_routing_report = lambda args: seen.append(args.routing) or 0  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "tui_router.commands.report_routing", fake)
+    assert main(["report", "--routing"]) == 0 and seen == [True]
+
+
+def test_sessions_table_and_json_in_process(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sessions"]) == 0
+    assert "No sessions yet" in capsys.readouterr().out
+    with Store() as store:
+        sid = _session(store)
+    assert main(["sessions", "--json", "--limit", "1"]) == 0
+    [listed] = json.loads(capsys.readouterr().out)
+    assert listed["session_id"] == sid and listed["calls"] == 6
+    assert listed["cost_usd"] == "0.0245" and listed["unknown_price_calls"] == 1
+    assert listed["savings_usd"] is None  # a total with an unknown price has no exact savings
