@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 
 import pytest
 
@@ -29,6 +31,39 @@ needs_local = pytest.mark.skipif(
 )
 
 
+# One token in a child process first: a llama.cpp build made for another CPU dies with SIGILL,
+# which would take the whole test run down with it instead of failing these tests.
+PROBE = """
+import asyncio
+from tui_router.core.conversation import Message
+from tui_router.core.endpoints import BUILTIN_ENDPOINTS
+from tui_router.core.providers.base import StreamRequest
+from tui_router.core.providers.local_provider import LocalProvider
+
+async def main():
+    local = next(e for e in BUILTIN_ENDPOINTS if e.name == "local")
+    request = StreamRequest("smollm2-135m", [Message("user", "Say hi to the test suite")], None, 1)
+    return [e async for e in LocalProvider(local).stream(request)]
+
+print(asyncio.run(main()))
+"""
+
+
+@pytest.fixture(scope="module")
+def working_llama() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=300, check=False
+    )
+    if result.returncode < 0:
+        pytest.fail(
+            f"llama-cpp-python crashed (signal {-result.returncode}) generating one token: it was "
+            "probably compiled for another CPU. Reinstall it with "
+            "CMAKE_ARGS='-DGGML_NATIVE=OFF' pip install --no-cache-dir --force-reinstall "
+            "llama-cpp-python"
+        )
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
 def _request(text: str, max_tokens: int = 8) -> StreamRequest:
     return StreamRequest(
         model="smollm2-135m", messages=[Message("user", text)], max_tokens=max_tokens
@@ -40,7 +75,7 @@ async def _collect(request: StreamRequest) -> list[ProviderEvent]:
 
 
 @needs_local
-async def test_generates_text_with_exact_usage() -> None:
+async def test_generates_text_with_exact_usage(working_llama: None) -> None:
     events = await _collect(_request("What is the capital of France?"))
 
     text = "".join(e.text for e in events if isinstance(e, TextDelta))
@@ -54,7 +89,7 @@ async def test_generates_text_with_exact_usage() -> None:
 
 
 @needs_local
-async def test_history_counts_as_input_and_cancel_frees_the_model() -> None:
+async def test_history_counts_as_input_and_cancel_frees_the_model(working_llama: None) -> None:
     short = [e for e in await _collect(_request("Hi")) if isinstance(e, UsageEvent)][-1]
     history = [
         Message("user", "Name a colour."),
