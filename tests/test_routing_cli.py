@@ -1,0 +1,146 @@
+"""`route`, `rules` and `report --routing` through the real CLI entry point and a real store."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tui_router.cli import main
+from tui_router.core.paths import get_paths
+from tui_router.core.store import Store
+from tui_router.core.store_rows import CallRow, DecisionRow
+from tui_router.core.usage import Usage
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:
+    assert main(list(argv)) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_route_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
+    data = run_json(capsys, "route", "--json", "--strategy", "rules", "rename", "foo", "to", "bar")
+    for key in ("tier", "model", "strategy", "reason", "confidence", "features", "latency_ms"):
+        assert key in data
+    assert data["tier"] == "fast" and data["strategy"] == "rules"
+    assert data["rule"] == "cheap-edit"
+    assert isinstance(data["confidence"], float) and isinstance(data["latency_ms"], float)
+    assert data["features"]["cheap_rename"] == 1.0
+    assert all(isinstance(v, float) for v in data["features"].values())
+
+
+def test_route_takes_context_and_the_current_model(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    attached = tmp_path / "big.py"
+    attached.write_text("x = 1\n" * 20_000, encoding="utf-8")
+    data = run_json(capsys, "route", "--json", "--strategy", "rules", "--model", "claude-opus-4-6",
+                    "--context-tokens", "5000", "--file", str(attached), "add a docstring to f")
+    assert data["features"]["ctx_attached_files"] == 1.0
+    assert data["features"]["ctx_total_tokens"] > 5000 + 20_000
+    assert data["kind"] == "downgrade" and data["current_model"] == "claude-opus-4-6"
+
+
+def test_route_prints_a_readable_decision(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["route", "--strategy", "rules", "write the prod migration dropping users"]) == 0
+    out = capsys.readouterr().out
+    assert "frontier" in out and "irreversible-or-production" in out and "decided in" in out
+
+
+def test_route_without_a_prompt_is_a_clear_error(capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    assert main(["route"]) == 2
+    assert "give a prompt" in capsys.readouterr().err
+
+
+def test_route_reset_forgets_the_feedback(capsys: pytest.CaptureFixture[str]) -> None:
+    feedback = get_paths().feedback_file
+    feedback.parent.mkdir(parents=True, exist_ok=True)
+    feedback.write_text('{"prompt": "x", "label": 1, "features": {}}\n', encoding="utf-8")
+    assert main(["route", "reset"]) == 0
+    assert "forgot" in capsys.readouterr().out
+    assert not feedback.exists()
+    assert main(["route", "reset"]) == 0
+    assert "no routing feedback" in capsys.readouterr().out
+
+
+def test_rules_lists_the_defaults_and_the_users_rules_first(capsys: pytest.CaptureFixture[str]) -> None:
+    config = get_paths().config_file
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('[[rules]]\nname = "sql"\nfile_types = ["sql"]\ntier = "balanced"\n', encoding="utf-8")
+    rules = json.loads(main(["rules", "--json"]) == 0 and capsys.readouterr().out)
+    assert rules[0]["name"] == "sql" and rules[0]["source"] == str(config)
+    assert rules[-1]["name"] == "default-start-light" and rules[-1]["conditions"] == []
+    assert main(["rules"]) == 0
+    out = capsys.readouterr().out
+    assert "sql" in out and "cheap-edit" in out and "first match wins" in out
+
+
+def test_a_bad_rule_is_reported_without_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    config = get_paths().config_file
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('[[rules]]\nname = "x"\ntier = "fast"\nkeyword = ["a"]\n', encoding="utf-8")
+    assert main(["rules"]) == 2
+    err = capsys.readouterr().err
+    assert str(config) in err and "rules[0] (x)" in err and "did you mean 'keywords'?" in err
+    assert "Traceback" not in err
+    assert main(["route", "hello"]) == 2
+
+
+def _call(session: str, turn: int, model: str, purpose: str, cost: str, tier: str,
+          input_tokens: int = 2_000, output_tokens: int = 300) -> CallRow:
+    return CallRow(session_id=session, turn=turn, model=model, purpose=purpose,
+                   usage=Usage(input_tokens=input_tokens, output_tokens=output_tokens),
+                   cost_usd=Decimal(cost), price_source="genai-prices", tier=tier,
+                   price_provider="anthropic", stop_reason="end_turn")
+
+
+def test_report_routing_reviews_recorded_sessions(capsys: pytest.CaptureFixture[str]) -> None:
+    with Store() as store:
+        sid = store.create_session(start_model="claude-haiku-4-5", strategy="rules")
+        store.record_call(_call(sid, 1, "claude-haiku-4-5", "chat", "0.003", "fast"),
+                          text="done", prompt="rename foo to bar")
+        store.record_call(_call(sid, 2, "claude-haiku-4-5", "chat", "0.004", "fast"),
+                          text="meh", prompt="why does the worker deadlock under load?")
+        store.record_call(_call(sid, 2, "claude-opus-4-6", "retry", "0.020", "frontier"),
+                          text="better")
+        store.record_call(_call(sid, 3, "claude-opus-4-6", "chat", "0.020", "frontier"),
+                          text="ok", prompt="write the prod migration that drops the email column")
+        shown = store.record_decision(DecisionRow(
+            session_id=sid, turn=3, strategy="rules", suggested_model="claude-opus-4-6",
+            suggested_tier="frontier", current_model="claude-opus-4-6", current_tier="fast",
+            reason="rule irreversible-or-production: ...", rule="irreversible-or-production"))
+        store.update_decision(shown, "accepted")
+        store.record_decision(DecisionRow(
+            session_id=sid, turn=1, strategy="rules", suggested_model="claude-sonnet-4-6",
+            suggested_tier="balanced", current_model="claude-haiku-4-5", current_tier="fast",
+            reason="rule reasoning-heavy", rule="reasoning-heavy", outcome="rejected"))
+    data = run_json(capsys, "report", "--routing", "--json")
+    assert data["sessions"] == 1 and data["turns"] == 3
+    assert data["turns_per_tier"] == {"fast": 1, "frontier": 2}
+    assert Decimal(data["actual_cost_usd"]) == Decimal("0.047")
+    assert data["retried_stronger"] == 1
+    assert data["regret_turns"] == [{"session_id": sid, "turn": 2, "from_model": "claude-haiku-4-5",
+                                     "to_model": "claude-opus-4-6"}]
+    assert Decimal(data["regret_usd"]) == Decimal("0.004")
+    by_reason = {s["reason"]: s for s in data["suggestions"]}
+    assert by_reason["irreversible-or-production"]["accepted"] == 1
+    assert by_reason["irreversible-or-production"]["escalations"] == 1
+    assert by_reason["reasoning-heavy"]["rejected"] == 1
+    strategies = {w["strategy"]: w for w in data["what_if"]}
+    assert set(strategies) == {"manual", "rules", "heuristic", "learned", "cascade"}
+    rules = strategies["rules"]
+    assert rules["turns_per_tier"].get("fast") == 1 and rules["turns_per_tier"].get("frontier") == 2
+    assert Decimal(rules["cost_usd"]) > 0
+    # manual never switches: every turn on the first model, so it is the cheapest here
+    assert strategies["manual"]["turns_per_tier"] == {"fast": 3}
+    assert Decimal(strategies["manual"]["cost_usd"]) < Decimal(rules["cost_usd"])
+
+    assert main(["report", "--routing"]) == 0
+    out = capsys.readouterr().out
+    assert "Turns per tier" in out and "Suggestions by reason" in out and "retried stronger" in out
+
+
+def test_report_routing_with_no_history(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "--routing"]) == 0
+    assert "No answered turns" in capsys.readouterr().out
