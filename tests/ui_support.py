@@ -153,5 +153,5 @@ class StandInRouter:
     def record_feedback(self, decision: Any, accepted: bool) -> None:
         self.feedback.append((decision.model, accepted))
 
-    def record_retry_stronger(self, *args: Any) -> None:
-        self.retries.append(args)
+    def record_retry_stronger(self, prompt: str, context: Any = None) -> None:
+        self.retries.append(prompt)

@@ -101,7 +101,9 @@ def load_router(config: AppConfig, catalog: Any) -> Any | None:
         from tui_router.core.routing.router import Router
     except ImportError:
         return None
-    return Router(config, catalog, get_paths().feedback_file)
+    router = Router(config, catalog, get_paths().feedback_file)
+    _ = router.learned  # load the learned weights now, in the start-up worker, not on a keystroke
+    return router
 
 
 def any_model_available(catalog: Any) -> bool:

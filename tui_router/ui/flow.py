@@ -357,11 +357,10 @@ class TurnFlow(_Base):
         assert c is not None
         try:
             before = c.model_id
+            suggest.record_retry(c, c.last_prompt or "")
             c.switch(target.id)
             c.retries_stronger += 1
             c.escalations += 1
-            if c.router is not None and hasattr(c.router, "record_retry_stronger"):
-                c.router.record_retry_stronger(c.last_prompt, before, target.id)
             self.refresh_status()
             await self.note(f"Retrying turn {c.turn_index} on {target.id} ({target.tier}); "
                             f"the answer from {before} and its cost are kept", "route")

@@ -34,11 +34,25 @@ def decide(controller: SessionController, prompt: str,
     router = controller.router
     if router is None or not prompt.strip():
         return None
+    decision = router.decide(prompt, routing_context(controller, attachments))
+    if decision is None or decision.model is None or decision.model == controller.model_id:
+        return None
+    if not getattr(decision, "available", True):
+        return None  # never suggest a model the user cannot call now
+    if kind_of(decision) == "stay":
+        return None
+    return decision
+
+
+def routing_context(controller: SessionController,
+                    attachments: list[Attachment] | None = None) -> Any:
+    """What the router may weigh besides the prompt: files, history size, the session's past."""
     from tui_router.core.routing.context import AttachedFile, RoutingContext
 
     files = tuple(AttachedFile(a.label, a.tokens) for a in attachments or [])
+    # ~4 characters per token: a cheap size signal, recomputed on every keystroke
     history_tokens = sum(len(m.content) for m in controller.conversation.messages) // 4
-    context = RoutingContext(
+    return RoutingContext(
         attached_files=files,
         conversation_tokens=history_tokens,
         current_model=controller.model_id,
@@ -48,14 +62,13 @@ def decide(controller: SessionController, prompt: str,
         recent_rejections=tuple(controller.recent_rejections[-5:]),
         turn_index=controller.turn_index,
     )
-    decision = router.decide(prompt, context)
-    if decision is None or decision.model is None or decision.model == controller.model_id:
-        return None
-    if not getattr(decision, "available", True):
-        return None  # never suggest a model the user cannot call now
-    if kind_of(decision) == "stay":
-        return None
-    return decision
+
+
+def record_retry(controller: SessionController, prompt: str) -> None:
+    """Tell the router the last answer was not good enough (it learns from that)."""
+    router = controller.router
+    if router is not None and hasattr(router, "record_retry_stronger"):
+        router.record_retry_stronger(prompt, routing_context(controller, controller.last_attachments))
 
 
 def kind_of(decision: Any) -> str:

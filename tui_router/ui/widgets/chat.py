@@ -119,8 +119,11 @@ class Note(Static):
         self.text = text
 
 
-class ChatPane(VerticalScroll, can_focus=False):
-    """The conversation, newest at the bottom, anchored while new text arrives."""
+class ChatPane(VerticalScroll):
+    """The conversation, newest at the bottom, anchored while new text arrives.
+
+    Focusable (tab from the prompt) so the history can be scrolled with the keyboard.
+    """
 
     DEFAULT_CSS = """
     ChatPane { height: 1fr; padding: 0 1 1 1; scrollbar-size-vertical: 1; }
