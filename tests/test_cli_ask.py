@@ -226,3 +226,33 @@ def test_sessions_lists_the_recorded_session(fake_server: FakeServer) -> None:
     assert listed["baseline_usd"] == answer["baseline"]["cost_usd"]
     table = _cli("sessions", env=_env(None), )
     assert answer["session_id"] in table.stdout and "claude-haiku-4-5" in table.stdout
+
+
+def test_without_flags_the_router_picks_and_the_decision_is_recorded(
+    fake_server: FakeServer,
+) -> None:
+    fake_server.push(Script(text="Write-ahead logging keeps readers and a writer apart."))
+    proc = _cli("ask", "--json", "rename the variable foo to bar", env=_env(fake_server))
+    assert proc.returncode == 0, proc.stderr
+    answer = json.loads(proc.stdout)
+    route = answer["route"]
+    assert route["mode"] == "auto" and route["reason"] and route["tier"] == answer["tier"]
+    with Store() as store:
+        [decision] = store.session_decisions(answer["session_id"])
+        session = store.get_session(answer["session_id"])
+    assert decision.outcome == "auto-applied" and decision.suggested_model == answer["model"]
+    assert decision.reason == route["reason"]
+    assert session is not None and session.mode == "auto"
+    report = json.loads(_cli("report", "--last", "--json", env=_env(None)).stdout)
+    assert report["suggestions"]["auto_applied"] == 1
+
+
+def test_manual_routing_mode_uses_the_default_model(fake_server: FakeServer) -> None:
+    get_paths().config_dir.mkdir(parents=True, exist_ok=True)
+    get_paths().config_file.write_text('routing_mode = "manual"\n', encoding="utf-8")
+    fake_server.push(Script(text="Write-ahead logging keeps readers and a writer apart."))
+    proc = _cli("ask", "--json", "rename the variable foo to bar", env=_env(fake_server))
+    assert proc.returncode == 0, proc.stderr
+    answer = json.loads(proc.stdout)
+    assert answer["route"] == {"mode": "manual", "tier": "fast", "reason": "default model"}
+    assert answer["model"] == "claude-haiku-4-5"

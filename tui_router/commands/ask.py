@@ -1,8 +1,10 @@
 """`tui-router ask`: one question, headless; streams the answer and records the session.
 
-The model is ``--model`` (any id an endpoint serves), the first available model of ``--tier``, or
-the catalog's default model. The call is priced, compared with the frontier-only baseline and
-written to the history store, so `tui-router report --last` shows it afterwards.
+The model is ``--model`` (any id an endpoint serves), the first available model of ``--tier``, or,
+without either, the router's choice (routing_mode suggest/auto: applied, since nobody is there to
+accept it) or the default model (routing_mode manual, a configured default_model, or no router
+choice available). The call is priced, compared with the frontier-only baseline and written to
+the history store with the routing decision, so `tui-router report --last` shows it afterwards.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import argparse
 import asyncio
 import json
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 from tui_router.core.config import TIERS
@@ -50,10 +53,11 @@ def run(args: argparse.Namespace) -> int:
     prompt = read_prompt(args.prompt)
     config = load_config()
     catalog = build_catalog(config)
-    model, route_reason = _choose_model(catalog, args)
-    if route_reason == "default model" and model.endpoint.kind == "local":
-        print(LOCAL_NOTICE.format(model=model.api_model), file=sys.stderr)
-    return asyncio.run(_ask(config, catalog, model, prompt, route_reason, args))
+    route = _choose_model(config, catalog, args, prompt)
+    chosen_by_user = route.reason in ("--model", "--tier")
+    if not chosen_by_user and route.model.endpoint.kind == "local" and not _any_key(catalog):
+        print(LOCAL_NOTICE.format(model=route.model.api_model), file=sys.stderr)
+    return asyncio.run(_ask(config, catalog, route, prompt, args))
 
 
 def read_prompt(value: str) -> str:
@@ -77,9 +81,23 @@ def read_prompt(value: str) -> str:
     return value
 
 
-def _choose_model(catalog: Any, args: argparse.Namespace) -> tuple[Any, str]:
+@dataclass(frozen=True)
+class Route:
+    """Which model answers and why; ``decision`` is the router's when it chose."""
+
+    model: Any
+    mode: str
+    reason: str
+    strategy: str = "manual"
+    decision: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mode": self.mode, "tier": self.model.tier, "reason": self.reason}
+
+
+def _choose_model(config: Any, catalog: Any, args: argparse.Namespace, prompt: str) -> Route:
     if args.model:
-        return catalog.describe(args.model), "--model"
+        return Route(catalog.describe(args.model), "manual", "--model")
     if args.tier:
         found = catalog.first_available(args.tier)
         if found is None:
@@ -89,25 +107,49 @@ def _choose_model(catalog: Any, args: argparse.Namespace) -> tuple[Any, str]:
                 f"no available model in tier {args.tier!r} ({how}); "
                 "`tui-router models` shows what each model needs"
             )
-        return found, "--tier"
-    # TODO(routing): with the routing engine's Router, route the prompt here instead.
-    return catalog.default_model(), "default model"
+        return Route(found, "manual", "--tier")
+    default = catalog.default_model()
+    if config.routing_mode == "manual" or config.default_model:
+        return Route(default, "manual", "default model")
+    return _routed(config, catalog, prompt) or Route(default, "manual", "default model")
+
+
+def _routed(config: Any, catalog: Any, prompt: str) -> Route | None:
+    """Let the router pick (routing_mode suggest/auto: headless, there is no one to ask)."""
+    try:
+        from tui_router.core.paths import get_paths
+        from tui_router.core.routing.router import Router
+    except ImportError:
+        return None
+    router = Router(config, catalog, get_paths().feedback_file)
+    decision = router.decide(prompt)
+    if decision.model is None or not decision.available:
+        return None
+    return Route(
+        catalog.describe(decision.model), "auto", decision.reason, decision.strategy, decision
+    )
+
+
+def _any_key(catalog: Any) -> bool:
+    return any(m.available and m.endpoint.kind != "local" for m in catalog)
 
 
 async def _ask(
-    config: Any, catalog: Any, model: Any, prompt: str, route_reason: str,
-    args: argparse.Namespace,
+    config: Any, catalog: Any, route: Route, prompt: str, args: argparse.Namespace
 ) -> int:
     from tui_router.core.conversation import Conversation
     from tui_router.core.ledger import Ledger
     from tui_router.core.store import Store
     from tui_router.core.turn import TurnRunner
 
+    model = route.model
     with Store() as store:
         session_id = store.create_session(
-            start_model=model.id, mode="manual", strategy="manual",
+            start_model=model.id, mode=route.mode, strategy=route.strategy,
             frontier_model=config.frontier_model, title=_title(prompt),
         )
+        if route.decision is not None:
+            store.record_decision(_decision_row(session_id, route.decision))
         runner = TurnRunner(config, catalog, store, Ledger())
         conversation = Conversation()
         conversation.add_user(prompt)
@@ -131,14 +173,14 @@ async def _ask(
     if wrote_text and not result.text.endswith("\n"):
         sys.stdout.write("\n")
     if args.json:
-        print(json.dumps(_json_result(session_id, result, route_reason), ensure_ascii=False))
+        print(json.dumps(_json_result(session_id, result, route), ensure_ascii=False))
     if result.status != "ok":
         print(f"tui-router: {model.id}: {result.error}", file=sys.stderr)
         return 1
     return 0
 
 
-def _json_result(session_id: str, result: Any, route_reason: str) -> dict[str, Any]:
+def _json_result(session_id: str, result: Any, route: Route) -> dict[str, Any]:
     usage = result.usage
     cost, baseline = result.price.usd, result.baseline.usd
     savings = None if cost is None or baseline is None else baseline - cost
@@ -165,12 +207,25 @@ def _json_result(session_id: str, result: Any, route_reason: str) -> dict[str, A
             "assumption": "same token counts re-priced at the frontier model",
         },
         "savings_usd": None if savings is None else str(savings),
-        "route": {"mode": "manual", "tier": result.tier, "reason": route_reason},
+        "route": route.to_dict(),
         "stop_reason": result.stop_reason,
         "duration_ms": result.duration_ms,
         "status": result.status,
         "error": result.error,
     }
+
+
+def _decision_row(session_id: str, decision: Any) -> Any:
+    from tui_router.core.store import DecisionRow
+
+    return DecisionRow(
+        session_id=session_id, turn=1, strategy=decision.strategy,
+        suggested_model=decision.model, suggested_tier=decision.tier, current_model=None,
+        current_tier=None, reason=decision.reason, rule=decision.rule, score=decision.score,
+        confidence=decision.confidence, est_cost_usd=decision.est_cost_usd,
+        est_baseline_usd=decision.est_baseline_usd, lost_cache_usd=decision.lost_cache_usd,
+        outcome="auto-applied",
+    )
 
 
 def _title(prompt: str) -> str:
