@@ -258,3 +258,14 @@ def test_completed_turn_survives_sigkill(tmp_path: Path) -> None:
     assert call.cost_usd == Decimal("0.000012") and call.usage.output_tokens == 5
     assert [m.content for m in messages] == ["the question", "the whole answer"]
     assert os.path.exists(path)
+
+
+def test_two_processes_worth_of_connections_share_the_file() -> None:
+    """The TUI and a headless `ask` may write the same history at once (WAL, busy timeout)."""
+    with Store() as tui, Store() as ask:
+        first = tui.create_session()
+        second = ask.create_session()
+        ask.record_call(_call(second), text="a", prompt="q")
+        tui.record_call(_call(first), text="b", prompt="q")
+        assert {s.session.id for s in tui.list_sessions()} == {first, second}
+        assert ask.session_calls(first)[0].model == "claude-haiku-4-5"

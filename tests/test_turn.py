@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 
@@ -244,3 +244,66 @@ async def test_cascade_second_attempt_reuses_the_turn_prompt_and_async_callbacks
     assert [c.model for c in calls] == ["claude-haiku-4-5", "claude-opus-4-6"]
     assert calls[1].cost_usd == calls[1].baseline_cost_usd  # frontier call: baseline = actual
     assert roles == ["user", "assistant", "assistant"] and seen == ["ok", "ok"]
+
+
+# ---- the real SDKs against the loopback fake server ------------------------------------------
+
+
+def _real_runner(store: Store, ledger: Ledger) -> TurnRunner:
+    from tui_router.core.catalog import build_catalog
+
+    config = AppConfig()
+    return TurnRunner(config, build_catalog(config), store, ledger)
+
+
+async def test_real_anthropic_cancel_mid_stream_keeps_partial_text(
+    fake_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fakeserver import Script
+
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_server.anthropic_base_url)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
+    fake_server.push(Script(chunks=["first ", "second ", "third"], delay=30.0))
+    first_delta = asyncio.Event()
+    ledger = Ledger()
+    with Store() as store:
+        sid = store.create_session()
+        runner = _real_runner(store, ledger)
+        task = asyncio.create_task(runner.run(
+            _conversation(), "claude-haiku-4-5", session_id=sid, turn_index=1,
+            on_delta=lambda _t: first_delta.set(),
+        ))
+        await asyncio.wait_for(first_delta.wait(), timeout=60)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await runner.aclose()
+        [call] = store.session_calls(sid)
+        messages = store.session_messages(sid)
+    assert call.status == "cancelled" and call.model == "claude-haiku-4-5"
+    assert messages[-1].content == "first " and messages[-1].call_id == call.id
+    # message_start carried the exact input; the output is what streamed, marked estimated
+    assert call.usage.input_tokens > 0 and call.usage.estimated
+    assert call.cost_usd is not None and call.cost_usd > 0
+    assert ledger.totals.calls == 1
+
+
+async def test_real_openai_error_mid_stream_is_a_result_with_partial_text(
+    fake_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fakeserver import Script
+
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_server.openai_base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    fake_server.push(Script(chunks=["one ", "two ", "three"], stream_error_after=2))
+    with Store() as store:
+        sid = store.create_session()
+        runner = _real_runner(store, Ledger())
+        result = await runner.run(
+            _conversation(), "gpt-5-mini", session_id=sid, turn_index=1
+        )
+        await runner.aclose()
+        [call] = store.session_calls(sid)
+    assert result.status == "error" and result.error and "\n" not in result.error
+    assert result.text == "one two " and call.status == "error"
+    assert call.usage.estimated and call.cost_usd is not None
