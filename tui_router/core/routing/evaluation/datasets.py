@@ -1,0 +1,471 @@
+"""Recorded-outcome datasets for the routing replay: SWE-bench, RouterBench, MT-Bench and GSM8K.
+
+Every loader turns its files into one shape, a `Dataset` of `Item`s (a prompt with, per model, the
+quality it reached and what it cost). A broken or missing file raises `DatasetError` naming the file
+and line; nothing here prints or guesses silently. The files are read where they are, never copied.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tui_router.core.errors import UserFacingError
+
+FORMATS: tuple[str, ...] = ("swebench", "routerbench", "mtbench", "gsm8k")
+#: The frontier model of each published dataset (the baseline that "frontier-only" means).
+KNOWN_FRONTIER: tuple[str, ...] = ("claude-opus-4-5-20251101", "gpt-4-1106-preview")
+MTBENCH_FILES = ("mt_bench_question.jsonl", "mt_bench_judgements.jsonl")
+GSM8K_WEAK, GSM8K_STRONG = "mistralai/Mixtral-8x7B-Instruct-v0.1", "gpt-4-1106-preview"
+
+
+class DatasetError(UserFacingError):
+    """A dataset file cannot be used; the message names the file (and line) and what is wrong."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How one model did on one item: quality (0/1 or a judge score) and cost in USD if known."""
+
+    quality: float
+    cost: float | None = None
+    response: str | None = None
+
+
+@dataclass(slots=True)
+class Item:
+    """One prompt and the recorded outcome of each model on it."""
+
+    id: str
+    prompt: str
+    outcomes: dict[str, Outcome]
+    split: str | None = None
+    group: str = ""  #: repository (SWE-bench), sub-benchmark (RouterBench), category (MT-Bench)
+    difficulty: str | None = None
+
+
+@dataclass(slots=True)
+class Dataset:
+    """A loaded dataset, possibly restricted to one split."""
+
+    format: str
+    path: Path
+    items: list[Item]
+    models: list[str]
+    frontier_model: str
+    split: str = "all"
+    has_costs: bool = True
+    weak_model: str | None = None  #: two-model data (MT-Bench, GSM8K): the weak model
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def two_model(self) -> bool:
+        return self.weak_model is not None
+
+
+def detect_format(path: Path) -> str:
+    """Guess the format from the path and the first record; raise `DatasetError` if unsure."""
+    if not path.exists():
+        raise DatasetError(f"{path}: no such file or directory")
+    if path.is_dir():
+        if all((path / name).exists() for name in MTBENCH_FILES):
+            return "mtbench"
+        if (path / "swebench_verified.jsonl").exists():
+            return "swebench"
+        raise DatasetError(
+            f"{path}: a folder, but no known dataset in it; give a file and --format"
+        )
+    name = path.name.lower()
+    if name.startswith("mt_bench"):
+        return "mtbench"
+    head = _first_line(path)
+    if name.endswith(".jsonl"):
+        try:
+            record = json.loads(head)
+        except ValueError:
+            raise DatasetError(f"{path}:1: not a JSON line") from None
+        if isinstance(record, dict) and "outcomes" in record:
+            return "swebench"
+    elif name.endswith(".csv"):
+        if "|model_response" in head:
+            return "routerbench"
+        if "_response" in head and head.startswith("prompt,"):
+            return "gsm8k"
+    raise DatasetError(
+        f"{path}: cannot tell the dataset format; pass --format ({', '.join(FORMATS)})"
+    )
+
+
+def load_dataset(
+    path: Path, fmt: str | None = None, split: str | None = None, frontier: str | None = None
+) -> Dataset:
+    """Load ``path`` as ``fmt`` (detected when None); keep only ``split`` if the data has one."""
+    fmt = fmt or detect_format(path)
+    if fmt not in FORMATS:
+        raise DatasetError(f"unknown dataset format {fmt!r}; one of {', '.join(FORMATS)}")
+    if not path.exists():
+        raise DatasetError(f"{path}: no such file or directory")
+    loader = {
+        "swebench": load_swebench,
+        "routerbench": load_routerbench,
+        "mtbench": load_mtbench,
+        "gsm8k": load_gsm8k,
+    }[fmt]
+    dataset = loader(path, split)
+    if not dataset.items:
+        raise DatasetError(f"{dataset.path}: no items" + (f" in split {split!r}" if split else ""))
+    if frontier is not None:
+        if frontier not in dataset.models:
+            raise DatasetError(
+                f"{dataset.path}: no model {frontier!r}; models: " + ", ".join(dataset.models)
+            )
+        dataset.frontier_model = frontier
+    return dataset
+
+
+def _pick_frontier(items: list[Item], models: list[str]) -> str:
+    for known in KNOWN_FRONTIER:
+        if known in models:
+            return known
+
+    # Otherwise the best model overall (ties: the dearer one), which is what "frontier" means.
+    def key(model: str) -> tuple[float, float]:
+        quality = sum(i.outcomes[model].quality for i in items)
+        cost = sum(i.outcomes[model].cost or 0.0 for i in items)
+        return quality, cost
+
+    return max(models, key=key)
+
+
+# ---- SWE-bench -----------------------------------------------------------------------------------
+
+
+def load_swebench(path: Path, split: str | None = None) -> Dataset:
+    """``swebench_verified.jsonl``: issue text, repo, split, difficulty, per-model resolved/cost."""
+    if path.is_dir():
+        path = path / "swebench_verified.jsonl"
+    items: list[Item] = []
+    models: list[str] | None = None
+    for line_no, record in _json_lines(path):
+        try:
+            outcomes = {
+                str(model): Outcome(1.0 if o["resolved"] else 0.0, _cost(o.get("cost")))
+                for model, o in dict(record["outcomes"]).items()
+            }
+            item = Item(
+                id=str(record.get("instance_id", line_no)),
+                prompt=str(record["problem_statement"]),
+                outcomes=outcomes,
+                split=record.get("split"),
+                group=str(record.get("repo", "")),
+                difficulty=record.get("difficulty"),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise DatasetError(
+                f"{path}:{line_no}: not a SWE-bench outcome record ({_why(exc)})"
+            ) from None
+        if models is None:
+            models = list(outcomes)
+        elif set(outcomes) != set(models):
+            raise DatasetError(f"{path}:{line_no}: outcomes for different models than line 1")
+        items.append(item)
+    if models is None:
+        raise DatasetError(f"{path}: empty file")
+    frontier = _pick_frontier(items, models)
+    return Dataset(
+        "swebench", path, _only_split(items, split, path), models, frontier, split=split or "all"
+    )
+
+
+def load_difficulty_extra(path: Path) -> list[Item]:
+    """Extra issues with only a human difficulty label (no outcomes); for training difficulty."""
+    items = []
+    for line_no, record in _json_lines(path):
+        try:
+            items.append(
+                Item(
+                    str(record.get("instance_id", line_no)),
+                    str(record["problem_statement"]),
+                    {},
+                    "train",
+                    str(record.get("repo", "")),
+                    str(record["difficulty"]),
+                )
+            )
+        except (KeyError, TypeError) as exc:
+            raise DatasetError(f"{path}:{line_no}: missing {_why(exc)}") from None
+    return items
+
+
+# ---- RouterBench ---------------------------------------------------------------------------------
+
+
+def routerbench_sibling(path: Path, split: str) -> Path:
+    """``mbpp_test.csv`` -> ``mbpp_train.csv`` (same folder) for ``split="train"``."""
+    stem = path.stem
+    for suffix in ("_train", "_test"):
+        if stem.endswith(suffix):
+            stem = stem[: -len(suffix)]
+    return path.with_name(f"{stem}_{split}{path.suffix}")
+
+
+def load_routerbench(path: Path, split: str | None = None) -> Dataset:
+    """A RouterBench CSV (one file per sub-benchmark and split): score, cost and answer per model.
+
+    The split is in the file name; ``split`` picks the sibling file of that split if it differs.
+    """
+    if split is not None and not path.stem.endswith(f"_{split}"):
+        path = routerbench_sibling(path, split)
+    rows = list(_csv_rows(path))
+    if not rows:
+        raise DatasetError(f"{path}: empty file")
+    header = rows[0][1]
+    models = [c for c in header if f"{c}|total_cost" in header]
+    if not models or "prompt" not in header:
+        raise DatasetError(
+            f"{path}:1: not a RouterBench CSV (needs prompt, MODEL and MODEL|total_cost columns)"
+        )
+    file_split = (
+        "train" if path.stem.endswith("_train") else "test" if path.stem.endswith("_test") else None
+    )
+    items = []
+    skipped = 0
+    for line_no, row in rows[1:]:
+        record = dict(zip(header, row, strict=False))
+        if any(not record.get(m, "").strip() for m in models):
+            skipped += 1  # a model's outcome was not recorded: the row cannot be replayed
+            continue
+        try:
+            outcomes = {
+                m: Outcome(
+                    float(record[m]),
+                    _cost(record[f"{m}|total_cost"]),
+                    _first_message(record.get(f"{m}|model_response", "")),
+                )
+                for m in models
+            }
+        except (KeyError, ValueError) as exc:
+            raise DatasetError(f"{path}:{line_no}: bad score or cost ({_why(exc)})") from None
+        items.append(
+            Item(
+                str(record.get("sample_id") or line_no),
+                _first_message(record["prompt"]),
+                outcomes,
+                file_split,
+                str(record.get("eval_name", "")),
+            )
+        )
+    frontier = _pick_frontier(items, models)
+    notes = [f"{skipped} rows without a recorded score for some model left out"] if skipped else []
+    return Dataset(
+        "routerbench", path, items, models, frontier, split=file_split or "all", notes=notes
+    )
+
+
+def _first_message(text: str) -> str:
+    """RouterBench stores prompts/answers as a Python-literal list of strings; join them."""
+    text = text.strip()
+    if text.startswith("[") and text.endswith("]"):
+        try:
+            value = ast.literal_eval(text)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return text
+        if isinstance(value, list):
+            return "\n\n".join(str(v) for v in value)
+    return text
+
+
+# ---- RouteLLM: MT-Bench and GSM8K ----------------------------------------------------------------
+
+
+def load_mtbench(path: Path, split: str | None = None) -> Dataset:
+    """MT-Bench questions + GPT-4 judgements of two models, decontaminated as RouteLLM does.
+
+    An item's quality for a model is its mean judge score over both turns (1-10); routing reads the
+    first turn only, as RouteLLM's evaluation does.
+    """
+    folder = path if path.is_dir() else path.parent
+    questions_path, judgements_path = (folder / n for n in MTBENCH_FILES)
+    contaminated = _contaminated(folder / "mt_bench_contaminated_prompts.jsonl")
+    scores: dict[tuple[int, str], list[float]] = {}
+    models: list[str] = []
+    for line_no, record in _json_lines(judgements_path):
+        try:
+            key = (int(record["question_id"]), str(record["model"]))
+            score = float(record["score"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DatasetError(
+                f"{judgements_path}:{line_no}: bad judgement ({_why(exc)})"
+            ) from None
+        if score < 0:  # the judge failed to give a score
+            continue
+        scores.setdefault(key, []).append(score)
+        if key[1] not in models:
+            models.append(key[1])
+    if len(models) != 2:
+        raise DatasetError(
+            f"{judgements_path}: expected judgements of two models, found {len(models)}"
+        )
+    items = []
+    for line_no, record in _json_lines(questions_path):
+        try:
+            qid = int(record["question_id"])
+            turns = [str(t) for t in record["turns"]]
+            category = str(record.get("category", ""))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DatasetError(f"{questions_path}:{line_no}: bad question ({_why(exc)})") from None
+        if any(t.strip() in contaminated for t in turns):
+            continue
+        outcomes = {}
+        for model in models:
+            found = scores.get((qid, model))
+            if not found:
+                raise DatasetError(f"{judgements_path}: no judgement of {model} on question {qid}")
+            outcomes[model] = Outcome(sum(found) / len(found))
+        items.append(Item(str(qid), turns[0], outcomes, None, category))
+    strong = _pick_frontier(items, models)
+    weak = next(m for m in models if m != strong)
+    notes = (
+        [f"{len(contaminated)} contaminated prompts excluded (RouteLLM's list)"]
+        if contaminated
+        else []
+    )
+    return Dataset(
+        "mtbench",
+        questions_path,
+        items,
+        models,
+        strong,
+        has_costs=False,
+        weak_model=weak,
+        notes=notes,
+    )
+
+
+def load_gsm8k(path: Path, split: str | None = None) -> Dataset:
+    """RouteLLM's GSM8K responses: correctness of a strong and a weak model per maths prompt."""
+    rows = list(_csv_rows(path))
+    if not rows:
+        raise DatasetError(f"{path}: empty file")
+    header = rows[0][1]
+    models = [c for c in header if c != "prompt" and not c.endswith("_response")]
+    if "prompt" not in header or len(models) != 2:
+        raise DatasetError(
+            f"{path}:1: not a GSM8K responses CSV (needs prompt and two model columns)"
+        )
+    contaminated = _contaminated(path.with_name("gsm8k_contaminated_prompts.jsonl"))
+    items = []
+    for line_no, row in rows[1:]:
+        record = dict(zip(header, row, strict=False))
+        if record["prompt"].strip() in contaminated:
+            continue
+        outcomes = {}
+        for model in models:
+            value = record.get(model, "").strip().lower()
+            if value not in ("true", "false", "1", "0", "1.0", "0.0"):
+                raise DatasetError(
+                    f"{path}:{line_no}: {model} must be True or False, got {value!r}"
+                )
+            outcomes[model] = Outcome(
+                1.0 if value in ("true", "1", "1.0") else 0.0, None, record.get(f"{model}_response")
+            )
+        items.append(Item(str(line_no), record["prompt"], outcomes, None, "gsm8k"))
+    strong = GSM8K_STRONG if GSM8K_STRONG in models else _pick_frontier(items, models)
+    weak = next(m for m in models if m != strong)
+    notes = (
+        [f"{len(contaminated)} contaminated prompts excluded (RouteLLM's list)"]
+        if contaminated
+        else []
+    )
+    return Dataset(
+        "gsm8k", path, items, models, strong, has_costs=False, weak_model=weak, notes=notes
+    )
+
+
+def _contaminated(path: Path) -> set[str]:
+    if not path.exists():
+        return set()
+    found = set()
+    for line_no, record in _json_lines(path):
+        prompt = record.get("eval_prompt") if isinstance(record, dict) else None
+        if not isinstance(prompt, str):
+            raise DatasetError(f"{path}:{line_no}: needs an eval_prompt string")
+        found.add(prompt.strip())
+    return found
+
+
+# ---- file helpers --------------------------------------------------------------------------------
+
+
+def _only_split(items: list[Item], split: str | None, path: Path) -> list[Item]:
+    if split is None:
+        return items
+    if not any(i.split for i in items):
+        raise DatasetError(f"{path}: this dataset has no splits; leave out --split")
+    return [i for i in items if i.split == split]
+
+
+def _first_line(path: Path) -> str:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return handle.readline()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DatasetError(f"{path}: cannot read ({exc})") from None
+
+
+def _json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    try:
+        handle = path.open(encoding="utf-8")
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    with handle:
+        line_no = 0
+        try:
+            for line_no, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except ValueError as exc:
+                    raise DatasetError(f"{path}:{line_no}: not valid JSON ({exc})") from None
+                if not isinstance(record, dict):
+                    raise DatasetError(f"{path}:{line_no}: expected a JSON object")
+                yield line_no, record
+        except UnicodeDecodeError:
+            raise DatasetError(f"{path}:{line_no + 1}: not UTF-8 text") from None
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # answers are long
+    try:
+        handle = path.open(encoding="utf-8", newline="")
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    with handle:
+        reader = csv.reader(handle)
+        try:
+            for row in reader:
+                yield reader.line_num, row
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise DatasetError(f"{path}:{reader.line_num}: broken CSV ({exc})") from None
+
+
+def _cost(value: Any) -> float | None:
+    if value is None or value == "":
+        return None
+    cost = float(value)
+    if cost != cost or cost < 0:  # NaN or negative
+        raise ValueError(f"bad cost {value!r}")
+    return cost
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, KeyError):
+        return f"missing {exc.args[0]!r}"
+    return str(exc) or type(exc).__name__
