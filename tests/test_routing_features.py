@@ -21,6 +21,9 @@ from tui_router.core.routing.features import TASK_KINDS, Features, extract_featu
          "sig_algorithm"),
         ("Prove by induction that the sum of the first n odd numbers is n squared", "sig_math_proof"),
         ("The endpoint is too slow; where is the bottleneck?", "sig_performance"),
+        ("Our replicas return stale data after failover", "sig_distributed"),
+        ("Here is a core dump from the C extension", "sig_low_level"),
+        ("Why does the numerical integrator diverge?", "sig_numerical"),
         ("This runs against production on Friday", "risk_production"),
         ("Write a migration that adds a column to orders", "risk_migration"),
         ("Deploy the new release with terraform", "risk_deploy"),
@@ -83,6 +86,11 @@ def test_stack_traces_are_detected_and_count_as_debugging(trace: str) -> None:
     assert features.has_traceback == 1.0
     assert features.sig_debugging == 1.0
     assert features.needs_reasoning >= 0.5
+
+
+def test_an_error_quoted_inline_is_a_debugging_task() -> None:
+    features = extract_features("I get `RuntimeError: dictionary changed size during iteration` here")
+    assert features.sig_debugging == 1.0 and features.error_lines >= 1
 
 
 def test_code_blocks_are_counted_and_their_words_ignored() -> None:

@@ -69,6 +69,9 @@ class Features:
     sig_algorithm: float = 0.0
     sig_math_proof: float = 0.0
     sig_performance: float = 0.0
+    sig_distributed: float = 0.0
+    sig_low_level: float = 0.0
+    sig_numerical: float = 0.0
     # -- how costly is a mistake?
     risk_production: float = 0.0
     risk_migration: float = 0.0
@@ -212,6 +215,10 @@ def extract_features(prompt: str, context: RoutingContext | None = None) -> Feat
     # Structure that signals reasoning whatever the vocabulary.
     if traceback:
         reasoning.append(0.5)
+        values["sig_debugging"] = 1.0
+    elif error_lines and not values["sig_debugging"]:
+        # An error message quoted inline ("I get RuntimeError: ...") is a debugging task.
+        reasoning.append(0.45)
         values["sig_debugging"] = 1.0
     if paths >= 3:
         reasoning.append(0.3)

@@ -17,12 +17,35 @@ from collections.abc import Iterable, Sequence
 
 #: signal -> (weight in its family's noisy-or, phrases)
 REASONING: dict[str, tuple[float, tuple[str, ...]]] = {
-    "debugging": (0.35, (
+    "debugging": (0.45, (
         "debug*", "bug", "bugs", "buggy", "crash*", "segfault*", "stack trace", "stacktrace",
         "regression", "flaky", "intermittent*", "hang", "hangs", "memory leak", "leak", "leaks",
         "leaking", "doesn't work", "not working", "wrong result*", "wrong output", "wrong answer",
         "unexpected*", "root cause", "fails with", "fails when", "failing", "heisenbug",
         "corrupt*", "broken", "off by one", "off-by-one", "nondeterministic*",
+        "never finishes", "never finish", "never returns", "never completes", "runs twice",
+        "different results", "inconsistent results", "lags", "stale", "find the bug",
+        "point out any bugs", "review this pull request", "review this pr", "data loss",
+    )),
+    "distributed": (0.5, (
+        "distributed", "replication", "replica", "replicas", "failover", "consensus", "raft",
+        "paxos", "shard*", "eventual consistency", "consistency bug", "leader election",
+        "leader change", "split brain", "split-brain", "clock skew", "event sourc*",
+        "event-sourc*", "projections", "multi-tenant", "exactly once", "exactly-once",
+        "idempoten*", "two-phase commit", "saga", "sagas", "cap theorem", "partition tolerance",
+    )),
+    "low_level": (0.45, (
+        "core dump", "backtrace", "memory corruption", "use-after-free", "use after free",
+        "undefined behavior", "undefined behaviour", "reference count*", "refcount*",
+        "heap profile", "heap dump", "gc log", "gc logs", "garbage collect*", "jvm", "kernel",
+        "syscall*", "simd", "lock contention", "c extension", "ffi", "allocator", "hexdump",
+        "binary format", "serialization format", "endian*", "memory layout", "cuda", "gpus",
+    )),
+    "numerical": (0.45, (
+        "numerical*", "diverge*", "floating point", "floating-point", "rounding error*",
+        "stiff*", "integrator", "simulation", "gradient*", "convergence", "converge*",
+        "matrix", "matrices", "sat solver", "linear programming", "solve for", "equation",
+        "equations",
     )),
     "concurrency": (0.55, (
         "race condition*", "deadlock*", "concurren*", "thread safe", "thread-safe", "threadsafe",
@@ -35,6 +58,8 @@ REASONING: dict[str, tuple[float, tuple[str, ...]]] = {
         "scalab*", "microservice*", "monolith*", "decoupl*", "how should i structure",
         "how should we structure", "how should i organize", "how should i design",
         "how should we design", "abstraction layer", "event-driven", "event driven",
+        "should we move", "should we switch", "should we migrate", "evaluate whether",
+        "strategy for our", "our workload", "slo", "slos",
         "design a system", "design the system", "design an api", "design the api",
         "design the schema", "long-term maint*", "domain model*",
     )),
@@ -51,7 +76,8 @@ REASONING: dict[str, tuple[float, tuple[str, ...]]] = {
         "multiple files", "several files", "many files", "every file", "all the files",
         "all files", "multiple modules", "whole codebase", "whole repo", "entire codebase",
         "entire repo", "whole project", "cross-cutting", "large refactor*", "call sites",
-        "every call site",
+        "every call site", "across two files", "across three files", "across four files",
+        "across five files", "across modules", "into a package", "split this module",
     )),
     "algorithm": (0.45, (
         "algorithm*", "time complexity", "space complexity", "big-o", "big o", "o n", "o log",
@@ -158,7 +184,9 @@ CHEAP: dict[str, tuple[float, tuple[str, ...]]] = {
 CONSTRAINTS: tuple[str, ...] = (
     "must", "should", "shouldn't", "ensure*", "without", "only if", "edge case*", "unless",
     "guarantee*", "backward compatib*", "backwards compatib*", "while keeping",
-    "while preserving", "while maintaining", "make sure",
+    "while preserving", "while maintaining", "make sure", "without changing behaviour",
+    "without changing behavior", "keep the public api", "keep the imports working",
+    "with tests", "and tests", "and update the tests", "make it testable", "handle duplicates",
 )
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:['+_-][a-z0-9]+)*")
