@@ -87,8 +87,11 @@ class Rule:
                 out.append(f"{label} <= {high}")
         return out
 
-    def matches(self, prompt: str, features: Features, context: RoutingContext | None) -> bool:
-        if self.kinds and features.kinds.isdisjoint(self.kinds):
+    def matches(
+        self, prompt: str, features: Features, context: RoutingContext | None,
+        kinds: frozenset[str] | None = None,
+    ) -> bool:
+        if self.kinds and (features.kinds if kinds is None else kinds).isdisjoint(self.kinds):
             return False
         if not _within(features.ctx_attached_files, self.min_files, self.max_files):
             return False
@@ -115,8 +118,9 @@ class RuleSet:
     def first_match(
         self, prompt: str, features: Features, context: RoutingContext | None = None
     ) -> Rule:
+        kinds = features.kinds  # computed once for all rules
         for rule in self.rules:
-            if rule.matches(prompt, features, context):
+            if rule.matches(prompt, features, context, kinds):
                 return rule
         return _FALLBACK
 
