@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import work
 from textual.actions import SkipAction
 from textual.widgets import TextArea
 
@@ -126,8 +126,10 @@ class TurnFlow(_Base):
         self.pending = pending
         self.query_one(SuggestionBar).show(suggest.view_of(self.controller, pending.decision))
 
-    @on(TextArea.Changed, "#prompt")
-    def _prompt_changed(self, event: TextArea.Changed) -> None:
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        # A named handler, not @on: the decorator only registers on MessagePump subclasses.
+        if event.text_area.id != "prompt":
+            return
         c = self.controller
         if c is None or c.router is None or c.mode != "suggest" or self.answered_this_prompt:
             return
