@@ -84,6 +84,10 @@ REASONING: dict[str, tuple[float, tuple[str, ...]]] = {
         "o n log", "dynamic programming", "shortest path*", "graph traversal", "np-hard",
         "np hard", "recurrence*", "memoiz*", "memois*", "backtracking", "binary search",
         "topological*", "invariant*", "amortized", "knapsack", "dijkstra*",
+        "o 1", "complexity", "compiler*", "ssa", "constant folding", "dead code elimination",
+        "interpreter", "bytecode", "type inference", "type checker", "recursive descent",
+        "query planner", "query optimizer", "clause learning", "cdcl", "lru", "trie",
+        "token bucket", "rate limiter", "detect a cycle", "directed graph", "intervals",
     )),
     "math_proof": (0.7, (
         "prove", "proof", "proofs", "lemma*", "theorem*", "by induction", "induction",
