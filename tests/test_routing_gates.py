@@ -148,3 +148,17 @@ async def test_make_judge_sends_the_request_and_answer_and_parses_the_reply() ->
 )
 def test_parse_judge_reply(reply: str, passed: bool) -> None:
     assert gates.parse_judge_reply(reply).passed is passed
+
+
+@pytest.mark.parametrize(
+    ("text", "holds"),
+    [
+        ("def f(x):\n    return x", True),
+        ("```\ndef f(x):\n    return x\n```", True),
+        ("The answer is to loop over it.", False),
+        ("```python\ndef f(x)\n    return x\n```", False),
+        ("", False),
+    ],
+)
+def test_holds_python(text: str, holds: bool) -> None:
+    assert gates.holds_python(text) is holds

@@ -129,6 +129,15 @@ def _yaml_error(body: str) -> str | None:
     return None
 
 
+def holds_python(text: str) -> bool:
+    """True when the answer holds Python that parses: a python/untagged fenced block, or (with no
+    fences) the whole text. For data sets whose answers are bare code (MBPP)."""
+    blocks = [body for tag, body in code_blocks(text) if tag in ("python", "py", "python3", "")]
+    if not blocks and "```" not in text:
+        blocks = [text]
+    return any(body.strip() and parse_error("python", body) is None for body in blocks)
+
+
 def gate_code(text: str) -> GateResult | None:
     for index, (language, body) in enumerate(code_blocks(text), start=1):
         error = parse_error(language, body)
