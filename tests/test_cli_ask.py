@@ -261,3 +261,21 @@ def test_manual_routing_mode_uses_the_default_model(fake_server: FakeServer) -> 
     answer = json.loads(proc.stdout)
     assert answer["route"] == {"mode": "manual", "tier": "fast", "reason": "default model"}
     assert answer["model"] == "claude-haiku-4-5"
+
+
+def test_terminal_cost_line() -> None:
+    from tui_router.commands.ask import _cost_line
+    from tui_router.core.pricing import Price
+    from tui_router.core.turn import TurnResult
+    from tui_router.core.usage import Usage
+
+    result = TurnResult(
+        text="x", usage=Usage(input_tokens=1_500, cache_read_tokens=1_000, output_tokens=80),
+        price=Price(Decimal("0.00097"), "genai-prices"),
+        baseline=Price(Decimal("0.00485"), "genai-prices"), status="ok", error=None,
+        call_id=1, model="claude-haiku-4-5", tier="fast", duration_ms=5,
+    )
+    assert _cost_line(result) == (
+        "[claude-haiku-4-5 · 1,500 in (1,000 cache) / 80 out · $0.000970"
+        " · frontier-only $0.004850]"
+    )

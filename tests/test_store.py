@@ -269,3 +269,10 @@ def test_two_processes_worth_of_connections_share_the_file() -> None:
         tui.record_call(_call(first), text="b", prompt="q")
         assert {s.session.id for s in tui.list_sessions()} == {first, second}
         assert ask.session_calls(first)[0].model == "claude-haiku-4-5"
+
+
+def test_unusable_location_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    with pytest.raises(StoreError, match="cannot create the history database"):
+        Store(blocker / "history.sqlite3")

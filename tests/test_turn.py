@@ -71,17 +71,21 @@ class _ScriptedProvider:
         self.events = list(events)
         self.requests: list[StreamRequest] = []
         self.closed = 0
+        self.streams_finalised = 0
         self.reached_wait = asyncio.Event()
 
     async def stream(self, request: StreamRequest) -> AsyncIterator[ProviderEvent]:
         self.requests.append(request)
-        for event in self.events:
-            if event == "wait":
-                self.reached_wait.set()
-                await asyncio.sleep(3600)
-            else:
-                assert not isinstance(event, str)
-                yield event
+        try:
+            for event in self.events:
+                if event == "wait":
+                    self.reached_wait.set()
+                    await asyncio.sleep(3600)
+                else:
+                    assert not isinstance(event, str)
+                    yield event
+        finally:
+            self.streams_finalised += 1  # the HTTP response would be released here
 
     async def aclose(self) -> None:
         self.closed += 1
@@ -244,6 +248,26 @@ async def test_cascade_second_attempt_reuses_the_turn_prompt_and_async_callbacks
     assert [c.model for c in calls] == ["claude-haiku-4-5", "claude-opus-4-6"]
     assert calls[1].cost_usd == calls[1].baseline_cost_usd  # frontier call: baseline = actual
     assert roles == ["user", "assistant", "assistant"] and seen == ["ok", "ok"]
+
+
+async def test_a_failing_callback_stops_the_stream_records_it_and_reraises() -> None:
+    provider = _ScriptedProvider([TextDelta("to a closed "), TextDelta("pipe"), StopEvent("x")])
+
+    def on_delta(text: str) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    with Store() as store:
+        sid = store.create_session()
+        with pytest.raises(BrokenPipeError):
+            await _runner(store, provider).run(
+                _conversation(), "claude-haiku-4-5", session_id=sid, turn_index=1,
+                on_delta=on_delta,
+            )
+        [call] = store.session_calls(sid)
+        messages = store.session_messages(sid)
+    assert call.status == "cancelled" and call.error == "stopped: BrokenPipeError"
+    assert messages[-1].content == "to a closed "
+    assert provider.streams_finalised == 1
 
 
 # ---- the real SDKs against the loopback fake server ------------------------------------------

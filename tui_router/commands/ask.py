@@ -177,7 +177,24 @@ async def _ask(
     if result.status != "ok":
         print(f"tui-router: {model.id}: {result.error}", file=sys.stderr)
         return 1
+    if not args.json and sys.stderr.isatty():
+        print(_cost_line(result), file=sys.stderr)
     return 0
+
+
+def _cost_line(result: Any) -> str:
+    """One quiet line for a person at a terminal (scripts, with stderr redirected, never see it)."""
+    from tui_router.core.pricing import format_usd
+
+    usage = result.usage
+    cache = usage.cache_read_tokens + usage.cache_write_tokens
+    tokens = f"{usage.input_tokens:,} in" + (f" ({cache:,} cache)" if cache else "")
+    tokens += f" / {usage.output_tokens:,} out"
+    approx = "~" if usage.estimated else ""
+    return (
+        f"[{result.model} · {tokens} · {approx}{format_usd(result.price.usd, 6)}"
+        f" · frontier-only {approx}{format_usd(result.baseline.usd, 6)}]"
+    )
 
 
 def _json_result(session_id: str, result: Any, route: Route) -> dict[str, Any]:

@@ -12,6 +12,7 @@ The runner never changes the conversation: the caller decides which answer joins
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import time
 from collections.abc import Callable
@@ -158,30 +159,42 @@ class TurnRunner:
         call = _CallInProgress(_prompt_tokens(conversation), info.rates, frontier.rates)
         started_at = now_iso()
         started = time.monotonic()
+        stream = provider.stream(request)
+
+        def finish() -> TurnResult:
+            return self._finish(call, info, frontier, resolved, provider, model_id, session_id,
+                                turn_index, purpose, prompt, started_at, started)
+
         try:
-            async for event in provider.stream(request):
+            async for event in stream:
                 if isinstance(event, TextDelta):
                     call.add_text(event.text)
-                    await _notify(on_delta, event.text)
-                    await _notify(on_usage, call.live())
+                    await _callback(on_delta, event.text)
+                    await _callback(on_usage, call.live())
                 elif isinstance(event, UsageEvent):
                     call.add_usage(event.usage)
-                    await _notify(on_usage, call.live())
+                    await _callback(on_usage, call.live())
                 elif isinstance(event, StopEvent):
                     call.stop_reason = event.reason
                 elif isinstance(event, ErrorEvent):
                     call.status, call.error = "error", _one_line(event.message)
         except asyncio.CancelledError:
             call.status, call.error = "cancelled", "cancelled"
-            self._finish(call, info, frontier, resolved, provider, model_id, session_id,
-                         turn_index, purpose, prompt, started_at, started)
+            finish()
+            await _close(stream)
             raise
+        except _CallbackError as failed:  # the caller stopped reading (e.g. a closed pipe)
+            original = failed.original
+            call.status, call.error = "cancelled", f"stopped: {type(original).__name__}"
+            finish()
+            await _close(stream)
+            raise original from None
         except ProviderConfigError:
             raise  # found before any request was made: there is no call to record
         except Exception as exc:  # a provider bug must not lose the call or crash the app
             call.status, call.error = "error", _one_line(f"{type(exc).__name__}: {exc}")
-        result = self._finish(call, info, frontier, resolved, provider, model_id, session_id,
-                              turn_index, purpose, prompt, started_at, started)
+            await _close(stream)
+        result = finish()
         if on_usage is not None:
             await _notify(on_usage, UsageUpdate(result.usage, result.price, result.baseline))
         return result
@@ -322,6 +335,29 @@ def _count(text: str) -> int:
 def _one_line(message: str) -> str:
     line = " ".join(message.split())
     return line if len(line) <= 300 else line[:297] + "..."
+
+
+class _CallbackError(Exception):
+    """An exception raised by ``on_delta`` / ``on_usage``, carried out of the stream loop."""
+
+    def __init__(self, original: Exception) -> None:
+        super().__init__(str(original))
+        self.original = original
+
+
+async def _callback(callback: Callable[[Any], Any] | None, value: Any) -> None:
+    try:
+        await _notify(callback, value)
+    except Exception as exc:
+        raise _CallbackError(exc) from exc
+
+
+async def _close(stream: Any) -> None:
+    """Close the provider's stream so its HTTP response is released now, not at GC."""
+    aclose = getattr(stream, "aclose", None)
+    if aclose is not None:
+        with contextlib.suppress(Exception):
+            await aclose()
 
 
 async def _notify(callback: Callable[[Any], Any] | None, value: Any) -> None:
