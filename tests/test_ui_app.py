@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from ui_support are used as arguments)
 """The app against the loopback fake server with the real Anthropic SDK: start-up, a streamed
 answer with its meta line and ticker, API errors, cancel, budget stop, resume, welcome screen."""
 
@@ -65,8 +66,9 @@ async def test_first_frame_does_not_import_the_sdks(server, tmp_path: Path) -> N
 
 
 async def test_answer_streams_with_meta_line_and_ticker(server, tmp_path: Path) -> None:
-    server.push(Script(chunks=["Use ", "`s[::-1]`", " to reverse."], input_tokens=1200,
-                       output_tokens=300))
+    server.push(
+        Script(chunks=["Use ", "`s[::-1]`", " to reverse."], input_tokens=1200, output_tokens=300)
+    )
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await ask(pilot, "reverse a string in python")
@@ -100,8 +102,14 @@ async def test_api_error_is_one_line_and_app_keeps_running(server, tmp_path: Pat
 
 
 async def test_stream_error_keeps_partial_answer_and_its_cost(server, tmp_path: Path) -> None:
-    server.push(Script(chunks=["partial ", "answer ", "never ends"], stream_error_after=2,
-                       input_tokens=100, output_tokens=50))
+    server.push(
+        Script(
+            chunks=["partial ", "answer ", "never ends"],
+            stream_error_after=2,
+            input_tokens=100,
+            output_tokens=50,
+        )
+    )
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await ask(pilot, "hello")
@@ -123,8 +131,11 @@ async def test_esc_cancels_streaming_reply_and_keeps_partial_text_and_cost(
         await started(pilot)
         app.query_one(PromptInput).load_text("write a long essay")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: bool(answers(app)) and "word2" in answers(app)[0].text,
-                       "the first words of the reply")
+        await wait_for(
+            pilot,
+            lambda: bool(answers(app)) and "word2" in answers(app)[0].text,
+            "the first words of the reply",
+        )
         await pilot.press("escape")
         await settle(pilot)
         answer = answers(app)[0]

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from ui_support are used as arguments)
 """Every default key of the main screen, each pressed for real through Pilot."""
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from tui_router.ui.widgets.sidebar import ModelSidebar
 from tui_router.ui.widgets.status import StatusHeader
 
 
-async def test_f2_and_shift_f2_switch_model_and_keep_the_conversation(server, tmp_path: Path) -> None:
+async def test_f2_and_shift_f2_switch_model_and_keep_the_conversation(
+    server, tmp_path: Path
+) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         server.push(Script(text="first"))
@@ -70,9 +73,13 @@ async def test_ctrl_l_model_picker_fuzzy_search(server, tmp_path: Path) -> None:
         assert app.controller.model_id == "claude-opus-4-6"
 
 
-async def test_ctrl_r_retries_on_the_next_stronger_tier_keeping_both(server, tmp_path: Path) -> None:
-    server.push(Script(text="cheap answer", input_tokens=100, output_tokens=10),
-                Script(text="strong answer", input_tokens=100, output_tokens=10))
+async def test_ctrl_r_retries_on_the_next_stronger_tier_keeping_both(
+    server, tmp_path: Path
+) -> None:
+    server.push(
+        Script(text="cheap answer", input_tokens=100, output_tokens=10),
+        Script(text="strong answer", input_tokens=100, output_tokens=10),
+    )
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await ask(pilot, "tricky question")
@@ -85,14 +92,21 @@ async def test_ctrl_r_retries_on_the_next_stronger_tier_keeping_both(server, tmp
         assert second.meta_text.startswith("claude-sonnet-4-6 · balanced")
         body = server.last_request.body
         assert body["model"] == "claude-sonnet-4-6"
-        assert [m["content"] for m in body["messages"]] == ["tricky question"]  # not the cheap answer
+        assert [m["content"] for m in body["messages"]] == [
+            "tricky question"
+        ]  # not the cheap answer
         ledger = app.controller.ledger
         assert [(r.model, r.purpose) for r in ledger.records] == [
-            ("claude-haiku-4-5", "chat"), ("claude-sonnet-4-6", "retry")]
+            ("claude-haiku-4-5", "chat"),
+            ("claude-sonnet-4-6", "retry"),
+        ]
         assert ledger.totals.cost_usd == sum(r.price.usd for r in ledger.records)
     with Store() as store:
         calls = store.session_calls(SESSION_ID)
-        assert [(c.turn, c.model) for c in calls] == [(1, "claude-haiku-4-5"), (1, "claude-sonnet-4-6")]
+        assert [(c.turn, c.model) for c in calls] == [
+            (1, "claude-haiku-4-5"),
+            (1, "claude-sonnet-4-6"),
+        ]
 
 
 async def test_ctrl_r_on_the_strongest_tier_says_so(server, tmp_path: Path) -> None:

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from ui_support are used as arguments)
 """The prompt: enter/newline keys, history, slash commands, @file attachments, huge pastes."""
 
 from __future__ import annotations
@@ -107,8 +108,9 @@ async def test_slash_cost(server, tmp_path: Path) -> None:
         await ask(pilot, "hello")
         await type_and_send(pilot, "/cost")
         lines = notes(app, "info")
-        assert any("1 calls, spent $0.0015" in n and "frontier-only baseline $0.0075" in n
-                   for n in lines)
+        assert any(
+            "1 calls, spent $0.0015" in n and "frontier-only baseline $0.0075" in n for n in lines
+        )
         assert any("Saved $0.0060 (80%)" in n for n in lines)
         assert any(n.strip().startswith("claude-haiku-4-5: 1 calls") for n in lines)
 

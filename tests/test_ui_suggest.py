@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from ui_support are used as arguments)
 """The suggestion flow: the router reads the prompt while it is typed (debounced) and on submit;
 suggest mode shows the bar (tab accepts, esc rejects), auto mode switches and says so, manual mode
 stays silent — and every suggestion and its answer is in the store's decisions table."""
@@ -28,8 +29,10 @@ HARD = "why does this race condition deadlock"
 
 def decisions() -> list[tuple[str, str, str]]:
     with Store() as store:
-        return [(d.suggested_model, d.current_model, d.outcome)
-                for d in store.session_decisions(SESSION_ID)]
+        return [
+            (d.suggested_model, d.current_model, d.outcome)
+            for d in store.session_decisions(SESSION_ID)
+        ]
 
 
 async def start(pilot, mode: str = "suggest") -> tuple[object, StandInRouter]:
@@ -49,7 +52,7 @@ async def test_typing_shows_a_suggestion_and_tab_accepts_it(server, tmp_path: Pa
     async with app.run_test(size=SIZE) as pilot:
         app, router = await start(pilot)
         await pilot.press(*HARD)
-        await wait_for(pilot, lambda: bar(app).visible, "the suggestion bar")
+        await wait_for(pilot, lambda: bar(app).showing, "the suggestion bar")
         text = str(bar(app).render())
         assert "▲ escalate to claude-opus-4-6 (frontier)" in text
         assert "multi-step debugging with concurrency" in text
@@ -57,7 +60,7 @@ async def test_typing_shows_a_suggestion_and_tab_accepts_it(server, tmp_path: Pa
         assert decisions() == [("claude-opus-4-6", "claude-haiku-4-5", "shown")]
         await pilot.press("tab")
         await pilot.pause()
-        assert not bar(app).visible
+        assert not bar(app).showing
         assert app.controller.model_id == "claude-opus-4-6"
         assert decisions() == [("claude-opus-4-6", "claude-haiku-4-5", "accepted")]
         assert router.feedback == [("claude-opus-4-6", True)]
@@ -73,10 +76,10 @@ async def test_esc_rejects_the_suggestion(server, tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         app, router = await start(pilot)
         await pilot.press(*HARD)
-        await wait_for(pilot, lambda: bar(app).visible, "the suggestion bar")
+        await wait_for(pilot, lambda: bar(app).showing, "the suggestion bar")
         await pilot.press("escape")
         await pilot.pause()
-        assert not bar(app).visible
+        assert not bar(app).showing
         assert app.controller.model_id == "claude-haiku-4-5"
         assert decisions() == [("claude-opus-4-6", "claude-haiku-4-5", "rejected")]
         assert router.feedback == [("claude-opus-4-6", False)]
@@ -86,15 +89,19 @@ async def test_esc_rejects_the_suggestion(server, tmp_path: Path) -> None:
         assert server.last_request.body["model"] == "claude-haiku-4-5"
 
 
-async def test_submit_holds_the_prompt_until_the_suggestion_is_answered(server, tmp_path: Path) -> None:
+async def test_submit_holds_the_prompt_until_the_suggestion_is_answered(
+    server, tmp_path: Path
+) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         app, _router = await start(pilot)
         app.query_one(PromptInput).load_text(HARD)  # no typing pause: the submit asks the router
         await pilot.press("enter")
-        await wait_for(pilot, lambda: bar(app).visible, "the suggestion bar")
+        await wait_for(pilot, lambda: bar(app).showing, "the suggestion bar")
         assert server.requests == []
-        assert any(n.startswith("Prompt held: tab sends it on the suggested model") for n in notes(app))
+        assert any(
+            n.startswith("Prompt held: tab sends it on the suggested model") for n in notes(app)
+        )
         await pilot.press("tab")
         await settle(pilot)
         assert [r.body["model"] for r in server.requests] == ["claude-opus-4-6"]
@@ -107,7 +114,7 @@ async def test_held_prompt_rejected_goes_to_the_current_model(server, tmp_path: 
         app, _router = await start(pilot)
         app.query_one(PromptInput).load_text(HARD)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: bar(app).visible, "the suggestion bar")
+        await wait_for(pilot, lambda: bar(app).showing, "the suggestion bar")
         await pilot.press("escape")
         await settle(pilot)
         assert [r.body["model"] for r in server.requests] == ["claude-haiku-4-5"]
@@ -120,22 +127,27 @@ async def test_auto_mode_applies_and_says_so(server, tmp_path: Path) -> None:
         app, _router = await start(pilot, mode="auto")
         await pilot.press(*HARD)
         await pilot.pause(0.6)  # longer than the debounce: auto mode shows no bar while typing
-        assert not bar(app).visible
+        assert not bar(app).showing
         await pilot.press("enter")
         await settle(pilot)
         assert server.last_request.body["model"] == "claude-opus-4-6"
-        assert any(n.startswith("Auto: escalate from claude-haiku-4-5 to claude-opus-4-6 "
-                                "(frontier) — multi-step debugging") for n in notes(app, "route"))
+        assert any(
+            n.startswith(
+                "Auto: escalate from claude-haiku-4-5 to claude-opus-4-6 "
+                "(frontier) — multi-step debugging"
+            )
+            for n in notes(app, "route")
+        )
         assert decisions() == [("claude-opus-4-6", "claude-haiku-4-5", "auto-applied")]
 
 
 async def test_manual_mode_is_silent_but_recorded(server, tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        app, router = await start(pilot, mode="manual")
+        app, _router = await start(pilot, mode="manual")
         await pilot.press(*HARD)
         await pilot.pause(0.6)
-        assert not bar(app).visible
+        assert not bar(app).showing
         await pilot.press("enter")
         await settle(pilot)
         assert server.last_request.body["model"] == "claude-haiku-4-5"
@@ -147,13 +159,15 @@ async def test_the_real_router_suggests_escalating_a_risky_prompt(server, tmp_pa
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         app = await started(pilot)
-        assert app.controller.router is not None and type(app.controller.router).__name__ == "Router"
+        assert (
+            app.controller.router is not None and type(app.controller.router).__name__ == "Router"
+        )
         app.controller.set_mode("suggest")
         app.query_one(PromptInput).load_text(
             "Debug this race condition in our production payment migration: deadlock between "
             "two workers, irreversible data loss risk"
         )
-        await wait_for(pilot, lambda: bar(app).visible, "the suggestion bar")
+        await wait_for(pilot, lambda: bar(app).showing, "the suggestion bar")
         suggestion = bar(app).suggestion
         assert suggestion.kind == "escalate" and suggestion.tier in ("balanced", "frontier")
         assert decisions()[-1][2] == "shown"

@@ -64,8 +64,9 @@ def server(fake_server: Any, monkeypatch: pytest.MonkeyPatch, no_local_model: No
     return fake_server
 
 
-async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], what: str,
-                   attempts: int = 400) -> None:
+async def wait_for(
+    pilot: Pilot[Any], condition: Callable[[], bool], what: str, attempts: int = 400
+) -> None:
     """Let the app run until ``condition()`` holds (bounded: fails with ``what``)."""
     for _ in range(attempts):
         if condition():
@@ -146,8 +147,9 @@ class StandInRouter:
     def decide(self, prompt: str, context: Any) -> StandInDecision | None:
         self.calls += 1
         if self.trigger in prompt and context.current_model != self.target:
-            return StandInDecision(self.target, self.tier, self.kind,
-                                   "multi-step debugging with concurrency")
+            return StandInDecision(
+                self.target, self.tier, self.kind, "multi-step debugging with concurrency"
+            )
         return None
 
     def record_feedback(self, decision: Any, accepted: bool) -> None:

@@ -15,14 +15,23 @@ from tui_router.core.errors import UserFacingError
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--resume", nargs="?", const="last", default=None, metavar="SESSION_ID",
+        "--resume",
+        nargs="?",
+        const="last",
+        default=None,
+        metavar="SESSION_ID",
         help="continue a session: history and totals restored (default: the last one; an id "
         "prefix is enough)",
     )
     parser.add_argument("--model", help="start on this model (any id in `tui-router models`)")
-    parser.add_argument("--tier", choices=TIERS, help="start on the first available model of a tier")
-    parser.add_argument("--mode", choices=ROUTING_MODES,
-                        help="routing mode: manual, suggest (default from config) or auto")
+    parser.add_argument(
+        "--tier", choices=TIERS, help="start on the first available model of a tier"
+    )
+    parser.add_argument(
+        "--mode",
+        choices=ROUTING_MODES,
+        help="routing mode: manual, suggest (default from config) or auto",
+    )
 
 
 def resolve_resume(wanted: str | None) -> str | None:

@@ -56,10 +56,17 @@ class TuiRouterApp(TurnFlow, App[None]):
         Binding("ctrl+l", "model_picker", "Models", id="model_picker"),
         Binding("f2", "next_model", "Next model", id="next_model"),
         Binding("shift+f2", "previous_model", "Prev model", id="previous_model", show=False),
-        Binding("tab", "accept_suggestion", "Accept", id="accept_suggestion", priority=True,
-                show=False),
-        Binding("escape", "reject_suggestion", "Reject/cancel", id="reject_suggestion",
-                priority=True, show=False),
+        Binding(
+            "tab", "accept_suggestion", "Accept", id="accept_suggestion", priority=True, show=False
+        ),
+        Binding(
+            "escape",
+            "reject_suggestion",
+            "Reject/cancel",
+            id="reject_suggestion",
+            priority=True,
+            show=False,
+        ),
         Binding("ctrl+r", "retry_stronger", "Retry stronger", id="retry_stronger"),
         Binding("ctrl+o", "cycle_mode", "Mode", id="cycle_mode"),
         Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="toggle_sidebar"),
@@ -67,9 +74,16 @@ class TuiRouterApp(TurnFlow, App[None]):
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]
 
-    def __init__(self, config: AppConfig | None = None, options: StartOptions | None = None, *,
-                 provider_factory: Any | None = None, cwd: Path | None = None,
-                 max_mounted: int = 200, show_welcome: bool = True) -> None:
+    def __init__(
+        self,
+        config: AppConfig | None = None,
+        options: StartOptions | None = None,
+        *,
+        provider_factory: Any | None = None,
+        cwd: Path | None = None,
+        max_mounted: int = 200,
+        show_welcome: bool = True,
+    ) -> None:
         super().__init__()
         self.config = config or AppConfig()
         self.options = options or StartOptions()
@@ -143,9 +157,11 @@ class TuiRouterApp(TurnFlow, App[None]):
         self.refresh_status()
         self.ready.set()
         if controller.restored:
-            await chat.add_note(f"Resumed session {controller.session_id}: "
-                                f"{controller.turn_index} turns, spent "
-                                f"{controller.ledger.totals.cost_text()}")
+            await chat.add_note(
+                f"Resumed session {controller.session_id}: "
+                f"{controller.turn_index} turns, spent "
+                f"{controller.ledger.totals.cost_text()}"
+            )
         if self.show_welcome and not any_model_available(controller.catalog):
             self.push_welcome()
 
@@ -166,8 +182,13 @@ class TuiRouterApp(TurnFlow, App[None]):
         c = self.controller
         if c is None:
             return
-        self.query_one(StatusHeader).show(model=c.model_id, tier=c.tier, mode=c.mode,
-                                          session=c.session_id, streaming=self.streaming)
+        self.query_one(StatusHeader).show(
+            model=c.model_id,
+            tier=c.tier,
+            mode=c.mode,
+            session=c.session_id,
+            streaming=self.streaming,
+        )
         self.query_one(ModelSidebar).set_current(c.model_id)
         self.refresh_ticker()
 
@@ -189,8 +210,12 @@ class TuiRouterApp(TurnFlow, App[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
             error = event.worker.error
-            self.notify(f"{event.worker.name} failed: {type(error).__name__}: {error}",
-                        title="Something went wrong", severity="error", timeout=10)
+            self.notify(
+                f"{event.worker.name} failed: {type(error).__name__}: {error}",
+                title="Something went wrong",
+                severity="error",
+                timeout=10,
+            )
             self.streaming = False
             self.refresh_status()
 
@@ -204,8 +229,9 @@ class TuiRouterApp(TurnFlow, App[None]):
             if model_id:
                 self.switch_model(model_id, "picker")
 
-        self.push_screen(ModelPicker(self.controller.model_rows(), self.controller.model_id),
-                         picked)
+        self.push_screen(
+            ModelPicker(self.controller.model_rows(), self.controller.model_id), picked
+        )
 
     def action_next_model(self) -> None:
         self.step_model(1)
@@ -224,11 +250,15 @@ class TuiRouterApp(TurnFlow, App[None]):
         except ImportError:
             self.run_worker(self.show_help_lines(), group="chat")
             return
-        self.push_screen(HelpScreen(
-            self.key_names(),
-            extra_keys=[("ctrl+j / shift+enter", "insert a newline in the prompt"),
-                        ("tab (no suggestion)", "move focus as usual")],
-        ))
+        self.push_screen(
+            HelpScreen(
+                self.key_names(),
+                extra_keys=[
+                    ("ctrl+j / shift+enter", "insert a newline in the prompt"),
+                    ("tab (no suggestion)", "move focus as usual"),
+                ],
+            )
+        )
 
     async def show_help_lines(self) -> None:
         from tui_router.ui.commands import slash_help_lines

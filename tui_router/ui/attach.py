@@ -82,7 +82,8 @@ def attach_files(
         if text is None:
             problems.append(
                 f"@{ref} is a binary file ({size:,} bytes, ~{size // 4:,} tokens if sent as text, "
-                f"est. {_cost(size // 4, estimate)}): only text files can be attached — nothing was sent"
+                f"est. {_cost(size // 4, estimate)}): only text files can be attached"
+                " — nothing was sent"
             )
             continue
         tokens = count(text)
@@ -96,7 +97,7 @@ def attach_files(
 
 def check_fits(label: str, tokens: int, estimate: CostEstimator) -> str | None:
     """A refusal line when ``tokens`` exceed the current model's context window, else None."""
-    _cost_usd, model, window = estimate(tokens)
+    _cost_usd, _model, window = estimate(tokens)
     if window and tokens > window:
         return _too_large(label, tokens, estimate)
     return None
@@ -114,7 +115,8 @@ def _too_large(label: str, tokens: int, estimate: CostEstimator, approximate: bo
     _cost_usd, model, window = estimate(tokens)
     about = "~" if approximate else ""
     return (
-        f"{label} is {about}{tokens:,} tokens (est. {_cost(tokens, estimate)} as input on {model}), "
+        f"{label} is {about}{tokens:,} tokens "
+        f"(est. {_cost(tokens, estimate)} as input on {model}), "
         f"more than its {fmt.context_window(window)} window — nothing was sent"
     )
 

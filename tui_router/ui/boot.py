@@ -52,13 +52,23 @@ def open_session(
             session_id = row.id
         else:
             session_id = store.create_session(
-                start_model=model_id, mode=mode, strategy=config.routing_strategy,
-                frontier_model=config.frontier_model, session_id=options.session_id,
+                start_model=model_id,
+                mode=mode,
+                strategy=config.routing_strategy,
+                frontier_model=config.frontier_model,
+                session_id=options.session_id,
             )
         runner = TurnRunner(config, catalog, store, ledger, provider_factory=provider_factory)
         controller = SessionController(
-            config, catalog, store, ledger, runner, load_router(config, catalog),
-            session_id, model_id, mode,
+            config,
+            catalog,
+            store,
+            ledger,
+            runner,
+            load_router(config, catalog),
+            session_id,
+            model_id,
+            mode,
         )
         if row is not None:
             controller.restore()
@@ -68,8 +78,9 @@ def open_session(
         raise
 
 
-def _start_model(catalog: Any, config: AppConfig, options: StartOptions, row: Any,
-                 ledger: Any) -> str:
+def _start_model(
+    catalog: Any, config: AppConfig, options: StartOptions, row: Any, ledger: Any
+) -> str:
     if options.model:
         if catalog.get(options.model) is None:
             raise UserFacingError(

@@ -53,9 +53,7 @@ def parse_slash(text: str) -> SlashCommand:
 
 
 def slash_help_lines() -> list[tuple[str, str]]:
-    return [
-        (f"/{name} {hint}".strip(), what) for name, (hint, what) in SLASH_COMMANDS.items()
-    ]
+    return [(f"/{name} {hint}".strip(), what) for name, (hint, what) in SLASH_COMMANDS.items()]
 
 
 #: palette title -> (app action, help); keys are filled in from the app's keymap.
@@ -94,13 +92,19 @@ class RouterCommands(Provider):
             entries.append((title, label, partial(app.run_action, action)))
         for model_id in app.model_ids():
             entries.append(
-                (f"Switch to {model_id}", "Keep the conversation, answer with this model",
-                 partial(app.switch_model, model_id, "palette")),
+                (
+                    f"Switch to {model_id}",
+                    "Keep the conversation, answer with this model",
+                    partial(app.switch_model, model_id, "palette"),
+                ),
             )
         for mode in ("manual", "suggest", "auto"):
             entries.append(
-                (f"Routing mode: {mode}", "Set how the router acts on prompts",
-                 partial(app.set_mode, mode)),
+                (
+                    f"Routing mode: {mode}",
+                    "Set how the router acts on prompts",
+                    partial(app.set_mode, mode),
+                ),
             )
         return entries
 

@@ -40,8 +40,18 @@ class SessionController:
     """One interactive session. All methods are called on the UI's event loop except
     `open_session` (a worker thread)."""
 
-    def __init__(self, config: AppConfig, catalog: Any, store: Any, ledger: Any, runner: Any,
-                 router: Any | None, session_id: str, model_id: str, mode: str) -> None:
+    def __init__(
+        self,
+        config: AppConfig,
+        catalog: Any,
+        store: Any,
+        ledger: Any,
+        runner: Any,
+        router: Any | None,
+        session_id: str,
+        model_id: str,
+        mode: str,
+    ) -> None:
         self.config = config
         self.catalog = catalog
         self.store = store
@@ -68,21 +78,26 @@ class SessionController:
 
     @property
     def tier(self) -> str | None:
-        return self.model.tier
+        tier = self.model.tier
+        return None if tier is None else str(tier)
 
     def model_rows(self) -> list[ModelRow]:
         rows: list[ModelRow] = []
-        groups = list(self.catalog.by_tier().items()) + [("other", self.catalog.untiered())]
+        groups = [*self.catalog.by_tier().items(), ("other", self.catalog.untiered())]
         for tier, models in groups:
             for info in models:
                 rates = info.rates
-                rows.append(ModelRow(
-                    id=info.id, tier=tier,
-                    input_rate=rates.input if rates else None,
-                    output_rate=rates.output if rates else None,
-                    context_window=info.context_window,
-                    available=info.available, availability=info.availability,
-                ))
+                rows.append(
+                    ModelRow(
+                        id=info.id,
+                        tier=tier,
+                        input_rate=rates.input if rates else None,
+                        output_rate=rates.output if rates else None,
+                        context_window=info.context_window,
+                        available=info.available,
+                        availability=info.availability,
+                    )
+                )
         return rows
 
     def model_ids(self) -> list[str]:
@@ -165,8 +180,13 @@ class SessionController:
             tokens_out += live.usage.output_tokens
             cached += live.usage.cache_read_tokens
         return TickerState(
-            spend=spend, baseline=baseline, tokens_in=tokens_in, tokens_out=tokens_out,
-            cache_read=cached, estimated=live is not None, budget=self.config.budget_usd,
+            spend=spend,
+            baseline=baseline,
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
+            cache_read=cached,
+            estimated=live is not None,
+            budget=self.config.budget_usd,
             unpriced_calls=totals.unknown_price_calls,
         )
 
@@ -193,9 +213,15 @@ class SessionController:
         return "\n\n".join([prompt, *blocks]) if blocks else prompt
 
     async def run_turn(
-        self, prompt: str, attachments: list[Attachment], *, purpose: str = "chat",
-        model_id: str | None = None, on_delta: Callable[[str], Any] | None = None,
-        on_usage: Callable[[Any], Any] | None = None, retry: bool = False,
+        self,
+        prompt: str,
+        attachments: list[Attachment],
+        *,
+        purpose: str = "chat",
+        model_id: str | None = None,
+        on_delta: Callable[[str], Any] | None = None,
+        on_usage: Callable[[Any], Any] | None = None,
+        retry: bool = False,
     ) -> Any:
         """Send one turn; return the runner's TurnResult (the runner records it in the store
         and the ledger, also when it fails or is cancelled — cancellation is re-raised)."""
@@ -221,8 +247,13 @@ class SessionController:
 
         try:
             result = await self.runner.run(
-                self.conversation, model_id, purpose=purpose, session_id=self.session_id,
-                turn_index=self.turn_index, on_delta=delta, on_usage=usage,
+                self.conversation,
+                model_id,
+                purpose=purpose,
+                session_id=self.session_id,
+                turn_index=self.turn_index,
+                on_delta=delta,
+                on_usage=usage,
             )
         except BaseException:
             self.live = None
@@ -247,8 +278,12 @@ class SessionController:
         if usage.cache_read_tokens:
             tokens += f" ({usage.cache_read_tokens:,} cached)"
         tokens += f" / {tilde}{usage.output_tokens:,} out"
-        parts = [result.model, result.tier or "no tier", tokens,
-                 fmt.usd(result.price.usd, estimated=est)]
+        parts = [
+            result.model,
+            result.tier or "no tier",
+            tokens,
+            fmt.usd(result.price.usd, estimated=est),
+        ]
         if result.status != "ok":
             parts.append(result.status)
         return " · ".join(parts)
@@ -261,8 +296,10 @@ class SessionController:
         if live is None:
             return f"{info.id} · {info.tier or 'no tier'} · waiting for the first tokens…"
         usage = live.usage
-        return (f"{info.id} · {info.tier or 'no tier'} · ~{usage.input_tokens:,} in / "
-                f"~{usage.output_tokens:,} out · {fmt.usd(live.price.usd, estimated=True)}")
+        return (
+            f"{info.id} · {info.tier or 'no tier'} · ~{usage.input_tokens:,} in / "
+            f"~{usage.output_tokens:,} out · {fmt.usd(live.price.usd, estimated=True)}"
+        )
 
     def cost_lines(self) -> list[str]:
         totals = self.ledger.totals
@@ -278,8 +315,10 @@ class SessionController:
             share = f" ({pct:.0f}%)" if pct is not None else ""
             lines.append(f"Saved {fmt.usd(savings)}{share}")
         for model, t in self.ledger.per_model().items():
-            lines.append(f"  {model}: {t.calls} calls, {t.usage.input_tokens:,} in / "
-                         f"{t.usage.output_tokens:,} out, {t.cost_text()}")
+            lines.append(
+                f"  {model}: {t.calls} calls, {t.usage.input_tokens:,} in / "
+                f"{t.usage.output_tokens:,} out, {t.cost_text()}"
+            )
         return lines
 
     # -- sessions ---------------------------------------------------------------------------
@@ -288,7 +327,9 @@ class SessionController:
 
         self.store.end_session(self.session_id)
         self.session_id = self.store.create_session(
-            start_model=self.model_id, mode=self.mode, strategy=self.config.routing_strategy,
+            start_model=self.model_id,
+            mode=self.mode,
+            strategy=self.config.routing_strategy,
             frontier_model=self.config.frontier_model,
         )
         self.ledger = Ledger()

@@ -9,7 +9,7 @@ usage and cost. The router also runs while the user types (worker group "router"
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual import work
 from textual.actions import SkipAction
@@ -17,19 +17,12 @@ from textual.widgets import TextArea
 
 from tui_router.core.errors import UserFacingError
 from tui_router.ui import suggest
-from tui_router.ui.attach import Attachment, attach_files, check_fits, describe_paste
-from tui_router.ui.commands import SlashError, is_slash, parse_slash
-from tui_router.ui.widgets.chat import AssistantMessage, ChatPane
+from tui_router.ui.attach import Attachment, attach_files
+from tui_router.ui.commands import is_slash
+from tui_router.ui.flow_commands import CommandFlow
+from tui_router.ui.widgets.chat import AssistantMessage
 from tui_router.ui.widgets.prompt import PromptInput
-from tui_router.ui.widgets.sidebar import ModelSidebar
 from tui_router.ui.widgets.suggestion import SuggestionBar
-
-if TYPE_CHECKING:
-    from tui_router.ui.app import TuiRouterApp
-
-    _Base = TuiRouterApp
-else:
-    _Base = object
 
 #: Seconds of no typing before the router looks at the prompt.
 ROUTER_DEBOUNCE = 0.4
@@ -37,7 +30,7 @@ ROUTER_DEBOUNCE = 0.4
 TICK_INTERVAL = 0.1
 
 
-class TurnFlow(_Base):
+class TurnFlow(CommandFlow):
     def init_flow(self) -> None:
         self.streaming = False
         self.pending: suggest.Pending | None = None
@@ -47,13 +40,6 @@ class TurnFlow(_Base):
         self._cancel_reason: str | None = None
         self._last_tick = 0.0
 
-    @property
-    def chat(self) -> ChatPane:
-        return self.query_one(ChatPane)
-
-    async def note(self, text: str, kind: str = "info") -> None:
-        await self.chat.add_note(text, kind)  # type: ignore[arg-type]
-
     async def show_restored(self, controller: Any) -> None:
         for entry in controller.restored:
             if entry.role == "user":
@@ -62,59 +48,6 @@ class TurnFlow(_Base):
                 message = await self.chat.add_assistant(entry.model or "?", None)
                 await message.set_text(entry.text)
                 message.set_meta(entry.meta)
-
-    # -- switching model and mode -----------------------------------------------------------
-    def step_model(self, step: int) -> None:
-        if self.controller is None or not self.on_main_screen():
-            return
-        info = self.controller.step_model(step)
-        self.run_worker(self._switched(info, "f2" if step > 0 else "shift+f2"), group="chat")
-
-    def switch_model(self, model_id: str, source: str) -> None:
-        if self.controller is None:
-            return
-        try:
-            info = self.controller.switch(model_id)
-        except UserFacingError as exc:
-            self.run_worker(self.note(str(exc), "error"), group="chat")
-            return
-        self.run_worker(self._switched(info, source), group="chat")
-
-    async def _switched(self, info: Any, source: str) -> None:
-        self.hide_suggestion()
-        self.refresh_status()
-        kept = " — conversation kept" if self.controller and self.controller.conversation.messages else ""
-        state = "" if info.available else f" (not available: {info.availability})"
-        await self.note(f"Model: {info.id} ({info.tier or 'no tier'}){state}{kept}", "route")
-
-    def set_mode(self, mode: str) -> None:
-        if self.controller is None:
-            return
-        self.controller.set_mode(mode)
-        self.run_worker(self._mode_changed(), group="chat")
-
-    async def _mode_changed(self) -> None:
-        assert self.controller is not None
-        mode = self.controller.mode
-        if mode == "manual":
-            self.hide_suggestion()
-        self.refresh_status()
-        what = {
-            "manual": "you pick the model; the router stays silent",
-            "suggest": "the router suggests a model; tab accepts, esc rejects",
-            "auto": "the router picks the model for each prompt and says so",
-        }[mode]
-        if self.controller.router is None and mode != "manual":
-            what += " (routing engine not installed: no suggestions)"
-        await self.note(f"Routing mode: {mode} — {what}", "route")
-
-    def action_cycle_mode(self) -> None:
-        if self.controller is None:
-            return
-        self.set_mode(self.controller.cycle_mode_next())
-
-    def on_model_sidebar_selected(self, message: ModelSidebar.Selected) -> None:
-        self.switch_model(message.model_id, "sidebar")
 
     # -- suggestions ------------------------------------------------------------------------
     def hide_suggestion(self) -> None:
@@ -152,7 +85,9 @@ class TurnFlow(_Base):
         if self.pending is not None and self.pending.decision.model == decision.model:
             return  # already showing this one
         decision_id = suggest.record(c, decision, "shown")
-        self.show_suggestion(suggest.Pending(decision, text, decision_id, suggest.kind_of(decision)))
+        self.show_suggestion(
+            suggest.Pending(decision, text, decision_id, suggest.kind_of(decision))
+        )
 
     def action_accept_suggestion(self) -> None:
         if self.pending is None or not self.on_main_screen():
@@ -180,9 +115,13 @@ class TurnFlow(_Base):
         if accepted:
             c.switch(d.model)
             self.refresh_status()
-            await self.note(f"Accepted: {pending.kind} to {d.model} ({d.tier}) — {d.reason}", "route")
+            await self.note(
+                f"Accepted: {pending.kind} to {d.model} ({d.tier}) — {d.reason}", "route"
+            )
         else:
-            await self.note(f"Rejected: {pending.kind} to {d.model}; staying on {c.model_id}", "info")
+            await self.note(
+                f"Rejected: {pending.kind} to {d.model}; staying on {c.model_id}", "info"
+            )
         if pending.held:
             self.start_turn(pending.prompt, pending.attachments or [], routed=True)
 
@@ -194,18 +133,22 @@ class TurnFlow(_Base):
             return
         if self.streaming or (self.pending is not None and self.pending.held):
             self.query_one(PromptInput).load_text(text)
-            await self.note("A reply is on its way — wait for it, or press esc to cancel it", "warn")
+            await self.note(
+                "A reply is on its way — wait for it, or press esc to cancel it", "warn"
+            )
             return
         self.start_turn(text, None)
 
-    def start_turn(self, text: str, attachments: list[Attachment] | None, *,
-                   routed: bool = False) -> None:
+    def start_turn(
+        self, text: str, attachments: list[Attachment] | None, *, routed: bool = False
+    ) -> None:
         self.streaming = True  # claimed now: a second enter must not start another turn
         self.send_prompt(text, attachments, routed)
 
     @work(exclusive=True, group="stream", name="turn", exit_on_error=False)
-    async def send_prompt(self, text: str, attachments: list[Attachment] | None,
-                          routed: bool) -> None:
+    async def send_prompt(
+        self, text: str, attachments: list[Attachment] | None, routed: bool
+    ) -> None:
         try:
             await self._send(text, attachments, routed)
         finally:
@@ -219,8 +162,9 @@ class TurnFlow(_Base):
             await self.note(f"No session: {self.boot_error}", "error")
             return
         if attachments is None:
-            found = await asyncio.to_thread(attach_files, text, self.cwd, c.count_tokens,
-                                            c.estimate_input)
+            found = await asyncio.to_thread(
+                attach_files, text, self.cwd, c.count_tokens, c.estimate_input
+            )
             if found.problems:
                 for problem in found.problems:
                     await self.note(problem, "error")
@@ -236,7 +180,9 @@ class TurnFlow(_Base):
         await self.chat.add_user(text, [a.summary() for a in attachments])
         await self.stream_reply(text, attachments)
 
-    async def _route_on_submit(self, decision: Any, text: str, attachments: list[Attachment]) -> bool:
+    async def _route_on_submit(
+        self, decision: Any, text: str, attachments: list[Attachment]
+    ) -> bool:
         c = self.controller
         assert c is not None
         kind = suggest.kind_of(decision)
@@ -250,21 +196,31 @@ class TurnFlow(_Base):
             before = c.model_id
             c.switch(decision.model)
             self.refresh_status()
-            await self.note(f"Auto: {kind} from {before} to {decision.model} ({decision.tier}) — "
-                            f"{decision.reason}", "route")
+            await self.note(
+                f"Auto: {kind} from {before} to {decision.model} ({decision.tier}) — "
+                f"{decision.reason}",
+                "route",
+            )
             return False
         pending = self.pending
         if pending is not None and pending.decision.model == decision.model:
             decision_id = pending.decision_id
         else:
             decision_id = suggest.record(c, decision, "shown")
-        self.show_suggestion(suggest.Pending(decision, text, decision_id, kind, held=True,
-                                             attachments=attachments))
+        self.show_suggestion(
+            suggest.Pending(decision, text, decision_id, kind, held=True, attachments=attachments)
+        )
         await self.note("Prompt held: tab sends it on the suggested model, esc on the current one")
         return True
 
-    async def stream_reply(self, text: str, attachments: list[Attachment], *,
-                           purpose: str = "chat", retry: bool = False) -> None:
+    async def stream_reply(
+        self,
+        text: str,
+        attachments: list[Attachment],
+        *,
+        purpose: str = "chat",
+        retry: bool = False,
+    ) -> None:
         c = self.controller
         assert c is not None
         if c.over_budget():
@@ -275,10 +231,17 @@ class TurnFlow(_Base):
         message.set_meta(c.live_meta_line(model_id))
         self._cancel_reason = None
         self.refresh_status()
-        task = asyncio.create_task(c.run_turn(
-            text, attachments, purpose=purpose, model_id=model_id, retry=retry,
-            on_delta=message.append, on_usage=lambda _u: self._tick(message, model_id),
-        ))
+        task = asyncio.create_task(
+            c.run_turn(
+                text,
+                attachments,
+                purpose=purpose,
+                model_id=model_id,
+                retry=retry,
+                on_delta=message.append,
+                on_usage=lambda _u: self._tick(message, model_id),
+            )
+        )
         self._turn_task = task
         try:
             result = await task
@@ -298,8 +261,11 @@ class TurnFlow(_Base):
         message.set_meta(c.meta_line(result))
         self.refresh_ticker()
         if result.status == "error":
-            await self.note(f"{result.model}: {result.error} — the partial answer and its cost "
-                            "are kept; ctrl+r retries on a stronger tier", "error")
+            await self.note(
+                f"{result.model}: {result.error} — the partial answer and its cost "
+                "are kept; ctrl+r retries on a stronger tier",
+                "error",
+            )
 
     def _tick(self, message: AssistantMessage, model_id: str) -> None:
         c = self.controller
@@ -342,13 +308,16 @@ class TurnFlow(_Base):
             self.notify("Wait for the reply to finish (or esc to cancel it) first")
             return
         if c.last_prompt is None:
-            self.run_worker(self.note("Nothing to retry yet: send a prompt first", "warn"),
-                            group="chat")
+            self.run_worker(
+                self.note("Nothing to retry yet: send a prompt first", "warn"), group="chat"
+            )
             return
         target = c.stronger_model()
         if target is None:
-            self.run_worker(self.note(f"{c.model_id} is already in the strongest available tier",
-                                      "warn"), group="chat")
+            self.run_worker(
+                self.note(f"{c.model_id} is already in the strongest available tier", "warn"),
+                group="chat",
+            )
             return
         self.streaming = True
         self.retry_turn(target)
@@ -364,82 +333,17 @@ class TurnFlow(_Base):
             c.retries_stronger += 1
             c.escalations += 1
             self.refresh_status()
-            await self.note(f"Retrying turn {c.turn_index} on {target.id} ({target.tier}); "
-                            f"the answer from {before} and its cost are kept", "route")
-            await self.stream_reply(c.last_prompt or "", c.last_attachments, purpose="retry",
-                                    retry=True)
+            await self.note(
+                f"Retrying turn {c.turn_index} on {target.id} ({target.tier}); "
+                f"the answer from {before} and its cost are kept",
+                "route",
+            )
+            await self.stream_reply(
+                c.last_prompt or "", c.last_attachments, purpose="retry", retry=True
+            )
         finally:
             self.streaming = False
             self.refresh_status()
-
-    # -- large pastes -----------------------------------------------------------------------
-    def on_prompt_input_large_paste(self, message: PromptInput.LargePaste) -> None:
-        self.handle_paste(message.text)
-
-    @work(group="paste", name="large paste", exit_on_error=False)
-    async def handle_paste(self, text: str) -> None:
-        await self.ready.wait()
-        c = self.controller
-        if c is None:
-            return
-        tokens = await asyncio.to_thread(c.count_tokens, text)
-        label = f"paste #{len(self.pending_pastes) + 1}"
-        problem = check_fits(f"A paste of {len(text):,} characters", tokens, c.estimate_input)
-        if problem:
-            await self.note(problem, "error")
-            return
-        self.pending_pastes.append(Attachment(label, text, tokens))
-        self.query_one(PromptInput).insert(f"[{label}]")
-        await self.note(describe_paste(len(text), tokens, c.estimate_input))
-
-    # -- slash commands ---------------------------------------------------------------------
-    async def run_slash(self, text: str) -> None:
-        try:
-            command = parse_slash(text)
-        except SlashError as exc:
-            await self.note(str(exc), "warn")
-            return
-        await self.ready.wait()
-        c = self.controller
-        if c is None:
-            await self.note(f"No session: {self.boot_error}", "error")
-            return
-        name, arg = command.name, command.arg
-        try:
-            if name == "model":
-                if not arg:
-                    raise UserFacingError("/model needs a model id, e.g. /model claude-haiku-4-5")
-                await self._switched(c.switch(arg), "/model")
-            elif name == "tier":
-                await self._switched(c.switch_tier(arg.lower()), "/tier")
-            elif name == "mode":
-                c.set_mode(arg.lower())
-                await self._mode_changed()
-            elif name == "cost":
-                await self.action_cost()
-            elif name == "new":
-                await self.action_new_session()
-            elif name == "help":
-                self.action_help()
-        except UserFacingError as exc:
-            await self.note(str(exc), "warn")
-
-    async def action_cost(self) -> None:
-        if self.controller is not None:
-            for line in self.controller.cost_lines():
-                await self.note(line)
-
-    async def action_new_session(self) -> None:
-        c = self.controller
-        if c is None:
-            return
-        self.cancel_reply("new session")
-        old = c.session_id
-        await asyncio.to_thread(c.new_session)
-        self.hide_suggestion()
-        await self.chat.clear_all()
-        self.refresh_status()
-        await self.note(f"New session {c.session_id} (session {old} is kept in the history)")
 
 
 class _RecordView:

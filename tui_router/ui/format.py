@@ -15,7 +15,7 @@ def tokens(count: int) -> str:
 
 
 def usd(amount: Decimal | None, *, estimated: bool = False, places: int = 4) -> str:
-    """"$0.0123", "~$0.0123" while estimated, "n/a" when the price is unknown (never $0)."""
+    """ "$0.0123", "~$0.0123" while estimated, "n/a" when the price is unknown (never $0)."""
     if amount is None:
         return "n/a"
     quantum = Decimal(1).scaleb(-places)

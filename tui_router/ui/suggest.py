@@ -28,8 +28,9 @@ class Pending:
     attachments: list[Attachment] | None = None
 
 
-def decide(controller: SessionController, prompt: str,
-           attachments: list[Attachment] | None = None) -> Any | None:
+def decide(
+    controller: SessionController, prompt: str, attachments: list[Attachment] | None = None
+) -> Any | None:
     """The router's decision when it proposes a *different* model, else None."""
     router = controller.router
     if router is None or not prompt.strip():
@@ -44,8 +45,9 @@ def decide(controller: SessionController, prompt: str,
     return decision
 
 
-def routing_context(controller: SessionController,
-                    attachments: list[Attachment] | None = None) -> Any:
+def routing_context(
+    controller: SessionController, attachments: list[Attachment] | None = None
+) -> Any:
     """What the router may weigh besides the prompt: files, history size, the session's past."""
     from tui_router.core.routing.context import AttachedFile, RoutingContext
 
@@ -68,7 +70,9 @@ def record_retry(controller: SessionController, prompt: str) -> None:
     """Tell the router the last answer was not good enough (it learns from that)."""
     router = controller.router
     if router is not None and hasattr(router, "record_retry_stronger"):
-        router.record_retry_stronger(prompt, routing_context(controller, controller.last_attachments))
+        router.record_retry_stronger(
+            prompt, routing_context(controller, controller.last_attachments)
+        )
 
 
 def kind_of(decision: Any) -> str:

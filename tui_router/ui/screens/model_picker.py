@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.fuzzy import Matcher
 from textual.screen import ModalScreen
@@ -26,7 +28,7 @@ class ModelPicker(ModalScreen[str | None]):
     ModelPicker .title { text-style: bold; padding: 0 0 1 0; }
     ModelPicker OptionList { height: auto; max-height: 20; border: none; }
     """
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss_picker", "Close"),
         Binding("down", "move(1)", show=False),
         Binding("up", "move(-1)", show=False),
@@ -39,7 +41,9 @@ class ModelPicker(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static("Switch model — type to filter, enter to pick, esc to close", classes="title")
+            yield Static(
+                "Switch model — type to filter, enter to pick, esc to close", classes="title"
+            )
             yield Input(placeholder="model or tier…", id="filter")
             yield OptionList(id="models")
 

@@ -96,7 +96,10 @@ class PromptInput(TextArea):
             return False
         if not self.text:
             return True
-        return self._history_index is not None and self.text == self.prompt_history[self._history_index]
+        return (
+            self._history_index is not None
+            and self.text == self.prompt_history[self._history_index]
+        )
 
     def recall(self, step: int) -> None:
         """Show the previous (step -1) or next (+1) history entry; past the newest: empty."""

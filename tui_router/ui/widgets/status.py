@@ -17,8 +17,15 @@ class StatusHeader(Static):
     }
     """
 
-    def show(self, *, model: str, tier: str | None, mode: str, session: str | None,
-             streaming: bool = False) -> None:
+    def show(
+        self,
+        *,
+        model: str,
+        tier: str | None,
+        mode: str,
+        session: str | None,
+        streaming: bool = False,
+    ) -> None:
         text = Text()
         text.append("tui-router", style="bold")
         text.append("  ")

@@ -44,7 +44,7 @@ class SuggestionBar(Static):
         self.reject_key = "esc"
 
     @property
-    def visible(self) -> bool:
+    def showing(self) -> bool:
         return self.suggestion is not None
 
     def show(self, suggestion: SuggestionView) -> None:
@@ -69,15 +69,13 @@ class SuggestionBar(Static):
 
 
 def cost_difference(s: SuggestionView) -> str:
-    """"this turn ~$0.0040 vs ~$0.0009 (+$0.0031, incl. $0.0002 lost cache)"."""
+    """ "this turn ~$0.0040 vs ~$0.0009 (+$0.0031, incl. $0.0002 lost cache)"."""
     if s.est_cost is None or s.current_cost is None:
         return f"this turn {fmt.usd(s.est_cost, estimated=True)} (difference n/a)"
     diff = s.est_cost - s.current_cost
     sign = "+" if diff >= 0 else "−"
-    text = (
-        f"this turn {fmt.usd(s.est_cost, estimated=True)} vs {fmt.usd(s.current_cost, estimated=True)}"
-        f" ({sign}{fmt.usd(abs(diff))}"
-    )
+    new, old = fmt.usd(s.est_cost, estimated=True), fmt.usd(s.current_cost, estimated=True)
+    text = f"this turn {new} vs {old} ({sign}{fmt.usd(abs(diff))}"
     if s.lost_cache:
         text += f", incl. {fmt.usd(s.lost_cache)} lost cache"
     return text + ")"

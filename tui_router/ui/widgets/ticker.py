@@ -78,7 +78,9 @@ class CostTicker(Static):
         parts.append(f"frontier-only {fmt.usd(state.baseline, estimated=est)}")
         savings = state.savings
         if savings is not None and state.baseline:
-            parts.append(f"saved {fmt.usd(savings, estimated=est)} ({fmt.percent(savings, state.baseline)})")
+            parts.append(
+                f"saved {fmt.usd(savings, estimated=est)} ({fmt.percent(savings, state.baseline)})"
+            )
         else:
             parts.append(f"saved {fmt.usd(savings, estimated=est)}")
         tok = f"{fmt.tokens(state.tokens_in)} in / {fmt.tokens(state.tokens_out)} out"
