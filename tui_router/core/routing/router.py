@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import difflib
 import time
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from tui_router.core.config import AppConfig
 from tui_router.core.errors import UserFacingError
-from tui_router.core.pricing import Rates
 from tui_router.core.routing import heuristic
 from tui_router.core.routing.context import RoutingContext
 from tui_router.core.routing.decision import (
@@ -31,10 +29,14 @@ from tui_router.core.routing.decision import (
     turn_cost,
 )
 from tui_router.core.routing.features import Features, extract_features
+from tui_router.core.routing.placement import CatalogLike, ModelLike, Placer
 from tui_router.core.routing.rules import CURRENT, RuleSet, rules_in_force
 
 if TYPE_CHECKING:
     from tui_router.core.routing.learned import LearnedRouter
+
+__all__ = ["ROUTER_STRATEGIES", "CatalogLike", "ModelLike", "Router", "UnknownStrategyError",
+           "check_strategy"]
 
 #: Strategies `decide` accepts: the config's four plus the stand-alone heuristic.
 ROUTER_STRATEGIES: tuple[str, ...] = ("manual", "rules", "cascade", "learned", "heuristic")
@@ -49,27 +51,6 @@ FLOORS: tuple[tuple[str, float, str, str], ...] = (
     ("sig_math_proof", 1.0, "balanced", "maths/proof"),
     ("has_traceback", 1.0, "balanced", "stack trace"),
 )
-
-
-class ModelLike(Protocol):
-    """What the router reads of a catalog entry (`catalog.ModelInfo` fits)."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def tier(self) -> str | None: ...
-    @property
-    def available(self) -> bool: ...
-    @property
-    def rates(self) -> Rates | None: ...
-    @property
-    def context_window(self) -> int | None: ...
-
-
-class CatalogLike(Protocol):
-    """What the router reads of the catalog (`catalog.Catalog` fits)."""
-
-    def by_tier(self) -> Mapping[str, Sequence[ModelLike]]: ...
 
 
 class UnknownStrategyError(UserFacingError):
@@ -87,14 +68,6 @@ class _Plan:
     rule: str | None = None
     score: float | None = None
     confidence: float = 0.5
-
-
-@dataclass(frozen=True, slots=True)
-class _Placed:
-    model: str | None
-    tier: str | None
-    available: bool
-    note: str | None
 
 
 class Router:
@@ -128,12 +101,7 @@ class Router:
         self._learned_tried = learned is not None
         #: why the learned model could not be loaded (None while it works or is untried)
         self.learned_error: str | None = None
-        self._tiers: dict[str, tuple[ModelLike, ...]] = {
-            tier: tuple(models) for tier, models in catalog.by_tier().items()
-        }
-        self._by_id: dict[str, ModelLike] = {
-            m.id: m for models in self._tiers.values() for m in models
-        }
+        self.placer = Placer(config, catalog)
 
     # ---- the learned model ----------------------------------------------------------------------
 
@@ -163,26 +131,26 @@ class Router:
         ctx = context or RoutingContext()
         features = extract_features(prompt, ctx)
         current = ctx.current_model
-        current_tier = ctx.current_tier or self._tier_of(current)
-        required = self._required_tokens(features)
+        current_tier = ctx.current_tier or self.placer.tier_of(current)
+        required = self.placer.required_tokens(features)
         plan, ladder_from = self._plan(chosen_strategy, prompt, features, ctx, current_tier)
         if chosen_strategy == "manual":
-            placed = self._manual_place(plan, required)
+            placed = self.placer.keep(plan.model, plan.tier, required)
         else:
-            placed = self._place(plan.tier, plan.model, required, ctx, current)
+            placed = self.placer.place(plan.tier, plan.model, required, ctx, current)
         reason = plan.reason if placed.note is None else f"{plan.reason}; {placed.note}"
         ladder: tuple[str, ...] = ()
         if ladder_from and placed.tier is not None:
-            ladder = self._ladder(placed.tier, required, ctx)
-        current_fits = current is None or self._fits(current, required)
+            ladder = self.placer.ladder(placed.tier, required, ctx)
+        current_fits = current is None or self.placer.fits(current, required)
         kind = kind_of(placed.model, placed.tier, current, current_tier, current_fits)
         out_tokens = expected_output_tokens(features, self.config.max_tokens)
         input_tokens = int(features.ctx_total_tokens or features.prompt_tokens)
         history = ctx.conversation_tokens
         cached = history if placed.model is not None and placed.model == current else 0
-        new_rates = self._rates(placed.model)
-        old_rates = self._rates(current)
-        frontier_rates = self._rates(self.config.frontier_model)
+        new_rates = self.placer.rates(placed.model)
+        old_rates = self.placer.rates(current)
+        frontier_rates = self.placer.rates(self.config.frontier_model)
         return Decision(
             model=placed.model,
             tier=placed.tier,
@@ -216,8 +184,8 @@ class Router:
     ) -> tuple[_Plan, bool]:
         """The strategy's wish, and whether a cascade ladder goes with it."""
         if strategy == "manual":
-            model = ctx.current_model or self.config.default_model or self._first_model()
-            return _Plan(self._tier_of(model), model, "manual: the model you picked stands",
+            model = ctx.current_model or self.config.default_model or self.placer.first_model()
+            return _Plan(self.placer.tier_of(model), model, "manual: the model you picked stands",
                          "manual", confidence=1.0), False
         if strategy == "heuristic":
             return _apply_floor(self._heuristic_plan(features), features), False
@@ -250,7 +218,7 @@ class Router:
         rule = self.rules.first_match(prompt, features, ctx)
         reason = f"rule {rule.name}: {rule.reason or ', '.join(rule.conditions()) or 'catch-all'}"
         if rule.model is not None:
-            return _Plan(self._tier_of(rule.model), rule.model, reason, "rules", rule.name,
+            return _Plan(self.placer.tier_of(rule.model), rule.model, reason, "rules", rule.name,
                          confidence=rule.confidence)
         if rule.tier == CURRENT:
             if ctx.current_model is not None:
@@ -286,106 +254,6 @@ class Router:
         return _Plan(start, None, f"cascade: start on {start} (the rules say {rules.tier}), "
                      "escalate if the answer fails a quality gate", "cascade", rules.rule,
                      confidence=0.6)
-
-    # ---- placing a plan on a model ---------------------------------------------------------
-
-    def _required_tokens(self, features: Features) -> int:
-        """Context plus prompt plus room for the answer: what a window must hold."""
-        total = int(features.ctx_total_tokens or features.prompt_tokens)
-        return total + min(self.config.max_tokens, 4096)
-
-    def _fits(self, model_id: str, required: int) -> bool:
-        info = self._by_id.get(model_id)
-        window = info.context_window if info is not None else None
-        return window is None or window >= required
-
-    def _manual_place(self, plan: _Plan, required: int) -> _Placed:
-        model = plan.model
-        if model is None:
-            return _Placed(None, None, False, "no model is configured")
-        info = self._by_id.get(model)
-        available = info.available if info is not None else True
-        note = None
-        if not self._fits(model, required):
-            window = info.context_window if info is not None else None
-            note = f"warning: about {required:,} tokens exceed its {window:,}-token window"
-        return _Placed(model, plan.tier, available, note)
-
-    def _place(
-        self, tier: str | None, model: str | None, required: int, ctx: RoutingContext,
-        current: str | None,
-    ) -> _Placed:
-        if model is not None:
-            if self._fits(model, required) and self._allowed(model, ctx):
-                return _Placed(model, tier or self._tier_of(model), True, None)
-            tier = tier or self._tier_of(model) or "fast"
-        target = tier if tier in TIER_ORDER else "fast"
-        order = _tier_order(target)
-        for need_available in (True, False):
-            for candidate_tier in order:
-                for info in self._candidates(candidate_tier, current):
-                    if need_available and not self._allowed(info.id, ctx):
-                        continue
-                    if info.context_window is not None and info.context_window < required:
-                        continue
-                    notes = []
-                    if candidate_tier != target:
-                        notes.append(f"no {'available ' if need_available else ''}{target} "
-                                     f"model holds ~{required:,} tokens, so {candidate_tier}")
-                    if model is not None and info.id != model:
-                        notes.insert(0, f"{model} cannot take this turn")
-                    if not need_available:
-                        notes.append(f"{info.id} is not configured (no key)")
-                    return _Placed(info.id, candidate_tier, need_available,
-                                   "; ".join(notes) or None)
-        return _Placed(None, None, False,
-                       f"no model has a context window for ~{required:,} tokens")
-
-    def _ladder(self, start_tier: str, required: int, ctx: RoutingContext) -> tuple[str, ...]:
-        """For cascade: one fitting model per tier above ``start_tier`` (available ones first)."""
-        ladder: list[str] = []
-        for tier in TIER_ORDER[TIER_ORDER.index(start_tier) + 1:]:
-            fitting = [m for m in self._tiers.get(tier, ()) if self._fits(m.id, required)]
-            usable = [m for m in fitting if self._allowed(m.id, ctx)] or fitting
-            if usable:
-                ladder.append(usable[0].id)
-        return tuple(ladder)
-
-    def _candidates(self, tier: str, current: str | None) -> list[ModelLike]:
-        models = list(self._tiers.get(tier, ()))
-        for index, info in enumerate(models):
-            if info.id == current:  # switching within a tier only loses the cache
-                models.insert(0, models.pop(index))
-                break
-        return models
-
-    def _allowed(self, model_id: str, ctx: RoutingContext) -> bool:
-        if ctx.available_models is not None:
-            return model_id in ctx.available_models
-        info = self._by_id.get(model_id)
-        return info is not None and info.available
-
-    def _tier_of(self, model_id: str | None) -> str | None:
-        if model_id is None:
-            return None
-        info = self._by_id.get(model_id)
-        return info.tier if info is not None else self.config.tier_of(model_id)
-
-    def _rates(self, model_id: str | None) -> Rates | None:
-        if model_id is None:
-            return None
-        info = self._by_id.get(model_id)
-        if info is None:
-            get = getattr(self.catalog, "get", None)
-            info = get(model_id) if callable(get) else None
-        return info.rates if info is not None else None
-
-    def _first_model(self) -> str | None:
-        for tier in ("fast", "balanced", "frontier", "local"):
-            for info in self._tiers.get(tier, ()):
-                if info.available:
-                    return info.id
-        return None
 
     # ---- feedback ---------------------------------------------------------------------------
 
@@ -425,12 +293,6 @@ def check_strategy(name: str) -> str:
     raise UnknownStrategyError(
         f"unknown routing strategy {name!r}: use one of {', '.join(ROUTER_STRATEGIES)}{hint}"
     )
-
-
-def _tier_order(target: str) -> list[str]:
-    """The target tier, then stronger tiers, then cheaper ones (nearest first)."""
-    index = TIER_ORDER.index(target)
-    return [target, *TIER_ORDER[index + 1:], *reversed(TIER_ORDER[:index])]
 
 
 def _session_nudge(value: float, features: Features) -> float:
