@@ -301,3 +301,14 @@ def test_unreadable_file(tmp_path: Path) -> None:
 )
 def test_did_you_mean(word: str, candidates: list[str], expected: str | None) -> None:
     assert did_you_mean(word, candidates) == expected
+
+
+def test_price_provider_typo_is_caught_when_prices_are_checked(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[endpoints.router]\nbase_url = "https://openrouter.ai/api/v1"\n'
+        'api_key_env = "OPENROUTER_API_KEY"\nprice_provider = "openruter"\n',
+    )
+    message = error_of(path, check_prices=True)
+    assert "line 4" in message and "endpoints.router.price_provider" in message
+    assert "did you mean 'openrouter'?" in message

@@ -368,10 +368,24 @@ class ConfigParser:
     # -- prices (imports genai-prices) ----------------------------------------------------
 
     def check_frontier_price(self, config: AppConfig) -> None:
-        """Fail unless the frontier model has a price: the baseline is priced on it."""
-        from tui_router.core.endpoints import resolve_model
-        from tui_router.core.pricing import known_model_ids, model_rates
+        """Fail unless the frontier model has a price: the baseline is priced on it.
 
+        Checks the endpoints' ``price_provider`` names first (a typo there unprices every model
+        of the endpoint).
+        """
+        from tui_router.core.endpoints import resolve_model
+        from tui_router.core.pricing import known_model_ids, known_price_providers, model_rates
+
+        providers = known_price_providers()
+        for endpoint in config.endpoints:
+            name = endpoint.price_provider
+            if name is not None and len(providers) > 1 and name not in providers:
+                parts = ("endpoints", endpoint.name, "price_provider")
+                guess = did_you_mean(name, providers)
+                hint = f"did you mean {guess!r}?" if guess else 'use "local" for a free server'
+                self.fail(
+                    parts, f"{dotted(*parts)} = {name!r} is not a genai-prices provider; {hint}"
+                )
         model = config.frontier_model
         resolved = resolve_model(model, config)
         override = config.prices.get(model) or config.prices.get(resolved.model)
