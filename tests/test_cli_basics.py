@@ -119,7 +119,8 @@ def test_config_show_never_prints_key_values(
     monkeypatch.setenv("OPENROUTER_API_KEY", secret + "-2")
     write_config(
         '[endpoints.openrouter]\nbase_url = "https://openrouter.ai/api/v1"\n'
-        'api_key_env = "OPENROUTER_API_KEY"\nmodels = ["x/y"]\n'
+        'api_key_env = "OPENROUTER_API_KEY"\nmodels = ["x/y"]\n\n'
+        f'[endpoints.proxy]\nbase_url = "https://me:{secret}@proxy.example/v1"\n'
     )
     assert main(["config", "show"]) == 0
     out = capsys.readouterr().out
@@ -129,6 +130,7 @@ def test_config_show_never_prints_key_values(
     assert "# OPENROUTER_API_KEY: set" in out
     assert 'frontier_model = "claude-opus-4-6"' in out
     assert "[endpoints.openrouter]  # from the file" in out
+    assert 'base_url = "https://***@proxy.example/v1"' in out
 
 
 def test_config_init_writes_a_valid_private_file_once(capsys: pytest.CaptureFixture[str]) -> None:
