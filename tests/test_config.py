@@ -14,6 +14,7 @@ from tui_router.core.config import (
     DEFAULT_TIERS,
     AppConfig,
     ConfigError,
+    check_frontier_price,
     did_you_mean,
     load_config,
 )
@@ -228,7 +229,10 @@ def test_frontier_model_must_have_a_price(tmp_path: Path) -> None:
     message = error_of(path, check_prices=True)
     assert "line 2" in message and "frontier_model" in message and "n/a" in message
     assert "[prices.claude-opus-9-9]" in message  # how to fix it
-    assert load_config(path, check_prices=False).frontier_model == "claude-opus-9-9"
+    unchecked = load_config(path, check_prices=False)
+    assert unchecked.frontier_model == "claude-opus-9-9"
+    with pytest.raises(ConfigError, match="line 2: frontier_model"):
+        check_frontier_price(unchecked)  # the deferred form of the same check
 
 
 def test_frontier_model_priced_by_an_override_is_fine(tmp_path: Path) -> None:

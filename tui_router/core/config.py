@@ -130,8 +130,9 @@ def load_config(path: Path | None = None, *, check_prices: bool = True) -> AppCo
     """Load and validate ``path`` (default: the config file in the config dir).
 
     With ``check_prices`` the frontier model must have a known price (else the frontier-only
-    baseline would be n/a). That check imports genai-prices (~0.5 s cold); the TUI passes False
-    to keep its first frame fast and calls `check_frontier_price` from a worker instead.
+    baseline would be n/a), and endpoints' ``price_provider`` names must exist. That check
+    imports genai-prices (~0.2 s, more without bytecode caches): a caller that must stay fast
+    (the TUI before its first frame) passes False and calls `check_frontier_price` from a worker.
     """
     path = path or get_paths().config_file
     if not path.exists():
