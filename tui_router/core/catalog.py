@@ -13,14 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from tui_router.core import endpoints
 from tui_router.core.config import TIERS, AppConfig, EndpointConfig, PriceOverride, did_you_mean
-from tui_router.core.endpoints import (
-    UnknownModelError,
-    all_endpoints,
-    endpoint_status,
-    local_model_installed,
-    resolve_model,
-)
+from tui_router.core.endpoints import UnknownModelError, all_endpoints, resolve_model
 from tui_router.core.errors import UserFacingError
 from tui_router.core.pricing import Price, Rates, model_rates, price_call
 from tui_router.core.usage import Usage
@@ -209,7 +204,7 @@ class Catalog:
         untiered = next((m for m in self.untiered() if m.available), None)
         if untiered is not None:
             return untiered
-        if local_model_installed():  # the bundled model, even when no tier lists it
+        if endpoints.local_model_installed():  # the bundled model, even when no tier lists it
             return self.describe("local/smollm2-135m")
         raise UserFacingError(NO_MODEL_HELP)
 
@@ -311,7 +306,7 @@ def _model_info(
     resolved = resolve_model(model_id, config)
     endpoint = resolved.endpoint
     if statuses is None or endpoint.name not in statuses:
-        status = endpoint_status(endpoint)
+        status = endpoints.endpoint_status(endpoint)
         if statuses is not None:
             statuses[endpoint.name] = status
     else:
