@@ -34,16 +34,15 @@ FIXED_KEYS: tuple[tuple[str, str], ...] = (
     ("up / down", "prompt history (on an empty prompt)"),
 )
 
-#: Slash commands typed in the prompt.
-SLASH_COMMANDS: tuple[tuple[str, str], ...] = (
-    ("/model NAME", "switch to a model (the conversation is kept)"),
-    ("/tier TIER", "switch to the first model of a tier: local, fast, balanced, frontier"),
-    ("/mode MODE", "routing mode: manual, suggest or auto"),
-    ("/cost", "the session's spend, baseline and savings"),
-    ("/new", "start a new session"),
-    ("/help", "this help"),
-    ("@path", "attach a file from the working directory (its token count is shown)"),
-)
+#: Shown after the slash commands: not a command, but typed in the prompt too.
+ATTACH_HELP = ("@path", "attach a file from the working directory (its token count is shown)")
+
+
+def default_commands() -> list[tuple[str, str]]:
+    """The app's slash commands, from the same table the prompt parses them with."""
+    from tui_router.ui.commands import slash_help_lines
+
+    return [*slash_help_lines(), ATTACH_HELP]
 
 
 class HelpScreen(ModalScreen[None]):
@@ -69,6 +68,10 @@ class HelpScreen(ModalScreen[None]):
         height: auto;
         max-height: 100%;
     }
+    HelpScreen .hint {
+        margin-top: 1;
+        color: $text-muted;
+    }
     HelpScreen .section {
         margin-top: 1;
         text-style: bold;
@@ -87,18 +90,18 @@ class HelpScreen(ModalScreen[None]):
         keys: Mapping[str, str],
         *,
         extra_keys: Sequence[tuple[str, str]] = (),
-        commands: Sequence[tuple[str, str]] = SLASH_COMMANDS,
+        commands: Sequence[tuple[str, str]] | None = None,
     ) -> None:
         """
         Args:
             keys: action name → key, as configured (config.toml ``[keys]``).
             extra_keys: more (key, what it does) rows, e.g. the prompt's newline key.
-            commands: (slash command, what it does) rows.
+            commands: (slash command, what it does) rows; default: the app's slash commands.
         """
         super().__init__()
         self.keys = dict(keys)
         self.extra_keys = tuple(extra_keys)
-        self.commands = tuple(commands)
+        self.commands = tuple(default_commands() if commands is None else commands)
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:

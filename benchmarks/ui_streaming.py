@@ -1,0 +1,231 @@
+"""Streamed tokens per second rendered by the chat, while the prompt stays responsive.
+
+Target: >= 2,000 tok/s rendered with the input responsive. Two measurements, headless at 120x40:
+
+1. widget: a realistic markdown answer (prose, lists, code blocks), split into real o200k
+   tokens, fed one token at a time into the app's `AssistantMessage` (which renders through
+   `Markdown.get_stream`) as fast as it takes them, yielding to the event loop every
+   `BURST` tokens as an SSE stream does (one socket read carries several events).
+   Meanwhile a probe types a key into the prompt every 25 ms and times how long until the
+   prompt shows it (key-press latency during streaming).
+2. end to end: the same kind of answer served by the loopback fake server, one token per SSE
+   event, through the real Anthropic SDK, the turn runner and the chat, from enter to done.
+
+Usage: python benchmarks/ui_streaming.py [--tokens N] [--e2e-tokens N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+#: Tokens handed over per event-loop turn (SSE events that arrive in one socket read).
+BURST = 8
+
+from _ui_common import apply_env, bench_env, make_home, start_fake_server  # noqa: E402
+
+ANSWER = """\
+The failure comes from the cache being read **before** the lock is taken, so two workers can
+both see a stale entry and both write. Here is the smallest fix:
+
+1. Take the lock first.
+2. Re-read the entry under the lock.
+3. Write only if it is still stale.
+
+```python
+def refresh(cache: Cache, key: str, load: Callable[[], bytes]) -> bytes:
+    with cache.lock(key):
+        entry = cache.get(key)
+        if entry is not None and not entry.expired:
+            return entry.value
+        value = load()
+        cache.put(key, value, ttl=300)
+        return value
+```
+
+With this, the second worker finds the fresh entry and returns it. A test that proves it:
+
+```python
+def test_two_workers_load_once(cache):
+    calls = []
+    threads = [Thread(target=refresh, args=(cache, "k", lambda: calls.append(1) or b"v"))
+               for _ in range(2)]
+    for t in threads: t.start()
+    for t in threads: t.join()
+    assert calls == [1]
+```
+
+| approach | cost | risk |
+|---|---|---|
+| lock then read | one lock per miss | none |
+| read then lock | none | double writes |
+
+"""
+
+
+def token_fragments(n_tokens: int) -> list[str]:
+    """``n_tokens`` real o200k tokens of markdown, each decoded on its own (as APIs stream)."""
+    from tui_router.core.tokens import get_encoding
+
+    encoding = get_encoding()
+    if encoding is None:  # no tokenizer: fall back to ~4-character pieces
+        text = ANSWER * (n_tokens // 300 + 1)
+        return [text[i : i + 4] for i in range(0, 4 * n_tokens, 4)]
+    ids = encoding.encode_ordinary(ANSWER)
+    out: list[str] = []
+    while len(out) < n_tokens:
+        out.extend(encoding.decode([i]) for i in ids)  # type: ignore[attr-defined]
+    return out[:n_tokens]
+
+
+def make_app() -> Any:
+    from tui_router.core.config import load_config
+    from tui_router.ui.app import TuiRouterApp
+    from tui_router.ui.boot import StartOptions
+
+    return TuiRouterApp(
+        load_config(), StartOptions(model="claude-haiku-4-5", mode="manual"), show_welcome=False
+    )
+
+
+async def probe_keys(app: Any, stop: asyncio.Event, latencies: list[float]) -> None:
+    """Type "x" into the prompt every 25 ms; time until the prompt's text has it."""
+    from textual import events
+
+    from tui_router.ui.widgets.prompt import PromptInput
+
+    prompt = app.query_one(PromptInput)
+    while not stop.is_set():
+        before = len(prompt.text)
+        start = time.perf_counter()
+        app.post_message(events.Key("x", "x"))
+        while len(prompt.text) == before:
+            await asyncio.sleep(0.0005)
+        latencies.append((time.perf_counter() - start) * 1000)
+        await asyncio.sleep(0.025)
+
+
+async def widget_run(n_tokens: int) -> dict[str, float]:
+    from tui_router.ui.widgets.chat import ChatPane
+
+    fragments = token_fragments(n_tokens)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.ready.wait()
+        await pilot.pause()
+        chat = app.query_one(ChatPane)
+        message = await chat.add_assistant("claude-haiku-4-5", "fast")
+        latencies: list[float] = []
+        stop = asyncio.Event()
+        probe = asyncio.create_task(probe_keys(app, stop, latencies))
+        start, cpu_start = time.perf_counter(), time.process_time()
+        for i, fragment in enumerate(fragments, 1):
+            await message.append(fragment)
+            if i % BURST == 0:
+                await asyncio.sleep(0)  # the next socket read
+        await message.finish()
+        await pilot.pause()
+        elapsed = time.perf_counter() - start
+        cpu = time.process_time() - cpu_start
+        stop.set()
+        await probe
+        rendered = len(message._markdown.source)
+        assert rendered == len("".join(fragments)), "the chat did not get the whole answer"
+    return {
+        "tokens": n_tokens,
+        "seconds": elapsed,
+        "tok_s": n_tokens / elapsed,
+        "tok_cpu_s": n_tokens / cpu,
+        "key_median_ms": statistics.median(latencies),
+        "key_p95_ms": sorted(latencies)[int(len(latencies) * 0.95) - 1],
+        "key_max_ms": max(latencies),
+        "keys": len(latencies),
+    }
+
+
+async def e2e_run(n_tokens: int) -> dict[str, float]:
+    from tui_router.ui.widgets.chat import AssistantMessage, ChatPane
+    from tui_router.ui.widgets.prompt import PromptInput
+
+    fragments = token_fragments(n_tokens)
+    home = make_home()
+    server, port = start_fake_server(
+        [{"chunks": fragments, "input_tokens": 50, "output_tokens": n_tokens}], home
+    )
+    apply_env(bench_env(home, port))
+    try:
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await app.ready.wait()
+            prompt = app.query_one(PromptInput)
+            prompt.load_text("explain the cache race")
+            latencies: list[float] = []
+            start, cpu_start = time.perf_counter(), time.process_time()
+            await pilot.press("enter")
+            while not app.streaming:
+                await asyncio.sleep(0.001)
+            stop = asyncio.Event()
+            probe = asyncio.create_task(probe_keys(app, stop, latencies))
+            while app.streaming:
+                await asyncio.sleep(0.002)
+            await pilot.pause()
+            elapsed = time.perf_counter() - start
+            cpu = time.process_time() - cpu_start
+            stop.set()
+            await probe
+            answer = app.query_one(ChatPane).query(AssistantMessage).last()
+            assert answer.text == "".join(fragments), "the answer did not arrive whole"
+    finally:
+        server.terminate()
+    return {
+        "tokens": n_tokens,
+        "seconds": elapsed,
+        "tok_s": n_tokens / elapsed,
+        "tok_cpu_s": n_tokens / cpu,
+        "key_median_ms": statistics.median(latencies) if latencies else float("nan"),
+        "key_max_ms": max(latencies) if latencies else float("nan"),
+        "keys": len(latencies),
+    }
+
+
+def main() -> None:
+    import os
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tokens", type=int, default=5_000)
+    parser.add_argument("--e2e-tokens", type=int, default=3_000)
+    args = parser.parse_args()
+    apply_env(bench_env(make_home()))
+    w = asyncio.run(widget_run(args.tokens))
+    print("tui-router streaming render, headless 120x40")
+    print(
+        f"  widget: {w['tokens']:,} tokens in {w['seconds']:.2f} s = {w['tok_s']:,.0f} tok/s "
+        f"wall, {w['tok_cpu_s']:,.0f} tok per CPU-second (target >= 2,000 tok/s)"
+    )
+    print(
+        f"          key-press latency while streaming: median {w['key_median_ms']:.1f} ms, "
+        f"p95 {w['key_p95_ms']:.1f} ms, max {w['key_max_ms']:.1f} ms ({w['keys']} keys)"
+    )
+    if args.e2e_tokens:
+        e = asyncio.run(e2e_run(args.e2e_tokens))
+        print(
+            f"  end to end (fake server + Anthropic SDK + runner + chat): {e['tokens']:,} tokens "
+            f"in {e['seconds']:.2f} s = {e['tok_s']:,.0f} tok/s wall, "
+            f"{e['tok_cpu_s']:,.0f} tok per CPU-second of the app process"
+        )
+        print(
+            f"          key-press latency while streaming: median {e['key_median_ms']:.1f} ms, "
+            f"max {e['key_max_ms']:.1f} ms ({e['keys']} keys)"
+        )
+    print(f"  load average during the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+
+
+if __name__ == "__main__":
+    main()
