@@ -316,3 +316,9 @@ def test_price_provider_typo_is_caught_when_prices_are_checked(tmp_path: Path) -
     message = error_of(path, check_prices=True)
     assert "line 4" in message and "endpoints.router.price_provider" in message
     assert "did you mean 'openrouter'?" in message
+
+
+def test_a_top_level_setting_written_below_a_table_says_where_it_belongs(tmp_path: Path) -> None:
+    message = error_of(write(tmp_path, '[keys]\nhelp = "f1"\nrouting_mode = "auto"\n'))
+    assert "line 3" in message and "'keys.routing_mode'" in message
+    assert "move it above the first [table] header" in message
