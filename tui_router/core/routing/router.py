@@ -53,6 +53,11 @@ FLOORS: tuple[tuple[str, float, str, str], ...] = (
 )
 
 
+#: How much one "retry stronger" counts in online learning, relative to an answered suggestion.
+#: Kept at 1: the learned model's update already moves a prompt across tiers in one step.
+RETRY_STRONGER_WEIGHT = 1.0
+
+
 class UnknownStrategyError(UserFacingError):
     """A routing strategy name that does not exist."""
 
@@ -281,7 +286,7 @@ class Router:
             text, features = prompt, extract_features(prompt, context)
         learned = self.learned
         if learned is not None and text:
-            learned.learn(text, features.as_dict(), 1.0, weight=2.0)
+            learned.learn(text, features.as_dict(), 1.0, weight=RETRY_STRONGER_WEIGHT)
 
 
 def check_strategy(name: str) -> str:
