@@ -29,11 +29,12 @@ PROMPTS = [
     "There's a race condition between the two worker threads that update the cache; fix it?",
     "How should we structure the billing service? Weigh the tradeoffs of splitting it out.",
     'this fails:\nTraceback (most recent call last):\n  File "app/main.py", line 42, in <module>\n'
-    '    run()\n  File "app/main.py", line 17, in run\n    cfg = load(path)\nKeyError: \'port\'\n'
+    "    run()\n  File \"app/main.py\", line 17, in run\n    cfg = load(path)\nKeyError: 'port'\n"
     "why?",
     "Refactor the session handling across src/auth.py, src/session.py, src/api.py and "
     "src/middleware.py so tokens are refreshed in one place.",
-    "Please implement the following:\n" + "\n".join(
+    "Please implement the following:\n"
+    + "\n".join(
         f"{i}. The parser must handle case {i} without breaking backwards compatibility"
         for i in range(1, 15)
     ),
@@ -51,9 +52,11 @@ def timed(fn, *args, **kwargs) -> tuple[float, float]:  # type: ignore[no-untype
 def report(label: str, samples: list[tuple[float, float]], unit: str) -> None:
     wall = [w for w, _ in samples]
     cpu = [c for _, c in samples]
-    print(f"{label:>10}: p50 {statistics.median(wall):.3f} ms · p99 {percentile(wall, 0.99):.3f} ms"
-          f"  | CPU p50 {statistics.median(cpu):.3f} · p99 {percentile(cpu, 0.99):.3f} ms"
-          f"  ({len(samples)} {unit})")
+    print(
+        f"{label:>10}: p50 {statistics.median(wall):.3f} ms · p99 {percentile(wall, 0.99):.3f} ms"
+        f"  | CPU p50 {statistics.median(cpu):.3f} · p99 {percentile(cpu, 0.99):.3f} ms"
+        f"  ({len(samples)} {unit})"
+    )
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -75,16 +78,24 @@ def bench_decisions(rounds: int) -> None:
     learned_ok = router.learned is not None
     contexts = [
         None,
-        RoutingContext(conversation_tokens=12_000, current_model="claude-haiku-4-5",
-                       attached_files=(AttachedFile("src/app.py", 3_000),), turn_index=4),
-        RoutingContext(conversation_tokens=150_000, current_model="claude-sonnet-4-6",
-                       retries_stronger=1, recent_rejections=("escalate",), turn_index=30),
+        RoutingContext(
+            conversation_tokens=12_000,
+            current_model="claude-haiku-4-5",
+            attached_files=(AttachedFile("src/app.py", 3_000),),
+            turn_index=4,
+        ),
+        RoutingContext(
+            conversation_tokens=150_000,
+            current_model="claude-sonnet-4-6",
+            retries_stronger=1,
+            recent_rejections=("escalate",),
+            turn_index=30,
+        ),
     ]
     cases = [(p, c) for p in PROMPTS for c in contexts]
 
     samples = [
-        timed(extract_features, prompt, context)
-        for _ in range(rounds) for prompt, context in cases
+        timed(extract_features, prompt, context) for _ in range(rounds) for prompt, context in cases
     ]
     report("features", samples, "runs")
     for strategy in ROUTER_STRATEGIES:
@@ -95,7 +106,8 @@ def bench_decisions(rounds: int) -> None:
             router.decide(prompt, context, strategy=strategy)
         samples = [
             timed(router.decide, prompt, context, strategy=strategy)
-            for _ in range(rounds) for prompt, context in cases
+            for _ in range(rounds)
+            for prompt, context in cases
         ]
         report(strategy, samples, "decisions")
 
@@ -122,9 +134,11 @@ def bench_cold_load(repeats: int = 7) -> None:
         total, weights_only = result.stdout.split()
         totals.append(float(total))
         weights.append(float(weights_only))
-    print(f"learned cold load (fresh interpreter): import + weights median "
-          f"{statistics.median(totals):.1f} ms (max {max(totals):.1f}); weights alone median "
-          f"{statistics.median(weights):.1f} ms  ({repeats} runs)")
+    print(
+        f"learned cold load (fresh interpreter): import + weights median "
+        f"{statistics.median(totals):.1f} ms (max {max(totals):.1f}); weights alone median "
+        f"{statistics.median(weights):.1f} ms  ({repeats} runs)"
+    )
 
 
 def main() -> None:
@@ -132,8 +146,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=60, help="passes over the prompt set")
     args = parser.parse_args()
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"router latency on {len(PROMPTS)} prompts x 3 contexts, {args.rounds} rounds "
-          f"(load average {load} on {os.cpu_count()} cores)")
+    print(
+        f"router latency on {len(PROMPTS)} prompts x 3 contexts, {args.rounds} rounds "
+        f"(load average {load} on {os.cpu_count()} cores)"
+    )
     bench_decisions(args.rounds)
     bench_cold_load()
 

@@ -57,8 +57,10 @@ def render(review: Any, console: Any = None) -> None:
         if not console.is_terminal:
             console.width = 120
     scope = "1 session" if review.sessions == 1 else f"{review.sessions} sessions"
-    console.print(f"[bold]Routing review[/] — {scope}, {review.turns} answered turns, "
-                  f"spent {format_usd(review.actual_cost_usd)}")
+    console.print(
+        f"[bold]Routing review[/] — {scope}, {review.turns} answered turns, "
+        f"spent {format_usd(review.actual_cost_usd)}"
+    )
     if not review.turns:
         console.print("No answered turns recorded yet: start a session with `tui-router`.")
         return
@@ -75,8 +77,15 @@ def render(review: Any, console: Any = None) -> None:
         for column in ("reason", "shown", "accepted", "rejected", "auto", "up", "down"):
             table.add_column(column, justify="left" if column == "reason" else "right")
         for s in review.suggestions:
-            table.add_row(escape(s.reason), str(s.shown), str(s.accepted), str(s.rejected),
-                          str(s.auto_applied), str(s.escalations), str(s.downgrades))
+            table.add_row(
+                escape(s.reason),
+                str(s.shown),
+                str(s.accepted),
+                str(s.rejected),
+                str(s.auto_applied),
+                str(s.escalations),
+                str(s.downgrades),
+            )
         console.print(table)
     else:
         console.print("No routing suggestions were shown.")
@@ -88,8 +97,9 @@ def render(review: Any, console: Any = None) -> None:
     for session_id, turn, old, new in review.regret_turns[:10]:
         console.print(f"  [dim]{session_id[:10]} turn {turn}: {escape(old)} → {escape(new)}[/]")
 
-    what_if = Table(title="The same turns under each strategy", box=box.SIMPLE_HEAD,
-                    title_justify="left")
+    what_if = Table(
+        title="The same turns under each strategy", box=box.SIMPLE_HEAD, title_justify="left"
+    )
     what_if.add_column("strategy")
     what_if.add_column("cost", justify="right")
     what_if.add_column("vs actual", justify="right")
@@ -100,8 +110,11 @@ def render(review: Any, console: Any = None) -> None:
         delta = ""
         if w.cost_usd is not None and review.actual_cost_usd:
             delta = f"{100 * (w.cost_usd - review.actual_cost_usd) / review.actual_cost_usd:+.0f}%"
-        cost = format_usd(w.cost_usd) if w.cost_usd is not None else (
-            f"n/a ({w.unknown_turns} unpriced)")
+        cost = (
+            format_usd(w.cost_usd)
+            if w.cost_usd is not None
+            else (f"n/a ({w.unknown_turns} unpriced)")
+        )
         tiers_text = ", ".join(f"{t} {n}" for t, n in sorted(w.turns_per_tier.items()))
         what_if.add_row(w.strategy, cost, delta, str(w.changed_turns), tiers_text)
     console.print(what_if)

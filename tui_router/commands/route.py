@@ -24,25 +24,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "`tui-router route reset` forgets your routing feedback."
     )
     parser.add_argument(
-        "prompt", nargs="*", metavar="PROMPT",
+        "prompt",
+        nargs="*",
+        metavar="PROMPT",
         help="the prompt (several words are joined; '-' or no prompt with piped input reads stdin)"
         "; the single word 'reset' forgets your routing feedback instead",
     )
     parser.add_argument(
-        "--strategy", "-s", choices=STRATEGY_CHOICES, default=None,
+        "--strategy",
+        "-s",
+        choices=STRATEGY_CHOICES,
+        default=None,
         help="routing strategy (default: routing_strategy from config.toml)",
     )
     parser.add_argument("--json", action="store_true", help="print the decision as one JSON object")
     parser.add_argument(
-        "--model", metavar="MODEL", default=None,
+        "--model",
+        metavar="MODEL",
+        default=None,
         help="the model in use (decides stay / escalate / downgrade and the lost prompt cache)",
     )
     parser.add_argument(
-        "--context-tokens", type=int, default=0, metavar="N",
+        "--context-tokens",
+        type=int,
+        default=0,
+        metavar="N",
         help="tokens of conversation history sent with the prompt",
     )
     parser.add_argument(
-        "--file", "-f", action="append", default=[], metavar="PATH",
+        "--file",
+        "-f",
+        action="append",
+        default=[],
+        metavar="PATH",
         help="attach a file (repeatable); counted against each model's context window",
     )
 
@@ -94,7 +108,7 @@ def _read_prompt(words: list[str]) -> str:
     else:
         text = " ".join(words)
     if not text.strip():
-        raise UserFacingError("give a prompt: tui-router route \"rename foo to bar\"")
+        raise UserFacingError('give a prompt: tui-router route "rename foo to bar"')
     return text
 
 

@@ -64,5 +64,7 @@ def _render(rules: Any, config_path: str | None) -> None:
         table.add_row(str(index), escape(rule.name), escape(when), escape(rule.target), source)
     console.print(table)
     if config_path is None or all(r.source == "default" for r in rules):
-        console.print("[dim]Add your own with " + escape("[[rules]]") + " blocks in config.toml;"
-                      " they are tried before these.[/]")
+        console.print(
+            "[dim]Add your own with " + escape("[[rules]]") + " blocks in config.toml;"
+            " they are tried before these.[/]"
+        )

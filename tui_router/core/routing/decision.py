@@ -23,9 +23,13 @@ def tier_rank(tier: str | None) -> int:
     return TIER_ORDER.index(tier) if tier in TIER_ORDER else -1
 
 
-def kind_of(chosen_model: str | None, chosen_tier: str | None,
-            current_model: str | None, current_tier: str | None,
-            current_fits: bool = True) -> Kind:
+def kind_of(
+    chosen_model: str | None,
+    chosen_tier: str | None,
+    current_model: str | None,
+    current_tier: str | None,
+    current_fits: bool = True,
+) -> Kind:
     """Escalate/downgrade relative to the model in use; "stay" when nothing would change.
 
     A different model of the same tier is a "stay" unless the current model cannot hold the
@@ -130,17 +134,16 @@ def expected_output_tokens(features: Features, max_tokens: int) -> int:
     return max(1, min(guess, max_tokens))
 
 
-def turn_cost(rates: Rates | None, input_tokens: int, cached_tokens: int,
-              output_tokens: int) -> Decimal | None:
+def turn_cost(
+    rates: Rates | None, input_tokens: int, cached_tokens: int, output_tokens: int
+) -> Decimal | None:
     """$ for one call: ``cached_tokens`` of the input read from the cache, the rest uncached."""
     if rates is None:
         return None
     cached = min(cached_tokens, input_tokens)
     cache_rate = rates.cache_read if rates.cache_read is not None else rates.input
     total = (
-        (input_tokens - cached) * rates.input
-        + cached * cache_rate
-        + output_tokens * rates.output
+        (input_tokens - cached) * rates.input + cached * cache_rate + output_tokens * rates.output
     )
     return total / MTOK
 

@@ -120,11 +120,7 @@ class Features:
     @property
     def kinds(self) -> frozenset[str]:
         """Task kinds present, as rules name them: "debugging", "migration", "rename", ..."""
-        found = {
-            name.split("_", 1)[1]
-            for name in _SIGNAL_KEYS
-            if getattr(self, name) > 0.0
-        }
+        found = {name.split("_", 1)[1] for name in _SIGNAL_KEYS if getattr(self, name) > 0.0}
         if self.has_traceback:
             found.add("traceback")
         if self.continuation:
@@ -143,8 +139,7 @@ _SIGNAL_KEYS = tuple(signals.WEIGHTS)
 #: The task kinds a rule may match on (see `Features.kinds`).
 TASK_KINDS: tuple[str, ...] = tuple(
     sorted(
-        {k.split("_", 1)[1] for k in _SIGNAL_KEYS}
-        | {"traceback", "continue", "code", "question"}
+        {k.split("_", 1)[1] for k in _SIGNAL_KEYS} | {"traceback", "continue", "code", "question"}
     )
 )
 

@@ -98,7 +98,8 @@ def parse_error(language: str, body: str) -> str | None:
     try:
         if language in ("python", "py", "python3"):
             source = "\n".join(
-                line for line in textwrap.dedent(body).splitlines()
+                line
+                for line in textwrap.dedent(body).splitlines()
                 if not line.lstrip().startswith(("!", "%"))  # notebook shell/magic lines
             )
             if source.lstrip().startswith(">>>"):
@@ -142,8 +143,9 @@ def gate_code(text: str) -> GateResult | None:
     for index, (language, body) in enumerate(code_blocks(text), start=1):
         error = parse_error(language, body)
         if error is not None:
-            return GateResult(False, "code", f"code block {index} ({language}) does not parse: "
-                              f"{error}")
+            return GateResult(
+                False, "code", f"code block {index} ({language}) does not parse: {error}"
+            )
     return None
 
 

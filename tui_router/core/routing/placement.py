@@ -88,7 +88,11 @@ class Placer:
         return Placed(model, tier, available, note)
 
     def place(
-        self, tier: str | None, model: str | None, required: int, ctx: RoutingContext,
+        self,
+        tier: str | None,
+        model: str | None,
+        required: int,
+        ctx: RoutingContext,
         current: str | None,
     ) -> Placed:
         """``model`` if it fits and can be called, else the best fitting model near ``tier``."""
@@ -107,20 +111,21 @@ class Placer:
                         continue
                     notes = []
                     if candidate_tier != target:
-                        notes.append(f"no {'available ' if need_available else ''}{target} "
-                                     f"model holds ~{required:,} tokens, so {candidate_tier}")
+                        notes.append(
+                            f"no {'available ' if need_available else ''}{target} "
+                            f"model holds ~{required:,} tokens, so {candidate_tier}"
+                        )
                     if model is not None and info.id != model:
                         notes.insert(0, f"{model} cannot take this turn")
                     if not need_available:
                         notes.append(f"{info.id} is not configured (no key)")
-                    return Placed(info.id, candidate_tier, need_available,
-                                  "; ".join(notes) or None)
+                    return Placed(info.id, candidate_tier, need_available, "; ".join(notes) or None)
         return Placed(None, None, False, f"no model has a context window for ~{required:,} tokens")
 
     def ladder(self, start_tier: str, required: int, ctx: RoutingContext) -> tuple[str, ...]:
         """For cascade: one fitting model per tier above ``start_tier`` (callable ones first)."""
         ladder: list[str] = []
-        for tier in TIER_ORDER[TIER_ORDER.index(start_tier) + 1:]:
+        for tier in TIER_ORDER[TIER_ORDER.index(start_tier) + 1 :]:
             fitting = [m for m in self.tiers.get(tier, ()) if self.fits(m.id, required)]
             usable = [m for m in fitting if self.allowed(m.id, ctx)] or fitting
             if usable:
@@ -168,4 +173,4 @@ class Placer:
 def tier_order(target: str) -> list[str]:
     """The target tier, then stronger tiers, then cheaper ones (nearest first)."""
     index = TIER_ORDER.index(target)
-    return [target, *TIER_ORDER[index + 1:], *reversed(TIER_ORDER[:index])]
+    return [target, *TIER_ORDER[index + 1 :], *reversed(TIER_ORDER[:index])]

@@ -90,9 +90,15 @@ class RoutingReview:
             "turns_per_tier": self.turns_per_tier,
             "actual_cost_usd": _money(self.actual_cost_usd),
             "suggestions": [
-                {"reason": s.reason, "shown": s.shown, "accepted": s.accepted,
-                 "rejected": s.rejected, "auto_applied": s.auto_applied,
-                 "escalations": s.escalations, "downgrades": s.downgrades}
+                {
+                    "reason": s.reason,
+                    "shown": s.shown,
+                    "accepted": s.accepted,
+                    "rejected": s.rejected,
+                    "auto_applied": s.auto_applied,
+                    "escalations": s.escalations,
+                    "downgrades": s.downgrades,
+                }
                 for s in self.suggestions
             ],
             "retried_stronger": self.retried_stronger,
@@ -103,9 +109,13 @@ class RoutingReview:
             ],
             "cascade_escalations": self.cascade_escalations,
             "what_if": [
-                {"strategy": w.strategy, "cost_usd": _money(w.cost_usd),
-                 "unknown_turns": w.unknown_turns, "turns_per_tier": w.turns_per_tier,
-                 "changed_turns": w.changed_turns}
+                {
+                    "strategy": w.strategy,
+                    "cost_usd": _money(w.cost_usd),
+                    "unknown_turns": w.unknown_turns,
+                    "turns_per_tier": w.turns_per_tier,
+                    "changed_turns": w.changed_turns,
+                }
                 for w in self.what_if
             ],
             "assumption": self.assumption,
@@ -129,7 +139,8 @@ def build_review(
     for session_id in session_ids:
         calls = store.session_calls(session_id)
         prompts = {
-            m.turn: m.content for m in store.session_messages(session_id)
+            m.turn: m.content
+            for m in store.session_messages(session_id)
             if m.role == "user" and m.turn is not None
         }
         turns.extend(_turns(session_id, calls, prompts))
@@ -153,7 +164,8 @@ def build_review(
         cascade_escalations=cascade_escalations,
         what_if=tuple(_what_if(s, turns, catalog, router, tier_of) for s in WHAT_IF_STRATEGIES),
         notes=(f"learned model unavailable: {router.learned_error}",)
-        if router.learned_error else (),
+        if router.learned_error
+        else (),
     )
 
 
@@ -163,9 +175,7 @@ def _turns(session_id: str, calls: list[CallRow], prompts: dict[int, str]) -> li
         by_turn.setdefault(call.turn, []).append(call)
     out: list[Turn] = []
     for turn, turn_calls in sorted(by_turn.items()):
-        answering = [
-            c for c in turn_calls if c.purpose in ANSWER_PURPOSES and c.status == "ok"
-        ]
+        answering = [c for c in turn_calls if c.purpose in ANSWER_PURPOSES and c.status == "ok"]
         if not answering or turn not in prompts:
             continue
         answer = answering[-1]
@@ -173,8 +183,16 @@ def _turns(session_id: str, calls: list[CallRow], prompts: dict[int, str]) -> li
         if answer.purpose == "retry":
             earlier = [c for c in answering[:-1] if c.purpose != "retry"] or answering[:-1]
             retried_from = earlier[-1].model if earlier else None
-        out.append(Turn(session_id, turn, prompts[turn], answer,
-                        _sum(c.cost_usd for c in turn_calls), retried_from))
+        out.append(
+            Turn(
+                session_id,
+                turn,
+                prompts[turn],
+                answer,
+                _sum(c.cost_usd for c in turn_calls),
+                retried_from,
+            )
+        )
     return out
 
 
@@ -197,8 +215,15 @@ def _suggestions(decisions: Iterable[DecisionRow]) -> tuple[SuggestionStats, ...
         if kind:
             counts[kind] += 1
     return tuple(
-        SuggestionStats(reason, c["shown"], c["accepted"], c["rejected"], c["auto-applied"],
-                        c["escalate"], c["downgrade"])
+        SuggestionStats(
+            reason,
+            c["shown"],
+            c["accepted"],
+            c["rejected"],
+            c["auto-applied"],
+            c["escalate"],
+            c["downgrade"],
+        )
         for reason, c in sorted(groups.items(), key=lambda item: -item[1]["shown"])
     )
 
@@ -214,8 +239,13 @@ def _kind(new: str | None, old: str | None) -> str | None:
     return None
 
 
-def _what_if(strategy: str, turns: list[Turn], catalog: Catalog, router: Router,
-             tier_of: Callable[[str], str]) -> WhatIf:
+def _what_if(
+    strategy: str,
+    turns: list[Turn],
+    catalog: Catalog,
+    router: Router,
+    tier_of: Callable[[str], str],
+) -> WhatIf:
     total = Decimal(0)
     unknown = 0
     per_tier: Counter[str] = Counter()

@@ -35,8 +35,14 @@ from tui_router.core.routing.rules import CURRENT, RuleSet, rules_in_force
 if TYPE_CHECKING:
     from tui_router.core.routing.learned import LearnedRouter
 
-__all__ = ["ROUTER_STRATEGIES", "CatalogLike", "ModelLike", "Router", "UnknownStrategyError",
-           "check_strategy"]
+__all__ = [
+    "ROUTER_STRATEGIES",
+    "CatalogLike",
+    "ModelLike",
+    "Router",
+    "UnknownStrategyError",
+    "check_strategy",
+]
 
 #: Strategies `decide` accepts: the config's four plus the stand-alone heuristic.
 ROUTER_STRATEGIES: tuple[str, ...] = ("manual", "rules", "cascade", "learned", "heuristic")
@@ -184,14 +190,23 @@ class Router:
         )
 
     def _plan(
-        self, strategy: str, prompt: str, features: Features, ctx: RoutingContext,
+        self,
+        strategy: str,
+        prompt: str,
+        features: Features,
+        ctx: RoutingContext,
         current_tier: str | None,
     ) -> tuple[_Plan, bool]:
         """The strategy's wish, and whether a cascade ladder goes with it."""
         if strategy == "manual":
             model = ctx.current_model or self.config.default_model or self.placer.first_model()
-            return _Plan(self.placer.tier_of(model), model, "manual: the model you picked stands",
-                         "manual", confidence=1.0), False
+            return _Plan(
+                self.placer.tier_of(model),
+                model,
+                "manual: the model you picked stands",
+                "manual",
+                confidence=1.0,
+            ), False
         if strategy == "heuristic":
             return _apply_floor(self._heuristic_plan(features), features), False
         if strategy == "learned":
@@ -214,8 +229,14 @@ class Router:
         value = _session_nudge(learned.score(prompt, values), features)
         tier = learned.tier_for(value)
         drivers = ", ".join(learned.explain(prompt, values)) or "no strong signal"
-        return _Plan(tier, None, f"learned score {value:.2f} → {tier} ({drivers})", "learned",
-                     score=value, confidence=_learned_confidence(value, learned))
+        return _Plan(
+            tier,
+            None,
+            f"learned score {value:.2f} → {tier} ({drivers})",
+            "learned",
+            score=value,
+            confidence=_learned_confidence(value, learned),
+        )
 
     def _rules_plan(
         self, prompt: str, features: Features, ctx: RoutingContext, current_tier: str | None
@@ -223,23 +244,48 @@ class Router:
         rule = self.rules.first_match(prompt, features, ctx)
         reason = f"rule {rule.name}: {rule.reason or ', '.join(rule.conditions()) or 'catch-all'}"
         if rule.model is not None:
-            return _Plan(self.placer.tier_of(rule.model), rule.model, reason, "rules", rule.name,
-                         confidence=rule.confidence)
+            return _Plan(
+                self.placer.tier_of(rule.model),
+                rule.model,
+                reason,
+                "rules",
+                rule.name,
+                confidence=rule.confidence,
+            )
         if rule.tier == CURRENT:
             if ctx.current_model is not None:
-                return _Plan(current_tier, ctx.current_model, reason, "rules", rule.name,
-                             confidence=rule.confidence)
+                return _Plan(
+                    current_tier,
+                    ctx.current_model,
+                    reason,
+                    "rules",
+                    rule.name,
+                    confidence=rule.confidence,
+                )
             # Nothing to continue on (first turn): let the score pick the tier.
             plan = self._heuristic_plan(features)
-            return _Plan(plan.tier, None, f"{reason}; no model in use, so {plan.reason}", "rules",
-                         rule.name, plan.score, plan.confidence)
+            return _Plan(
+                plan.tier,
+                None,
+                f"{reason}; no model in use, so {plan.reason}",
+                "rules",
+                rule.name,
+                plan.score,
+                plan.confidence,
+            )
         return _Plan(rule.tier, None, reason, "rules", rule.name, confidence=rule.confidence)
 
     def _heuristic_plan(self, features: Features) -> _Plan:
         value = heuristic.score(features)
         tier = heuristic.tier_for(value)
-        return _Plan(tier, None, f"score {value:.2f} → {tier} ({heuristic.explain(features)})",
-                     "heuristic", score=value, confidence=heuristic.confidence(value))
+        return _Plan(
+            tier,
+            None,
+            f"score {value:.2f} → {tier} ({heuristic.explain(features)})",
+            "heuristic",
+            score=value,
+            confidence=heuristic.confidence(value),
+        )
 
     def _cascade_plan(self, rules: _Plan, features: Features, current_tier: str | None) -> _Plan:
         """Start one tier below the rules' pick (never below fast), escalate on a failed gate.
@@ -250,15 +296,26 @@ class Router:
         if rules.model is not None and rules.tier == current_tier:  # a follow-up stays
             return _with_strategy(rules, "cascade")
         if features.mistake_cost >= CASCADE_HIGH_STAKES and rules.tier is not None:
-            return _Plan(rules.tier, None,
-                         f"cascade starts on {rules.tier}: high stakes, a gate cannot catch a "
-                         f"subtly wrong answer ({rules.reason})", "cascade", rules.rule,
-                         confidence=rules.confidence)
+            return _Plan(
+                rules.tier,
+                None,
+                f"cascade starts on {rules.tier}: high stakes, a gate cannot catch a "
+                f"subtly wrong answer ({rules.reason})",
+                "cascade",
+                rules.rule,
+                confidence=rules.confidence,
+            )
         wanted = max(TIER_ORDER.index(rules.tier) if rules.tier in TIER_ORDER else 1, 1)
         start = TIER_ORDER[max(1, wanted - 1)]
-        return _Plan(start, None, f"cascade: start on {start} (the rules say {rules.tier}), "
-                     "escalate if the answer fails a quality gate", "cascade", rules.rule,
-                     confidence=0.6)
+        return _Plan(
+            start,
+            None,
+            f"cascade: start on {start} (the rules say {rules.tier}), "
+            "escalate if the answer fails a quality gate",
+            "cascade",
+            rules.rule,
+            confidence=0.6,
+        )
 
     # ---- feedback ---------------------------------------------------------------------------
 
@@ -273,8 +330,9 @@ class Router:
         needed_stronger = (decision.kind == "escalate") == accepted
         learned = self.learned
         if learned is not None:
-            learned.learn(decision.prompt, decision.features.as_dict(),
-                          1.0 if needed_stronger else 0.0)
+            learned.learn(
+                decision.prompt, decision.features.as_dict(), 1.0 if needed_stronger else 0.0
+            )
 
     def record_retry_stronger(
         self, prompt: str | Decision, context: RoutingContext | None = None
@@ -312,8 +370,15 @@ def _apply_floor(plan: _Plan, features: Features) -> _Plan:
     rank = TIER_ORDER.index(plan.tier) if plan.tier in TIER_ORDER else 99
     for key, threshold, floor, label in FLOORS:
         if getattr(features, key) >= threshold and rank < TIER_ORDER.index(floor):
-            return _Plan(floor, plan.model, f"{plan.reason}; raised to {floor} ({label})",
-                             plan.strategy, plan.rule, plan.score, plan.confidence)
+            return _Plan(
+                floor,
+                plan.model,
+                f"{plan.reason}; raised to {floor} ({label})",
+                plan.strategy,
+                plan.rule,
+                plan.score,
+                plan.confidence,
+            )
     return plan
 
 
@@ -323,10 +388,12 @@ def _learned_confidence(value: float, learned: LearnedRouter) -> float:
 
 
 def _with_reason(plan: _Plan, reason: str) -> _Plan:
-    return _Plan(plan.tier, plan.model, reason, plan.strategy, plan.rule, plan.score,
-                 plan.confidence)
+    return _Plan(
+        plan.tier, plan.model, reason, plan.strategy, plan.rule, plan.score, plan.confidence
+    )
 
 
 def _with_strategy(plan: _Plan, strategy: str) -> _Plan:
-    return _Plan(plan.tier, plan.model, plan.reason, strategy, plan.rule, plan.score,
-                 plan.confidence)
+    return _Plan(
+        plan.tier, plan.model, plan.reason, strategy, plan.rule, plan.score, plan.confidence
+    )

@@ -22,10 +22,23 @@ from tui_router.core.routing.features import TASK_KINDS, Features
 #: Targets a rule may name besides the four tiers: stay on the model in use.
 CURRENT = "current"
 RULE_KEYS: tuple[str, ...] = (
-    "name", "tier", "model", "reason", "confidence",
-    "kinds", "keywords", "regex", "file_types",
-    "min_files", "max_files", "min_context_tokens", "max_context_tokens",
-    "min_reasoning", "max_reasoning", "min_mistake_cost", "max_mistake_cost",
+    "name",
+    "tier",
+    "model",
+    "reason",
+    "confidence",
+    "kinds",
+    "keywords",
+    "regex",
+    "file_types",
+    "min_files",
+    "max_files",
+    "min_context_tokens",
+    "max_context_tokens",
+    "min_reasoning",
+    "max_reasoning",
+    "min_mistake_cost",
+    "max_mistake_cost",
 )
 _INT_KEYS = ("min_files", "max_files", "min_context_tokens", "max_context_tokens")
 _SCORE_KEYS = ("min_reasoning", "max_reasoning", "min_mistake_cost", "max_mistake_cost")
@@ -88,7 +101,10 @@ class Rule:
         return out
 
     def matches(
-        self, prompt: str, features: Features, context: RoutingContext | None,
+        self,
+        prompt: str,
+        features: Features,
+        context: RoutingContext | None,
         kinds: frozenset[str] | None = None,
     ) -> bool:
         if self.kinds and (features.kinds if kinds is None else kinds).isdisjoint(self.kinds):
@@ -162,14 +178,14 @@ def _parse_rule(index: int, spec: Any, where: str) -> Rule:
             raise ConfigError(f"{at}: unknown key {key!r}{_hint(str(key), RULE_KEYS)}")
     tier, model = spec.get("tier"), spec.get("model")
     if (tier is None) == (model is None):
-        raise ConfigError(f"{at}: give exactly one of tier = \"fast\" (or another tier) or model")
+        raise ConfigError(f'{at}: give exactly one of tier = "fast" (or another tier) or model')
     if tier is not None and tier not in (*TIERS, CURRENT):
         choices = (*TIERS, CURRENT)
         raise ConfigError(
             f"{at}: tier = {tier!r} is not one of {', '.join(choices)}{_hint(str(tier), choices)}"
         )
     if model is not None and (not isinstance(model, str) or not model):
-        raise ConfigError(f"{at}: model must be a model id such as \"claude-haiku-4-5\"")
+        raise ConfigError(f'{at}: model must be a model id such as "claude-haiku-4-5"')
     values: dict[str, Any] = {}
     for key in _LIST_KEYS:
         if key in spec:
@@ -207,8 +223,14 @@ def _parse_rule(index: int, spec: Any, where: str) -> Rule:
     if reason is not None and not isinstance(reason, str):
         raise ConfigError(f"{at}: reason must be a string")
     return Rule(
-        name=name.strip(), tier=tier, model=model, reason=reason, regex=regex, source=where,
-        _keyword_pattern=keyword_pattern, **values,
+        name=name.strip(),
+        tier=tier,
+        model=model,
+        reason=reason,
+        regex=regex,
+        source=where,
+        _keyword_pattern=keyword_pattern,
+        **values,
     )
 
 
@@ -216,7 +238,7 @@ def _string_list(value: Any, at: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise ConfigError(f"{at} must be a list of strings, e.g. [\"migration\", \"deploy\"]")
+        raise ConfigError(f'{at} must be a list of strings, e.g. ["migration", "deploy"]')
     return tuple(value)
 
 
@@ -229,44 +251,127 @@ def _hint(value: str, valid: Sequence[str]) -> str:
 
 #: The shipped rule set, in order. Risk first (a cheap verb on a risky change is still risky).
 DEFAULT_RULES_SPEC: tuple[dict[str, Any], ...] = (
-    {"name": "follow-up-stays", "kinds": ["continue"], "tier": CURRENT, "confidence": 0.8,
-     "reason": "a bare follow-up continues on the model in use"},
-    {"name": "irreversible-or-production", "min_mistake_cost": 0.7, "tier": "frontier",
-     "confidence": 0.8, "reason": "a mistake here is costly (production, migration, deletion)"},
-    {"name": "maths-and-proofs", "kinds": ["math_proof"], "min_reasoning": 0.6,
-     "tier": "frontier", "confidence": 0.75, "reason": "maths or a proof needs careful reasoning"},
-    {"name": "security-review", "kinds": ["security_review"], "tier": "frontier",
-     "confidence": 0.75, "reason": "security review needs the strongest model"},
-    {"name": "concurrency-or-architecture", "kinds": ["concurrency", "architecture"],
-     "tier": "frontier", "confidence": 0.7,
-     "reason": "concurrency and design questions need multi-step reasoning"},
-    {"name": "distributed-systems", "kinds": ["distributed"], "min_reasoning": 0.5,
-     "tier": "frontier", "confidence": 0.7,
-     "reason": "distributed-systems correctness (replication, consensus, consistency)"},
-    {"name": "low-level-debugging", "kinds": ["low_level"], "min_reasoning": 0.65,
-     "tier": "frontier", "confidence": 0.7,
-     "reason": "low-level debugging (memory, core dumps, runtimes)"},
-    {"name": "debugging-with-traceback", "kinds": ["traceback"], "tier": "balanced",
-     "confidence": 0.7, "reason": "debugging from a stack trace"},
-    {"name": "multi-file-change", "kinds": ["multi_file"], "tier": "balanced", "confidence": 0.65,
-     "reason": "a change across several files"},
-    {"name": "many-attached-files", "min_files": 3, "tier": "balanced", "confidence": 0.6,
-     "reason": "three or more attached files"},
-    {"name": "reasoning-heavy", "min_reasoning": 0.4, "tier": "balanced", "confidence": 0.6,
-     "reason": "the task needs multi-step reasoning"},
-    {"name": "cheap-edit", "kinds": ["rename", "format", "docstring", "boilerplate",
-     "test_from_spec", "explain_snippet", "translate", "lookup"], "max_reasoning": 0.3,
-     "tier": "fast", "confidence": 0.8,
-     "reason": "a small, well-specified edit (rename, format, docs, boilerplate)"},
-    {"name": "risky-change", "min_mistake_cost": 0.4, "tier": "balanced", "confidence": 0.6,
-     "reason": "a mistake would cost something (deploy, auth, data, money)"},
-    {"name": "large-context", "min_context_tokens": 60_000, "tier": "balanced",
-     "confidence": 0.55, "reason": "a large context is read better by a stronger model"},
-    {"name": "default-start-light", "tier": "fast", "confidence": 0.5,
-     "reason": "no strong signal: start light (retry stronger is one key away)"},
+    {
+        "name": "follow-up-stays",
+        "kinds": ["continue"],
+        "tier": CURRENT,
+        "confidence": 0.8,
+        "reason": "a bare follow-up continues on the model in use",
+    },
+    {
+        "name": "irreversible-or-production",
+        "min_mistake_cost": 0.7,
+        "tier": "frontier",
+        "confidence": 0.8,
+        "reason": "a mistake here is costly (production, migration, deletion)",
+    },
+    {
+        "name": "maths-and-proofs",
+        "kinds": ["math_proof"],
+        "min_reasoning": 0.6,
+        "tier": "frontier",
+        "confidence": 0.75,
+        "reason": "maths or a proof needs careful reasoning",
+    },
+    {
+        "name": "security-review",
+        "kinds": ["security_review"],
+        "tier": "frontier",
+        "confidence": 0.75,
+        "reason": "security review needs the strongest model",
+    },
+    {
+        "name": "concurrency-or-architecture",
+        "kinds": ["concurrency", "architecture"],
+        "tier": "frontier",
+        "confidence": 0.7,
+        "reason": "concurrency and design questions need multi-step reasoning",
+    },
+    {
+        "name": "distributed-systems",
+        "kinds": ["distributed"],
+        "min_reasoning": 0.5,
+        "tier": "frontier",
+        "confidence": 0.7,
+        "reason": "distributed-systems correctness (replication, consensus, consistency)",
+    },
+    {
+        "name": "low-level-debugging",
+        "kinds": ["low_level"],
+        "min_reasoning": 0.65,
+        "tier": "frontier",
+        "confidence": 0.7,
+        "reason": "low-level debugging (memory, core dumps, runtimes)",
+    },
+    {
+        "name": "debugging-with-traceback",
+        "kinds": ["traceback"],
+        "tier": "balanced",
+        "confidence": 0.7,
+        "reason": "debugging from a stack trace",
+    },
+    {
+        "name": "multi-file-change",
+        "kinds": ["multi_file"],
+        "tier": "balanced",
+        "confidence": 0.65,
+        "reason": "a change across several files",
+    },
+    {
+        "name": "many-attached-files",
+        "min_files": 3,
+        "tier": "balanced",
+        "confidence": 0.6,
+        "reason": "three or more attached files",
+    },
+    {
+        "name": "reasoning-heavy",
+        "min_reasoning": 0.4,
+        "tier": "balanced",
+        "confidence": 0.6,
+        "reason": "the task needs multi-step reasoning",
+    },
+    {
+        "name": "cheap-edit",
+        "kinds": [
+            "rename",
+            "format",
+            "docstring",
+            "boilerplate",
+            "test_from_spec",
+            "explain_snippet",
+            "translate",
+            "lookup",
+        ],
+        "max_reasoning": 0.3,
+        "tier": "fast",
+        "confidence": 0.8,
+        "reason": "a small, well-specified edit (rename, format, docs, boilerplate)",
+    },
+    {
+        "name": "risky-change",
+        "min_mistake_cost": 0.4,
+        "tier": "balanced",
+        "confidence": 0.6,
+        "reason": "a mistake would cost something (deploy, auth, data, money)",
+    },
+    {
+        "name": "large-context",
+        "min_context_tokens": 60_000,
+        "tier": "balanced",
+        "confidence": 0.55,
+        "reason": "a large context is read better by a stronger model",
+    },
+    {
+        "name": "default-start-light",
+        "tier": "fast",
+        "confidence": 0.5,
+        "reason": "no strong signal: start light (retry stronger is one key away)",
+    },
 )
 DEFAULT_RULES: tuple[Rule, ...] = parse_rules(list(DEFAULT_RULES_SPEC), "default")
 _FALLBACK = DEFAULT_RULES[-1]
+
 
 def user_rules(config: AppConfig) -> tuple[Rule, ...]:
     """The ``[[rules]]`` of the config file (none when it has no file or no rules)."""

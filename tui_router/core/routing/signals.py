@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+# The vocabulary tables are data: one line per group of phrases reads better than one per phrase.
+# fmt: off
 #: signal -> (weight in its family's noisy-or, phrases)
 REASONING: dict[str, tuple[float, tuple[str, ...]]] = {
     "debugging": (0.45, (
@@ -193,6 +195,8 @@ CONSTRAINTS: tuple[str, ...] = (
     "with tests", "and tests", "and update the tests", "make it testable", "handle duplicates",
 )
 
+# fmt: on
+
 _TOKEN = re.compile(r"[a-z0-9]+(?:['+_-][a-z0-9]+)*")
 
 
@@ -274,12 +278,14 @@ def _family(
 
 
 #: One matcher for all three families plus constraint words: a single pass per prompt.
-MATCHER = PhraseMatcher({
-    **_family("sig", REASONING),
-    **_family("risk", RISK),
-    **_family("cheap", CHEAP),
-    "constraint": CONSTRAINTS,
-})
+MATCHER = PhraseMatcher(
+    {
+        **_family("sig", REASONING),
+        **_family("risk", RISK),
+        **_family("cheap", CHEAP),
+        "constraint": CONSTRAINTS,
+    }
+)
 WEIGHTS: dict[str, float] = {
     **{f"sig_{n}": w for n, (w, _) in REASONING.items()},
     **{f"risk_{n}": w for n, (w, _) in RISK.items()},
