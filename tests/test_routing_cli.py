@@ -53,6 +53,14 @@ def test_route_without_a_prompt_is_a_clear_error(capsys: pytest.CaptureFixture[s
     assert "give a prompt" in capsys.readouterr().err
 
 
+def test_route_reads_the_prompt_from_stdin(capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("reset"))  # the literal prompt "reset"
+    data = run_json(capsys, "route", "--json", "--strategy", "heuristic", "-")
+    assert data["features"]["words"] == 1.0 and data["strategy"] == "heuristic"
+
+
 def test_route_reset_forgets_the_feedback(capsys: pytest.CaptureFixture[str]) -> None:
     feedback = get_paths().feedback_file
     feedback.parent.mkdir(parents=True, exist_ok=True)
