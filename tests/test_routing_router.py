@@ -193,3 +193,14 @@ def test_the_decision_serialises_for_json() -> None:
         assert key in data
     assert isinstance(data["est_cost_usd"], str) and Decimal(data["est_cost_usd"]) >= 0
     assert all(isinstance(v, float) for v in data["features"].values())
+
+
+@pytest.mark.parametrize("strategy", ROUTER_STRATEGIES)
+@pytest.mark.parametrize(
+    "prompt",
+    ["", "   ", "?" * 10, "```", "ünïcödé ∑ ∫ 🙂", "x" * 200_000, "Traceback (most recent call last):"],
+)
+def test_odd_prompts_still_get_a_decision(strategy: str, prompt: str) -> None:
+    decision = router(strategy).decide(prompt, RoutingContext(current_model="mid"))
+    assert decision.model is not None and decision.reason
+    assert 0.0 <= decision.features.needs_reasoning <= 1.0
