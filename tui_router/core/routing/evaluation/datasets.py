@@ -118,6 +118,8 @@ def load_dataset(
         "gsm8k": load_gsm8k,
     }[fmt]
     dataset = loader(path, split)
+    if split is not None and fmt in ("mtbench", "gsm8k"):
+        dataset.notes.append(f"{fmt} has no train/test split: all items are used")
     if not dataset.items:
         raise DatasetError(f"{dataset.path}: no items" + (f" in split {split!r}" if split else ""))
     if frontier is not None:
