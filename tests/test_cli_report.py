@@ -169,3 +169,17 @@ def test_sessions_table_and_json_in_process(capsys: pytest.CaptureFixture[str]) 
     assert listed["session_id"] == sid and listed["calls"] == 6
     assert listed["cost_usd"] == "0.0245" and listed["unknown_price_calls"] == 1
     assert listed["savings_usd"] is None  # a total with an unknown price has no exact savings
+
+
+def test_long_session_sparkline_shows_the_last_turns() -> None:
+    with Store() as store:
+        sid = store.create_session(frontier_model=OPUS)
+        for turn in range(1, 101):
+            store.record_call(_call(sid, turn, "claude-haiku-4-5", "fast", "0.001", "0.005"))
+        report = build_report(store, sid)
+    out = io.StringIO()
+    render(report, Console(file=out, width=120, color_system=None))
+    text = out.getvalue()
+    assert "Spend per turn (last 60 of 100 turns, same scale):" in text
+    actual = next(line for line in text.splitlines() if line.startswith("  actual"))
+    assert actual.split()[1] == "▂" * 60  # 0.001 of a 0.005 scale

@@ -16,6 +16,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+#: at most this many turns in the sparklines (one character each)
+SPARK_TURNS = 60
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -154,10 +157,14 @@ def render(report: Any, console: Any = None) -> None:
             line += f" — “{top.prompt[:50]}{'…' if len(top.prompt) > 50 else ''}”"
         console.print(line)
     if report.per_turn:
-        costs = [t.cost_usd for t in report.per_turn]
-        baselines = [t.baseline_usd for t in report.per_turn]
+        shown = report.per_turn[-SPARK_TURNS:]
+        costs = [t.cost_usd for t in shown]
+        baselines = [t.baseline_usd for t in shown]
         scale = max([*costs, *baselines])
-        console.print("Spend per turn (same scale):")
+        which = "" if len(shown) == len(report.per_turn) else (
+            f"last {len(shown)} of {len(report.per_turn):,} turns, "
+        )
+        console.print(f"Spend per turn ({which}same scale):")
         console.print(f"  actual   {sparkline(costs, scale)}  {format_usd(sum(costs), places)}")
         console.print(
             f"  baseline {sparkline(baselines, scale)}  {format_usd(sum(baselines), places)}"
