@@ -279,3 +279,21 @@ def test_terminal_cost_line() -> None:
         "[claude-haiku-4-5 · 1,500 in (1,000 cache) / 80 out · $0.000970"
         " · frontier-only $0.004850]"
     )
+
+
+def test_model_outside_the_catalog_priced_if_known_else_na(fake_server: FakeServer) -> None:
+    text = "Write-ahead logging keeps readers and a writer apart."
+    fake_server.push(Script(text=text, input_tokens=900, output_tokens=60),
+                     Script(text=text, input_tokens=900, output_tokens=60))
+    env = _env(fake_server)
+    known = json.loads(_cli("ask", "--json", "--model", "gpt-4.1-nano", "q", env=env).stdout)
+    assert known["tier"] is None and known["provider"] == "openai"
+    assert Decimal(known["cost_usd"]) == _genai(known["usage"], "gpt-4.1-nano", "openai")
+    proc = _cli("ask", "--json", "--model", "openai/acme-finetune-7", "q", env=env)
+    assert proc.returncode == 0, proc.stderr
+    unknown = json.loads(proc.stdout)
+    assert fake_server.requests[-1].body["model"] == "acme-finetune-7"
+    assert unknown["cost_usd"] is None and unknown["savings_usd"] is None
+    assert unknown["baseline"]["cost_usd"] is not None  # the usage is known, so is the baseline
+    report = json.loads(_cli("report", "--last", "--json", env=_env(None)).stdout)
+    assert report["total"]["cost_usd"] is None and report["total"]["unknown_price_calls"] == 1
