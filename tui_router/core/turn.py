@@ -141,6 +141,14 @@ class TurnRunner:
         on_usage: Callable[[UsageUpdate], Any] | None = None,
         max_tokens: int | None = None,
     ) -> TurnResult:
+        """Stream ``conversation`` to ``model_id``; record and return how the call ended.
+
+        ``on_delta(text)`` gets each chunk; ``on_usage(UsageUpdate)`` gets the running estimate
+        after each chunk and the exact figure last. Either may be sync or async. The turn's user
+        prompt (the last message, for chat/cascade/retry calls) is stored once per turn.
+        Raises `ProviderConfigError`/`UnknownModelError` before any request; re-raises
+        cancellation and a callback's exception after recording the call.
+        """
         provider, resolved = self.provider(model_id)
         info: ModelDescription = self.catalog.describe(model_id)
         frontier: PricedModel = self.catalog.frontier()
