@@ -50,19 +50,48 @@ async def test_start_shows_model_tier_mode_and_focuses_prompt(server, tmp_path: 
         entries = {e.row.id: e for e in app.query(ModelEntry)}
         assert list(entries)[:3] == ["claude-haiku-4-5", "claude-sonnet-4-6", "claude-opus-4-6"]
         assert entries["claude-haiku-4-5"].has_class("-current")
-        assert "$1/$5" in str(entries["claude-haiku-4-5"].render())
+        assert "$1 / $5 · 200k" in str(entries["claude-haiku-4-5"].render())
         assert "spent $0.0000" in ticker_text(app)
 
 
-async def test_first_frame_does_not_import_the_sdks(server, tmp_path: Path) -> None:
+FIRST_FRAME_SCRIPT = """
+import asyncio, sys
+HEAVY = ("anthropic", "openai", "genai_prices", "tiktoken")
+from tui_router.ui.app import TuiRouterApp
+print("import:", [m for m in HEAVY if m in sys.modules])
+class Probe(TuiRouterApp):
+    def compose(self):
+        yield from super().compose()
+        print("compose:", [m for m in HEAVY if m in sys.modules])
+async def main():
+    app = Probe()
+    async with app.run_test() as pilot:
+        await app.workers.wait_for_complete()  # opening the session starts the warm-up
+        await app.workers.wait_for_complete()
+        print("warm:", [m for m in HEAVY if m in sys.modules])
+asyncio.run(main())
+"""
+
+
+def test_first_frame_does_not_wait_for_the_sdks_or_prices(tmp_path: Path) -> None:
+    import os
+    import subprocess
     import sys
 
-    app = make_app(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        # Nothing has been sent yet: the SDKs load only with the first call.
-        await started(pilot)
-        assert app.controller is not None
-        assert "anthropic" not in sys.modules or app.controller.runner._providers == {}
+    env = dict(os.environ, ANTHROPIC_API_KEY="test-key")
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_FRAME_SCRIPT],
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    lines = done.stdout.splitlines()
+    assert "import: []" in lines and "compose: []" in lines
+    # after the first frame a worker imports what the first prompt needs
+    warm = next(line for line in lines if line.startswith("warm:"))
+    assert "anthropic" in warm and "genai_prices" in warm and "tiktoken" in warm
 
 
 async def test_answer_streams_with_meta_line_and_ticker(server, tmp_path: Path) -> None:
@@ -222,3 +251,24 @@ async def test_long_sessions_keep_a_bounded_number_of_widgets(server, tmp_path: 
         assert "4 earlier entries hidden" in str(chat.query_one("#trimmed").render())
         assert answers(app)[-1].text == "answer 4"
         assert len(app.controller.conversation.messages) == 10  # history is all kept
+
+
+def test_command_line_errors_are_one_line_before_the_screen_starts(capsys) -> None:
+    from tui_router.cli import main
+
+    assert main(["--model", "claude-opus-4"]) == 2
+    assert "did you mean 'claude-opus-4-6'?" in capsys.readouterr().err
+    assert main(["--resume"]) == 2
+    assert "there is no recorded session yet" in capsys.readouterr().err
+    assert main(["--resume", "NOPE"]) == 2
+    assert "no session 'NOPE'" in capsys.readouterr().err
+
+
+def test_resume_without_an_id_picks_the_last_session() -> None:
+    from tui_router.commands.tui import resolve_resume
+
+    with Store() as store:
+        store.create_session(session_id="01OLDER000000000000000000A")
+        store.create_session(session_id="01NEWER000000000000000000B")
+    assert resolve_resume("last") == "01NEWER000000000000000000B"
+    assert resolve_resume("01OLDER") == "01OLDER000000000000000000A"

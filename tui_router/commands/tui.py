@@ -8,6 +8,7 @@ wrong id is one line on stderr and exit code 2. Textual is imported only when th
 from __future__ import annotations
 
 import argparse
+import sys
 
 from tui_router.core.config import ROUTING_MODES, TIERS, load_config
 from tui_router.core.errors import UserFacingError
@@ -53,6 +54,10 @@ def run(args: argparse.Namespace) -> int:
     config = load_config()
     if args.model and args.tier:
         raise UserFacingError("give --model or --tier, not both")
+    if args.model:  # a typo is one line here, not an error inside the app
+        from tui_router.core.catalog import build_catalog
+
+        build_catalog(config).require(args.model)
     from tui_router.ui.app import TuiRouterApp
     from tui_router.ui.boot import StartOptions
 
@@ -62,6 +67,6 @@ def run(args: argparse.Namespace) -> int:
     app = TuiRouterApp(config, options)
     app.run()
     if app.boot_error:
-        print(f"tui-router: {app.boot_error}")
+        print(f"tui-router: {app.boot_error}", file=sys.stderr)
         return 2
     return 0

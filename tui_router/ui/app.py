@@ -21,7 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from tui_router.core.config import AppConfig
 from tui_router.core.errors import UserFacingError
-from tui_router.ui.boot import StartOptions, any_model_available, open_session
+from tui_router.ui.boot import StartOptions, any_model_available, open_session, warm_up
 from tui_router.ui.commands import RouterCommands
 from tui_router.ui.controller import SessionController
 from tui_router.ui.flow import TurnFlow
@@ -36,6 +36,10 @@ from tui_router.ui.widgets.ticker import CostTicker
 THEME_VARIABLE_DEFAULTS = {"cost-ok": "#98c379", "cost-warn": "#e5a550"}
 
 
+def _key_label(key: str) -> str:
+    return key.replace("escape", "esc")
+
+
 def _theme_provider() -> set[Any]:
     try:
         from tui_router.ui.themes import ThemeProvider
@@ -47,7 +51,7 @@ def _theme_provider() -> set[Any]:
 class TuiRouterApp(TurnFlow, App[None]):
     """tui-router's main screen."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
     TITLE = "tui-router"
     AUTO_FOCUS = "#prompt"
     COMMANDS: ClassVar[set[Any]] = App.COMMANDS | {RouterCommands} | _theme_provider()
@@ -120,8 +124,8 @@ class TuiRouterApp(TurnFlow, App[None]):
         self._apply_themes()
         bar = self.query_one(SuggestionBar)
         keys = self.key_names()
-        bar.accept_key = keys.get("accept_suggestion", "tab")
-        bar.reject_key = keys.get("reject_suggestion", "esc")
+        bar.accept_key = _key_label(keys.get("accept_suggestion", "tab"))
+        bar.reject_key = _key_label(keys.get("reject_suggestion", "escape"))
         model = self.options.model or self.config.default_model or "…"
         mode = self.options.mode or self.config.routing_mode
         self.query_one(StatusHeader).show(model=model, tier=None, mode=mode, session=None)
@@ -156,6 +160,9 @@ class TuiRouterApp(TurnFlow, App[None]):
         await self.show_restored(controller)
         self.refresh_status()
         self.ready.set()
+        typed = self.query_one(PromptInput).text
+        if typed.strip() and controller.mode == "suggest" and controller.router is not None:
+            self.route_typing(typed)  # typed while the session was opening
         if controller.restored:
             await chat.add_note(
                 f"Resumed session {controller.session_id}: "
@@ -164,6 +171,12 @@ class TuiRouterApp(TurnFlow, App[None]):
             )
         if self.show_welcome and not any_model_available(controller.catalog):
             self.push_welcome()
+        self.warm_up()
+
+    @work(thread=True, group="warm", name="warm up", exit_on_error=False)
+    def warm_up(self) -> None:
+        if self.controller is not None:
+            warm_up(self.controller)
 
     def push_welcome(self) -> None:
         try:

@@ -117,5 +117,26 @@ def load_router(config: AppConfig, catalog: Any) -> Any | None:
     return router
 
 
+#: endpoint kind -> the SDK module its provider imports on first use
+SDK_MODULES = {"anthropic": "anthropic", "openai": "openai"}
+
+
+def warm_up(controller: SessionController) -> list[str]:
+    """Import the SDKs the session can use and load the tokenizer (a worker thread, after the
+    first frame), so the first prompt does not stall the screen on a ~1 s import."""
+    import importlib
+
+    kinds: list[str] = []
+    current = controller.catalog.describe(controller.model_id)
+    for info in [current, *controller.catalog]:
+        kind = info.endpoint.kind
+        if info.available and kind in SDK_MODULES and kind not in kinds:
+            kinds.append(kind)
+    for kind in kinds:
+        importlib.import_module(SDK_MODULES[kind])
+    controller.count_tokens("warm up")
+    return kinds
+
+
 def any_model_available(catalog: Any) -> bool:
     return any(info.available for models in catalog.by_tier().values() for info in models)

@@ -48,11 +48,12 @@ class ModelEntry(Static):
     @staticmethod
     def _render_row(row: ModelRow) -> Text:
         mark = "●" if row.available else "○"
-        text = Text(f"{mark} {row.id}\n")
-        rates = f"{fmt.rate(row.input_rate)}/{fmt.rate(row.output_rate)}"
-        if row.input_rate is not None and row.input_rate == 0 and row.output_rate == 0:
+        text = Text(f"{mark} {row.id}\n", no_wrap=True, overflow="ellipsis")
+        rates = f"{fmt.rate(row.input_rate)} / {fmt.rate(row.output_rate)}"
+        if row.input_rate == 0 and row.output_rate == 0:
             rates = "free"
-        detail = f"  {rates} per MTok · {fmt.context_window(row.context_window)}"
+        window = fmt.context_window(row.context_window).removesuffix(" ctx")
+        detail = f"  {rates} · {window}"
         if not row.available:
             detail += " · off"
         text.append(detail, style="dim")
@@ -73,6 +74,7 @@ class ModelSidebar(VerticalScroll, can_focus=False):
         padding: 0 0 1 0;
     }
     ModelSidebar > .tier { color: $accent; text-style: bold; padding: 1 1 0 1; }
+    ModelSidebar > .legend { color: $text-muted; padding: 0 1; }
     """
 
     @dataclass
@@ -88,7 +90,7 @@ class ModelSidebar(VerticalScroll, can_focus=False):
         self.rows = rows
         self.current = current
         await self.remove_children()
-        widgets: list[Static] = []
+        widgets: list[Static] = [Static("$/MTok in / out · context", classes="legend")]
         for tier in TIER_ORDER + tuple(sorted({r.tier for r in rows} - set(TIER_ORDER))):
             in_tier = [r for r in rows if r.tier == tier]
             if not in_tier:
