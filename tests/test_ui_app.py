@@ -272,3 +272,38 @@ def test_resume_without_an_id_picks_the_last_session() -> None:
         store.create_session(session_id="01NEWER000000000000000000B")
     assert resolve_resume("last") == "01NEWER000000000000000000B"
     assert resolve_resume("01OLDER") == "01OLDER000000000000000000A"
+
+
+async def test_ticker_ticks_while_a_reply_streams(server, tmp_path: Path) -> None:
+    server.push(
+        Script(
+            chunks=[f"tok{i} " for i in range(60)], delay=0.05, input_tokens=400, output_tokens=120
+        )
+    )
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        app.query_one(PromptInput).load_text("stream please")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "spent ~$" in ticker_text(app), "an estimated spend")
+        assert app.streaming
+        assert answers(app)[0].meta_text.startswith("claude-haiku-4-5 · fast · ~")
+        await settle(pilot)
+        assert "~" not in ticker_text(app)  # exact once the API's usage arrived
+        assert "400 in / 120 out" in ticker_text(app)
+
+
+async def test_a_failing_worker_is_a_notification_not_a_crash(server, tmp_path: Path) -> None:
+    def broken_factory(model_id, config):
+        raise RuntimeError("provider registry exploded")
+
+    app = make_app(tmp_path)
+    app.provider_factory = broken_factory
+    messages: list[str] = []
+    notify = app.notify
+    app.notify = lambda message, **kw: (messages.append(message), notify(message, **kw))[1]
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "hello")
+        assert any("provider registry exploded" in m for m in messages)
+        assert app.is_running and not app.streaming
+        assert answers(app)[0].meta_text == "failed — see the notification"

@@ -255,6 +255,10 @@ class TurnFlow(CommandFlow):
             c.conversation.pop_last_turn()
             await self.note(str(exc), "error")
             return
+        except Exception:  # a bug: the worker's failure becomes one notification
+            await message.finish()
+            message.set_meta("failed — see the notification")
+            raise
         finally:
             self._turn_task = None
         await message.finish()
