@@ -96,10 +96,38 @@ def test_reset_forgets_feedback(tmp_path: Path) -> None:
     router.learn(EASY, extract_features(EASY).as_dict(), label=1.0)
     assert LearnedRouter.load(feedback).feedback_count == 1
     assert reset(feedback) is True
+    assert not feedback.exists()
+    assert not feedback.with_name(feedback.name + ".state.json").exists()
     assert reset(feedback) is False
     fresh = LearnedRouter.load(feedback)
     assert fresh.feedback_count == 0
     assert _score(fresh, EASY) == pytest.approx(before)
+
+
+def test_feedback_appended_by_another_session_is_picked_up(tmp_path: Path) -> None:
+    feedback = tmp_path / "feedback.jsonl"
+    features = extract_features(EASY).as_dict()
+    first = LearnedRouter.load(feedback)
+    first.learn(EASY, features, label=1.0)
+    after_one = first.score(EASY, features)
+    # Another session appends to the same record; this load has only its saved state so far.
+    other = LearnedRouter.load(feedback)
+    other.learn(EASY, features, label=1.0)
+    reloaded = LearnedRouter.load(feedback)
+    assert reloaded.feedback_count == 2
+    assert reloaded.score(EASY, features) > after_one
+
+
+def test_a_stale_state_file_is_ignored_and_the_record_replayed(tmp_path: Path) -> None:
+    feedback = tmp_path / "feedback.jsonl"
+    features = extract_features(EASY).as_dict()
+    router = LearnedRouter.load(feedback)
+    router.learn(EASY, features, label=1.0)
+    expected = router.score(EASY, features)
+    state = feedback.with_name(feedback.name + ".state.json")
+    assert state.exists()
+    state.write_text("{broken", encoding="utf-8")
+    assert LearnedRouter.load(feedback).score(EASY, features) == pytest.approx(expected)
 
 
 def test_damaged_feedback_lines_are_skipped(tmp_path: Path) -> None:

@@ -8,20 +8,20 @@ is a JSON read plus a replay of the feedback file, well under 50 ms. The weights
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import re
-import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tui_router.core.routing import learned_store
+
 WEIGHTS_FILE = Path(__file__).with_name("weights.json")
 
-#: Only so much feedback is replayed at load (the newest); older lines still count in the file.
-MAX_REPLAYED_FEEDBACK = 2000
+#: Without a saved state, only the newest feedback is replayed at load (keeps a cold load fast).
+MAX_REPLAYED_FEEDBACK = 200
 #: A pasted log can be huge; the head and tail of a prompt carry what matters for routing.
 _HEAD_CHARS = 6000
 _TAIL_CHARS = 2000
@@ -97,6 +97,15 @@ class _Numeric:
     weight: float
 
 
+@dataclass(frozen=True, slots=True)
+class _Shipped:
+    """The weights as shipped, to tell the user's changes apart from them."""
+
+    bias: float
+    numeric: dict[str, float]
+    words: dict[str, float]
+
+
 @dataclass(slots=True)
 class LearnedRouter:
     """Logistic scorer: P(the prompt needs a strong model) from numeric features and words.
@@ -120,6 +129,14 @@ class LearnedRouter:
     feedback_path: Path | None = None
     feedback_count: int = 0
     meta: dict[str, Any] = field(default_factory=dict)
+    _shipped: _Shipped = field(init=False, repr=False)
+    _touched_words: set[str] = field(default_factory=set, init=False, repr=False)
+    _offset: int = field(default=0, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._shipped = _Shipped(
+            self.bias, {n: s.weight for n, s in self.numeric.items()}, dict(self.words)
+        )
 
     # ---- loading -------------------------------------------------------------------------------
 
@@ -159,10 +176,33 @@ class LearnedRouter:
         router = cls.from_dict(data)
         router.feedback_path = feedback_path
         if feedback_path is not None:
-            for example in _read_feedback(feedback_path)[-MAX_REPLAYED_FEEDBACK:]:
-                router._update(*example)
-                router.feedback_count += 1
+            router._restore(feedback_path)
         return router
+
+    def _restore(self, feedback_path: Path) -> None:
+        """Apply the saved feedback state, then replay what was appended since it was saved."""
+        state = learned_store.load_state(feedback_path)
+        if state is not None:
+            self.bias += state.bias
+            for name, delta in state.numeric.items():
+                spec = self.numeric.get(name)
+                if spec is not None:
+                    spec.weight += delta
+            for word, delta in state.words.items():
+                self.words[word] = self.words.get(word, 0.0) + delta
+            self.feedback_count = state.count
+            self._touched_words.update(state.words)
+        examples, end = learned_store.read_examples(
+            feedback_path, state.offset if state is not None else 0
+        )
+        if state is None:
+            examples = examples[-MAX_REPLAYED_FEEDBACK:]
+        for example in examples:
+            self._update(*example)
+            self.feedback_count += 1
+        self._offset = end
+        if examples:
+            self._save_state()
 
     # ---- scoring -------------------------------------------------------------------------------
 
@@ -209,7 +249,32 @@ class LearnedRouter:
         self._update(prompt, numeric, label, float(weight))
         self.feedback_count += 1
         if self.feedback_path is not None:
-            _append_feedback(self.feedback_path, prompt, numeric, label, float(weight))
+            self._offset = learned_store.append_example(
+                self.feedback_path, prompt, numeric, label, float(weight)
+            )
+            self._save_state()
+
+    def _save_state(self) -> None:
+        """Record what feedback changed (relative to the shipped weights) and how far it goes."""
+        if self.feedback_path is None:
+            return
+        base = self._shipped
+        state = learned_store.FeedbackState(
+            offset=self._offset,
+            count=self.feedback_count,
+            bias=self.bias - base.bias,
+            numeric={
+                name: spec.weight - base.numeric[name]
+                for name, spec in self.numeric.items()
+                if name in base.numeric and spec.weight != base.numeric[name]
+            },
+            words={
+                word: delta
+                for word in self._touched_words
+                if abs(delta := self.words.get(word, 0.0) - base.words.get(word, 0.0)) >= 1e-6
+            },
+        )
+        learned_store.save_state(self.feedback_path, state)
 
     def _update(
         self, prompt: str, features: Mapping[str, float], label: float, weight: float
@@ -222,14 +287,14 @@ class LearnedRouter:
         inputs = self._numeric_inputs(prompt, features)
         words = tokens(prompt)
         norm = 1.0 / math.sqrt(len(words)) if words else 0.0
+        self._touched_words.update(words)
         for _ in range(3):
-            error = self.score(prompt, features) - label
-            step = rate * error
+            logit = self.bias + sum(self.numeric[n].weight * v for n, v in inputs.items())
+            logit += norm * sum(self.words.get(w, 0.0) for w in words)
+            step = rate * (_sigmoid(logit) - label)
             self.bias -= 0.1 * step
             for name, value in inputs.items():
-                spec = self.numeric.get(name)
-                if spec is not None:
-                    spec.weight -= step * value * 0.2
+                self.numeric[name].weight -= step * value * 0.2
             for word in words:
                 old = self.words.get(word, 0.0)
                 self.words[word] = old * (1 - self.l2) - step * norm * 4.0
@@ -259,47 +324,5 @@ class LearnedRouter:
 
 
 def reset(feedback_path: Path) -> bool:
-    """Forget the user's feedback; True when there was something to forget."""
-    try:
-        feedback_path.unlink()
-    except FileNotFoundError:
-        return False
-    return True
-
-
-def _append_feedback(
-    path: Path, prompt: str, features: Mapping[str, float], label: float, weight: float
-) -> None:
-    from tui_router.core.paths import ensure_dir
-
-    ensure_dir(path.parent)
-    record = {
-        "ts": round(time.time(), 3),
-        "label": label,
-        "weight": weight,
-        "prompt": prompt,
-        "features": dict(features),
-    }
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-    with contextlib.suppress(OSError):  # not ours to change
-        path.chmod(0o600)
-
-
-def _read_feedback(path: Path) -> list[tuple[str, dict[str, float], float, float]]:
-    try:
-        lines: Iterable[str] = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return []
-    examples = []
-    for line in lines:
-        try:
-            record = json.loads(line)
-            prompt = str(record["prompt"])
-            label = min(1.0, max(0.0, float(record["label"])))
-            weight = float(record.get("weight", 1.0))
-            features = {str(k): float(v) for k, v in dict(record.get("features", {})).items()}
-        except (ValueError, KeyError, TypeError, AttributeError):
-            continue
-        examples.append((prompt, features, label, weight))
-    return examples
+    """Forget the user's feedback (the record and its saved state); True when there was any."""
+    return learned_store.forget(feedback_path)
