@@ -171,3 +171,19 @@ async def test_the_real_router_suggests_escalating_a_risky_prompt(server, tmp_pa
         suggestion = bar(app).suggestion
         assert suggestion.kind == "escalate" and suggestion.tier in ("balanced", "frontier")
         assert decisions()[-1][2] == "shown"
+
+
+async def test_choosing_a_model_instead_of_answering_sends_the_held_prompt(
+    server, tmp_path: Path
+) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app, _router = await start(pilot)
+        app.query_one(PromptInput).load_text(HARD)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: bar(app).showing, "the suggestion bar")
+        await pilot.press("f2")  # the user picks the balanced model themselves
+        await wait_for(pilot, lambda: bool(server.requests), "the held prompt to be sent")
+        await settle(pilot)
+        assert [r.body["model"] for r in server.requests] == ["claude-sonnet-4-6"]
+        assert not bar(app).showing

@@ -40,6 +40,7 @@ class CommandFlow(_Base):
         pending_pastes: list[Attachment]
 
         def cancel_reply(self, reason: str) -> None: ...
+        def start_turn(self, text: str, attachments: Any, *, routed: bool = False) -> None: ...
 
         def refresh_status(self) -> None: ...
         def refresh_ticker(self) -> None: ...
@@ -58,7 +59,11 @@ class CommandFlow(_Base):
     def step_model(self, step: int) -> None:
         if self.controller is None or not self.on_main_screen():
             return
-        info = self.controller.step_model(step)
+        try:
+            info = self.controller.step_model(step)
+        except UserFacingError as exc:
+            self.run_worker(self.note(str(exc), "error"), group="chat")
+            return
         self.run_worker(self._switched(info, "f2" if step > 0 else "shift+f2"), group="chat")
 
     def switch_model(self, model_id: str, source: str) -> None:
@@ -72,6 +77,7 @@ class CommandFlow(_Base):
         self.run_worker(self._switched(info, source), group="chat")
 
     async def _switched(self, info: Any, source: str) -> None:
+        held = self.pending if self.pending is not None and self.pending.held else None
         self.hide_suggestion()
         self.refresh_status()
         kept = (
@@ -81,6 +87,8 @@ class CommandFlow(_Base):
         )
         state = "" if info.available else f" (not available: {info.availability})"
         await self.note(f"Model: {info.id} ({info.tier or 'no tier'}){state}{kept}", "route")
+        if held is not None:  # the user chose a model instead of answering: send it there
+            self.start_turn(held.prompt, held.attachments or [], routed=True)
 
     def set_mode(self, mode: str) -> None:
         if self.controller is None:
@@ -91,6 +99,7 @@ class CommandFlow(_Base):
     async def _mode_changed(self) -> None:
         assert self.controller is not None
         mode = self.controller.mode
+        held = self.pending if self.pending is not None and self.pending.held else None
         if mode == "manual":
             self.hide_suggestion()
         self.refresh_status()
@@ -102,6 +111,8 @@ class CommandFlow(_Base):
         if self.controller.router is None and mode != "manual":
             what += " (routing engine not installed: no suggestions)"
         await self.note(f"Routing mode: {mode} — {what}", "route")
+        if held is not None and mode == "manual":  # no more suggestions: send as it stands
+            self.start_turn(held.prompt, held.attachments or [], routed=True)
 
     def action_cycle_mode(self) -> None:
         if self.controller is None:
