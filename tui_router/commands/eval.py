@@ -238,6 +238,16 @@ def _plot(report: Any, path: Path) -> None:
                 xytext=(4, 3),
                 textcoords="offset points",
             )
+    for row in report.rows:
+        curve = row.extra.get("curve")
+        if curve:  # two-model data: quality as the share of strong calls sweeps 0..100%
+            ax.plot(
+                [x * 100 for x, _ in curve],
+                [y for _, y in curve],
+                linewidth=1,
+                label=f"{row.strategy} (APGR {row.apgr:.2f})",
+            )
+            ax.legend(fontsize=7, loc="lower right")
     two_model = any(r.apgr is not None for r in report.rows)
     ax.set_xlabel("strong-model calls (%)" if two_model else "cost (% of frontier-only)")
     ax.set_ylabel("quality")

@@ -183,9 +183,7 @@ def threshold_curve(
 
 
 def _trapezoid(points: Sequence[tuple[float, float]]) -> float:
-    return sum(
-        (x1 - x0) * (y0 + y1) / 2 for (x0, y0), (x1, y1) in itertools.pairwise(points)
-    )
+    return sum((x1 - x0) * (y0 + y1) / 2 for (x0, y0), (x1, y1) in itertools.pairwise(points))
 
 
 def apgr(points: Sequence[tuple[float, float]], weak: float, strong: float) -> float:

@@ -230,6 +230,7 @@ def _two_model_rows(
             "pgr": round(metrics.pgr(row.quality, weak, strong), 4),
             "cpt50": round(metrics.cpt(points, weak, strong, 0.5), 4),
             "cpt80": round(metrics.cpt(points, weak, strong, 0.8), 4),
+            "curve": [[round(x, 4), round(y, 4)] for x, y in points],
         }
         rows.append(row)
     return rows
@@ -328,20 +329,24 @@ def _routerbench_rows(
     frontier = dataset.frontier_model
     cheap = routerbench.choose_cheap(train, dataset.models, frontier)
     start("gating recorded answers", len(dataset.items) * 2)
-    passes = []
-    for item in dataset.items:
-        passes.append(routerbench.parse_gate(item.prompt, item.outcomes[cheap].response or ""))
-        advance(1)
-    rows = [
-        summarise(
-            dataset,
-            "cascade: parse gate",
-            routerbench.cascade_picks(dataset.items, cheap, frontier, passes),
-            note=f"{cheap} -> {frontier} when the answer holds no Python that parses "
-            "(or is empty/refused/truncated)",
+    rows: list[Row] = []
+    if any(item.group == "mbpp" for item in dataset.items):
+        passes = []
+        for item in dataset.items:
+            passes.append(routerbench.parse_gate(item.prompt, item.outcomes[cheap].response or ""))
+            advance(1)
+        rows.append(
+            summarise(
+                dataset,
+                "cascade: parse gate",
+                routerbench.cascade_picks(dataset.items, cheap, frontier, passes),
+                note=f"{cheap} -> {frontier} when the answer holds no Python that parses "
+                "(or is empty/refused/truncated)",
+            )
         )
-    ]
-    if train is dataset.items:
+    else:
+        report.notes.append("the parse gate is for coding sets (MBPP); not run on this one")
+    if train is dataset.items and dataset.split != "train":
         report.notes.append("no train split found next to this file: learned gate not fitted")
         return rows
     gate = routerbench.fit_learned_gate(train, cheap, frontier, budget=0.09)
