@@ -22,7 +22,6 @@ FORMATS: tuple[str, ...] = ("swebench", "routerbench", "mtbench", "gsm8k")
 #: The frontier model of each published dataset (the baseline that "frontier-only" means).
 KNOWN_FRONTIER: tuple[str, ...] = ("claude-opus-4-5-20251101", "gpt-4-1106-preview")
 MTBENCH_FILES = ("mt_bench_question.jsonl", "mt_bench_judgements.jsonl")
-GSM8K_WEAK, GSM8K_STRONG = "mistralai/Mixtral-8x7B-Instruct-v0.1", "gpt-4-1106-preview"
 
 
 class DatasetError(UserFacingError):
@@ -111,6 +110,8 @@ def load_dataset(
         raise DatasetError(f"unknown dataset format {fmt!r}; one of {', '.join(FORMATS)}")
     if not path.exists():
         raise DatasetError(f"{path}: no such file or directory")
+    from tui_router.core.routing.evaluation.routellm import load_gsm8k, load_mtbench
+
     loader = {
         "swebench": load_swebench,
         "routerbench": load_routerbench,
@@ -131,7 +132,7 @@ def load_dataset(
     return dataset
 
 
-def _pick_frontier(items: list[Item], models: list[str]) -> str:
+def pick_frontier(items: list[Item], models: list[str]) -> str:
     for known in KNOWN_FRONTIER:
         if known in models:
             return known
@@ -154,7 +155,7 @@ def load_swebench(path: Path, split: str | None = None) -> Dataset:
         path = path / "swebench_verified.jsonl"
     items: list[Item] = []
     models: list[str] | None = None
-    for line_no, record in _json_lines(path):
+    for line_no, record in json_lines(path):
         try:
             outcomes = {
                 str(model): Outcome(1.0 if o["resolved"] else 0.0, _cost(o.get("cost")))
@@ -170,7 +171,7 @@ def load_swebench(path: Path, split: str | None = None) -> Dataset:
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise DatasetError(
-                f"{path}:{line_no}: not a SWE-bench outcome record ({_why(exc)})"
+                f"{path}:{line_no}: not a SWE-bench outcome record ({why(exc)})"
             ) from None
         if models is None:
             models = list(outcomes)
@@ -179,7 +180,7 @@ def load_swebench(path: Path, split: str | None = None) -> Dataset:
         items.append(item)
     if models is None:
         raise DatasetError(f"{path}: empty file")
-    frontier = _pick_frontier(items, models)
+    frontier = pick_frontier(items, models)
     return Dataset(
         "swebench", path, _only_split(items, split, path), models, frontier, split=split or "all"
     )
@@ -188,7 +189,7 @@ def load_swebench(path: Path, split: str | None = None) -> Dataset:
 def load_difficulty_extra(path: Path) -> list[Item]:
     """Extra issues with only a human difficulty label (no outcomes); for training difficulty."""
     items = []
-    for line_no, record in _json_lines(path):
+    for line_no, record in json_lines(path):
         try:
             items.append(
                 Item(
@@ -201,7 +202,7 @@ def load_difficulty_extra(path: Path) -> list[Item]:
                 )
             )
         except (KeyError, TypeError) as exc:
-            raise DatasetError(f"{path}:{line_no}: missing {_why(exc)}") from None
+            raise DatasetError(f"{path}:{line_no}: missing {why(exc)}") from None
     return items
 
 
@@ -224,7 +225,7 @@ def load_routerbench(path: Path, split: str | None = None) -> Dataset:
     """
     if split is not None and not path.stem.endswith(f"_{split}"):
         path = routerbench_sibling(path, split)
-    rows = list(_csv_rows(path))
+    rows = list(csv_rows(path))
     if not rows:
         raise DatasetError(f"{path}: empty file")
     header = rows[0][1]
@@ -253,7 +254,7 @@ def load_routerbench(path: Path, split: str | None = None) -> Dataset:
                 for m in models
             }
         except (KeyError, ValueError) as exc:
-            raise DatasetError(f"{path}:{line_no}: bad score or cost ({_why(exc)})") from None
+            raise DatasetError(f"{path}:{line_no}: bad score or cost ({why(exc)})") from None
         items.append(
             Item(
                 str(record.get("sample_id") or line_no),
@@ -263,7 +264,7 @@ def load_routerbench(path: Path, split: str | None = None) -> Dataset:
                 str(record.get("eval_name", "")),
             )
         )
-    frontier = _pick_frontier(items, models)
+    frontier = pick_frontier(items, models)
     notes = [f"{skipped} rows without a recorded score for some model left out"] if skipped else []
     return Dataset(
         "routerbench", path, items, models, frontier, split=file_split or "all", notes=notes
@@ -281,125 +282,6 @@ def _first_message(text: str) -> str:
         if isinstance(value, list):
             return "\n\n".join(str(v) for v in value)
     return text
-
-
-# ---- RouteLLM: MT-Bench and GSM8K ----------------------------------------------------------------
-
-
-def load_mtbench(path: Path, split: str | None = None) -> Dataset:
-    """MT-Bench questions + GPT-4 judgements of two models, decontaminated as RouteLLM does.
-
-    An item's quality for a model is its mean judge score over both turns (1-10); routing reads the
-    first turn only, as RouteLLM's evaluation does.
-    """
-    folder = path if path.is_dir() else path.parent
-    questions_path, judgements_path = (folder / n for n in MTBENCH_FILES)
-    contaminated = _contaminated(folder / "mt_bench_contaminated_prompts.jsonl")
-    scores: dict[tuple[int, str], list[float]] = {}
-    models: list[str] = []
-    for line_no, record in _json_lines(judgements_path):
-        try:
-            key = (int(record["question_id"]), str(record["model"]))
-            score = float(record["score"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise DatasetError(
-                f"{judgements_path}:{line_no}: bad judgement ({_why(exc)})"
-            ) from None
-        if score < 0:  # the judge failed to give a score
-            continue
-        scores.setdefault(key, []).append(score)
-        if key[1] not in models:
-            models.append(key[1])
-    if len(models) != 2:
-        raise DatasetError(
-            f"{judgements_path}: expected judgements of two models, found {len(models)}"
-        )
-    items = []
-    for line_no, record in _json_lines(questions_path):
-        try:
-            qid = int(record["question_id"])
-            turns = [str(t) for t in record["turns"]]
-            category = str(record.get("category", ""))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise DatasetError(f"{questions_path}:{line_no}: bad question ({_why(exc)})") from None
-        if any(t.strip() in contaminated for t in turns):
-            continue
-        outcomes = {}
-        for model in models:
-            found = scores.get((qid, model))
-            if not found:
-                raise DatasetError(f"{judgements_path}: no judgement of {model} on question {qid}")
-            outcomes[model] = Outcome(sum(found) / len(found))
-        items.append(Item(str(qid), turns[0], outcomes, None, category))
-    strong = _pick_frontier(items, models)
-    weak = next(m for m in models if m != strong)
-    notes = (
-        [f"{len(contaminated)} contaminated prompts excluded (RouteLLM's list)"]
-        if contaminated
-        else []
-    )
-    return Dataset(
-        "mtbench",
-        questions_path,
-        items,
-        models,
-        strong,
-        has_costs=False,
-        weak_model=weak,
-        notes=notes,
-    )
-
-
-def load_gsm8k(path: Path, split: str | None = None) -> Dataset:
-    """RouteLLM's GSM8K responses: correctness of a strong and a weak model per maths prompt."""
-    rows = list(_csv_rows(path))
-    if not rows:
-        raise DatasetError(f"{path}: empty file")
-    header = rows[0][1]
-    models = [c for c in header if c != "prompt" and not c.endswith("_response")]
-    if "prompt" not in header or len(models) != 2:
-        raise DatasetError(
-            f"{path}:1: not a GSM8K responses CSV (needs prompt and two model columns)"
-        )
-    contaminated = _contaminated(path.with_name("gsm8k_contaminated_prompts.jsonl"))
-    items = []
-    for line_no, row in rows[1:]:
-        record = dict(zip(header, row, strict=False))
-        if record["prompt"].strip() in contaminated:
-            continue
-        outcomes = {}
-        for model in models:
-            value = record.get(model, "").strip().lower()
-            if value not in ("true", "false", "1", "0", "1.0", "0.0"):
-                raise DatasetError(
-                    f"{path}:{line_no}: {model} must be True or False, got {value!r}"
-                )
-            outcomes[model] = Outcome(
-                1.0 if value in ("true", "1", "1.0") else 0.0, None, record.get(f"{model}_response")
-            )
-        items.append(Item(str(line_no), record["prompt"], outcomes, None, "gsm8k"))
-    strong = GSM8K_STRONG if GSM8K_STRONG in models else _pick_frontier(items, models)
-    weak = next(m for m in models if m != strong)
-    notes = (
-        [f"{len(contaminated)} contaminated prompts excluded (RouteLLM's list)"]
-        if contaminated
-        else []
-    )
-    return Dataset(
-        "gsm8k", path, items, models, strong, has_costs=False, weak_model=weak, notes=notes
-    )
-
-
-def _contaminated(path: Path) -> set[str]:
-    if not path.exists():
-        return set()
-    found = set()
-    for line_no, record in _json_lines(path):
-        prompt = record.get("eval_prompt") if isinstance(record, dict) else None
-        if not isinstance(prompt, str):
-            raise DatasetError(f"{path}:{line_no}: needs an eval_prompt string")
-        found.add(prompt.strip())
-    return found
 
 
 # ---- file helpers --------------------------------------------------------------------------------
@@ -421,7 +303,7 @@ def _first_line(path: Path) -> str:
         raise DatasetError(f"{path}: cannot read ({exc})") from None
 
 
-def _json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+def json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
         handle = path.open(encoding="utf-8")
     except OSError as exc:
@@ -443,7 +325,7 @@ def _json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             raise DatasetError(f"{path}:{line_no + 1}: not UTF-8 text") from None
 
 
-def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+def csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # answers are long
     try:
         handle = path.open(encoding="utf-8", newline="")
@@ -467,7 +349,7 @@ def _cost(value: Any) -> float | None:
     return cost
 
 
-def _why(exc: BaseException) -> str:
+def why(exc: BaseException) -> str:
     if isinstance(exc, KeyError):
         return f"missing {exc.args[0]!r}"
     return str(exc) or type(exc).__name__
