@@ -22,7 +22,6 @@ from textual.worker import Worker, WorkerState
 from tui_router.core.config import AppConfig
 from tui_router.core.errors import UserFacingError
 from tui_router.ui.boot import StartOptions, any_model_available, open_session, warm_up
-from tui_router.ui.commands import RouterCommands
 from tui_router.ui.controller import SessionController
 from tui_router.ui.flow import TurnFlow
 from tui_router.ui.widgets.chat import ChatPane
@@ -40,12 +39,20 @@ def _key_label(key: str) -> str:
     return key.replace("escape", "esc")
 
 
-def _theme_provider() -> set[Any]:
+def _router_commands() -> Any:
+    from tui_router.ui.palette import RouterCommands
+
+    return RouterCommands
+
+
+def _theme_commands() -> Any:
     try:
         from tui_router.ui.themes import ThemeProvider
     except ImportError:
-        return set()
-    return {ThemeProvider}
+        from textual.system_commands import SystemCommandsProvider
+
+        return SystemCommandsProvider  # a duplicate of a default entry: harmless
+    return ThemeProvider
 
 
 class TuiRouterApp(TurnFlow, App[None]):
@@ -54,7 +61,8 @@ class TuiRouterApp(TurnFlow, App[None]):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
     TITLE = "tui-router"
     AUTO_FOCUS = "#prompt"
-    COMMANDS: ClassVar[set[Any]] = App.COMMANDS | {RouterCommands} | _theme_provider()
+    #: providers as factories, so textual.command loads when the palette opens, not at start-up
+    COMMANDS: ClassVar[set[Any]] = App.COMMANDS | {_router_commands, _theme_commands}
     #: ids match config.toml [keys]; `set_keymap` applies the user's choices.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+l", "model_picker", "Models", id="model_picker"),

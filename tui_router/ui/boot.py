@@ -134,6 +134,7 @@ def warm_up(controller: SessionController) -> list[str]:
             kinds.append(kind)
     for kind in kinds:
         importlib.import_module(SDK_MODULES[kind])
+    importlib.import_module("textual.widgets.markdown")  # markdown-it + pygments, for replies
     controller.count_tokens("warm up")
     return kinds
 

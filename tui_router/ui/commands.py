@@ -1,20 +1,13 @@
-"""Slash commands typed in the prompt, and the command-palette provider.
+"""Slash commands typed in the prompt, and the actions the command palette lists.
 
-`parse_slash` turns "/tier fast" into a `SlashCommand`; the app runs it. `RouterCommands` puts every
-action (and "switch to <model>" for each catalog model) into Textual's command palette (ctrl+p).
+`parse_slash` turns "/tier fast" into a `SlashCommand`; the app runs it. The palette provider
+itself is in `palette` (imported only when the palette opens).
 """
 
 from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from functools import partial
-from typing import TYPE_CHECKING
-
-from textual.command import DiscoveryHit, Hit, Hits, Provider
-
-if TYPE_CHECKING:
-    from tui_router.ui.app import TuiRouterApp
 
 #: name -> (argument hint, what it does); the order is the order /help shows.
 SLASH_COMMANDS: dict[str, tuple[str, str]] = {
@@ -73,48 +66,3 @@ PALETTE_ACTIONS: dict[str, tuple[str, str]] = {
     "New session": ("new_session", "Start a new session"),
     "Quit": ("quit_app", "Show the session summary and exit"),
 }
-
-
-class RouterCommands(Provider):
-    """Palette entries for the app's actions and for switching to each model."""
-
-    @property
-    def router_app(self) -> TuiRouterApp:
-        return self.app  # type: ignore[return-value]
-
-    def _entries(self) -> list[tuple[str, str, object]]:
-        app = self.router_app
-        keys = app.key_names()
-        entries: list[tuple[str, str, object]] = []
-        for title, (action, help_text) in PALETTE_ACTIONS.items():
-            key = keys.get(action)
-            label = f"{help_text} ({key})" if key else help_text
-            entries.append((title, label, partial(app.run_action, action)))
-        for model_id in app.model_ids():
-            entries.append(
-                (
-                    f"Switch to {model_id}",
-                    "Keep the conversation, answer with this model",
-                    partial(app.switch_model, model_id, "palette"),
-                ),
-            )
-        for mode in ("manual", "suggest", "auto"):
-            entries.append(
-                (
-                    f"Routing mode: {mode}",
-                    "Set how the router acts on prompts",
-                    partial(app.set_mode, mode),
-                ),
-            )
-        return entries
-
-    async def discover(self) -> Hits:
-        for title, help_text, callback in self._entries():
-            yield DiscoveryHit(title, callback, help=help_text)  # type: ignore[arg-type]
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for title, help_text, callback in self._entries():
-            score = matcher.match(title)
-            if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)  # type: ignore[arg-type]

@@ -7,13 +7,16 @@ Only the last `ChatPane.max_mounted` entries stay mounted; older ones are remove
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Literal, TypeVar
 
 from rich.text import Text
 from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Markdown, Static
-from textual.widgets._markdown import MarkdownStream
+from textual.widgets import Static
+
+if TYPE_CHECKING:
+    from textual.widgets import Markdown
+    from textual.widgets.markdown import MarkdownStream
 
 NoteKind = Literal["info", "route", "warn", "error"]
 W = TypeVar("W", bound=Widget)
@@ -65,7 +68,11 @@ class AssistantMessage(Vertical):
         self.model = model
         self.tier = tier
         self.text = ""
-        self._markdown = Markdown()
+        # Imported here, not at the top: markdown-it and pygments are not needed for the first
+        # frame (an empty chat); the warm-up worker imports them in the background.
+        from textual.widgets import Markdown
+
+        self._markdown: Markdown = Markdown()
         self._meta = Static("", classes="meta")
         self._stream: MarkdownStream | None = None
 
@@ -79,7 +86,7 @@ class AssistantMessage(Vertical):
             return
         self.text += fragment
         if self._stream is None:
-            self._stream = Markdown.get_stream(self._markdown)
+            self._stream = type(self._markdown).get_stream(self._markdown)
         await self._stream.write(fragment)
 
     async def finish(self) -> None:

@@ -1,0 +1,60 @@
+"""The command-palette provider (ctrl+p): every app action, "Switch to <model>" for each catalog
+model, and the routing modes. Imported only when the palette opens (textual.command is not needed
+for the first frame)."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from tui_router.ui.commands import PALETTE_ACTIONS
+
+if TYPE_CHECKING:
+    from tui_router.ui.app import TuiRouterApp
+
+
+class RouterCommands(Provider):
+    """Palette entries for the app's actions and for switching to each model."""
+
+    @property
+    def router_app(self) -> TuiRouterApp:
+        return self.app  # type: ignore[return-value]
+
+    def _entries(self) -> list[tuple[str, str, object]]:
+        app = self.router_app
+        keys = app.key_names()
+        entries: list[tuple[str, str, object]] = []
+        for title, (action, help_text) in PALETTE_ACTIONS.items():
+            key = keys.get(action)
+            label = f"{help_text} ({key})" if key else help_text
+            entries.append((title, label, partial(app.run_action, action)))
+        for model_id in app.model_ids():
+            entries.append(
+                (
+                    f"Switch to {model_id}",
+                    "Keep the conversation, answer with this model",
+                    partial(app.switch_model, model_id, "palette"),
+                ),
+            )
+        for mode in ("manual", "suggest", "auto"):
+            entries.append(
+                (
+                    f"Routing mode: {mode}",
+                    "Set how the router acts on prompts",
+                    partial(app.set_mode, mode),
+                ),
+            )
+        return entries
+
+    async def discover(self) -> Hits:
+        for title, help_text, callback in self._entries():
+            yield DiscoveryHit(title, callback, help=help_text)  # type: ignore[arg-type]
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, callback in self._entries():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)  # type: ignore[arg-type]
