@@ -138,6 +138,11 @@ def test_swebench_replay_has_reference_rows_and_a_train_fit_predictor(
     for row in data["rows"]:  # type: ignore[union-attr]
         if row["quality"] == best:
             assert oracle["cost_share"] <= row["cost_share"]
+    mix = _row(data, "random between its candidates at the same spend")
+    assert mix["reference"] is True
+    assert mix["cost_share"] == pytest.approx(
+        _row(data, "success predictor (fit on train)")["cost_share"]
+    )
     cascade = next(r for r in data["rows"] if r["strategy"].startswith("cascade (simulated"))  # type: ignore[union-attr]
     assert cascade["reference"] is True
     assert data["difficulty"]["n"] == 10  # type: ignore[index]

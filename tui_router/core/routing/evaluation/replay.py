@@ -281,6 +281,18 @@ def _swebench_rows(
             f"(CV: quality {router.cv_quality:.3f} at {router.cv_cost_share:.1%})",
         )
         rows.append(row)
+        # Is the gain per-issue prediction, or just the choice of candidates? Random routing
+        # between the same cheapest and strongest candidates at the same spend tells them apart.
+        low, high = router.candidates[0], router.candidates[-1]
+        mix = metrics.random_at_spend(
+            dataset,
+            summarise(dataset, low, metrics.single_model(dataset, low)),
+            summarise(dataset, high, metrics.single_model(dataset, high)),
+            row.cost_share,
+        )
+        mix.strategy = "random between its candidates at the same spend"
+        mix.note = f"{high} on a random share of issues, {low} on the rest"
+        rows.append(mix)
     if "cascade" in strategies:
         chain = swebench.pareto_models(train, dataset.models, dataset.frontier_model)
         chain = [
