@@ -241,3 +241,22 @@ async def test_palette_provider_applies_and_saves_a_theme() -> None:
         await pilot.pause()
         assert app.theme == "tui-router-light"
     assert load_config(get_paths().config_file).theme == "tui-router-light"
+
+
+@pytest.mark.parametrize(
+    "original",
+    [
+        '"theme" = "old"  # quoted key\r\nrouting_mode = "auto"\r\n[keys]\r\nhelp = "f1"\r\n',
+        "# only a comment, no settings\n",
+        'routing_mode = "auto"',  # no newline at the end
+    ],
+)
+def test_theme_choice_in_unusual_files(original: str) -> None:
+    path = get_paths().config_file
+    path.parent.mkdir(parents=True)
+    path.write_bytes(original.encode())
+    before = tomllib.loads(original)
+    save_theme_choice("tui-router-light")
+    after = tomllib.loads(path.read_text())
+    assert after == {**before, "theme": "tui-router-light"}
+    assert path.read_bytes().count(b"theme") == 1
