@@ -1,19 +1,21 @@
 """Train the learned router's shipped weights (tui_router/core/routing/weights.json).
 
 Usage:
-    python training/train_learned.py --data DATA_DIR [--out PATH] [--check]
+    python training/train_learned.py --data DATA_DIR [--out PATH]
 
-DATA_DIR is the folder holding the recorded-outcome datasets (swebench_verified/,
-routerbench_mbpp_arc_wino/). Only TRAIN splits are read, plus the labelled coding prompts kept
-next to this script (training/labelled_prompts.jsonl). Test splits, MT-Bench and GSM8K are
-never read here.
+DATA_DIR is the folder holding the recorded-outcome datasets (it reads swebench_verified/). Only
+TRAIN data is read, plus the labelled prompts kept next to this script
+(training/labelled_prompts.jsonl: coding prompts and some general ones, each with a reason).
+Test splits, MT-Bench and GSM8K are never read here. Needs numpy (installed with the plot extra).
 
 The target is "this prompt needs a strong (balanced/frontier) model":
   * labelled prompts: fast -> 0, balanced/frontier -> 1 (the product's own distribution, weighted
     most);
-  * SWE-bench train + the extra difficulty set: human difficulty other than "<15 min fix" -> 1;
-  * RouterBench MBPP train: 1 when GPT-4 was right and GPT-3.5 was wrong
-    (RouteLLM's "strong model wins" label), with a small weight.
+  * SWE-bench train + the extra difficulty set: human difficulty other than "<15 min fix" -> 1.
+RouterBench is not used: its licence does not allow redistribution in the product, and its
+"GPT-4 right, GPT-3.5 wrong" labels carried no signal for prompt-only routing (cross-validated AUC
+0.47-0.56 on train). SWE-bench's model outcomes (CC BY-NC) are not used either: only the issue texts
+(MIT) and OpenAI's public difficulty annotations.
 Each external source has its own intercept during training (dropped from the shipped weights): its
 labels rank prompts within that dataset, its base rate is an artefact of the dataset.
 Model: L2-regularised logistic regression over the router's numeric features (standardised) and
@@ -38,7 +40,6 @@ sys.path.insert(0, str(ROOT))
 
 from tui_router.core.routing.evaluation.datasets import (  # noqa: E402
     load_difficulty_extra,
-    load_routerbench,
     load_swebench,
 )
 from tui_router.core.routing.features import extract_features  # noqa: E402
@@ -68,15 +69,6 @@ def load_examples(data: Path) -> list[tuple[str, float, float, str]]:
     for item in [*swe, *extra]:
         label = 0.0 if item.difficulty == "<15 min fix" else 1.0
         examples.append((item.prompt, label, 0.5, "swebench"))
-    # ARC and Winogrande are left out: their "GPT-4 right, GPT-3.5 wrong" labels are close to
-    # noise for prompt-only routing (cross-validated AUC ~0.55 on train) and outweigh the rest.
-    for name in ("mbpp",):
-        bench = load_routerbench(data / "routerbench_mbpp_arc_wino" / f"{name}_train.csv")
-        for item in bench.items:
-            strong = item.outcomes["gpt-4-1106-preview"].quality
-            weak = item.outcomes["gpt-3.5-turbo-1106"].quality
-            label = 1.0 if strong > weak else 0.0
-            examples.append((item.prompt, label, 0.3, f"routerbench:{name}"))
     return examples
 
 
@@ -233,7 +225,7 @@ def main() -> int:
         "meta": {
             "target": "P(prompt needs a balanced or frontier model)",
             "trained_on": "labelled coding prompts; SWE-bench Verified train + extra "
-            "difficulty (train); RouterBench MBPP train",
+            "difficulty (train)",
             "examples": len(examples),
             "cv_balanced_accuracy_fast_vs_stronger": round(ba_strong, 3),
         },
