@@ -117,9 +117,13 @@ def run(
         # Random routing is matched to the spend of the dataset's own strategy when there is one.
         own = [r for r in main if not r.reference and "train" in r.strategy]
         anchor = next(iter(own or [r for r in main if not r.reference]), None)
-        if anchor is not None:
-            rows.append(metrics.random_at_spend(dataset, cheapest, frontier, anchor.cost_share))
-            rows[-1].note += f" (spend of {anchor.strategy!r})"
+        spend = anchor.cost_share if anchor is not None else 0.5
+        rows.append(metrics.random_at_spend(dataset, cheapest, frontier, spend))
+        rows[-1].note += (
+            f" (spend of {anchor.strategy!r})"
+            if anchor is not None
+            else " (half the frontier's spend)"
+        )
         rows.extend(main)
     return report
 
