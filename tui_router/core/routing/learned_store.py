@@ -42,8 +42,13 @@ def append_example(
     from tui_router.core.paths import ensure_dir
 
     ensure_dir(path.parent)
-    record = {"ts": round(time.time(), 3), "label": label, "weight": weight,
-              "prompt": prompt, "features": dict(features)}
+    record = {
+        "ts": round(time.time(), 3),
+        "label": label,
+        "weight": weight,
+        "prompt": prompt,
+        "features": dict(features),
+    }
     with path.open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     with contextlib.suppress(OSError):  # a file we do not own: leave its mode alone
@@ -93,8 +98,13 @@ def load_state(feedback_path: Path) -> FeedbackState | None:
 def save_state(feedback_path: Path, state: FeedbackState) -> None:
     """Write the state atomically; failing to write it only costs a replay on the next load."""
     target = state_path(feedback_path)
-    data = {"offset": state.offset, "count": state.count, "bias": state.bias,
-            "numeric": state.numeric, "words": state.words}
+    data = {
+        "offset": state.offset,
+        "count": state.count,
+        "bias": state.bias,
+        "numeric": state.numeric,
+        "words": state.words,
+    }
     temporary = target.with_name(target.name + f".{os.getpid()}.tmp")
     try:
         temporary.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
