@@ -268,10 +268,10 @@ def test_resume_without_an_id_picks_the_last_session() -> None:
     from tui_router.commands.tui import resolve_resume
 
     with Store() as store:
-        store.create_session(session_id="01OLDER000000000000000000A")
-        store.create_session(session_id="01NEWER000000000000000000B")
-    assert resolve_resume("last") == "01NEWER000000000000000000B"
-    assert resolve_resume("01OLDER") == "01OLDER000000000000000000A"
+        store.create_session(session_id="01AOLDER00000000000000000A")
+        store.create_session(session_id="01BNEWER00000000000000000B")
+    assert resolve_resume("last") == "01BNEWER00000000000000000B"
+    assert resolve_resume("01AOLDER") == "01AOLDER00000000000000000A"
 
 
 async def test_ticker_ticks_while_a_reply_streams(server, tmp_path: Path) -> None:

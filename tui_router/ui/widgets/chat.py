@@ -2,7 +2,8 @@
 
 Only the last `ChatPane.max_mounted` entries stay mounted; older ones are removed from the screen
 (they stay in the session and the store) and a single line at the top counts them. That keeps a
-1,000-turn session as cheap to lay out and repaint as a 60-turn one.
+1,000-turn session as cheap to lay out and repaint as a 60-turn one. The pane and each answer use
+Textual's ``stream`` layout, which keeps the placement of the entries above the one that grew.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class AssistantMessage(Vertical):
         height: auto;
         margin: 1 0 0 0;
         padding: 0 1;
+        layout: stream;
     }
     AssistantMessage > Markdown {
         margin: 0;
@@ -133,7 +135,12 @@ class ChatPane(VerticalScroll):
     """
 
     DEFAULT_CSS = """
-    ChatPane { height: 1fr; padding: 0 1 1 1; scrollbar-size-vertical: 1; }
+    ChatPane {
+        height: 1fr;
+        padding: 0 1 1 1;
+        scrollbar-size-vertical: 1;
+        layout: stream;  /* Textual's layout for long chat lists: earlier entries stay placed */
+    }
     ChatPane > #trimmed { color: $text-muted; text-style: italic; height: auto; }
     """
 
