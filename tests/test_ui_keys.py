@@ -247,3 +247,15 @@ async def test_keys_come_from_the_config(server, tmp_path: Path) -> None:
         await pilot.press("f4")
         await pilot.pause()
         assert not app.query_one(ModelSidebar).display
+
+
+async def test_clicking_a_model_in_the_sidebar_switches_to_it(server, tmp_path: Path) -> None:
+    from tui_router.ui.widgets.sidebar import ModelEntry
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        opus = next(e for e in app.query(ModelEntry) if e.row.id == "claude-opus-4-6")
+        await pilot.click(opus)
+        await wait_for(pilot, lambda: app.controller.model_id == "claude-opus-4-6", "the switch")
+        assert opus.has_class("-current")
