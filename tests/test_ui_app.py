@@ -307,3 +307,30 @@ async def test_a_failing_worker_is_a_notification_not_a_crash(server, tmp_path: 
         assert any("provider registry exploded" in m for m in messages)
         assert app.is_running and not app.streaming
         assert answers(app)[0].meta_text == "failed — see the notification"
+
+
+async def test_a_model_without_a_key_is_one_line_and_nothing_is_lost(
+    server, tmp_path: Path
+) -> None:
+    tiers = {
+        "local": [],
+        "fast": ["claude-haiku-4-5", "gpt-5-mini"],
+        "balanced": [],
+        "frontier": ["claude-opus-4-6"],
+    }
+    app = make_app(tmp_path, config=make_config(tiers=tiers))
+    async with app.run_test(size=SIZE) as pilot:
+        server.push(Script(text="first answer"))
+        await ask(pilot, "first")
+        app.switch_model("gpt-5-mini", "test")
+        await pilot.pause()
+        assert any("not available" in n for n in notes(app, "route"))
+        await ask(pilot, "second")
+        (line,) = notes(app, "error")
+        assert "OPENAI_API_KEY" in line
+        assert len(answers(app)) == 1  # no empty answer left behind
+        app.switch_model("claude-haiku-4-5", "test")
+        server.push(Script(text="third answer"))
+        await ask(pilot, "third")
+        sent = [m["content"] for m in server.last_request.messages]
+        assert sent == ["first", "first answer", "third"]

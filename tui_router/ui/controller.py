@@ -226,6 +226,7 @@ class SessionController:
         """Send one turn; return the runner's TurnResult (the runner records it in the store
         and the ledger, also when it fails or is cancelled — cancellation is re-raised)."""
         model_id = model_id or self.model_id
+        before = list(self.conversation.messages), self.turn_index
         if retry:
             self.conversation.pop_last_turn()
         else:
@@ -255,6 +256,10 @@ class SessionController:
                 on_delta=delta,
                 on_usage=usage,
             )
+        except UserFacingError:  # raised before any request (no key): as if never sent
+            self.live = None
+            self.conversation.messages[:], self.turn_index = before
+            raise
         except BaseException:
             self.live = None
             if parts:  # a cancelled answer stays in the history: it is what the user saw

@@ -92,24 +92,31 @@ class TurnFlow(CommandFlow):
     def action_accept_suggestion(self) -> None:
         if self.pending is None or not self.on_main_screen():
             raise SkipAction()  # tab keeps its usual meaning: move focus
-        self.run_worker(self._answer(True), group="chat")
+        self._take_answer(True)
 
     def action_reject_suggestion(self) -> None:
         if not self.on_main_screen():
             raise SkipAction()
         if self.pending is not None:
-            self.run_worker(self._answer(False), group="chat")
+            self._take_answer(False)
         elif self.streaming:
             self.cancel_reply("esc")
         else:
             raise SkipAction()
 
-    async def _answer(self, accepted: bool) -> None:
-        pending, c = self.pending, self.controller
-        if pending is None or c is None:
+    def _take_answer(self, accepted: bool) -> None:
+        # Taken at once (not in the worker) so a double press cannot answer twice.
+        pending = self.pending
+        if pending is None:
             return
         self.hide_suggestion()
         self.answered_this_prompt = True
+        self.run_worker(self._answer(pending, accepted), group="chat")
+
+    async def _answer(self, pending: suggest.Pending, accepted: bool) -> None:
+        c = self.controller
+        if c is None:
+            return
         suggest.answer(c, pending, accepted)
         d = pending.decision
         if accepted:
@@ -133,9 +140,12 @@ class TurnFlow(CommandFlow):
             return
         if self.streaming or (self.pending is not None and self.pending.held):
             self.query_one(PromptInput).load_text(text)
-            await self.note(
-                "A reply is on its way — wait for it, or press esc to cancel it", "warn"
+            why = (
+                "A reply is on its way — wait for it, or press esc to cancel it"
+                if self.streaming
+                else "Answer the suggestion first: tab switches, esc keeps the current model"
             )
+            await self.note(why, "warn")
             return
         self.start_turn(text, None)
 
@@ -246,13 +256,14 @@ class TurnFlow(CommandFlow):
         try:
             result = await task
         except asyncio.CancelledError:
+            if self._cancel_reason is None:
+                raise  # the worker itself is being cancelled (the app is closing)
             await message.finish()
             await self._after_cancel(message)
             return
         except UserFacingError as exc:  # no key, unknown endpoint: nothing was sent
             await message.finish()
             await message.remove()
-            c.conversation.pop_last_turn()
             await self.note(str(exc), "error")
             return
         except Exception:  # a bug: the worker's failure becomes one notification
