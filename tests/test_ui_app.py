@@ -334,3 +334,22 @@ async def test_a_model_without_a_key_is_one_line_and_nothing_is_lost(
         await ask(pilot, "third")
         sent = [m["content"] for m in server.last_request.messages]
         assert sent == ["first", "first answer", "third"]
+
+
+async def test_meta_line_shows_cache_reads_and_writes(server, tmp_path: Path) -> None:
+    server.push(
+        Script(
+            text="cached",
+            input_tokens=200,
+            cache_read_tokens=3000,
+            cache_write_5m_tokens=500,
+            output_tokens=40,
+        )
+    )
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "hello")
+        meta = answers(app)[0].meta_text
+        # Anthropic's input_tokens is the uncached part: 200 + 3,000 read + 500 written
+        assert meta.startswith("claude-haiku-4-5 · fast · 3,700 in (3,000 cached, 500 to cache)")
+        assert "/ 40 out · $" in meta

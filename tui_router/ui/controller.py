@@ -280,8 +280,13 @@ class SessionController:
         est = usage.estimated
         tilde = "~" if est else ""
         tokens = f"{tilde}{usage.input_tokens:,} in"
+        cache = []
         if usage.cache_read_tokens:
-            tokens += f" ({usage.cache_read_tokens:,} cached)"
+            cache.append(f"{usage.cache_read_tokens:,} cached")
+        if usage.cache_write_tokens:
+            cache.append(f"{usage.cache_write_tokens:,} to cache")
+        if cache:
+            tokens += f" ({', '.join(cache)})"
         tokens += f" / {tilde}{usage.output_tokens:,} out"
         parts = [
             result.model,
