@@ -2,8 +2,7 @@
 
 Only the last `ChatPane.max_mounted` entries stay mounted; older ones are removed from the screen
 (they stay in the session and the store) and a single line at the top counts them. That keeps a
-1,000-turn session as cheap to lay out and repaint as a 60-turn one. The pane and each answer use
-Textual's ``stream`` layout, which keeps the placement of the entries above the one that grew.
+1,000-turn session as cheap to lay out and repaint as a 60-turn one.
 """
 
 from __future__ import annotations
@@ -52,7 +51,6 @@ class AssistantMessage(Vertical):
         height: auto;
         margin: 1 0 0 0;
         padding: 0 1;
-        layout: stream;
     }
     AssistantMessage > Markdown {
         margin: 0;
@@ -139,7 +137,6 @@ class ChatPane(VerticalScroll):
         height: 1fr;
         padding: 0 1 1 1;
         scrollbar-size-vertical: 1;
-        layout: stream;  /* Textual's layout for long chat lists: earlier entries stay placed */
     }
     ChatPane > #trimmed { color: $text-muted; text-style: italic; height: auto; }
     """
