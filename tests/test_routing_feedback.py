@@ -56,8 +56,15 @@ def test_accepted_and_rejected_suggestions_teach_in_the_right_direction(tmp_path
     r.record_feedback(start, accepted=False)  # the user kept the frontier model: needed stronger
     up = r.decide(PROMPT, context)
     assert up.score is not None and up.score > start.score
-    escalate = Decision(model="top", tier="frontier", strategy="learned", reason="r",
-                        kind="escalate", features=up.features, prompt=PROMPT)
+    escalate = Decision(
+        model="top",
+        tier="frontier",
+        strategy="learned",
+        reason="r",
+        kind="escalate",
+        features=up.features,
+        prompt=PROMPT,
+    )
     r.record_feedback(escalate, accepted=False)  # the cheaper model was fine
     r.record_feedback(escalate, accepted=False)
     down = r.decide(PROMPT, context)

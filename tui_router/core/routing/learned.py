@@ -2,8 +2,12 @@
 
 Owns `LearnedRouter` (load shipped weights from ``weights.json``, score a prompt, map a score to a
 tier, learn online from feedback) and `reset` (forget the user's feedback). Pure Python: a cold load
-is a JSON read plus a replay of the feedback file, well under 50 ms. The weights are trained by
+is a JSON read plus the saved feedback state, well under 50 ms. The weights are trained by
 ``training/train_learned.py``; the feedback lives per user in the data dir as JSON lines.
+
+Online learning keeps the shipped weights as a prior and learns a small per-user correction on top
+(see `LearnedRouter.learn`): one piece of feedback moves its own prompt's logit by a bounded step,
+mostly through the words it contains, so similar prompts follow and unrelated ones barely move.
 """
 
 from __future__ import annotations
@@ -22,6 +26,27 @@ WEIGHTS_FILE = Path(__file__).with_name("weights.json")
 
 #: Without a saved state, only the newest feedback is replayed at load (keeps a cold load fast).
 MAX_REPLAYED_FEEDBACK = 200
+
+# ---- online learning: a per-user correction on top of the shipped weights --------------------
+#: Logit move of the example itself per unit of (label - score): one "retry stronger" on a
+#: prompt scored near 0 raises that prompt's logit by about this much.
+ONLINE_STEP = 1.5
+#: Cap on that move for one example, whatever its weight (one click is one click).
+MAX_STEP = 1.0
+#: The heaviest weight one example can carry.
+MAX_EXAMPLE_WEIGHT = 3.0
+#: How one step is split: words are specific to the prompt (similar prompts share them), numeric
+#: features and the bias are shared by every prompt, so they get small shares.
+WORD_SHARE = 0.8
+NUMERIC_SHARE = 0.15
+BIAS_SHARE = 0.05
+#: Shrink of the touched corrections towards zero (the prior) before each step: L2 in online form.
+#: Old feedback fades as new feedback arrives, and the correction stays bounded.
+SHRINK = 0.02
+#: Largest correction per coefficient (logit units; numeric inputs are in standard deviations).
+BIAS_CAP = 0.5
+NUMERIC_CAP = 0.2
+WORD_CAP = 3.0
 #: A pasted log can be huge; the head and tail of a prompt carry what matters for routing.
 _HEAD_CHARS = 6000
 _TAIL_CHARS = 2000
@@ -83,6 +108,10 @@ def raw_inputs(prompt: str, features: Mapping[str, float]) -> dict[str, float]:
     return raw
 
 
+def _clamp(value: float, limit: float) -> float:
+    return max(-limit, min(limit, value))
+
+
 def _sigmoid(x: float) -> float:
     if x >= 0:
         return 1.0 / (1.0 + math.exp(-x))
@@ -115,7 +144,8 @@ class LearnedRouter:
         numeric: per numeric feature, the training mean and scale (for standardising) and weight.
         words: weight per word or word pair seen in training (or in the user's feedback).
         thresholds: lowest score of each tier above ``local``: fast, balanced, frontier.
-        learning_rate: step size of one online update.
+        learning_rate: how far one example moves its own logit per unit of (label - score).
+        l2: shrink of the touched corrections toward the shipped weights before each update.
         feedback_path: where `learn` appends examples (None: learn in memory only).
         feedback_count: how many feedback examples were replayed at load or learned since.
     """
@@ -124,8 +154,8 @@ class LearnedRouter:
     numeric: dict[str, _Numeric]
     words: dict[str, float]
     thresholds: dict[str, float]
-    learning_rate: float = 0.5
-    l2: float = 1e-4
+    learning_rate: float = ONLINE_STEP
+    l2: float = SHRINK
     feedback_path: Path | None = None
     feedback_count: int = 0
     meta: dict[str, Any] = field(default_factory=dict)
@@ -155,7 +185,6 @@ class LearnedRouter:
             numeric=numeric,
             words={str(k): float(v) for k, v in dict(data.get("words", {})).items()},
             thresholds=thresholds,
-            learning_rate=float(data.get("learning_rate", 0.5)),
             meta=dict(data.get("meta", {})),
         )
 
@@ -183,13 +212,14 @@ class LearnedRouter:
         """Apply the saved feedback state, then replay what was appended since it was saved."""
         state = learned_store.load_state(feedback_path)
         if state is not None:
-            self.bias += state.bias
+            # Clamped as in `_update`: a hand-edited state cannot take the model further.
+            self.bias += _clamp(state.bias, BIAS_CAP)
             for name, delta in state.numeric.items():
                 spec = self.numeric.get(name)
                 if spec is not None:
-                    spec.weight += delta
+                    spec.weight += _clamp(delta, NUMERIC_CAP)
             for word, delta in state.words.items():
-                self.words[word] = self.words.get(word, 0.0) + delta
+                self.words[word] = self.words.get(word, 0.0) + _clamp(delta, WORD_CAP)
             self.feedback_count = state.count
             self._touched_words.update(state.words)
         examples, end = learned_store.read_examples(
@@ -208,16 +238,16 @@ class LearnedRouter:
 
     def raw_score(self, prompt: str, features: Mapping[str, float]) -> float:
         """The logit (before the sigmoid)."""
+        return self._logit(self._numeric_inputs(prompt, features), tokens(prompt))
+
+    def _logit(self, inputs: Mapping[str, float], words: list[str]) -> float:
         total = self.bias
-        for name, value in self._numeric_inputs(prompt, features).items():
-            spec = self.numeric.get(name)
-            if spec is not None:
-                total += spec.weight * value
-        words = tokens(prompt)
+        numeric = self.numeric
+        for name, value in inputs.items():
+            total += numeric[name].weight * value
         if words:
-            norm = 1.0 / math.sqrt(len(words))
             get = self.words.get
-            total += norm * sum(get(w, 0.0) for w in words)
+            total += sum(get(w, 0.0) for w in words) / math.sqrt(len(words))
         return total
 
     def score(self, prompt: str, features: Mapping[str, float]) -> float:
@@ -243,6 +273,16 @@ class LearnedRouter:
 
         ``label`` 1.0 means the prompt needed a stronger model (a rejected downgrade, "retry
         stronger"), 0.0 that a cheaper one was fine (an accepted downgrade, a rejected escalation).
+        ``weight`` scales the step (0 changes nothing); the step is capped either way.
+
+        The shipped weights are a prior; the user's feedback is a correction on top of them. One
+        update is the smallest change (in a metric that gives this prompt's words `WORD_SHARE` of
+        it, numeric features `NUMERIC_SHARE`, the bias `BIAS_SHARE`) that moves its own logit by
+        ``learning_rate * weight * (label - score)``, at most `MAX_STEP` (a passive-aggressive
+        step). Only the words of this prompt change, so the step carries over to a later prompt
+        in proportion to the words they share (cosine of their word sets); the parts every prompt
+        shares (numeric features, bias) move little. Before each step the touched corrections
+        shrink toward zero (L2 toward the prior), and each correction is capped in size.
         """
         label = min(1.0, max(0.0, float(label)))
         numeric = {k: float(v) for k, v in features.items() if isinstance(v, int | float)}
@@ -279,25 +319,35 @@ class LearnedRouter:
     def _update(
         self, prompt: str, features: Mapping[str, float], label: float, weight: float
     ) -> None:
-        # A few SGD steps on one example: enough that the same prompt visibly moves, not so many
-        # that one click outweighs the training set for unrelated prompts.
-        rate = self.learning_rate * max(0.0, weight)
-        if rate == 0.0:
+        """One online step on one example (see `learn`)."""
+        weight = min(MAX_EXAMPLE_WEIGHT, max(0.0, weight))
+        if weight == 0.0 or self.learning_rate <= 0.0:
             return
         inputs = self._numeric_inputs(prompt, features)
         words = tokens(prompt)
-        norm = 1.0 / math.sqrt(len(words)) if words else 0.0
-        self._touched_words.update(words)
-        for _ in range(3):
-            logit = self.bias + sum(self.numeric[n].weight * v for n, v in inputs.items())
-            logit += norm * sum(self.words.get(w, 0.0) for w in words)
-            step = rate * (_sigmoid(logit) - label)
-            self.bias -= 0.1 * step
-            for name, value in inputs.items():
-                self.numeric[name].weight -= step * value * 0.2
+        error = label - _sigmoid(self._logit(inputs, words))
+        step = _clamp(self.learning_rate * weight * error, MAX_STEP)
+        keep = 1.0 - min(1.0, max(0.0, self.l2))
+        base = self._shipped
+
+        self.bias = base.bias + _clamp((self.bias - base.bias) * keep + BIAS_SHARE * step, BIAS_CAP)
+        # Numeric inputs: the change is along this example's inputs, scaled so that their part of
+        # the own-logit move is NUMERIC_SHARE * step (+1 keeps a near-average prompt's step small).
+        energy = 1.0 + sum(v * v for v in inputs.values())
+        for name, value in inputs.items():
+            spec = self.numeric[name]
+            shipped = base.numeric[name]
+            delta = (spec.weight - shipped) * keep + NUMERIC_SHARE * step * value / energy
+            spec.weight = shipped + _clamp(delta, NUMERIC_CAP)
+        if words:
+            # Each word enters the logit as weight / sqrt(n): a change of share * step / sqrt(n)
+            # on each of the n words moves this logit by share * step.
+            change = WORD_SHARE * step / math.sqrt(len(words))
             for word in words:
-                old = self.words.get(word, 0.0)
-                self.words[word] = old * (1 - self.l2) - step * norm * 4.0
+                shipped = base.words.get(word, 0.0)
+                delta = (self.words.get(word, shipped) - shipped) * keep + change
+                self.words[word] = shipped + _clamp(delta, WORD_CAP)
+            self._touched_words.update(words)
 
     def _numeric_inputs(self, prompt: str, features: Mapping[str, float]) -> dict[str, float]:
         """Standardised numeric inputs (see `raw_inputs`), clipped to +-5 standard deviations."""

@@ -3,7 +3,8 @@ state file holding what that feedback changed in the model, so a load does not r
 
 The JSONL file is the record (one example per line: prompt, features, label, weight, time); the
 state file (``<feedback>.state.json``) holds the weight changes and how many bytes of the record
-they cover. A state that does not match the record is ignored and the record is replayed.
+they cover. A state that does not match the record, or was written by another version of the
+update rule (`STATE_VERSION`), is ignored and the record is replayed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,11 @@ from pathlib import Path
 from typing import Any
 
 Example = tuple[str, dict[str, float], float, float]  # prompt, features, label, weight
+
+#: Version of the online update rule that a state's weight changes came from. Bump it when the
+#: rule changes: an older state is then ignored and the record replayed under the new rule.
+#: 2: bounded per-user correction (version 1, unmarked, moved unrelated prompts across tiers).
+STATE_VERSION = 2
 
 
 @dataclass(slots=True)
@@ -82,6 +88,8 @@ def load_state(feedback_path: Path) -> FeedbackState | None:
     """The saved state if it still matches the record (which only ever grows), else None."""
     try:
         data: Any = json.loads(state_path(feedback_path).read_text(encoding="utf-8"))
+        if data.get("version") != STATE_VERSION:
+            return None
         state = FeedbackState(
             offset=int(data["offset"]),
             count=int(data["count"]),
@@ -99,6 +107,7 @@ def save_state(feedback_path: Path, state: FeedbackState) -> None:
     """Write the state atomically; failing to write it only costs a replay on the next load."""
     target = state_path(feedback_path)
     data = {
+        "version": STATE_VERSION,
         "offset": state.offset,
         "count": state.count,
         "bias": state.bias,

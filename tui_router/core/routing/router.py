@@ -60,7 +60,8 @@ FLOORS: tuple[tuple[str, float, str, str], ...] = (
 
 
 #: How much one "retry stronger" counts in online learning, relative to an answered suggestion.
-#: Kept at 1: the learned model's update already moves a prompt across tiers in one step.
+#: Kept at 1: one piece of feedback moves its own prompt's logit by at most
+#: `learned.MAX_STEP`; a few consistent ones are what moves similar prompts up a tier.
 RETRY_STRONGER_WEIGHT = 1.0
 
 
