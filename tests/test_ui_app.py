@@ -353,3 +353,26 @@ async def test_meta_line_shows_cache_reads_and_writes(server, tmp_path: Path) ->
         # Anthropic's input_tokens is the uncached part: 200 + 3,000 read + 500 written
         assert meta.startswith("claude-haiku-4-5 · fast · 3,700 in (3,000 cached, 500 to cache)")
         assert "/ 40 out · $" in meta
+
+
+async def test_retry_stronger_after_resume_resends_the_prompt_with_its_file(
+    server, tmp_path: Path
+) -> None:
+    (tmp_path / "notes.md").write_text("the cache is read before the lock\n")
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "why the race? @notes.md")
+        first = server.last_request.messages[-1]["content"]
+    resumed = make_app(tmp_path, resume=SESSION_ID)
+    async with resumed.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        (user,) = resumed.query(UserMessage)
+        assert "📎 notes.md" in str(user.render())  # the file body is not shown again
+        await pilot.press("ctrl+r")
+        await wait_for(
+            pilot, lambda: len(server.requests) == 2 and not resumed.streaming, "the retry"
+        )
+        await resumed.workers.wait_for_complete()
+        retried = server.last_request
+        assert retried.body["model"] == "claude-sonnet-4-6"
+        assert [m["content"] for m in retried.messages] == [first]

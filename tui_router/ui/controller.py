@@ -8,9 +8,7 @@ the app does that in a worker after the first frame, so start-up never waits for
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -21,19 +19,6 @@ from tui_router.core.usage import Usage
 from tui_router.ui.attach import Attachment
 from tui_router.ui.widgets.sidebar import ModelRow
 from tui_router.ui.widgets.ticker import TickerState
-
-_FILE_BLOCK = re.compile(r'\n*<file path="([^"]+)">\n.*?\n</file>', re.S)
-
-
-@dataclass
-class ShownTurn:
-    """A turn restored from the store, for the chat pane on --resume."""
-
-    role: str
-    text: str
-    model: str | None = None
-    attachments: list[str] = field(default_factory=list)
-    meta: str = ""
 
 
 class SessionController:
@@ -69,7 +54,7 @@ class SessionController:
         self.live: Any | None = None  # turn.UsageUpdate of the reply streaming now
         self.last_prompt: str | None = None
         self.last_attachments: list[Attachment] = []
-        self.restored: list[ShownTurn] = []
+        self.restored: list[Any] = []  # resume.ShownTurn, for the chat pane
 
     # -- models -----------------------------------------------------------------------------
     @property
@@ -353,55 +338,15 @@ class SessionController:
 
     def restore(self) -> None:
         """Rebuild the conversation and the chat entries from the store (--resume)."""
-        calls = {c.id: c for c in self.store.session_calls(self.session_id)}
-        by_turn: dict[int, list[Any]] = {}
-        for row in self.store.session_messages(self.session_id):
-            by_turn.setdefault(row.turn or 0, []).append(row)
-            if row.role == "user":
-                text, files = split_file_blocks(row.content)
-                self.restored.append(ShownTurn("user", text, attachments=files))
-            elif row.role == "assistant":
-                call = calls.get(row.call_id)
-                meta = self.meta_line(_StoredResult(call)) if call is not None else ""
-                self.restored.append(ShownTurn("assistant", row.content, row.model, meta=meta))
-        for turn in sorted(by_turn):
-            rows = by_turn[turn]
-            user = next((r for r in rows if r.role == "user"), None)
-            answers = [r for r in rows if r.role == "assistant"]
-            if user is not None:
-                self.conversation.add_user(user.content)
-                if answers:  # after a retry the last answer is the one the model saw
-                    self.conversation.add_assistant(answers[-1].content, answers[-1].model or "")
-            self.turn_index = max(self.turn_index, turn)
-            if user is not None:
-                self.last_prompt = split_file_blocks(user.content)[0]
+        from tui_router.ui.resume import restore
+
+        restore(self)
 
     def close(self) -> None:
         try:
             self.store.end_session(self.session_id)
         finally:
             self.store.close()
-
-
-@dataclass
-class _StoredResult:
-    """A stored call seen through the TurnResult attributes `meta_line` reads."""
-
-    call: Any
-
-    def __getattr__(self, name: str) -> Any:
-        call = self.__dict__["call"]
-        if name == "price":
-            from tui_router.core.pricing import Price
-
-            return Price(call.cost_usd, call.price_source)
-        return getattr(call, name)
-
-
-def split_file_blocks(content: str) -> tuple[str, list[str]]:
-    """A stored prompt without its attached file bodies, and the attached paths."""
-    files = _FILE_BLOCK.findall(content)
-    return _FILE_BLOCK.sub("", content).strip(), files
 
 
 async def _maybe_await(value: Any) -> None:
