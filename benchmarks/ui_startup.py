@@ -4,14 +4,19 @@ Runs the real app in fresh processes and reports, per run:
 
 * process   - wall time from spawning `python` to the app's first frame (interpreter start,
               imports, compose, first refresh): what a person waits for;
-* in-proc   - from the first line of the child script to `on_mount` and to `Ready` (first frame);
+* in-proc   - from the first line of the child to `on_mount` and to `Ready` (first frame), through
+              the real command path (`cli.main` -> `commands.tui.run`, config included);
 * import    - of `tui_router.ui.app` alone;
 * session   - until the session is open (catalog, prices, store), which happens after the frame;
 * cpu       - CPU time (user+system) the process used up to the first frame: on a busy machine
               this is the better estimate of the wall time on an idle one;
 * python    - a bare `python -c pass`, for reference.
 
-Usage: python benchmarks/ui_startup.py [--runs N]
+Bytecode: by default the runs use a .pyc cache (PYTHONPYCACHEPREFIX in a temp dir, filled by a
+first run that is not counted), as a pip-installed package has; `--no-bytecode-cache` measures
+an environment with PYTHONDONTWRITEBYTECODE=1, where every start compiles every module.
+
+Usage: python benchmarks/ui_startup.py [--runs N] [--no-bytecode-cache]
 """
 
 from __future__ import annotations
@@ -20,29 +25,34 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def child() -> None:
-    """Start the app headless; report timings on fd 1 (Textual captures sys.stdout)."""
+    """Run `tui-router --model ... --mode manual` headless; report timings on fd 1.
+
+    The command path is the real one (`cli.main` -> `commands.tui.run`: config, options, app);
+    only the app class is swapped for a subclass that runs headless and records its marks.
+    """
     t0 = time.perf_counter()
-    from tui_router.core.config import load_config
-    from tui_router.ui.app import TuiRouterApp
-    from tui_router.ui.boot import StartOptions
+    import tui_router.ui.app as app_module
 
     t_import = time.perf_counter()
     marks: dict[str, float] = {}
 
     def emit(line: str) -> None:
-        os.write(1, (line + "\n").encode())
+        os.write(1, (line + "\n").encode())  # Textual captures sys.stdout while it runs
 
-    import tui_router.ui.app as app_module
-
-    class StartupApp(TuiRouterApp):
+    class StartupApp(app_module.TuiRouterApp):
         CSS_PATH = str(Path(app_module.__file__).parent / "app.tcss")
+
+        def run(self, *args: Any, **kwargs: Any) -> Any:
+            return super().run(headless=True, size=(120, 40))
 
         def on_mount(self) -> None:  # runs alongside TuiRouterApp.on_mount
             marks.setdefault("mount", time.perf_counter())
@@ -58,10 +68,10 @@ def child() -> None:
             marks["session"] = time.perf_counter()
             self.exit()
 
-    app = StartupApp(
-        load_config(), StartOptions(model="claude-haiku-4-5", mode="manual"), show_welcome=False
-    )
-    app.run(headless=True, size=(120, 40))
+    app_module.TuiRouterApp = StartupApp  # type: ignore[misc]
+    from tui_router.cli import main as cli_main
+
+    cli_main(["--model", "claude-haiku-4-5", "--mode", "manual"])
     ms = {k: (v - t0) * 1000 for k, v in marks.items()}
     emit(
         f"RESULT import={(t_import - t0) * 1000:.1f} mount={ms.get('mount', -1):.1f} "
@@ -75,8 +85,18 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument(
+        "--no-bytecode-cache",
+        action="store_true",
+        help="compile every module from source on each run (PYTHONDONTWRITEBYTECODE=1)",
+    )
     args = parser.parse_args()
     env = bench_env(make_home())
+    if args.no_bytecode_cache:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    else:  # like an installed package: .pyc files exist (kept out of the tree, in a temp dir)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "tui-router-bench-pyc")
     process_ms: list[float] = []
     inproc: dict[str, list[float]] = {
         "import": [],
@@ -108,7 +128,8 @@ def main() -> None:
         fields = dict(kv.split("=") for kv in rest.split("RESULT", 1)[1].split())
         for key in inproc:
             inproc[key].append(float(fields[key]))
-    print("tui-router cold start, headless, 120x40")
+    cache = "without .pyc files" if args.no_bytecode_cache else "with .pyc files (as installed)"
+    print(f"tui-router cold start, headless, 120x40, {cache}")
     print(f"  process spawn -> first frame : {describe(process_ms)}   (target <= 400 ms)")
     print(f"  in-process: import app       : {describe(inproc['import'])}")
     print(f"  in-process: -> on_mount      : {describe(inproc['mount'])}")
