@@ -1,7 +1,7 @@
 """End to end: the real `tui-router` in a real terminal (tmux) against the loopback fake server.
 
 Ask, watch the streamed answer and the ticker, switch model with f2, ask again, quit into the
-summary, leave with enter, then `tui-router report --last --json` must show both calls. The
+summary (esc goes back, a second quit shows it again), leave with enter, then `tui-router report --last --json` must show both calls. The
 screen is read with capture-pane and polled against a deadline; nothing waits a fixed time.
 """
 
@@ -218,6 +218,12 @@ def test_a_whole_session_in_a_real_terminal(
     )
 
     # Quit: the summary lists both models, the total, the baseline and the savings.
+    # esc on the summary cancels the quit; the second ctrl+q shows it again.
+    tmux.keys("C-q")
+    tmux.wait_for("the session summary", lambda s: "Session summary" in s)
+    tmux.keys("Escape")
+    tmux.wait_for("esc to go back to the session", lambda s: "Session summary" not in s)
+    assert "E2E-EXIT" not in tmux.screen()
     tmux.keys("C-q")
     summary = tmux.wait_for("the session summary", lambda s: "Session summary" in s)
     summary = tmux.wait_for(
