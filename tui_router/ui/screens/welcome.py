@@ -107,9 +107,13 @@ class WelcomeScreen(ModalScreen[bool]):
                     ),
                     id="welcome-local",
                 )
+                next_step = (
+                    "check it with: tui-router config check"
+                    if config_file.exists()
+                    else "write a commented example with: tui-router config init"
+                )
                 yield Static(
-                    f"\nConfig file: {config_file} ({state}). "
-                    "Check it with: tui-router config check",
+                    f"\nConfig file: {config_file} ({state}); {next_step}",
                     id="welcome-config-path",
                 )
 
