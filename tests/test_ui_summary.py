@@ -247,3 +247,20 @@ def test_summary_snapshot(snap_compare: Any) -> None:
 def test_money_in_the_report_is_decimal() -> None:
     report = make_report()
     assert report.totals.cost_usd == Decimal("0.0837")
+
+
+async def test_a_long_session_sparkline_fits_its_width_and_keeps_the_peak() -> None:
+    class One(App[None]):
+        def compose(self) -> Any:
+            spark = SharedScaleSparkline([0.001] * 999 + [0.5], id="s")
+            spark.scale_max = 1.0
+            yield spark
+
+    app = One()
+    async with app.run_test(size=(40, 5)) as pilot:
+        await pilot.pause()
+        spark = app.query_one(SharedScaleSparkline)
+        text = str(spark.render())
+        assert len(text) == spark.size.width == 40
+        # shared scale: the 0.5 peak is half height against a maximum of 1.0, not a full bar
+        assert text[-1] == "▅" and set(text[:-1]) == {"▁"}
