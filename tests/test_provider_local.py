@@ -90,7 +90,7 @@ async def test_generates_text_with_exact_usage(working_llama: None) -> None:
 
 @needs_local
 async def test_history_counts_as_input_and_cancel_frees_the_model(working_llama: None) -> None:
-    short = [e for e in await _collect(_request("Hi")) if isinstance(e, UsageEvent)][-1]
+    short = [e.usage for e in await _collect(_request("Hi")) if isinstance(e, UsageEvent)][-1]
     history = [
         Message("user", "Name a colour."),
         Message("assistant", "Blue.", model="claude-haiku-4-5"),
