@@ -10,6 +10,7 @@ free (price provider ``local``). Cancelling the consumer stops generation at the
 from __future__ import annotations
 
 import asyncio
+import atexit
 import importlib.util
 import os
 import threading
@@ -92,7 +93,21 @@ def _load() -> tuple[Any, Any]:
                 stop_token_ids=[eos],
             )
             _model = model
+            atexit.register(_unload)
         return _model, _formatter
+
+
+def _unload() -> None:
+    """Free the model before interpreter shutdown (llama's own ``__del__`` fails that late)."""
+    global _model
+    if not _generate_lock.acquire(timeout=2):  # a generation is still running: leave it be
+        return
+    try:
+        if _model is not None:
+            _model.close()
+            _model = None
+    finally:
+        _generate_lock.release()
 
 
 class LocalProvider:
