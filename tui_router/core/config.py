@@ -101,6 +101,9 @@ class AppConfig:
     budget_usd: Decimal | None = None
     keys: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_KEYS))
     max_tokens: int = 4096
+    #: cascade: also ask a fast-tier judge about answers that passed the local quality gates
+    #: (one extra call per judged answer, recorded with purpose "judge")
+    cascade_judge: bool = False
     source: Path | None = None
     #: the parsed TOML as read (validated at the top level), for tables other modules own
     #: (e.g. routing rules): add the key to `TOP_LEVEL_KEYS` and read it from here.
@@ -118,7 +121,7 @@ class AppConfig:
 #: its key here and reads the table from `AppConfig.raw`.
 TOP_LEVEL_KEYS: tuple[str, ...] = (
     "tiers", "frontier_model", "default_model", "routing_mode", "routing_strategy", "theme",
-    "endpoints", "prices", "budget", "keys", "max_tokens",
+    "endpoints", "prices", "budget", "keys", "max_tokens", "cascade_judge",
     "rules",  # [[rules]]: parsed and validated by tui_router.core.routing.rules
 )  # fmt: skip
 ENDPOINT_KEYS: tuple[str, ...] = ("kind", "base_url", "api_key_env", "models", "price_provider")

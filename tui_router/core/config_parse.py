@@ -111,6 +111,7 @@ class ConfigParser:
             budget_usd=budget_usd,
             keys=self.keys(data),
             max_tokens=self.positive_int(data, "max_tokens", defaults.max_tokens),
+            cascade_judge=self.boolean(data, "cascade_judge", defaults.cascade_judge),
             source=self.path,
             raw=data,
         )
@@ -298,6 +299,12 @@ class ConfigParser:
         if value not in choices:
             self.bad_choice((key,), value, choices)
         return str(value)
+
+    def boolean(self, data: dict[str, Any], key: str, default: bool) -> bool:
+        value = data.get(key, default)
+        if not isinstance(value, bool):
+            self.fail((key,), f"{key} must be true or false, got {value!r}")
+        return value
 
     def positive_int(self, data: dict[str, Any], key: str, default: int) -> int:
         value = data.get(key, default)

@@ -140,12 +140,15 @@ class TurnRunner:
         on_delta: Callable[[str], Any] | None = None,
         on_usage: Callable[[UsageUpdate], Any] | None = None,
         max_tokens: int | None = None,
+        store_text: bool = True,
     ) -> TurnResult:
         """Stream ``conversation`` to ``model_id``; record and return how the call ended.
 
         ``on_delta(text)`` gets each chunk; ``on_usage(UsageUpdate)`` gets the running estimate
         after each chunk and the exact figure last. Either may be sync or async. The turn's user
         prompt (the last message, for chat/cascade/retry calls) is stored once per turn.
+        ``store_text=False`` records the call but not its text as a message (a judge's verdict is
+        no part of the conversation).
         Raises `ProviderConfigError`/`UnknownModelError` before any request; re-raises
         cancellation and a callback's exception after recording the call.
         """
@@ -171,7 +174,7 @@ class TurnRunner:
 
         def finish() -> TurnResult:
             return self._finish(call, info, frontier, resolved, provider, model_id, session_id,
-                                turn_index, purpose, prompt, started_at, started)
+                                turn_index, purpose, prompt, started_at, started, store_text)
 
         try:
             async for event in stream:
@@ -221,6 +224,7 @@ class TurnRunner:
         prompt: str | None,
         started_at: str,
         started: float,
+        store_text: bool = True,
     ) -> TurnResult:
         usage = call.final_usage()
         price = price_model_call(usage, info, self.config.prices)
@@ -245,7 +249,9 @@ class TurnRunner:
             stop_reason=call.stop_reason,
             started_at=started_at,
         )
-        call_id = self.store.record_call(row, text=call.text, prompt=prompt)
+        call_id = self.store.record_call(
+            row, text=call.text if store_text else None, prompt=prompt
+        )
         self.ledger.add(
             CallRecord(
                 model=model_id, usage=usage, price=price, baseline=baseline, tier=info.tier,
