@@ -68,8 +68,12 @@ async def test_a_broken_cheap_answer_escalates_and_both_calls_are_kept_and_count
         conversation = _conversation()
         try:
             result = await CascadeTurn(runner).run(
-                conversation, LADDER, session_id=session, turn_index=2,
-                on_attempt=started.append, on_escalate=lambda e: escalations.append(e.line()),
+                conversation,
+                LADDER,
+                session_id=session,
+                turn_index=2,
+                on_attempt=started.append,
+                on_escalate=lambda e: escalations.append(e.line()),
             )
         finally:
             await runner.aclose()
@@ -91,7 +95,8 @@ async def test_a_broken_cheap_answer_escalates_and_both_calls_are_kept_and_count
     assert len(conversation.messages) == 3  # the driver leaves the history to its caller
     # both calls in the store with purpose cascade; both answers kept; the prompt once
     assert [(c.model, c.purpose, c.status) for c in calls] == [
-        ("claude-haiku-4-5", "cascade", "ok"), ("claude-sonnet-4-6", "cascade", "ok"),
+        ("claude-haiku-4-5", "cascade", "ok"),
+        ("claude-sonnet-4-6", "cascade", "ok"),
     ]
     turn_messages = [(m.role, m.content) for m in messages if m.turn == 2]
     assert turn_messages == [("user", PROMPT), ("assistant", BROKEN), ("assistant", GOOD)]
@@ -144,7 +149,8 @@ async def test_the_judge_is_one_recorded_call_and_its_fail_escalates(server: Any
         calls = store.session_calls(session)
         messages = store.session_messages(session)
     assert [(c.model, c.purpose) for c in calls] == [
-        ("claude-haiku-4-5", "cascade"), ("claude-haiku-4-5", "judge"),
+        ("claude-haiku-4-5", "cascade"),
+        ("claude-haiku-4-5", "judge"),
         ("claude-sonnet-4-6", "cascade"),
     ]  # the last model is not judged: nothing is left to escalate to
     assert "<request>" in str(server.requests[1].body["messages"])  # the judge read the answer
@@ -183,7 +189,10 @@ def test_models_without_a_key_are_left_out_of_the_ladder(monkeypatch: pytest.Mon
     monkeypatch.setenv("ANTHROPIC_API_KEY", "k")
     config = AppConfig(tiers={**TIERS, "frontier": ["gpt-5.5"]})  # no OpenAI key set
     decision = Decision(
-        model="claude-haiku-4-5", tier="fast", strategy="cascade", reason="r",
+        model="claude-haiku-4-5",
+        tier="fast",
+        strategy="cascade",
+        reason="r",
         ladder=("claude-sonnet-4-6", "gpt-5.5"),
     )
     assert cascade_models(decision, build_catalog(config)) == LADDER[:2]

@@ -1,10 +1,12 @@
 """`tui-router ask`: one question, headless; streams the answer and records the session.
 
 The model is ``--model`` (any id an endpoint serves), the first available model of ``--tier``, or,
-without either, the router's choice (routing_mode suggest/auto: applied, since nobody is there to
-accept it) or the default model (routing_mode manual, a configured default_model, or no router
-choice available). The call is priced, compared with the frontier-only baseline and written to
-the history store with the routing decision, so `tui-router report --last` shows it afterwards.
+without either, the router's choice (routing_mode suggest/auto, or ``--strategy``: applied, since
+nobody is there to accept it) or the default model (routing_mode manual, a configured
+default_model, or no router choice available). With the cascade strategy the answer is gated and
+may be escalated up the tier ladder (`ask_cascade`): only the final answer is printed. The call is
+priced, compared with the frontier-only baseline and written to the history store with the
+routing decision, so `tui-router report --last` shows it afterwards.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from tui_router.core.config import TIERS
+from tui_router.core.config import STRATEGIES, TIERS
 from tui_router.core.errors import UserFacingError
 
 LOCAL_NOTICE = (
@@ -35,9 +37,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     choice.add_argument(
         "--tier", choices=TIERS, help="use the first available model of this tier"
     )
+    choice.add_argument(
+        "--strategy", choices=(*STRATEGIES, "heuristic"),
+        help="let the router choose with this strategy (default: routing_strategy from "
+        "config.toml, when routing_mode is suggest or auto); cascade starts cheap, checks the "
+        "answer with quality gates and escalates to the next tier if one fails",
+    )
     parser.add_argument(
         "--json", action="store_true",
-        help="print one JSON object (answer, usage, cost, baseline, route) instead of the text",
+        help="print one JSON object (answer, usage, cost, baseline, route; for a cascade also "
+        "attempts) instead of the text",
     )
     parser.add_argument(
         "--max-tokens", type=_positive_int, metavar="N",
@@ -57,6 +66,10 @@ def run(args: argparse.Namespace) -> int:
     chosen_by_user = route.reason in ("--model", "--tier")
     if not chosen_by_user and route.model.endpoint.kind == "local" and not _any_key(catalog):
         print(LOCAL_NOTICE.format(model=route.model.api_model), file=sys.stderr)
+    if route.strategy == "cascade" and route.decision is not None:
+        from tui_router.commands.ask_cascade import ask_cascade
+
+        return asyncio.run(ask_cascade(config, catalog, route, prompt, args))
     return asyncio.run(_ask(config, catalog, route, prompt, args))
 
 
@@ -109,19 +122,24 @@ def _choose_model(config: Any, catalog: Any, args: argparse.Namespace, prompt: s
             )
         return Route(found, "manual", "--tier")
     default = catalog.default_model()
-    if config.routing_mode == "manual" or config.default_model:
+    strategy = getattr(args, "strategy", None)
+    if strategy is None and (config.routing_mode == "manual" or config.default_model):
         return Route(default, "manual", "default model")
-    return _routed(config, catalog, prompt) or Route(default, "manual", "default model")
+    if strategy == "manual":
+        return Route(default, "manual", "default model")
+    routed = _routed(config, catalog, prompt, strategy)
+    return routed or Route(default, "manual", "default model")
 
 
-def _routed(config: Any, catalog: Any, prompt: str) -> Route | None:
-    """Let the router pick (routing_mode suggest/auto: headless, there is no one to ask)."""
+def _routed(config: Any, catalog: Any, prompt: str, strategy: str | None = None) -> Route | None:
+    """Let the router pick (routing_mode suggest/auto or --strategy: headless, there is no one
+    to ask)."""
     try:
         from tui_router.core.paths import get_paths
         from tui_router.core.routing.router import Router
     except ImportError:
         return None
-    router = Router(config, catalog, get_paths().feedback_file)
+    router = Router(config, catalog, get_paths().feedback_file, strategy=strategy)
     decision = router.decide(prompt)
     if decision.model is None or not decision.available:
         return None
