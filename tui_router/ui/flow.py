@@ -4,6 +4,7 @@ Submit → slash command, or: read `@files` (off the UI thread) → ask the rout
 the prompt until tab/esc; auto mode switches and says so; manual mode records silently) → stream
 the reply into the chat (worker group "stream") while the ticker ticks → meta line with the exact
 usage and cost. The router also runs while the user types (worker group "router", debounced).
+With the cascade strategy the turn may take several calls (`flow_cascade`).
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from textual.actions import SkipAction
 from textual.widgets import TextArea
 
 from tui_router.core.errors import UserFacingError
-from tui_router.ui import suggest
+from tui_router.ui import cascade, suggest
 from tui_router.ui.attach import Attachment, attach_files
 from tui_router.ui.commands import is_slash
-from tui_router.ui.flow_commands import CommandFlow
+from tui_router.ui.flow_cascade import CascadeFlow
 from tui_router.ui.widgets.chat import AssistantMessage
 from tui_router.ui.widgets.prompt import PromptInput
 from tui_router.ui.widgets.suggestion import SuggestionBar
@@ -30,7 +31,7 @@ ROUTER_DEBOUNCE = 0.4
 TICK_INTERVAL = 0.1
 
 
-class TurnFlow(CommandFlow):
+class TurnFlow(CascadeFlow):
     def init_flow(self) -> None:
         self.streaming = False
         self.pending: suggest.Pending | None = None
@@ -188,7 +189,11 @@ class TurnFlow(CommandFlow):
                 return  # held for the user's answer
         self.answered_this_prompt = False
         await self.chat.add_user(text, [a.summary() for a in attachments])
-        await self.stream_reply(text, attachments)
+        models = cascade.plan(c, text, attachments)  # the cascade strategy: a ladder to climb
+        if models is not None:
+            await self.stream_cascade(text, attachments, models)
+        else:
+            await self.stream_reply(text, attachments)
 
     async def _route_on_submit(
         self, decision: Any, text: str, attachments: list[Attachment]

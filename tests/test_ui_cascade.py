@@ -1,0 +1,128 @@
+# ruff: noqa: F811  (pytest fixtures imported from ui_support are used as arguments)
+"""The cascade strategy in the app (real Router, real SDK, loopback fake server, Pilot): the cheap
+answer, the gate line, the stronger answer, both meta lines with their costs, the ticker with
+both calls; in suggest mode the cascade runs once the user accepts its start model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fakeserver import Script
+from ui_support import (
+    SESSION_ID,
+    SIZE,
+    answers,
+    ask,
+    make_app,
+    make_config,
+    no_local_model,  # noqa: F401  (fixture)
+    notes,
+    server,  # noqa: F401  (fixture)
+    settle,
+    started,
+    wait_for,
+)
+
+from tui_router.core.store import Store
+from tui_router.ui.widgets.prompt import PromptInput
+from tui_router.ui.widgets.suggestion import SuggestionBar
+from tui_router.ui.widgets.ticker import CostTicker
+
+PROMPT = "rename the variable foo to bar in this python snippet: foo = 1"
+BROKEN = "```python\nbar = 1\ndef f(:\n    return bar\n```\n"
+GOOD = "```python\nbar = 1\n```\n"
+
+
+def scripts() -> list[Script]:
+    # haiku: 1,000 in x $1 + 200 out x $5 = $0.0020; sonnet: x $3 / $15 = $0.0060
+    return [
+        Script(text=BROKEN, input_tokens=1000, output_tokens=200),
+        Script(text=GOOD, input_tokens=1000, output_tokens=200),
+    ]
+
+
+def calls() -> list[tuple[str, str]]:
+    with Store() as store:
+        return [(c.model, c.purpose) for c in store.session_calls(SESSION_ID)]
+
+
+def assert_escalated_on_screen(app) -> None:
+    first, second = answers(app)
+    assert first.text == BROKEN and second.text == GOOD
+    assert first.meta_text == "claude-haiku-4-5 · fast · 1,000 in / 200 out · $0.0020"
+    assert second.meta_text == "claude-sonnet-4-6 · balanced · 1,000 in / 200 out · $0.0060"
+    [gate] = [n for n in notes(app, "warn") if n.startswith("quality gate failed")]
+    assert "code block 1 (python) does not parse" in gate
+    assert gate.endswith("— escalating to claude-sonnet-4-6")
+    # the line sits between the two answers
+    entries = list(app.chat.entries)
+    gate_at = next(i for i, e in enumerate(entries) if getattr(e, "text", "") == gate)
+    assert entries.index(first) < gate_at < entries.index(second)
+    ticker = str(app.query_one(CostTicker).render())
+    # both calls: $0.0020 + $0.0060; baseline: both at opus ($5/$25) = 2 x $0.0100
+    assert "spent $0.0080" in ticker and "frontier-only $0.0200" in ticker
+    assert "2,000 in / 400 out" in ticker
+
+
+async def test_auto_mode_shows_both_answers_and_the_gate_line(server, tmp_path: Path) -> None:
+    server.push(*scripts())
+    config = make_config(routing_mode="auto", routing_strategy="cascade")
+    app = make_app(tmp_path, config=config)
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, PROMPT)
+        assert_escalated_on_screen(app)
+        # the stronger model saw the same history, without the broken answer
+        first, second = (r.messages for r in server.requests)
+        assert first == second and BROKEN.strip() not in str(second)
+        # only the final answer joins the conversation
+        history = app.controller.conversation.messages
+        assert [(m.role, m.content) for m in history][-1] == ("assistant", GOOD)
+        assert BROKEN not in [m.content for m in history]
+    assert calls() == [("claude-haiku-4-5", "cascade"), ("claude-sonnet-4-6", "cascade")]
+
+
+async def test_a_good_cheap_answer_is_shown_alone(server, tmp_path: Path) -> None:
+    server.push(Script(text=GOOD, input_tokens=1000, output_tokens=200))
+    config = make_config(routing_mode="auto", routing_strategy="cascade")
+    app = make_app(tmp_path, config=config)
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, PROMPT)
+        [answer] = answers(app)
+        assert answer.text == GOOD
+        assert not [n for n in notes(app) if n.startswith("quality gate failed")]
+    assert calls() == [("claude-haiku-4-5", "cascade")]
+
+
+async def test_suggest_mode_runs_the_cascade_once_its_start_model_is_accepted(
+    server, tmp_path: Path
+) -> None:
+    server.push(*scripts())
+    config = make_config(routing_mode="suggest", routing_strategy="cascade")
+    app = make_app(tmp_path, config=config, model="claude-opus-4-6")
+    async with app.run_test(size=SIZE) as pilot:
+        app = await started(pilot)
+        app.query_one(PromptInput).load_text(PROMPT)
+        await pilot.press("enter")
+        bar = app.query_one(SuggestionBar)
+        await wait_for(pilot, lambda: bar.showing, "the cascade's suggestion")
+        assert "claude-haiku-4-5" in str(bar.render())
+        await pilot.press("tab")
+        await settle(pilot)
+        assert_escalated_on_screen(app)
+    assert calls() == [("claude-haiku-4-5", "cascade"), ("claude-sonnet-4-6", "cascade")]
+
+
+async def test_a_rejected_cascade_suggestion_is_one_plain_call(server, tmp_path: Path) -> None:
+    server.push(Script(text=BROKEN))
+    config = make_config(routing_mode="suggest", routing_strategy="cascade")
+    app = make_app(tmp_path, config=config, model="claude-opus-4-6")
+    async with app.run_test(size=SIZE) as pilot:
+        app = await started(pilot)
+        app.query_one(PromptInput).load_text(PROMPT)
+        await pilot.press("enter")
+        bar = app.query_one(SuggestionBar)
+        await wait_for(pilot, lambda: bar.showing, "the cascade's suggestion")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert len(answers(app)) == 1
+    assert calls() == [("claude-opus-4-6", "chat")]

@@ -1,0 +1,129 @@
+"""The cascade turn on screen (a mixin of `TuiRouterApp`, under `flow.TurnFlow`).
+
+Each attempt streams into its own answer with its own meta line (model, tokens, cost; the judge's
+call when one was asked); between two attempts one line says which gate failed and where the turn
+goes next: "quality gate failed: <reason> — escalating to <model>". The ticker counts every call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from tui_router.core.errors import UserFacingError
+from tui_router.ui import cascade
+from tui_router.ui.attach import Attachment
+from tui_router.ui.flow_commands import CommandFlow
+
+if TYPE_CHECKING:
+    from tui_router.ui.widgets.chat import AssistantMessage
+
+
+class CascadeFlow(CommandFlow):
+    if TYPE_CHECKING:  # provided by flow.TurnFlow
+        _turn_task: asyncio.Task[Any] | None
+        _cancel_reason: str | None
+
+        def _tick(self, message: AssistantMessage, model_id: str) -> None: ...
+        async def _after_cancel(self, message: AssistantMessage) -> None: ...
+
+    async def stream_cascade(
+        self, text: str, attachments: list[Attachment], models: tuple[str, ...]
+    ) -> None:
+        c = self.controller
+        assert c is not None
+        if c.over_budget():
+            await self.note(c.budget_line(), "warn")
+            return
+        shown: list[AssistantMessage] = []
+        answering = [models[0]]
+
+        async def attempt(model: str) -> None:
+            answering[0] = model
+            message = await self.chat.add_assistant(model, c.catalog.describe(model).tier)
+            message.set_meta(c.live_meta_line(model))
+            shown.append(message)
+            self.refresh_status()
+
+        async def delta(chunk: str) -> None:
+            await shown[-1].append(chunk)
+
+        def usage(_update: Any) -> None:
+            self._tick(shown[-1], answering[0])
+
+        async def answered(done: Any) -> None:
+            message = shown[-1]
+            await message.finish()
+            message.set_meta(_meta(c, done))
+            self.refresh_ticker()
+
+        async def escalate(step: Any) -> None:
+            await self.note(
+                f"quality gate failed: {step.reason} — escalating to {step.to_model}", "warn"
+            )
+
+        self._cancel_reason = None
+        task = asyncio.create_task(
+            cascade.run_turn(
+                c, text, attachments, models, on_attempt=attempt, on_delta=delta,
+                on_usage=usage, on_answer=answered, on_escalate=escalate,
+            )
+        )  # fmt: skip
+        self._turn_task = task
+        try:
+            outcome = await task
+        except asyncio.CancelledError:
+            if self._cancel_reason is None or not shown:
+                raise  # the worker itself is being cancelled (the app is closing)
+            await shown[-1].finish()
+            await self._after_cancel(shown[-1])
+            return
+        except UserFacingError as exc:  # no key for the first model: nothing was sent
+            for message in shown:
+                await message.finish()
+                await message.remove()
+            await self.note(str(exc), "error")
+            return
+        except Exception:  # a bug: the worker's failure becomes one notification
+            if shown:
+                await shown[-1].finish()
+                shown[-1].set_meta("failed — see the notification")
+            raise
+        finally:
+            self._turn_task = None
+        for extra in shown[len(outcome.attempts) :]:  # a model that could not be called
+            await extra.finish()
+            await extra.remove()
+        self.refresh_ticker()
+        await self._say_outcome(outcome)
+
+    async def _say_outcome(self, outcome: Any) -> None:
+        final = outcome.final
+        if outcome.stopped:
+            await self.note(f"{outcome.stopped}; kept {final.model}'s answer", "warn")
+        elif not outcome.passed and outcome.escalations:
+            await self.note(
+                f"no model passed the quality gates; kept {final.model}'s answer "
+                f"({outcome.attempts[-1].gate.reason})",
+                "warn",
+            )
+        if final.status == "error":
+            await self.note(
+                f"{final.model}: {final.error} — the partial answers and their cost are kept",
+                "error",
+            )
+
+
+def _meta(controller: Any, attempt: Any) -> str:
+    """The answer's meta line, plus the judge's call when one was asked about it."""
+    line = str(controller.meta_line(attempt.result))
+    judge = attempt.judge
+    if judge is not None:
+        from tui_router.ui import format as fmt
+
+        verdict = "passed" if attempt.gate.passed else "failed"
+        line += (
+            f" · judged by {judge.model} ({verdict}): "
+            f"{fmt.usd(judge.price.usd, estimated=judge.usage.estimated)}"
+        )
+    return line
