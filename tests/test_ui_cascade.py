@@ -126,3 +126,25 @@ async def test_a_rejected_cascade_suggestion_is_one_plain_call(server, tmp_path:
         await settle(pilot)
         assert len(answers(app)) == 1
     assert calls() == [("claude-opus-4-6", "chat")]
+
+
+async def test_the_judge_call_is_on_the_answers_meta_line_and_in_the_ticker(
+    server, tmp_path: Path
+) -> None:
+    server.push(
+        Script(text=GOOD, input_tokens=1000, output_tokens=200),  # $0.0020
+        Script(text="PASS", input_tokens=500, output_tokens=2),  # $0.0005 + $0.00001
+    )
+    config = make_config(routing_mode="auto", routing_strategy="cascade", cascade_judge=True)
+    app = make_app(tmp_path, config=config)
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, PROMPT)
+        [answer] = answers(app)
+        assert answer.text == GOOD
+        assert answer.meta_text == (
+            "claude-haiku-4-5 · fast · 1,000 in / 200 out · $0.0020"
+            " · judged by claude-haiku-4-5 (passed): $0.0005"
+        )
+        assert "spent $0.0025" in str(app.query_one(CostTicker).render())
+        assert "PASS" not in [m.content for m in app.controller.conversation.messages]
+    assert calls() == [("claude-haiku-4-5", "cascade"), ("claude-haiku-4-5", "judge")]
