@@ -148,3 +148,36 @@ async def test_the_judge_call_is_on_the_answers_meta_line_and_in_the_ticker(
         assert "spent $0.0025" in str(app.query_one(CostTicker).render())
         assert "PASS" not in [m.content for m in app.controller.conversation.messages]
     assert calls() == [("claude-haiku-4-5", "cascade"), ("claude-haiku-4-5", "judge")]
+
+
+async def test_esc_during_the_escalated_answer_keeps_both_calls(server, tmp_path: Path) -> None:
+    server.push(
+        Script(text=BROKEN, input_tokens=1000, output_tokens=200),
+        Script(chunks=[f"word{i} " for i in range(200)], delay=0.05, input_tokens=1000),
+    )
+    config = make_config(routing_mode="auto", routing_strategy="cascade")
+    app = make_app(tmp_path, config=config)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        app.query_one(PromptInput).load_text(PROMPT)
+        await pilot.press("enter")
+        await wait_for(
+            pilot,
+            lambda: len(answers(app)) == 2 and "word2" in answers(app)[1].text,
+            "the escalated answer to start",
+        )
+        await pilot.press("escape")
+        await settle(pilot)
+        first, second = answers(app)
+        assert first.meta_text == "claude-haiku-4-5 · fast · 1,000 in / 200 out · $0.0020"
+        assert second.meta_text.startswith("claude-sonnet-4-6 · balanced")
+        assert second.meta_text.endswith("cancelled")
+        assert any(n.startswith("Reply cancelled") for n in notes(app, "warn"))
+        last = app.controller.conversation.messages[-1]
+        assert last.model == "claude-sonnet-4-6" and last.content.startswith("word0 word1")
+    with Store() as store:
+        rows = store.session_calls(SESSION_ID)
+    assert [(c.model, c.purpose, c.status) for c in rows] == [
+        ("claude-haiku-4-5", "cascade", "ok"),
+        ("claude-sonnet-4-6", "cascade", "cancelled"),
+    ]

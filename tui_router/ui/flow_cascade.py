@@ -37,6 +37,7 @@ class CascadeFlow(CommandFlow):
             return
         shown: list[AssistantMessage] = []
         answering = [models[0]]
+        final_meta: dict[int, str] = {}  # id(message) -> its meta line once answered
 
         async def attempt(model: str) -> None:
             answering[0] = model
@@ -54,7 +55,8 @@ class CascadeFlow(CommandFlow):
         async def answered(done: Any) -> None:
             message = shown[-1]
             await message.finish()
-            message.set_meta(_meta(c, done))
+            final_meta[id(message)] = _meta(c, done)
+            message.set_meta(final_meta[id(message)])
             self.refresh_ticker()
 
         async def escalate(step: Any) -> None:
@@ -77,6 +79,8 @@ class CascadeFlow(CommandFlow):
                 raise  # the worker itself is being cancelled (the app is closing)
             await shown[-1].finish()
             await self._after_cancel(shown[-1])
+            if id(shown[-1]) in final_meta:  # cancelled while the judge was asked about it
+                shown[-1].set_meta(final_meta[id(shown[-1])] + " · judge cancelled")
             return
         except UserFacingError as exc:  # no key for the first model: nothing was sent
             for message in shown:
