@@ -181,3 +181,20 @@ async def test_esc_during_the_escalated_answer_keeps_both_calls(server, tmp_path
         ("claude-haiku-4-5", "cascade", "ok"),
         ("claude-sonnet-4-6", "cascade", "cancelled"),
     ]
+
+
+async def test_resume_shows_both_answers_and_sends_only_the_final_one(
+    server, tmp_path: Path
+) -> None:
+    server.push(*scripts())
+    config = make_config(routing_mode="auto", routing_strategy="cascade")
+    app = make_app(tmp_path, config=config)
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, PROMPT)
+    resumed = make_app(tmp_path, config=config, resume=SESSION_ID)
+    async with resumed.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        assert [a.text for a in answers(resumed)] == [BROKEN, GOOD]
+        assert "spent $0.0080" in str(resumed.query_one(CostTicker).render())
+        history = [(m.role, m.content) for m in resumed.controller.conversation.messages]
+        assert history == [("user", PROMPT), ("assistant", GOOD)]
