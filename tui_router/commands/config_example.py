@@ -23,6 +23,9 @@ routing_mode = "suggest"
 # How the router decides: manual, rules, cascade or learned. Your own ordered [[rules]] can be
 # added to this file; `tui-router rules` prints the rules in force.
 routing_strategy = "learned"
+# With the cascade strategy, also ask a fast-tier model to grade answers that pass the quality
+# gates (one extra call per turn, counted like any other).
+cascade_judge = false
 
 theme = "tui-router-dark"
 # Most tokens one answer may use.
