@@ -95,3 +95,17 @@ def describe(values: Sequence[float], unit: str = "ms") -> str:
         f"median {med:,.0f} {unit} (min {min(values):,.0f}, max {max(values):,.0f}, "
         f"n={len(values)})"
     )
+
+
+async def settle(app: Any, pilot: Any) -> None:
+    """Wait until the app has opened its session and finished its background warm-up.
+
+    The warm-up thread imports the SDK and loads the tokenizer after the first frame; a
+    measurement that starts before it ends counts that thread's CPU (and its hold on the GIL)
+    as rendering cost.
+    """
+    await app.ready.wait()
+    warm = [w for w in app.workers if w.group == "warm"]
+    if warm:
+        await app.workers.wait_for_complete(warm)
+    await pilot.pause()

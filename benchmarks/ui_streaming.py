@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 #: Tokens handed over per event-loop turn (SSE events that arrive in one socket read).
 BURST = 8
 
-from _ui_common import apply_env, bench_env, make_home, start_fake_server  # noqa: E402
+from _ui_common import apply_env, bench_env, make_home, settle, start_fake_server  # noqa: E402
 
 ANSWER = """\
 The failure comes from the cache being read **before** the lock is taken, so two workers can
@@ -118,8 +118,7 @@ async def widget_run(n_tokens: int) -> dict[str, float]:
     fragments = token_fragments(n_tokens)
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await app.ready.wait()
-        await pilot.pause()
+        await settle(app, pilot)
         chat = app.query_one(ChatPane)
         message = await chat.add_assistant("claude-haiku-4-5", "fast")
         latencies: list[float] = []
@@ -163,17 +162,17 @@ async def e2e_run(n_tokens: int) -> dict[str, float]:
     try:
         app = make_app()
         async with app.run_test(size=(120, 40)) as pilot:
-            await app.ready.wait()
+            await settle(app, pilot)
             prompt = app.query_one(PromptInput)
             prompt.load_text("explain the cache race")
             latencies: list[float] = []
             start, cpu_start = time.perf_counter(), time.process_time()
             await pilot.press("enter")
-            while not app.streaming:
-                await asyncio.sleep(0.001)
             stop = asyncio.Event()
             probe = asyncio.create_task(probe_keys(app, stop, latencies))
-            while app.streaming:
+            # Done when the call is recorded and the turn is over (a fast reply can be over
+            # before `pilot.press` returns, so "wait until streaming starts" could wait forever).
+            while app.streaming or len(app.controller.ledger.records) < 1:
                 await asyncio.sleep(0.002)
             await pilot.pause()
             elapsed = time.perf_counter() - start

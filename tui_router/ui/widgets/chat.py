@@ -7,6 +7,8 @@ Only the last `ChatPane.max_mounted` entries stay mounted; older ones are remove
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import TYPE_CHECKING, ClassVar, Literal, TypeVar
 
 from rich.text import Text
@@ -20,6 +22,11 @@ if TYPE_CHECKING:
 
 NoteKind = Literal["info", "route", "warn", "error"]
 W = TypeVar("W", bound=Widget)
+
+#: Seconds between batches handed to the markdown renderer while an answer streams.
+FLUSH_INTERVAL = 1 / 30
+#: After a batch that took t seconds to show, wait this many times t before the next one.
+RENDER_BACKOFF = 2.0
 
 
 class UserMessage(Static):
@@ -67,7 +74,7 @@ class AssistantMessage(Vertical):
         super().__init__()
         self.model = model
         self.tier = tier
-        self.text = ""
+        self._parts: list[str] = []
         # Imported here, not at the top: markdown-it and pygments are not needed for the first
         # frame (an empty chat); the warm-up worker imports them in the background.
         from textual.widgets import Markdown
@@ -75,25 +82,76 @@ class AssistantMessage(Vertical):
         self._markdown: Markdown = Markdown()
         self._meta = Static("", classes="meta")
         self._stream: MarkdownStream | None = None
+        self._pending: list[str] = []
+        self._wake = asyncio.Event()
+        self._pump: asyncio.Task[None] | None = None
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield self._markdown
         yield self._meta
 
+    @property
+    def text(self) -> str:
+        """Everything received so far (exact; the screen may be up to one flush behind)."""
+        if len(self._parts) > 1:
+            self._parts[:] = ["".join(self._parts)]
+        return self._parts[0] if self._parts else ""
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self._parts[:] = [value] if value else []
+
     async def append(self, fragment: str) -> None:
-        """Add streamed text; the stream batches fragments so rendering keeps up."""
+        """Add streamed text. Cheap: it only queues the fragment for the next batch."""
         if not fragment:
             return
-        self.text += fragment
-        if self._stream is None:
+        self._parts.append(fragment)
+        self._pending.append(fragment)
+        if self._pump is None:
             self._stream = type(self._markdown).get_stream(self._markdown)
-        await self._stream.write(fragment)
+            self._pump = asyncio.create_task(self._run_pump())
+        self._wake.set()
+
+    async def _run_pump(self) -> None:
+        """Hand queued text to the markdown stream in frame-paced batches.
+
+        Every write re-parses (and re-highlights) the growing last block and lays the screen out
+        again, which costs far more than a token. So one batch goes per frame at most, and after a
+        batch that took long to show (a long answer, a busy machine) the pump waits in
+        proportion, leaving the event loop to the network and the keyboard.
+        """
+        loop = asyncio.get_running_loop()
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            started = loop.time()
+            await self._flush_pending()
+            await self.wait_for_refresh()
+            shown_in = loop.time() - started
+            await asyncio.sleep(max(FLUSH_INTERVAL, RENDER_BACKOFF * shown_in))
+
+    async def _flush_pending(self) -> None:
+        if self._pending and self._stream is not None:
+            chunk = "".join(self._pending)
+            self._pending.clear()
+            await self._stream.write(chunk)
 
     async def finish(self) -> None:
-        """Flush the stream (idempotent)."""
+        """Flush what is queued and stop the stream (idempotent)."""
+        pump, self._pump = self._pump, None
+        if pump is not None:
+            pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pump
+        await self._flush_pending()
         if self._stream is not None:
             stream, self._stream = self._stream, None
             await stream.stop()
+
+    def on_unmount(self) -> None:
+        if self._pump is not None:  # removed mid-stream (a /new, the app closing)
+            self._pump.cancel()
+            self._pump = None
 
     async def set_text(self, text: str) -> None:
         """Show a finished answer at once (resumed sessions)."""
