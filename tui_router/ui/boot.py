@@ -137,7 +137,8 @@ def warm_up(controller: SessionController) -> list[str]:
     importlib.import_module("textual.widgets.markdown")  # markdown-it + pygments, for replies
     from textual.highlight import highlight
 
-    highlight("x = 1", language="python")  # compiles the lexer's regexes (~0.3 s) now, not mid-reply
+    # compiles the lexer's regexes (~0.3 s) now, not in the middle of the first reply
+    highlight("x = 1", language="python")
     controller.count_tokens("warm up")
     return kinds
 
