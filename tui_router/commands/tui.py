@@ -51,7 +51,9 @@ def resolve_resume(wanted: str | None) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config()
+    # The frontier price check imports genai-prices (~0.2-0.5 s): the app runs it while opening
+    # the session, after the first frame; a failure still ends here as one line and exit 2.
+    config = load_config(check_prices=False)
     if args.model and args.tier:
         raise UserFacingError("give --model or --tier, not both")
     if args.model:  # a typo is one line here, not an error inside the app
@@ -62,7 +64,11 @@ def run(args: argparse.Namespace) -> int:
     from tui_router.ui.boot import StartOptions
 
     options = StartOptions(
-        resume=resolve_resume(args.resume), model=args.model, tier=args.tier, mode=args.mode
+        resume=resolve_resume(args.resume),
+        model=args.model,
+        tier=args.tier,
+        mode=args.mode,
+        check_prices=True,
     )
     app = TuiRouterApp(config, options)
     app.run()

@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from tui_router.core.config import AppConfig
+from tui_router.core.config import AppConfig, ConfigError
 from tui_router.core.errors import UserFacingError
 from tui_router.ui.boot import StartOptions, any_model_available, open_session, warm_up
 from tui_router.ui.controller import SessionController
@@ -107,6 +107,9 @@ class TuiRouterApp(TurnFlow, App[None]):
         self.ready = asyncio.Event()
         self.boot_error: str | None = None
         self.init_flow()
+        # Themes are set before the stylesheet is first parsed: switching theme in on_mount
+        # re-parses and re-applies all CSS (~40 ms) before the first frame.
+        self._theme_problems = self._apply_themes()
 
     # -- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -129,7 +132,8 @@ class TuiRouterApp(TurnFlow, App[None]):
 
     def on_mount(self) -> None:
         self.set_keymap(dict(self.config.keys))
-        self._apply_themes()
+        for problem, timeout in self._theme_problems:
+            self.notify(problem, severity="warning", timeout=timeout)
         bar = self.query_one(SuggestionBar)
         keys = self.key_names()
         bar.accept_key = _key_label(keys.get("accept_suggestion", "tab"))
@@ -137,19 +141,27 @@ class TuiRouterApp(TurnFlow, App[None]):
         model = self.options.model or self.config.default_model or "…"
         mode = self.options.mode or self.config.routing_mode
         self.query_one(StatusHeader).show(model=model, tier=None, mode=mode, session=None)
+
+    def on_ready(self) -> None:
+        # After the first frame, not in on_mount: the session worker's imports (genai-prices,
+        # sqlite, the router) would hold the GIL while the first frame is being composed.
         self.boot()
 
-    def _apply_themes(self) -> None:
+    def _apply_themes(self) -> list[tuple[str, int]]:
+        """Register the theme files and switch to the configured theme; return what to say
+        about broken files or an unknown theme (notifications wait for the screen)."""
         try:
             from tui_router.ui.themes import apply_theme, register_app_themes, theme_errors_message
         except ImportError:
-            return
+            return []
         errors = register_app_themes(self)
         problem = apply_theme(self, self.config.theme)
+        problems: list[tuple[str, int]] = []
         if errors:
-            self.notify(theme_errors_message(errors), severity="warning", timeout=8)
+            problems.append((theme_errors_message(errors), 8))
         if problem:
-            self.notify(problem, severity="warning", timeout=6)
+            problems.append((problem, 6))
+        return problems
 
     @work(exclusive=True, group="boot", name="open session", exit_on_error=False)
     async def boot(self) -> None:
@@ -160,8 +172,11 @@ class TuiRouterApp(TurnFlow, App[None]):
             )
         except UserFacingError as exc:
             self.boot_error = str(exc)
-            await chat.add_note(f"Cannot start the session: {exc}", "error")
             self.ready.set()
+            if isinstance(exc, ConfigError):  # a broken config: one line on stderr, exit 2
+                self.exit()
+                return
+            await chat.add_note(f"Cannot start the session: {exc}", "error")
             return
         self.controller = controller
         await self.query_one(ModelSidebar).set_models(controller.model_rows(), controller.model_id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tui_router.core.config import ROUTING_MODES, AppConfig
+from tui_router.core.config import ROUTING_MODES, AppConfig, check_frontier_price
 from tui_router.core.errors import UserFacingError
 from tui_router.ui.controller import SessionController
 
@@ -22,6 +22,9 @@ class StartOptions:
     tier: str | None = None
     mode: str | None = None
     session_id: str | None = None  # a fixed id for a new session (tests, snapshots)
+    #: check that the frontier model has a price while opening the session (the command loads
+    #: the config without it: the check imports genai-prices, too slow for the first frame)
+    check_prices: bool = False
 
 
 def open_session(
@@ -32,6 +35,8 @@ def open_session(
     from tui_router.core.store import Store
     from tui_router.core.turn import TurnRunner
 
+    if options.check_prices:
+        check_frontier_price(config)  # ConfigError: the command prints it and exits 2
     catalog = build_catalog(config)
     catalog.warm()  # prices and context windows for the sidebar (imports genai-prices)
     store = Store()
