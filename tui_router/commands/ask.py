@@ -30,26 +30,29 @@ LOCAL_NOTICE = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     choice = parser.add_mutually_exclusive_group()
     choice.add_argument(
-        "--model", metavar="ID",
+        "--model",
+        metavar="ID",
         help="model id, e.g. claude-haiku-4-5, gpt-5-mini, ollama/llama3.2 (any id its endpoint "
         "serves, also one outside `tui-router models`)",
     )
+    choice.add_argument("--tier", choices=TIERS, help="use the first available model of this tier")
     choice.add_argument(
-        "--tier", choices=TIERS, help="use the first available model of this tier"
-    )
-    choice.add_argument(
-        "--strategy", choices=(*STRATEGIES, "heuristic"),
+        "--strategy",
+        choices=(*STRATEGIES, "heuristic"),
         help="let the router choose with this strategy (default: routing_strategy from "
         "config.toml, when routing_mode is suggest or auto); cascade starts cheap, checks the "
         "answer with quality gates and escalates to the next tier if one fails",
     )
     parser.add_argument(
-        "--json", action="store_true",
+        "--json",
+        action="store_true",
         help="print one JSON object (answer, usage, cost, baseline, route; for a cascade also "
         "attempts) instead of the text",
     )
     parser.add_argument(
-        "--max-tokens", type=_positive_int, metavar="N",
+        "--max-tokens",
+        type=_positive_int,
+        metavar="N",
         help="most output tokens for the answer (default: max_tokens from config.toml)",
     )
     parser.add_argument("prompt", metavar="PROMPT", help="the question; - reads it from stdin")
@@ -163,8 +166,11 @@ async def _ask(
     model = route.model
     with Store() as store:
         session_id = store.create_session(
-            start_model=model.id, mode=route.mode, strategy=route.strategy,
-            frontier_model=config.frontier_model, title=_title(prompt),
+            start_model=model.id,
+            mode=route.mode,
+            strategy=route.strategy,
+            frontier_model=config.frontier_model,
+            title=_title(prompt),
         )
         if route.decision is not None:
             store.record_decision(_decision_row(session_id, route.decision))
@@ -182,8 +188,12 @@ async def _ask(
 
         try:
             result = await runner.run(
-                conversation, model.id, session_id=session_id, turn_index=1,
-                on_delta=on_delta, max_tokens=args.max_tokens,
+                conversation,
+                model.id,
+                session_id=session_id,
+                turn_index=1,
+                on_delta=on_delta,
+                max_tokens=args.max_tokens,
             )
         finally:
             await runner.aclose()
@@ -254,11 +264,20 @@ def _decision_row(session_id: str, decision: Any) -> Any:
     from tui_router.core.store import DecisionRow
 
     return DecisionRow(
-        session_id=session_id, turn=1, strategy=decision.strategy,
-        suggested_model=decision.model, suggested_tier=decision.tier, current_model=None,
-        current_tier=None, reason=decision.reason, rule=decision.rule, score=decision.score,
-        confidence=decision.confidence, est_cost_usd=decision.est_cost_usd,
-        est_baseline_usd=decision.est_baseline_usd, lost_cache_usd=decision.lost_cache_usd,
+        session_id=session_id,
+        turn=1,
+        strategy=decision.strategy,
+        suggested_model=decision.model,
+        suggested_tier=decision.tier,
+        current_model=None,
+        current_tier=None,
+        reason=decision.reason,
+        rule=decision.rule,
+        score=decision.score,
+        confidence=decision.confidence,
+        est_cost_usd=decision.est_cost_usd,
+        est_baseline_usd=decision.est_baseline_usd,
+        lost_cache_usd=decision.lost_cache_usd,
         outcome="auto-applied",
     )
 

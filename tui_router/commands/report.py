@@ -22,13 +22,16 @@ SPARK_TURNS = 60
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "session_id", nargs="?", metavar="SESSION_ID",
+        "session_id",
+        nargs="?",
+        metavar="SESSION_ID",
         help="a session id or a unique prefix of one (see `tui-router sessions`)",
     )
     parser.add_argument("--last", action="store_true", help="the most recent session (default)")
     parser.add_argument("--json", action="store_true", help="print one JSON object for scripts")
     parser.add_argument(
-        "--routing", action="store_true",
+        "--routing",
+        action="store_true",
         help="the routing review: turns per tier, suggestions by reason, regret, other strategies",
     )
 
@@ -95,14 +98,21 @@ def render(report: Any, console: Any = None) -> None:
 
     places = 6 if (totals.baseline_usd or 0) < Decimal("0.01") else 4
     table = Table(
-        header_style="bold", show_footer=True, box=box.SIMPLE_HEAD, pad_edge=False,
+        header_style="bold",
+        show_footer=True,
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
         collapse_padding=True,
     )
     columns = ("model", "tier", "calls", "input", "cache r/w", "output", "cost", "baseline")
     footer = (
-        "total", "", str(totals.calls), f"{totals.usage.input_tokens:,}",
+        "total",
+        "",
+        str(totals.calls),
+        f"{totals.usage.input_tokens:,}",
         f"{totals.usage.cache_read_tokens:,}/{totals.usage.cache_write_tokens:,}",
-        f"{totals.usage.output_tokens:,}", _cost_cell(totals, places),
+        f"{totals.usage.output_tokens:,}",
+        _cost_cell(totals, places),
         format_total(totals.baseline_usd, totals.unknown_baseline_calls, places),
     )
     for name, text in zip(columns, footer, strict=True):
@@ -113,9 +123,13 @@ def render(report: Any, console: Any = None) -> None:
     for row in report.models:
         t = row.totals
         table.add_row(
-            row.model, row.tier or "-", str(t.calls), f"{t.usage.input_tokens:,}",
+            row.model,
+            row.tier or "-",
+            str(t.calls),
+            f"{t.usage.input_tokens:,}",
             f"{t.usage.cache_read_tokens:,}/{t.usage.cache_write_tokens:,}",
-            f"{t.usage.output_tokens:,}", _cost_cell(t, places),
+            f"{t.usage.output_tokens:,}",
+            _cost_cell(t, places),
             format_total(t.baseline_usd, t.unknown_baseline_calls, places),
         )
     console.print(table)
@@ -134,8 +148,9 @@ def render(report: Any, console: Any = None) -> None:
             text += f" · {totals.savings_excluded_calls} call(s) with an unknown price left out"
         console.print(f"Savings: {text}", style="green" if savings >= 0 else "red")
     if totals.usage.estimated:
-        console.print("~ some token counts are local estimates (the server sent no usage)",
-                      style="dim")
+        console.print(
+            "~ some token counts are local estimates (the server sent no usage)", style="dim"
+        )
 
     s = report.suggestions
     console.print(
@@ -161,8 +176,10 @@ def render(report: Any, console: Any = None) -> None:
         costs = [t.cost_usd for t in shown]
         baselines = [t.baseline_usd for t in shown]
         scale = max([*costs, *baselines])
-        which = "" if len(shown) == len(report.per_turn) else (
-            f"last {len(shown)} of {len(report.per_turn):,} turns, "
+        which = (
+            ""
+            if len(shown) == len(report.per_turn)
+            else (f"last {len(shown)} of {len(report.per_turn):,} turns, ")
         )
         console.print(f"Spend per turn ({which}same scale):")
         console.print(f"  actual   {sparkline(costs, scale)}  {format_usd(sum(costs), places)}")

@@ -12,7 +12,10 @@ from typing import Any
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON list for scripts")
     parser.add_argument(
-        "--limit", type=_positive_int, default=20, metavar="N",
+        "--limit",
+        type=_positive_int,
+        default=20,
+        metavar="N",
         help="show the N most recent sessions (default 20)",
     )
 
@@ -64,8 +67,12 @@ def _print_table(sessions: list[Any]) -> None:
         return
     places = 6 if all(t.cost_usd < Decimal("0.01") for t in sessions) else 4
     table = Table(
-        title="Recent sessions", title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
-        pad_edge=False, collapse_padding=True,
+        title="Recent sessions",
+        title_justify="left",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
     )
     table.add_column("session · title · models", overflow="fold", min_width=26)
     table.add_column("started", no_wrap=True)

@@ -158,7 +158,7 @@ class TurnSpend:
 
 
 def format_total(amount: Decimal | None, unknown_calls: int, places: int = 4) -> str:
-    """"$0.0123", "≥ $0.0123 (n/a for 2 calls)" when some prices are unknown, or "n/a"."""
+    """ "$0.0123", "≥ $0.0123 (n/a for 2 calls)" when some prices are unknown, or "n/a"."""
     if amount is None:
         return "n/a"
     text = format_usd(amount, places)
@@ -270,9 +270,7 @@ def estimate_price(usage: Usage, rates: Rates | None) -> Price:
 
 def estimate_call(model: PricedModel, prompt_tokens: int, streamed_output_tokens: int) -> Price:
     """What a call is costing so far, while it streams: prompt + streamed tokens at base rates."""
-    usage = Usage(
-        input_tokens=prompt_tokens, output_tokens=streamed_output_tokens, estimated=True
-    )
+    usage = Usage(input_tokens=prompt_tokens, output_tokens=streamed_output_tokens, estimated=True)
     return estimate_price(usage, model.rates)
 
 

@@ -96,7 +96,7 @@ def m001_initial(db: sqlite3.Connection) -> None:
             created_at TEXT NOT NULL,
             answered_at TEXT
         );
-        """
+        """,
     )
 
 
@@ -110,7 +110,7 @@ def m002_stop_reason_and_indexes(db: sqlite3.Connection) -> None:
         CREATE INDEX messages_by_session ON messages (session_id, seq);
         CREATE INDEX decisions_by_session ON decisions (session_id, turn);
         CREATE INDEX sessions_by_start ON sessions (started_at);
-        """
+        """,
     )
 
 

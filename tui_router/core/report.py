@@ -18,7 +18,7 @@ from typing import Any
 
 from tui_router.core.ledger import Ledger, Totals, TurnSpend
 from tui_router.core.store import Store, UnknownSessionError
-from tui_router.core.store_rows import CallRow, DecisionRow, SessionRow
+from tui_router.core.store_rows import CallRow, DecisionRow, SessionRow, money_text
 from tui_router.core.usage import Usage
 
 BASELINE_ASSUMPTION = "baseline = same token counts re-priced at {model}"
@@ -100,10 +100,10 @@ class SessionReport:
             "baseline": {
                 "model": self.baseline_model,
                 "assumption": self.baseline_assumption,
-                "cost_usd": _money(totals.baseline_usd),
+                "cost_usd": money_text(totals.baseline_usd),
                 "unknown_price_calls": totals.unknown_baseline_calls,
             },
-            "savings_usd": _money(totals.savings_usd),
+            "savings_usd": money_text(totals.savings_usd),
             "savings_pct": None if totals.savings_pct is None else round(totals.savings_pct, 2),
             "savings_excluded_calls": totals.savings_excluded_calls,
             "suggestions": {
@@ -117,9 +117,11 @@ class SessionReport:
             "retries": self.retries,
             "errors": self.errors,
             "cancelled": self.cancelled,
-            "most_expensive_turn": None if top is None else {
+            "most_expensive_turn": None
+            if top is None
+            else {
                 "turn": top.turn,
-                "cost_usd": _money(top.cost_usd),
+                "cost_usd": money_text(top.cost_usd),
                 "unknown_price_calls": top.unknown_price_calls,
                 "models": list(top.models),
                 "prompt": top.prompt,
@@ -127,8 +129,8 @@ class SessionReport:
             "turns": [
                 {
                     "turn": t.turn,
-                    "cost_usd": _money(t.cost_usd),
-                    "baseline_usd": _money(t.baseline_usd),
+                    "cost_usd": money_text(t.cost_usd),
+                    "baseline_usd": money_text(t.baseline_usd),
                     "unknown_price_calls": t.unknown_price_calls,
                 }
                 for t in self.per_turn
@@ -207,9 +209,7 @@ def sparkline(values: Sequence[Decimal | float], scale_max: Decimal | float | No
     if top <= 0:
         return SPARK_BLOCKS[0] * len(values)
     last = len(SPARK_BLOCKS) - 1
-    return "".join(
-        SPARK_BLOCKS[min(last, max(0, round(float(v) / top * last)))] for v in values
-    )
+    return "".join(SPARK_BLOCKS[min(last, max(0, round(float(v) / top * last)))] for v in values)
 
 
 def _most_expensive(
@@ -222,10 +222,6 @@ def _most_expensive(
     models = tuple(dict.fromkeys(c.model for c in calls if c.turn == top.turn))
     prompt = " ".join(prompts.get(top.turn, "").split())
     return ExpensiveTurn(top.turn, top.cost_usd, top.unknown_price_calls, models, prompt)
-
-
-def _money(amount: Decimal | None) -> str | None:
-    return None if amount is None else str(amount)
 
 
 def _usage_dict(usage: Usage) -> dict[str, Any]:
@@ -244,9 +240,9 @@ def _model_dict(model: str | None, tier: str | None, totals: Totals) -> dict[str
     data.update(
         calls=totals.calls,
         **_usage_dict(totals.usage),
-        cost_usd=_money(totals.cost_usd),
+        cost_usd=money_text(totals.cost_usd),
         unknown_price_calls=totals.unknown_price_calls,
-        baseline_cost_usd=_money(totals.baseline_usd),
+        baseline_cost_usd=money_text(totals.baseline_usd),
     )
     return data
 
@@ -263,10 +259,10 @@ def _call_dict(call: CallRow) -> dict[str, Any]:
         "error": call.error,
         "stop_reason": call.stop_reason,
         "usage": _usage_dict(call.usage),
-        "cost_usd": _money(call.cost_usd),
+        "cost_usd": money_text(call.cost_usd),
         "price_source": call.price_source,
         "baseline_model": call.baseline_model,
-        "baseline_cost_usd": _money(call.baseline_cost_usd),
+        "baseline_cost_usd": money_text(call.baseline_cost_usd),
         "duration_ms": call.duration_ms,
         "started_at": call.started_at,
     }

@@ -16,7 +16,6 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -29,11 +28,13 @@ from tui_router.core.store_rows import (
     MessageRow,
     SessionRow,
     SessionTotals,
+    call_row_from_db,
+    decision_row_from_db,
+    money_text,
     new_session_id,
     now_iso,
     session_totals,
 )
-from tui_router.core.usage import Usage
 
 __all__ = [
     "CallRow",
@@ -225,10 +226,13 @@ class Store:
             raise ValueError(f"unknown call status {call.status!r}")
         usage = call.usage
         with self._transaction() as db:
-            if prompt is not None and not db.execute(
-                "SELECT 1 FROM messages WHERE session_id = ? AND turn = ? AND role = 'user'",
-                (call.session_id, call.turn),
-            ).fetchone():
+            if (
+                prompt is not None
+                and not db.execute(
+                    "SELECT 1 FROM messages WHERE session_id = ? AND turn = ? AND role = 'user'",
+                    (call.session_id, call.turn),
+                ).fetchone()
+            ):
                 self._insert_message(db, call.session_id, "user", prompt, call.turn, None, None)
             cursor = db.execute(
                 "INSERT INTO calls (session_id, turn, model, endpoint, price_provider, tier,"
@@ -238,12 +242,29 @@ class Store:
                 " started_at, stop_reason)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    call.session_id, call.turn, call.model, call.endpoint, call.price_provider,
-                    call.tier, call.purpose, usage.input_tokens, usage.cache_read_tokens,
-                    usage.cache_write_tokens, usage.cache_write_1h_tokens, usage.output_tokens,
-                    usage.reasoning_tokens, int(usage.estimated), _money(call.cost_usd),
-                    call.price_source, call.baseline_model, _money(call.baseline_cost_usd),
-                    call.duration_ms, call.status, call.error, call.started_at, call.stop_reason,
+                    call.session_id,
+                    call.turn,
+                    call.model,
+                    call.endpoint,
+                    call.price_provider,
+                    call.tier,
+                    call.purpose,
+                    usage.input_tokens,
+                    usage.cache_read_tokens,
+                    usage.cache_write_tokens,
+                    usage.cache_write_1h_tokens,
+                    usage.output_tokens,
+                    usage.reasoning_tokens,
+                    int(usage.estimated),
+                    money_text(call.cost_usd),
+                    call.price_source,
+                    call.baseline_model,
+                    money_text(call.baseline_cost_usd),
+                    call.duration_ms,
+                    call.status,
+                    call.error,
+                    call.started_at,
+                    call.stop_reason,
                 ),
             )
             call_id = int(cursor.lastrowid or 0)
@@ -302,7 +323,7 @@ class Store:
                 f"SELECT {_CALL_COLUMNS} FROM calls WHERE session_id = ? ORDER BY id",
                 (session_id,),
             ).fetchall()
-        return [_call_row(row) for row in rows]
+        return [call_row_from_db(row) for row in rows]
 
     # -- routing decisions -------------------------------------------------------------------
 
@@ -317,10 +338,23 @@ class Store:
                 " est_cost_usd, est_baseline_usd, lost_cache_usd, outcome, created_at,"
                 " answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    d.session_id, d.turn, d.strategy, d.suggested_model, d.suggested_tier,
-                    d.current_model, d.current_tier, d.reason, d.rule, d.score, d.confidence,
-                    _money(d.est_cost_usd), _money(d.est_baseline_usd), _money(d.lost_cache_usd),
-                    d.outcome, d.created_at, d.answered_at,
+                    d.session_id,
+                    d.turn,
+                    d.strategy,
+                    d.suggested_model,
+                    d.suggested_tier,
+                    d.current_model,
+                    d.current_tier,
+                    d.reason,
+                    d.rule,
+                    d.score,
+                    d.confidence,
+                    money_text(d.est_cost_usd),
+                    money_text(d.est_baseline_usd),
+                    money_text(d.lost_cache_usd),
+                    d.outcome,
+                    d.created_at,
+                    d.answered_at,
                 ),
             )
             return int(cursor.lastrowid or 0)
@@ -341,7 +375,7 @@ class Store:
                 f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE session_id = ? ORDER BY id",
                 (session_id,),
             ).fetchall()
-        return [_decision_row(row) for row in rows]
+        return [decision_row_from_db(row) for row in rows]
 
 
 _SESSION_COLUMNS = (
@@ -360,43 +394,6 @@ _DECISION_COLUMNS = (
 )
 
 
-def _money(amount: Decimal | None) -> str | None:
-    return None if amount is None else str(amount)
-
-
-def _decimal(text: str | None) -> Decimal | None:
-    return None if text is None else Decimal(text)
-
-
 def _like_prefix(prefix: str) -> str:
     escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"{escaped}%"
-
-
-def _call_row(row: tuple[Any, ...]) -> CallRow:
-    usage = Usage(
-        input_tokens=row[4],
-        cache_read_tokens=row[5],
-        cache_write_tokens=row[6],
-        cache_write_1h_tokens=row[7],
-        output_tokens=row[8],
-        reasoning_tokens=row[9],
-        estimated=bool(row[10]),
-    )
-    return CallRow(
-        session_id=row[0], turn=row[1], model=row[2], purpose=row[3], usage=usage,
-        cost_usd=_decimal(row[11]), price_source=row[12], status=row[13], endpoint=row[14],
-        price_provider=row[15], tier=row[16], baseline_model=row[17],
-        baseline_cost_usd=_decimal(row[18]), duration_ms=row[19], error=row[20],
-        stop_reason=row[21], started_at=row[22], id=row[23],
-    )
-
-
-def _decision_row(row: tuple[Any, ...]) -> DecisionRow:
-    return DecisionRow(
-        session_id=row[0], turn=row[1], strategy=row[2], suggested_model=row[3],
-        suggested_tier=row[4], current_model=row[5], current_tier=row[6], reason=row[7],
-        rule=row[8], score=row[9], confidence=row[10], est_cost_usd=_decimal(row[11]),
-        est_baseline_usd=_decimal(row[12]), lost_cache_usd=_decimal(row[13]), outcome=row[14],
-        created_at=row[15], answered_at=row[16], id=row[17],
-    )

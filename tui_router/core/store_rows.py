@@ -147,3 +147,69 @@ def session_totals(
     return SessionTotals(
         session, len(calls), tuple(models), cost, unknown_cost, baseline, unknown_baseline
     )
+
+
+def money_text(amount: Decimal | None) -> str | None:
+    """Money as stored: the exact decimal string, NULL when the price was unknown."""
+    return None if amount is None else str(amount)
+
+
+def parse_money(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+def call_row_from_db(row: tuple[Any, ...]) -> CallRow:
+    """A `CallRow` from a SELECT of the store's call columns, in their order."""
+    usage = Usage(
+        input_tokens=row[4],
+        cache_read_tokens=row[5],
+        cache_write_tokens=row[6],
+        cache_write_1h_tokens=row[7],
+        output_tokens=row[8],
+        reasoning_tokens=row[9],
+        estimated=bool(row[10]),
+    )
+    return CallRow(
+        session_id=row[0],
+        turn=row[1],
+        model=row[2],
+        purpose=row[3],
+        usage=usage,
+        cost_usd=parse_money(row[11]),
+        price_source=row[12],
+        status=row[13],
+        endpoint=row[14],
+        price_provider=row[15],
+        tier=row[16],
+        baseline_model=row[17],
+        baseline_cost_usd=parse_money(row[18]),
+        duration_ms=row[19],
+        error=row[20],
+        stop_reason=row[21],
+        started_at=row[22],
+        id=row[23],
+    )
+
+
+def decision_row_from_db(row: tuple[Any, ...]) -> DecisionRow:
+    """A `DecisionRow` from a SELECT of the store's decision columns, in their order."""
+    return DecisionRow(
+        session_id=row[0],
+        turn=row[1],
+        strategy=row[2],
+        suggested_model=row[3],
+        suggested_tier=row[4],
+        current_model=row[5],
+        current_tier=row[6],
+        reason=row[7],
+        rule=row[8],
+        score=row[9],
+        confidence=row[10],
+        est_cost_usd=parse_money(row[11]),
+        est_baseline_usd=parse_money(row[12]),
+        lost_cache_usd=parse_money(row[13]),
+        outcome=row[14],
+        created_at=row[15],
+        answered_at=row[16],
+        id=row[17],
+    )

@@ -19,11 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from tui_router.core.call_state import CallInProgress, UsageUpdate, prompt_tokens
 from tui_router.core.config import AppConfig
 from tui_router.core.conversation import Conversation
 from tui_router.core.endpoints import ResolvedModel
-from tui_router.core.ledger import CallRecord, Ledger, PricedModel, estimate_price, price_model_call
-from tui_router.core.pricing import Price, Rates
+from tui_router.core.ledger import CallRecord, Ledger, PricedModel, price_model_call
+from tui_router.core.pricing import Price
 from tui_router.core.providers.base import (
     ErrorEvent,
     Provider,
@@ -35,6 +36,8 @@ from tui_router.core.providers.base import (
 )
 from tui_router.core.store import CallRow, Store, now_iso
 from tui_router.core.usage import Usage
+
+__all__ = ["TurnResult", "TurnRunner", "UsageUpdate"]
 
 ProviderFactory = Callable[[str, AppConfig], tuple[Provider, ResolvedModel]]
 #: purposes whose conversation ends with the session user's own prompt (stored as the turn's)
@@ -51,15 +54,6 @@ class ModelDescription(PricedModel, Protocol):
 class CatalogLike(Protocol):
     def describe(self, model_id: str) -> Any: ...
     def frontier(self) -> Any: ...
-
-
-@dataclass(frozen=True, slots=True)
-class UsageUpdate:
-    """A live figure for the ticker: usage so far (estimated while streaming) and its prices."""
-
-    usage: Usage
-    price: Price
-    baseline: Price
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,14 +161,27 @@ class TurnRunner:
             if purpose in _PROMPT_PURPOSES and messages and messages[-1].role == "user"
             else None
         )
-        call = _CallInProgress(_prompt_tokens(conversation), info.rates, frontier.rates)
+        call = CallInProgress(prompt_tokens(conversation), info.rates, frontier.rates)
         started_at = now_iso()
         started = time.monotonic()
         stream = provider.stream(request)
 
         def finish() -> TurnResult:
-            return self._finish(call, info, frontier, resolved, provider, model_id, session_id,
-                                turn_index, purpose, prompt, started_at, started, store_text)
+            return self._finish(
+                call,
+                info,
+                frontier,
+                resolved,
+                provider,
+                model_id,
+                session_id,
+                turn_index,
+                purpose,
+                prompt,
+                started_at,
+                started,
+                store_text,
+            )
 
         try:
             async for event in stream:
@@ -212,7 +219,7 @@ class TurnRunner:
 
     def _finish(
         self,
-        call: _CallInProgress,
+        call: CallInProgress,
         info: ModelDescription,
         frontier: PricedModel,
         resolved: ResolvedModel,
@@ -249,101 +256,41 @@ class TurnRunner:
             stop_reason=call.stop_reason,
             started_at=started_at,
         )
-        call_id = self.store.record_call(
-            row, text=call.text if store_text else None, prompt=prompt
-        )
+        call_id = self.store.record_call(row, text=call.text if store_text else None, prompt=prompt)
         self.ledger.add(
             CallRecord(
-                model=model_id, usage=usage, price=price, baseline=baseline, tier=info.tier,
-                endpoint=resolved.endpoint.name, purpose=purpose, duration_ms=duration_ms,
-                status=call.status, turn=turn_index, baseline_model=frontier.id, call_id=call_id,
+                model=model_id,
+                usage=usage,
+                price=price,
+                baseline=baseline,
+                tier=info.tier,
+                endpoint=resolved.endpoint.name,
+                purpose=purpose,
+                duration_ms=duration_ms,
+                status=call.status,
+                turn=turn_index,
+                baseline_model=frontier.id,
+                call_id=call_id,
             )
         )
         return TurnResult(
-            text=call.text, usage=usage, price=price, baseline=baseline, status=call.status,
-            error=call.error, call_id=call_id, model=model_id, tier=info.tier,
-            duration_ms=duration_ms, stop_reason=call.stop_reason,
-            endpoint=resolved.endpoint.name, price_provider=provider.price_provider,
-            baseline_model=frontier.id, purpose=purpose, turn_index=turn_index,
+            text=call.text,
+            usage=usage,
+            price=price,
+            baseline=baseline,
+            status=call.status,
+            error=call.error,
+            call_id=call_id,
+            model=model_id,
+            tier=info.tier,
+            duration_ms=duration_ms,
+            stop_reason=call.stop_reason,
+            endpoint=resolved.endpoint.name,
+            price_provider=provider.price_provider,
+            baseline_model=frontier.id,
+            purpose=purpose,
+            turn_index=turn_index,
         )
-
-
-class _CallInProgress:
-    """The mutable state of one streaming call."""
-
-    def __init__(self, prompt_tokens: int, rates: Rates | None, frontier: Rates | None) -> None:
-        self.prompt_tokens = prompt_tokens
-        self.rates = rates
-        self.frontier_rates = frontier
-        self.parts: list[str] = []
-        self.streamed_tokens = 0
-        self.exact: Usage | None = None
-        self.status = "ok"
-        self.error: str | None = None
-        self.stop_reason: str | None = None
-
-    @property
-    def text(self) -> str:
-        return "".join(self.parts)
-
-    def add_text(self, text: str) -> None:
-        self.parts.append(text)
-        self.streamed_tokens += _count(text)
-
-    def add_usage(self, usage: Usage) -> None:
-        self.exact = usage if self.exact is None else self.exact.merge(usage)
-
-    def live(self) -> UsageUpdate:
-        usage = self._combined().as_estimated()
-        return UsageUpdate(
-            usage, estimate_price(usage, self.rates), estimate_price(usage, self.frontier_rates)
-        )
-
-    def final_usage(self) -> Usage:
-        """The API's usage when it came, else the estimate (marked estimated).
-
-        A finished call's usage report is the truth. A call that broke off (error, cancel) keeps
-        the larger of the reported and the streamed output, since the final count never came.
-        One that failed before any usage or text arrived is recorded with zero tokens.
-        """
-        if self.exact is None and not self.parts:
-            return Usage()
-        if self.exact is not None and self.status == "ok":
-            return self.exact
-        return self._combined()
-
-    def _combined(self) -> Usage:
-        if self.exact is None:
-            return Usage(
-                input_tokens=self.prompt_tokens, output_tokens=self.streamed_tokens, estimated=True
-            )
-        if self.exact.output_tokens >= self.streamed_tokens:
-            return self.exact
-        # Usage said less than we saw streamed (the final count never came): keep what we saw.
-        return Usage(
-            input_tokens=self.exact.input_tokens or self.prompt_tokens,
-            cache_read_tokens=self.exact.cache_read_tokens,
-            cache_write_tokens=self.exact.cache_write_tokens,
-            cache_write_1h_tokens=self.exact.cache_write_1h_tokens,
-            output_tokens=self.streamed_tokens,
-            reasoning_tokens=self.exact.reasoning_tokens,
-            estimated=True,
-        )
-
-
-def _prompt_tokens(conversation: Conversation) -> int:
-    from tui_router.core import tokens
-
-    count = tokens.count_messages(conversation.for_provider())
-    if conversation.system:
-        count += tokens.count_tokens(conversation.system)
-    return int(count)
-
-
-def _count(text: str) -> int:
-    from tui_router.core import tokens
-
-    return int(tokens.count_tokens(text))
 
 
 def _one_line(message: str) -> str:

@@ -1,0 +1,102 @@
+"""The state of one streaming call: its text so far, the live estimate, and its final usage.
+
+While a call streams, the ticker needs a figure: prompt tokens (counted once) plus streamed output
+tokens at the model's base rates, marked estimated. When the API's usage arrives it replaces the
+estimate; a call that broke off keeps whichever output count is larger (see `final_usage`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tui_router.core.conversation import Conversation
+from tui_router.core.ledger import estimate_price
+from tui_router.core.pricing import Price, Rates
+from tui_router.core.usage import Usage
+
+
+@dataclass(frozen=True, slots=True)
+class UsageUpdate:
+    """A live figure for the ticker: usage so far (estimated while streaming) and its prices."""
+
+    usage: Usage
+    price: Price
+    baseline: Price
+
+
+class CallInProgress:
+    """The mutable state of one streaming call."""
+
+    def __init__(self, prompt_tokens: int, rates: Rates | None, frontier: Rates | None) -> None:
+        self.prompt_tokens = prompt_tokens
+        self.rates = rates
+        self.frontier_rates = frontier
+        self.parts: list[str] = []
+        self.streamed_tokens = 0
+        self.exact: Usage | None = None
+        self.status = "ok"
+        self.error: str | None = None
+        self.stop_reason: str | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    def add_text(self, text: str) -> None:
+        self.parts.append(text)
+        self.streamed_tokens += _count_tokens(text)
+
+    def add_usage(self, usage: Usage) -> None:
+        self.exact = usage if self.exact is None else self.exact.merge(usage)
+
+    def live(self) -> UsageUpdate:
+        usage = self._combined().as_estimated()
+        return UsageUpdate(
+            usage, estimate_price(usage, self.rates), estimate_price(usage, self.frontier_rates)
+        )
+
+    def final_usage(self) -> Usage:
+        """The API's usage when it came, else the estimate (marked estimated).
+
+        A finished call's usage report is the truth. A call that broke off (error, cancel) keeps
+        the larger of the reported and the streamed output, since the final count never came.
+        One that failed before any usage or text arrived is recorded with zero tokens.
+        """
+        if self.exact is None and not self.parts:
+            return Usage()
+        if self.exact is not None and self.status == "ok":
+            return self.exact
+        return self._combined()
+
+    def _combined(self) -> Usage:
+        if self.exact is None:
+            return Usage(
+                input_tokens=self.prompt_tokens, output_tokens=self.streamed_tokens, estimated=True
+            )
+        if self.exact.output_tokens >= self.streamed_tokens:
+            return self.exact
+        # Usage said less than we saw streamed (the final count never came): keep what we saw.
+        return Usage(
+            input_tokens=self.exact.input_tokens or self.prompt_tokens,
+            cache_read_tokens=self.exact.cache_read_tokens,
+            cache_write_tokens=self.exact.cache_write_tokens,
+            cache_write_1h_tokens=self.exact.cache_write_1h_tokens,
+            output_tokens=self.streamed_tokens,
+            reasoning_tokens=self.exact.reasoning_tokens,
+            estimated=True,
+        )
+
+
+def prompt_tokens(conversation: Conversation) -> int:
+    from tui_router.core import tokens
+
+    count = tokens.count_messages(conversation.for_provider())
+    if conversation.system:
+        count += tokens.count_tokens(conversation.system)
+    return int(count)
+
+
+def _count_tokens(text: str) -> int:
+    from tui_router.core import tokens
+
+    return int(tokens.count_tokens(text))
