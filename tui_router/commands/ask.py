@@ -18,6 +18,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from tui_router.commands.arguments import positive_int
 from tui_router.core.config import STRATEGIES, TIERS
 from tui_router.core.errors import UserFacingError
 
@@ -51,7 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-tokens",
-        type=_positive_int,
+        type=positive_int,
         metavar="N",
         help="most output tokens for the answer (default: max_tokens from config.toml)",
     )
@@ -285,13 +286,3 @@ def _decision_row(session_id: str, decision: Any) -> Any:
 def _title(prompt: str) -> str:
     line = " ".join(prompt.split())
     return line if len(line) <= 60 else line[:59] + "…"
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be a positive whole number")
-    return value

@@ -8,12 +8,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from tui_router.commands.arguments import positive_int
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON list for scripts")
     parser.add_argument(
         "--limit",
-        type=_positive_int,
+        type=positive_int,
         default=20,
         metavar="N",
         help="show the N most recent sessions (default 20)",
@@ -105,13 +107,3 @@ def _local_time(iso: str) -> str:
         return datetime.fromisoformat(iso).astimezone().strftime("%m-%d %H:%M")
     except ValueError:
         return iso
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be a positive whole number")
-    return value
