@@ -93,7 +93,7 @@ class TuiRouterApp(TurnFlow, App[None]):
         *,
         provider_factory: Any | None = None,
         cwd: Path | None = None,
-        max_mounted: int = 200,
+        max_mounted: int = 100,
         show_welcome: bool = True,
     ) -> None:
         super().__init__()
