@@ -28,6 +28,8 @@ W = TypeVar("W", bound=Widget)
 FLUSH_INTERVAL = 1 / 30
 #: After a batch that took t seconds to show, wait this many times t before the next one.
 RENDER_BACKOFF = 2.0
+#: ...but never longer than this: a longer wait means a bigger batch, hence a longer frame.
+MAX_WAIT = 0.15
 
 
 class UserMessage(Static):
@@ -129,7 +131,7 @@ class AssistantMessage(Vertical):
             await self._flush_pending()
             await self.wait_for_refresh()
             shown_in = loop.time() - started
-            await asyncio.sleep(max(FLUSH_INTERVAL, RENDER_BACKOFF * shown_in))
+            await asyncio.sleep(min(MAX_WAIT, max(FLUSH_INTERVAL, RENDER_BACKOFF * shown_in)))
 
     async def _flush_pending(self) -> None:
         if self._pending and self._stream is not None:
