@@ -100,7 +100,7 @@ def describe(values: Sequence[float], unit: str = "ms") -> str:
 async def settle(app: Any, pilot: Any) -> None:
     """Wait until the app has opened its session and finished its background warm-up.
 
-    The warm-up thread imports the SDK and loads the tokenizer after the first frame; a
+    The warm-up thread imports the SDK and the markdown renderer after the first frame; a
     measurement that starts before it ends counts that thread's CPU (and its hold on the GIL)
     as rendering cost.
     """

@@ -25,14 +25,23 @@ class UsageUpdate:
 
 
 class CallInProgress:
-    """The mutable state of one streaming call."""
+    """The mutable state of one streaming call.
 
-    def __init__(self, prompt_tokens: int, rates: Rates | None, frontier: Rates | None) -> None:
-        self.prompt_tokens = prompt_tokens
+    The live figure uses a character-count estimate (~4 characters per token) so that a normal
+    session never loads the ~50 MB tokenizer just to tick the ticker; the API's usage replaces it.
+    Only a call that ends without a usage report (error, cancel) is counted with the tokenizer,
+    because that estimate is what the store keeps.
+    """
+
+    def __init__(
+        self, conversation: Conversation, rates: Rates | None, frontier: Rates | None
+    ) -> None:
+        self.conversation = conversation
+        self.prompt_estimate = _estimate_prompt(conversation)
         self.rates = rates
         self.frontier_rates = frontier
         self.parts: list[str] = []
-        self.streamed_tokens = 0
+        self.streamed_chars = 0
         self.exact: Usage | None = None
         self.status = "ok"
         self.error: str | None = None
@@ -44,19 +53,22 @@ class CallInProgress:
 
     def add_text(self, text: str) -> None:
         self.parts.append(text)
-        self.streamed_tokens += _count_tokens(text)
+        self.streamed_chars += len(text)
 
     def add_usage(self, usage: Usage) -> None:
         self.exact = usage if self.exact is None else self.exact.merge(usage)
 
     def live(self) -> UsageUpdate:
-        usage = self._combined().as_estimated()
+        from tui_router.core.tokens import tokens_for_chars
+
+        streamed = tokens_for_chars(self.streamed_chars)
+        usage = self._combined(self.prompt_estimate, streamed).as_estimated()
         return UsageUpdate(
             usage, estimate_price(usage, self.rates), estimate_price(usage, self.frontier_rates)
         )
 
     def final_usage(self) -> Usage:
-        """The API's usage when it came, else the estimate (marked estimated).
+        """The API's usage when it came, else a tokenizer count (marked estimated).
 
         A finished call's usage report is the truth. A call that broke off (error, cancel) keeps
         the larger of the reported and the streamed output, since the final count never came.
@@ -66,25 +78,33 @@ class CallInProgress:
             return Usage()
         if self.exact is not None and self.status == "ok":
             return self.exact
-        return self._combined()
+        return self._combined(prompt_tokens(self.conversation), _count_tokens(self.text))
 
-    def _combined(self) -> Usage:
+    def _combined(self, prompt: int, streamed: int) -> Usage:
         if self.exact is None:
-            return Usage(
-                input_tokens=self.prompt_tokens, output_tokens=self.streamed_tokens, estimated=True
-            )
-        if self.exact.output_tokens >= self.streamed_tokens:
+            return Usage(input_tokens=prompt, output_tokens=streamed, estimated=True)
+        if self.exact.output_tokens >= streamed:
             return self.exact
         # Usage said less than we saw streamed (the final count never came): keep what we saw.
         return Usage(
-            input_tokens=self.exact.input_tokens or self.prompt_tokens,
+            input_tokens=self.exact.input_tokens or prompt,
             cache_read_tokens=self.exact.cache_read_tokens,
             cache_write_tokens=self.exact.cache_write_tokens,
             cache_write_1h_tokens=self.exact.cache_write_1h_tokens,
-            output_tokens=self.streamed_tokens,
+            output_tokens=streamed,
             reasoning_tokens=self.exact.reasoning_tokens,
             estimated=True,
         )
+
+
+def _estimate_prompt(conversation: Conversation) -> int:
+    from tui_router.core.tokens import TOKENS_PER_MESSAGE, TOKENS_PER_REPLY, estimate_tokens
+
+    messages = conversation.for_provider()
+    count = sum(estimate_tokens(m.content) + TOKENS_PER_MESSAGE for m in messages)
+    if conversation.system:
+        count += estimate_tokens(conversation.system)
+    return count + TOKENS_PER_REPLY
 
 
 def prompt_tokens(conversation: Conversation) -> int:

@@ -126,6 +126,16 @@ def failure_reason(name: str = DEFAULT_ENCODING) -> str | None:
     return _failure.get(name)
 
 
+def tokens_for_chars(chars: int) -> int:
+    """A cheap size estimate, ``ceil(chars / 4)``, that loads no tokenizer (live tickers)."""
+    return -(-chars // 4)
+
+
+def estimate_tokens(text: str) -> int:
+    """`tokens_for_chars` of ``text``: the same rule as the tokenizer-less fallback."""
+    return tokens_for_chars(len(text))
+
+
 def count_tokens(text: str, encoding: str = DEFAULT_ENCODING) -> int:
     """Tokens in ``text`` (special-token strings count as plain text). Never touches the network.
 

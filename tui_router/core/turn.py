@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from tui_router.core.call_state import CallInProgress, UsageUpdate, prompt_tokens
+from tui_router.core.call_state import CallInProgress, UsageUpdate
 from tui_router.core.config import AppConfig
 from tui_router.core.conversation import Conversation
 from tui_router.core.endpoints import ResolvedModel
@@ -161,7 +161,7 @@ class TurnRunner:
             if purpose in _PROMPT_PURPOSES and messages and messages[-1].role == "user"
             else None
         )
-        call = CallInProgress(prompt_tokens(conversation), info.rates, frontier.rates)
+        call = CallInProgress(conversation, info.rates, frontier.rates)
         started_at = now_iso()
         started = time.monotonic()
         stream = provider.stream(request)

@@ -127,8 +127,10 @@ SDK_MODULES = {"anthropic": "anthropic", "openai": "openai"}
 
 
 def warm_up(controller: SessionController) -> list[str]:
-    """Import the SDKs the session can use and load the tokenizer (a worker thread, after the
-    first frame), so the first prompt does not stall the screen on a ~1 s import."""
+    """Import the SDKs the session can use and the markdown renderer (a worker thread, after the
+    first frame), so the first prompt does not stall the screen on a ~1 s import. The tokenizer is
+    not loaded here: the live ticker estimates from characters, and only @file/paste checks (in a
+    worker) need it."""
     import importlib
 
     kinds: list[str] = []
@@ -144,22 +146,7 @@ def warm_up(controller: SessionController) -> list[str]:
 
     # compiles the lexer's regexes (~0.3 s) now, not in the middle of the first reply
     highlight("x = 1", language="python")
-    controller.count_tokens("warm up")
-    _drop_tokenizer_source_ranks()
     return kinds
-
-
-def _drop_tokenizer_source_ranks() -> None:
-    """Free the o200k rank table tiktoken keeps in Python after building its encoder (~24 MB).
-
-    The Rust encoder holds its own copy; the Python dict is read only to pickle the encoding,
-    which the app never does. A long session must stay under its memory budget.
-    """
-    from tui_router.core.tokens import get_encoding
-
-    encoding = get_encoding()
-    if encoding is not None and isinstance(getattr(encoding, "_mergeable_ranks", None), dict):
-        encoding._mergeable_ranks = {}  # type: ignore[attr-defined]
 
 
 def any_model_available(catalog: Any) -> bool:
