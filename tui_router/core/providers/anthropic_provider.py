@@ -12,11 +12,9 @@ keep; if the stream fails part-way, a last estimated `UsageEvent` precedes the `
 from __future__ import annotations
 
 import asyncio
-import importlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-from tui_router.core.config import EndpointConfig
 from tui_router.core.providers.base import (
     ProviderEvent,
     StopEvent,
@@ -25,68 +23,24 @@ from tui_router.core.providers.base import (
     UsageEvent,
 )
 from tui_router.core.providers.common import (
-    DEFAULT_MAX_RETRIES,
     Connection,
     chat_messages,
     estimated_usage,
-    resolve_connection,
 )
 from tui_router.core.providers.errors import ended_early, error_event
+from tui_router.core.providers.sdk_provider import SDKProvider, usage_dict
 from tui_router.core.usage import Usage
-
-
-def _as_dict(obj: Any) -> dict[str, Any]:
-    if obj is None:
-        return {}
-    if isinstance(obj, dict):
-        return obj
-    dumped = obj.model_dump()
-    return dumped if isinstance(dumped, dict) else {}
 
 
 async def _estimate(request: StreamRequest, text: list[str], usage: Usage) -> Usage:
     return await asyncio.to_thread(estimated_usage, request, "".join(text), usage)
 
 
-class AnthropicProvider:
+class AnthropicProvider(SDKProvider):
     """Streams from Anthropic (or anything speaking its Messages API at ``base_url``)."""
 
-    def __init__(
-        self,
-        endpoint: EndpointConfig,
-        *,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        timeout: float | None = None,
-    ) -> None:
-        self.name = endpoint.name
-        self.price_provider = endpoint.price_provider
-        self.endpoint = endpoint
-        self.max_retries = max_retries
-        self.timeout = timeout
-        self._client: Any = None
-        self._connection: Connection | None = None
-
-    def stream(self, request: StreamRequest) -> AsyncIterator[ProviderEvent]:
-        """Start one call; raises `ProviderConfigError` at once if no key is set."""
-        connection = resolve_connection(self.endpoint, "anthropic", self.timeout)
-        return self._stream(request, connection)
-
-    async def _get_client(self, connection: Connection) -> Any:
-        if self._client is not None and self._connection == connection:
-            return self._client
-        await self.aclose()
-        sdk = await asyncio.to_thread(importlib.import_module, "anthropic")
-        options: dict[str, Any] = {}
-        if self.timeout is not None:
-            options["timeout"] = self.timeout
-        self._client = sdk.AsyncAnthropic(
-            api_key=connection.api_key,
-            base_url=connection.base_url,
-            max_retries=self.max_retries,
-            **options,
-        )
-        self._connection = connection
-        return self._client
+    SDK = "anthropic"
+    CLIENT_CLASS = "AsyncAnthropic"
 
     async def _stream(
         self, request: StreamRequest, connection: Connection
@@ -112,7 +66,7 @@ class AnthropicProvider:
                 async for event in stream:
                     kind = getattr(event, "type", None)
                     if kind == "message_start":
-                        raw = _as_dict(getattr(event.message, "usage", None))
+                        raw = usage_dict(getattr(event.message, "usage", None))
                         usage = Usage.from_anthropic(raw)
                         yield UsageEvent(usage)
                     elif kind == "content_block_delta":
@@ -122,7 +76,7 @@ class AnthropicProvider:
                             yield TextDelta(delta.text)
                     elif kind == "message_delta":
                         stop_reason = getattr(event.delta, "stop_reason", None) or stop_reason
-                        newer = Usage.from_anthropic(_as_dict(getattr(event, "usage", None)))
+                        newer = Usage.from_anthropic(usage_dict(getattr(event, "usage", None)))
                         usage = newer if usage is None else usage.merge(newer)
                         yield UsageEvent(usage)
                     elif kind == "message_stop":
@@ -138,8 +92,3 @@ class AnthropicProvider:
             yield ended_early(connection.context)
             return
         yield StopEvent(stop_reason or "end_turn")
-
-    async def aclose(self) -> None:
-        client, self._client, self._connection = self._client, None, None
-        if client is not None:
-            await client.close()

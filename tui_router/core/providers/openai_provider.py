@@ -13,11 +13,9 @@ keep; if the stream fails part-way, a last estimated `UsageEvent` precedes the `
 from __future__ import annotations
 
 import asyncio
-import importlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-from tui_router.core.config import EndpointConfig
 from tui_router.core.providers.base import (
     ProviderEvent,
     StopEvent,
@@ -26,67 +24,25 @@ from tui_router.core.providers.base import (
     UsageEvent,
 )
 from tui_router.core.providers.common import (
-    DEFAULT_MAX_RETRIES,
     Connection,
     chat_messages,
     estimated_usage,
-    resolve_connection,
 )
 from tui_router.core.providers.errors import ended_early, error_event
+from tui_router.core.providers.sdk_provider import SDKProvider, usage_dict
 from tui_router.core.usage import Usage
 
 
-def _usage_dict(obj: Any) -> dict[str, Any]:
-    if isinstance(obj, dict):
-        return obj
-    dumped = obj.model_dump()
-    return dumped if isinstance(dumped, dict) else {}
-
-
-class OpenAIProvider:
+class OpenAIProvider(SDKProvider):
     """Streams Chat Completions from OpenAI or an OpenAI-compatible server."""
 
-    def __init__(
-        self,
-        endpoint: EndpointConfig,
-        *,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        timeout: float | None = None,
-    ) -> None:
-        self.name = endpoint.name
-        self.price_provider = endpoint.price_provider
-        self.endpoint = endpoint
-        self.max_retries = max_retries
-        self.timeout = timeout
-        self._client: Any = None
-        self._connection: Connection | None = None
+    SDK = "openai"
+    CLIENT_CLASS = "AsyncOpenAI"
 
     @property
     def is_official(self) -> bool:
         """Serves OpenAI's own models (priced as OpenAI), not a compatible server's."""
         return self.endpoint.price_provider == "openai"
-
-    def stream(self, request: StreamRequest) -> AsyncIterator[ProviderEvent]:
-        """Start one call; raises `ProviderConfigError` at once if a needed key is not set."""
-        connection = resolve_connection(self.endpoint, "openai", self.timeout)
-        return self._stream(request, connection)
-
-    async def _get_client(self, connection: Connection) -> Any:
-        if self._client is not None and self._connection == connection:
-            return self._client
-        await self.aclose()
-        sdk = await asyncio.to_thread(importlib.import_module, "openai")
-        options: dict[str, Any] = {}
-        if self.timeout is not None:
-            options["timeout"] = self.timeout
-        self._client = sdk.AsyncOpenAI(
-            api_key=connection.api_key,
-            base_url=connection.base_url,
-            max_retries=self.max_retries,
-            **options,
-        )
-        self._connection = connection
-        return self._client
 
     def _params(self, request: StreamRequest) -> dict[str, Any]:
         system, messages = chat_messages(request)
@@ -120,7 +76,7 @@ class OpenAIProvider:
                 async for chunk in stream:
                     started = True
                     if getattr(chunk, "usage", None) is not None:
-                        usage = Usage.from_openai(_usage_dict(chunk.usage))
+                        usage = Usage.from_openai(usage_dict(chunk.usage))
                         yield UsageEvent(usage)
                     for choice in chunk.choices or ():
                         content = getattr(choice.delta, "content", None) if choice.delta else None
@@ -143,8 +99,3 @@ class OpenAIProvider:
             yield ended_early(connection.context)
             return
         yield StopEvent(finish_reason)
-
-    async def aclose(self) -> None:
-        client, self._client, self._connection = self._client, None, None
-        if client is not None:
-            await client.close()
