@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-# The loopback fake Anthropic/OpenAI server and its `fake_server` fixture live in tests/fakeserver.py.
-pytest_plugins = ("fakeserver",)
+# Fixtures: the loopback fake Anthropic/OpenAI server (`fake_server`, tests/fakeserver.py) and
+# the app's Pilot set-up (`server`, `no_local_model`, tests/ui_support.py).
+pytest_plugins = ("fakeserver", "ui_support")
 
 _PROVIDER_ENV = (
     "ANTHROPIC_API_KEY",

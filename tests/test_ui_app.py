@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from ui_support are used as arguments)
 """The app against the loopback fake server with the real Anthropic SDK: start-up, a streamed
 answer with its meta line and ticker, API errors, cancel, budget stop, resume, welcome screen."""
 
@@ -15,9 +14,7 @@ from ui_support import (
     ask,
     make_app,
     make_config,
-    no_local_model,  # noqa: F401  (fixture)
     notes,
-    server,  # noqa: F401  (fixture)
     settle,
     started,
     wait_for,

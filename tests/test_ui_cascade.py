@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from ui_support are used as arguments)
 """The cascade strategy in the app (real Router, real SDK, loopback fake server, Pilot): the cheap
 answer, the gate line, the stronger answer, both meta lines with their costs, the ticker with
 both calls; in suggest mode the cascade runs once the user accepts its start model."""
@@ -15,9 +14,7 @@ from ui_support import (
     ask,
     make_app,
     make_config,
-    no_local_model,  # noqa: F401  (fixture)
     notes,
-    server,  # noqa: F401  (fixture)
     settle,
     started,
     wait_for,

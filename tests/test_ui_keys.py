@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from ui_support are used as arguments)
 """Every default key of the main screen, each pressed for real through Pilot."""
 
 from __future__ import annotations
@@ -13,9 +12,7 @@ from ui_support import (
     ask,
     make_app,
     make_config,
-    no_local_model,  # noqa: F401  (fixture)
     notes,
-    server,  # noqa: F401  (fixture)
     started,
     wait_for,
 )

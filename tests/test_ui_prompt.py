@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from ui_support are used as arguments)
 """The prompt: enter/newline keys, history, slash commands, @file attachments, huge pastes."""
 
 from __future__ import annotations
@@ -13,9 +12,7 @@ from ui_support import (
     answers,
     ask,
     make_app,
-    no_local_model,  # noqa: F401  (fixture)
     notes,
-    server,  # noqa: F401  (fixture)
     settle,
     started,
     wait_for,

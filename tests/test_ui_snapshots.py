@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from ui_support are used as arguments)
 """SVG snapshots of the main screen after one answered turn, in the dark and the light theme.
 
 Deterministic: fixed session id, scripted answer and usage, no clock on screen, no cursor blink.
@@ -15,8 +14,6 @@ from ui_support import (
     SIZE,
     make_app,
     make_config,
-    no_local_model,  # noqa: F401  (fixture)
-    server,  # noqa: F401  (fixture)
     settle,
     started,
 )

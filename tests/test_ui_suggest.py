@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from ui_support are used as arguments)
 """The suggestion flow: the router reads the prompt while it is typed (debounced) and on submit;
 suggest mode shows the bar (tab accepts, esc rejects), auto mode switches and says so, manual mode
 stays silent — and every suggestion and its answer is in the store's decisions table."""
@@ -12,9 +11,7 @@ from ui_support import (
     SIZE,
     StandInRouter,
     make_app,
-    no_local_model,  # noqa: F401  (fixture)
     notes,
-    server,  # noqa: F401  (fixture)
     settle,
     started,
     wait_for,
