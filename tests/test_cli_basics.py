@@ -62,6 +62,43 @@ def test_help_on_every_subcommand(command: str | None) -> None:
     assert "usage: tui-router" in result.stdout
 
 
+def test_top_level_help_lists_every_subcommand() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0, result.stderr
+    for name in SUBCOMMANDS:
+        assert name in result.stdout
+
+
+def test_subcommand_help_shows_its_own_options() -> None:
+    assert "--max-tokens" in run_cli("ask", "--help").stdout
+    assert "--resume" in run_cli("tui", "--help").stdout
+
+
+def test_starting_the_tui_imports_no_other_command_module() -> None:
+    """Only the chosen command's module is imported before it runs (start-up time)."""
+    code = (
+        "import sys\n"
+        "from tui_router.cli import build_parser\n"
+        "args = build_parser(only='tui').parse_args(['tui', '--mode', 'auto'])\n"
+        "print(args.mode)\n"
+        "print(','.join(sorted(m for m in sys.modules if m.startswith('tui_router.commands.'))))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    mode, loaded = result.stdout.split()
+    assert mode == "auto"
+    assert loaded == "tui_router.commands.tui"
+
+
+def test_unknown_subcommand_names_the_choices() -> None:
+    result = run_cli("bogus")
+    assert result.returncode == 2
+    assert "invalid choice: 'bogus'" in result.stderr
+    assert "ask" in result.stderr
+
+
 def test_models_json_parses_as_a_list_with_decimal_strings() -> None:
     result = run_cli("models", "--json")
     assert result.returncode == 0, result.stderr

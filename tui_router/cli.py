@@ -29,7 +29,13 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with ``only``, just that subcommand's module is imported.
+
+    Every subcommand stays listed (so `--help` and "invalid choice" messages are whole), but the
+    others get no arguments: importing all nine command modules costs ~20 ms on every start,
+    which the TUI's first frame would pay for nothing.
+    """
     parser = argparse.ArgumentParser(
         prog="tui-router",
         description="A terminal coding assistant that sends each prompt to the cheapest model "
@@ -38,9 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tui-router {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in SUBCOMMANDS.items():
-        module = importlib.import_module(f"tui_router.commands.{module_name}")
         sub = subparsers.add_parser(name, help=help_text, description=help_text)
-        module.add_arguments(sub)
+        if only is None or name == only:
+            importlib.import_module(f"tui_router.commands.{module_name}").add_arguments(sub)
     return parser
 
 
@@ -49,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # No subcommand (or only TUI options such as --resume/--model) means the TUI.
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
         argv = ["tui", *argv]
-    parser = build_parser()
+    parser = build_parser(only=argv[0] if argv and argv[0] in SUBCOMMANDS else None)
     args = parser.parse_args(argv)
     module = importlib.import_module(f"tui_router.commands.{SUBCOMMANDS[args.command][0]}")
     try:
