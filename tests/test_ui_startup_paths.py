@@ -1,10 +1,16 @@
-"""What moved off the path to the first frame still happens: the frontier price check."""
+"""What moved off the path to the first frame still happens (the frontier price check), and the
+garbage collector paused for start-up is turned back on."""
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from ui_support import SIZE, make_app, make_config
+
+from tui_router.ui.startup_gc import pause_gc_for_start_up
 
 
 async def test_unpriced_frontier_model_ends_the_app_with_one_line(tmp_path: Path) -> None:
@@ -27,3 +33,46 @@ async def test_priced_frontier_model_opens_the_session(tmp_path: Path) -> None:
         await pilot.pause()
         assert app.boot_error is None
         assert app.controller is not None
+
+
+@pytest.fixture
+def gc_state() -> Iterator[None]:
+    """Leave the interpreter's collector as the test found it."""
+    yield
+    gc.unfreeze()
+    gc.enable()
+
+
+async def test_collector_paused_for_start_up_resumes_after_the_first_frame(
+    tmp_path: Path, gc_state: None
+) -> None:
+    pause_gc_for_start_up()
+    assert not gc.isenabled()
+    app = make_app(tmp_path, gc_paused=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.ready.wait()
+        await pilot.pause()
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > 1000  # what start-up built is in the permanent generation
+
+
+async def test_collector_is_left_alone_when_the_command_did_not_pause_it(
+    tmp_path: Path, gc_state: None
+) -> None:
+    app = make_app(tmp_path)
+    gc.disable()  # someone else's choice (a host application, a profiler): not ours to undo
+    async with app.run_test(size=SIZE) as pilot:
+        await app.ready.wait()
+        await pilot.pause()
+        assert not gc.isenabled()
+    assert gc.get_freeze_count() == 0
+
+
+def test_the_command_turns_the_collector_back_on_when_the_app_cannot_start(
+    gc_state: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tui_router.cli import main
+
+    assert main(["--resume", "no-such-session"]) == 2
+    assert gc.isenabled()
+    assert "no-such-session" in capsys.readouterr().err

@@ -51,6 +51,16 @@ def resolve_resume(wanted: str | None) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tui_router.ui.startup_gc import pause_gc_for_start_up, resume_gc_after_start_up
+
+    pause_gc_for_start_up()  # the app resumes it after its first frame
+    try:
+        return _run(args)
+    finally:
+        resume_gc_after_start_up()  # also when the app never reached its first frame
+
+
+def _run(args: argparse.Namespace) -> int:
     # The frontier price check imports genai-prices (~0.2-0.5 s): the app runs it while opening
     # the session, after the first frame; a failure still ends here as one line and exit 2.
     config = load_config(check_prices=False)
@@ -69,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
         tier=args.tier,
         mode=args.mode,
         check_prices=True,
+        gc_paused=True,
     )
     app = TuiRouterApp(config, options)
     app.run()

@@ -24,6 +24,7 @@ from tui_router.core.errors import UserFacingError
 from tui_router.ui.boot import StartOptions, any_model_available, open_session, warm_up
 from tui_router.ui.controller import SessionController
 from tui_router.ui.flow import TurnFlow
+from tui_router.ui.startup_gc import resume_gc_after_start_up
 from tui_router.ui.widgets.chat import ChatPane
 from tui_router.ui.widgets.prompt import PromptInput
 from tui_router.ui.widgets.sidebar import ModelSidebar
@@ -143,6 +144,8 @@ class TuiRouterApp(TurnFlow, App[None]):
         self.query_one(StatusHeader).show(model=model, tier=None, mode=mode, session=None)
 
     def on_ready(self) -> None:
+        if self.options.gc_paused:
+            resume_gc_after_start_up()
         # After the first frame, not in on_mount: the session worker's imports (genai-prices,
         # sqlite, the router) would hold the GIL while the first frame is being composed.
         self.boot()

@@ -25,6 +25,9 @@ class StartOptions:
     #: check that the frontier model has a price while opening the session (the command loads
     #: the config without it: the check imports genai-prices, too slow for the first frame)
     check_prices: bool = False
+    #: the command paused the garbage collector for start-up (see `startup_gc`);
+    #: the app resumes it after its first frame
+    gc_paused: bool = False
 
 
 def open_session(
