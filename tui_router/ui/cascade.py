@@ -5,7 +5,8 @@ A turn runs as a cascade when the session's router uses the cascade strategy, th
 or suggest, and the model about to answer is the cascade's start model — in auto mode the router
 switched to it, in suggest mode the user accepted it (or no suggestion was needed). A rejected
 suggestion sends a plain call on the model the user kept. Only the final answer joins the
-conversation; every attempt stays in the store and the ledger.
+conversation; every attempt stays in the store and the ledger. The session's current model stays
+the start model; `SessionController.last_answer_model` names the one that answered.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ async def run_turn(
     from tui_router.core.cascade_turn import CascadeTurn, judge_model
 
     c = controller
-    before = list(c.conversation.messages), c.turn_index
+    before = c.snapshot_turn()
     c.turn_index += 1
     c.last_prompt, c.last_attachments = prompt, list(attachments)
     c.conversation.add_user(c.compose_prompt(prompt, attachments))
@@ -99,16 +100,18 @@ async def run_turn(
         )
     except UserFacingError:  # raised before any request (no key): as if never sent
         c.live = None
-        c.conversation.messages[:], c.turn_index = before
+        c.undo_unsent_turn(before)
         raise
     except BaseException:
         c.live = None
+        c.last_answer_model = answering[0]  # the model the turn had reached: ctrl+r steps up
         if parts:
             c.conversation.add_assistant("".join(parts), answering[0])
         raise
     c.live = None
     c.escalations += len(outcome.escalations)
     final = outcome.final
+    c.last_answer_model = final.model  # ctrl+r steps up from the answer kept, not the start
     if final.text:
         c.conversation.add_assistant(final.text, final.model)
     return outcome

@@ -54,6 +54,9 @@ class SessionController:
         self.live: Any | None = None  # turn.UsageUpdate of the reply streaming now
         self.last_prompt: str | None = None
         self.last_attachments: list[Attachment] = []
+        #: The model that produced the last answer (after a cascade, the one that answered, not
+        #: its start model), for ctrl+r; set by run_turn, cascade.run_turn and resume.restore.
+        self.last_answer_model: str | None = None
         self.restored: list[Any] = []  # resume.ShownTurn, for the chat pane
 
     # -- models -----------------------------------------------------------------------------
@@ -132,10 +135,29 @@ class SessionController:
         index = ROUTING_MODES.index(self.mode) if self.mode in ROUTING_MODES else -1
         return self.set_mode(ROUTING_MODES[(index + 1) % len(ROUTING_MODES)])
 
-    def stronger_model(self) -> Any | None:
-        """The first available model of the next stronger tier than the current one."""
-        tier = self.catalog.stronger_tier(self.tier)
-        return None if tier is None else self.catalog.first_available(tier)
+    def retry_target(self) -> tuple[str, Any | None]:
+        """Where ctrl+r ("retry stronger") sends the last turn: (the model whose answer it
+        retries, the model to retry on; None when no tier is stronger).
+
+        One tier above the model that produced the last answer, not above the current model:
+        after an escalated cascade the current model is still the cascade's start model, and
+        the tier above it can hold the very model that answered. If the user has since switched
+        (f2, ctrl+l, /model) to an available model in that tier or a stronger one, the retry
+        goes there instead: the stronger of the two, since they already picked it. A switch to a
+        weaker model changes nothing (a retry is never weaker than the answer it retries). With
+        no answer on record, or one from an untiered model, the current model stands in for it.
+        """
+        answered = self.last_answer_model or self.model_id
+        basis = self.catalog.describe(answered)
+        if basis.tier not in TIERS:
+            basis = self.model
+        tier = self.catalog.stronger_tier(None if basis.tier is None else str(basis.tier))
+        if tier is None:
+            return answered, None
+        current = self.model
+        if current.available and _tier_rank(current.tier) >= _tier_rank(tier):
+            return answered, current
+        return answered, self.catalog.first_available(tier)
 
     # -- tokens and money -------------------------------------------------------------------
     def count_tokens(self, text: str) -> int:
@@ -211,7 +233,7 @@ class SessionController:
         """Send one turn; return the runner's TurnResult (the runner records it in the store
         and the ledger, also when it fails or is cancelled — cancellation is re-raised)."""
         model_id = model_id or self.model_id
-        before = list(self.conversation.messages), self.turn_index
+        before = self.snapshot_turn()
         if retry:
             self.conversation.pop_last_turn()
         else:
@@ -243,17 +265,34 @@ class SessionController:
             )
         except UserFacingError:  # raised before any request (no key): as if never sent
             self.live = None
-            self.conversation.messages[:], self.turn_index = before
+            self.undo_unsent_turn(before)
             raise
         except BaseException:
             self.live = None
+            self.last_answer_model = model_id  # sent: a retry steps up from this model
             if parts:  # a cancelled answer stays in the history: it is what the user saw
                 self.conversation.add_assistant("".join(parts), model_id)
             raise
         self.live = None
+        self.last_answer_model = result.model
         if result.text:
             self.conversation.add_assistant(result.text, result.model)
         return result
+
+    def snapshot_turn(self) -> tuple[Any, ...]:
+        """What a turn changes before its first request, to undo when it cannot be sent."""
+        return (
+            list(self.conversation.messages),
+            self.turn_index,
+            self.last_prompt,
+            self.last_attachments,
+        )
+
+    def undo_unsent_turn(self, state: tuple[Any, ...]) -> None:
+        # The last prompt goes back too: ctrl+r must retry the turn that was answered, not
+        # replace it with one that never reached a model.
+        messages, self.turn_index, self.last_prompt, self.last_attachments = state
+        self.conversation.messages[:] = messages
 
     def last_record(self) -> Any | None:
         return self.ledger.records[-1] if self.ledger.records else None
@@ -334,6 +373,7 @@ class SessionController:
         self.escalations = self.retries_stronger = 0
         self.recent_rejections.clear()
         self.last_prompt = None
+        self.last_answer_model = None
         return str(self.session_id)
 
     def restore(self) -> None:
@@ -347,6 +387,11 @@ class SessionController:
             self.store.end_session(self.session_id)
         finally:
             self.store.close()
+
+
+def _tier_rank(tier: Any) -> int:
+    """Higher is stronger; a model outside the tiers ranks below them all."""
+    return TIERS.index(tier) if tier in TIERS else -1
 
 
 async def _maybe_await(value: Any) -> None:

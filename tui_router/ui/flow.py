@@ -321,6 +321,8 @@ class TurnFlow(CascadeFlow):
 
     # -- retry stronger ---------------------------------------------------------------------
     def action_retry_stronger(self) -> None:
+        """ctrl+r: send the last turn again one tier above the model that answered it (see
+        `SessionController.retry_target`); both answers and both costs stay."""
         c = self.controller
         if c is None or not self.on_main_screen():
             return
@@ -332,22 +334,21 @@ class TurnFlow(CascadeFlow):
                 self.note("Nothing to retry yet: send a prompt first", "warn"), group="chat"
             )
             return
-        target = c.stronger_model()
+        answered, target = c.retry_target()
         if target is None:
             self.run_worker(
-                self.note(f"{c.model_id} is already in the strongest available tier", "warn"),
+                self.note(f"{answered} is already in the strongest available tier", "warn"),
                 group="chat",
             )
             return
         self.streaming = True
-        self.retry_turn(target)
+        self.retry_turn(target, answered)
 
     @work(exclusive=True, group="stream", name="retry stronger", exit_on_error=False)
-    async def retry_turn(self, target: Any) -> None:
+    async def retry_turn(self, target: Any, answered: str) -> None:
         c = self.controller
         assert c is not None
         try:
-            before = c.model_id
             suggest.record_retry(c, c.last_prompt or "")
             c.switch(target.id)
             c.retries_stronger += 1
@@ -355,7 +356,7 @@ class TurnFlow(CascadeFlow):
             self.refresh_status()
             await self.note(
                 f"Retrying turn {c.turn_index} on {target.id} ({target.tier}); "
-                f"the answer from {before} and its cost are kept",
+                f"the answer from {answered} and its cost are kept",
                 "route",
             )
             await self.stream_reply(

@@ -1,5 +1,6 @@
-"""--resume: a stored session back into the controller (conversation, turn count) and into
-the rows the chat pane shows (prompts without their attached file bodies, answers with meta)."""
+"""--resume: a stored session back into the controller (conversation, turn count; the last prompt
+and the model that answered it, for ctrl+r) and into the rows the chat pane shows (prompts without
+their attached file bodies, answers with meta)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,8 @@ def restore(controller: SessionController) -> None:
         controller.turn_index = max(controller.turn_index, turn)
         if user is not None:  # ctrl+r after --resume resends the prompt with its files
             controller.last_prompt = user.content
+            # ... and steps up from the model that answered it (None: from the current model)
+            controller.last_answer_model = (answers[-1].model or None) if answers else None
 
 
 @dataclass
