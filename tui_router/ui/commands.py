@@ -56,7 +56,10 @@ PALETTE_ACTIONS: dict[str, tuple[str, str]] = {
     "Previous model": ("previous_model", "Switch to the previous model in the sidebar"),
     "Accept suggestion": ("accept_suggestion", "Switch to the suggested model"),
     "Reject suggestion": ("reject_suggestion", "Keep the current model"),
-    "Retry stronger": ("retry_stronger", "Retry the last turn on the next stronger tier"),
+    "Retry stronger": (
+        "retry_stronger",
+        "Retry the last turn one tier above the model that answered it",
+    ),
     "Cycle routing mode": ("cycle_mode", "manual → suggest → auto"),
     "Toggle sidebar": ("toggle_sidebar", "Show or hide the model sidebar"),
     "Cancel reply": ("cancel_reply", "Stop the reply that is streaming"),
