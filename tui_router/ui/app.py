@@ -158,7 +158,7 @@ class TuiRouterApp(TurnFlow, App[None]):
         except ImportError:
             return []
         errors = register_app_themes(self)
-        problem = apply_theme(self, self.config.theme)
+        problem = apply_theme(self, self.config.theme, before_run=True)
         problems: list[tuple[str, int]] = []
         if errors:
             problems.append((theme_errors_message(errors), 8))
