@@ -20,7 +20,9 @@ ACTION_HELP: dict[str, str] = {
     "previous_model": "switch to the previous model in the sidebar",
     "accept_suggestion": "accept the visible routing suggestion",
     "reject_suggestion": "reject the suggestion (otherwise: cancel a streaming reply)",
-    "retry_stronger": "retry the last turn one tier above the model that answered it (keeps both answers)",
+    "retry_stronger": (
+        "retry the last turn one tier above the model that answered it (keeps both answers)"
+    ),
     "cycle_mode": "cycle routing mode: manual → suggest → auto",
     "toggle_sidebar": "show or hide the model sidebar",
     "help": "this help",
