@@ -51,7 +51,9 @@ class ConfigError(UserFacingError):
     """The config file cannot be used; the message says what, where, and what was probably meant."""
 
 
-@dataclass(frozen=True, slots=True)
+# Not slots=True: a slotted dataclass is built twice (~1 ms each), and this module loads
+# on the way to the app's first frame.
+@dataclass(frozen=True)
 class EndpointConfig:
     """A place models are served from.
 
@@ -74,7 +76,7 @@ class EndpointConfig:
     price_provider: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PriceOverride:
     """$ per million tokens; replaces genai-prices for one model."""
 
@@ -84,7 +86,7 @@ class PriceOverride:
     cache_write: Decimal | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class AppConfig:
     """Everything config.toml can set; defaults are what a missing file means."""
 

@@ -12,7 +12,9 @@ from typing import Literal
 Role = Literal["system", "user", "assistant"]
 
 
-@dataclass(slots=True)
+# Not slots=True: a slotted dataclass is built twice (~1 ms each), and this module loads
+# on the way to the app's first frame.
+@dataclass
 class Message:
     """One message. ``model`` is set on assistant messages (which model wrote it)."""
 
@@ -21,7 +23,7 @@ class Message:
     model: str | None = None
 
 
-@dataclass(slots=True)
+@dataclass
 class Conversation:
     """The history sent to whichever model answers the next turn."""
 

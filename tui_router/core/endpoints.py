@@ -30,7 +30,9 @@ class UnknownModelError(UserFacingError):
     """A model id that no endpoint serves."""
 
 
-@dataclass(frozen=True, slots=True)
+# Not slots=True: a slotted dataclass is built twice (~1 ms each), and this module loads
+# on the way to the app's first frame.
+@dataclass(frozen=True)
 class ResolvedModel:
     """A model id split into the endpoint that serves it and the id that endpoint expects."""
 

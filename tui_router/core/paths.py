@@ -16,7 +16,9 @@ APP_NAME = "tui-router"
 HOME_ENV = "TUI_ROUTER_HOME"
 
 
-@dataclass(frozen=True, slots=True)
+# Not slots=True: a slotted dataclass is built twice (~1 ms each), and this module loads
+# on the way to the app's first frame.
+@dataclass(frozen=True)
 class Paths:
     config_dir: Path
     data_dir: Path

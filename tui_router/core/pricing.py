@@ -21,7 +21,9 @@ PriceSource = Literal["genai-prices", "override", "local", "unknown"]
 MTOK = Decimal(1_000_000)
 
 
-@dataclass(frozen=True, slots=True)
+# Not slots=True: a slotted dataclass is built twice (~1 ms each), and this module loads
+# on the way to the app's first frame.
+@dataclass(frozen=True)
 class Price:
     """The cost of one call and where the rate came from. ``usd`` is None when unknown."""
 
@@ -33,7 +35,7 @@ class Price:
         return self.usd is not None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Rates:
     """Base $/MTok of a model (the lowest tier when prices are tiered).
 

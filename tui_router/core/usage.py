@@ -16,7 +16,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 
-@dataclass(frozen=True, slots=True)
+# Not slots=True: a slotted dataclass is built twice (~1 ms each), and this module loads
+# on the way to the app's first frame.
+@dataclass(frozen=True)
 class Usage:
     """Token counts of one call (or a sum of calls).
 
