@@ -108,13 +108,18 @@ class TuiRouterApp(TurnFlow, App[None]):
         self.ready = asyncio.Event()
         self.boot_error: str | None = None
         self.init_flow()
+        # Before the first compose, so the footer is built with the user's keys (set in
+        # on_mount, the changed bindings would rebuild the footer before the first frame).
+        self.set_keymap(dict(self.config.keys))
         # Themes are set before the stylesheet is first parsed: switching theme in on_mount
         # re-parses and re-applies all CSS (~40 ms) before the first frame.
         self._theme_problems = self._apply_themes()
 
     # -- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield StatusHeader(id="header")
+        model = self.options.model or self.config.default_model or "…"
+        mode = self.options.mode or self.config.routing_mode
+        yield StatusHeader(StatusHeader.describe(model, None, mode, None), id="header")
         with Horizontal(id="body"):
             with Vertical(id="main"):
                 yield ChatPane(id="chat", max_mounted=self.max_mounted)
@@ -132,16 +137,12 @@ class TuiRouterApp(TurnFlow, App[None]):
         return {**THEME_VARIABLE_DEFAULTS, **APP_VARIABLE_DEFAULTS}
 
     def on_mount(self) -> None:
-        self.set_keymap(dict(self.config.keys))
         for problem, timeout in self._theme_problems:
             self.notify(problem, severity="warning", timeout=timeout)
         bar = self.query_one(SuggestionBar)
         keys = self.key_names()
         bar.accept_key = _key_label(keys.get("accept_suggestion", "tab"))
         bar.reject_key = _key_label(keys.get("reject_suggestion", "escape"))
-        model = self.options.model or self.config.default_model or "…"
-        mode = self.options.mode or self.config.routing_mode
-        self.query_one(StatusHeader).show(model=model, tier=None, mode=mode, session=None)
 
     def on_ready(self) -> None:
         if self.options.gc_paused:

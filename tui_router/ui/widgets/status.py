@@ -26,6 +26,13 @@ class StatusHeader(Static):
         session: str | None,
         streaming: bool = False,
     ) -> None:
+        self.update(self.describe(model, tier, mode, session, streaming))
+
+    @staticmethod
+    def describe(
+        model: str, tier: str | None, mode: str, session: str | None, streaming: bool = False
+    ) -> Text:
+        """The header line (also the widget's content when it is created)."""
         text = Text()
         text.append("tui-router", style="bold")
         text.append("  ")
@@ -36,4 +43,4 @@ class StatusHeader(Static):
             text.append(f"  ·  session {session}", style="dim")
         if streaming:
             text.append("  ·  streaming… esc cancels", style="italic")
-        self.update(text)
+        return text

@@ -53,11 +53,10 @@ class CostTicker(Static):
     """
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("", id=id)
+        # The first content is given here, not in on_mount: an update after mounting would
+        # repaint the widget once more before the app's first frame.
         self.state = TickerState(Decimal(0), Decimal(0))
-
-    def on_mount(self) -> None:
-        self.show(self.state)
+        super().__init__(self.render_state(self.state), id=id)
 
     def show(self, state: TickerState) -> None:
         self.state = state
