@@ -2,7 +2,8 @@
 
 `--child` runs the real command path (`cli.main` -> `commands.tui.run`: config, options, the
 garbage-collector pause, then the app's import); `--bare-textual` runs a plain Textual app with a
-TextArea and a Footer, the yardstick. Each writes FIRST_FRAME on fd 1 at its first frame.
+TextArea and a Footer, the yardstick. Each writes FIRST_FRAME on fd 1 at its first frame;
+`--exit-at-frame` ends the process right there (for counting instructions up to the frame).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import importlib.util  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
 from typing import Any  # noqa: E402
+
+EXIT_AT_FRAME = "--exit-at-frame" in sys.argv
 
 
 def child() -> None:
@@ -44,6 +47,8 @@ def child() -> None:
                 marks["frame"] = time.perf_counter()
                 marks["frame_cpu"] = time.process_time()  # CPU since the process began
                 emit("FIRST_FRAME")
+                if EXIT_AT_FRAME:
+                    os._exit(0)
                 self.run_worker(self._wait_session(), name="bench wait")
 
             async def _wait_session(self) -> None:
@@ -79,6 +84,8 @@ def bare_textual_child() -> None:
 
         def on_ready(self) -> None:
             os.write(1, b"FIRST_FRAME\n")
+            if EXIT_AT_FRAME:
+                os._exit(0)
             self.exit()
 
     BareApp().run(headless=True, size=(120, 40))

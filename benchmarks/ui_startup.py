@@ -18,7 +18,11 @@ Bytecode: by default the runs use a .pyc cache (PYTHONPYCACHEPREFIX in a temp di
 first run that is not counted), as a pip-installed package has; `--no-bytecode-cache` measures
 an environment with PYTHONDONTWRITEBYTECODE=1, where every start compiles every module.
 
-Usage: python benchmarks/ui_startup.py [--runs N] [--no-bytecode-cache]
+`--instructions` counts instead of timing: each process runs once under valgrind's callgrind up
+to its first frame, and the instruction counts (tui-router, the plain Textual app, their ratio)
+do not depend on what else the machine is doing, as wall and CPU times here do.
+
+Usage: python benchmarks/ui_startup.py [--runs N] [--no-bytecode-cache] [--instructions]
 """
 
 from __future__ import annotations
@@ -46,6 +50,11 @@ def main() -> None:
         action="store_true",
         help="compile every module from source on each run (PYTHONDONTWRITEBYTECODE=1)",
     )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count instructions to the first frame under valgrind (machine-independent)",
+    )
     args = parser.parse_args()
     env = bench_env(make_home())
     if args.no_bytecode_cache:
@@ -53,6 +62,9 @@ def main() -> None:
     else:  # like an installed package: .pyc files exist (kept out of the tree, in a temp dir)
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "tui-router-bench-pyc")
+    if args.instructions:
+        count_instructions(env, args.runs)
+        return
     process_ms: list[float] = []
     inproc: dict[str, list[float]] = {
         "import": [],
@@ -96,6 +108,48 @@ def main() -> None:
     print(f"  tui-router minus that, paired: {describe(paired_extra)}")
     print(f"  bare `python -c pass`        : {describe(bare)}")
     print(f"  load average during the run : {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+
+
+def count_instructions(env: dict[str, str], runs: int) -> None:
+    """Instructions from exec to the first frame, for tui-router and the plain Textual app."""
+    import re
+    import shutil
+
+    from _ui_common import describe
+
+    if shutil.which("valgrind") is None:
+        raise SystemExit("--instructions needs valgrind (e.g. `apt install valgrind`)")
+    subprocess.run(
+        [sys.executable, str(CHILD), "--exit-at-frame"], env=env, check=True, capture_output=True
+    )  # fills the .pyc cache
+    counts: dict[str, list[float]] = {"--child": [], "--bare-textual": []}
+    for _ in range(runs):
+        for mode, found in counts.items():
+            done = subprocess.run(
+                [
+                    "valgrind",
+                    "--tool=callgrind",
+                    "--callgrind-out-file=/dev/null",
+                    sys.executable,
+                    str(CHILD),
+                    mode,
+                    "--exit-at-frame",
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            match = re.search(r"Collected : (\d+)", done.stderr)
+            if "FIRST_FRAME" not in done.stdout or match is None:
+                raise SystemExit(f"{mode} did not reach its first frame: {done.stderr[-500:]}")
+            found.append(int(match.group(1)) / 1e6)
+    ours, bare = counts["--child"], counts["--bare-textual"]
+    print("Instructions from exec to the first frame (valgrind callgrind), with .pyc files")
+    print(f"  tui-router         : {describe(ours, 'M')}")
+    print(f"  plain Textual app  : {describe(bare, 'M')}")
+    ratios = [a / b for a, b in zip(ours, bare, strict=True)]
+    print(f"  ratio              : {sorted(ratios)[len(ratios) // 2]:.3f} (median of {runs})")
 
 
 def _spawn_to_first_frame(mode: str, env: dict[str, str]) -> tuple[float, str]:
