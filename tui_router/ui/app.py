@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.actions import SkipAction
@@ -22,7 +22,6 @@ from textual.worker import Worker, WorkerState
 from tui_router.core.config import AppConfig, ConfigError
 from tui_router.core.errors import UserFacingError
 from tui_router.ui.boot import StartOptions, any_model_available, open_session, warm_up
-from tui_router.ui.controller import SessionController
 from tui_router.ui.flow import TurnFlow
 from tui_router.ui.startup_gc import resume_gc_after_start_up
 from tui_router.ui.widgets.chat import ChatPane
@@ -31,6 +30,9 @@ from tui_router.ui.widgets.sidebar import ModelSidebar
 from tui_router.ui.widgets.status import StatusHeader
 from tui_router.ui.widgets.suggestion import SuggestionBar
 from tui_router.ui.widgets.ticker import CostTicker
+
+if TYPE_CHECKING:  # the session's modules load after the first frame (see boot)
+    from tui_router.ui.controller import SessionController
 
 #: Fallbacks for the theme variables the app's CSS uses (a theme file may override them).
 THEME_VARIABLE_DEFAULTS = {"cost-ok": "#98c379", "cost-warn": "#e5a550"}

@@ -6,11 +6,13 @@ Runs in a worker thread after the first frame (the catalog reads genai-prices). 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui_router.core.config import ROUTING_MODES, AppConfig, check_frontier_price
 from tui_router.core.errors import UserFacingError
-from tui_router.ui.controller import SessionController
+
+if TYPE_CHECKING:  # loaded by open_session, in the worker, after the first frame
+    from tui_router.ui.controller import SessionController
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ def open_session(
     from tui_router.core.ledger import Ledger
     from tui_router.core.store import Store
     from tui_router.core.turn import TurnRunner
+    from tui_router.ui.controller import SessionController
 
     if options.check_prices:
         check_frontier_price(config)  # ConfigError: the command prints it and exits 2

@@ -12,11 +12,13 @@ the start model; `SessionController.last_answer_model` names the one that answer
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui_router.core.errors import UserFacingError
 from tui_router.ui.attach import Attachment
-from tui_router.ui.controller import SessionController
+
+if TYPE_CHECKING:  # imported when the session opens, after the first frame
+    from tui_router.ui.controller import SessionController
 
 
 def plan(

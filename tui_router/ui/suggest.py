@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui_router.ui.attach import Attachment
-from tui_router.ui.controller import SessionController
 from tui_router.ui.widgets.suggestion import SuggestionView
+
+if TYPE_CHECKING:  # imported when the session opens, after the first frame
+    from tui_router.ui.controller import SessionController
 
 
 @dataclass
