@@ -49,3 +49,21 @@ def test_cli_help_does_not_import_sdks() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_the_apps_first_frame_path_loads_no_session_module() -> None:
+    """What the TUI imports before its first frame: no SDK, no prices, no tokenizer, no SQLite,
+    no session controller (all of them load with the session, after the frame)."""
+    code = (
+        "import sys\n"
+        "import tui_router.cli, tui_router.commands.tui, tui_router.ui.app\n"
+        "heavy = ('anthropic', 'openai', 'genai_prices', 'tiktoken', 'sqlite3', 'httpx',\n"
+        "         'tui_router.ui.controller', 'tui_router.core.store', 'tui_router.core.routing',\n"
+        "         'tui_router.commands.ask', 'textual.widgets._markdown')\n"
+        "print(','.join(sorted(m for m in heavy if m in sys.modules)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
