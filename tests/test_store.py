@@ -23,6 +23,7 @@ from tui_router.core.store import (
     StoreError,
     UnknownSessionError,
     new_session_id,
+    strategies_used,
 )
 from tui_router.core.usage import Usage
 
@@ -180,6 +181,26 @@ def test_summary_and_end_session() -> None:
         store.end_session(sid)
         session = store.get_session(sid)
     assert session is not None and session.ended_at and session.summary == {"cost_usd": "0.01"}
+
+
+def test_a_session_records_every_strategy_it_used_in_order() -> None:
+    with Store() as store:
+        sid = store.create_session(strategy="learned")
+        assert store.record_strategy(sid, "cascade") == "learned,cascade"
+        assert store.record_strategy(sid, "cascade") == "learned,cascade"  # already in force
+        assert store.record_strategy(sid, "learned") == "learned,cascade,learned"
+        other = store.create_session()  # no strategy recorded at creation
+        store.record_strategy(other, "rules")
+        with pytest.raises(UnknownSessionError):
+            store.record_strategy("01NOSUCHSESSION00000000000", "rules")
+        with pytest.raises(ValueError):
+            store.record_strategy(sid, "rules,cascade")
+        stored = store.get_session(sid)
+        listed = {s.session.id: s.session.strategy for s in store.list_sessions()}
+    assert stored is not None and stored.strategy == "learned,cascade,learned"
+    assert strategies_used(stored.strategy)[-1] == "learned"  # the one in force
+    assert listed == {sid: "learned,cascade,learned", other: "rules"}
+    assert strategies_used(None) == []
 
 
 def test_old_database_is_upgraded_by_later_migrations(tmp_path: Path) -> None:

@@ -47,6 +47,7 @@ __all__ = [
     "UnknownSessionError",
     "new_session_id",
     "now_iso",
+    "strategies_used",
 ]
 
 PURPOSES = ("chat", "cascade", "judge", "background", "retry")
@@ -151,6 +152,27 @@ class Store:
         text = json.dumps(summary, default=str, sort_keys=True)
         with self._transaction() as db:
             db.execute("UPDATE sessions SET summary_json = ? WHERE id = ?", (text, session_id))
+
+    def record_strategy(self, session_id: str, strategy: str) -> str:
+        """The session routes with ``strategy`` from now on (`/strategy` in the app).
+
+        The row keeps every strategy the session used, in order ("learned,cascade";
+        `strategies_used` splits it): its costs came from all of them, so a report names them
+        all. The last one is in force (--resume restores it). Returns the stored text.
+        """
+        if not strategy or "," in strategy:
+            raise ValueError(f"not a strategy name: {strategy!r}")
+        with self._transaction() as db:
+            row = db.execute("SELECT strategy FROM sessions WHERE id = ?", (session_id,)).fetchone()
+            if row is None:
+                raise UnknownSessionError(f"no session {session_id!r} in {self.path}")
+            used = strategies_used(row[0])
+            if used[-1:] != [strategy]:  # a switch to the strategy in force changes nothing
+                used.append(strategy)
+                db.execute(
+                    "UPDATE sessions SET strategy = ? WHERE id = ?", (",".join(used), session_id)
+                )
+        return ",".join(used)
 
     def get_session(self, session_id: str) -> SessionRow | None:
         with self._lock:
@@ -392,6 +414,11 @@ _DECISION_COLUMNS = (
     " reason, rule, score, confidence, est_cost_usd, est_baseline_usd, lost_cache_usd, outcome,"
     " created_at, answered_at, id"
 )
+
+
+def strategies_used(stored: str | None) -> list[str]:
+    """The strategies a session row names (`Store.record_strategy`), in the order of use."""
+    return [name for name in (stored or "").split(",") if name]
 
 
 def _like_prefix(prefix: str) -> str:
