@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tui_router.core.config import ROUTING_MODES, AppConfig, check_frontier_price
+from tui_router.core.config import ROUTING_MODES, STRATEGIES, AppConfig, check_frontier_price
 from tui_router.core.errors import UserFacingError
 
 if TYPE_CHECKING:  # loaded by open_session, in the worker, after the first frame
@@ -76,7 +76,7 @@ def open_session(
             store,
             ledger,
             runner,
-            load_router(config, catalog),
+            load_router(config, catalog, _session_strategy(config, row)),
             session_id,
             model_id,
             mode,
@@ -116,14 +116,22 @@ def _start_model(
         raise
 
 
-def load_router(config: AppConfig, catalog: Any) -> Any | None:
+def _session_strategy(config: AppConfig, row: Any) -> str:
+    """A resumed session routes as it last did (`/strategy` records it), else as configured."""
+    from tui_router.core.store import strategies_used
+
+    used = strategies_used(row.strategy) if row is not None else []
+    return used[-1] if used and used[-1] in STRATEGIES else config.routing_strategy
+
+
+def load_router(config: AppConfig, catalog: Any, strategy: str | None = None) -> Any | None:
     """The routing engine, or None when it is not installed (the suggestion bar stays hidden)."""
     try:
         from tui_router.core.paths import get_paths
         from tui_router.core.routing.router import Router
     except ImportError:
         return None
-    router = Router(config, catalog, get_paths().feedback_file)
+    router = Router(config, catalog, get_paths().feedback_file, strategy=strategy)
     _ = router.learned  # load the learned weights now, in the start-up worker, not on a keystroke
     return router
 

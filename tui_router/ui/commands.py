@@ -9,11 +9,17 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from tui_router.core.config import STRATEGIES
+
 #: name -> (argument hint, what it does); the order is the order /help shows.
 SLASH_COMMANDS: dict[str, tuple[str, str]] = {
     "model": ("NAME", "switch to a model (the conversation is kept)"),
     "tier": ("local|fast|balanced|frontier", "switch to the first available model of a tier"),
     "mode": ("manual|suggest|auto", "set the routing mode"),
+    "strategy": (
+        "|".join(STRATEGIES),
+        "switch the routing strategy, conversation kept (alone: show it)",
+    ),
     "cost": ("", "show spend, frontier-only baseline and savings by model"),
     "new": ("", "start a new session (the current one stays in the history)"),
     "help": ("", "show keys and commands"),

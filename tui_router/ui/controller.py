@@ -132,8 +132,7 @@ class SessionController:
         return ROUTING_MODES[(index + 1) % len(ROUTING_MODES)]
 
     def cycle_mode(self) -> str:
-        index = ROUTING_MODES.index(self.mode) if self.mode in ROUTING_MODES else -1
-        return self.set_mode(ROUTING_MODES[(index + 1) % len(ROUTING_MODES)])
+        return self.set_mode(self.cycle_mode_next())
 
     def retry_target(self) -> tuple[str, Any | None]:
         """Where ctrl+r ("retry stronger") sends the last turn: (the model whose answer it
@@ -358,12 +357,13 @@ class SessionController:
     # -- sessions ---------------------------------------------------------------------------
     def new_session(self) -> str:
         from tui_router.core.ledger import Ledger
+        from tui_router.ui.strategy import current as current_strategy
 
         self.store.end_session(self.session_id)
         self.session_id = self.store.create_session(
             start_model=self.model_id,
             mode=self.mode,
-            strategy=self.config.routing_strategy,
+            strategy=current_strategy(self),  # /new keeps the strategy, like model and mode
             frontier_model=self.config.frontier_model,
         )
         self.ledger = Ledger()

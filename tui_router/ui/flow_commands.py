@@ -1,4 +1,4 @@
-"""Model/mode switching, slash commands and large pastes (a mixin of `TuiRouterApp`).
+"""Model/mode/strategy switching, slash commands and large pastes (a mixin of `TuiRouterApp`).
 
 Each command ends in one line in the chat saying what changed, or why nothing did.
 """
@@ -119,6 +119,39 @@ class CommandFlow(_Base):
             return
         self.set_mode(self.controller.cycle_mode_next())
 
+    def set_strategy(self, name: str) -> None:
+        """The palette's "Strategy: NAME" (see `ui.strategy` for what a switch does)."""
+        if self.controller is None:
+            return
+        self.run_worker(self._strategy_from_palette(name), group="chat")
+
+    async def _strategy_from_palette(self, name: str) -> None:
+        try:
+            await self.switch_strategy(name)
+        except UserFacingError as exc:
+            await self.note(str(exc), "warn")
+
+    async def switch_strategy(self, arg: str) -> None:
+        """`/strategy [NAME]`: show the strategy in force, or switch; raises UserFacingError."""
+        from tui_router.ui import strategy
+
+        c = self.controller
+        assert c is not None
+        if not arg:
+            await self.note(strategy.describe(c))
+            return
+        name, before = strategy.resolve(arg), strategy.current(c)
+        if name == before:
+            await self.note(f"{strategy.describe(c)} — already in force, nothing changed")
+            return
+        held = self.pending if self.pending is not None and self.pending.held else None
+        await asyncio.to_thread(strategy.switch, c, name)
+        self.hide_suggestion()  # it came from the old strategy
+        self.refresh_status()
+        await self.note(strategy.switched_line(c, before), "route")
+        if held is not None:  # a prompt waiting on the old strategy's suggestion: route it anew
+            self.start_turn(held.prompt, held.attachments or [])
+
     def on_model_sidebar_selected(self, message: ModelSidebar.Selected) -> None:
         self.switch_model(message.model_id, "sidebar")
 
@@ -165,6 +198,8 @@ class CommandFlow(_Base):
             elif name == "mode":
                 c.set_mode(arg.lower())
                 await self._mode_changed()
+            elif name == "strategy":
+                await self.switch_strategy(arg)
             elif name == "cost":
                 await self.action_cost()
             elif name == "new":

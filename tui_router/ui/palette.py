@@ -1,6 +1,6 @@
 """The command-palette provider (ctrl+p): every app action, "Switch to <model>" for each catalog
-model, and the routing modes. Imported only when the palette opens (textual.command is not needed
-for the first frame)."""
+model, the routing modes and "Strategy: <name>" for each routing strategy. Imported only when the
+palette opens (textual.command is not needed for the first frame)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from tui_router.ui.commands import PALETTE_ACTIONS
+from tui_router.ui.strategy import STRATEGY_HELP
 
 if TYPE_CHECKING:
     from tui_router.ui.app import TuiRouterApp
@@ -44,6 +45,14 @@ class RouterCommands(Provider):
                     f"Routing mode: {mode}",
                     "Set how the router acts on prompts",
                     partial(app.set_mode, mode),
+                ),
+            )
+        for name, what in STRATEGY_HELP.items():
+            entries.append(
+                (
+                    f"Strategy: {name}",
+                    f"Route with {name}: {what}",
+                    partial(app.set_strategy, name),
                 ),
             )
         return entries
