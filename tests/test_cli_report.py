@@ -110,9 +110,19 @@ def test_render_shows_table_assumption_and_sparklines() -> None:
         "claude-sonnet-4-6", "ollama/llama3.2", "n/a", "≥ $0.0245 (n/a for 1 call)",
         f"re-priced at {OPUS}", "Savings: $0.0080 (24.6%)", "1 accepted · 2 rejected",
         "Escalations: 1 · retries on a stronger tier: 1", "Most expensive turn: #2",
-        "actual   ", "baseline ",
+        "actual   ", "baseline ", "· mode suggest · strategy cascade",
     ):
         assert expected in text, expected
+
+
+def test_render_names_every_strategy_the_session_used_in_order() -> None:
+    with Store() as store:
+        sid = _session(store)
+        store.record_strategy(sid, "learned")
+        report = build_report(store, sid)
+    out = io.StringIO()
+    render(report, Console(file=out, width=120, color_system=None))
+    assert "· strategy cascade → learned" in out.getvalue()
 
 
 def test_sparkline_shares_a_scale() -> None:

@@ -92,6 +92,8 @@ def render(report: Any, console: Any = None) -> None:
     head = f"Session {session.id} · started {_local_time(session.started_at)}"
     if session.mode:
         head += f" · mode {session.mode}"
+    if session.strategy:  # every strategy the session used, in order ("learned,cascade")
+        head += f" · strategy {session.strategy.replace(',', ' → ')}"
     console.print(head, style="bold")
     if session.title:
         console.print(f"“{session.title}”", style="dim")

@@ -23,6 +23,9 @@ from typing import Any
 from tui_router.core.migrations import StoreError, migrate
 from tui_router.core.paths import ensure_dir, get_paths
 from tui_router.core.store_rows import (
+    CALL_COLUMNS,
+    DECISION_COLUMNS,
+    SESSION_COLUMNS,
     CallRow,
     DecisionRow,
     MessageRow,
@@ -34,6 +37,7 @@ from tui_router.core.store_rows import (
     new_session_id,
     now_iso,
     session_totals,
+    strategies_used,
 )
 
 __all__ = [
@@ -177,7 +181,7 @@ class Store:
     def get_session(self, session_id: str) -> SessionRow | None:
         with self._lock:
             row = self._db.execute(
-                f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?", (session_id,)
+                f"SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?", (session_id,)
             ).fetchone()
         return SessionRow(*row) if row else None
 
@@ -217,7 +221,7 @@ class Store:
             sessions = [
                 SessionRow(*row)
                 for row in self._db.execute(
-                    f"SELECT {_SESSION_COLUMNS} FROM sessions"
+                    f"SELECT {SESSION_COLUMNS} FROM sessions"
                     " ORDER BY started_at DESC, id DESC LIMIT ?",
                     (-1 if limit is None else limit,),
                 )
@@ -342,7 +346,7 @@ class Store:
     def session_calls(self, session_id: str) -> list[CallRow]:
         with self._lock:
             rows = self._db.execute(
-                f"SELECT {_CALL_COLUMNS} FROM calls WHERE session_id = ? ORDER BY id",
+                f"SELECT {CALL_COLUMNS} FROM calls WHERE session_id = ? ORDER BY id",
                 (session_id,),
             ).fetchall()
         return [call_row_from_db(row) for row in rows]
@@ -394,31 +398,10 @@ class Store:
     def session_decisions(self, session_id: str) -> list[DecisionRow]:
         with self._lock:
             rows = self._db.execute(
-                f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE session_id = ? ORDER BY id",
+                f"SELECT {DECISION_COLUMNS} FROM decisions WHERE session_id = ? ORDER BY id",
                 (session_id,),
             ).fetchall()
         return [decision_row_from_db(row) for row in rows]
-
-
-_SESSION_COLUMNS = (
-    "id, started_at, ended_at, title, start_model, mode, strategy, frontier_model, summary_json"
-)
-_CALL_COLUMNS = (
-    "session_id, turn, model, purpose, input_tokens, cache_read_tokens, cache_write_tokens,"
-    " cache_write_1h_tokens, output_tokens, reasoning_tokens, estimated, cost_usd, price_source,"
-    " status, endpoint, price_provider, tier, baseline_model, baseline_cost_usd, duration_ms,"
-    " error, stop_reason, started_at, id"
-)
-_DECISION_COLUMNS = (
-    "session_id, turn, strategy, suggested_model, suggested_tier, current_model, current_tier,"
-    " reason, rule, score, confidence, est_cost_usd, est_baseline_usd, lost_cache_usd, outcome,"
-    " created_at, answered_at, id"
-)
-
-
-def strategies_used(stored: str | None) -> list[str]:
-    """The strategies a session row names (`Store.record_strategy`), in the order of use."""
-    return [name for name in (stored or "").split(",") if name]
 
 
 def _like_prefix(prefix: str) -> str:

@@ -213,3 +213,25 @@ def decision_row_from_db(row: tuple[Any, ...]) -> DecisionRow:
         answered_at=row[16],
         id=row[17],
     )
+
+
+def strategies_used(stored: str | None) -> list[str]:
+    """The strategies a session row names (`Store.record_strategy`), in the order of use."""
+    return [name for name in (stored or "").split(",") if name]
+
+
+#: The SELECT column lists, in the order the row mappers read them.
+SESSION_COLUMNS = (
+    "id, started_at, ended_at, title, start_model, mode, strategy, frontier_model, summary_json"
+)
+CALL_COLUMNS = (
+    "session_id, turn, model, purpose, input_tokens, cache_read_tokens, cache_write_tokens,"
+    " cache_write_1h_tokens, output_tokens, reasoning_tokens, estimated, cost_usd, price_source,"
+    " status, endpoint, price_provider, tier, baseline_model, baseline_cost_usd, duration_ms,"
+    " error, stop_reason, started_at, id"
+)
+DECISION_COLUMNS = (
+    "session_id, turn, strategy, suggested_model, suggested_tier, current_model, current_tier,"
+    " reason, rule, score, confidence, est_cost_usd, est_baseline_usd, lost_cache_usd, outcome,"
+    " created_at, answered_at, id"
+)
