@@ -20,7 +20,9 @@ def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
-def test_route_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
+def test_route_json_shape(capsys: pytest.CaptureFixture[str], no_local_model: None) -> None:
+    # No key and no local model: the rule's fast wish stands, flagged as not callable. (With the
+    # local extra installed the callable local model would take a rename; see test_routing_fit.)
     data = run_json(capsys, "route", "--json", "--strategy", "rules", "rename", "foo", "to", "bar")
     for key in ("tier", "model", "strategy", "reason", "confidence", "features", "latency_ms"):
         assert key in data

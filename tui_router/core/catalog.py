@@ -66,7 +66,8 @@ class ModelInfo:
 
     @functools.cached_property
     def context_window(self) -> int | None:
-        """Max input tokens: genai-prices' figure, 2,048 for the bundled model, else None."""
+        """Tokens the prompt and the answer share: genai-prices' figure, 2,048 for the bundled
+        model, else None (unknown: the router allows it and calls send ``max_tokens`` as is)."""
         if self.endpoint.kind == "local":
             return LOCAL_CONTEXT_WINDOW
         rates = self.rates

@@ -7,6 +7,8 @@ the store in one transaction and adds it to the ledger — also when the call fa
 (the partial text and its cost are kept; cancellation is re-raised after writing). API errors come
 back as ``status="error"`` with a one-line message; `ProviderConfigError` is raised before any call.
 The runner never changes the conversation: the caller decides which answer joins the history.
+A model with a known context window too small for the prompt plus ``max_tokens`` is asked for
+no more output than the window has room for (`answer_limit`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,11 +40,16 @@ from tui_router.core.providers.base import (
 from tui_router.core.store import CallRow, Store, now_iso
 from tui_router.core.usage import Usage
 
-__all__ = ["TurnResult", "TurnRunner", "UsageUpdate"]
+__all__ = ["TurnResult", "TurnRunner", "UsageUpdate", "answer_limit"]
 
 ProviderFactory = Callable[[str, AppConfig], tuple[Provider, ResolvedModel]]
 #: purposes whose conversation ends with the session user's own prompt (stored as the turn's)
 _PROMPT_PURPOSES = ("chat", "cascade", "retry")
+#: The fewest output tokens a call is clamped to; with less room the prompt does not fit.
+MIN_ANSWER_TOKENS = 256
+#: Spare kept on the prompt's estimated size when clamping (another model's tokenizer may
+#: count a quarter more tokens for dense code than ~4 characters per token).
+PROMPT_SLACK = 0.25
 
 
 class ModelDescription(PricedModel, Protocol):
@@ -150,18 +158,22 @@ class TurnRunner:
         info: ModelDescription = self.catalog.describe(model_id)
         frontier: PricedModel = self.catalog.frontier()
         messages = conversation.for_provider()
+        call = CallInProgress(conversation, info.rates, frontier.rates)
+        # A stand-in catalog entry may not know windows; an unknown window sends the cap as is.
+        window: int | None = getattr(info, "context_window", None)
         request = StreamRequest(
             model=resolved.model,
             messages=messages,
             system=conversation.system,
-            max_tokens=max_tokens or self.config.max_tokens,
+            max_tokens=answer_limit(
+                max_tokens or self.config.max_tokens, window, call.prompt_estimate
+            ),
         )
         prompt = (
             messages[-1].content
             if purpose in _PROMPT_PURPOSES and messages and messages[-1].role == "user"
             else None
         )
-        call = CallInProgress(conversation, info.rates, frontier.rates)
         started_at = now_iso()
         started = time.monotonic()
         stream = provider.stream(request)
@@ -291,6 +303,24 @@ class TurnRunner:
             purpose=purpose,
             turn_index=turn_index,
         )
+
+
+def answer_limit(max_tokens: int, window: int | None, prompt_tokens: int) -> int:
+    """The output cap one call asks for: ``max_tokens``, or less when the window is smaller.
+
+    A model whose window cannot hold the prompt plus ``max_tokens`` gets the room the prompt
+    leaves, so a 2,048-token model can still answer a short prompt (the router chose it for
+    that). The prompt is counted with `PROMPT_SLACK` spare, since ``prompt_tokens`` is an
+    estimate and the model's tokenizer is not ours. When even `MIN_ANSWER_TOKENS` do not fit,
+    the cap is left as it was: the provider's own check or the API's context error says
+    clearly that the prompt is too long (the bundled model drops its oldest turns itself).
+    """
+    if window is None:
+        return max_tokens
+    room = window - math.ceil(prompt_tokens * (1 + PROMPT_SLACK))
+    if room < MIN_ANSWER_TOKENS:
+        return max_tokens
+    return min(max_tokens, room)
 
 
 def _one_line(message: str) -> str:

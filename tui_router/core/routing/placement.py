@@ -1,7 +1,8 @@
 """Placing a strategy's wish (a tier or a model) on a concrete model of the catalog.
 
 The hard constraints live here, shared by every strategy: a model whose context window cannot
-hold the context (history + attachments + prompt + room for the answer) is never chosen; models
+hold the context (history + attachments + prompt) plus the answer the router expects is never
+chosen (the call itself then asks for no more output than the window has room for); models
 that can be called now come before those that cannot (no key); within a tier the model in use is
 kept (switching loses the prompt cache). When the wished tier has no fitting model, stronger tiers
 are tried first, then cheaper ones.
@@ -16,7 +17,7 @@ from typing import Protocol
 from tui_router.core.config import AppConfig
 from tui_router.core.pricing import Rates
 from tui_router.core.routing.context import RoutingContext
-from tui_router.core.routing.decision import TIER_ORDER
+from tui_router.core.routing.decision import TIER_ORDER, expected_output_tokens
 from tui_router.core.routing.features import Features
 
 
@@ -65,9 +66,14 @@ class Placer:
         }
 
     def required_tokens(self, features: Features) -> int:
-        """Context plus prompt plus room for the answer: what a window must hold."""
+        """Context plus prompt plus the expected answer: what a window must hold.
+
+        The answer's share is the router's own guess of its length (the one the cost estimate
+        uses), not ``max_tokens``: reserving the whole output cap would rule out a 2,048-token
+        model even for "hi". The call asks for no more than the window leaves (`turn.answer_limit`).
+        """
         total = int(features.ctx_total_tokens or features.prompt_tokens)
-        return total + min(self.config.max_tokens, 4096)
+        return total + expected_output_tokens(features, self.config.max_tokens)
 
     def fits(self, model_id: str, required: int) -> bool:
         """False only when the window is known and too small (an unknown window is allowed)."""
@@ -84,7 +90,10 @@ class Placer:
         note = None
         if not self.fits(model, required):
             window = info.context_window if info is not None else None
-            note = f"warning: about {required:,} tokens exceed its {window:,}-token window"
+            note = (
+                f"warning: about {required:,} tokens (context and a typical answer) "
+                f"exceed its {window:,}-token window"
+            )
         return Placed(model, tier, available, note)
 
     def place(
@@ -111,10 +120,8 @@ class Placer:
                         continue
                     notes = []
                     if candidate_tier != target:
-                        notes.append(
-                            f"no {'available ' if need_available else ''}{target} "
-                            f"model holds ~{required:,} tokens, so {candidate_tier}"
-                        )
+                        why = self._why_not(target, required, need_available)
+                        notes.append(f"{why}, so {candidate_tier}")
                     if model is not None and info.id != model:
                         notes.insert(0, f"{model} cannot take this turn")
                     if not need_available:
@@ -160,6 +167,14 @@ class Placer:
                 if info.available:
                     return info.id
         return None
+
+    def _why_not(self, tier: str, required: int, need_available: bool) -> str:
+        """Why the wished tier was passed over: its models fit but none can be called, or none
+        (or no tier on the way) holds the turn."""
+        if need_available and any(self.fits(m.id, required) for m in self.tiers.get(tier, ())):
+            return f"no {tier} model can be called now"
+        available = "available " if need_available else ""
+        return f"no {available}{tier} model holds ~{required:,} tokens"
 
     def _candidates(self, tier: str, current: str | None) -> list[ModelLike]:
         models = list(self.tiers.get(tier, ()))
