@@ -77,8 +77,8 @@ class PromptInput(TextArea):
             event.stop()
             event.prevent_default()
             self.post_message(self.LargePaste(event.text))
-            return
-        await super()._on_paste(event)
+        # Otherwise TextArea's own handler inserts the text: Textual calls it after this one
+        # (awaiting it here as well pasted everything twice).
 
     # -- submit and history -----------------------------------------------------------------
     def submit(self) -> None:
