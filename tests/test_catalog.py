@@ -90,6 +90,28 @@ def test_start_model_falls_back_to_balanced_then_local(
     assert build_catalog(config).default_model().id == "claude-sonnet-4-6"
 
 
+def test_only_the_bundled_model_is_the_offline_fallback(local_model: None) -> None:
+    config = AppConfig(
+        tiers={"local": ["ollama/llama3.2", "local/smollm2-135m"]}, endpoints=(OLLAMA,)
+    )
+    catalog = build_catalog(config)
+    assert [m.id for m in catalog if m.offline_fallback] == ["local/smollm2-135m"]
+    data = {m.id: m.to_dict() for m in catalog}
+    assert data["local/smollm2-135m"]["offline_fallback"] is True
+    assert data["ollama/llama3.2"]["offline_fallback"] is False
+
+
+@pytest.mark.parametrize("tiered", [True, False])
+def test_start_model_is_a_callable_model_of_the_users_before_the_offline_fallback(
+    local_model: None, tiered: bool
+) -> None:
+    # No key: the user's own local server (tiered after the bundled model, or listed by its
+    # endpoint only) starts the session; the bundled model is what is left when nothing else is.
+    local = ["local/smollm2-135m", "ollama/llama3.2"] if tiered else ["local/smollm2-135m"]
+    config = AppConfig(tiers={"local": local}, endpoints=(OLLAMA,))
+    assert build_catalog(config).default_model().id == "ollama/llama3.2"
+
+
 def test_start_model_from_config_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
     catalog = build_catalog(AppConfig(default_model="claude-opus-4-6"))

@@ -86,6 +86,8 @@ def test_a_fast_wish_without_keys_lands_on_the_callable_local_model_and_says_why
 def test_the_bundled_model_in_the_real_catalog_is_chosen_for_a_one_liner(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # No key: the bundled model is the only one that can be called, so the offline fallback
+    # takes the turn (with a key a fast model does: see test_routing_fallback).
     monkeypatch.setattr(endpoints, "local_model_installed", lambda: True)
     catalog = build_catalog(AppConfig())
     decision = Router(AppConfig(), catalog, None, strategy="learned").decide(ONE_LINER)

@@ -21,6 +21,7 @@ from tui_router.core.routing.gates import PASSED, GateResult, Judge, check_with_
 from tui_router.core.turn import TurnResult, UsageUpdate
 
 if TYPE_CHECKING:
+    from tui_router.core.catalog import Catalog
     from tui_router.core.routing.decision import Decision
     from tui_router.core.turn import TurnRunner
 
@@ -113,10 +114,14 @@ def cascade_models(decision: Decision, catalog: Any) -> tuple[str, ...]:
     return tuple(m for i, m in enumerate(ladder(decision)) if i == 0 or _available(catalog, m))
 
 
-def judge_model(catalog: Any) -> str | None:
-    """The model that judges answers: the first available model of the fast tier."""
-    found = catalog.first_available(JUDGE_TIER)
-    return None if found is None else str(found.id)
+def judge_model(catalog: Catalog) -> str | None:
+    """The model that judges answers: the first available model of the fast tier, never the
+    offline fallback (a 135M model's verdict is noise: without another model, no judge)."""
+    found = next(
+        (m for m in catalog.by_tier()[JUDGE_TIER] if m.available and not m.offline_fallback),
+        None,
+    )
+    return None if found is None else found.id
 
 
 def _available(catalog: Any, model_id: str) -> bool:

@@ -79,6 +79,14 @@ class ModelInfo:
         return known.context_window if known is not None else None
 
     @property
+    def offline_fallback(self) -> bool:
+        """True for the bundled model (an endpoint of kind ``local``): a 135M model that answers
+        offline. The router takes it only when no other model that holds the turn can be called;
+        the user can still pick it by hand. A local-tier model of the user's own endpoint (Ollama,
+        LM Studio) is not a fallback and is routed like any other."""
+        return self.endpoint.kind == "local"
+
+    @property
     def priced(self) -> bool:
         return self.rates is not None
 
@@ -101,6 +109,7 @@ class ModelInfo:
             "api_model": self.api_model,
             "available": self.available,
             "availability": self.availability,
+            "offline_fallback": self.offline_fallback,
             "context_window": self.context_window,
             "price_source": rates.source if rates is not None else "unknown",
             "priced_as": rates.priced_as if rates is not None else None,
@@ -193,18 +202,18 @@ class Catalog:
     def default_model(self) -> ModelInfo:
         """The model a new session starts on.
 
-        config.default_model if set; else the first available of fast, balanced, frontier; else
-        the first available local model. Raises `UserFacingError` saying how to get one.
+        config.default_model if set; else the first available of fast, balanced, frontier, local
+        and then untiered models, the offline fallback last. Raises `UserFacingError` saying how
+        to get one.
         """
         if self.config.default_model:
             return self.describe(self.config.default_model)
-        for tier in ("fast", "balanced", "frontier", "local"):
-            found = self.first_available(tier)
-            if found is not None:
-                return found
-        untiered = next((m for m in self.untiered() if m.available), None)
-        if untiered is not None:
-            return untiered
+        tiers = self.by_tier()
+        ordered = [m for t in ("fast", "balanced", "frontier", "local") for m in tiers[t]]
+        callable_now = [m for m in (*ordered, *self.untiered()) if m.available]
+        callable_now.sort(key=lambda m: m.offline_fallback)  # stable: listed order otherwise
+        if callable_now:
+            return callable_now[0]
         if endpoints.local_model_installed():  # the bundled model, even when no tier lists it
             return self.describe("local/smollm2-135m")
         raise UserFacingError(NO_MODEL_HELP)

@@ -5,7 +5,9 @@ hold the context (history + attachments + prompt) plus the answer the router exp
 chosen (the call itself then asks for no more output than the window has room for); models
 that can be called now come before those that cannot (no key); within a tier the model in use is
 kept (switching loses the prompt cache). When the wished tier has no fitting model, stronger tiers
-are tried first, then cheaper ones.
+are tried first, then cheaper ones. The offline fallback (the bundled 135M model) is taken for a
+tier wish only when no other model that holds the turn can be called; a model named outright (a
+rule's model, the model in use, manual mode) stands.
 """
 
 from __future__ import annotations
@@ -36,6 +38,14 @@ class ModelLike(Protocol):
     def context_window(self) -> int | None: ...
 
 
+def is_offline_fallback(info: object) -> bool:
+    """Whether ``info`` is the bundled offline model (`catalog.ModelInfo.offline_fallback`).
+
+    Read with a default: a catalog that marks no model (a test's, a replay's) has no fallback.
+    """
+    return bool(getattr(info, "offline_fallback", False))
+
+
 class CatalogLike(Protocol):
     """What the router reads of the catalog (`catalog.Catalog` fits)."""
 
@@ -64,6 +74,8 @@ class Placer:
         self.by_id: dict[str, ModelLike] = {
             m.id: m for models in self.tiers.values() for m in models
         }
+        #: the offline fallbacks among them (the bundled model), looked up once
+        self.fallbacks = frozenset(m.id for m in self.by_id.values() if is_offline_fallback(m))
 
     def required_tokens(self, features: Features) -> int:
         """Context plus prompt plus the expected answer: what a window must hold.
@@ -112,15 +124,21 @@ class Placer:
         target = tier if tier in TIER_ORDER else "fast"
         order = tier_order(target)
         for need_available in (True, False):
+            spare_fallback: bool | None = None  # looked up when a fallback comes up
             for candidate_tier in order:
                 for info in self._candidates(candidate_tier, current):
                     if need_available and not self.allowed(info.id, ctx):
                         continue
                     if info.context_window is not None and info.context_window < required:
                         continue
+                    if info.id in self.fallbacks and info.id != current:
+                        if spare_fallback is None:
+                            spare_fallback = self._others_hold(required, ctx, need_available)
+                        if spare_fallback:
+                            continue
                     notes = []
                     if candidate_tier != target:
-                        why = self._why_not(target, required, need_available)
+                        why = self._why_not(target, required, ctx, need_available)
                         notes.append(f"{why}, so {candidate_tier}")
                     if model is not None and info.id != model:
                         notes.insert(0, f"{model} cannot take this turn")
@@ -130,10 +148,16 @@ class Placer:
         return Placed(None, None, False, f"no model has a context window for ~{required:,} tokens")
 
     def ladder(self, start_tier: str, required: int, ctx: RoutingContext) -> tuple[str, ...]:
-        """For cascade: one fitting model per tier above ``start_tier`` (callable ones first)."""
+        """For cascade: one fitting model per tier above ``start_tier`` (callable ones first;
+        never the offline fallback while another model that holds the turn can be called)."""
+        spare_fallback = self._others_hold(required, ctx, need_available=True)
         ladder: list[str] = []
         for tier in TIER_ORDER[TIER_ORDER.index(start_tier) + 1 :]:
-            fitting = [m for m in self.tiers.get(tier, ()) if self.fits(m.id, required)]
+            fitting = [
+                m
+                for m in self.tiers.get(tier, ())
+                if self.fits(m.id, required) and not (spare_fallback and m.id in self.fallbacks)
+            ]
             usable = [m for m in fitting if self.allowed(m.id, ctx)] or fitting
             if usable:
                 ladder.append(usable[0].id)
@@ -168,10 +192,24 @@ class Placer:
                     return info.id
         return None
 
-    def _why_not(self, tier: str, required: int, need_available: bool) -> str:
-        """Why the wished tier was passed over: its models fit but none can be called, or none
-        (or no tier on the way) holds the turn."""
-        if need_available and any(self.fits(m.id, required) for m in self.tiers.get(tier, ())):
+    def _others_hold(self, required: int, ctx: RoutingContext, need_available: bool) -> bool:
+        """Whether a model other than the offline fallback holds the turn (and can be called
+        now, when ``need_available``): then a tier wish does not land on the fallback."""
+        return bool(self.fallbacks) and any(
+            m.id not in self.fallbacks
+            and self.fits(m.id, required)
+            and (not need_available or self.allowed(m.id, ctx))
+            for m in self.by_id.values()
+        )
+
+    def _why_not(self, tier: str, required: int, ctx: RoutingContext, need_available: bool) -> str:
+        """Why the wished tier was passed over: its model is the offline fallback (and another
+        can be called), its models fit but none can be called, or none holds the turn."""
+        fitting = [m for m in self.tiers.get(tier, ()) if self.fits(m.id, required)]
+        fallback = next((m for m in fitting if m.id in self.fallbacks), None)
+        if fallback is not None and (not need_available or self.allowed(fallback.id, ctx)):
+            return f"{fallback.id} is the offline fallback"
+        if need_available and fitting:
             return f"no {tier} model can be called now"
         available = "available " if need_available else ""
         return f"no {available}{tier} model holds ~{required:,} tokens"

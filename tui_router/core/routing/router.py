@@ -4,8 +4,9 @@ Strategies: ``manual`` (the user's model stands), ``rules`` (first matching rule
 (hand-weighted score), ``learned`` (the trained classifier, online feedback; rules stand in when
 its weights are missing) and ``cascade`` (start on the cheapest adequate tier; the ladder above
 it is tried when a gate fails — see `cascade.run_cascade`). Whatever the strategy, a model whose
-context window cannot hold the context is never chosen, and the current model is preferred
-within a tier (switching loses the prompt cache).
+context window cannot hold the context is never chosen, the bundled offline model only when no
+other model that holds the turn can be called, and the current model is preferred within a tier
+(switching loses the prompt cache).
 """
 
 from __future__ import annotations
