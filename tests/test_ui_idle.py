@@ -1,13 +1,39 @@
-"""The prompt in a real session: a paste lands in the prompt once."""
+"""What the app does while nobody types: the ticker and header repaint only when their text
+changes, and the ticker still ticks while a reply streams. Checked on what the widgets paint.
+Also: a paste lands in the prompt once."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from fakeserver_sse import Script
 from textual import events
-from ui_support import SIZE, make_app, started, wait_for
+from textual.geometry import Region
+from textual.widget import Widget
+from ui_support import SIZE, make_app, settle, started, wait_for
 
 from tui_router.ui.widgets.prompt import PromptInput
+from tui_router.ui.widgets.status import StatusHeader
+from tui_router.ui.widgets.ticker import CostTicker
+
+
+def painted(widget: Widget) -> str:
+    """The text of the lines the widget hands to the screen."""
+    width, height = widget.size
+    return "\n".join(strip.text for strip in widget.render_lines(Region(0, 0, width, height)))
+
+
+def count_updates(widget: Widget, monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    calls: list[object] = []
+    update = widget.update  # type: ignore[attr-defined]
+
+    def counting(content: object, **kwargs: object) -> None:
+        calls.append(content)
+        update(content, **kwargs)
+
+    monkeypatch.setattr(widget, "update", counting)
+    return calls
 
 
 def terminal_paste(text: str) -> events.Paste:
@@ -27,3 +53,54 @@ async def test_a_paste_is_inserted_once(server, tmp_path: Path) -> None:
         await wait_for(pilot, lambda: prompt.text != "a", "the paste to land")
         await pilot.pause()
         assert prompt.text == "apasted"
+
+
+# -- the cost ticker and the header -----------------------------------------------------------
+async def test_ticker_repaints_while_a_reply_streams_and_after_it_ends(
+    server, tmp_path: Path
+) -> None:
+    server.push(
+        Script(
+            chunks=[f"tok{i} " for i in range(60)], delay=0.05, input_tokens=400, output_tokens=120
+        )
+    )
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        ticker = app.query_one(CostTicker)
+        app.query_one(PromptInput).load_text("stream please")
+        await pilot.press("enter")
+        estimates: list[str] = []
+
+        def two_estimates_painted() -> bool:
+            text = painted(ticker)
+            if "spent ~$" in text and text not in estimates:
+                estimates.append(text)
+            return len(estimates) >= 2
+
+        await wait_for(pilot, two_estimates_painted, "the ticker to tick twice while streaming")
+        assert app.streaming
+        await settle(pilot)
+        final = painted(ticker)
+        assert "~" not in final  # exact once the API's usage arrived
+        assert "spent $0.0010" in final and "400 in / 120 out" in final
+        assert final not in estimates
+
+
+async def test_same_figures_repaint_nothing_and_a_model_switch_repaints_the_header(
+    server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        header, ticker = app.query_one(StatusHeader), app.query_one(CostTicker)
+        header_updates = count_updates(header, monkeypatch)
+        ticker_updates = count_updates(ticker, monkeypatch)
+        app.refresh_status()  # what the app does after every reply, switch and mode change
+        await pilot.pause()
+        assert header_updates == [] and ticker_updates == []
+        await pilot.press("f2")  # next model: a new header, the same figures
+        await pilot.pause()
+        assert len(header_updates) == 1 and ticker_updates == []
+        assert "claude-sonnet-4-6 (balanced)" in painted(header)
+        assert "spent $0.0000" in painted(ticker)

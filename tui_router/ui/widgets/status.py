@@ -26,7 +26,10 @@ class StatusHeader(Static):
         session: str | None,
         streaming: bool = False,
     ) -> None:
-        self.update(self.describe(model, tier, mode, session, streaming))
+        text = self.describe(model, tier, mode, session, streaming)
+        if text != self.content:  # the app refreshes the status often; most times nothing changed
+            # One line whatever it says: a repaint, not a layout of the whole screen.
+            self.update(text, layout=False)
 
     @staticmethod
     def describe(

@@ -1,7 +1,8 @@
 """The cost ticker: spend, frontier-only baseline, savings, tokens, budget — always visible.
 
 Colours come from the theme's ``$cost-ok`` / ``$cost-warn`` variables (the app supplies defaults).
-It warns when spending exceeds the baseline or passes 80% of the budget.
+It warns when spending exceeds the baseline or passes 80% of the budget. It has no timer: it
+repaints when the app shows new figures (at most 10 times a second while a reply streams).
 """
 
 from __future__ import annotations
@@ -59,8 +60,13 @@ class CostTicker(Static):
         super().__init__(self.render_state(self.state), id=id)
 
     def show(self, state: TickerState) -> None:
+        """Show ``state``. The same figures again (the app refreshes the status after each reply
+        and model switch) repaint nothing."""
         self.state = state
-        self.update(self.render_state(state))
+        text = self.render_state(state)
+        if text != self.content:
+            # One line whatever the figures: new text needs a repaint, not a layout of the screen.
+            self.update(text, layout=False)
         share = state.budget_share
         savings = state.savings
         warn = (share is not None and share >= BUDGET_WARN_SHARE) or (
