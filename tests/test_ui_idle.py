@@ -1,6 +1,7 @@
-"""What the app does while nobody types: the ticker and header repaint only when their text
-changes, and the ticker still ticks while a reply streams. Checked on what the widgets paint.
-Also: a paste lands in the prompt once."""
+"""What the app does while nobody types: the prompt's cursor stops blinking (shown) after a quiet
+spell and blinks again on input; the ticker and header repaint only when their text changes, and
+the ticker still ticks while a reply streams. Checked on what the widgets paint. Also: a paste
+lands in the prompt once."""
 
 from __future__ import annotations
 
@@ -22,6 +23,14 @@ def painted(widget: Widget) -> str:
     """The text of the lines the widget hands to the screen."""
     width, height = widget.size
     return "\n".join(strip.text for strip in widget.render_lines(Region(0, 0, width, height)))
+
+
+def cursor_shown(prompt: PromptInput) -> bool:
+    """Whether the prompt's first text line paints a cell in the cursor's colours."""
+    cursor = prompt.get_component_rich_style("text-area--cursor")
+    first_text_row = prompt.content_region.y - prompt.region.y  # below the border
+    line = prompt.render_lines(Region(0, first_text_row, prompt.size.width, 1))[0]
+    return any(seg.style is not None and seg.style.bgcolor == cursor.bgcolor for seg in line)
 
 
 def count_updates(widget: Widget, monkeypatch: pytest.MonkeyPatch) -> list[object]:
@@ -104,3 +113,79 @@ async def test_same_figures_repaint_nothing_and_a_model_switch_repaints_the_head
         assert len(header_updates) == 1 and ticker_updates == []
         assert "claude-sonnet-4-6 (balanced)" in painted(header)
         assert "spent $0.0000" in painted(ticker)
+
+
+# -- the prompt's cursor -----------------------------------------------------------------------
+async def test_cursor_holds_still_after_the_quiet_spell_and_blinks_again_on_a_key(
+    server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(PromptInput, "blink_timeout", 1.0)
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        prompt = app.query_one(PromptInput)
+        await wait_for(pilot, lambda: not prompt.cursor_blink, "the cursor to stop blinking")
+        assert cursor_shown(prompt)  # on the placeholder: held still, not hidden
+        await pilot.press("h", "i")
+        assert prompt.cursor_blink and prompt.text == "hi"
+        await wait_for(pilot, lambda: not prompt.cursor_blink, "the cursor to stop again")
+        assert cursor_shown(prompt)
+
+
+async def test_holding_in_the_hidden_phase_shows_the_cursor_and_waking_blinks_it_off(
+    server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Textual caches painted lines; "hidden phase" and "not blinking" share a cache key.
+    monkeypatch.setattr(PromptInput, "blink_timeout", None)
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        prompt = app.query_one(PromptInput)
+        await pilot.press("h", "i")
+        await wait_for(pilot, lambda: not cursor_shown(prompt), "the cursor's hidden phase")
+        prompt.hold_cursor()
+        assert cursor_shown(prompt)
+        await pilot.pause()
+        assert cursor_shown(prompt) and not prompt.cursor_blink
+        prompt.wake_cursor()
+        assert prompt.cursor_blink
+        await wait_for(pilot, lambda: not cursor_shown(prompt), "the cursor to blink off again")
+        await wait_for(pilot, lambda: cursor_shown(prompt), "the cursor to blink on again")
+
+
+async def test_a_click_a_paste_focus_and_new_text_wake_the_cursor(
+    server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(PromptInput, "blink_timeout", 30.0)  # never reached in this test
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        prompt = app.query_one(PromptInput)
+
+        async def wakes(what: str, action) -> None:
+            prompt.hold_cursor()
+            assert not prompt.cursor_blink
+            await action()
+            await pilot.pause()
+            assert prompt.cursor_blink, f"{what} did not wake the cursor"
+
+        await wakes("a click", lambda: pilot.click(PromptInput))
+
+        async def paste() -> None:
+            prompt.post_message(terminal_paste("pasted"))
+
+        await wakes("a paste", paste)
+        assert prompt.text == "pasted"
+
+        async def refocus() -> None:
+            app.set_focus(None)
+            await pilot.pause()
+            prompt.focus()
+
+        await wakes("focus", refocus)
+
+        async def load() -> None:
+            prompt.load_text("set by the app")
+
+        await wakes("new text", load)
+        assert cursor_shown(prompt)

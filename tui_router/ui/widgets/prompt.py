@@ -3,17 +3,26 @@
 Up/down on an empty prompt (or while showing a recalled entry) walk the prompt history. A paste
 larger than `PromptInput.inline_paste_limit` characters is not inserted into the editor (that is
 what freezes terminals); the app is told instead and handles it as an attachment.
+
+The cursor blinks while the person is active and holds still (shown) after
+`PromptInput.blink_timeout` seconds without input, as GTK and Alacritty do: each blink redraws
+the screen, and it was the only work the app did while nobody typed.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from textual import events
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import TextArea
 
 NEWLINE_KEYS = ("ctrl+j", "shift+enter", "alt+enter")
+
+#: Seconds without input before the cursor stops blinking (GTK's gtk-cursor-blink-timeout default).
+BLINK_TIMEOUT = 10.0
 
 
 class PromptInput(TextArea):
@@ -29,6 +38,10 @@ class PromptInput(TextArea):
     }
     PromptInput:focus { border: round $primary; }
     """
+
+    #: Seconds without input after which the cursor stops blinking and stays shown until the
+    #: next key, paste, click, focus or change of text; ``None`` blinks for ever.
+    blink_timeout: float | None = BLINK_TIMEOUT
 
     @dataclass
     class Submitted(Message):
@@ -51,9 +64,66 @@ class PromptInput(TextArea):
         self.inline_paste_limit = inline_paste_limit
         self.prompt_history: list[str] = []
         self._history_index: int | None = None
+        self._blink_countdown: Timer | None = None
+        self._last_input = time.monotonic()
+        self._holding = False  # blinking stopped by `hold_cursor` (not by whoever set cursor_blink)
+
+    def on_mount(self) -> None:
+        self.wake_cursor()
+
+    # -- cursor blink -----------------------------------------------------------------------
+    def wake_cursor(self) -> None:
+        """Input arrived: blink again (from the visible phase) and start counting again."""
+        self._last_input = time.monotonic()
+        if self._holding:
+            self._holding = False
+            self._set_cursor_blink(True)
+        if self.blink_timeout and self._blink_countdown is None:
+            self._blink_countdown = self.set_timer(self.blink_timeout, self._check_idle)
+
+    def _check_idle(self) -> None:
+        """Stop blinking, with the cursor shown, once no input came for `blink_timeout` s.
+
+        One timer at a time, re-armed for the time left: a key costs a clock read, not a timer.
+        """
+        self._blink_countdown = None
+        if not self.blink_timeout:
+            return
+        left = self._last_input + self.blink_timeout - time.monotonic()
+        if left > 0:
+            self._blink_countdown = self.set_timer(left, self._check_idle)
+        else:
+            self.hold_cursor()
+
+    def hold_cursor(self) -> None:
+        """Stop blinking, with the cursor shown, until the next input."""
+        if self.cursor_blink:
+            self._holding = True
+            self._set_cursor_blink(False)
+
+    def _set_cursor_blink(self, blink: bool) -> None:
+        self.cursor_blink = blink
+        # TextArea (Textual 8.2) caches rendered lines under one key for "blinking, hidden phase"
+        # and "not blinking": without a cleared cache the line keeps the look it had before the
+        # switch (no cursor while holding still, or a cursor that no longer blinks off).
+        self.notify_style_update()
+        self.refresh()
+
+    def on_focus(self) -> None:
+        self.wake_cursor()
+
+    def on_mouse_down(self) -> None:
+        self.wake_cursor()
+
+    def on_text_area_changed(self) -> None:
+        self.wake_cursor()  # text set by the app (a recalled prompt, an attachment label)
+
+    def on_text_area_selection_changed(self) -> None:
+        self.wake_cursor()
 
     # -- keys -------------------------------------------------------------------------------
     async def _on_key(self, event: events.Key) -> None:
+        self.wake_cursor()
         key = event.key
         if key == "enter":
             event.stop()
@@ -73,6 +143,7 @@ class PromptInput(TextArea):
         await super()._on_key(event)
 
     async def _on_paste(self, event: events.Paste) -> None:
+        self.wake_cursor()
         if len(event.text) > self.inline_paste_limit:
             event.stop()
             event.prevent_default()
