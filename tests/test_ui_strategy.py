@@ -220,3 +220,15 @@ async def test_help_lists_the_strategy_command(server, tmp_path: Path) -> None:
             and "switch the routing strategy" in line.text
             for line in shown
         )
+
+
+async def test_the_header_names_the_strategy_in_force(server, tmp_path: Path) -> None:
+    from tui_router.ui.widgets.status import StatusHeader
+
+    app = make_app(tmp_path, config=make_config(routing_strategy="rules"))
+    async with app.run_test(size=SIZE) as pilot:
+        header = app.query_one(StatusHeader)
+        assert "rules routing" in str(header.content)  # from the first frame, before the session
+        await send(pilot, "/strategy cascade")
+        assert "cascade routing" in str(header.content)
+        assert "rules routing" not in str(header.content)

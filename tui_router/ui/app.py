@@ -24,6 +24,7 @@ from tui_router.core.errors import UserFacingError
 from tui_router.ui.boot import StartOptions, any_model_available, open_session, warm_up
 from tui_router.ui.flow import TurnFlow
 from tui_router.ui.startup_gc import resume_gc_after_start_up
+from tui_router.ui.strategy import current as current_strategy
 from tui_router.ui.widgets.chat import ChatPane
 from tui_router.ui.widgets.prompt import PromptInput
 from tui_router.ui.widgets.sidebar import ModelSidebar
@@ -121,7 +122,8 @@ class TuiRouterApp(TurnFlow, App[None]):
     def compose(self) -> ComposeResult:
         model = self.options.model or self.config.default_model or "…"
         mode = self.options.mode or self.config.routing_mode
-        yield StatusHeader(StatusHeader.describe(model, None, mode, None), id="header")
+        header = StatusHeader.describe(model, None, mode, None, False, self.config.routing_strategy)
+        yield StatusHeader(header, id="header")
         with Horizontal(id="body"):
             with Vertical(id="main"):
                 yield ChatPane(id="chat", max_mounted=self.max_mounted)
@@ -230,6 +232,7 @@ class TuiRouterApp(TurnFlow, App[None]):
             mode=c.mode,
             session=c.session_id,
             streaming=self.streaming,
+            strategy=current_strategy(c),
         )
         self.query_one(ModelSidebar).set_current(c.model_id)
         self.refresh_ticker()
