@@ -1,5 +1,6 @@
-"""`/strategy` and the palette's "Strategy: NAME": switching the routing strategy mid-session
-(real Router, real SDK against the loopback fake server, real SQLite, Pilot)."""
+"""`/strategy` and the palette's "Strategy: NAME": switching the routing strategy mid-session, and
+the routing mode that `--resume` comes back to (real Router, real SDK against the loopback fake
+server, real SQLite, Pilot)."""
 
 from __future__ import annotations
 
@@ -232,3 +233,20 @@ async def test_the_header_names_the_strategy_in_force(server, tmp_path: Path) ->
         await send(pilot, "/strategy cascade")
         assert "cascade routing" in str(header.content)
         assert "rules routing" not in str(header.content)
+
+
+async def test_resume_comes_back_to_the_mode_the_session_was_left_in(
+    server, tmp_path: Path
+) -> None:
+    config = make_config(routing_mode="suggest")
+    app = make_app(tmp_path, config=config)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "/mode auto")
+        assert app.controller.mode == "auto"
+    with Store() as store:
+        row = store.get_session(SESSION_ID)
+    assert row is not None and row.mode == "auto"
+    resumed = make_app(tmp_path, config=config, resume=SESSION_ID)
+    async with resumed.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        assert resumed.controller.mode == "auto"  # not the config's suggest

@@ -152,6 +152,11 @@ class Store:
         with self._transaction() as db:
             db.execute("UPDATE sessions SET title = ? WHERE id = ?", (title, session_id))
 
+    def set_mode(self, session_id: str, mode: str) -> None:
+        """The routing mode in force now (ctrl+o, `/mode`): what `--resume` comes back to."""
+        with self._transaction() as db:
+            db.execute("UPDATE sessions SET mode = ? WHERE id = ?", (mode, session_id))
+
     def save_summary(self, session_id: str, summary: Mapping[str, Any]) -> None:
         text = json.dumps(summary, default=str, sort_keys=True)
         with self._transaction() as db:

@@ -124,6 +124,8 @@ class SessionController:
     def set_mode(self, mode: str) -> str:
         if mode not in ROUTING_MODES:
             raise UserFacingError(f"No routing mode {mode!r}; modes are {', '.join(ROUTING_MODES)}")
+        if mode != self.mode:  # --resume comes back to the mode the session was left in
+            self.store.set_mode(self.session_id, mode)
         self.mode = mode
         return mode
 
