@@ -145,22 +145,23 @@ class Store:
         return session_id
 
     def end_session(self, session_id: str) -> None:
-        with self._transaction() as db:
-            db.execute("UPDATE sessions SET ended_at = ? WHERE id = ?", (now_iso(), session_id))
+        self._set_session_column(session_id, "ended_at", now_iso())
 
     def set_title(self, session_id: str, title: str) -> None:
-        with self._transaction() as db:
-            db.execute("UPDATE sessions SET title = ? WHERE id = ?", (title, session_id))
+        self._set_session_column(session_id, "title", title)
 
     def set_mode(self, session_id: str, mode: str) -> None:
         """The routing mode in force now (ctrl+o, `/mode`): what `--resume` comes back to."""
-        with self._transaction() as db:
-            db.execute("UPDATE sessions SET mode = ? WHERE id = ?", (mode, session_id))
+        self._set_session_column(session_id, "mode", mode)
 
     def save_summary(self, session_id: str, summary: Mapping[str, Any]) -> None:
         text = json.dumps(summary, default=str, sort_keys=True)
+        self._set_session_column(session_id, "summary_json", text)
+
+    def _set_session_column(self, session_id: str, column: str, value: str) -> None:
+        # ``column`` is always one of the literal names above, never user input.
         with self._transaction() as db:
-            db.execute("UPDATE sessions SET summary_json = ? WHERE id = ?", (text, session_id))
+            db.execute(f"UPDATE sessions SET {column} = ? WHERE id = ?", (value, session_id))
 
     def record_strategy(self, session_id: str, strategy: str) -> str:
         """The session routes with ``strategy`` from now on (`/strategy` in the app).
