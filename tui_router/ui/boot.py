@@ -124,14 +124,27 @@ def _session_strategy(config: AppConfig, row: Any) -> str:
     return used[-1] if used and used[-1] in STRATEGIES else config.routing_strategy
 
 
-def load_router(config: AppConfig, catalog: Any, strategy: str | None = None) -> Any | None:
-    """The routing engine, or None when it is not installed (the suggestion bar stays hidden)."""
+def load_router(
+    config: AppConfig, catalog: Any, strategy: str | None = None, *, previous: Any | None = None
+) -> Any | None:
+    """The routing engine, or None when it is not installed (the suggestion bar stays hidden).
+
+    ``previous``: the router being replaced (a `/strategy` switch); its rules, learned model and
+    feedback file carry over, so the online feedback keeps accumulating in one place.
+    """
     try:
         from tui_router.core.paths import get_paths
         from tui_router.core.routing.router import Router
     except ImportError:
         return None
-    router = Router(config, catalog, get_paths().feedback_file, strategy=strategy)
+    feedback = getattr(previous, "feedback_path", None) or get_paths().feedback_file
+    reused: dict[str, Any] = {}
+    if previous is not None:
+        reused = {
+            "rules": getattr(previous, "rules", None),
+            "learned": getattr(previous, "learned", None),
+        }
+    router = Router(config, catalog, feedback, strategy=strategy, **reused)
     _ = router.learned  # load the learned weights now, in the start-up worker, not on a keystroke
     return router
 

@@ -71,24 +71,18 @@ def switch(controller: SessionController, name: str) -> None:
     Rebuilds the router (loading the learned model if the old router never did, so this runs
     in a worker thread) and records the strategy on the session row.
     """
-    from tui_router.core.paths import get_paths
-    from tui_router.core.routing.router import Router
+    from tui_router.ui.boot import load_router
 
     old = controller.router
-    if old is None:
+    router = (
+        None
+        if old is None
+        else load_router(controller.config, controller.catalog, name, previous=old)
+    )
+    if router is None:
         raise UserFacingError(
             "The routing engine is not installed: strategies need it (the model you pick stands)"
         )
-    router = Router(
-        controller.config,
-        controller.catalog,
-        getattr(old, "feedback_path", None) or get_paths().feedback_file,
-        strategy=name,
-        rules=getattr(old, "rules", None),
-        # the same learned model: its online feedback and its file carry over
-        learned=getattr(old, "learned", None),
-    )
-    _ = router.learned  # loaded here, in the worker, not on the next keystroke
     controller.store.record_strategy(controller.session_id, name)
     controller.router = router
 
