@@ -117,10 +117,7 @@ def cascade_models(decision: Decision, catalog: Any) -> tuple[str, ...]:
 def judge_model(catalog: Catalog) -> str | None:
     """The model that judges answers: the first available model of the fast tier, never the
     offline fallback (a 135M model's verdict is noise: without another model, no judge)."""
-    found = next(
-        (m for m in catalog.by_tier()[JUDGE_TIER] if m.available and not m.offline_fallback),
-        None,
-    )
+    found = catalog.first_available(JUDGE_TIER, fallback_ok=False)
     return None if found is None else found.id
 
 

@@ -196,8 +196,17 @@ class Catalog:
         """Models an endpoint lists that no tier names."""
         return [m for m in self.models if m.tier is None]
 
-    def first_available(self, tier: str) -> ModelInfo | None:
-        return next((m for m in self.models if m.tier == tier and m.available), None)
+    def first_available(self, tier: str, *, fallback_ok: bool = True) -> ModelInfo | None:
+        """The first callable model listed in ``tier`` (``fallback_ok=False``: not the bundled
+        offline model)."""
+        return next(
+            (
+                m
+                for m in self.models
+                if m.tier == tier and m.available and (fallback_ok or not m.offline_fallback)
+            ),
+            None,
+        )
 
     def default_model(self) -> ModelInfo:
         """The model a new session starts on.
