@@ -1,15 +1,28 @@
 """Provider-neutral conversation: the messages of a session, independent of any model.
 
 A conversation can change model between turns and keep its history: messages carry the model that
-produced them for display and accounting only, and every provider receives the same plain history.
+produced them for display and accounting only, and every provider receives the same history.
+An agent turn adds two shapes to plain text: an assistant message may carry `ToolCall`s, and each
+call is answered by a ``"tool"`` message (``tool_call_id`` names the call). Each provider turns
+these into its own wire format (Anthropic ``tool_use``/``tool_result`` blocks, OpenAI
+``tool_calls`` and ``role: tool`` messages).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-Role = Literal["system", "user", "assistant"]
+Role = Literal["system", "user", "assistant", "tool"]
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A tool the model asked to run: the provider's call id, the tool name, its parsed input."""
+
+    id: str
+    name: str
+    arguments: dict[str, Any]
 
 
 # Not slots=True: a slotted dataclass is built twice (~1 ms each), and this module loads
@@ -21,6 +34,11 @@ class Message:
     role: Role
     content: str
     model: str | None = None
+    #: assistant messages: the tools the model asked for, in order
+    tool_calls: tuple[ToolCall, ...] = ()
+    #: tool messages: the call this result answers, and whether it is an error the model sees
+    tool_call_id: str | None = None
+    is_error: bool = False
 
 
 @dataclass
@@ -35,17 +53,32 @@ class Conversation:
         self.messages.append(message)
         return message
 
-    def add_assistant(self, text: str, model: str) -> Message:
-        message = Message("assistant", text, model=model)
+    def add_assistant(
+        self, text: str, model: str, tool_calls: tuple[ToolCall, ...] = ()
+    ) -> Message:
+        message = Message("assistant", text, model=model, tool_calls=tool_calls)
+        self.messages.append(message)
+        return message
+
+    def add_tool_result(self, call_id: str, content: str, *, is_error: bool = False) -> Message:
+        message = Message("tool", content, tool_call_id=call_id, is_error=is_error)
         self.messages.append(message)
         return message
 
     def pop_last_turn(self) -> tuple[Message | None, Message | None]:
-        """Remove and return the last (user, assistant) pair, for "retry stronger"."""
-        assistant = (
-            self.messages.pop() if self.messages and self.messages[-1].role == "assistant" else None
+        """Remove the last turn (its prompt and everything after it: tool calls, tool results,
+        the answer) for "retry stronger"; return (the prompt, the final answer)."""
+        messages = self.messages
+        last_user = next(
+            (i for i in range(len(messages) - 1, -1, -1) if messages[i].role == "user"), None
         )
-        user = self.messages.pop() if self.messages and self.messages[-1].role == "user" else None
+        assistant = messages[-1] if messages and messages[-1].role == "assistant" else None
+        if last_user is None:
+            if assistant is not None:
+                messages.pop()
+            return None, assistant
+        user = messages[last_user]
+        del messages[last_user:]
         return user, assistant
 
     def for_provider(self) -> list[Message]:

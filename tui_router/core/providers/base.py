@@ -4,6 +4,7 @@ Every provider (Anthropic, OpenAI and OpenAI-compatible servers, the bundled loc
 request into the same events, so the ledger, the CLI and the TUI never see an SDK type:
 
 * `TextDelta`  - a piece of the answer, in order;
+* `ToolCallEvent` - the model asked for a tool (emitted once its input has streamed in whole);
 * `UsageEvent` - token usage so far (cumulative; the last one is exact unless marked estimated);
 * `StopEvent`  - the call finished normally, with the provider's stop reason;
 * `ErrorEvent` - the call failed; ``message`` is one line fit to show a person.
@@ -17,9 +18,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
-from tui_router.core.conversation import Message
+from tui_router.core.conversation import Message, ToolCall
 from tui_router.core.errors import UserFacingError
 from tui_router.core.usage import Usage
 
@@ -31,6 +32,18 @@ ErrorKind = Literal[
 @dataclass(frozen=True, slots=True)
 class TextDelta:
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallEvent:
+    """A complete tool call: the provider's id, the tool's name and its parsed input.
+
+    An input that is not a JSON object (a model's malformed arguments) arrives as
+    ``arguments={}`` with ``malformed`` holding the raw text, so the loop can tell the model.
+    """
+
+    call: ToolCall
+    malformed: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +63,7 @@ class ErrorEvent:
     status: int | None = None
 
 
-ProviderEvent = TextDelta | UsageEvent | StopEvent | ErrorEvent
+ProviderEvent = TextDelta | ToolCallEvent | UsageEvent | StopEvent | ErrorEvent
 
 
 class ProviderConfigError(UserFacingError):
@@ -58,14 +71,32 @@ class ProviderConfigError(UserFacingError):
 
 
 @dataclass(frozen=True, slots=True)
+class ToolSpec:
+    """A tool offered to the model: its name, what it does, and a JSON schema for its input."""
+
+    name: str
+    description: str
+    input_schema: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class StreamRequest:
-    """What one call asks for."""
+    """What one call asks for.
+
+    ``tools`` are offered with the provider's native tool calling. ``cache_key`` switches prompt
+    caching on: Anthropic gets cache breakpoints on the tools/system prefix and on the latest
+    message; OpenAI gets it as ``prompt_cache_key`` (one per session, so steps share a cache).
+    ``effort`` is a reasoning effort ("low", "medium", "high") for models that take one.
+    """
 
     model: str
     messages: Sequence[Message]
     system: str | None = None
     max_tokens: int = 4096
     temperature: float | None = None
+    tools: Sequence[ToolSpec] = ()
+    cache_key: str | None = None
+    effort: str | None = None
 
 
 @runtime_checkable
