@@ -5,6 +5,8 @@ package itself is not imported: it needs the ``llm`` CLI). The model is loaded o
 shared; generation is blocking, so it runs in a thread that feeds an asyncio queue, one call at a
 time. Usage is counted with the model's own tokenizer, so it is exact (not estimated); the model is
 free (price provider ``local``). Cancelling the consumer stops generation at the next token.
+The model has no tool calling: ``request.tools`` is ignored, and tool calls and results in the
+history reach it as plain text (`chat_messages`).
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ One class serves api.openai.com and the endpoints a user lists in config.toml (O
 LM Studio, llama.cpp server, OpenRouter): only the base URL and the key's env var differ. Usage is
 asked for with ``stream_options.include_usage`` and arrives in a last chunk with no choices; a
 server that ignores the option gets its usage counted locally with tiktoken, marked estimated.
+Tool calls stream as ``delta.tool_calls`` pieces keyed by ``index`` (the first names the call,
+later ones append to its JSON arguments); they are emitted whole, in index order, once the
+stream has finished, before the `StopEvent`. The request is shaped by `openai_params`.
 The SDK is imported on the first call, in a worker thread.
 
 Cancelling the consuming task closes the HTTP stream. Text already received is the consumer's to
@@ -21,12 +24,14 @@ from tui_router.core.providers.base import (
     StopEvent,
     StreamRequest,
     TextDelta,
+    ToolCallEvent,
     UsageEvent,
 )
 from tui_router.core.providers.common import (
     Connection,
-    chat_messages,
     estimated_usage,
+    openai_params,
+    tool_call_event,
 )
 from tui_router.core.providers.errors import ended_early, error_event
 from tui_router.core.providers.sdk_provider import SDKProvider, usage_dict
@@ -45,22 +50,7 @@ class OpenAIProvider(SDKProvider):
         return self.endpoint.price_provider == "openai"
 
     def _params(self, request: StreamRequest) -> dict[str, Any]:
-        system, messages = chat_messages(request)
-        if system:
-            messages.insert(0, {"role": "system", "content": system})
-        params: dict[str, Any] = {
-            "model": request.model,
-            "messages": messages,
-            "stream": True,
-            "stream_options": {"include_usage": True},
-        }
-        # OpenAI's reasoning models take only max_completion_tokens; compatible servers
-        # (Ollama, llama.cpp, older vLLM) know max_tokens.
-        limit_key = "max_completion_tokens" if self.is_official else "max_tokens"
-        params[limit_key] = request.max_tokens
-        if request.temperature is not None:
-            params["temperature"] = request.temperature
-        return params
+        return openai_params(request, official=self.is_official)
 
     async def _stream(
         self, request: StreamRequest, connection: Connection
@@ -69,6 +59,8 @@ class OpenAIProvider(SDKProvider):
         text: list[str] = []
         finish_reason: str | None = None
         started = False
+        #: tool calls by their stream index: [id, name, argument pieces]
+        pieces: dict[int, tuple[list[str], list[str], list[str]]] = {}
         try:
             client = await self._get_client(connection)
             stream = await client.chat.completions.create(**self._params(request))
@@ -83,19 +75,59 @@ class OpenAIProvider(SDKProvider):
                         if content:
                             text.append(content)
                             yield TextDelta(content)
+                        for position, part in enumerate(
+                            (getattr(choice.delta, "tool_calls", None) if choice.delta else None)
+                            or ()
+                        ):
+                            _add_tool_piece(pieces, part, position)
                         if choice.finish_reason:
                             finish_reason = str(choice.finish_reason)
         except Exception as exc:  # API and transport failures become one ErrorEvent
             if started:  # the request was accepted: count what it cost, as far as we can tell
+                calls = [event.call for event in _tool_call_events(pieces)]
                 yield UsageEvent(
-                    await asyncio.to_thread(estimated_usage, request, "".join(text), usage)
+                    await asyncio.to_thread(estimated_usage, request, "".join(text), usage, calls)
                 )
             yield error_event(exc, connection.context, mid_stream=started)
             return
+        call_events = _tool_call_events(pieces)
         if usage is None:  # a server that ignores include_usage (llama.cpp server, some proxies)
-            usage = await asyncio.to_thread(estimated_usage, request, "".join(text))
+            calls = [event.call for event in call_events]
+            usage = await asyncio.to_thread(estimated_usage, request, "".join(text), None, calls)
             yield UsageEvent(usage)
         if finish_reason is None:
             yield ended_early(connection.context)
             return
+        for call_event in call_events:
+            yield call_event
         yield StopEvent(finish_reason)
+
+
+def _add_tool_piece(
+    pieces: dict[int, tuple[list[str], list[str], list[str]]], part: Any, position: int
+) -> None:
+    """Fold one ``delta.tool_calls`` item into the call it continues (matched by ``index``)."""
+    index = getattr(part, "index", None)
+    ids, names, arguments = pieces.setdefault(
+        index if isinstance(index, int) else position, ([], [], [])
+    )
+    if getattr(part, "id", None):
+        ids.append(str(part.id))
+    function = getattr(part, "function", None)
+    if function is not None:
+        if getattr(function, "name", None):
+            names.append(str(function.name))
+        if getattr(function, "arguments", None):
+            arguments.append(str(function.arguments))
+
+
+def _tool_call_events(
+    pieces: dict[int, tuple[list[str], list[str], list[str]]],
+) -> list[ToolCallEvent]:
+    """The streamed tool calls, whole, in index order (a call without an id gets one)."""
+    events = []
+    for index in sorted(pieces):
+        ids, names, arguments = pieces[index]
+        call_id = ids[0] if ids else f"call_{index}"
+        events.append(tool_call_event(call_id, "".join(names), "".join(arguments)))
+    return events
