@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tui_router.core.conversation import Conversation
+from tui_router.core.conversation import Conversation, ToolCall
 from tui_router.core.ledger import estimate_price
 from tui_router.core.pricing import Price, Rates
 from tui_router.core.usage import Usage
@@ -46,6 +46,9 @@ class CallInProgress:
         self.status = "ok"
         self.error: str | None = None
         self.stop_reason: str | None = None
+        self.tool_calls: list[ToolCall] = []
+        #: raw text of tool inputs that were not a JSON object, by call id (the model is told)
+        self.malformed: dict[str, str] = {}
 
     @property
     def text(self) -> str:
@@ -54,6 +57,13 @@ class CallInProgress:
     def add_text(self, text: str) -> None:
         self.parts.append(text)
         self.streamed_chars += len(text)
+
+    def add_tool_call(self, call: ToolCall, malformed: str | None = None) -> None:
+        self.tool_calls.append(call)
+        # A tool call's input is output the model wrote: the live estimate counts it.
+        self.streamed_chars += len(str(call.arguments)) + len(call.name)
+        if malformed is not None:
+            self.malformed[call.id] = malformed
 
     def add_usage(self, usage: Usage) -> None:
         self.exact = usage if self.exact is None else self.exact.merge(usage)
@@ -102,6 +112,10 @@ def _estimate_prompt(conversation: Conversation) -> int:
 
     messages = conversation.for_provider()
     count = sum(estimate_tokens(m.content) + TOKENS_PER_MESSAGE for m in messages)
+    # An agent step's history holds tool calls too: their input is part of the prompt.
+    count += sum(
+        estimate_tokens(f"{c.name}{c.arguments}") for m in messages for c in m.tool_calls
+    )
     if conversation.system:
         count += estimate_tokens(conversation.system)
     return count + TOKENS_PER_REPLY

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from tui_router.core.call_state import CallInProgress, UsageUpdate
 from tui_router.core.config import AppConfig
-from tui_router.core.conversation import Conversation
+from tui_router.core.conversation import Conversation, Message, ToolCall
 from tui_router.core.endpoints import ResolvedModel
 from tui_router.core.ledger import CallRecord, Ledger, PricedModel, price_model_call
 from tui_router.core.pricing import Price
@@ -35,6 +35,8 @@ from tui_router.core.providers.base import (
     StopEvent,
     StreamRequest,
     TextDelta,
+    ToolCallEvent,
+    ToolSpec,
     UsageEvent,
 )
 from tui_router.core.store import CallRow, Store, now_iso
@@ -44,7 +46,7 @@ __all__ = ["TurnResult", "TurnRunner", "UsageUpdate", "answer_limit"]
 
 ProviderFactory = Callable[[str, AppConfig], tuple[Provider, ResolvedModel]]
 #: purposes whose conversation ends with the session user's own prompt (stored as the turn's)
-_PROMPT_PURPOSES = ("chat", "cascade", "retry")
+_PROMPT_PURPOSES = ("chat", "cascade", "retry", "agent")
 #: The fewest output tokens a call is clamped to; with less room the prompt does not fit.
 MIN_ANSWER_TOKENS = 256
 #: Spare kept on the prompt's estimated size when clamping (another model's tokenizer may
@@ -84,6 +86,10 @@ class TurnResult:
     baseline_model: str | None = None
     purpose: str = "chat"
     turn_index: int = 0
+    #: the tools the model asked for (an agent step), in order
+    tool_calls: tuple[ToolCall, ...] = ()
+    #: raw text of tool inputs that were not a JSON object, by call id
+    malformed_tool_input: dict[str, str] | None = None
 
     @property
     def ok(self) -> bool:
@@ -143,6 +149,9 @@ class TurnRunner:
         on_usage: Callable[[UsageUpdate], Any] | None = None,
         max_tokens: int | None = None,
         store_text: bool = True,
+        tools: tuple[ToolSpec, ...] = (),
+        cache_key: str | None = None,
+        effort: str | None = None,
     ) -> TurnResult:
         """Stream ``conversation`` to ``model_id``; record and return how the call ended.
 
@@ -150,7 +159,9 @@ class TurnRunner:
         after each chunk and the exact figure last. Either may be sync or async. The turn's user
         prompt (the last message, for chat/cascade/retry calls) is stored once per turn.
         ``store_text=False`` records the call but not its text as a message (a judge's verdict is
-        no part of the conversation).
+        no part of the conversation; an agent step's message, with its tool calls, is written by
+        the session). ``tools`` are offered to the model; ``cache_key`` switches prompt caching
+        on; ``effort`` asks a reasoning model for that effort.
         Raises `ProviderConfigError`/`UnknownModelError` before any request; re-raises
         cancellation and a callback's exception after recording the call.
         """
@@ -168,12 +179,11 @@ class TurnRunner:
             max_tokens=answer_limit(
                 max_tokens or self.config.max_tokens, window, call.prompt_estimate
             ),
+            tools=tools,
+            cache_key=cache_key,
+            effort=effort,
         )
-        prompt = (
-            messages[-1].content
-            if purpose in _PROMPT_PURPOSES and messages and messages[-1].role == "user"
-            else None
-        )
+        prompt = _turn_prompt(messages) if purpose in _PROMPT_PURPOSES else None
         started_at = now_iso()
         started = time.monotonic()
         stream = provider.stream(request)
@@ -201,6 +211,8 @@ class TurnRunner:
                     call.add_text(event.text)
                     await _callback(on_delta, event.text)
                     await _callback(on_usage, call.live())
+                elif isinstance(event, ToolCallEvent):
+                    call.add_tool_call(event.call, event.malformed)
                 elif isinstance(event, UsageEvent):
                     call.add_usage(event.usage)
                     await _callback(on_usage, call.live())
@@ -302,7 +314,23 @@ class TurnRunner:
             baseline_model=frontier.id,
             purpose=purpose,
             turn_index=turn_index,
+            tool_calls=tuple(call.tool_calls),
+            malformed_tool_input=dict(call.malformed) or None,
         )
+
+
+def _turn_prompt(messages: list[Message]) -> str | None:
+    """The user's prompt of the turn being answered: the last message when it is the user's;
+    in an agent step (the last message a tool result) the latest user message."""
+    if not messages:
+        return None
+    if messages[-1].role == "user":
+        return messages[-1].content
+    if messages[-1].role == "tool":
+        for message in reversed(messages):
+            if message.role == "user":
+                return message.content
+    return None
 
 
 def answer_limit(max_tokens: int, window: int | None, prompt_tokens: int) -> int:
