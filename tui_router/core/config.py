@@ -125,6 +125,7 @@ TOP_LEVEL_KEYS: tuple[str, ...] = (
     "tiers", "frontier_model", "default_model", "routing_mode", "routing_strategy", "theme",
     "endpoints", "prices", "budget", "keys", "max_tokens", "cascade_judge",
     "rules",  # [[rules]]: parsed and validated by tui_router.core.routing.rules
+    "telemetry",  # [telemetry]: parsed and validated by tui_router.core.telemetry
 )  # fmt: skip
 ENDPOINT_KEYS: tuple[str, ...] = ("kind", "base_url", "api_key_env", "models", "price_provider")
 PRICE_KEYS: tuple[str, ...] = ("input", "output", "cache_read", "cache_write")
