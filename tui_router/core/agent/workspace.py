@@ -1,0 +1,109 @@
+"""The workspace boundary: which paths the agent's tools may touch.
+
+A `Workspace` is a root folder (the project) plus optional extra folders from config. Every path a
+tool receives goes through `Workspace.resolve`, which follows symlinks and ``..`` before deciding,
+so a link inside the project that points outside it is outside. Writes into ``.git`` and reads of
+special files (FIFOs, devices, sockets, /proc, /sys, /dev) are refused with a one-line reason the
+model sees (`ToolRefused`).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Sequence
+from pathlib import Path
+
+#: Trees no tool reads or writes even when a configured folder contains them: reading there can
+#: block for ever or leak process state.
+_SYSTEM_TREES = (Path("/proc"), Path("/sys"), Path("/dev"))
+
+
+class ToolRefused(Exception):
+    """A tool call crosses the boundary; the message (one line) is what the model is told."""
+
+
+class Workspace:
+    """The project folder (``root``) and any extra folders the user allowed.
+
+    Attributes:
+        root: the resolved project folder; relative paths are relative to it, and
+            `run_command` runs in it.
+        extra_dirs: resolved extra folders (``[permissions] extra_dirs``): reachable, but the
+            permission check asks before any tool uses a path there.
+    """
+
+    def __init__(self, root: Path, extra_dirs: Sequence[Path] = ()) -> None:
+        self.root = Path(root).expanduser().resolve()
+        self.extra_dirs = tuple(Path(d).expanduser().resolve() for d in extra_dirs)
+
+    def __repr__(self) -> str:
+        return f"Workspace({str(self.root)!r}, extra_dirs={[str(d) for d in self.extra_dirs]})"
+
+    def resolve(self, path: str, *, write: bool = False) -> Path:
+        """The real path ``path`` names (symlinks and ``..`` resolved), or `ToolRefused`.
+
+        Refused: a path outside the root and every extra folder; a write anywhere inside a
+        ``.git`` folder; a special file (FIFO, socket, device) or anything under /proc, /sys or
+        /dev. A path that does not exist yet is fine (the caller reports "not found" itself).
+        """
+        if not isinstance(path, str) or not path.strip():
+            raise ToolRefused("empty path")
+        if "\0" in path:
+            raise ToolRefused("path contains a NUL byte")
+        candidate = Path(path.strip()).expanduser()
+        if not candidate.is_absolute():
+            candidate = self.root / candidate
+        try:
+            resolved = candidate.resolve(strict=False)
+        except (OSError, RuntimeError) as exc:  # a symlink loop
+            raise ToolRefused(f"cannot resolve path {path!r}: {exc}") from None
+        if any(resolved.is_relative_to(tree) for tree in _SYSTEM_TREES):
+            raise ToolRefused(f"special file refused: {resolved}")
+        if not self.is_allowed(resolved):
+            raise ToolRefused(
+                f"path outside the workspace: {path} (resolves to {resolved}; "
+                f"the workspace is {self.root})"
+            )
+        if write and _inside_git_dir(resolved, self._base_of(resolved)):
+            raise ToolRefused(f"writing inside .git is refused: {self.relative(resolved)}")
+        try:
+            mode = os.stat(resolved).st_mode
+        except OSError:
+            return resolved  # does not exist (yet), or unreadable: the tool says so
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            raise ToolRefused(
+                f"special file refused (not a regular file or folder): {self.relative(resolved)}"
+            )
+        return resolved
+
+    def relative(self, path: Path) -> str:
+        """``path`` relative to the root in posix form ("." for the root), else absolute."""
+        path = Path(path)
+        if path.is_absolute() and path.is_relative_to(self.root):
+            return path.relative_to(self.root).as_posix() or "."
+        if not path.is_absolute():
+            return path.as_posix()
+        return str(path)
+
+    def is_inside(self, path: Path) -> bool:
+        """Whether the (resolved) ``path`` is the root or under it; extra folders are not."""
+        return Path(path).is_relative_to(self.root)
+
+    def is_allowed(self, path: Path) -> bool:
+        """Whether the (already resolved) ``path`` is under the root or an extra folder."""
+        path = Path(path)
+        return path.is_relative_to(self.root) or any(
+            path.is_relative_to(d) for d in self.extra_dirs
+        )
+
+    def _base_of(self, path: Path) -> Path:
+        if path.is_relative_to(self.root):
+            return self.root
+        return next(d for d in self.extra_dirs if path.is_relative_to(d))
+
+
+def _inside_git_dir(path: Path, base: Path) -> bool:
+    """Whether ``path`` is a ``.git`` folder or file under ``base``, or inside one (any depth:
+    nested repositories and submodules have their own)."""
+    return ".git" in path.relative_to(base).parts
