@@ -14,7 +14,9 @@ Standalone (tmux end-to-end test, benchmarks)::
     python tests/fakeserver.py [--port N] [--script FILE.json] [--chunk-delay S]
 
 prints ``PORT <n>`` as its first stdout line and serves until killed. FILE.json is a list of
-`Script` fields objects, served in order before the default replies.
+`Script` fields objects, served in order before the default replies, e.g.
+``[{"text": "Reading it.", "tool_calls": [{"name": "read_file", "input": {"path": "a.py"}}]},
+{"text": "Done."}]`` (see `Script` for tool calls, cache usage and faults).
 """
 
 from __future__ import annotations
@@ -52,6 +54,18 @@ class RecordedRequest:
     @property
     def messages(self) -> list[dict[str, Any]]:
         return list((self.body or {}).get("messages") or [])
+
+    @property
+    def texts(self) -> list[str]:
+        """Each message's text, whether its content is a string or a list of blocks (a prompt
+        with a cache breakpoint is a one-block list)."""
+        texts = []
+        for message in self.messages:
+            content = message.get("content")
+            if isinstance(content, list):
+                content = "".join(b.get("text", "") for b in content if isinstance(b, dict))
+            texts.append(content or "")
+        return texts
 
 
 class _ClientGone(Exception):
@@ -245,17 +259,21 @@ class _Handler(BaseHTTPRequestHandler):
         number = self.fake.next_id()
         if not body.get("stream"):
             if anthropic:
-                data = wire.anthropic_message(script, body, f"msg_fake_{number}")
+                data = wire.anthropic_message(
+                    script, body, f"msg_fake_{number}", f"toolu_fake_{number}"
+                )
             else:
-                data = wire.openai_completion(script, body, f"chatcmpl-fake-{number}")
+                data = wire.openai_completion(
+                    script, body, f"chatcmpl-fake-{number}", f"call_fake_{number}"
+                )
             self._send_json(200, data, script.headers)
             return
         self._start_stream(script.headers)
         try:
             if anthropic:
-                self._stream_anthropic(script, body, f"msg_fake_{number}")
+                self._stream_anthropic(script, body, number)
             else:
-                self._stream_openai(script, body, f"chatcmpl-fake-{number}")
+                self._stream_openai(script, body, number)
         except _ClientGone:
             with self.fake._lock:
                 self.fake.aborted_streams += 1
@@ -277,20 +295,22 @@ class _Handler(BaseHTTPRequestHandler):
             return True
         return script.stream_error_after is not None
 
-    def _stream_anthropic(self, script: Script, body: dict[str, Any], msg_id: str) -> None:
-        for frame in wire.anthropic_head(script, body, msg_id):
+    def _stream_anthropic(self, script: Script, body: dict[str, Any], number: int) -> None:
+        for frame in wire.anthropic_head(script, body, f"msg_fake_{number}"):
             self._chunk(frame)
-        faulted = self._text_frames(script, wire.anthropic_delta)
+        index = wire.anthropic_text_index(script)
+        faulted = self._text_frames(script, lambda piece: wire.anthropic_delta(piece, index))
         if faulted:
             if script.stream_error_after is not None:
                 self._chunk(wire.anthropic_frame("error", script.error_body(anthropic=True)))
                 self._end_stream()
             return
-        for frame in wire.anthropic_tail(script, "".join(script.text_chunks())):
+        for frame in wire.anthropic_tail(script, f"toolu_fake_{number}"):
             self._chunk(frame)
         self._end_stream()
 
-    def _stream_openai(self, script: Script, body: dict[str, Any], chunk_id: str) -> None:
+    def _stream_openai(self, script: Script, body: dict[str, Any], number: int) -> None:
+        chunk_id = f"chatcmpl-fake-{number}"
         model = str(body.get("model", "fake"))
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         usage_field: dict[str, Any] = {"usage": None} if include_usage else {}
@@ -315,13 +335,14 @@ class _Handler(BaseHTTPRequestHandler):
                 self._chunk(f"data: {json.dumps(error)}\n\n".encode())
                 self._end_stream()
             return
-        self._chunk(
-            wire.openai_chunk(
-                chunk_id, model, wire.openai_choice({}, script.stop_reason or "stop"), **usage_field
+        for delta in wire.openai_tool_deltas(script, f"call_fake_{number}"):
+            self._chunk(
+                wire.openai_chunk(chunk_id, model, wire.openai_choice(delta), **usage_field)
             )
-        )
+        finish = wire.openai_choice({}, script.default_stop(anthropic=False))
+        self._chunk(wire.openai_chunk(chunk_id, model, finish, **usage_field))
         if include_usage and script.send_usage:
-            usage = wire.openai_usage(script, body, "".join(script.text_chunks()))
+            usage = wire.openai_usage(script, body, script.output_text())
             self._chunk(wire.openai_chunk(chunk_id, model, [], usage=usage))
         self._chunk(b"data: [DONE]\n\n")
         self._end_stream()

@@ -31,6 +31,18 @@ class Script:
     ``input_tokens`` is Anthropic's uncached input, or OpenAI's ``prompt_tokens`` (cache included);
     ``output_tokens`` includes ``reasoning_tokens`` (Anthropic thinking / OpenAI reasoning).
 
+    ``cache_write_tokens`` is shorthand for 5-minute cache writes (added to
+    ``cache_write_5m_tokens``); OpenAI reports cache reads only.
+
+    ``tool_calls`` are streamed natively after the text, each a dict
+    ``{"name": str, "input": dict, "id": str (optional), "arguments": str (optional)}``:
+    ``arguments`` is sent verbatim instead of ``json.dumps(input)`` (malformed input); the id
+    defaults to ``toolu_fake_<reply>_<n>`` (Anthropic) / ``call_fake_<reply>_<n>`` (OpenAI),
+    ``n`` counting from 1 within the reply. The input JSON always streams in two or more pieces.
+    With tool calls the default stop reason is ``tool_use`` / ``tool_calls``.
+    ``thinking`` (Anthropic only) streams a thinking block (``thinking_delta`` pieces and a
+    ``signature_delta``) before the text, which then is content block 1.
+
     Faults: ``status`` answers with that HTTP status and an error body at once;
     ``stream_error_after`` sends an in-stream error after that many text chunks;
     ``disconnect_after`` drops the connection after that many text chunks (no clean end).
@@ -44,6 +56,9 @@ class Script:
     cache_read_tokens: int = 0
     cache_write_5m_tokens: int = 0
     cache_write_1h_tokens: int = 0
+    cache_write_tokens: int = 0
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    thinking: str | None = None
     reasoning_tokens: int | None = None
     null_details: bool = False  # OpenAI: send prompt/completion_tokens_details as null
     send_usage: bool = True  # OpenAI: False mimics servers that ignore include_usage
@@ -57,6 +72,14 @@ class Script:
     disconnect_after: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        for call in self.tool_calls:
+            if not isinstance(call, dict) or not isinstance(call.get("name"), str):
+                raise ValueError(f"a scripted tool call needs a 'name': {call!r}")
+            unknown = set(call) - {"id", "name", "input", "arguments"}
+            if unknown:
+                raise ValueError(f"unknown tool call fields {sorted(unknown)} in {call!r}")
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Script:
         return cls(**data)
@@ -66,6 +89,33 @@ class Script:
             return list(self.chunks)
         return split_text(self.text or "", self.n_chunks)
 
+    @property
+    def cache_write_short_tokens(self) -> int:
+        """5-minute cache writes, the shorthand ``cache_write_tokens`` included."""
+        return self.cache_write_5m_tokens + self.cache_write_tokens
+
+    def tool_call_items(self, id_prefix: str) -> list[tuple[str, str, str]]:
+        """(id, name, raw JSON input) of each scripted tool call, in order."""
+        items = []
+        for number, call in enumerate(self.tool_calls, start=1):
+            raw = call.get("arguments")
+            if raw is None:
+                raw = json.dumps(call.get("input") or {})
+            items.append((str(call.get("id") or f"{id_prefix}_{number}"), call["name"], raw))
+        return items
+
+    def output_text(self) -> str:
+        """Everything the reply produces (text and tool inputs), for plausible output usage."""
+        calls = "".join(name + raw for _, name, raw in self.tool_call_items("x"))
+        return "".join(self.text_chunks()) + calls
+
+    def default_stop(self, anthropic: bool) -> str:
+        if self.stop_reason:
+            return self.stop_reason
+        if self.tool_calls:
+            return "tool_use" if anthropic else "tool_calls"
+        return "end_turn" if anthropic else "stop"
+
     def error_body(self, anthropic: bool) -> dict[str, Any]:
         status = self.status or 500
         kind = self.error_type or ERROR_TYPES.get(status, "api_error")
@@ -74,6 +124,19 @@ class Script:
         if anthropic:
             return {"type": "error", "error": {"type": kind, "message": message}}
         return {"error": {"message": message, "type": kind, "param": None, "code": kind}}
+
+
+def json_pieces(raw: str) -> list[str]:
+    """A tool input's JSON in 2-4 pieces, split mid-token as real streams do."""
+    return split_text(raw, max(2, min(4, len(raw) // 8)))
+
+
+def parsed_input(raw: str) -> dict[str, Any]:
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def split_text(text: str, n_chunks: int) -> list[str]:
@@ -124,7 +187,10 @@ def last_user_text(body: dict[str, Any]) -> str:
 
 def prompt_text(body: dict[str, Any]) -> str:
     """All the text a request sends (system + every message), for plausible default usage."""
-    parts = [body.get("system") if isinstance(body.get("system"), str) else ""]
+    system = body.get("system")
+    parts = [system if isinstance(system, str) else json.dumps(system) if system else ""]
+    if body.get("tools"):
+        parts.append(json.dumps(body["tools"]))
     for message in body.get("messages") or []:
         content = message.get("content")
         parts.append(content if isinstance(content, str) else json.dumps(content))
@@ -154,10 +220,11 @@ def anthropic_usage_start(script: Script, body: dict[str, Any]) -> dict[str, Any
         uncached = estimate_tokens(prompt_text(body))
     return {
         "input_tokens": uncached,
-        "cache_creation_input_tokens": script.cache_write_5m_tokens + script.cache_write_1h_tokens,
+        "cache_creation_input_tokens": script.cache_write_short_tokens
+        + script.cache_write_1h_tokens,
         "cache_read_input_tokens": script.cache_read_tokens,
         "cache_creation": {
-            "ephemeral_5m_input_tokens": script.cache_write_5m_tokens,
+            "ephemeral_5m_input_tokens": script.cache_write_short_tokens,
             "ephemeral_1h_input_tokens": script.cache_write_1h_tokens,
         },
         "output_tokens": 1,
@@ -186,61 +253,133 @@ def anthropic_head(script: Script, body: dict[str, Any], msg_id: str) -> list[by
         "stop_sequence": None,
         "usage": anthropic_usage_start(script, body),
     }
-    return [
+    frames = [
         anthropic_frame("message_start", {"type": "message_start", "message": message}),
         anthropic_frame("ping", {"type": "ping"}),
+    ]
+    if script.thinking:
+        frames += anthropic_thinking_frames(script.thinking)
+    if anthropic_has_text_block(script):
+        frames.append(
+            anthropic_frame(
+                "content_block_start",
+                {
+                    "type": "content_block_start",
+                    "index": anthropic_text_index(script),
+                    "content_block": {"type": "text", "text": ""},
+                },
+            )
+        )
+    return frames
+
+
+def anthropic_thinking_frames(thinking: str) -> list[bytes]:
+    """A thinking block at index 0: its text in pieces, then its signature."""
+    block = {"type": "thinking", "thinking": "", "signature": ""}
+    deltas = [{"type": "thinking_delta", "thinking": piece} for piece in split_text(thinking, 2)]
+    deltas.append({"type": "signature_delta", "signature": "c2lnbmF0dXJl"})
+    return [
         anthropic_frame(
             "content_block_start",
-            {
-                "type": "content_block_start",
-                "index": 0,
-                "content_block": {"type": "text", "text": ""},
-            },
+            {"type": "content_block_start", "index": 0, "content_block": block},
         ),
+        *(
+            anthropic_frame(
+                "content_block_delta", {"type": "content_block_delta", "index": 0, "delta": delta}
+            )
+            for delta in deltas
+        ),
+        anthropic_frame("content_block_stop", {"type": "content_block_stop", "index": 0}),
     ]
 
 
-def anthropic_delta(text: str) -> bytes:
+def anthropic_text_index(script: Script) -> int:
+    return 1 if script.thinking else 0
+
+
+def anthropic_has_text_block(script: Script) -> bool:
+    """A reply of tool calls only has no text block (a plain reply always has one)."""
+    return bool(script.text_chunks()) or not script.tool_calls
+
+
+def anthropic_tool_frames(script: Script, id_prefix: str) -> list[bytes]:
+    """Each tool call as a ``tool_use`` block: start, ``input_json_delta`` pieces, stop."""
+    first = anthropic_text_index(script) + (1 if anthropic_has_text_block(script) else 0)
+    frames = []
+    for index, (call_id, name, raw) in enumerate(script.tool_call_items(id_prefix), start=first):
+        block = {"type": "tool_use", "id": call_id, "name": name, "input": {}}
+        frames.append(
+            anthropic_frame(
+                "content_block_start",
+                {"type": "content_block_start", "index": index, "content_block": block},
+            )
+        )
+        for piece in json_pieces(raw):
+            delta = {"type": "input_json_delta", "partial_json": piece}
+            frames.append(
+                anthropic_frame(
+                    "content_block_delta",
+                    {"type": "content_block_delta", "index": index, "delta": delta},
+                )
+            )
+        frames.append(
+            anthropic_frame("content_block_stop", {"type": "content_block_stop", "index": index})
+        )
+    return frames
+
+
+def anthropic_delta(text: str, index: int = 0) -> bytes:
     return anthropic_frame(
         "content_block_delta",
         {
             "type": "content_block_delta",
-            "index": 0,
+            "index": index,
             "delta": {"type": "text_delta", "text": text},
         },
     )
 
 
-def anthropic_tail(script: Script, text: str) -> list[bytes]:
-    usage: dict[str, Any] = {"output_tokens": output_tokens(script, text)}
+def anthropic_tail(script: Script, id_prefix: str) -> list[bytes]:
+    """After the text deltas: the text block's stop, the tool calls, the stop reason, usage."""
+    usage: dict[str, Any] = {"output_tokens": output_tokens(script, script.output_text())}
     if script.reasoning_tokens is not None:
         usage["output_tokens_details"] = {"thinking_tokens": script.reasoning_tokens}
+    frames = []
+    if anthropic_has_text_block(script):
+        stop = {"type": "content_block_stop", "index": anthropic_text_index(script)}
+        frames.append(anthropic_frame("content_block_stop", stop))
+    frames += anthropic_tool_frames(script, id_prefix)
+    stop = {"stop_reason": script.default_stop(anthropic=True), "stop_sequence": None}
     return [
-        anthropic_frame("content_block_stop", {"type": "content_block_stop", "index": 0}),
-        anthropic_frame(
-            "message_delta",
-            {
-                "type": "message_delta",
-                "delta": {"stop_reason": script.stop_reason or "end_turn", "stop_sequence": None},
-                "usage": usage,
-            },
-        ),
+        *frames,
+        anthropic_frame("message_delta", {"type": "message_delta", "delta": stop, "usage": usage}),
         anthropic_frame("message_stop", {"type": "message_stop"}),
     ]
 
 
-def anthropic_message(script: Script, body: dict[str, Any], msg_id: str) -> dict[str, Any]:
+def anthropic_message(
+    script: Script, body: dict[str, Any], msg_id: str, id_prefix: str = "toolu_fake"
+) -> dict[str, Any]:
     """The non-streaming reply."""
     text = "".join(script.text_chunks())
     usage = anthropic_usage_start(script, body)
-    usage["output_tokens"] = output_tokens(script, text)
+    usage["output_tokens"] = output_tokens(script, script.output_text())
+    content: list[dict[str, Any]] = []
+    if script.thinking:
+        content.append({"type": "thinking", "thinking": script.thinking, "signature": "c2ln"})
+    if anthropic_has_text_block(script):
+        content.append({"type": "text", "text": text})
+    content += [
+        {"type": "tool_use", "id": call_id, "name": name, "input": parsed_input(raw)}
+        for call_id, name, raw in script.tool_call_items(id_prefix)
+    ]
     return {
         "id": msg_id,
         "type": "message",
         "role": "assistant",
         "model": body.get("model", "fake"),
-        "content": [{"type": "text", "text": text}],
-        "stop_reason": script.stop_reason or "end_turn",
+        "content": content,
+        "stop_reason": script.default_stop(anthropic=True),
         "stop_sequence": None,
         "usage": usage,
     }
@@ -291,9 +430,31 @@ def openai_choice(delta: dict[str, Any], finish: str | None = None) -> list[dict
     return [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]
 
 
-def openai_completion(script: Script, body: dict[str, Any], chunk_id: str) -> dict[str, Any]:
+def openai_tool_deltas(script: Script, id_prefix: str) -> list[dict[str, Any]]:
+    """``delta`` objects streaming the tool calls: id and name first, then argument pieces."""
+    deltas: list[dict[str, Any]] = []
+    for index, (call_id, name, raw) in enumerate(script.tool_call_items(id_prefix)):
+        head = {"index": index, "id": call_id, "type": "function"}
+        deltas.append({"tool_calls": [{**head, "function": {"name": name, "arguments": ""}}]})
+        deltas += [
+            {"tool_calls": [{"index": index, "function": {"arguments": piece}}]}
+            for piece in json_pieces(raw)
+        ]
+    return deltas
+
+
+def openai_completion(
+    script: Script, body: dict[str, Any], chunk_id: str, id_prefix: str = "call_fake"
+) -> dict[str, Any]:
     """The non-streaming reply."""
     text = "".join(script.text_chunks())
+    message: dict[str, Any] = {"role": "assistant", "content": text}
+    if script.tool_calls:
+        message["content"] = text or None
+        message["tool_calls"] = [
+            {"id": call_id, "type": "function", "function": {"name": name, "arguments": raw}}
+            for call_id, name, raw in script.tool_call_items(id_prefix)
+        ]
     return {
         "id": chunk_id,
         "object": "chat.completion",
@@ -302,12 +463,12 @@ def openai_completion(script: Script, body: dict[str, Any], chunk_id: str) -> di
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": text},
+                "message": message,
                 "logprobs": None,
-                "finish_reason": script.stop_reason or "stop",
+                "finish_reason": script.default_stop(anthropic=False),
             }
         ],
-        "usage": openai_usage(script, body, text),
+        "usage": openai_usage(script, body, script.output_text()),
     }
 
 

@@ -8,6 +8,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
 from fakeserver import FakeServer, Script
 
 
@@ -60,3 +61,87 @@ def test_standalone_prints_port_and_serves(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def _sse_data(raw: str) -> list[dict]:
+    return [
+        json.loads(line.removeprefix("data: "))
+        for line in raw.splitlines()
+        if line.startswith("data: {")
+    ]
+
+
+def test_anthropic_tool_calls_stream_as_tool_use_blocks_in_pieces(fake_server: FakeServer) -> None:
+    fake_server.push(
+        Script(text="Hi", tool_calls=[{"name": "read_file", "input": {"path": "a.py"}}])
+    )
+    raw = _post(
+        fake_server.anthropic_base_url + "/v1/messages",
+        {"model": "m", "stream": True, "messages": [{"role": "user", "content": "x"}]},
+    ).decode()
+    events = _sse_data(raw)
+    starts = [e["content_block"] for e in events if e["type"] == "content_block_start"]
+    assert starts[0]["type"] == "text"
+    assert starts[1] == {
+        "type": "tool_use",
+        "id": "toolu_fake_1_1",
+        "name": "read_file",
+        "input": {},
+    }
+    pieces = [
+        e["delta"]["partial_json"]
+        for e in events
+        if e["type"] == "content_block_delta" and e["index"] == 1
+    ]
+    assert len(pieces) >= 2 and json.loads("".join(pieces)) == {"path": "a.py"}
+    stop = next(e for e in events if e["type"] == "message_delta")
+    assert stop["delta"]["stop_reason"] == "tool_use"
+
+
+def test_openai_tool_calls_stream_as_delta_pieces(fake_server: FakeServer) -> None:
+    fake_server.push(Script(tool_calls=[{"id": "c1", "name": "search", "input": {"q": "main"}}]))
+    raw = _post(
+        fake_server.openai_base_url + "/chat/completions",
+        {"model": "m", "stream": True, "messages": [{"role": "user", "content": "x"}]},
+    ).decode()
+    deltas = [c["choices"][0] for c in _sse_data(raw) if c["choices"]]
+    parts = [d["delta"]["tool_calls"][0] for d in deltas if d["delta"].get("tool_calls")]
+    assert parts[0]["id"] == "c1" and parts[0]["function"]["name"] == "search"
+    arguments = [p["function"]["arguments"] for p in parts[1:]]
+    assert len(arguments) >= 2 and json.loads("".join(arguments)) == {"q": "main"}
+    assert deltas[-1]["finish_reason"] == "tool_calls"
+
+
+def test_standalone_serves_scripted_tool_calls_and_cache_usage(tmp_path: Path) -> None:
+    script = tmp_path / "script.json"
+    entries = [
+        {
+            "text": "Reading.",
+            "tool_calls": [{"name": "read_file", "input": {"path": "a.py"}}],
+            "cache_read_tokens": 100,
+            "cache_write_tokens": 20,
+        }
+    ]
+    script.write_text(json.dumps(entries), encoding="utf-8")
+    server = Path(__file__).with_name("fakeserver.py")
+    proc = subprocess.Popen(
+        [sys.executable, str(server), "--script", str(script)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        port = proc.stdout.readline().split()[1]
+        url = f"http://127.0.0.1:{port}/v1/messages"
+        reply = json.loads(_post(url, {"model": "m", "messages": []}))
+        assert [b["type"] for b in reply["content"]] == ["text", "tool_use"]
+        assert reply["content"][1]["input"] == {"path": "a.py"}
+        assert reply["stop_reason"] == "tool_use"
+        assert reply["usage"]["cache_read_input_tokens"] == 100
+        assert reply["usage"]["cache_creation_input_tokens"] == 20
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_a_scripted_tool_call_without_a_name_is_refused() -> None:
+    with pytest.raises(ValueError, match="name"):
+        Script(tool_calls=[{"input": {}}])
