@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace as Piece
 from typing import Any
 
 import pytest
@@ -31,7 +32,11 @@ from tui_router.core.providers.common import (
     thinking_budget,
     tool_call_event,
 )
-from tui_router.core.providers.openai_provider import OpenAIProvider
+from tui_router.core.providers.openai_provider import (
+    OpenAIProvider,
+    _add_tool_piece,
+    _tool_call_events,
+)
 from tui_router.core.tokens import count_messages, count_tokens
 from tui_router.core.usage import Usage
 
@@ -585,3 +590,23 @@ async def test_openai_server_without_usage_estimates_the_tool_calls_too(
     assert usage.estimated
     assert usage.output_tokens == count_tokens("read_file") + count_tokens('{"path": "a.py"}')
     assert events[-1] == StopEvent("tool_calls")
+
+
+def test_openai_tool_pieces_fold_by_index_and_repeated_names_count_once() -> None:
+    def piece(index: int, arguments: str, **head: str) -> Piece:
+        function = Piece(name=head.get("name"), arguments=arguments)
+        return Piece(index=index, id=head.get("id"), function=function)
+
+    pieces: dict[int, Any] = {}
+    stream = [
+        piece(1, "", id="b", name="search"),
+        piece(0, '{"path": ', id="a", name="read_file"),
+        piece(1, '{"pattern": "x"}', id="b", name="search"),  # a server repeating the head
+        piece(0, '"a.py"}'),
+    ]
+    for position, part in enumerate(stream):
+        _add_tool_piece(pieces, part, position)
+    assert [e.call for e in _tool_call_events(pieces)] == [
+        ToolCall("a", "read_file", {"path": "a.py"}),
+        ToolCall("b", "search", {"pattern": "x"}),
+    ]

@@ -128,6 +128,8 @@ def _tool_call_events(
     events = []
     for index in sorted(pieces):
         ids, names, arguments = pieces[index]
+        # OpenAI names a call once, in its first piece; some compatible servers repeat the id
+        # and name in every piece, so the first one counts.
         call_id = ids[0] if ids else f"call_{index}"
-        events.append(tool_call_event(call_id, "".join(names), "".join(arguments)))
+        events.append(tool_call_event(call_id, names[0] if names else "", "".join(arguments)))
     return events
