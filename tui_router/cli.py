@@ -22,6 +22,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "models": ("models", "list the models by tier with prices"),
     "sessions": ("sessions", "list recorded sessions"),
     "report": ("report", "cost report of a session (or the routing review)"),
+    "stats": ("stats", "spend, baseline and savings over all sessions (by day, model, tier, ...)"),
+    "prices": ("prices", "the price data in use; load a newer genai-prices data file"),
     "route": ("route", "show the routing decision for a prompt without calling a model"),
     "rules": ("rules", "print the routing rules in force"),
     "eval": ("eval", "replay routing strategies on recorded model outcomes"),

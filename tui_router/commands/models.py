@@ -9,6 +9,7 @@ from decimal import Decimal
 from tui_router.core.catalog import Catalog, ModelInfo, build_catalog
 from tui_router.core.config import load_config
 from tui_router.core.errors import UserFacingError
+from tui_router.core.pricing import price_data_info
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -105,6 +106,7 @@ def _print_table(catalog: Catalog) -> None:
     if any_tiered:
         notes.append("* a higher rate applies to the whole call above a long-context threshold")
     notes.append(f"frontier-only baseline priced on: {catalog.frontier().id}")
+    notes.append(price_data_info().describe())
     try:
         notes.append(f"a new session starts on: {catalog.default_model().id}")
     except UserFacingError:

@@ -3,18 +3,27 @@
 Money is `Decimal`. An unknown price is `None` (shown as "n/a"), never zero; a local model is
 free by definition. genai-prices is imported on first use (~180 ms) so start-up does not pay it.
 Tiered prices (e.g. above 200k input tokens) are applied by genai-prices itself.
+A newer genai-prices data file loaded with `tui-router prices update --from FILE` is kept in the
+data folder and used instead of the bundled data (`price_data_info` says which is in use).
 """
 
 from __future__ import annotations
 
 import functools
+import json
+import os
+import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Literal
 
 from tui_router.core.config import PriceOverride
+from tui_router.core.errors import UserFacingError
+from tui_router.core.paths import ensure_dir, get_paths
 from tui_router.core.usage import Usage
 
 PriceSource = Literal["genai-prices", "override", "local", "unknown"]
@@ -186,6 +195,7 @@ def _calc_cached(
 ) -> Any:
     import genai_prices
 
+    _use_price_data_file()
     # In genai-prices a unit whose dimensions extend another's is a subset of it:
     # cache_write_1h_tokens is counted inside cache_write_tokens (priced at the 1h rate when the
     # model has one), and both cache kinds inside input_tokens.
@@ -206,6 +216,7 @@ def _snapshot() -> Any | None:
     try:
         from genai_prices import data_snapshot
 
+        _use_price_data_file()
         return data_snapshot.get_snapshot()
     except Exception:  # an internal API of genai-prices: suggestions are optional
         return None
@@ -222,3 +233,155 @@ def _base(value: Any) -> Decimal | None:
         return None
     base = getattr(value, "base", value)
     return Decimal(str(base))
+
+
+# -- the price data in use: bundled, or a newer data file from `prices update` ----------------
+
+PRICE_DATA_FILE = "genai-prices-data.json"
+_ISO_DATE = re.compile(r"20\d\d-[01]\d-[0-3]\d")
+_PY_DATE = re.compile(r"date\((20\d\d), (\d+), (\d+)\)")
+
+
+@dataclass(frozen=True)
+class PriceDataInfo:
+    """Which price data prices calls, and how recent it is.
+
+    Attributes:
+        source: "bundled" (genai-prices' own data) or "file" (loaded with `prices update`).
+        version: the installed genai-prices version.
+        newest_price_date: the latest date a price in the data takes effect (YYYY-MM-DD), the best
+            available measure of how current the data is; None when the data has no dated price.
+        path: the data file, for source "file".
+        loaded_at: when the file was loaded (its modification time, local ISO date and time).
+    """
+
+    source: Literal["bundled", "file"]
+    version: str
+    newest_price_date: str | None
+    path: Path | None = None
+    loaded_at: str | None = None
+
+    def describe(self) -> str:
+        when = f"newest price from {self.newest_price_date}" if self.newest_price_date else ""
+        if self.source == "file":
+            return f"price data: {self.path} (loaded {self.loaded_at}{', ' if when else ''}{when})"
+        return f"price data: genai-prices {self.version}, bundled" + (f" ({when})" if when else "")
+
+
+def price_data_path() -> Path:
+    return get_paths().data_dir / PRICE_DATA_FILE
+
+
+def price_data_info() -> PriceDataInfo:
+    """What prices calls now, read without importing genai-prices (cheap enough for `models`)."""
+    from importlib import metadata, util
+
+    try:
+        version = metadata.version("genai-prices")
+    except metadata.PackageNotFoundError:
+        version = "?"
+    path = price_data_path()
+    if path.is_file():
+        loaded = datetime.fromtimestamp(path.stat().st_mtime, UTC).astimezone()
+        return PriceDataInfo(
+            "file", version, _newest_date(_read_text(path)), path, loaded.strftime("%Y-%m-%d %H:%M")
+        )
+    spec = util.find_spec("genai_prices")
+    bundled = Path(spec.origin).with_name("data.py") if spec and spec.origin else None
+    text = _read_text(bundled) if bundled is not None else ""
+    return PriceDataInfo("bundled", version, _newest_date(text))
+
+
+def load_price_data(path: Path) -> tuple[list[Any], str]:
+    """Parse and validate a genai-prices data file (the JSON list of providers it publishes).
+
+    Returns the providers and the file's text. Raises `UserFacingError` naming the file and the
+    problem when it is not one.
+    """
+    from genai_prices import types
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserFacingError(f"{path}: cannot read the price data file ({exc})") from None
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UserFacingError(f"{path}: not JSON ({exc})") from None
+    if not isinstance(raw, list) or not raw:
+        raise UserFacingError(
+            f"{path}: not a genai-prices data file (expected a JSON list of providers, as in "
+            "genai-prices' prices/data.json)"
+        )
+    try:
+        providers = types._providers_from_raw(raw)
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        first = str(exc).splitlines()
+        detail = " ".join(line.strip() for line in first[1:3]) or first[0]
+        raise UserFacingError(f"{path}: not a valid genai-prices data file: {detail}") from None
+    return list(providers), text
+
+
+def install_price_data(source: Path) -> tuple[Path, int, int]:
+    """Validate ``source`` and keep a copy in the data folder; returns (path, providers, models)."""
+    providers, text = load_price_data(source)
+    target = price_data_path()
+    ensure_dir(target.parent)
+    partial = target.with_suffix(".partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, target)
+    reset_price_data()
+    return target, len(providers), sum(len(p.models) for p in providers)
+
+
+def remove_price_data() -> bool:
+    """Go back to the bundled data; False when no file was loaded."""
+    path = price_data_path()
+    if not path.is_file():
+        return False
+    path.unlink()
+    reset_price_data()
+    return True
+
+
+def reset_price_data() -> None:
+    """Forget the data in use (after `prices update`, or in tests that change TUI_ROUTER_HOME)."""
+    _use_price_data_file.cache_clear()
+    _calc_cached.cache_clear()
+    try:
+        from genai_prices import data_snapshot
+    except ImportError:
+        return
+    data_snapshot.set_custom_snapshot(None)
+
+
+@functools.cache
+def _use_price_data_file() -> None:
+    """Price with the loaded data file when there is one (once per process)."""
+    path = price_data_path()
+    if not path.is_file():
+        return
+    from genai_prices import data_snapshot
+
+    try:
+        providers, _ = load_price_data(path)
+    except UserFacingError as exc:
+        warnings.warn(f"{exc}; using the bundled price data", stacklevel=2)
+        return
+    data_snapshot.set_custom_snapshot(data_snapshot.DataSnapshot(providers, from_auto_update=False))
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _newest_date(text: str) -> str | None:
+    """The latest date up to today in the data (scheduled future prices are not "current")."""
+    today = datetime.now().date().isoformat()
+    found = [m.group(0) for m in _ISO_DATE.finditer(text)]
+    found += [f"{int(y):04d}-{int(m):02d}-{int(d):02d}" for y, m, d in _PY_DATE.findall(text)]
+    past = [d for d in found if d <= today]
+    return max(past) if past else None
