@@ -114,7 +114,122 @@ def m002_stop_reason_and_indexes(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (m001_initial, m002_stop_reason_and_indexes)
+def m003_agent(db: sqlite3.Connection) -> None:
+    """The agent: more call purposes, tool messages, checkpoints of the files a turn changed.
+
+    SQLite cannot change a CHECK constraint, so ``calls`` and ``messages`` are rebuilt: new
+    tables under temporary names, every row copied with its id, the old tables dropped, the new
+    ones renamed. The order matters with foreign keys on (they cannot be switched off inside
+    this transaction): dropping a table that another table references would run its ON DELETE
+    actions (``messages.call_id`` would become NULL), so the new messages table references the
+    new calls table from the start, and the old ``calls`` is dropped only once nothing refers to
+    it. Renaming ``calls_new`` to ``calls`` then rewrites that reference (SQLite >= 3.26).
+    """
+    (old_calls_seq,) = db.execute(
+        "SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'calls'"
+    ).fetchone()
+    (old_messages_seq,) = db.execute(
+        "SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'messages'"
+    ).fetchone()
+    run_script(
+        db,
+        """
+        CREATE TABLE calls_new (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            turn INTEGER NOT NULL,
+            model TEXT NOT NULL,
+            endpoint TEXT,
+            price_provider TEXT,
+            tier TEXT,
+            purpose TEXT NOT NULL
+                CHECK (purpose IN ('chat', 'cascade', 'judge', 'background', 'retry', 'agent',
+                                   'subagent', 'title', 'compact')),
+            input_tokens INTEGER NOT NULL DEFAULT 0,
+            cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+            cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+            cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0,
+            output_tokens INTEGER NOT NULL DEFAULT 0,
+            reasoning_tokens INTEGER NOT NULL DEFAULT 0,
+            estimated INTEGER NOT NULL DEFAULT 0,
+            cost_usd TEXT,
+            price_source TEXT NOT NULL,
+            baseline_model TEXT,
+            baseline_cost_usd TEXT,
+            duration_ms INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL CHECK (status IN ('ok', 'error', 'cancelled')),
+            error TEXT,
+            started_at TEXT NOT NULL,
+            stop_reason TEXT
+        );
+        INSERT INTO calls_new (id, session_id, turn, model, endpoint, price_provider, tier,
+            purpose, input_tokens, cache_read_tokens, cache_write_tokens, cache_write_1h_tokens,
+            output_tokens, reasoning_tokens, estimated, cost_usd, price_source, baseline_model,
+            baseline_cost_usd, duration_ms, status, error, started_at, stop_reason)
+        SELECT id, session_id, turn, model, endpoint, price_provider, tier,
+            purpose, input_tokens, cache_read_tokens, cache_write_tokens, cache_write_1h_tokens,
+            output_tokens, reasoning_tokens, estimated, cost_usd, price_source, baseline_model,
+            baseline_cost_usd, duration_ms, status, error, started_at, stop_reason
+        FROM calls;
+        CREATE TABLE messages_new (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            turn INTEGER,
+            role TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant', 'tool')),
+            content TEXT NOT NULL,
+            model TEXT,
+            created_at TEXT NOT NULL,
+            call_id INTEGER REFERENCES calls_new(id) ON DELETE SET NULL,
+            tool_calls_json TEXT,
+            tool_call_id TEXT,
+            is_error INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (session_id, seq)
+        );
+        INSERT INTO messages_new (id, session_id, seq, turn, role, content, model, created_at,
+            call_id)
+        SELECT id, session_id, seq, turn, role, content, model, created_at, call_id
+        FROM messages;
+        DROP TABLE messages;
+        DROP TABLE calls;
+        ALTER TABLE calls_new RENAME TO calls;
+        ALTER TABLE messages_new RENAME TO messages;
+        CREATE INDEX calls_by_session ON calls (session_id, turn);
+        CREATE INDEX messages_by_session ON messages (session_id, seq);
+        CREATE TABLE checkpoints (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            turn INTEGER NOT NULL,
+            workspace TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            restored_at TEXT
+        );
+        CREATE INDEX checkpoints_by_session ON checkpoints (session_id, id);
+        CREATE TABLE checkpoint_files (
+            checkpoint_id INTEGER NOT NULL REFERENCES checkpoints(id) ON DELETE CASCADE,
+            path TEXT NOT NULL,
+            existed INTEGER NOT NULL,
+            content BLOB,
+            mode INTEGER,
+            after_sha256 TEXT,
+            PRIMARY KEY (checkpoint_id, path)
+        );
+        """,
+    )
+    # ids are never reused: the AUTOINCREMENT counters carry over (a dropped table loses its)
+    for table, seq in (("calls", old_calls_seq), ("messages", old_messages_seq)):
+        db.execute("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = ?", (seq, table))
+        db.execute(
+            "INSERT INTO sqlite_sequence (name, seq) SELECT ?, ? WHERE ? > 0 AND NOT EXISTS"
+            " (SELECT 1 FROM sqlite_sequence WHERE name = ?)",
+            (table, seq, seq, table),
+        )
+    problems = db.execute("PRAGMA foreign_key_check").fetchall()
+    if problems:
+        raise StoreError(f"m003_agent: foreign keys broken by the rebuild: {problems[:3]}")
+
+
+MIGRATIONS: tuple[Migration, ...] = (m001_initial, m002_stop_reason_and_indexes, m003_agent)
 
 
 def applied_migrations(db: sqlite3.Connection) -> list[str]:

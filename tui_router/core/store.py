@@ -14,12 +14,13 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from tui_router.core.conversation import ToolCall
 from tui_router.core.migrations import StoreError, migrate
 from tui_router.core.paths import ensure_dir, get_paths
 from tui_router.core.store_rows import (
@@ -33,6 +34,7 @@ from tui_router.core.store_rows import (
     SessionTotals,
     call_row_from_db,
     decision_row_from_db,
+    message_row_from_db,
     money_text,
     new_session_id,
     now_iso,
@@ -54,7 +56,9 @@ __all__ = [
     "strategies_used",
 ]
 
-PURPOSES = ("chat", "cascade", "judge", "background", "retry")
+PURPOSES = (
+    "chat", "cascade", "judge", "background", "retry", "agent", "subagent", "title", "compact",
+)  # fmt: skip
 STATUSES = ("ok", "error", "cancelled")
 OUTCOMES = ("shown", "accepted", "rejected", "auto-applied", "silent")
 
@@ -121,6 +125,15 @@ class Store:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """A write transaction for tables other modules own (the agent's checkpoints)."""
+        return self._transaction()
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """The rows of one read (for tables other modules own)."""
+        with self._lock:
+            return list(self._db.execute(sql, tuple(params)).fetchall())
 
     # -- sessions ----------------------------------------------------------------------------
 
@@ -315,10 +328,29 @@ class Store:
         turn: int | None = None,
         model: str | None = None,
         call_id: int | None = None,
+        tool_calls: Sequence[ToolCall] = (),
+        tool_call_id: str | None = None,
+        is_error: bool = False,
     ) -> int:
-        """Append a message that belongs to no call (a system prompt, a note); returns its seq."""
+        """Append a message; returns its seq.
+
+        A system prompt or a note belongs to no call. An agent turn stores the assistant's
+        ``tool_calls`` (as JSON) and each result as a ``"tool"`` message naming its
+        ``tool_call_id`` (``is_error``: the model was told the call failed).
+        """
         with self._transaction() as db:
-            return self._insert_message(db, session_id, role, content, turn, model, call_id)
+            return self._insert_message(
+                db,
+                session_id,
+                role,
+                content,
+                turn,
+                model,
+                call_id,
+                tool_calls=tool_calls,
+                tool_call_id=tool_call_id,
+                is_error=is_error,
+            )
 
     @staticmethod
     def _insert_message(
@@ -329,25 +361,47 @@ class Store:
         turn: int | None,
         model: str | None,
         call_id: int | None,
+        *,
+        tool_calls: Sequence[ToolCall] = (),
+        tool_call_id: str | None = None,
+        is_error: bool = False,
     ) -> int:
         (seq,) = db.execute(
             "SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE session_id = ?", (session_id,)
         ).fetchone()
+        calls_json = (
+            json.dumps([{"id": c.id, "name": c.name, "arguments": c.arguments} for c in tool_calls])
+            if tool_calls
+            else None
+        )
         db.execute(
             "INSERT INTO messages (session_id, seq, turn, role, content, model, created_at,"
-            " call_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (session_id, seq, turn, role, content, model, now_iso(), call_id),
+            " call_id, tool_calls_json, tool_call_id, is_error)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                session_id,
+                seq,
+                turn,
+                role,
+                content,
+                model,
+                now_iso(),
+                call_id,
+                calls_json,
+                tool_call_id,
+                int(is_error),
+            ),
         )
         return int(seq)
 
     def session_messages(self, session_id: str) -> list[MessageRow]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT seq, role, content, turn, model, created_at, call_id FROM messages"
-                " WHERE session_id = ? ORDER BY seq",
+                "SELECT seq, role, content, turn, model, created_at, call_id, tool_calls_json,"
+                " tool_call_id, is_error FROM messages WHERE session_id = ? ORDER BY seq",
                 (session_id,),
             ).fetchall()
-        return [MessageRow(*row) for row in rows]
+        return [message_row_from_db(row) for row in rows]
 
     def session_calls(self, session_id: str) -> list[CallRow]:
         with self._lock:

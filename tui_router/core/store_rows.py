@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from tui_router.core.conversation import ToolCall
 from tui_router.core.usage import Usage
 
 
@@ -80,6 +81,23 @@ class MessageRow:
     model: str | None = None
     created_at: str = ""
     call_id: int | None = None
+    #: assistant messages of an agent turn: the tools the model asked for
+    tool_calls: tuple[ToolCall, ...] = ()
+    #: tool messages: the call answered, and whether the model was told it failed
+    tool_call_id: str | None = None
+    is_error: bool = False
+
+
+def message_row_from_db(row: tuple[Any, ...]) -> MessageRow:
+    """A `MessageRow` from ``seq, role, content, turn, model, created_at, call_id,
+    tool_calls_json, tool_call_id, is_error``."""
+    calls: tuple[ToolCall, ...] = ()
+    if row[7]:
+        calls = tuple(
+            ToolCall(str(c["id"]), str(c["name"]), dict(c.get("arguments") or {}))
+            for c in json.loads(row[7])
+        )
+    return MessageRow(*row[:7], tool_calls=calls, tool_call_id=row[8], is_error=bool(row[9]))
 
 
 @dataclass(frozen=True, slots=True)

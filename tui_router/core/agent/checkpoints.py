@@ -1,0 +1,225 @@
+"""Checkpoints: what each agent turn overwrote, so `tui-router undo` can put it back.
+
+A `Checkpoint` belongs to one turn of one session. Before a tool first writes a file in that turn
+it calls `Checkpoint.save`, which stores the file's bytes and mode (or that it did not exist) in
+the history database; the checkpoint row itself is created on that first save, so a turn that
+changes nothing leaves nothing. `Checkpoint.finish` records each file's hash after the turn:
+`restore_checkpoint` refuses to overwrite a file that changed since (someone edited it by hand, a
+later turn changed it) unless forced, and then writes nothing at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from tui_router.core.agent.workspace import Workspace
+from tui_router.core.errors import UserFacingError
+from tui_router.core.store import Store
+from tui_router.core.store_rows import now_iso
+
+#: ``after_sha256`` of a file the turn left absent (deleted, or never written).
+ABSENT = "absent"
+
+
+class CheckpointError(UserFacingError):
+    """Undo cannot go ahead; the message says why and what to do (exit code 1)."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class CheckpointRow:
+    """A stored checkpoint: one turn's touched files. ``restored_at`` is set once undone."""
+
+    id: int
+    session_id: str
+    turn: int
+    workspace: str
+    created_at: str
+    files: tuple[str, ...]
+    restored_at: str | None = None
+
+    @property
+    def restored(self) -> bool:
+        return self.restored_at is not None
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    checkpoint_id: int
+    restored: tuple[str, ...]  # files written back (content and mode)
+    removed: tuple[str, ...]  # files the turn had created, deleted again
+    conflicts: tuple[str, ...]  # files that had changed since the turn (overwritten: force)
+
+
+def _sha256(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return ABSENT
+
+
+class Checkpoint:
+    """The files one turn touched, saved before their first change.
+
+    Attributes:
+        id: the checkpoint's row id, None until the first `save`.
+        files: the touched paths, relative to the workspace (absolute outside it), in order.
+    """
+
+    def __init__(self, store: Store, session_id: str, turn: int, workspace: Workspace) -> None:
+        self.store = store
+        self.session_id = session_id
+        self.turn = turn
+        self.workspace = workspace
+        self.id: int | None = None
+        self.files: list[str] = []
+        self._paths: dict[str, Path] = {}
+
+    def save(self, path: Path) -> None:
+        """Keep ``path``'s bytes and mode (or that it is absent) unless already kept this turn."""
+        path = Path(path)
+        key = self.workspace.relative(path)
+        if key in self._paths:
+            return
+        try:
+            content: bytes | None = path.read_bytes()
+            mode: int | None = stat.S_IMODE(path.stat().st_mode)
+        except FileNotFoundError:
+            content, mode = None, None
+        with self.store.transaction() as db:
+            if self.id is None:
+                cursor = db.execute(
+                    "INSERT INTO checkpoints (session_id, turn, workspace, created_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    (self.session_id, self.turn, str(self.workspace.root), now_iso()),
+                )
+                self.id = int(cursor.lastrowid or 0)
+            db.execute(
+                "INSERT OR IGNORE INTO checkpoint_files (checkpoint_id, path, existed, content,"
+                " mode) VALUES (?, ?, ?, ?, ?)",
+                (self.id, key, int(content is not None), content, mode),
+            )
+        self._paths[key] = path
+        self.files.append(key)
+
+    def finish(self) -> None:
+        """Record each touched file's hash as the turn left it (undo's conflict check)."""
+        if self.id is None:
+            return
+        hashes = [(_sha256(path), self.id, key) for key, path in self._paths.items()]
+        with self.store.transaction() as db:
+            db.executemany(
+                "UPDATE checkpoint_files SET after_sha256 = ? WHERE checkpoint_id = ? AND path = ?",
+                hashes,
+            )
+
+
+def _absolute(workspace: str, stored: str) -> Path:
+    path = Path(stored)
+    return path if path.is_absolute() else Path(workspace) / path
+
+
+def get_checkpoint(store: Store, checkpoint_id: int) -> CheckpointRow | None:
+    rows = store.query(
+        "SELECT id, session_id, turn, workspace, created_at, restored_at FROM checkpoints"
+        " WHERE id = ?",
+        (checkpoint_id,),
+    )
+    if not rows:
+        return None
+    files = store.query(
+        "SELECT path FROM checkpoint_files WHERE checkpoint_id = ? ORDER BY rowid",
+        (checkpoint_id,),
+    )
+    cid, session_id, turn, workspace, created_at, restored_at = rows[0]
+    return CheckpointRow(
+        cid, session_id, turn, workspace, created_at, tuple(f[0] for f in files), restored_at
+    )
+
+
+def list_checkpoints(
+    store: Store, session_id: str | None = None, limit: int = 20
+) -> list[CheckpointRow]:
+    """Newest first; only checkpoints that saved at least one file."""
+    where = "WHERE session_id = ?" if session_id is not None else ""
+    params: tuple[object, ...] = (session_id,) if session_id is not None else ()
+    ids = store.query(
+        f"SELECT id FROM checkpoints {where} ORDER BY id DESC LIMIT ?", (*params, limit)
+    )
+    rows = [get_checkpoint(store, int(row[0])) for row in ids]
+    return [row for row in rows if row is not None and row.files]
+
+
+def last_checkpoint_id(store: Store, session_id: str | None = None) -> int | None:
+    """The newest checkpoint not yet restored (of ``session_id``, or of any session)."""
+    where = " AND c.session_id = ?" if session_id is not None else ""
+    params = (session_id,) if session_id is not None else ()
+    rows = store.query(
+        "SELECT c.id FROM checkpoints c WHERE c.restored_at IS NULL"
+        " AND EXISTS (SELECT 1 FROM checkpoint_files f WHERE f.checkpoint_id = c.id)"
+        f"{where} ORDER BY c.id DESC LIMIT 1",
+        params,
+    )
+    return int(rows[0][0]) if rows else None
+
+
+def restore_checkpoint(store: Store, checkpoint_id: int, *, force: bool = False) -> RestoreResult:
+    """Put back the files checkpoint ``checkpoint_id`` saved; `CheckpointError` if it cannot.
+
+    A file whose content is not what the turn left (its hash at `Checkpoint.finish`) is a
+    conflict: without ``force`` nothing is written and the error names the files. A checkpoint
+    never finished (the turn crashed) has no hashes, so nothing conflicts. Files the turn
+    created are removed. The checkpoint is then marked restored: undoing it twice is an error.
+    """
+    row = get_checkpoint(store, checkpoint_id)
+    if row is None or not row.files:
+        raise CheckpointError(
+            f"no checkpoint {checkpoint_id}; `tui-router undo --list` shows the checkpoints"
+        )
+    if row.restored_at is not None:
+        raise CheckpointError(f"checkpoint {checkpoint_id} was already undone ({row.restored_at})")
+    saved = store.query(
+        "SELECT path, existed, content, mode, after_sha256 FROM checkpoint_files"
+        " WHERE checkpoint_id = ? ORDER BY rowid",
+        (checkpoint_id,),
+    )
+    conflicts = [
+        path
+        for path, _existed, _content, _mode, after in saved
+        if after is not None and _sha256(_absolute(row.workspace, path)) != after
+    ]
+    if conflicts and not force:
+        names = ", ".join(conflicts[:5]) + (
+            f" and {len(conflicts) - 5} more" if len(conflicts) > 5 else ""
+        )
+        raise CheckpointError(
+            f"checkpoint {checkpoint_id}: {names} changed since that turn; nothing was restored. "
+            f"`tui-router undo {checkpoint_id} --force` overwrites them"
+        )
+    restored: list[str] = []
+    removed: list[str] = []
+    for path, existed, content, mode, _after in saved:
+        target = _absolute(row.workspace, path)
+        try:
+            if existed:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(content or b"")
+                if mode is not None:
+                    os.chmod(target, mode)
+                restored.append(path)
+            elif target.exists() or target.is_symlink():
+                target.unlink()
+                removed.append(path)  # folders write_file made for it stay (empty)
+        except OSError as exc:
+            raise CheckpointError(
+                f"checkpoint {checkpoint_id}: cannot restore {path} ({exc.strerror or exc}); "
+                f"restored so far: {', '.join(restored + removed) or 'nothing'}"
+            ) from None
+    with store.transaction() as db:
+        db.execute("UPDATE checkpoints SET restored_at = ? WHERE id = ?", (now_iso(), row.id))
+    return RestoreResult(checkpoint_id, tuple(restored), tuple(removed), tuple(conflicts))
