@@ -97,7 +97,18 @@ def message_row_from_db(row: tuple[Any, ...]) -> MessageRow:
             ToolCall(str(c["id"]), str(c["name"]), dict(c.get("arguments") or {}))
             for c in json.loads(row[7])
         )
-    return MessageRow(*row[:7], tool_calls=calls, tool_call_id=row[8], is_error=bool(row[9]))
+    return MessageRow(
+        seq=row[0],
+        role=row[1],
+        content=row[2],
+        turn=row[3],
+        model=row[4],
+        created_at=row[5],
+        call_id=row[6],
+        tool_calls=calls,
+        tool_call_id=row[8],
+        is_error=bool(row[9]),
+    )
 
 
 @dataclass(frozen=True, slots=True)
