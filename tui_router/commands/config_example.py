@@ -78,6 +78,27 @@ frontier = ["claude-opus-4-6", "gpt-5.5"]
 [budget]
 # session_usd = 5.0
 
+# The agent's tools. read_file, list_files and search run at once inside the project; edits,
+# new files and commands ask first (--yes approves all but deny). Files that look like secrets
+# (.env*, *.pem, *.key, SSH keys) are asked about even for reading. A rule is TOOL or
+# TOOL:PATTERN; for run_command the pattern is a command prefix ("git push" also stops
+# "git push origin main", and "a && git push" too); for other tools a glob over the path
+# ("read_file:*.pem", "edit_file:src/*"). deny always wins. extra_dirs: folders outside the
+# project the tools may reach (each use is asked about); absolute or starting with ~.
+[permissions]
+allow = []
+deny = []
+extra_dirs = []
+# allow = ["run_command:pytest", "run_command:git status", "edit_file:src/*"]
+# deny = ["run_command:rm", "run_command:git push", "read_file:*.pem"]
+# extra_dirs = ["~/src/shared-lib"]
+
+# The agent loop: most model calls one turn may make, and a command that checks its work
+# (the verified cascade runs it, restores the checkpoint on failure and retries one tier up).
+[agent]
+max_steps = 40
+# check = "pytest -q"
+
 # Keys of the interactive app (Textual key names).
 [keys]
 model_picker = "ctrl+l"

@@ -14,10 +14,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui_router.core.errors import UserFacingError
 from tui_router.core.paths import get_paths
+
+if TYPE_CHECKING:  # imported when first needed (_no_permission_rules): config loads early
+    from tui_router.core.agent.permissions import PermissionsConfig
 
 TIERS: tuple[str, ...] = ("local", "fast", "balanced", "frontier")
 ROUTING_MODES: tuple[str, ...] = ("manual", "suggest", "auto")
@@ -45,6 +48,12 @@ DEFAULT_KEYS: dict[str, str] = {
     "help": "f1",
     "quit": "ctrl+q",
 }
+
+
+def _no_permission_rules() -> PermissionsConfig:
+    from tui_router.core.agent.permissions import PermissionsConfig
+
+    return PermissionsConfig()
 
 
 class ConfigError(UserFacingError):
@@ -106,6 +115,12 @@ class AppConfig:
     #: cascade: also ask a fast-tier judge about answers that passed the local quality gates
     #: (one extra call per judged answer, recorded with purpose "judge")
     cascade_judge: bool = False
+    #: ``[permissions]``: allow / deny rules for the agent's tools and extra folders it may reach
+    permissions: PermissionsConfig = field(default_factory=_no_permission_rules)
+    #: ``[agent] max_steps``: most model calls one agent turn may make before it stops
+    agent_max_steps: int = 40
+    #: ``[agent] check``: a shell command that verifies an agent turn (e.g. "pytest -q"), or None
+    agent_check: str | None = None
     source: Path | None = None
     #: the parsed TOML as read (validated at the top level), for tables other modules own
     #: (e.g. routing rules): add the key to `TOP_LEVEL_KEYS` and read it from here.
@@ -125,11 +140,14 @@ TOP_LEVEL_KEYS: tuple[str, ...] = (
     "tiers", "frontier_model", "default_model", "routing_mode", "routing_strategy", "theme",
     "endpoints", "prices", "budget", "keys", "max_tokens", "cascade_judge",
     "rules",  # [[rules]]: parsed and validated by tui_router.core.routing.rules
+    "permissions", "agent",
     "telemetry",  # [telemetry]: parsed and validated by tui_router.core.telemetry
 )  # fmt: skip
 ENDPOINT_KEYS: tuple[str, ...] = ("kind", "base_url", "api_key_env", "models", "price_provider")
 PRICE_KEYS: tuple[str, ...] = ("input", "output", "cache_read", "cache_write")
 BUDGET_KEYS: tuple[str, ...] = ("session_usd",)
+PERMISSIONS_KEYS: tuple[str, ...] = ("allow", "deny", "extra_dirs")
+AGENT_KEYS: tuple[str, ...] = ("max_steps", "check")
 
 
 def load_config(path: Path | None = None, *, check_prices: bool = True) -> AppConfig:

@@ -10,14 +10,16 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from tui_router.core.config import (
+    AGENT_KEYS,
     BUDGET_KEYS,
     DEFAULT_KEYS,
     DEFAULT_TIERS,
     ENDPOINT_KEYS,
     ENDPOINT_KINDS,
+    PERMISSIONS_KEYS,
     PRICE_KEYS,
     ROUTING_MODES,
     STRATEGIES,
@@ -30,6 +32,9 @@ from tui_router.core.config import (
     did_you_mean,
 )
 from tui_router.core.toml_lines import dotted, locate
+
+if TYPE_CHECKING:
+    from tui_router.core.agent.permissions import PermissionsConfig
 
 _ENDPOINT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -95,6 +100,13 @@ class ConfigParser:
             budget_usd = self.decimal(("budget", "session_usd"), budget["session_usd"])
             if budget_usd <= 0:
                 self.fail(("budget", "session_usd"), "budget.session_usd must be more than 0")
+        agent = self.table(data, "agent")
+        for key in agent:
+            if key not in AGENT_KEYS:
+                self.unknown_key(("agent", key), AGENT_KEYS)
+        agent_check = None
+        if "check" in agent:
+            agent_check = self.optional_str(("agent",), agent, "check")
         return AppConfig(
             tiers=tiers,
             frontier_model=frontier,
@@ -112,6 +124,11 @@ class ConfigParser:
             keys=self.keys(data),
             max_tokens=self.positive_int(data, "max_tokens", defaults.max_tokens),
             cascade_judge=self.boolean(data, "cascade_judge", defaults.cascade_judge),
+            permissions=self.permissions(data),
+            agent_max_steps=self.positive_int(
+                agent, "max_steps", defaults.agent_max_steps, ("agent",)
+            ),
+            agent_check=agent_check,
             source=self.path,
             raw=data,
         )
@@ -251,6 +268,48 @@ class ConfigParser:
         assert input_rate is not None and output_rate is not None
         return PriceOverride(input_rate, output_rate, rate("cache_read"), rate("cache_write"))
 
+    def permissions(self, data: dict[str, Any]) -> PermissionsConfig:
+        """``[permissions]``: allow / deny rule lists and extra folders (absolute or ~)."""
+        table = self.table(data, "permissions")
+        from tui_router.core.agent.permissions import PermissionsConfig, parse_rule
+
+        if not table:
+            return PermissionsConfig()
+        for key in table:
+            if key not in PERMISSIONS_KEYS:
+                self.unknown_key(("permissions", key), PERMISSIONS_KEYS)
+        rules: dict[str, tuple[str, ...]] = {}
+        for key in ("allow", "deny"):
+            parts = ("permissions", key)
+            values = table.get(key, [])
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                self.fail(
+                    parts,
+                    f'{dotted(*parts)} must be a list of rules such as ["run_command:pytest", '
+                    '"read_file:*.pem"]',
+                )
+            for value in values:
+                try:
+                    parse_rule(value)
+                except ValueError as exc:
+                    self.fail(parts, f"{dotted(*parts)}: {exc}", value=value)
+            rules[key] = tuple(v.strip() for v in values)
+        dirs = table.get("extra_dirs", [])
+        parts = ("permissions", "extra_dirs")
+        if not isinstance(dirs, list) or not all(isinstance(d, str) and d.strip() for d in dirs):
+            self.fail(parts, f'{dotted(*parts)} must be a list of folders such as ["~/src/lib"]')
+        extra: list[Path] = []
+        for folder in dirs:
+            path = Path(folder.strip()).expanduser()
+            if not path.is_absolute():
+                self.fail(
+                    parts,
+                    f"{dotted(*parts)}: {folder!r} must be an absolute path or start with ~",
+                    value=folder,
+                )
+            extra.append(path)
+        return PermissionsConfig(rules["allow"], rules["deny"], tuple(extra))
+
     def keys(self, data: dict[str, Any]) -> dict[str, str]:
         keys = dict(DEFAULT_KEYS)
         for action, binding in self.table(data, "keys").items():
@@ -306,10 +365,13 @@ class ConfigParser:
             self.fail((key,), f"{key} must be true or false, got {value!r}")
         return value
 
-    def positive_int(self, data: dict[str, Any], key: str, default: int) -> int:
+    def positive_int(
+        self, data: dict[str, Any], key: str, default: int, table: tuple[str, ...] = ()
+    ) -> int:
         value = data.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            self.fail((key,), f"{key} must be a positive whole number, got {value!r}")
+            parts = (*table, key)
+            self.fail(parts, f"{dotted(*parts)} must be a positive whole number, got {value!r}")
         return value
 
     def decimal(self, parts: tuple[str, ...], value: Any) -> Decimal:

@@ -1,0 +1,307 @@
+"""Permissions: whether a tool call runs at once ("allow"), after a yes ("ask"), or never ("deny").
+
+Rules come from config (``[permissions] allow`` / ``deny``), from ``--allow-tool`` style flags
+(``allow_tools``) and from the session's "always" answers (`Permissions.remember_always`). A rule
+is ``TOOL`` or ``TOOL:PATTERN``:
+
+* ``TOOL`` is a tool name, or a glob over tool names (``edit_*``, ``*``);
+* for ``run_command`` the PATTERN is a command prefix in words, with globs: ``rm`` matches
+  ``rm -rf build``, ``git push`` matches ``git push origin main``, ``rm *`` the same as ``rm``.
+  A command is split at ``;`` ``&&`` ``||`` ``|`` and new lines: a deny rule matching any part
+  denies the whole; an allow rule covers a command only when every part is allowed, and never a
+  command with ``$(``, backticks or ``<(``, which can run anything;
+* for the other tools the PATTERN is a glob matched against the path relative to the workspace,
+  and against the file name (``read_file:*.pem``, ``edit_file:src/*``); ``*`` crosses ``/``.
+
+The decision, in order:
+
+1. a deny rule from config matches → deny (nothing overrides it, not even ``--yes``);
+2. a path outside the workspace and every extra folder, into ``.git`` for a write, or a special
+   file → deny, with the reason;
+3. ``approve_all`` (``--yes``) → allow;
+4. a file that looks like a secret (``.env*``, ``*.pem``, ``*.key``, ``id_*`` SSH keys) → ask,
+   unless an allow rule *with a pattern* names it (a bare tool name does not);
+5. a path in an extra folder → ask, unless an allow rule with a pattern matches it;
+6. read_file, list_files, search → allow;
+7. edit_file, write_file, run_command → ask, unless an allow rule matches.
+
+Tools this module does not know (a later ``delegate``, say) are asked about unless allowed.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import shlex
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from tui_router.core.agent.workspace import ToolRefused, Workspace
+from tui_router.core.conversation import ToolCall
+
+Verdict = Literal["allow", "ask", "deny"]
+
+#: Every tool name a rule may name without a glob (config checks spellings against it).
+KNOWN_TOOLS: tuple[str, ...] = (
+    "read_file",
+    "list_files",
+    "search",
+    "edit_file",
+    "write_file",
+    "run_command",
+    "delegate",
+)
+_COMMAND_SPLIT = re.compile(r"\|\||&&|[;|\n&]")
+_UNSAFE_FOR_ALLOW = ("$(", "`", "<(", ">(")
+_TOOL_PART = re.compile(r"^[A-Za-z0-9_*?\[\]-]+$")
+
+
+@dataclass(frozen=True)
+class PermissionsConfig:
+    """The ``[permissions]`` table of config.toml.
+
+    Attributes:
+        allow: rules (``TOOL`` or ``TOOL:PATTERN``) for calls that run without asking.
+        deny: rules for calls that never run, whatever else says yes.
+        extra_dirs: folders outside the project the tools may reach (each use is asked about).
+    """
+
+    allow: tuple[str, ...] = ()
+    deny: tuple[str, ...] = ()
+    extra_dirs: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class PermissionCheck:
+    verdict: Verdict
+    reason: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One parsed rule: a tool glob and an optional argument pattern."""
+
+    text: str
+    tool: str
+    pattern: str | None
+
+    def names_tool(self, tool: str) -> bool:
+        return fnmatch.fnmatchcase(tool, self.tool)
+
+
+def parse_rule(text: str) -> Rule:
+    """``TOOL`` or ``TOOL:PATTERN`` as a `Rule`; ValueError (message fit for a person) if not."""
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError('a rule must be a non-empty string such as "run_command:pytest"')
+    tool, sep, pattern = text.strip().partition(":")
+    tool = tool.strip()
+    if not _TOOL_PART.match(tool):
+        raise ValueError(f"{text!r}: the part before ':' must be a tool name or a glob")
+    if not any(ch in tool for ch in "*?[") and tool not in KNOWN_TOOLS:
+        from tui_router.core.config import did_you_mean
+
+        guess = did_you_mean(tool, KNOWN_TOOLS)
+        hint = f"did you mean {guess!r}?" if guess else "tools: " + ", ".join(KNOWN_TOOLS)
+        raise ValueError(f"{text!r}: unknown tool {tool!r}; {hint}")
+    if sep and not pattern.strip():
+        raise ValueError(f"{text!r}: nothing after ':'; give a pattern or drop the ':'")
+    return Rule(text.strip(), tool, pattern.strip() if sep else None)
+
+
+def command_parts(command: str) -> list[str]:
+    """The simple commands of a shell line, split at ``;`` ``&&`` ``||`` ``|`` ``&`` and new
+    lines (quotes are not parsed: a separator inside quotes splits too, which only makes a
+    deny rule stricter)."""
+    return [part.strip() for part in _COMMAND_SPLIT.split(command) if part.strip()]
+
+
+def _command_words(part: str) -> list[str]:
+    try:
+        words = shlex.split(part)
+    except ValueError:
+        words = part.split()
+    while words and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[0]):  # FOO=1 cmd
+        words.pop(0)
+    if words and "/" in words[0]:  # /bin/rm → rm
+        words[0] = words[0].rsplit("/", 1)[-1]
+    return words
+
+
+def _command_matches(pattern: str, part: str) -> bool:
+    normalized = " ".join(_command_words(part))
+    return any(
+        fnmatch.fnmatchcase(candidate, pattern) or fnmatch.fnmatchcase(candidate, pattern + " *")
+        for candidate in (normalized, " ".join(part.split()))
+    )
+
+
+class Permissions:
+    """Decides allow / ask / deny for each tool call of a session.
+
+    Args:
+        config: the ``[permissions]`` rules.
+        approve_all: ``--yes``: every call that no deny rule stops and that stays within the
+            workspace and its extra folders runs without asking, secrets included.
+        allow_tools: more allow rules (same syntax), e.g. from command-line flags.
+    """
+
+    def __init__(
+        self,
+        config: PermissionsConfig,
+        *,
+        approve_all: bool = False,
+        allow_tools: Iterable[str] = (),
+    ) -> None:
+        self.config = config
+        self.approve_all = approve_all
+        self._deny = [parse_rule(text) for text in config.deny]
+        self._allow = [parse_rule(text) for text in (*config.allow, *allow_tools)]
+        self._always: list[Rule] = []
+        # imported here, not at the top: config loads `PermissionsConfig` on the way to the
+        # app's first frame, and the tools module brings asyncio and subprocess
+        from tui_router.core.agent.search import is_secret_name
+        from tui_router.core.agent.tools import READ_ONLY_TOOLS, WRITE_TOOLS
+
+        self._read_only, self._writes = READ_ONLY_TOOLS, WRITE_TOOLS
+        self._path_tools = READ_ONLY_TOOLS | WRITE_TOOLS
+        self._is_secret = is_secret_name
+        #: the path each checked call resolved to, for `remember_always` ("always" for that path)
+        self._checked_paths: dict[str, str] = {}
+
+    def check(self, call: ToolCall, workspace: Workspace) -> PermissionCheck:
+        name = call.name
+        args = call.arguments if isinstance(call.arguments, dict) else {}
+        command = args.get("command") if name == "run_command" else None
+        relative: str | None = None
+        outside_root = False
+        if name in self._path_tools:
+            given = args.get("path", "." if name in ("list_files", "search") else None)
+            if isinstance(given, str):
+                try:
+                    resolved = workspace.resolve(given, write=name in self._writes)
+                except ToolRefused as exc:
+                    return PermissionCheck("deny", str(exc))
+                relative = workspace.relative(resolved)
+                outside_root = not workspace.is_inside(resolved)
+                self._checked_paths[call.id] = relative
+        for deny in self._deny:
+            if self._matches(deny, name, relative, command, deny=True):
+                return PermissionCheck("deny", f"denied by the config rule {deny.text!r}")
+        if self.approve_all:
+            return PermissionCheck("allow", "approved by --yes")
+        if relative is not None and self._is_secret(relative.rsplit("/", 1)[-1]):
+            if rule := self._allowed(name, relative, command, with_pattern=True):
+                return PermissionCheck("allow", f"allowed by {rule.text!r}")
+            return PermissionCheck("ask", f"{relative} looks like a secret (keys, .env)")
+        if outside_root:
+            if rule := self._allowed(name, relative, command, with_pattern=True):
+                return PermissionCheck("allow", f"allowed by {rule.text!r}")
+            return PermissionCheck("ask", f"{relative} is outside the workspace (an extra folder)")
+        if name in self._read_only:
+            return PermissionCheck("allow", "reads inside the workspace")
+        if rule := self._allowed(name, relative, command, with_pattern=False):
+            return PermissionCheck("allow", f"allowed by {rule.text!r}")
+        if name in self._writes:
+            return PermissionCheck("ask", f"changes {relative}")
+        if name == "run_command":
+            return PermissionCheck("ask", "runs a command")
+        return PermissionCheck("ask", f"{name} is not a known tool")
+
+    def remember_always(self, call: ToolCall) -> str:
+        """Allow calls like ``call`` for the rest of the session; return what was allowed.
+
+        run_command: its command's first word ("pytest"), so ``pytest -q`` and ``pytest tests/``
+        run without asking but ``rm`` still asks. A secret file or a path outside the workspace
+        (as `check` resolved it for this call): that exact path. Anything else: the tool.
+        """
+        args = call.arguments if isinstance(call.arguments, dict) else {}
+        if call.name == "run_command" and isinstance(args.get("command"), str):
+            parts = command_parts(args["command"])
+            words = _command_words(parts[0]) if parts else []
+            if words:
+                rule = Rule(f"run_command:{words[0]}", "run_command", _glob_escape(words[0]))
+                self._always.append(rule)
+                return f"run_command: commands starting with {words[0]!r}"
+        path = self._checked_paths.get(call.id)
+        if (
+            call.name in self._path_tools
+            and path is not None
+            and (self._is_secret(path.rsplit("/", 1)[-1]) or Path(path).is_absolute())
+        ):
+            rule = Rule(f"{call.name}:{path}", call.name, _glob_escape(path))
+            self._always.append(rule)
+            return f"{call.name} on {path}"
+        self._always.append(Rule(call.name, _glob_escape(call.name), None))
+        return f"{call.name}: every call"
+
+    def describe(self) -> list[str]:
+        """Lines for a /permissions view: the rules in force and this session's "always" list."""
+        lines = ["read_file, list_files, search inside the workspace: allowed"]
+        if self.approve_all:
+            lines.append("--yes: every other call allowed too, except the deny rules below")
+        else:
+            lines.append("edit_file, write_file, run_command: asked, unless allowed below")
+        lines.append("files that look like secrets (.env*, *.pem, *.key, id_* keys): asked")
+        lines += [f"deny (config): {rule.text}" for rule in self._deny] or ["deny: none"]
+        lines += [f"allow: {rule.text}" for rule in self._allow] or ["allow: none"]
+        lines += [f"extra folder (asked): {d}" for d in self.config.extra_dirs]
+        lines += [f"always (this session): {rule.text}" for rule in self._always]
+        return lines
+
+    # -- matching ---------------------------------------------------------------------------
+
+    def _allowed(
+        self, name: str, relative: str | None, command: object, *, with_pattern: bool
+    ) -> Rule | None:
+        rules = [
+            rule
+            for rule in (*self._allow, *self._always)
+            if rule.names_tool(name) and not (with_pattern and rule.pattern is None)
+        ]
+        if isinstance(command, str) and name == "run_command":
+            # every part of a compound command must be allowed, each by some rule
+            if any(rule.pattern is None for rule in rules):
+                return next(rule for rule in rules if rule.pattern is None)
+            parts = command_parts(command)
+            if not parts or any(unsafe in command for unsafe in _UNSAFE_FOR_ALLOW):
+                return None
+            found: Rule | None = None
+            for part in parts:
+                found = next(
+                    (r for r in rules if r.pattern and _command_matches(r.pattern, part)), None
+                )
+                if found is None:
+                    return None
+            return found
+        for rule in rules:
+            if self._matches(rule, name, relative, command, deny=False):
+                return rule
+        return None
+
+    @staticmethod
+    def _matches(
+        rule: Rule, name: str, relative: str | None, command: object, *, deny: bool
+    ) -> bool:
+        if not rule.names_tool(name):
+            return False
+        if rule.pattern is None:
+            return True
+        if isinstance(command, str):
+            if not deny:
+                return False  # allow rules for commands are matched in `_allowed`
+            parts = command_parts(command)
+            return any(_command_matches(rule.pattern, p) for p in parts) or _command_matches(
+                rule.pattern, command
+            )
+        if relative is not None:
+            file_name = relative.rsplit("/", 1)[-1]
+            return fnmatch.fnmatchcase(relative, rule.pattern) or fnmatch.fnmatchcase(
+                file_name, rule.pattern
+            )
+        return False
+
+
+def _glob_escape(text: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", text)
