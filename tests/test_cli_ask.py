@@ -180,7 +180,7 @@ def test_plain_output_streams_the_text_and_reads_stdin(fake_server: FakeServer) 
                 stdin=b"what is WAL?\n")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "Write-ahead logging is a journal.\n"
-    assert fake_server.requests[0].messages[-1]["content"] in (
+    assert fake_server.requests[0].texts[-1] in (
         "what is WAL?\n", [{"type": "text", "text": "what is WAL?\n"}]
     )
 

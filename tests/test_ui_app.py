@@ -110,7 +110,10 @@ async def test_answer_streams_with_meta_line_and_ticker(server, tmp_path: Path) 
         assert "frontier-only $0.0135" in ticker and "saved $0.0108 (80%)" in ticker
         assert "1,200 in / 300 out" in ticker
         assert server.last_request.body["model"] == "claude-haiku-4-5"
-        assert server.last_request.messages[-1]["content"] == "reverse a string in python"
+        # the prompt is the latest message, with the session's cache breakpoint on it
+        assert server.last_request.messages[-1]["content"] == [
+            {"type": "text", "text": "reverse a string in python", "cache_control": {"type": "ephemeral"}}
+        ]
     with Store() as store:
         (call,) = store.session_calls(SESSION_ID)
         assert call.cost_usd == Decimal("0.0027")
@@ -207,8 +210,7 @@ async def test_resume_restores_history_and_totals(server, tmp_path: Path) -> Non
         assert "spent $0.0015" in ticker_text(resumed)
         server.push(Script(text="second answer"))
         await ask(pilot, "second question")
-        sent = server.last_request.messages
-        assert [m["content"] for m in sent] == ["first question", "first answer", "second question"]
+        assert server.last_request.texts == ["first question", "first answer", "second question"]
         assert resumed.controller.turn_index == 2
 
 
@@ -331,7 +333,7 @@ async def test_a_model_without_a_key_is_one_line_and_nothing_is_lost(
         app.switch_model("claude-haiku-4-5", "test")
         server.push(Script(text="third answer"))
         await ask(pilot, "third")
-        sent = [m["content"] for m in server.last_request.messages]
+        sent = server.last_request.texts
         assert sent == ["first", "first answer", "third"]
 
 
@@ -361,7 +363,7 @@ async def test_retry_stronger_after_resume_resends_the_prompt_with_its_file(
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await ask(pilot, "why the race? @notes.md")
-        first = server.last_request.messages[-1]["content"]
+        first = server.last_request.texts[-1]
     resumed = make_app(tmp_path, resume=SESSION_ID)
     async with resumed.run_test(size=SIZE) as pilot:
         await started(pilot)
@@ -374,4 +376,4 @@ async def test_retry_stronger_after_resume_resends_the_prompt_with_its_file(
         await resumed.workers.wait_for_complete()
         retried = server.last_request
         assert retried.body["model"] == "claude-sonnet-4-6"
-        assert [m["content"] for m in retried.messages] == [first]
+        assert retried.texts == [first]

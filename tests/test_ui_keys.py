@@ -41,7 +41,7 @@ async def test_f2_and_shift_f2_switch_model_and_keep_the_conversation(
         await ask(pilot, "two")
         body = server.last_request.body
         assert body["model"] == "claude-sonnet-4-6"
-        assert [m["content"] for m in body["messages"]] == ["one", "first", "two"]
+        assert server.last_request.texts == ["one", "first", "two"]
         await pilot.press("shift+f2")
         await pilot.pause()
         assert app.controller.model_id == "claude-haiku-4-5"
@@ -89,7 +89,7 @@ async def test_ctrl_r_retries_on_the_next_stronger_tier_keeping_both(
         assert second.meta_text.startswith("claude-sonnet-4-6 · balanced")
         body = server.last_request.body
         assert body["model"] == "claude-sonnet-4-6"
-        assert [m["content"] for m in body["messages"]] == [
+        assert server.last_request.texts == [
             "tricky question"
         ]  # not the cheap answer
         ledger = app.controller.ledger

@@ -44,7 +44,7 @@ async def test_enter_sends_and_ctrl_j_inserts_a_newline(server, tmp_path: Path) 
         await pilot.press("enter")
         await settle(pilot)
         assert prompt_of(app).text == ""
-        assert server.last_request.messages[-1]["content"] == "line\ntwo"
+        assert server.last_request.texts[-1] == "line\ntwo"
         assert [u.text for u in app.query(UserMessage)] == ["line\ntwo"]
 
 
@@ -122,7 +122,7 @@ async def test_slash_new_starts_a_fresh_session(server, tmp_path: Path) -> None:
         assert app.controller.ledger.totals.calls == 0
         assert "spent $0.0000" in str(app.query_one("#ticker").render())
         await ask(pilot, "fresh start")
-        assert [m["content"] for m in server.last_request.messages] == ["fresh start"]
+        assert server.last_request.texts == ["fresh start"]
     with Store() as store:
         assert store.get_session(SESSION_ID).ended_at is not None
         assert len(store.list_sessions()) == 2
@@ -155,7 +155,7 @@ async def test_at_file_is_attached_with_its_token_count(server, tmp_path: Path) 
         await ask(pilot, "explain @util.py please")
         (user,) = app.query(UserMessage)
         assert "📎 util.py · " in str(user.render()) and " tokens" in str(user.render())
-        sent = server.last_request.messages[-1]["content"]
+        sent = server.last_request.texts[-1]
         assert sent.startswith("explain @util.py please")
         assert '<file path="util.py">\ndef add(a, b):\n    return a + b\n\n</file>' in sent
 
@@ -219,6 +219,6 @@ async def test_a_large_paste_that_fits_travels_as_an_attachment(server, tmp_path
         assert prompt.text == "[paste #1]"
         await pilot.press("end", *" what failed?", "enter")
         await settle(pilot)
-        sent = server.last_request.messages[-1]["content"]
+        sent = server.last_request.texts[-1]
         assert sent.startswith("[paste #1] what failed?")
         assert '<file path="paste #1">\n' + pasted in sent

@@ -69,7 +69,7 @@ async def test_after_an_escalated_cascade_ctrl_r_goes_above_the_model_that_answe
             "the answer from claude-sonnet-4-6 and its cost are kept"
         ]
         assert server.last_request.body["model"] == "claude-opus-4-6"
-        assert [m["content"] for m in server.last_request.messages] == [PROMPT]
+        assert server.last_request.texts == [PROMPT]
         cheap, escalated, retried = answers(app)
         assert (cheap.text, escalated.text, retried.text) == (BROKEN, GOOD, STRONG)
         assert escalated.meta_text == "claude-sonnet-4-6 · balanced · 1,000 in / 200 out · $0.0060"
@@ -111,7 +111,7 @@ async def test_after_resuming_an_escalated_cascade_ctrl_r_goes_above_the_answer(
             "the answer from claude-sonnet-4-6 and its cost are kept"
         ]
         assert server.last_request.body["model"] == "claude-opus-4-6"
-        assert [m["content"] for m in server.last_request.messages] == [PROMPT]
+        assert server.last_request.texts == [PROMPT]
         assert [a.text for a in answers(resumed)] == [BROKEN, GOOD, STRONG]
 
 
@@ -135,7 +135,7 @@ async def test_a_plain_turn_climbs_one_tier_per_ctrl_r_until_the_strongest(
             "claude-opus-4-6 is already in the strongest available tier"
         )
         assert [a.text for a in answers(app)] == ["cheap", "balanced", "strong"]
-        assert [m["content"] for m in server.last_request.messages] == ["tricky question"]
+        assert server.last_request.texts == ["tricky question"]
     assert stored_calls() == [
         (1, "claude-haiku-4-5", "chat"),
         (1, "claude-sonnet-4-6", "retry"),
@@ -224,7 +224,7 @@ async def test_a_turn_that_could_not_be_sent_is_not_the_one_ctrl_r_retries(
             "Retrying turn 1 on claude-sonnet-4-6 (balanced); "
             "the answer from claude-haiku-4-5 and its cost are kept"
         ]
-        assert [m["content"] for m in server.last_request.messages] == ["first"]
+        assert server.last_request.texts == ["first"]
         assert [a.text for a in answers(app)] == ["first answer", "better first answer"]
         history = [(m.role, m.content) for m in app.controller.conversation.messages]
         assert history == [("user", "first"), ("assistant", "better first answer")]

@@ -128,7 +128,7 @@ async def test_switching_back_to_rules_stops_the_cascade_and_keeps_the_conversat
         assert [a.text for a in answers(app)] == [GOOD, BROKEN]  # no second try
         assert not [n for n in notes(app) if n.startswith("quality gate failed")]
         # the second request carried the first turn: the conversation was kept
-        history = [m["content"] for m in server.requests[-1].messages]
+        history = server.requests[-1].texts
         assert history == [PROMPT, GOOD, PROMPT + " and baz to qux"]
     [(_, first_purpose), (_, second_purpose)] = calls()
     assert (first_purpose, second_purpose) == ("cascade", "chat")

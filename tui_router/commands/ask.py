@@ -1,4 +1,10 @@
-"""`tui-router ask`: one question, headless; streams the answer and records the session.
+"""`tui-router ask`: one turn, headless; streams the answer and records the session.
+
+The turn runs on a core `Session` with the agent's tools (read, list, search, edit, write, run)
+in the workspace (the current directory, or ``--cwd``). Reads inside the workspace need no yes;
+edits, writes and commands are refused unless ``--yes`` (approve all) or ``--allow TOOLS``
+names them — a refusal is a tool result the model sees, never a crash. One line per tool call
+goes to stderr as it happens (``edit_file src/utils.py ✓``); ``--no-tools`` makes it a chat.
 
 The model is ``--model`` (any id an endpoint serves), the first available model of ``--tier``, or,
 without either, the router's choice (routing_mode suggest/auto, or ``--strategy``: applied, since
@@ -16,11 +22,16 @@ import asyncio
 import json
 import sys
 from dataclasses import dataclass
-from typing import Any
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from tui_router.commands.arguments import positive_int
 from tui_router.core.config import STRATEGIES, TIERS
 from tui_router.core.errors import UserFacingError
+
+if TYPE_CHECKING:
+    from tui_router.core.events import ToolCallRequested, ToolResult, TurnDone
 
 LOCAL_NOTICE = (
     "no API key set: answering with the bundled local model {model}; set ANTHROPIC_API_KEY or "
@@ -56,14 +67,51 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="most output tokens for the answer (default: max_tokens from config.toml)",
     )
-    parser.add_argument("prompt", metavar="PROMPT", help="the question; - reads it from stdin")
+    parser.add_argument(
+        "--yes",
+        action="store_true",
+        help="approve every tool call (edits, writes, commands) except what [permissions] deny",
+    )
+    parser.add_argument(
+        "--allow",
+        metavar="TOOLS",
+        type=_tool_list,
+        default=(),
+        help="approve these tools without asking, comma-separated (e.g. edit_file,run_command)",
+    )
+    parser.add_argument(
+        "--no-tools", action="store_true", help="offer the model no tools: a plain chat answer"
+    )
+    parser.add_argument(
+        "--max-steps",
+        type=positive_int,
+        metavar="N",
+        help="most model calls in the turn (default: [agent] max_steps, 40)",
+    )
+    parser.add_argument(
+        "--max-cost",
+        type=_usd,
+        metavar="USD",
+        help="most the turn may spend; a step whose worst case does not fit is not sent",
+    )
+    parser.add_argument(
+        "--cwd",
+        metavar="DIR",
+        help="the workspace: tools see only this folder (default: the current directory)",
+    )
+    parser.add_argument(
+        "prompt",
+        metavar="PROMPT",
+        nargs="+",
+        help="the request (quoting is optional); - reads it from stdin",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from tui_router.core.catalog import build_catalog
     from tui_router.core.config import load_config
 
-    prompt = read_prompt(args.prompt)
+    prompt = read_prompt(" ".join(args.prompt))
     config = load_config()
     catalog = build_catalog(config)
     route = _choose_model(config, catalog, args, prompt)
@@ -74,7 +122,38 @@ def run(args: argparse.Namespace) -> int:
         from tui_router.commands.ask_cascade import ask_cascade
 
         return asyncio.run(ask_cascade(config, catalog, route, prompt, args))
-    return asyncio.run(_ask(config, catalog, route, prompt, args))
+    workspace = _workspace(args.cwd)
+    return asyncio.run(_ask(config, catalog, route, prompt, args, workspace))
+
+
+def _tool_list(text: str) -> tuple[str, ...]:
+    from tui_router.core.agent.tools import TOOL_SPECS
+
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    known = {spec.name for spec in TOOL_SPECS}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"no tool {unknown[0]!r}; tools are {', '.join(sorted(known))}"
+        )
+    return names
+
+
+def _usd(text: str) -> Decimal:
+    try:
+        value = Decimal(text.lstrip("$"))
+    except ArithmeticError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an amount in USD") from None
+    if not value.is_finite() or value <= 0:
+        raise argparse.ArgumentTypeError("must be a positive amount in USD")
+    return value
+
+
+def _workspace(cwd: str | None) -> Path:
+    path = Path(cwd).expanduser() if cwd else Path.cwd()
+    if not path.is_dir():
+        raise UserFacingError(f"--cwd {cwd}: no such directory")
+    return path.resolve()
 
 
 def read_prompt(value: str) -> str:
@@ -157,14 +236,38 @@ def _any_key(catalog: Any) -> bool:
 
 
 async def _ask(
-    config: Any, catalog: Any, route: Route, prompt: str, args: argparse.Namespace
+    config: Any,
+    catalog: Any,
+    route: Route,
+    prompt: str,
+    args: argparse.Namespace,
+    workspace: Path,
 ) -> int:
-    from tui_router.core.conversation import Conversation
+    from tui_router.core.events import (
+        Notice,
+        TextDelta,
+        ToolCallRequested,
+        ToolResult,
+        TurnDone,
+        TurnError,
+    )
     from tui_router.core.ledger import Ledger
+    from tui_router.core.session import Agent, Session
     from tui_router.core.store import Store
     from tui_router.core.turn import TurnRunner
 
     model = route.model
+    agent = Agent.for_workspace(
+        config,
+        workspace,
+        approve_all=args.yes,
+        allow_tools=args.allow,
+        tools_enabled=not args.no_tools,
+        max_steps=args.max_steps,
+    )
+    done: TurnDone | None = None
+    errors: list[str] = []
+    wrote_text = ended_line = False
     with Store() as store:
         session_id = store.create_session(
             start_model=model.id,
@@ -175,45 +278,131 @@ async def _ask(
         )
         if route.decision is not None:
             store.record_decision(_decision_row(session_id, route.decision))
-        runner = TurnRunner(config, catalog, store, Ledger())
-        conversation = Conversation()
-        conversation.add_user(prompt)
-        wrote_text = False
-
-        def on_delta(text: str) -> None:
-            nonlocal wrote_text
-            if not args.json:
-                sys.stdout.write(text)
-                sys.stdout.flush()
-                wrote_text = True
-
+        ledger = Ledger()
+        runner = TurnRunner(config, catalog, store, ledger)
+        session = Session(
+            config, catalog, store, ledger, runner, None, session_id, model.id, route.mode, agent
+        )
         try:
-            result = await runner.run(
-                conversation,
-                model.id,
-                session_id=session_id,
-                turn_index=1,
-                on_delta=on_delta,
-                max_tokens=args.max_tokens,
-            )
+            async for event in session.run_turn(
+                prompt, max_cost_usd=args.max_cost, max_tokens=args.max_tokens
+            ):
+                if isinstance(event, TextDelta):
+                    if not args.json:
+                        sys.stdout.write(event.text)
+                        sys.stdout.flush()
+                        wrote_text = True
+                        ended_line = event.text.endswith("\n")
+                elif isinstance(event, ToolCallRequested):
+                    if wrote_text and not ended_line:
+                        sys.stdout.write("\n")
+                        ended_line = True
+                    _answer_headless(event)
+                elif isinstance(event, ToolResult):
+                    print(_tool_line(event), file=sys.stderr, flush=True)
+                elif isinstance(event, Notice):
+                    print(f"tui-router: {event.text}", file=sys.stderr, flush=True)
+                elif isinstance(event, TurnError):
+                    who = f"{event.model}: " if event.model else ""
+                    errors.append(f"{who}{event.message}")
+                elif isinstance(event, TurnDone):
+                    done = event
         finally:
-            await runner.aclose()
+            await session.aclose()
             store.end_session(session_id)
-    if wrote_text and not result.text.endswith("\n"):
+    if wrote_text and not ended_line:
         sys.stdout.write("\n")
+    if done is None or (not done.results and not done.stopped):
+        # nothing was sent (no key): the reason, one line
+        raise UserFacingError(errors[0] if errors else "the turn ended before any call")
     if args.json:
-        print(json.dumps(_json_result(session_id, result, route), ensure_ascii=False))
-    if result.status != "ok":
-        print(f"tui-router: {model.id}: {result.error}", file=sys.stderr)
+        data: dict[str, Any] = {"session_id": session_id}
+        if done.results:
+            data = _json_result(session_id, done.results[-1], route)
+        data.update(_turn_json(done, ledger, workspace))
+        print(json.dumps(data, ensure_ascii=False))
+    if errors:
+        print(f"tui-router: {errors[-1]}", file=sys.stderr)
         return 1
+    if done.stopped:
+        print(f"tui-router: stopped: {done.stopped}; the work so far is kept", file=sys.stderr)
+        return 3
     if not args.json and sys.stderr.isatty():
-        print(_cost_line(result), file=sys.stderr)
+        last = done.results[-1]
+        print(_cost_line(last, ledger if len(done.results) > 1 else None), file=sys.stderr)
     return 0
 
 
-def _cost_line(result: Any) -> str:
-    """One quiet line for a person at a terminal (scripts, with stderr redirected, never see it)."""
+def _answer_headless(event: ToolCallRequested) -> None:
+    """Nobody is there to ask: a call that needs a yes is refused (the flags grant them)."""
+    from tui_router.core.events import Approval
+
+    if event.approval is not None and not event.approval.done():
+        note = (
+            "not approved: nobody is at the keyboard (the user can rerun with "
+            f"--allow {event.call.name} or --yes)"
+        )
+        event.approval.set_result(Approval("no", note=note))
+
+
+def _tool_line(event: ToolResult) -> str:
+    """``edit_file src/utils.py ✓`` — one line per tool call, on stderr."""
+    mark = {"ok": "✓", "denied": "✗ refused", "error": "✗ error"}[event.status]
+    what = event.outcome.summary or event.outcome.path or _call_subject(event.call.arguments)
+    line = f"{event.call.name} {what} {mark}".replace("  ", " ")
+    if event.status != "ok":
+        reason = " ".join(event.outcome.content.split())
+        line += f": {reason[:160]}"
+    return line
+
+
+def _call_subject(arguments: dict[str, Any]) -> str:
+    for key in ("path", "command", "pattern"):
+        value = arguments.get(key)
+        if isinstance(value, str):
+            return value if len(value) <= 80 else value[:79] + "…"
+    return ""
+
+
+def _turn_json(done: TurnDone, ledger: Any, workspace: Path) -> dict[str, Any]:
+    """The agent's part of ``ask --json``: tools, files changed, checkpoint, steps, totals."""
+    totals = ledger.totals
+    cost, baseline = totals.cost_usd, totals.baseline_usd
+    usage = totals.usage
+    return {
+        "text": done.text,
+        "tools": [
+            {"name": t.name, "status": t.status, **({"path": t.path} if t.path else {})}
+            for t in done.tools
+        ],
+        "files_changed": list(done.files_changed),
+        "checkpoint": done.checkpoint_id,
+        "steps": done.steps,
+        "stopped": done.stopped,
+        "workspace": str(workspace),
+        "total": {
+            "calls": totals.calls,
+            "input_tokens": usage.input_tokens,
+            "cache_read_tokens": usage.cache_read_tokens,
+            "cache_write_tokens": usage.cache_write_tokens,
+            "output_tokens": usage.output_tokens,
+            "cost_usd": None if cost is None else str(cost),
+            "baseline_usd": None if baseline is None else str(baseline),
+        },
+    }
+
+
+def _cost_line(result: Any, ledger: Any = None) -> str:
+    """One quiet line for a person at a terminal (scripts, with stderr redirected, never see it).
+    With ``ledger`` (a turn of several calls), the turn's totals follow the last call's line."""
     from tui_router.core.pricing import format_usd
+
+    if ledger is not None:
+        totals = ledger.totals
+        return (
+            f"[{result.model} · {totals.calls} calls · {format_usd(totals.cost_usd, 6)}"
+            f" · frontier-only {format_usd(totals.baseline_usd, 6)}]"
+        )
 
     usage = result.usage
     cache = usage.cache_read_tokens + usage.cache_write_tokens

@@ -106,6 +106,7 @@ class SessionReport:
             "savings_usd": money_text(totals.savings_usd),
             "savings_pct": None if totals.savings_pct is None else round(totals.savings_pct, 2),
             "savings_excluded_calls": totals.savings_excluded_calls,
+            "cache_hit_ratio": _ratio(totals.usage.cache_hit_ratio),
             "suggestions": {
                 "shown": self.suggestions.shown,
                 "accepted": self.suggestions.accepted,
@@ -266,3 +267,7 @@ def _call_dict(call: CallRow) -> dict[str, Any]:
         "duration_ms": call.duration_ms,
         "started_at": call.started_at,
     }
+
+
+def _ratio(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)

@@ -6,6 +6,10 @@ Anthropic's and OpenAI's different accounting comparable:
 * Anthropic's ``input_tokens`` excludes cache reads and writes, so they are added back.
 * OpenAI's ``prompt_tokens`` already includes cached tokens; ``completion_tokens`` includes
   reasoning tokens. Null ``*_details`` objects and missing fields count as zero.
+
+Usage from the network is untrusted: a count that is negative, not a number or beyond
+`MAX_PLAUSIBLE_TOKENS` is clamped (0, 0, the maximum) and the whole report is marked estimated,
+so the provider re-counts the call with the tokenizer and it is never priced as exact.
 """
 
 from __future__ import annotations
@@ -14,6 +18,9 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
+
+#: The most tokens one usage field of one call can plausibly hold (context windows are ~10^6).
+MAX_PLAUSIBLE_TOKENS = 10**9
 
 
 # Not slots=True: a slotted dataclass is built twice (~1 ms each), and this module loads
@@ -44,6 +51,13 @@ class Usage:
     def uncached_input_tokens(self) -> int:
         """Input tokens billed at the plain input rate."""
         return max(0, self.input_tokens - self.cache_read_tokens - self.cache_write_tokens)
+
+    @property
+    def cache_hit_ratio(self) -> float | None:
+        """Share of the input read from the prompt cache (None with no input)."""
+        if self.input_tokens <= 0:
+            return None
+        return self.cache_read_tokens / self.input_tokens
 
     @property
     def total_tokens(self) -> int:
@@ -96,60 +110,110 @@ class Usage:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Usage:
         return cls(
-            input_tokens=int(data.get("input_tokens") or 0),
-            cache_read_tokens=int(data.get("cache_read_tokens") or 0),
-            cache_write_tokens=int(data.get("cache_write_tokens") or 0),
-            cache_write_1h_tokens=int(data.get("cache_write_1h_tokens") or 0),
-            output_tokens=int(data.get("output_tokens") or 0),
-            reasoning_tokens=int(data.get("reasoning_tokens") or 0),
+            input_tokens=_int(data.get("input_tokens")),
+            cache_read_tokens=_int(data.get("cache_read_tokens")),
+            cache_write_tokens=_int(data.get("cache_write_tokens")),
+            cache_write_1h_tokens=_int(data.get("cache_write_1h_tokens")),
+            output_tokens=_int(data.get("output_tokens")),
+            reasoning_tokens=_int(data.get("reasoning_tokens")),
             estimated=bool(data.get("estimated", False)),
         )
 
     @classmethod
     def from_anthropic(cls, raw: Mapping[str, Any]) -> Usage:
-        """Normalise an Anthropic ``usage`` object (``input_tokens`` excludes the cache)."""
-        uncached = _int(raw.get("input_tokens"))
-        cache_read = _int(raw.get("cache_read_input_tokens"))
-        cache_write = _int(raw.get("cache_creation_input_tokens"))
-        creation = raw.get("cache_creation") or {}
-        write_1h = _int(creation.get("ephemeral_1h_input_tokens")) if creation else 0
+        """Normalise an Anthropic ``usage`` object (``input_tokens`` excludes the cache).
+
+        Implausible counts are clamped and the result is marked estimated (see the module).
+        """
+        read = _Reader()
+        raw = read.table(raw)
+        uncached = read(raw.get("input_tokens"))
+        cache_read = read(raw.get("cache_read_input_tokens"))
+        cache_write = read(raw.get("cache_creation_input_tokens"))
+        creation = read.table(raw.get("cache_creation"))
+        write_1h = read(creation.get("ephemeral_1h_input_tokens"))
         if creation and not cache_write:
-            cache_write = _int(creation.get("ephemeral_5m_input_tokens")) + write_1h
-        details = raw.get("output_tokens_details") or {}
+            cache_write = read(creation.get("ephemeral_5m_input_tokens")) + write_1h
+        details = read.table(raw.get("output_tokens_details"))
+        output = read(raw.get("output_tokens"))
         return cls(
             input_tokens=uncached + cache_read + cache_write,
             cache_read_tokens=cache_read,
             cache_write_tokens=cache_write,
             cache_write_1h_tokens=min(write_1h, cache_write),
-            output_tokens=_int(raw.get("output_tokens")),
-            reasoning_tokens=_int(details.get("thinking_tokens")) if details else 0,
+            output_tokens=output,
+            reasoning_tokens=min(read(details.get("thinking_tokens")), output),
+            estimated=not read.plausible,
         )
 
     @classmethod
     def from_openai(cls, raw: Mapping[str, Any]) -> Usage:
-        """Normalise an OpenAI usage object (Chat Completions or Responses API)."""
+        """Normalise an OpenAI usage object (Chat Completions or Responses API).
+
+        Implausible counts are clamped and the result is marked estimated (see the module).
+        """
+        read = _Reader()
+        raw = read.table(raw)
         if "prompt_tokens" in raw or "completion_tokens" in raw:
-            prompt = _int(raw.get("prompt_tokens"))
-            completion = _int(raw.get("completion_tokens"))
-            in_details = raw.get("prompt_tokens_details") or {}
-            out_details = raw.get("completion_tokens_details") or {}
+            prompt = read(raw.get("prompt_tokens"))
+            completion = read(raw.get("completion_tokens"))
+            in_details = read.table(raw.get("prompt_tokens_details"))
+            out_details = read.table(raw.get("completion_tokens_details"))
         else:  # Responses API naming
-            prompt = _int(raw.get("input_tokens"))
-            completion = _int(raw.get("output_tokens"))
-            in_details = raw.get("input_tokens_details") or {}
-            out_details = raw.get("output_tokens_details") or {}
+            prompt = read(raw.get("input_tokens"))
+            completion = read(raw.get("output_tokens"))
+            in_details = read.table(raw.get("input_tokens_details"))
+            out_details = read.table(raw.get("output_tokens_details"))
         return cls(
             input_tokens=prompt,
-            cache_read_tokens=min(_int(in_details.get("cached_tokens")), prompt),
+            cache_read_tokens=min(read(in_details.get("cached_tokens")), prompt),
             output_tokens=completion,
-            reasoning_tokens=min(_int(out_details.get("reasoning_tokens")), completion),
+            reasoning_tokens=min(read(out_details.get("reasoning_tokens")), completion),
+            estimated=not read.plausible,
         )
 
 
-def _int(value: Any) -> int:
-    """A token count from a raw usage field; null, missing or junk counts as 0."""
+def token_count(value: Any) -> tuple[int, bool]:
+    """(count, plausible) for one raw usage field.
+
+    Null or missing is a plausible 0. A negative, non-numeric (strings included: the APIs send
+    numbers), fractional or non-finite value is 0 and implausible; one beyond
+    `MAX_PLAUSIBLE_TOKENS` is clamped to it and implausible.
+    """
+    if value is None:
+        return 0, True
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return 0
+        return 0, False
     if isinstance(value, float) and not math.isfinite(value):
-        return 0
-    return max(0, int(value))
+        return 0, False
+    if value < 0:
+        return 0, False
+    if value > MAX_PLAUSIBLE_TOKENS:
+        return MAX_PLAUSIBLE_TOKENS, False
+    count = int(value)
+    return count, count == value
+
+
+def _int(value: Any) -> int:
+    """A token count from a raw usage field, clamped; null, missing or junk counts as 0."""
+    return token_count(value)[0]
+
+
+class _Reader:
+    """Reads the fields of one usage report, remembering whether every one was plausible."""
+
+    def __init__(self) -> None:
+        self.plausible = True
+
+    def __call__(self, value: Any) -> int:
+        count, ok = token_count(value)
+        self.plausible = self.plausible and ok
+        return count
+
+    def table(self, value: Any) -> Mapping[str, Any]:
+        """A nested object (``cache_creation``, ``*_details``); null is empty, junk implausible."""
+        if isinstance(value, Mapping):
+            return value
+        if value is not None:
+            self.plausible = False
+        return {}

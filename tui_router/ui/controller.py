@@ -1,73 +1,36 @@
-"""The session behind the screen: catalog, store, ledger, conversation, router, current model.
+"""The session behind the screen: the core `Session` plus what the screen shows of it.
 
-Plain Python (no textual): the app calls it and renders what it returns, so the logic is testable
-without a terminal. Opening it (`open_session`) reads the catalog and prices and opens the store;
-the app does that in a worker after the first frame, so start-up never waits for it.
+The session itself (model, mode, history, turns, store, ledger, router) lives in
+`tui_router.core.session`; this subclass adds the screen's views of it (sidebar rows, the ticker's
+state, meta lines, budget lines) and the chat turn as the app's flows call it. Plain Python (no
+textual). Opening it (`boot.open_session`) reads the catalog and prices and opens the store; the
+app does that in a worker after the first frame, so start-up never waits for it.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
-from tui_router.core.config import ROUTING_MODES, TIERS, AppConfig
-from tui_router.core.conversation import Conversation
 from tui_router.core.errors import UserFacingError
+from tui_router.core.events import CallPriced, TextDelta, TurnDone, TurnError
+from tui_router.core.session import Session
+from tui_router.core.turn import TurnResult
 from tui_router.core.usage import Usage
 from tui_router.ui.attach import Attachment
 from tui_router.ui.widgets.sidebar import ModelRow
 from tui_router.ui.widgets.ticker import TickerState
 
 
-class SessionController:
-    """One interactive session. All methods are called on the UI's event loop except
-    `open_session` (a worker thread)."""
+class SessionController(Session):
+    """One interactive session as the screen sees it. All methods are called on the UI's
+    event loop except `open_session` (a worker thread)."""
 
-    def __init__(
-        self,
-        config: AppConfig,
-        catalog: Any,
-        store: Any,
-        ledger: Any,
-        runner: Any,
-        router: Any | None,
-        session_id: str,
-        model_id: str,
-        mode: str,
-    ) -> None:
-        self.config = config
-        self.catalog = catalog
-        self.store = store
-        self.ledger = ledger
-        self.runner = runner
-        self.router = router
-        self.session_id = session_id
-        self.model_id = model_id
-        self.mode = mode
-        self.conversation = Conversation()
-        self.turn_index = 0
-        self.escalations = 0
-        self.retries_stronger = 0
-        self.recent_rejections: list[str] = []
-        self.live: Any | None = None  # turn.UsageUpdate of the reply streaming now
-        self.last_prompt: str | None = None
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.last_attachments: list[Attachment] = []
-        #: The model that produced the last answer (after a cascade, the one that answered, not
-        #: its start model), for ctrl+r; set by run_turn, cascade.run_turn and resume.restore.
-        self.last_answer_model: str | None = None
         self.restored: list[Any] = []  # resume.ShownTurn, for the chat pane
-
-    # -- models -----------------------------------------------------------------------------
-    @property
-    def model(self) -> Any:
-        return self.catalog.describe(self.model_id)
-
-    @property
-    def tier(self) -> str | None:
-        tier = self.model.tier
-        return None if tier is None else str(tier)
 
     def model_rows(self) -> list[ModelRow]:
         rows: list[ModelRow] = []
@@ -87,78 +50,6 @@ class SessionController:
                     )
                 )
         return rows
-
-    def model_ids(self) -> list[str]:
-        return [row.id for row in self.model_rows()]
-
-    def switch(self, model_id: str) -> Any:
-        """Make ``model_id`` current (the conversation is kept); raises UserFacingError."""
-        info = self.catalog.get(model_id)
-        if info is None:
-            import difflib
-
-            close = difflib.get_close_matches(model_id, self.model_ids(), n=1, cutoff=0.4)
-            hint = f"; did you mean {close[0]}?" if close else "; ctrl+l lists them"
-            raise UserFacingError(f"No model {model_id!r} in the catalog{hint}")
-        self.model_id = info.id
-        return info
-
-    def step_model(self, step: int) -> Any:
-        info = self.catalog.next_model(self.model_id, step)
-        if info is None:
-            raise UserFacingError("The catalog has no models; check [tiers] in config.toml")
-        self.model_id = info.id
-        return info
-
-    def switch_tier(self, tier: str) -> Any:
-        if tier not in TIERS:
-            raise UserFacingError(f"No tier {tier!r}; tiers are {', '.join(TIERS)}")
-        info = self.catalog.first_available(tier)
-        if info is None:
-            raise UserFacingError(
-                f"No available model in the {tier} tier (set its key or endpoint; see the sidebar)"
-            )
-        self.model_id = info.id
-        return info
-
-    def set_mode(self, mode: str) -> str:
-        if mode not in ROUTING_MODES:
-            raise UserFacingError(f"No routing mode {mode!r}; modes are {', '.join(ROUTING_MODES)}")
-        if mode != self.mode:  # --resume comes back to the mode the session was left in
-            self.store.set_mode(self.session_id, mode)
-        self.mode = mode
-        return mode
-
-    def cycle_mode_next(self) -> str:
-        index = ROUTING_MODES.index(self.mode) if self.mode in ROUTING_MODES else -1
-        return ROUTING_MODES[(index + 1) % len(ROUTING_MODES)]
-
-    def cycle_mode(self) -> str:
-        return self.set_mode(self.cycle_mode_next())
-
-    def retry_target(self) -> tuple[str, Any | None]:
-        """Where ctrl+r ("retry stronger") sends the last turn: (the model whose answer it
-        retries, the model to retry on; None when no tier is stronger).
-
-        One tier above the model that produced the last answer, not above the current model:
-        after an escalated cascade the current model is still the cascade's start model, and
-        the tier above it can hold the very model that answered. If the user has since switched
-        (f2, ctrl+l, /model) to an available model in that tier or a stronger one, the retry
-        goes there instead: the stronger of the two, since they already picked it. A switch to a
-        weaker model changes nothing (a retry is never weaker than the answer it retries). With
-        no answer on record, or one from an untiered model, the current model stands in for it.
-        """
-        answered = self.last_answer_model or self.model_id
-        basis = self.catalog.describe(answered)
-        if basis.tier not in TIERS:
-            basis = self.model
-        tier = self.catalog.stronger_tier(None if basis.tier is None else str(basis.tier))
-        if tier is None:
-            return answered, None
-        current = self.model
-        if current.available and _tier_rank(current.tier) >= _tier_rank(tier):
-            return answered, current
-        return answered, self.catalog.first_available(tier)
 
     # -- tokens and money -------------------------------------------------------------------
     def count_tokens(self, text: str) -> int:
@@ -220,80 +111,63 @@ class SessionController:
         blocks = [a.as_prompt_block() for a in attachments]
         return "\n\n".join([prompt, *blocks]) if blocks else prompt
 
-    async def run_turn(
+    async def send(
         self,
         prompt: str,
         attachments: list[Attachment],
         *,
         purpose: str = "chat",
         model_id: str | None = None,
-        on_delta: Callable[[str], Any] | None = None,
+        on_delta: Callable[[str], Awaitable[None] | None] | None = None,
         on_usage: Callable[[Any], Any] | None = None,
         retry: bool = False,
-    ) -> Any:
-        """Send one turn; return the runner's TurnResult (the runner records it in the store
-        and the ledger, also when it fails or is cancelled — cancellation is re-raised)."""
-        model_id = model_id or self.model_id
-        before = self.snapshot_turn()
-        if retry:
-            self.conversation.pop_last_turn()
-        else:
-            self.turn_index += 1
-        self.last_prompt, self.last_attachments = prompt, list(attachments)
-        self.conversation.add_user(self.compose_prompt(prompt, attachments))
+    ) -> TurnResult:
+        """Send one chat turn through `Session.run_turn`; return its last call's result.
 
-        parts: list[str] = []
-
-        async def delta(text: str) -> None:
-            parts.append(text)
-            if on_delta is not None:
-                await _maybe_await(on_delta(text))
-
-        async def usage(update: Any) -> None:
-            self.live = update
-            if on_usage is not None:
-                await _maybe_await(on_usage(update))
-
+        The runner records every call in the store and the ledger, also when it fails or is
+        cancelled (cancellation is re-raised). A turn that could not be sent (no key) raises
+        `UserFacingError` with the session as it was.
+        """
+        previous = self.last_attachments
+        self.last_attachments = list(attachments)
+        result: TurnResult | None = None
+        unsent: str | None = None
         try:
-            result = await self.runner.run(
-                self.conversation,
-                model_id,
+            async for event in self.run_turn(
+                self.compose_prompt(prompt, attachments),
+                model_id=model_id,
                 purpose=purpose,
-                session_id=self.session_id,
-                turn_index=self.turn_index,
-                on_delta=delta,
-                on_usage=usage,
-            )
-        except UserFacingError:  # raised before any request (no key): as if never sent
-            self.live = None
-            self.undo_unsent_turn(before)
-            raise
-        except BaseException:
-            self.live = None
-            self.last_answer_model = model_id  # sent: a retry steps up from this model
-            if parts:  # a cancelled answer stays in the history: it is what the user saw
-                self.conversation.add_assistant("".join(parts), model_id)
-            raise
-        self.live = None
-        self.last_answer_model = result.model
-        if result.text:
-            self.conversation.add_assistant(result.text, result.model)
+                retry=retry,
+            ):
+                if isinstance(event, TextDelta):
+                    if on_delta is not None:
+                        done = on_delta(event.text)
+                        if done is not None:
+                            await done
+                    if on_usage is not None:
+                        on_usage(self.live)
+                elif isinstance(event, CallPriced):
+                    result = event.result
+                elif isinstance(event, TurnError) and event.kind == "config":
+                    unsent = event.message  # the session undid the turn
+                elif isinstance(event, TurnDone):
+                    break
+        finally:
+            if unsent is None:
+                # the prompt as typed (without the attached files) is what ctrl+r resends
+                self.last_prompt = prompt
+            else:
+                self.last_attachments = previous
+        if result is None:
+            raise UserFacingError(unsent or "the turn ended before any call")
         return result
 
     def snapshot_turn(self) -> tuple[Any, ...]:
-        """What a turn changes before its first request, to undo when it cannot be sent."""
-        return (
-            list(self.conversation.messages),
-            self.turn_index,
-            self.last_prompt,
-            self.last_attachments,
-        )
+        return (*super().snapshot_turn(), self.last_attachments)
 
     def undo_unsent_turn(self, state: tuple[Any, ...]) -> None:
-        # The last prompt goes back too: ctrl+r must retry the turn that was answered, not
-        # replace it with one that never reached a model.
-        messages, self.turn_index, self.last_prompt, self.last_attachments = state
-        self.conversation.messages[:] = messages
+        *core, self.last_attachments = state
+        super().undo_unsent_turn(tuple(core))
 
     def last_record(self) -> Any | None:
         return self.ledger.records[-1] if self.ledger.records else None
@@ -357,45 +231,14 @@ class SessionController:
         return lines
 
     # -- sessions ---------------------------------------------------------------------------
-    def new_session(self) -> str:
-        from tui_router.core.ledger import Ledger
+    def new_session(self, strategy: str | None = None) -> str:
         from tui_router.ui.strategy import current as current_strategy
 
-        self.store.end_session(self.session_id)
-        self.session_id = self.store.create_session(
-            start_model=self.model_id,
-            mode=self.mode,
-            strategy=current_strategy(self),  # /new keeps the strategy, like model and mode
-            frontier_model=self.config.frontier_model,
-        )
-        self.ledger = Ledger()
-        self.runner.ledger = self.ledger
-        self.conversation = Conversation()
-        self.turn_index = 0
-        self.escalations = self.retries_stronger = 0
-        self.recent_rejections.clear()
-        self.last_prompt = None
-        self.last_answer_model = None
-        return str(self.session_id)
+        # /new keeps the strategy, like the model and the mode
+        return super().new_session(strategy or current_strategy(self))
 
     def restore(self) -> None:
         """Rebuild the conversation and the chat entries from the store (--resume)."""
         from tui_router.ui.resume import restore
 
         restore(self)
-
-    def close(self) -> None:
-        try:
-            self.store.end_session(self.session_id)
-        finally:
-            self.store.close()
-
-
-def _tier_rank(tier: Any) -> int:
-    """Higher is stronger; a model outside the tiers ranks below them all."""
-    return TIERS.index(tier) if tier in TIERS else -1
-
-
-async def _maybe_await(value: Any) -> None:
-    if asyncio.iscoroutine(value) or isinstance(value, asyncio.Future):
-        await value

@@ -247,7 +247,7 @@ class TurnFlow(CascadeFlow):
         self._cancel_reason = None
         self.refresh_status()
         task = asyncio.create_task(
-            c.run_turn(
+            c.send(
                 text,
                 attachments,
                 purpose=purpose,

@@ -35,7 +35,7 @@ def restore(controller: SessionController) -> None:
             text, files = split_file_blocks(row.content)
             controller.restored.append(ShownTurn("user", text, attachments=files))
         elif row.role == "assistant":
-            call = calls.get(row.call_id)
+            call = calls.get(row.call_id) if row.call_id is not None else None
             meta = controller.meta_line(_StoredResult(call)) if call is not None else ""
             controller.restored.append(ShownTurn("assistant", row.content, row.model, meta=meta))
     for turn in sorted(by_turn):

@@ -1,0 +1,258 @@
+"""The agent end to end through `tui-router ask`: the real CLI (in-process), the real SDKs, the
+loopback fake server scripting native tool calls, the real store, a throwaway git repository.
+
+The "done when" of the agent: a variable renamed through read → edit → run, a file outside the
+workspace refused, the API key kept out of a command's output, cache breakpoints marked, every
+step's call recorded with its cost, `undo --last` putting the file back; without --yes nothing
+changes; the OpenAI path the same.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakeserver import FakeServer, Script
+
+from tui_router.cli import main
+from tui_router.core.store import Store
+
+ANTHROPIC_KEY = "sk-ant-test-SECRET-never-in-output-81c2"
+OPENAI_KEY = "sk-openai-test-SECRET-never-in-output-5d0e"
+ORIGINAL = "def add(a, b):\n    tmp = a + b\n    return tmp\n"
+RENAMED = "def add(a, b):\n    total = a + b\n    return total\n"
+SHOW_KEY = "python3 -c \"import os; print('key:', os.environ.get('ANTHROPIC_API_KEY', 'none'), os.environ.get('OPENAI_API_KEY', 'none'))\""
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "utils.py").write_text(ORIGINAL)
+    (tmp_path / "outside.txt").write_text("private notes\n")
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True)
+    (root / "AGENTS.md").write_text("Run tests with: python -m pytest -q\n")
+    return root
+
+
+@pytest.fixture
+def keys(fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> FakeServer:
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_server.anthropic_base_url)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", ANTHROPIC_KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_server.openai_base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", OPENAI_KEY)
+    return fake_server
+
+
+def _rename_scripts() -> list[Script]:
+    return [
+        Script(
+            text="Let me look.",
+            tool_calls=[{"name": "read_file", "input": {"path": "src/utils.py"}}],
+        ),
+        Script(tool_calls=[{"name": "read_file", "input": {"path": "../outside.txt"}}]),
+        Script(
+            tool_calls=[
+                {
+                    "name": "edit_file",
+                    "input": {
+                        "path": "src/utils.py",
+                        "old_text": "    tmp = a + b\n    return tmp",
+                        "new_text": "    total = a + b\n    return total",
+                    },
+                }
+            ]
+        ),
+        Script(tool_calls=[{"name": "run_command", "input": {"command": SHOW_KEY}}]),
+        Script(text="Renamed tmp to total in src/utils.py."),
+    ]
+
+
+def _ask(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any], str]:
+    code = main(["ask", "--json", *args])
+    out, err = capsys.readouterr()
+    return code, json.loads(out), err
+
+
+def _tool_results(fake: FakeServer) -> list[str]:
+    """Every tool result the model was sent, in order (either wire format): the last request
+    carries the whole history."""
+    seen: list[str] = []
+    for request in fake.requests[-1:]:
+        for message in request.messages:
+            content = message.get("content")
+            if message.get("role") == "tool":
+                seen.append(str(content))
+            elif isinstance(content, list):
+                seen.extend(
+                    str(b.get("content")) for b in content if b.get("type") == "tool_result"
+                )
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("model", "provider"), [("claude-haiku-4-5", "anthropic"), ("gpt-5-mini", "openai")]
+)
+def test_ask_yes_renames_through_read_edit_run_and_undo_puts_it_back(
+    keys: FakeServer, repo: Path, capsys: pytest.CaptureFixture[str], model: str, provider: str
+) -> None:
+    for script in _rename_scripts():
+        keys.push(script)
+    code, answer, err = _ask(
+        capsys, "--yes", "--model", model, "--cwd", str(repo), "rename tmp to total in src/utils.py"
+    )
+    assert code == 0, err
+    assert (repo / "src" / "utils.py").read_text() == RENAMED
+    assert answer["text"] == "Renamed tmp to total in src/utils.py."
+    assert [(t["name"], t["status"]) for t in answer["tools"]] == [
+        ("read_file", "ok"),
+        ("read_file", "denied"),
+        ("edit_file", "ok"),
+        ("run_command", "ok"),
+    ]
+    assert answer["files_changed"] == ["src/utils.py"]
+    assert answer["steps"] == 5
+    assert isinstance(answer["checkpoint"], int)
+    # one stderr line per tool call, as it happened
+    lines = [
+        line
+        for line in err.splitlines()
+        if line.split(" ")[0] in ("read_file", "edit_file", "run_command")
+    ]
+    assert len(lines) == 4 and lines[2].startswith("edit_file src/utils.py") and "✓" in lines[2]
+    results = _tool_results(keys)
+    assert "tmp = a + b" in results[0]  # the file, with line numbers
+    assert "outside the workspace" in results[1] and "private notes" not in "".join(results)
+    assert "key: none none" in results[3]
+    everything = json.dumps([r.body for r in keys.requests])
+    assert ANTHROPIC_KEY not in everything and OPENAI_KEY not in everything
+    # the system prompt knows where it is and what the project says
+    first = keys.requests[0].body
+    system = json.dumps(first.get("system") or first["messages"][0])
+    assert str(repo) in system and "AGENTS.md" in system and "Git branch: main" in system
+    if provider == "anthropic":
+        assert first["system"][-1]["cache_control"] == {"type": "ephemeral"}
+        assert first["tools"][-1]["cache_control"] == {"type": "ephemeral"}
+        last = keys.requests[-1].body["messages"][-1]["content"][-1]
+        assert last["cache_control"] == {"type": "ephemeral"}
+    else:
+        assert {r.body["prompt_cache_key"] for r in keys.requests} == {answer["session_id"]}
+    assert {t["function"]["name"] if "function" in t else t["name"] for t in first["tools"]} == {
+        "read_file",
+        "list_files",
+        "search",
+        "edit_file",
+        "write_file",
+        "run_command",
+    }
+    # every step's call is in the store with purpose agent and a price
+    code = main(["report", "--last", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    calls = report["calls"]
+    assert [c["purpose"] for c in calls] == ["agent"] * 5
+    assert all(c["cost_usd"] is not None for c in calls)
+    assert answer["total"]["calls"] == 5
+    with Store() as store:
+        secrets = json.dumps([m.content for m in store.session_messages(answer["session_id"])])
+    assert ANTHROPIC_KEY not in secrets and OPENAI_KEY not in secrets
+    # undo puts the file back
+    assert main(["undo", "--last"]) == 0
+    assert (repo / "src" / "utils.py").read_text() == ORIGINAL
+    assert "src/utils.py" in capsys.readouterr().out
+
+
+def test_ask_without_yes_changes_nothing_and_the_model_is_told(
+    keys: FakeServer, repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for script in _rename_scripts():
+        keys.push(script)
+    code, answer, err = _ask(
+        capsys, "--model", "claude-haiku-4-5", "--cwd", str(repo), "rename tmp to total"
+    )
+    assert code == 0, err  # refused tools are a finished turn
+    assert (repo / "src" / "utils.py").read_text() == ORIGINAL
+    statuses = [(t["name"], t["status"]) for t in answer["tools"]]
+    assert ("edit_file", "denied") in statuses and ("run_command", "denied") in statuses
+    assert answer["files_changed"] == []
+    assert answer["checkpoint"] is None
+    results = _tool_results(keys)
+    assert any("--allow edit_file" in r for r in results)
+
+
+def test_allow_grants_only_the_named_tools(
+    keys: FakeServer, repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for script in _rename_scripts():
+        keys.push(script)
+    code, answer, _ = _ask(
+        capsys, "--allow", "edit_file", "--model", "claude-haiku-4-5", "--cwd", str(repo), "go"
+    )
+    assert code == 0
+    assert (repo / "src" / "utils.py").read_text() == RENAMED
+    statuses = dict((t["name"], t["status"]) for t in answer["tools"] if t["name"] != "read_file")
+    assert statuses == {"edit_file": "ok", "run_command": "denied"}
+
+
+def test_max_steps_stops_the_turn_and_keeps_the_work(
+    keys: FakeServer, repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for script in _rename_scripts():
+        keys.push(script)
+    code, answer, err = _ask(
+        capsys, "--yes", "--max-steps", "3", "--model", "claude-haiku-4-5", "--cwd", str(repo), "go"
+    )
+    assert code != 0
+    assert "max steps (3) reached" in err
+    assert answer["steps"] == 3
+    assert (repo / "src" / "utils.py").read_text() == RENAMED  # step 3 edited: kept
+    assert len(keys.requests) == 3
+
+
+def test_cost_cap_is_checked_before_a_step_is_sent(
+    keys: FakeServer, repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for script in _rename_scripts():
+        keys.push(script)
+    # claude-opus at $5/$25 per MTok: the system prompt and tools alone are ~$0.005 of input
+    code = main(
+        [
+            "ask",
+            "--yes",
+            "--max-cost",
+            "0.001",
+            "--model",
+            "claude-opus-4-6",
+            "--cwd",
+            str(repo),
+            "go",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code != 0
+    assert "cost cap of $0.001 reached" in err
+    assert keys.requests == []  # nothing was sent that could have gone over
+
+
+def test_no_tools_is_a_plain_chat(
+    keys: FakeServer, repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keys.push(Script(text="just text"))
+    code, answer, _ = _ask(
+        capsys, "--no-tools", "--model", "claude-haiku-4-5", "--cwd", str(repo), "hi"
+    )
+    assert code == 0 and answer["text"] == "just text" and answer["tools"] == []
+    assert "tools" not in keys.requests[0].body
+
+
+def test_an_unquoted_prompt_is_joined(
+    keys: FakeServer, repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keys.push(Script(text="a haiku"))
+    code, _, _ = _ask(
+        capsys, "--model", "claude-haiku-4-5", "--cwd", str(repo), "write", "a", "haiku"
+    )
+    assert code == 0
+    assert keys.requests[0].texts[-1] == "write a haiku"

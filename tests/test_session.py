@@ -1,0 +1,212 @@
+"""`core.session.Session.run_turn` as its consumers see it: the event stream, the approval
+futures, cancellation, the context window — the real SDK against the loopback fake server."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakeserver import FakeServer, Script
+
+from tui_router.core.catalog import build_catalog
+from tui_router.core.config import AppConfig
+from tui_router.core.conversation import ToolCall
+from tui_router.core.events import (
+    Approval,
+    Notice,
+    TextDelta,
+    ToolCallRequested,
+    ToolResult,
+    TurnDone,
+    TurnError,
+)
+from tui_router.core.ledger import Ledger
+from tui_router.core.session import Agent, Session
+from tui_router.core.store import Store
+from tui_router.core.turn import TurnRunner
+
+MODEL = "claude-haiku-4-5"
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "notes.txt").write_text("alpha\nbeta\n")
+    return root
+
+
+@pytest.fixture
+def session(fake_server: FakeServer, workspace: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_server.anthropic_base_url)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    config = AppConfig()
+    catalog = build_catalog(config)
+    store = Store()
+    ledger = Ledger()
+    session_id = store.create_session(start_model=MODEL, mode="manual", strategy="manual")
+    runner = TurnRunner(config, catalog, store, ledger)
+    agent = Agent.for_workspace(config, workspace)
+    yield Session(config, catalog, store, ledger, runner, None, session_id, MODEL, "manual", agent)
+    store.close()
+
+
+async def _collect(session: Session, prompt: str, answer: Any = None, **kwargs: Any) -> list[Any]:
+    events = []
+    async for event in session.run_turn(prompt, **kwargs):
+        events.append(event)
+        if isinstance(event, ToolCallRequested) and event.approval is not None:
+            event.approval.set_result(answer(event) if callable(answer) else answer)
+    return events
+
+
+def _write(path: str, content: str) -> dict[str, Any]:
+    return {"name": "write_file", "input": {"path": path, "content": content}}
+
+
+async def test_a_turn_is_a_typed_event_stream_ending_in_turn_done(
+    session: Session, fake_server: FakeServer
+) -> None:
+    fake_server.push(
+        Script(text="Reading.", tool_calls=[{"name": "read_file", "input": {"path": "notes.txt"}}])
+    )
+    fake_server.push(Script(text="It says alpha and beta."))
+    events = await _collect(session, "what is in notes.txt?")
+    kinds = [type(e).__name__ for e in events]
+    assert kinds[0] == "StepStarted" and kinds[-1] == "TurnDone"
+    assert kinds.count("CallPriced") == 2 and kinds.count("StepStarted") == 2
+    (requested,) = [e for e in events if isinstance(e, ToolCallRequested)]
+    assert requested.approval is None  # a read inside the workspace needs no yes
+    (result,) = [e for e in events if isinstance(e, ToolResult)]
+    assert result.status == "ok" and "alpha" in result.outcome.content
+    text = "".join(e.text for e in events if isinstance(e, TextDelta))
+    assert text == "Reading.It says alpha and beta."
+    done = events[-1]
+    assert done.text == "It says alpha and beta." and done.steps == 2 and done.stopped is None
+    assert [r.purpose for r in session.ledger.records] == ["agent", "agent"]
+    # the history the next step saw: prompt, the call, its result
+    roles = [m["role"] for m in fake_server.last_request.messages]
+    assert roles == ["user", "assistant", "user"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "written", "status"),
+    [(Approval("yes"), True, "ok"), (Approval("no", note="not now"), False, "denied")],
+)
+async def test_a_write_waits_for_its_approval_future(
+    session: Session,
+    fake_server: FakeServer,
+    workspace: Path,
+    answer: Approval,
+    written: bool,
+    status: str,
+) -> None:
+    fake_server.push(Script(tool_calls=[_write("new.txt", "hello\n")]))
+    fake_server.push(Script(text="done"))
+    events = await _collect(session, "create new.txt", answer)
+    (requested,) = [e for e in events if isinstance(e, ToolCallRequested)]
+    assert requested.approval is not None and requested.preview.diff is not None
+    assert "+hello" in requested.preview.diff
+    assert (workspace / "new.txt").exists() is written
+    (result,) = [e for e in events if isinstance(e, ToolResult)]
+    assert result.status == status
+    if not written:
+        assert "not now" in result.outcome.content  # the model is told why
+        assert events[-1].checkpoint_id is None
+    else:
+        assert events[-1].files_changed == ("new.txt",) and events[-1].checkpoint_id is not None
+
+
+async def test_always_approves_the_same_tool_for_the_rest_of_the_session(
+    session: Session, fake_server: FakeServer, workspace: Path
+) -> None:
+    fake_server.push(Script(tool_calls=[_write("a.txt", "a")]))
+    fake_server.push(Script(tool_calls=[_write("b.txt", "b")]))
+    fake_server.push(Script(text="both written"))
+    asked: list[str] = []
+
+    def answer(event: ToolCallRequested) -> Approval:
+        asked.append(event.call.arguments["path"])
+        return Approval("always")
+
+    await _collect(session, "write two files", answer)
+    assert asked == ["a.txt"]  # b.txt was not asked about
+    assert (workspace / "a.txt").read_text() == "a" and (workspace / "b.txt").read_text() == "b"
+
+
+async def test_the_turn_waits_while_the_approval_is_open(
+    session: Session, fake_server: FakeServer
+) -> None:
+    fake_server.push(Script(tool_calls=[_write("x.txt", "x")]))
+    fake_server.push(Script(text="ok"))
+    stream = session.run_turn("write x")
+    while not isinstance(event := await anext(stream), ToolCallRequested):
+        pass
+    requests_before = len(fake_server.requests)
+    await asyncio.sleep(0.2)  # nothing moves while nobody answers
+    assert len(fake_server.requests) == requests_before
+    event.approval.set_result(Approval("yes"))
+    rest = [e async for e in stream]
+    assert isinstance(rest[-1], TurnDone) and len(fake_server.requests) == requests_before + 1
+
+
+async def test_cancelling_keeps_the_work_done_and_its_cost(
+    session: Session, fake_server: FakeServer, workspace: Path
+) -> None:
+    fake_server.push(Script(tool_calls=[_write("kept.txt", "kept")]))
+    fake_server.push(Script(tool_calls=[{"name": "run_command", "input": {"command": "sleep 30"}}]))
+
+    async def run() -> None:
+        await _collect(session, "work", Approval("yes"))
+
+    task = asyncio.create_task(run())
+    while not any(r.purpose == "agent" for r in session.ledger.records[1:]):
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)  # the command is running now
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert (workspace / "kept.txt").read_text() == "kept"
+    assert len(session.ledger.records) == 2  # both calls counted
+    assert session.checkpoints  # the write stays undoable
+
+
+async def test_a_missing_key_leaves_the_session_as_it_was(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    events = await _collect(session, "hello")
+    assert isinstance(events[-2], TurnError) and "ANTHROPIC_API_KEY" in events[-2].message
+    assert isinstance(events[-1], TurnDone)
+    assert session.turn_index == 0 and session.conversation.messages == []
+
+
+async def test_older_tool_results_are_elided_to_fit_the_window(
+    session: Session, fake_server: FakeServer, workspace: Path
+) -> None:
+    big = "x" * 40_000
+    session.conversation.add_user("earlier")
+    session.conversation.add_assistant("", MODEL, (ToolCall("t1", "read_file", {"path": "big"}),))
+    session.conversation.add_tool_result("t1", big)
+    session.conversation.add_assistant("earlier answer", MODEL)
+    info = session.catalog.describe(MODEL)
+    # the same model seen with a 6,000-token window: the 10,000-token result cannot stay
+    session.catalog.describe = lambda model_id: _Small(info, 6_000)  # type: ignore[method-assign]
+    fake_server.push(Script(text="fits"))
+    events = await _collect(session, "now", max_tokens=1000)
+    notices = [e.text for e in events if isinstance(e, Notice)]
+    assert notices and "elided 1 older tool result" in notices[0]
+    sent = str(fake_server.last_request.body["messages"])
+    assert big not in sent and "tool output elided" in sent
+
+
+class _Small:
+    """A catalog entry seen with a smaller context window."""
+
+    def __init__(self, info: Any, window: int) -> None:
+        self._info, self.context_window = info, window
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._info, name)

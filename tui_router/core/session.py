@@ -1,0 +1,637 @@
+"""One interactive or headless session: its model, history, store, ledger, router and agent.
+
+`Session` is what the TUI, `ask` and the cascade share. It owns the conversation, the current
+model and routing mode, the turn counter and the session's row in the store; the UI and `ask`
+only render its events and answer its questions. `Session.run_turn` runs one turn as an async
+stream of `core.events` (see that module for the contract):
+
+prompt → (route) → model call with the tools → tool calls checked against the workspace and
+the permissions → approval future when a yes is needed → tool runs (a checkpoint first for
+writes) → result back to the model → … until an answer without tool calls, ``max_steps``, the
+turn's cost cap, an error or a cancel. Every model call is priced and on disk before the next.
+
+Prompt caching: every call of a session carries the session id as its cache key, so the tools +
+system prefix and the history written so far are read from the provider's cache on the next step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tui_router.core.config import ROUTING_MODES, TIERS, AppConfig
+from tui_router.core.conversation import Conversation, ToolCall
+from tui_router.core.errors import UserFacingError
+from tui_router.core.events import (
+    Approval,
+    CallPriced,
+    Notice,
+    StepStarted,
+    TextDelta,
+    ToolCallRequested,
+    ToolRecord,
+    ToolResult,
+    ToolStatus,
+    TurnDone,
+    TurnError,
+    TurnEvent,
+)
+
+if TYPE_CHECKING:
+    from tui_router.core.agent.checkpoints import Checkpoint
+    from tui_router.core.agent.permissions import Permissions
+    from tui_router.core.agent.tools import ToolBox, ToolOutcome
+    from tui_router.core.call_state import UsageUpdate
+    from tui_router.core.catalog import Catalog, ModelInfo
+    from tui_router.core.ledger import Ledger
+    from tui_router.core.providers.base import ToolSpec
+    from tui_router.core.routing.router import Router
+    from tui_router.core.store import Store
+    from tui_router.core.turn import TurnResult, TurnRunner
+
+#: the default most model calls one agent turn may make
+DEFAULT_MAX_STEPS = 40
+#: fewest output tokens a step is worth sending with (a cost cap clamps max_tokens to this)
+MIN_STEP_TOKENS = 256
+
+
+@dataclass
+class Agent:
+    """The tool side of a session: where it works, what it may do, and the tools themselves.
+
+    A session without an `Agent` (``Session.agent is None``) is a plain chat: no tools are
+    offered. ``tools_enabled=False`` keeps the agent (for /undo) but offers no tools.
+    """
+
+    workspace_root: Path
+    permissions: Permissions
+    toolbox: ToolBox
+    tools_enabled: bool = True
+    max_steps: int = DEFAULT_MAX_STEPS
+
+    @property
+    def specs(self) -> tuple[ToolSpec, ...]:
+        from tui_router.core.agent.tools import TOOL_SPECS
+
+        return TOOL_SPECS if self.tools_enabled else ()
+
+    @classmethod
+    def for_workspace(
+        cls,
+        config: AppConfig,
+        root: Path,
+        *,
+        approve_all: bool = False,
+        allow_tools: Sequence[str] = (),
+        tools_enabled: bool = True,
+        max_steps: int | None = None,
+    ) -> Agent:
+        """The agent for ``root``, with the config's permissions and a scrubbed environment."""
+        import os
+
+        from tui_router.core.agent.permissions import Permissions
+        from tui_router.core.agent.tools import ToolBox, scrubbed_env
+        from tui_router.core.agent.workspace import Workspace
+
+        permissions_config = config.permissions
+        workspace = Workspace(root, permissions_config.extra_dirs)
+        key_envs = _key_env_names(config)
+        secrets = [os.environ[name] for name in key_envs if os.environ.get(name, "").strip()]
+        toolbox = ToolBox(
+            workspace, env=scrubbed_env(os.environ, key_envs), secrets=[s for s in secrets if s]
+        )
+        permissions = Permissions(
+            permissions_config, approve_all=approve_all, allow_tools=allow_tools
+        )
+        return cls(
+            workspace_root=workspace.root,
+            permissions=permissions,
+            toolbox=toolbox,
+            tools_enabled=tools_enabled,
+            max_steps=max_steps or config.agent_max_steps or DEFAULT_MAX_STEPS,
+        )
+
+
+@dataclass
+class _TurnState:
+    """What one running turn has done so far."""
+
+    results: list[TurnResult] = field(default_factory=list)
+    tools: list[ToolRecord] = field(default_factory=list)
+    files_changed: list[str] = field(default_factory=list)
+    text: str = ""
+    model: str | None = None
+    steps: int = 0
+    stopped: str | None = None
+
+    def cost(self) -> Decimal | None:
+        known = [r.price.usd for r in self.results if r.price.usd is not None]
+        return sum(known, Decimal(0)) if known else None
+
+    def done(self, checkpoint: Checkpoint | None) -> TurnDone:
+        return TurnDone(
+            text=self.text,
+            model=self.model,
+            steps=self.steps,
+            tools=tuple(self.tools),
+            files_changed=tuple(self.files_changed),
+            checkpoint_id=None if checkpoint is None else checkpoint.id,
+            stopped=self.stopped,
+            cost_usd=self.cost(),
+            results=tuple(self.results),
+        )
+
+
+class Session:
+    """One session. Every method runs on one event loop (the UI's, or `ask`'s ``asyncio.run``)."""
+
+    def __init__(
+        self,
+        config: AppConfig,
+        catalog: Catalog,
+        store: Store,
+        ledger: Ledger,
+        runner: TurnRunner,
+        router: Router | None,
+        session_id: str,
+        model_id: str,
+        mode: str,
+        agent: Agent | None = None,
+    ) -> None:
+        self.config = config
+        self.catalog = catalog
+        self.store = store
+        self.ledger = ledger
+        self.runner = runner
+        self.router = router
+        self.session_id = session_id
+        self.model_id = model_id
+        self.mode = mode
+        self.agent = agent
+        self.conversation = Conversation()
+        self.turn_index = 0
+        self.escalations = 0
+        self.retries_stronger = 0
+        self.recent_rejections: list[str] = []
+        #: the running estimate of the call streaming now (read when a TextDelta is rendered)
+        self.live: UsageUpdate | None = None
+        self.last_prompt: str | None = None
+        #: the model that produced the last answer, for "retry stronger"
+        self.last_answer_model: str | None = None
+        #: checkpoints of this session's turns that changed files, oldest first
+        self.checkpoints: list[int] = []
+        if agent is not None:
+            from tui_router.core.agent.system_prompt import build_system_prompt
+
+            self.conversation.system = build_system_prompt(
+                agent.workspace_root, tools=agent.tools_enabled
+            )
+
+    # -- models and modes --------------------------------------------------------------------
+    @property
+    def model(self) -> ModelInfo:
+        return self.catalog.describe(self.model_id)
+
+    @property
+    def tier(self) -> str | None:
+        tier = self.model.tier
+        return None if tier is None else str(tier)
+
+    def model_ids(self) -> list[str]:
+        ids: list[str] = []
+        for models in [*self.catalog.by_tier().values(), self.catalog.untiered()]:
+            ids.extend(info.id for info in models)
+        return ids
+
+    def switch(self, model_id: str) -> ModelInfo:
+        """Make ``model_id`` current (the conversation is kept); raises UserFacingError."""
+        info = self.catalog.get(model_id)
+        if info is None:
+            import difflib
+
+            close = difflib.get_close_matches(model_id, self.model_ids(), n=1, cutoff=0.4)
+            hint = f"; did you mean {close[0]}?" if close else "; ctrl+l lists them"
+            raise UserFacingError(f"No model {model_id!r} in the catalog{hint}")
+        self.model_id = info.id
+        return info
+
+    def step_model(self, step: int) -> ModelInfo:
+        info = self.catalog.next_model(self.model_id, step)
+        if info is None:
+            raise UserFacingError("The catalog has no models; check [tiers] in config.toml")
+        self.model_id = info.id
+        return info
+
+    def switch_tier(self, tier: str) -> ModelInfo:
+        if tier not in TIERS:
+            raise UserFacingError(f"No tier {tier!r}; tiers are {', '.join(TIERS)}")
+        info = self.catalog.first_available(tier)
+        if info is None:
+            raise UserFacingError(
+                f"No available model in the {tier} tier (set its key or endpoint; see the sidebar)"
+            )
+        self.model_id = info.id
+        return info
+
+    def set_mode(self, mode: str) -> str:
+        if mode not in ROUTING_MODES:
+            raise UserFacingError(f"No routing mode {mode!r}; modes are {', '.join(ROUTING_MODES)}")
+        if mode != self.mode:  # --resume comes back to the mode the session was left in
+            self.store.set_mode(self.session_id, mode)
+        self.mode = mode
+        return mode
+
+    def cycle_mode_next(self) -> str:
+        index = ROUTING_MODES.index(self.mode) if self.mode in ROUTING_MODES else -1
+        return ROUTING_MODES[(index + 1) % len(ROUTING_MODES)]
+
+    def cycle_mode(self) -> str:
+        return self.set_mode(self.cycle_mode_next())
+
+    def retry_target(self) -> tuple[str, ModelInfo | None]:
+        """Where "retry stronger" sends the last turn: (the model whose answer it retries, the
+        model to retry on; None when no tier is stronger).
+
+        One tier above the model that produced the last answer, not above the current model:
+        after an escalated cascade the current model is still the cascade's start model, and
+        the tier above it can hold the very model that answered. If the user has since switched
+        to an available model in that tier or a stronger one, the retry goes there instead.
+        A switch to a weaker model changes nothing (a retry is never weaker than the answer it
+        retries). With no answer on record, or one from an untiered model, the current model
+        stands in for it.
+        """
+        answered = self.last_answer_model or self.model_id
+        basis = self.catalog.describe(answered)
+        if basis.tier not in TIERS:
+            basis = self.model
+        tier = self.catalog.stronger_tier(None if basis.tier is None else str(basis.tier))
+        if tier is None:
+            return answered, None
+        current = self.model
+        if current.available and _tier_rank(current.tier) >= _tier_rank(tier):
+            return answered, current
+        return answered, self.catalog.first_available(tier)
+
+    # -- the turn ----------------------------------------------------------------------------
+    async def run_turn(
+        self,
+        prompt: str,
+        *,
+        model_id: str | None = None,
+        purpose: str | None = None,
+        retry: bool = False,
+        max_steps: int | None = None,
+        max_cost_usd: Decimal | None = None,
+        max_tokens: int | None = None,
+    ) -> AsyncIterator[TurnEvent]:
+        """Run one turn; yield its events (the last is always a `TurnDone`).
+
+        ``model_id`` answers (default: the current model). ``retry`` replaces the last turn
+        (the conversation loses it; the store keeps both). ``max_steps`` caps the model calls
+        of an agent turn, ``max_cost_usd`` what the turn may spend: a step is sent only when
+        its worst case (the prompt, and the answer clamped to what is left) fits the cap.
+        A `ProviderConfigError` (no key) found before the first request leaves the session as
+        it was (the turn is undone) and ends the turn with a `TurnError`.
+        """
+        model_id = model_id or self.model_id
+        agent = self.agent
+        tools = agent.specs if agent is not None else ()
+        purpose = purpose or ("agent" if tools else "chat")
+        steps_cap = max_steps or (agent.max_steps if agent is not None else 1)
+        before = self.snapshot_turn()
+        if retry:
+            self.conversation.pop_last_turn()
+        else:
+            self.turn_index += 1
+        self.last_prompt = prompt
+        self.conversation.add_user(prompt)
+        state = _TurnState(model=model_id)
+        checkpoint = self._checkpoint() if tools else None
+        try:
+            while True:
+                if state.steps >= steps_cap:
+                    state.stopped = f"max steps ({steps_cap}) reached"
+                    break
+                limit = self._step_limit(model_id, max_cost_usd, state, max_tokens)
+                if limit is None:
+                    state.stopped = f"cost cap of ${max_cost_usd} reached"
+                    break
+                for line in self._fit(model_id, limit):
+                    yield Notice(line)
+                state.steps += 1
+                yield StepStarted(state.steps, model_id, steps_cap)
+                result: TurnResult | None = None
+                async for event in self._call(model_id, purpose, tools, limit, state):
+                    if isinstance(event, CallPriced):
+                        result = event.result
+                    yield event
+                if result is None:
+                    raise RuntimeError("a model call ended without a result")
+                self.last_answer_model = result.model
+                if not result.ok:
+                    if result.text or result.tool_calls:
+                        self._add_answer(result, store=bool(tools))
+                    yield TurnError(result.error or result.status, result.model)
+                    state.stopped = result.error or result.status
+                    break
+                self._add_answer(result, store=bool(tools))
+                state.text = result.text
+                if not result.tool_calls:
+                    break
+                for call in result.tool_calls:
+                    async for tool_event in self._tool(call, result, checkpoint, state):
+                        yield tool_event
+        except UserFacingError as exc:  # raised before any request (no key, unknown endpoint)
+            self.undo_unsent_turn(before)
+            yield TurnError(str(exc), model_id, kind="config")
+            yield state.done(None)
+            return
+        finally:
+            # also on cancel and when the consumer stops: what was written stays undoable
+            self._close_checkpoint(checkpoint)
+        yield state.done(checkpoint)
+
+    async def _call(
+        self,
+        model_id: str,
+        purpose: str,
+        tools: tuple[ToolSpec, ...],
+        max_tokens: int,
+        state: _TurnState,
+    ) -> AsyncIterator[TextDelta | CallPriced]:
+        """One model call: stream its text, then a `CallPriced` (the runner has recorded it)."""
+        queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+        def on_usage(update: UsageUpdate) -> None:
+            self.live = update
+
+        async def call() -> TurnResult:
+            try:
+                return await self.runner.run(
+                    self.conversation,
+                    model_id,
+                    session_id=self.session_id,
+                    turn_index=self.turn_index,
+                    purpose=purpose,
+                    on_delta=queue.put_nowait,
+                    on_usage=on_usage,
+                    max_tokens=max_tokens,
+                    store_text=not tools,
+                    tools=tools,
+                    cache_key=self.session_id,
+                )
+            finally:
+                queue.put_nowait(None)
+
+        task = asyncio.ensure_future(call())
+        parts: list[str] = []
+        try:
+            while (text := await queue.get()) is not None:
+                parts.append(text)
+                yield TextDelta(text, model_id)
+            result = await task
+        except BaseException:  # cancelled, or the consumer stopped reading
+            if parts:  # a cancelled answer stays in the history: it is what the user saw
+                self.conversation.add_assistant("".join(parts), model_id)
+                if tools:
+                    self.store.add_message(
+                        self.session_id,
+                        "assistant",
+                        "".join(parts),
+                        turn=self.turn_index,
+                        model=model_id,
+                    )
+            self.last_answer_model = model_id
+            raise
+        finally:
+            self.live = None
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        state.results.append(result)
+        state.model = result.model
+        yield CallPriced(result)
+
+    async def _tool(
+        self,
+        call: ToolCall,
+        result: TurnResult,
+        checkpoint: Checkpoint | None,
+        state: _TurnState,
+    ) -> AsyncIterator[TurnEvent]:
+        """Check, ask about, run and answer one tool call."""
+        from tui_router.core.agent.tools import ToolOutcome
+
+        agent = self.agent
+        assert agent is not None
+        malformed = (result.malformed_tool_input or {}).get(call.id)
+        preview = agent.toolbox.preview(call)
+        if malformed is not None:
+            outcome = ToolOutcome(
+                f"error: the input of {call.name} was not a JSON object: {malformed[:200]!r}",
+                is_error=True,
+            )
+            async for event in self._answer_tool(call, "error", outcome, 0.0, state):
+                yield event
+            return
+        check = agent.permissions.check(call, _workspace(agent))
+        status: ToolStatus
+        if check.verdict == "deny":
+            outcome = ToolOutcome(f"refused: {check.reason}", is_error=True)
+            yield ToolCallRequested(call, preview, check.reason)
+            async for event in self._answer_tool(call, "denied", outcome, 0.0, state):
+                yield event
+            return
+        if check.verdict == "ask":
+            future: asyncio.Future[Approval] = asyncio.get_running_loop().create_future()
+            yield ToolCallRequested(call, preview, check.reason, future)
+            answer = await future
+            if not answer.approved:
+                why = f": {answer.note}" if answer.note else ""
+                outcome = ToolOutcome(f"refused by the user{why}", is_error=True)
+                async for event in self._answer_tool(call, "denied", outcome, 0.0, state):
+                    yield event
+                return
+            if answer.decision == "always":
+                agent.permissions.remember_always(call)
+        else:
+            yield ToolCallRequested(call, preview, check.reason)
+        started = time.monotonic()
+        outcome = await agent.toolbox.run(call, checkpoint)
+        status = "error" if outcome.is_error else "ok"
+        for path in outcome.files_changed:
+            if path not in state.files_changed:
+                state.files_changed.append(path)
+        async for event in self._answer_tool(
+            call, status, outcome, time.monotonic() - started, state
+        ):
+            yield event
+
+    async def _answer_tool(
+        self,
+        call: ToolCall,
+        status: ToolStatus,
+        outcome: ToolOutcome,
+        duration_s: float,
+        state: _TurnState,
+    ) -> AsyncIterator[TurnEvent]:
+        self.conversation.add_tool_result(call.id, outcome.content, is_error=outcome.is_error)
+        self.store.add_message(
+            self.session_id,
+            "tool",
+            outcome.content,
+            turn=self.turn_index,
+            tool_call_id=call.id,
+            is_error=outcome.is_error,
+        )
+        state.tools.append(ToolRecord(call.name, status, outcome.path))
+        yield ToolResult(call, status, outcome, duration_s)
+
+    def _add_answer(self, result: TurnResult, *, store: bool) -> None:
+        self.conversation.add_assistant(result.text, result.model, result.tool_calls)
+        if store and (result.text or result.tool_calls):
+            # the runner stores a chat answer itself; an agent step's message carries its calls
+            self.store.add_message(
+                self.session_id,
+                "assistant",
+                result.text,
+                turn=self.turn_index,
+                model=result.model,
+                call_id=result.call_id,
+                tool_calls=result.tool_calls,
+            )
+
+    def _step_limit(
+        self,
+        model_id: str,
+        max_cost_usd: Decimal | None,
+        state: _TurnState,
+        max_tokens: int | None,
+    ) -> int | None:
+        """The output cap for the next step, or None when the cost cap leaves no room for one.
+
+        Without a cap: ``max_tokens`` or the config's. With one: the step's input (estimated
+        from the history) is priced at the model's input rate, and the output is clamped to
+        what the rest of the cap pays for at its output rate. A model with no known price
+        cannot be held to a cap and is not sent.
+        """
+        limit = max_tokens or self.config.max_tokens
+        if max_cost_usd is None:
+            return limit
+        from tui_router.core.agent.context_fit import history_tokens
+        from tui_router.core.pricing import MTOK
+
+        spent = state.cost() or Decimal(0)
+        rates = self.catalog.describe(model_id).rates
+        if rates is None:
+            return None
+        prompt = history_tokens(self.conversation) + _tools_tokens(
+            self.agent.specs if self.agent is not None else ()
+        )
+        left = max_cost_usd - spent - rates.input * prompt / MTOK
+        if left <= 0 or rates.output <= 0:
+            return limit if left > 0 else None
+        affordable = int(left * MTOK / rates.output)
+        if affordable < MIN_STEP_TOKENS:
+            return None
+        return min(limit, affordable)
+
+    def _fit(self, model_id: str, max_tokens: int) -> list[str]:
+        from tui_router.core.agent.context_fit import fit_to_window
+
+        window = self.catalog.describe(model_id).context_window
+        if window is None:
+            return []
+        return fit_to_window(self.conversation, window - max_tokens)
+
+    def _checkpoint(self) -> Checkpoint | None:
+        if self.agent is None:
+            return None
+        from tui_router.core.agent.checkpoints import Checkpoint
+
+        return Checkpoint(self.store, self.session_id, self.turn_index, _workspace(self.agent))
+
+    def _close_checkpoint(self, checkpoint: Checkpoint | None) -> None:
+        if checkpoint is None or checkpoint.id is None or checkpoint.id in self.checkpoints:
+            return
+        checkpoint.finish()
+        self.checkpoints.append(checkpoint.id)
+
+    def snapshot_turn(self) -> tuple[Any, ...]:
+        """What a turn changes before its first request, to undo when it cannot be sent."""
+        return (
+            list(self.conversation.messages),
+            self.turn_index,
+            self.last_prompt,
+            self.last_answer_model,
+        )
+
+    def undo_unsent_turn(self, state: tuple[Any, ...]) -> None:
+        # The last prompt goes back too: a retry must retry the turn that was answered.
+        messages, self.turn_index, self.last_prompt, self.last_answer_model = state
+        self.conversation.messages[:] = messages
+
+    # -- sessions ----------------------------------------------------------------------------
+    def new_session(self, strategy: str | None = None) -> str:
+        from tui_router.core.ledger import Ledger
+
+        self.store.end_session(self.session_id)
+        self.session_id = self.store.create_session(
+            start_model=self.model_id,
+            mode=self.mode,
+            strategy=strategy or self.config.routing_strategy,
+            frontier_model=self.config.frontier_model,
+        )
+        self.ledger = Ledger()
+        self.runner.ledger = self.ledger
+        system = self.conversation.system
+        self.conversation = Conversation(system=system)
+        self.turn_index = 0
+        self.escalations = self.retries_stronger = 0
+        self.recent_rejections.clear()
+        self.last_prompt = None
+        self.last_answer_model = None
+        self.checkpoints.clear()
+        return str(self.session_id)
+
+    async def aclose(self) -> None:
+        """Close the providers' HTTP clients (the store stays open: `close` ends the session)."""
+        await self.runner.aclose()
+
+    def close(self) -> None:
+        try:
+            self.store.end_session(self.session_id)
+        finally:
+            self.store.close()
+
+
+def _tools_tokens(specs: tuple[ToolSpec, ...]) -> int:
+    """Estimated prompt tokens of the tool definitions (sent with every step)."""
+    import json
+
+    from tui_router.core.tokens import estimate_tokens
+
+    return sum(estimate_tokens(s.name + s.description + json.dumps(s.input_schema)) for s in specs)
+
+
+def _workspace(agent: Agent) -> Any:
+    return agent.toolbox.workspace
+
+
+def _tier_rank(tier: Any) -> int:
+    """Higher is stronger; a model outside the tiers ranks below them all."""
+    return TIERS.index(tier) if tier in TIERS else -1
+
+
+def _key_env_names(config: AppConfig) -> list[str]:
+    """Every environment variable that holds a provider key: the two SDKs' and each endpoint's."""
+    names = {"ANTHROPIC_API_KEY", "OPENAI_API_KEY"}
+    names.update(e.api_key_env for e in config.endpoints if e.api_key_env)
+    return sorted(names)
