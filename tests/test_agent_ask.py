@@ -256,3 +256,11 @@ def test_an_unquoted_prompt_is_joined(
     )
     assert code == 0
     assert keys.requests[0].texts[-1] == "write a haiku"
+
+
+def test_escape_sequences_in_the_answer_never_reach_the_terminal(
+    keys: FakeServer, repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keys.push(Script(chunks=["\x1b]0;pwned\x07he", "llo\x1b[2", "J world\n"]))
+    assert main(["ask", "--model", "claude-haiku-4-5", "--cwd", str(repo), "hi"]) == 0
+    assert capsys.readouterr().out == "hello world\n"

@@ -252,6 +252,7 @@ async def _ask(
         TurnError,
     )
     from tui_router.core.ledger import Ledger
+    from tui_router.core.redact import ControlStripper
     from tui_router.core.session import Agent, Session
     from tui_router.core.store import Store
     from tui_router.core.turn import TurnRunner
@@ -265,6 +266,8 @@ async def _ask(
         tools_enabled=not args.no_tools,
         max_steps=args.max_steps,
     )
+    # a model's output may hold terminal escape sequences (a title, a screen clear): never run them
+    stripper = ControlStripper()
     done: TurnDone | None = None
     errors: list[str] = []
     wrote_text = ended_line = False
@@ -288,11 +291,13 @@ async def _ask(
                 prompt, max_cost_usd=args.max_cost, max_tokens=args.max_tokens
             ):
                 if isinstance(event, TextDelta):
-                    if not args.json:
-                        sys.stdout.write(event.text)
-                        sys.stdout.flush()
-                        wrote_text = True
-                        ended_line = event.text.endswith("\n")
+                    if not args.json:  # (--json escapes the text: nothing to strip there)
+                        shown = stripper.feed(event.text)
+                        if shown:
+                            sys.stdout.write(shown)
+                            sys.stdout.flush()
+                            wrote_text = True
+                            ended_line = shown.endswith("\n")
                 elif isinstance(event, ToolCallRequested):
                     if wrote_text and not ended_line:
                         sys.stdout.write("\n")
@@ -310,6 +315,10 @@ async def _ask(
         finally:
             await session.aclose()
             store.end_session(session_id)
+    tail = stripper.flush()
+    if tail and not args.json:
+        sys.stdout.write(tail)
+        ended_line = tail.endswith("\n")
     if wrote_text and not ended_line:
         sys.stdout.write("\n")
     if done is None or (not done.results and not done.stopped):

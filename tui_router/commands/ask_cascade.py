@@ -72,7 +72,10 @@ async def ask_cascade(
         data["total"] = _totals(ledger)
         print(json.dumps(data, ensure_ascii=False))
     else:
-        sys.stdout.write(result.text if result.text.endswith("\n") else result.text + "\n")
+        from tui_router.core.redact import strip_control
+
+        text = strip_control(result.text)  # never run a model's terminal escape sequences
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
         sys.stdout.flush()
     if result.status != "ok":
         print(f"tui-router: {result.model}: {result.error}", file=sys.stderr)
