@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tui_router.core.routing.evaluation import replay  # noqa: E402
+from tui_router.evaluation import replay  # noqa: E402
 
 #: (dataset, relative path, split, strategy row, target description, check)
 TARGETS = [

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tui_router.core.routing.evaluation import metrics
-from tui_router.core.routing.evaluation.datasets import Dataset, Item, Outcome
-from tui_router.core.routing.evaluation.logistic import fit_logistic
-from tui_router.core.routing.evaluation.metrics import Pick
+from tui_router.evaluation import metrics
+from tui_router.evaluation.datasets import Dataset, Item, Outcome
+from tui_router.evaluation.logistic import fit_logistic
+from tui_router.evaluation.metrics import Pick
 
 
 def test_pgr_is_share_of_the_gap_recovered() -> None:

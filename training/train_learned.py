@@ -38,12 +38,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tui_router.core.routing.evaluation.datasets import (  # noqa: E402
+from tui_router.core.routing.features import extract_features  # noqa: E402
+from tui_router.core.routing.learned import WEIGHTS_FILE, raw_inputs, tokens  # noqa: E402
+from tui_router.evaluation.datasets import (  # noqa: E402
     load_difficulty_extra,
     load_swebench,
 )
-from tui_router.core.routing.features import extract_features  # noqa: E402
-from tui_router.core.routing.learned import WEIGHTS_FILE, raw_inputs, tokens  # noqa: E402
 
 LABELLED = Path(__file__).with_name("labelled_prompts.jsonl")
 MIN_DOCS = 3  # a word must occur in this many training prompts to get a weight

@@ -17,7 +17,7 @@ from tui_router.core.errors import UserFacingError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from tui_router.core.routing.evaluation.datasets import FORMATS
+    from tui_router.evaluation.datasets import FORMATS
 
     parser.add_argument(
         "--dataset",
@@ -71,7 +71,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tui_router.core.routing.evaluation import replay
+    from tui_router.evaluation import replay
 
     strategies = tuple(args.strategy or replay.STRATEGIES)
     unknown = [s for s in strategies if s not in replay.STRATEGIES]

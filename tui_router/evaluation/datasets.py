@@ -110,7 +110,7 @@ def load_dataset(
         raise DatasetError(f"unknown dataset format {fmt!r}; one of {', '.join(FORMATS)}")
     if not path.exists():
         raise DatasetError(f"{path}: no such file or directory")
-    from tui_router.core.routing.evaluation.routellm import load_gsm8k, load_mtbench
+    from tui_router.evaluation.routellm import load_gsm8k, load_mtbench
 
     loader = {
         "swebench": load_swebench,

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui_router.core.routing.evaluation.datasets import Dataset, Item
+from tui_router.evaluation.datasets import Dataset, Item
 
 
 @dataclass(frozen=True, slots=True)

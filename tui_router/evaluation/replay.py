@@ -15,9 +15,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from tui_router.core.routing.evaluation import metrics
-from tui_router.core.routing.evaluation.datasets import Dataset, Item, load_dataset
-from tui_router.core.routing.evaluation.metrics import Pick, Row, summarise
+from tui_router.evaluation import metrics
+from tui_router.evaluation.datasets import Dataset, Item, load_dataset
+from tui_router.evaluation.metrics import Pick, Row, summarise
 
 #: Strategy names `--strategy` accepts (reference rows are always shown).
 STRATEGIES: tuple[str, ...] = ("learned", "heuristic", "predictor", "cascade")
@@ -170,7 +170,7 @@ def _tiered_row(dataset: Dataset, name: str, scores: list[float]) -> Row:
 
 
 def _tier_models(dataset: Dataset, train: Sequence[Item]) -> dict[str, str]:
-    from tui_router.core.routing.evaluation.swebench import pareto_models
+    from tui_router.evaluation.swebench import pareto_models
 
     front = pareto_models(train, dataset.models, dataset.frontier_model)
     base = sum(metrics.cost_of(i, dataset.frontier_model) for i in train) or 1.0
@@ -192,7 +192,7 @@ def _train_items(dataset: Dataset) -> list[Item]:
     if dataset.format == "swebench" and dataset.split == "test":
         return load_dataset(dataset.path, "swebench", "train").items
     if dataset.format == "routerbench" and dataset.split != "train":
-        from tui_router.core.routing.evaluation.routerbench import train_counterpart
+        from tui_router.evaluation.routerbench import train_counterpart
 
         train = train_counterpart(dataset)
         if train is not None:
@@ -260,8 +260,8 @@ def _swebench_rows(
     start: Start,
     advance: Advance,
 ) -> list[Row]:
-    from tui_router.core.routing.evaluation import swebench
-    from tui_router.core.routing.evaluation.datasets import load_difficulty_extra
+    from tui_router.evaluation import swebench
+    from tui_router.evaluation.datasets import load_difficulty_extra
 
     train = _train_items(dataset)
     rows: list[Row] = []
@@ -339,7 +339,7 @@ def _swebench_rows(
 def _routerbench_rows(
     dataset: Dataset, report: Report, start: Start, advance: Advance
 ) -> list[Row]:
-    from tui_router.core.routing.evaluation import routerbench
+    from tui_router.evaluation import routerbench
 
     train = _train_items(dataset)
     frontier = dataset.frontier_model

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tui_router.core.routing.evaluation.datasets import (
+from tui_router.evaluation.datasets import (
     MTBENCH_FILES,
     Dataset,
     DatasetError,

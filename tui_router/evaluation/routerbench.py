@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tui_router.core.routing import gates
-from tui_router.core.routing.evaluation.datasets import Dataset, Item
-from tui_router.core.routing.evaluation.logistic import Logistic, fit_logistic
-from tui_router.core.routing.evaluation.metrics import Pick, cost_of
+from tui_router.evaluation.datasets import Dataset, Item
+from tui_router.evaluation.logistic import Logistic, fit_logistic
+from tui_router.evaluation.metrics import Pick, cost_of
 
 CHEAP_SHARE = 0.10  #: the cascade's first model costs at most this share of the frontier (train)
 _HEDGE = re.compile(r"i'?m not sure|i cannot|i can't|as an ai|unclear|not possible|sorry", re.I)
@@ -144,7 +144,7 @@ def fit_learned_gate(
 
 def train_counterpart(dataset: Dataset) -> Dataset | None:
     """The train file next to a RouterBench test file (None when missing)."""
-    from tui_router.core.routing.evaluation.datasets import load_routerbench, routerbench_sibling
+    from tui_router.evaluation.datasets import load_routerbench, routerbench_sibling
 
     sibling = routerbench_sibling(dataset.path, "train")
     if sibling == dataset.path or not sibling.exists():

@@ -17,10 +17,10 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from tui_router.core.routing.evaluation.datasets import Dataset, Item
-from tui_router.core.routing.evaluation.logistic import Logistic, fit_logistic
-from tui_router.core.routing.evaluation.metrics import Pick, cost_of
 from tui_router.core.routing.features import extract_features
+from tui_router.evaluation.datasets import Dataset, Item
+from tui_router.evaluation.logistic import Logistic, fit_logistic
+from tui_router.evaluation.metrics import Pick, cost_of
 
 Progress = Callable[[int], None]
 EASY = "<15 min fix"
