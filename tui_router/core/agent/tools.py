@@ -160,6 +160,7 @@ class ToolOutcome:
     files_changed: tuple[str, ...] = ()
     summary: str = ""  # one line: "src/utils.py (+3 −1)", "pytest -q → exit 0"
     diff: str | None = None
+    exit_code: int | None = None  # run_command: the command's exit code
 
 
 class _ToolError(Exception):
@@ -517,6 +518,7 @@ class ToolBox:
         return ToolOutcome(
             f"{output}exit code {result.exit_code} ({result.duration_s:.1f} s)",
             summary=f"{_short(command)} → exit {result.exit_code}",
+            exit_code=result.exit_code,
         )
 
 
