@@ -20,36 +20,75 @@ from tui_router.core.usage import Usage
 OPUS = "claude-opus-4-6"
 
 
-def _call(sid: str, turn: int, model: str, tier: str | None, cost: str | None, base: str,
-          purpose: str = "chat", status: str = "ok", inp: int = 1000, out: int = 100) -> CallRow:
+def _call(
+    sid: str,
+    turn: int,
+    model: str,
+    tier: str | None,
+    cost: str | None,
+    base: str,
+    purpose: str = "chat",
+    status: str = "ok",
+    inp: int = 1000,
+    out: int = 100,
+) -> CallRow:
     return CallRow(
-        session_id=sid, turn=turn, model=model, tier=tier, purpose=purpose, status=status,
+        session_id=sid,
+        turn=turn,
+        model=model,
+        tier=tier,
+        purpose=purpose,
+        status=status,
         usage=Usage(input_tokens=inp, cache_read_tokens=inp // 2, output_tokens=out),
         cost_usd=None if cost is None else Decimal(cost),
         price_source="unknown" if cost is None else "genai-prices",
-        baseline_model=OPUS, baseline_cost_usd=Decimal(base),
+        baseline_model=OPUS,
+        baseline_cost_usd=Decimal(base),
     )
 
 
 def _session(store: Store) -> str:
     """Four turns: a cascade that escalated, a retry stronger, an unpriced model, an error."""
-    sid = store.create_session(start_model="claude-haiku-4-5", mode="suggest",
-                               strategy="cascade", frontier_model=OPUS)
-    store.record_call(_call(sid, 1, "claude-haiku-4-5", "fast", "0.0010", "0.0050", "cascade"),
-                      text="meh", prompt="refactor the parser")
-    store.record_call(_call(sid, 1, "claude-sonnet-4-6", "balanced", "0.0030", "0.0050",
-                            "cascade"), text="good", prompt="refactor the parser")
-    store.record_call(_call(sid, 2, "claude-haiku-4-5", "fast", "0.0005", "0.0025"),
-                      text="short", prompt="why does this deadlock?")
-    store.record_call(_call(sid, 2, OPUS, "frontier", "0.0200", "0.0200", "retry"),
-                      text="because…", prompt="why does this deadlock?")
-    store.record_call(_call(sid, 3, "ollama/llama3.2", None, None, "0.0040"),
-                      text="x", prompt="rename foo")
-    store.record_call(_call(sid, 4, "claude-haiku-4-5", "fast", "0", "0", status="error",
-                            inp=0, out=0), prompt="again")
+    sid = store.create_session(
+        start_model="claude-haiku-4-5", mode="suggest", strategy="cascade", frontier_model=OPUS
+    )
+    store.record_call(
+        _call(sid, 1, "claude-haiku-4-5", "fast", "0.0010", "0.0050", "cascade"),
+        text="meh",
+        prompt="refactor the parser",
+    )
+    store.record_call(
+        _call(sid, 1, "claude-sonnet-4-6", "balanced", "0.0030", "0.0050", "cascade"),
+        text="good",
+        prompt="refactor the parser",
+    )
+    store.record_call(
+        _call(sid, 2, "claude-haiku-4-5", "fast", "0.0005", "0.0025"),
+        text="short",
+        prompt="why does this deadlock?",
+    )
+    store.record_call(
+        _call(sid, 2, OPUS, "frontier", "0.0200", "0.0200", "retry"),
+        text="because…",
+        prompt="why does this deadlock?",
+    )
+    store.record_call(
+        _call(sid, 3, "ollama/llama3.2", None, None, "0.0040"), text="x", prompt="rename foo"
+    )
+    store.record_call(
+        _call(sid, 4, "claude-haiku-4-5", "fast", "0", "0", status="error", inp=0, out=0),
+        prompt="again",
+    )
     for outcome in ("accepted", "rejected", "rejected", "auto-applied", "shown", "silent"):
-        did = store.record_decision(DecisionRow(session_id=sid, turn=1, strategy="rules",
-                                                suggested_tier="frontier", current_tier="fast"))
+        did = store.record_decision(
+            DecisionRow(
+                session_id=sid,
+                turn=1,
+                strategy="rules",
+                suggested_tier="frontier",
+                current_tier="fast",
+            )
+        )
         store.update_decision(did, outcome)
     return sid
 
@@ -67,8 +106,10 @@ def test_report_data_hand_computed() -> None:
     assert totals.savings_usd == Decimal("0.0080")
     assert totals.savings_pct == pytest.approx(24.615, abs=1e-3)
     assert [(m.model, m.tier, m.totals.calls) for m in report.models] == [
-        ("claude-haiku-4-5", "fast", 3), ("claude-sonnet-4-6", "balanced", 1),
-        (OPUS, "frontier", 1), ("ollama/llama3.2", None, 1),
+        ("claude-haiku-4-5", "fast", 3),
+        ("claude-sonnet-4-6", "balanced", 1),
+        (OPUS, "frontier", 1),
+        ("ollama/llama3.2", None, 1),
     ]
     assert report.models[0].totals.cost_usd == Decimal("0.0015")
     assert report.models[3].totals.cost_usd is None
@@ -79,8 +120,10 @@ def test_report_data_hand_computed() -> None:
     assert top is not None and top.turn == 2 and top.cost_usd == Decimal("0.0205")
     assert top.models == ("claude-haiku-4-5", OPUS) and top.prompt == "why does this deadlock?"
     assert [(t.turn, t.cost_usd, t.baseline_usd) for t in report.per_turn] == [
-        (1, Decimal("0.0040"), Decimal("0.0100")), (2, Decimal("0.0205"), Decimal("0.0225")),
-        (3, Decimal("0"), Decimal("0.0040")), (4, Decimal("0"), Decimal("0")),
+        (1, Decimal("0.0040"), Decimal("0.0100")),
+        (2, Decimal("0.0205"), Decimal("0.0225")),
+        (3, Decimal("0"), Decimal("0.0040")),
+        (4, Decimal("0"), Decimal("0")),
     ]
     assert report.baseline_assumption == f"baseline = same token counts re-priced at {OPUS}"
 
@@ -92,7 +135,9 @@ def test_report_json_money_is_strings_and_unknown_is_null() -> None:
     assert data["total"]["cost_usd"] == "0.0245" and data["total"]["unknown_price_calls"] == 1
     assert data["models"][3]["cost_usd"] is None
     assert data["baseline"] == {
-        "model": OPUS, "cost_usd": "0.0365", "unknown_price_calls": 0,
+        "model": OPUS,
+        "cost_usd": "0.0365",
+        "unknown_price_calls": 0,
         "assumption": f"baseline = same token counts re-priced at {OPUS}",
     }
     assert data["savings_usd"] == "0.0080" and data["savings_excluded_calls"] == 1
@@ -107,10 +152,18 @@ def test_render_shows_table_assumption_and_sparklines() -> None:
     render(report, Console(file=out, width=120, color_system=None))
     text = out.getvalue()
     for expected in (
-        "claude-sonnet-4-6", "ollama/llama3.2", "n/a", "≥ $0.0245 (n/a for 1 call)",
-        f"re-priced at {OPUS}", "Savings: $0.0080 (24.6%)", "1 accepted · 2 rejected",
-        "Escalations: 1 · retries on a stronger tier: 1", "Most expensive turn: #2",
-        "actual   ", "baseline ", "· mode suggest · strategy cascade",
+        "claude-sonnet-4-6",
+        "ollama/llama3.2",
+        "n/a",
+        "≥ $0.0245 (n/a for 1 call)",
+        f"re-priced at {OPUS}",
+        "Savings: $0.0080 (24.6%)",
+        "1 accepted · 2 rejected",
+        "Escalations: 1 · retries on a stronger tier: 1",
+        "Most expensive turn: #2",
+        "actual   ",
+        "baseline ",
+        "· mode suggest · strategy cascade",
     ):
         assert expected in text, expected
 
@@ -193,3 +246,25 @@ def test_long_session_sparkline_shows_the_last_turns() -> None:
     assert "Spend per turn (last 60 of 100 turns, same scale):" in text
     actual = next(line for line in text.splitlines() if line.startswith("  actual"))
     assert actual.split()[1] == "▂" * 60  # 0.001 of a 0.005 scale
+
+
+def test_report_and_sessions_csv(capsys: pytest.CaptureFixture[str]) -> None:
+    import csv
+
+    with Store() as store:
+        sid = _session(store)
+    capsys.readouterr()
+    assert main(["report", "--csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert len(rows) == 6 and {r["session_id"] for r in rows} == {sid}
+    assert rows[0]["model"] == "claude-haiku-4-5" and rows[0]["cost_usd"] == "0.0010"
+    assert rows[4]["cost_usd"] == ""  # unknown price: empty, never 0
+    assert rows[0]["input_tokens"] == "1000" and rows[0]["purpose"] == "cascade"
+    assert main(["report", "--json"]) == 0  # --json keeps its keys
+    data = json.loads(capsys.readouterr().out)
+    assert {"session_id", "models", "total", "baseline", "calls", "turns"} <= set(data)
+    assert main(["sessions", "--csv"]) == 0
+    (row,) = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert row["session_id"] == sid and row["calls"] == "6"
+    assert row["models"] == "claude-haiku-4-5;claude-sonnet-4-6;claude-opus-4-6;ollama/llama3.2"
+    assert row["cost_usd"] == "0.0245"

@@ -206,8 +206,11 @@ def _check_matplotlib() -> None:
     try:
         import matplotlib  # noqa: F401
     except ImportError:
+        from tui_router.core.extras import install_command
+
         raise UserFacingError(
-            "--plot needs matplotlib: install the plot extra (pip install 'tui-router[plot]')"
+            "--plot needs matplotlib, in the plot extra: "
+            + install_command("plot", command="tui-router eval --plot ...")
         ) from None
 
 

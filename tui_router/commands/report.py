@@ -28,7 +28,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a session id or a unique prefix of one (see `tui-router sessions`)",
     )
     parser.add_argument("--last", action="store_true", help="the most recent session (default)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object for scripts")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print one JSON object for scripts")
+    output.add_argument(
+        "--csv", action="store_true", help="print the session's calls as CSV (one row per call)"
+    )
     parser.add_argument(
         "--routing",
         action="store_true",
@@ -59,9 +63,31 @@ def run(args: argparse.Namespace) -> int:
         report = build_report(store, session_id)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    elif args.csv:
+        write_csv(report.to_dict()["calls"], session_id)
     else:
         render(report)
     return 0
+
+
+#: `report --csv` columns: one row per call, money as exact decimal strings (empty = unknown)
+CSV_COLUMNS = (
+    "session_id", "id", "turn", "started_at", "model", "endpoint", "tier", "purpose", "status",
+    "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens",
+    "estimated", "cost_usd", "price_source", "baseline_model", "baseline_cost_usd", "duration_ms",
+    "stop_reason", "error",
+)  # fmt: skip
+
+
+def write_csv(calls: list[dict[str, Any]], session_id: str) -> None:
+    import csv
+
+    writer = csv.DictWriter(sys.stdout, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for call in calls:
+        row = {**{k: v for k, v in call.items() if k != "usage"}, **call["usage"]}
+        row["session_id"] = session_id
+        writer.writerow({k: "" if row.get(k) is None else row[k] for k in CSV_COLUMNS})
 
 
 def _routing_report(args: argparse.Namespace) -> int:

@@ -12,7 +12,9 @@ from tui_router.commands.arguments import positive_int
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print a JSON list for scripts")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print a JSON list for scripts")
+    output.add_argument("--csv", action="store_true", help="print CSV rows (one per session)")
     parser.add_argument(
         "--limit",
         type=positive_int,
@@ -29,6 +31,9 @@ def run(args: argparse.Namespace) -> int:
         sessions = store.list_sessions(limit=args.limit)
     if args.json:
         print(json.dumps([_as_dict(s) for s in sessions], ensure_ascii=False, indent=2))
+        return 0
+    if args.csv:
+        _write_csv([_as_dict(s) for s in sessions])
         return 0
     _print_table(sessions)
     return 0
@@ -52,6 +57,26 @@ def _as_dict(totals: Any) -> dict[str, Any]:
         "unknown_baseline_calls": totals.unknown_baseline_calls,
         "savings_usd": None if savings is None else str(savings),
     }
+
+
+def _write_csv(rows: list[dict[str, Any]]) -> None:
+    """The `--json` keys as columns; models joined with ";", unknown values empty."""
+    import csv
+    import sys
+
+    columns = list(_CSV_COLUMNS)
+    writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        row = {**row, "models": ";".join(row["models"])}
+        writer.writerow({k: "" if row.get(k) is None else row[k] for k in columns})
+
+
+_CSV_COLUMNS = (
+    "session_id", "started_at", "ended_at", "title", "mode", "models", "calls", "cost_usd",
+    "unknown_price_calls", "baseline_model", "baseline_usd", "unknown_baseline_calls",
+    "savings_usd",
+)  # fmt: skip
 
 
 def _print_table(sessions: list[Any]) -> None:

@@ -19,6 +19,7 @@ import platform
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -232,6 +233,8 @@ class OtelTelemetry(Telemetry):
         ours: dict[str, str] = {
             "service.name": SERVICE_NAME,
             "service.version": __version__,
+            # one series per process: two sessions of one person must not overwrite each other
+            "service.instance.id": uuid.uuid4().hex,
             "user.id": hashed_user(settings.user),
             "tui_router.project": settings.project or workspace.resolve().name or "/",
         }
