@@ -28,6 +28,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "rules": ("rules", "print the routing rules in force"),
     "eval": ("eval", "replay routing strategies on recorded model outcomes"),
     "config": ("config", "show, check or locate the config file"),
+    "undo": ("undo", "restore the files an agent turn changed (its checkpoint)"),
 }
 
 
