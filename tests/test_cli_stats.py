@@ -161,3 +161,16 @@ def test_stats_empty_history_and_bad_since(capsys: pytest.CaptureFixture[str]) -
         main(["stats", "--since", "last week"])
     assert exc.value.code == 2
     assert "not a number of days" in capsys.readouterr().err
+
+
+def test_sessions_record_their_project_and_stats_group_by_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with Store() as store:
+        a = store.create_session(project="billing-api", frontier_model=OPUS)
+        store.record_call(_call(a, 1, "claude-haiku-4-5", "fast", "0.001", "0.005"))
+        b = store.create_session(frontier_model=OPUS)  # recorded before projects were kept
+        store.record_call(_call(b, 1, "claude-haiku-4-5", "fast", "0.002", "0.005"))
+        assert store.get_session(a).project == "billing-api"  # type: ignore[union-attr]
+    groups = _json(capsys, "stats", "--json", "--by", "project")["groups"]
+    assert {g["project"]: g["cost_usd"] for g in groups} == {"billing-api": "0.001", "n/a": "0.002"}

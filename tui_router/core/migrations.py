@@ -229,7 +229,17 @@ def m003_agent(db: sqlite3.Connection) -> None:
         raise StoreError(f"m003_agent: foreign keys broken by the rebuild: {problems[:3]}")
 
 
-MIGRATIONS: tuple[Migration, ...] = (m001_initial, m002_stop_reason_and_indexes, m003_agent)
+def m004_session_project(db: sqlite3.Connection) -> None:
+    """The workspace (project) a session ran in, for `stats --by project`; NULL before this."""
+    run_script(db, "ALTER TABLE sessions ADD COLUMN project TEXT;")
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    m001_initial,
+    m002_stop_reason_and_indexes,
+    m003_agent,
+    m004_session_project,
+)
 
 
 def applied_migrations(db: sqlite3.Connection) -> list[str]:

@@ -146,13 +146,24 @@ class Store:
         frontier_model: str | None = None,
         title: str | None = None,
         session_id: str | None = None,
+        project: str | None = None,
     ) -> str:
+        """A new session row; ``project`` is the workspace folder's name (`stats --by project`)."""
         session_id = session_id or new_session_id()
         with self._transaction() as db:
             db.execute(
                 "INSERT INTO sessions (id, started_at, title, start_model, mode, strategy,"
-                " frontier_model) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (session_id, now_iso(), title, start_model, mode, strategy, frontier_model),
+                " frontier_model, project) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    session_id,
+                    now_iso(),
+                    title,
+                    start_model,
+                    mode,
+                    strategy,
+                    frontier_model,
+                    project,
+                ),
             )
         self._restrict_permissions()
         return session_id

@@ -42,6 +42,8 @@ class SessionRow:
     strategy: str | None = None
     frontier_model: str | None = None
     summary_json: str | None = None
+    #: the workspace folder's name (None for sessions recorded before it was kept)
+    project: str | None = None
 
     @property
     def summary(self) -> dict[str, Any] | None:
@@ -251,7 +253,8 @@ def strategies_used(stored: str | None) -> list[str]:
 
 #: The SELECT column lists, in the order the row mappers read them.
 SESSION_COLUMNS = (
-    "id, started_at, ended_at, title, start_model, mode, strategy, frontier_model, summary_json"
+    "id, started_at, ended_at, title, start_model, mode, strategy, frontier_model, summary_json,"
+    " project"
 )
 CALL_COLUMNS = (
     "session_id, turn, model, purpose, input_tokens, cache_read_tokens, cache_write_tokens,"
