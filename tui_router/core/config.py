@@ -96,6 +96,26 @@ class PriceOverride:
 
 
 @dataclass(frozen=True)
+class NetworkConfig:
+    """``[network]``: how long to wait for an API, and how often to try again.
+
+    Attributes:
+        connect_timeout_s: seconds to open a connection before giving up.
+        stall_timeout_s: seconds without a byte (before the headers or between chunks of a
+            stream) after which the call ends with a one-line error.
+        max_retry_wait_s: the longest wait before a retry; a server asking for more
+            (``Retry-After``) ends the call at once with "retry after HH:MM".
+        retries: how many times a call that failed before any answer arrived (429, 5xx,
+            overloaded, connection error) is tried again.
+    """
+
+    connect_timeout_s: float = 10.0
+    stall_timeout_s: float = 60.0
+    max_retry_wait_s: float = 60.0
+    retries: int = 2
+
+
+@dataclass(frozen=True)
 class AppConfig:
     """Everything config.toml can set; defaults are what a missing file means."""
 
@@ -121,6 +141,8 @@ class AppConfig:
     agent_max_steps: int = 40
     #: ``[agent] check``: a shell command that verifies an agent turn (e.g. "pytest -q"), or None
     agent_check: str | None = None
+    #: ``[network]``: timeouts and retries of every API call
+    network: NetworkConfig = field(default_factory=NetworkConfig)
     source: Path | None = None
     #: the parsed TOML as read (validated at the top level), for tables other modules own
     #: (e.g. routing rules): add the key to `TOP_LEVEL_KEYS` and read it from here.
@@ -141,6 +163,7 @@ TOP_LEVEL_KEYS: tuple[str, ...] = (
     "endpoints", "prices", "budget", "keys", "max_tokens", "cascade_judge",
     "rules",  # [[rules]]: parsed and validated by tui_router.core.routing.rules
     "permissions", "agent",
+    "network",
     "telemetry",  # [telemetry]: parsed and validated by tui_router.core.telemetry
 )  # fmt: skip
 ENDPOINT_KEYS: tuple[str, ...] = ("kind", "base_url", "api_key_env", "models", "price_provider")
@@ -148,6 +171,12 @@ PRICE_KEYS: tuple[str, ...] = ("input", "output", "cache_read", "cache_write")
 BUDGET_KEYS: tuple[str, ...] = ("session_usd",)
 PERMISSIONS_KEYS: tuple[str, ...] = ("allow", "deny", "extra_dirs")
 AGENT_KEYS: tuple[str, ...] = ("max_steps", "check")
+NETWORK_KEYS: tuple[str, ...] = (
+    "connect_timeout_s",
+    "stall_timeout_s",
+    "max_retry_wait_s",
+    "retries",
+)
 
 
 def load_config(path: Path | None = None, *, check_prices: bool = True) -> AppConfig:

@@ -19,6 +19,7 @@ from tui_router.core.config import (
     DEFAULT_TIERS,
     ENDPOINT_KEYS,
     ENDPOINT_KINDS,
+    NETWORK_KEYS,
     PERMISSIONS_KEYS,
     PRICE_KEYS,
     ROUTING_MODES,
@@ -28,6 +29,7 @@ from tui_router.core.config import (
     AppConfig,
     ConfigError,
     EndpointConfig,
+    NetworkConfig,
     PriceOverride,
     did_you_mean,
 )
@@ -129,6 +131,7 @@ class ConfigParser:
                 agent, "max_steps", defaults.agent_max_steps, ("agent",)
             ),
             agent_check=agent_check,
+            network=self.network(data),
             source=self.path,
             raw=data,
         )
@@ -309,6 +312,29 @@ class ConfigParser:
                 )
             extra.append(path)
         return PermissionsConfig(rules["allow"], rules["deny"], tuple(extra))
+
+    def network(self, data: dict[str, Any]) -> NetworkConfig:
+        table = self.table(data, "network")
+        for key in table:
+            if key not in NETWORK_KEYS:
+                self.unknown_key(("network", key), NETWORK_KEYS)
+        defaults = NetworkConfig()
+
+        def seconds(key: str) -> float:
+            value = table.get(key, getattr(defaults, key))
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+                self.fail(("network", key), f"network.{key} must be seconds above 0, got {value!r}")
+            return float(value)
+
+        retries = table.get("retries", defaults.retries)
+        if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 10:
+            self.fail(("network", "retries"), f"network.retries must be 0 to 10, got {retries!r}")
+        return NetworkConfig(
+            connect_timeout_s=seconds("connect_timeout_s"),
+            stall_timeout_s=seconds("stall_timeout_s"),
+            max_retry_wait_s=seconds("max_retry_wait_s"),
+            retries=retries,
+        )
 
     def keys(self, data: dict[str, Any]) -> dict[str, str]:
         keys = dict(DEFAULT_KEYS)
