@@ -185,9 +185,11 @@ def test_m002_database_with_rows_migrates_to_m003_intact(tmp_path: Path) -> None
         "INSERT INTO decisions (session_id, turn, strategy, outcome, created_at)"
         " VALUES ('S1', 1, 'rules', 'accepted', 't')"
     )
+    tables = ("sessions", "calls", "messages", "decisions")
+    # later migrations may add columns: compare the columns these tables had before
+    columns = {t: ", ".join(r[1] for r in db.execute(f"PRAGMA table_info({t})")) for t in tables}
     before = {
-        table: db.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
-        for table in ("sessions", "calls", "messages", "decisions")
+        t: db.execute(f"SELECT {columns[t]} FROM {t} ORDER BY rowid").fetchall() for t in tables
     }
     db.close()
 
@@ -195,15 +197,9 @@ def test_m002_database_with_rows_migrates_to_m003_intact(tmp_path: Path) -> None
         names = [r[0] for r in store.query("SELECT name FROM schema_migrations")]
         assert names == [m.__name__ for m in migrations.MIGRATIONS]
         assert "m003_agent" in names
-        after = {
-            table: store.query(f"SELECT * FROM {table} ORDER BY rowid")
-            for table in ("sessions", "decisions")
-        }
-        calls = store.query("SELECT * FROM calls ORDER BY id")
-        messages = store.query(
-            "SELECT id, session_id, seq, turn, role, content, model, created_at, call_id"
-            " FROM messages ORDER BY id"
-        )
+        after = {t: store.query(f"SELECT {columns[t]} FROM {t} ORDER BY rowid") for t in tables}
+        calls = after["calls"]
+        messages = after["messages"]
         extra = store.query("SELECT tool_calls_json, tool_call_id, is_error FROM messages")
         indexes = {r[0] for r in store.query("SELECT name FROM sqlite_master WHERE type='index'")}
         fk_target = store.query("PRAGMA foreign_key_list(messages)")
@@ -216,8 +212,8 @@ def test_m002_database_with_rows_migrates_to_m003_intact(tmp_path: Path) -> None
             ).lastrowid
         assert store.query("PRAGMA foreign_key_check") == []
     assert after["sessions"] == before["sessions"] and after["decisions"] == before["decisions"]
-    assert calls == before["calls"]
-    assert messages == before["messages"]
+    assert calls == before["calls"] and len(calls) == 4
+    assert messages == before["messages"] and len(messages) == 5
     assert [m[8] for m in messages] == [None, None, 1, None, 4]  # call ids kept, not nulled
     assert set(extra) == {(None, None, 0)}
     assert {"calls_by_session", "messages_by_session", "checkpoints_by_session"} <= indexes
