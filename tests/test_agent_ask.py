@@ -147,6 +147,7 @@ def test_ask_yes_renames_through_read_edit_run_and_undo_puts_it_back(
         "edit_file",
         "write_file",
         "run_command",
+        "delegate",
     }
     # every step's call is in the store with purpose agent and a price
     code = main(["report", "--last", "--json"])

@@ -95,6 +95,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="most the turn may spend; a step whose worst case does not fit is not sent",
     )
     parser.add_argument(
+        "--check",
+        metavar="CMD",
+        help="verify the work with this command (e.g. 'pytest -q'): the turn starts on the "
+        "cheapest model the router allows and escalates a tier, with the failure in context, "
+        "until the check passes (default: [agent] check in config.toml)",
+    )
+    parser.add_argument(
         "--cwd",
         metavar="DIR",
         help="the workspace: tools see only this folder (default: the current directory)",
@@ -118,12 +125,31 @@ def run(args: argparse.Namespace) -> int:
     chosen_by_user = route.reason in ("--model", "--tier")
     if not chosen_by_user and route.model.endpoint.kind == "local" and not _any_key(catalog):
         print(LOCAL_NOTICE.format(model=route.model.api_model), file=sys.stderr)
-    if route.strategy == "cascade" and route.decision is not None:
+    check = None if args.no_tools else (args.check or config.agent_check)
+    if route.strategy == "cascade" and route.decision is not None and check is None:
+        # without a check command the cascade's quality gates judge a chat answer
         from tui_router.commands.ask_cascade import ask_cascade
 
         return asyncio.run(ask_cascade(config, catalog, route, prompt, args))
     workspace = _workspace(args.cwd)
-    return asyncio.run(_ask(config, catalog, route, prompt, args, workspace))
+    ladder = _ladder(catalog, route) if check is not None else None
+    return asyncio.run(_ask(config, catalog, route, prompt, args, workspace, check, ladder))
+
+
+def _ladder(catalog: Any, route: Route) -> tuple[str, ...]:
+    """The models a verified cascade climbs: the cascade decision's ladder, else the chosen
+    model and the first callable model of each stronger tier."""
+    if route.strategy == "cascade" and route.decision is not None:
+        from tui_router.core.cascade_turn import cascade_models
+
+        return tuple(cascade_models(route.decision, catalog))
+    models = [route.model.id]
+    tier = route.model.tier
+    while (tier := catalog.stronger_tier(tier)) is not None:
+        found = catalog.first_available(tier, fallback_ok=False)
+        if found is not None and found.id not in models:
+            models.append(found.id)
+    return tuple(models)
 
 
 def _tool_list(text: str) -> tuple[str, ...]:
@@ -242,6 +268,8 @@ async def _ask(
     prompt: str,
     args: argparse.Namespace,
     workspace: Path,
+    check: str | None = None,
+    ladder: tuple[str, ...] | None = None,
 ) -> int:
     from tui_router.core.events import (
         Notice,
@@ -256,6 +284,7 @@ async def _ask(
     from tui_router.core.session import Agent, Session
     from tui_router.core.store import Store
     from tui_router.core.turn import TurnRunner
+    from tui_router.core.verified_cascade import CascadeDone, run_verified_cascade
 
     model = route.model
     agent = Agent.for_workspace(
@@ -269,6 +298,7 @@ async def _ask(
     # a model's output may hold terminal escape sequences (a title, a screen clear): never run them
     stripper = ControlStripper()
     done: TurnDone | None = None
+    cascade: CascadeDone | None = None
     errors: list[str] = []
     wrote_text = ended_line = False
     with Store() as store:
@@ -286,10 +316,13 @@ async def _ask(
         session = Session(
             config, catalog, store, ledger, runner, None, session_id, model.id, route.mode, agent
         )
+        events = (
+            session.run_turn(prompt, max_cost_usd=args.max_cost, max_tokens=args.max_tokens)
+            if ladder is None
+            else run_verified_cascade(session, prompt, ladder, check, max_cost_usd=args.max_cost)
+        )
         try:
-            async for event in session.run_turn(
-                prompt, max_cost_usd=args.max_cost, max_tokens=args.max_tokens
-            ):
+            async for event in events:
                 if isinstance(event, TextDelta):
                     if not args.json:  # (--json escapes the text: nothing to strip there)
                         shown = stripper.feed(event.text)
@@ -312,6 +345,8 @@ async def _ask(
                     errors.append(f"{who}{event.message}")
                 elif isinstance(event, TurnDone):
                     done = event
+                elif isinstance(event, CascadeDone):
+                    cascade, done = event, event.final
         finally:
             await session.aclose()
             store.end_session(session_id)
@@ -329,10 +364,22 @@ async def _ask(
         if done.results:
             data = _json_result(session_id, done.results[-1], route)
         data.update(_turn_json(done, ledger, workspace))
+        if cascade is not None:
+            data["route"]["strategy"] = "verified cascade"
+            data["check"] = check
+            data["attempts"] = [a.to_json() for a in cascade.attempts]
+            data["passed"] = cascade.passed
         print(json.dumps(data, ensure_ascii=False))
     if errors:
         print(f"tui-router: {errors[-1]}", file=sys.stderr)
         return 1
+    if cascade is not None and not cascade.passed and cascade.attempts[-1].check == "fail":
+        print(
+            f"tui-router: the check `{check}` still fails after {len(cascade.attempts)} "
+            f"attempt(s); the last attempt's work is kept",
+            file=sys.stderr,
+        )
+        return 4
     if done.stopped:
         print(f"tui-router: stopped: {done.stopped}; the work so far is kept", file=sys.stderr)
         return 3

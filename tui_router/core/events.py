@@ -125,6 +125,8 @@ class TurnDone:
     stopped: str | None = None
     cost_usd: Decimal | None = None
     results: tuple[TurnResult, ...] = field(default=(), repr=False)
+    #: why a stronger model should take over (repeated tool errors), when the turn says so
+    escalation: str | None = None
 
 
 @dataclass(frozen=True)

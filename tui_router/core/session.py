@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -57,6 +58,8 @@ if TYPE_CHECKING:
 
 #: the default most model calls one agent turn may make
 DEFAULT_MAX_STEPS = 40
+#: a failing call (same tool, same input) that fails this often is a reason to escalate
+REPEATED_ERRORS = 3
 #: fewest output tokens a step is worth sending with (a cost cap clamps max_tokens to this)
 MIN_STEP_TOKENS = 256
 
@@ -74,12 +77,17 @@ class Agent:
     toolbox: ToolBox
     tools_enabled: bool = True
     max_steps: int = DEFAULT_MAX_STEPS
+    #: offer the ``delegate`` tool (read-only sub-tasks on a cheap model)
+    delegate: bool = True
 
     @property
     def specs(self) -> tuple[ToolSpec, ...]:
+        from tui_router.core.agent.delegate import DELEGATE_SPEC
         from tui_router.core.agent.tools import TOOL_SPECS
 
-        return TOOL_SPECS if self.tools_enabled else ()
+        if not self.tools_enabled:
+            return ()
+        return (*TOOL_SPECS, DELEGATE_SPEC) if self.delegate else TOOL_SPECS
 
     @classmethod
     def for_workspace(
@@ -129,6 +137,10 @@ class _TurnState:
     model: str | None = None
     steps: int = 0
     stopped: str | None = None
+    #: the same failing call (tool + input) and how often it failed this turn
+    failures: dict[str, int] = field(default_factory=dict)
+    #: why the turn should go to a stronger model (repeated tool errors), when it should
+    escalation: str | None = None
 
     def cost(self) -> Decimal | None:
         known = [r.price.usd for r in self.results if r.price.usd is not None]
@@ -145,6 +157,7 @@ class _TurnState:
             stopped=self.stopped,
             cost_usd=self.cost(),
             results=tuple(self.results),
+            escalation=self.escalation,
         )
 
 
@@ -289,6 +302,7 @@ class Session:
         max_steps: int | None = None,
         max_cost_usd: Decimal | None = None,
         max_tokens: int | None = None,
+        stop_on_repeated_errors: bool = False,
     ) -> AsyncIterator[TurnEvent]:
         """Run one turn; yield its events (the last is always a `TurnDone`).
 
@@ -298,6 +312,8 @@ class Session:
         its worst case (the prompt, and the answer clamped to what is left) fits the cap.
         A `ProviderConfigError` (no key) found before the first request leaves the session as
         it was (the turn is undone) and ends the turn with a `TurnError`.
+        ``stop_on_repeated_errors``: the same failing command or edit a third time ends the turn
+        with `TurnDone.escalation` saying so (the verified cascade then tries a stronger model).
         """
         model_id = model_id or self.model_id
         agent = self.agent
@@ -347,6 +363,9 @@ class Session:
                 for call in result.tool_calls:
                     async for tool_event in self._tool(call, result, checkpoint, state):
                         yield tool_event
+                if stop_on_repeated_errors and state.escalation is not None:
+                    state.stopped = state.escalation
+                    break
         except UserFacingError as exc:  # raised before any request (no key, unknown endpoint)
             self.undo_unsent_turn(before)
             yield TurnError(str(exc), model_id, kind="config")
@@ -432,6 +451,10 @@ class Session:
         agent = self.agent
         assert agent is not None
         malformed = (result.malformed_tool_input or {}).get(call.id)
+        if call.name == "delegate" and malformed is None:
+            async for event in self._delegate(call, result.model, state):
+                yield event
+            return
         preview = agent.toolbox.preview(call)
         if malformed is not None:
             outcome = ToolOutcome(
@@ -492,7 +515,102 @@ class Session:
             is_error=outcome.is_error,
         )
         state.tools.append(ToolRecord(call.name, status, outcome.path))
+        if status == "error" or (outcome.exit_code not in (None, 0)):
+            signature = f"{call.name} {json.dumps(call.arguments, sort_keys=True)}"
+            count = state.failures[signature] = state.failures.get(signature, 0) + 1
+            if count >= REPEATED_ERRORS and state.escalation is None:
+                what = outcome.summary or call.name
+                state.escalation = f"repeated tool errors: {what} failed {count} times"
         yield ToolResult(call, status, outcome, duration_s)
+
+    async def _delegate(
+        self, call: ToolCall, caller_model: str, state: _TurnState
+    ) -> AsyncIterator[TurnEvent]:
+        """Run a ``delegate`` sub-task on a cheap model with read-only tools (see
+        `agent.delegate`); its calls are priced as ``subagent``, its answer is the result."""
+        from tui_router.core.agent.delegate import (
+            SUBAGENT_MAX_STEPS,
+            SUBAGENT_SYSTEM,
+            parse_delegate,
+        )
+        from tui_router.core.agent.tools import (
+            READ_ONLY_TOOLS,
+            TOOL_SPECS,
+            ToolOutcome,
+            ToolPreview,
+        )
+
+        agent = self.agent
+        assert agent is not None
+        parsed = parse_delegate(call.arguments)
+        if isinstance(parsed, str):
+            yield ToolCallRequested(call, ToolPreview("delegate", "delegate"), "invalid input")
+            async for event in self._answer_tool(
+                call, "error", ToolOutcome(parsed, is_error=True), 0.0, state
+            ):
+                yield event
+            return
+        model = self._subagent_model(parsed.tier, caller_model)
+        title = f"delegate → {model}: {_short(parsed.task)}"
+        yield ToolCallRequested(call, ToolPreview("delegate", title), "read-only sub-task")
+        started = time.monotonic()
+        conversation = Conversation(system=f"{SUBAGENT_SYSTEM}\nWorkspace: {agent.workspace_root}")
+        conversation.add_user(parsed.task)
+        specs = tuple(spec for spec in TOOL_SPECS if spec.name in READ_ONLY_TOOLS)
+        workspace = _workspace(agent)
+        answer, failed, steps, cost = "", False, 0, Decimal(0)
+        while steps < SUBAGENT_MAX_STEPS:
+            steps += 1
+            sub = await self.runner.run(
+                conversation,
+                model,
+                session_id=self.session_id,
+                turn_index=self.turn_index,
+                purpose="subagent",
+                store_text=False,
+                tools=specs,
+                cache_key=f"{self.session_id}:subagent",
+            )
+            state.results.append(sub)
+            cost += sub.price.usd or Decimal(0)
+            yield CallPriced(sub)
+            conversation.add_assistant(sub.text, sub.model, sub.tool_calls)
+            answer = sub.text
+            if not sub.ok:
+                answer, failed = f"the sub-task failed on {model}: {sub.error}", True
+                break
+            if not sub.tool_calls:
+                break
+            for sub_call in sub.tool_calls:
+                check = agent.permissions.check(sub_call, workspace)
+                if sub_call.name not in READ_ONLY_TOOLS:
+                    out = ToolOutcome("refused: the sub-task may only read", is_error=True)
+                elif check.verdict != "allow":
+                    out = ToolOutcome(f"refused: {check.reason}", is_error=True)
+                else:
+                    out = await agent.toolbox.run(sub_call)
+                conversation.add_tool_result(sub_call.id, out.content, is_error=out.is_error)
+        else:  # the step cap came first
+            answer = answer or f"the sub-task stopped after {SUBAGENT_MAX_STEPS} steps"
+        outcome = ToolOutcome(
+            answer or "(the sub-task gave no answer)",
+            is_error=failed,
+            summary=f"→ {model} · {steps} step{'s' if steps != 1 else ''} · "
+            f"${cost.quantize(Decimal('0.0001'))}",
+        )
+        async for event in self._answer_tool(
+            call, "error" if failed else "ok", outcome, time.monotonic() - started, state
+        ):
+            yield event
+
+    def _subagent_model(self, tier: str, caller_model: str) -> str:
+        """The first callable model of ``tier``, never above the caller's own tier; the caller's
+        model when no such model can be called."""
+        caller_tier = self.catalog.describe(caller_model).tier
+        if _tier_rank(tier) > _tier_rank(caller_tier) >= 0:
+            tier = str(caller_tier)
+        found = self.catalog.first_available(tier, fallback_ok=False)
+        return caller_model if found is None else found.id
 
     def _add_answer(self, result: TurnResult, *, store: bool) -> None:
         self.conversation.add_assistant(result.text, result.model, result.tool_calls)
@@ -610,6 +728,11 @@ class Session:
             self.store.end_session(self.session_id)
         finally:
             self.store.close()
+
+
+def _short(text: str, limit: int = 60) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def _tools_tokens(specs: tuple[ToolSpec, ...]) -> int:

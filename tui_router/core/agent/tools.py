@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import difflib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -337,11 +337,9 @@ class ToolBox:
     def _redacted(self, outcome: ToolOutcome) -> ToolOutcome:
         if not self._secrets:
             return outcome
-        return ToolOutcome(
+        return replace(
+            outcome,
             content=self.redact(outcome.content),
-            is_error=outcome.is_error,
-            path=outcome.path,
-            files_changed=outcome.files_changed,
             summary=self.redact(outcome.summary),
             diff=None if outcome.diff is None else self.redact(outcome.diff),
         )

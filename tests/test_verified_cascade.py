@@ -1,0 +1,162 @@
+"""The verified cascade and the delegate subagent through `tui-router ask`: the real CLI
+(in-process), the real SDKs against the loopback fake server, a throwaway repository whose
+check command fails until the work is right."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakeserver import FakeServer, Script
+
+from tui_router.cli import main
+from tui_router.core.paths import get_paths
+from tui_router.core.store import Store
+
+CONFIG = """
+[tiers]
+local = []
+fast = ["claude-haiku-4-5"]
+balanced = ["claude-sonnet-4-6"]
+frontier = ["claude-opus-4-6"]
+"""
+CHECK = "python3 check.py"
+CHECK_PY = """\
+import sys
+sys.path.insert(0, "src")
+from utils import add
+if add(2, 3) != 5:
+    print(f"FAIL: add(2, 3) returned {add(2, 3)}, expected 5")
+    sys.exit(1)
+print("ok")
+"""
+ORIGINAL = "def add(a, b):\n    return 0\n"
+WRONG = "def add(a, b):\n    return a - b\n"
+RIGHT = "def add(a, b):\n    return a + b\n"
+
+
+@pytest.fixture
+def repo(tmp_path: Path, fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> Path:
+    paths = get_paths()
+    paths.config_dir.mkdir(parents=True, exist_ok=True)
+    paths.config_file.write_text(CONFIG, encoding="utf-8")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_server.anthropic_base_url)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
+    root = tmp_path / "repo"
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "utils.py").write_text(ORIGINAL)
+    (root / "check.py").write_text(CHECK_PY)
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    return root
+
+
+def _write(content: str) -> Script:
+    return Script(tool_calls=[{"name": "write_file", "input": {"path": "src/utils.py", "content": content}}])
+
+
+def _ask(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any], str]:
+    code = main(["ask", "--json", "--yes", *args])
+    out, err = capsys.readouterr()
+    return code, json.loads(out), err
+
+
+def test_a_failing_check_restores_the_tree_and_escalates_with_the_failure(
+    repo: Path, fake_server: FakeServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_server.push(_write(WRONG), Script(text="done"), _write(RIGHT), Script(text="fixed"))
+    code, answer, err = _ask(
+        capsys, "--strategy", "cascade", "--check", CHECK, "--cwd", str(repo), "make add() add"
+    )
+    assert code == 0, err
+    assert (repo / "src" / "utils.py").read_text() == RIGHT
+    attempts = answer["attempts"]
+    assert [(a["model"], a["tier"], a["check"]) for a in attempts] == [
+        ("claude-haiku-4-5", "fast", "fail"),
+        ("claude-sonnet-4-6", "balanced", "pass"),
+    ]
+    assert answer["passed"] is True and answer["route"]["strategy"] == "verified cascade"
+    assert all(Decimal(a["cost_usd"]) > 0 for a in attempts)
+    assert Decimal(answer["total"]["cost_usd"]) == sum(Decimal(a["cost_usd"]) for a in attempts)
+    # the balanced model started from the original file, with the failure and the diff in context
+    balanced_first = fake_server.requests[2]
+    assert balanced_first.body["model"] == "claude-sonnet-4-6"
+    prompt = balanced_first.texts[-1]
+    assert "FAIL: add(2, 3) returned -1" in prompt and "-    return 0" in prompt and "a - b" in prompt
+    assert "escalating from claude-haiku-4-5 to claude-sonnet-4-6" in err
+    with Store() as store:
+        calls = store.session_calls(answer["session_id"])
+    assert [(c.model, c.purpose) for c in calls] == [
+        ("claude-haiku-4-5", "cascade"),
+        ("claude-haiku-4-5", "cascade"),
+        ("claude-sonnet-4-6", "cascade"),
+        ("claude-sonnet-4-6", "cascade"),
+    ]
+
+
+def test_a_check_that_never_passes_ends_non_zero_after_the_top_model(
+    repo: Path, fake_server: FakeServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for _ in range(3):
+        fake_server.push(_write(WRONG), Script(text="done"))
+    code, answer, err = _ask(capsys, "--model", "claude-haiku-4-5", "--check", CHECK, "--cwd", str(repo), "fix")
+    assert code != 0 and "still fails after 3 attempt(s)" in err
+    assert [a["check"] for a in answer["attempts"]] == ["fail", "fail", "fail"]
+    assert [a["model"] for a in answer["attempts"]] == [
+        "claude-haiku-4-5", "claude-sonnet-4-6", "claude-opus-4-6"
+    ]
+
+
+def test_the_same_failing_command_three_times_escalates_mid_turn(
+    repo: Path, fake_server: FakeServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    failing = {"name": "run_command", "input": {"command": "python3 check.py"}}
+    for _ in range(3):
+        fake_server.push(Script(tool_calls=[failing]))
+    fake_server.push(_write(RIGHT), Script(text="fixed"))
+    code, answer, err = _ask(capsys, "--model", "claude-haiku-4-5", "--check", CHECK, "--cwd", str(repo), "fix")
+    assert code == 0, err
+    first, second = answer["attempts"]
+    assert first["check"] == "fail" and "repeated tool errors" in first["reason"]
+    assert second == {**second, "model": "claude-sonnet-4-6", "check": "pass"}
+
+
+def test_a_provider_error_is_not_escalated(
+    repo: Path, fake_server: FakeServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_server.push(Script(status=529, headers={"x-should-retry": "false"}))
+    code, answer, err = _ask(capsys, "--model", "claude-haiku-4-5", "--check", CHECK, "--cwd", str(repo), "fix")
+    assert code != 0 and "overloaded" in err
+    assert [a["model"] for a in answer["attempts"]] == ["claude-haiku-4-5"]
+    assert len(fake_server.requests) == 1  # the next tier was not paid for the same outage
+
+
+def test_delegate_runs_on_the_fast_tier_with_read_only_tools_billed_as_subagent(
+    repo: Path, fake_server: FakeServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_server.push(
+        Script(tool_calls=[{"name": "delegate", "input": {"task": "find where add is defined"}}]),
+        # the subagent: one read, one forbidden write, then its answer
+        Script(tool_calls=[{"name": "search", "input": {"pattern": "def add"}}]),
+        Script(tool_calls=[{"name": "write_file", "input": {"path": "x.txt", "content": "no"}}]),
+        Script(text="add is defined in src/utils.py line 1"),
+        Script(text="It is in src/utils.py."),
+    )
+    code, answer, err = _ask(capsys, "--model", "claude-sonnet-4-6", "--cwd", str(repo), "where is add?")
+    assert code == 0, err
+    assert not (repo / "x.txt").exists()
+    assert answer["tools"] == [{"name": "delegate", "status": "ok"}]
+    models = [r.body["model"] for r in fake_server.requests]
+    assert models == ["claude-sonnet-4-6", "claude-haiku-4-5", "claude-haiku-4-5", "claude-haiku-4-5", "claude-sonnet-4-6"]
+    sub_tools = {t["name"] for t in fake_server.requests[1].body["tools"]}
+    assert sub_tools == {"read_file", "list_files", "search"}
+    # the subagent's search result and refusal went back to it; its answer went to the caller
+    assert "src/utils.py:1:" in json.dumps(fake_server.requests[2].body["messages"])
+    assert "may only read" in json.dumps(fake_server.requests[3].body["messages"])
+    assert "line 1" in json.dumps(fake_server.requests[4].body["messages"][-1])
+    with Store() as store:
+        purposes = [c.purpose for c in store.session_calls(answer["session_id"])]
+    assert purposes == ["agent", "subagent", "subagent", "subagent", "agent"]
