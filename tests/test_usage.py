@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from tui_router.core.usage import Usage
+import math
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tui_router.core.usage import MAX_PLAUSIBLE_TOKENS, Usage, token_count
 
 
 def test_anthropic_input_excludes_cache_so_it_is_added_back() -> None:
@@ -123,8 +130,10 @@ def test_junk_counts_are_zero_and_parts_never_exceed_their_whole() -> None:
             "completion_tokens_details": {"reasoning_tokens": "7"},
         }
     )
-    assert usage == Usage(input_tokens=10, cache_read_tokens=10)
-    assert Usage.from_anthropic({"input_tokens": -5, "output_tokens": True}) == Usage()
+    # junk is counted as 0, and the report is flagged: the provider re-counts such a call
+    assert usage == Usage(input_tokens=10, cache_read_tokens=10, estimated=True)
+    junk = Usage.from_anthropic({"input_tokens": -5, "output_tokens": True})
+    assert junk == Usage(estimated=True)
 
 
 def test_merge_keeps_the_larger_cumulative_count() -> None:
@@ -177,3 +186,120 @@ def test_dict_round_trip() -> None:
     )
     assert Usage.from_dict(usage.to_dict()) == usage
     assert Usage.from_dict({}) == Usage()
+
+
+@pytest.mark.parametrize(
+    "value", [2**63, 2**64 + 5, 1e300, float("inf"), float("nan"), -1, "12", [3], 1.5, {}]
+)
+def test_out_of_range_counts_are_clamped_and_flagged(value: Any) -> None:
+    anthropic = Usage.from_anthropic({"input_tokens": 10, "output_tokens": value})
+    openai = Usage.from_openai({"prompt_tokens": value, "completion_tokens": 3})
+    for usage in (anthropic, openai):
+        assert usage.estimated
+        assert 0 <= usage.output_tokens <= MAX_PLAUSIBLE_TOKENS
+        assert 0 <= usage.input_tokens <= 3 * MAX_PLAUSIBLE_TOKENS
+
+
+def test_plausible_counts_are_exact() -> None:
+    assert token_count(12) == (12, True)
+    assert token_count(12.0) == (12, True)
+    assert token_count(None) == (0, True)
+    assert token_count(MAX_PLAUSIBLE_TOKENS) == (MAX_PLAUSIBLE_TOKENS, True)
+    assert token_count(MAX_PLAUSIBLE_TOKENS + 1) == (MAX_PLAUSIBLE_TOKENS, False)
+    assert not Usage.from_anthropic({"input_tokens": 3, "output_tokens": 4}).estimated
+
+
+def test_a_usage_object_that_is_not_an_object_is_flagged() -> None:
+    assert Usage.from_anthropic("junk").estimated  # type: ignore[arg-type]
+    assert Usage.from_anthropic({"input_tokens": 1, "cache_creation": "x"}).estimated
+    assert Usage.from_openai({"prompt_tokens": 1, "prompt_tokens_details": 7}).estimated
+
+
+_count = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=5),
+    st.lists(st.integers(), max_size=2),
+)
+_details = st.one_of(st.none(), st.text(max_size=3), st.dictionaries(st.sampled_from(
+    ["cached_tokens", "reasoning_tokens", "thinking_tokens", "ephemeral_5m_input_tokens",
+     "ephemeral_1h_input_tokens"]), _count))  # fmt: skip
+_anthropic_payload = st.fixed_dictionaries(
+    {},
+    optional={
+        "input_tokens": _count,
+        "output_tokens": _count,
+        "cache_read_input_tokens": _count,
+        "cache_creation_input_tokens": _count,
+        "cache_creation": _details,
+        "output_tokens_details": _details,
+    },
+)
+_openai_payload = st.fixed_dictionaries(
+    {},
+    optional={
+        "prompt_tokens": _count,
+        "completion_tokens": _count,
+        "input_tokens": _count,
+        "output_tokens": _count,
+        "prompt_tokens_details": _details,
+        "completion_tokens_details": _details,
+        "input_tokens_details": _details,
+        "output_tokens_details": _details,
+    },
+)
+
+
+def _sane(usage: Usage) -> None:
+    fields = usage.to_dict()
+    for name, value in fields.items():
+        if name != "estimated":
+            assert isinstance(value, int) and not isinstance(value, bool), name
+            # what SQLite can store, with room for a session's sum
+            assert 0 <= value <= 3 * MAX_PLAUSIBLE_TOKENS, name
+    assert usage.cache_read_tokens <= usage.input_tokens
+    assert usage.cache_write_1h_tokens <= usage.cache_write_tokens
+    assert usage.reasoning_tokens <= usage.output_tokens
+    assert Usage.from_dict(fields) == usage
+
+
+def _all_plausible(payload: Any) -> bool:
+    if isinstance(payload, dict):
+        return all(_all_plausible(v) for v in payload.values())
+    if payload is None:
+        return True
+    if isinstance(payload, bool) or not isinstance(payload, int | float):
+        return False
+    return (
+        math.isfinite(payload) and 0 <= payload <= MAX_PLAUSIBLE_TOKENS and payload == int(payload)
+    )
+
+
+_TOP_ANTHROPIC = ("input_tokens", "output_tokens", "cache_read_input_tokens",
+                  "cache_creation_input_tokens")  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(_anthropic_payload)
+def test_any_anthropic_payload_gives_bounded_usage_flagged_unless_plausible(raw: Any) -> None:
+    usage = Usage.from_anthropic(raw)
+    _sane(usage)
+    if _all_plausible(raw):
+        assert not usage.estimated
+    if not _all_plausible({k: raw[k] for k in _TOP_ANTHROPIC if k in raw}):
+        assert usage.estimated
+
+
+@settings(max_examples=300, deadline=None)
+@given(_openai_payload)
+def test_any_openai_payload_gives_bounded_usage_flagged_unless_plausible(raw: Any) -> None:
+    usage = Usage.from_openai(raw)
+    _sane(usage)
+    chat = "prompt_tokens" in raw or "completion_tokens" in raw
+    top = ["prompt_tokens", "completion_tokens"] if chat else ["input_tokens", "output_tokens"]
+    if _all_plausible(raw):
+        assert not usage.estimated
+    if not _all_plausible({k: raw[k] for k in top if k in raw}):
+        assert usage.estimated

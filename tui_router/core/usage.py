@@ -110,12 +110,12 @@ class Usage:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Usage:
         return cls(
-            input_tokens=_int(data.get("input_tokens")),
-            cache_read_tokens=_int(data.get("cache_read_tokens")),
-            cache_write_tokens=_int(data.get("cache_write_tokens")),
-            cache_write_1h_tokens=_int(data.get("cache_write_1h_tokens")),
-            output_tokens=_int(data.get("output_tokens")),
-            reasoning_tokens=_int(data.get("reasoning_tokens")),
+            input_tokens=int(data.get("input_tokens") or 0),
+            cache_read_tokens=int(data.get("cache_read_tokens") or 0),
+            cache_write_tokens=int(data.get("cache_write_tokens") or 0),
+            cache_write_1h_tokens=int(data.get("cache_write_1h_tokens") or 0),
+            output_tokens=int(data.get("output_tokens") or 0),
+            reasoning_tokens=int(data.get("reasoning_tokens") or 0),
             estimated=bool(data.get("estimated", False)),
         )
 
@@ -192,11 +192,6 @@ def token_count(value: Any) -> tuple[int, bool]:
         return MAX_PLAUSIBLE_TOKENS, False
     count = int(value)
     return count, count == value
-
-
-def _int(value: Any) -> int:
-    """A token count from a raw usage field, clamped; null, missing or junk counts as 0."""
-    return token_count(value)[0]
 
 
 class _Reader:
