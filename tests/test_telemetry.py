@@ -338,3 +338,52 @@ def test_unknown_telemetry_key_is_one_clear_error() -> None:
         telemetry_settings(config, {})
     with pytest.raises(ConfigError, match="true or false"):
         telemetry_settings(AppConfig(raw={"telemetry": {"log_content": "yes"}}), {})
+
+
+def test_one_ask_exports_its_call_with_the_cost_ask_json_prints(
+    receiver: Receiver,
+    fake_server: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The issue's "done when": TUI_ROUTER_TELEMETRY=1 and an OTLP endpoint, one `ask`."""
+    from fakeserver import Script
+
+    from tui_router.cli import main
+
+    monkeypatch.setenv("TUI_ROUTER_TELEMETRY", "1")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_server.anthropic_base_url)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
+    workspace = tmp_path / "acme-api"
+    workspace.mkdir()
+    fake_server.push(Script(text=ANSWER, input_tokens=1500, output_tokens=40))
+    assert (
+        main(
+            [
+                "ask",
+                "--json",
+                "--no-tools",
+                "--model",
+                "claude-haiku-4-5",
+                "--cwd",
+                str(workspace),
+                PROMPT,
+            ]
+        )
+        == 0
+    )
+    answer = json.loads(capsys.readouterr().out)
+    metrics = receiver.metrics()
+    tokens = last_points(metrics, "gen_ai.client.token.usage")
+    by_type = {attributes(p.attributes)["gen_ai.token.type"]: p.sum for p in tokens}
+    assert by_type == {"input": answer["usage"]["input_tokens"], "output": 40}
+    (cost,) = last_points(metrics, "tui_router.cost.usage")
+    assert Decimal(repr(cost.as_double)) == Decimal(answer["cost_usd"])
+    (baseline,) = last_points(metrics, "tui_router.cost.baseline")
+    assert Decimal(repr(baseline.as_double)) == Decimal(answer["baseline"]["cost_usd"])
+    (chat,) = [s for s in spans(receiver.traces()) if s.name == "chat claude-haiku-4-5"]
+    span_attributes = attributes(chat.attributes)
+    assert span_attributes["gen_ai.usage.output_tokens"] == 40
+    assert "gen_ai.usage.input_tokens" in span_attributes
+    assert PROMPT.encode() not in receiver.raw() and ANSWER.encode() not in receiver.raw()

@@ -283,6 +283,7 @@ async def _ask(
     from tui_router.core.redact import ControlStripper
     from tui_router.core.session import Agent, Session
     from tui_router.core.store import Store
+    from tui_router.core.telemetry import Telemetry
     from tui_router.core.turn import TurnRunner
     from tui_router.core.verified_cascade import CascadeDone, run_verified_cascade
 
@@ -301,6 +302,7 @@ async def _ask(
     cascade: CascadeDone | None = None
     errors: list[str] = []
     wrote_text = ended_line = False
+    telemetry = Telemetry.from_config(config, workspace)
     with Store() as store:
         session_id = store.create_session(
             start_model=model.id,
@@ -308,14 +310,27 @@ async def _ask(
             strategy=route.strategy,
             frontier_model=config.frontier_model,
             title=_title(prompt),
+            project=workspace.name,
         )
         if route.decision is not None:
             store.record_decision(_decision_row(session_id, route.decision))
+            telemetry.record_decision(route.strategy, None, route.decision.tier, "auto")
         ledger = Ledger()
         runner = TurnRunner(config, catalog, store, ledger)
         session = Session(
-            config, catalog, store, ledger, runner, None, session_id, model.id, route.mode, agent
+            config,
+            catalog,
+            store,
+            ledger,
+            runner,
+            None,
+            session_id,
+            model.id,
+            route.mode,
+            agent,
+            telemetry=telemetry,
         )
+        session.fixed_strategy = route.strategy
         events = (
             session.run_turn(prompt, max_cost_usd=args.max_cost, max_tokens=args.max_tokens)
             if ladder is None
@@ -350,6 +365,7 @@ async def _ask(
         finally:
             await session.aclose()
             store.end_session(session_id)
+            telemetry.shutdown(timeout_s=2.0)  # bounded: a dead collector costs ≤ 2 s
     tail = stripper.flush()
     if tail and not args.json:
         sys.stdout.write(tail)

@@ -56,6 +56,8 @@ if TYPE_CHECKING:
     from tui_router.core.store import Store
     from tui_router.core.turn import TurnResult, TurnRunner
 
+from tui_router.core.telemetry import Telemetry
+
 #: the default most model calls one agent turn may make
 DEFAULT_MAX_STEPS = 40
 #: a failing call (same tool, same input) that fails this often is a reason to escalate
@@ -176,6 +178,7 @@ class Session:
         model_id: str,
         mode: str,
         agent: Agent | None = None,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self.config = config
         self.catalog = catalog
@@ -187,6 +190,9 @@ class Session:
         self.model_id = model_id
         self.mode = mode
         self.agent = agent
+        #: the OpenTelemetry export of this session's calls (a no-op unless enabled)
+        self.telemetry = telemetry if telemetry is not None else Telemetry()
+        self.fixed_strategy = "manual"
         self.conversation = Conversation()
         self.turn_index = 0
         self.escalations = 0
@@ -329,6 +335,10 @@ class Session:
         self.conversation.add_user(prompt)
         state = _TurnState(model=model_id)
         checkpoint = self._checkpoint() if tools else None
+        span = self.telemetry.turn_span(
+            turn=self.turn_index, session_id=self.session_id, model=model_id
+        )
+        span.__enter__()
         try:
             while True:
                 if state.steps >= steps_cap:
@@ -374,6 +384,7 @@ class Session:
         finally:
             # also on cancel and when the consumer stops: what was written stays undoable
             self._close_checkpoint(checkpoint)
+            span.__exit__(None, None, None)
         yield state.done(checkpoint)
 
     async def _call(
@@ -436,7 +447,7 @@ class Session:
                     await task
         state.results.append(result)
         state.model = result.model
-        yield CallPriced(result)
+        yield self._priced(result)
 
     async def _tool(
         self,
@@ -515,6 +526,7 @@ class Session:
             is_error=outcome.is_error,
         )
         state.tools.append(ToolRecord(call.name, status, outcome.path))
+        self.telemetry.record_tool(call.name, status, duration_s)
         if status == "error" or (outcome.exit_code not in (None, 0)):
             signature = f"{call.name} {json.dumps(call.arguments, sort_keys=True)}"
             count = state.failures[signature] = state.failures.get(signature, 0) + 1
@@ -573,7 +585,7 @@ class Session:
             )
             state.results.append(sub)
             cost += sub.price.usd or Decimal(0)
-            yield CallPriced(sub)
+            yield self._priced(sub, prompt=parsed.task)
             conversation.add_assistant(sub.text, sub.model, sub.tool_calls)
             answer = sub.text
             if not sub.ok:
@@ -611,6 +623,25 @@ class Session:
             tier = str(caller_tier)
         found = self.catalog.first_available(tier, fallback_ok=False)
         return caller_model if found is None else found.id
+
+    def _priced(self, result: TurnResult, *, prompt: str | None = None) -> CallPriced:
+        """The event for a call the runner has recorded; the call is exported as it is."""
+        record = self.ledger.records[-1] if self.ledger.records else None
+        if record is not None and record.call_id == result.call_id:
+            self.telemetry.record_call(
+                record,
+                strategy=self.strategy_name,
+                duration_s=result.duration_ms / 1000,
+                content=(prompt or self.last_prompt or "", result.text),
+            )
+        return CallPriced(result)
+
+    @property
+    def strategy_name(self) -> str:
+        """The routing strategy in force: the router's, else the one the session was started
+        with (`ask` routes once, before the session)."""
+        router = self.router
+        return router.strategy if router is not None else self.fixed_strategy
 
     def _add_answer(self, result: TurnResult, *, store: bool) -> None:
         self.conversation.add_assistant(result.text, result.model, result.tool_calls)
@@ -728,6 +759,7 @@ class Session:
             self.store.end_session(self.session_id)
         finally:
             self.store.close()
+            self.telemetry.shutdown(timeout_s=2.0)
 
 
 def _short(text: str, limit: int = 60) -> str:

@@ -6,6 +6,7 @@ Runs in a worker thread after the first frame (the catalog reads genai-prices). 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui_router.core.config import ROUTING_MODES, STRATEGIES, AppConfig, check_frontier_price
@@ -68,6 +69,7 @@ def open_session(
                 strategy=config.routing_strategy,
                 frontier_model=config.frontier_model,
                 session_id=options.session_id,
+                project=Path.cwd().name,
             )
         runner = TurnRunner(config, catalog, store, ledger, provider_factory=provider_factory)
         controller = SessionController(
