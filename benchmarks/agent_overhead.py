@@ -1,6 +1,14 @@
-"""Agent overhead: what the tools cost on a large project (and, later, per agent step).
+"""Agent overhead: what the tools cost on a large project, and the agent's own time per step.
 
-    python benchmarks/agent_overhead.py [--files N] [--rounds N]
+    python benchmarks/agent_overhead.py [--files N] [--rounds N] [--steps N]
+
+Per step (`step_overhead`): a `Session` runs one agent turn of N steps (default 200) in a
+200-file workspace against an in-process provider that answers every step at once with one
+``read_file`` call (and the last with text). The time the provider's stream and the tool take is
+measured around each and subtracted; what is left is the agent's own work per step — the
+request built from the history, the context estimate, the call priced, written to SQLite and
+added to the ledger, the tool call checked against the workspace and permissions, the messages
+stored, the events yielded. Target: <= 5 ms median per step.
 
 Tool side (`tool_timings`): list_files and search through `ToolBox.run` on a generated tree of
 N files (default 10,000) in 500 folders with a .gitignore that hides a tenth of them, as the agent
@@ -13,11 +21,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 from tui_router.core.agent import search
@@ -26,6 +35,7 @@ from tui_router.core.agent.workspace import Workspace
 from tui_router.core.conversation import ToolCall
 
 TARGET_MS = 300.0
+STEP_TARGET_MS = 5.0
 
 
 def make_tree(root: Path, files: int) -> None:
@@ -97,11 +107,121 @@ async def tool_timings(files: int = 10_000, rounds: int = 5) -> dict[str, float]
     return results
 
 
+class _InstantProvider:
+    """Answers each step at once: a read_file call, or text on the last step."""
+
+    name = "anthropic"
+    price_provider: str | None = "anthropic"
+
+    def __init__(self, steps: int, stream_ms: list[float]) -> None:
+        self.steps, self.calls, self.stream_ms = steps, 0, stream_ms
+
+    async def stream(self, request: object) -> AsyncIterator[object]:
+        from tui_router.core.providers.base import StopEvent, TextDelta, ToolCallEvent, UsageEvent
+        from tui_router.core.usage import Usage
+
+        started = time.perf_counter()
+        self.calls += 1
+        usage = Usage(input_tokens=2000 + 40 * self.calls, output_tokens=30)
+        if self.calls >= self.steps:
+            events: list[object] = [TextDelta("done"), UsageEvent(usage), StopEvent("end_turn")]
+        else:
+            call = ToolCall(f"t{self.calls}", "read_file", {"path": f"src/m{self.calls % 200}.py"})
+            events = [TextDelta("reading"), ToolCallEvent(call), UsageEvent(usage)]
+            events.append(StopEvent("tool_use"))
+        self.stream_ms.append((time.perf_counter() - started) * 1000)
+        for event in events:
+            yield event
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def step_overhead(steps: int = 200) -> dict[str, float]:
+    """The agent's own milliseconds per step (median and p95), model and tool time excluded."""
+    from tui_router.core.catalog import build_catalog
+    from tui_router.core.config import AppConfig
+    from tui_router.core.endpoints import BUILTIN_ENDPOINTS, ResolvedModel
+    from tui_router.core.events import StepStarted, ToolResult
+    from tui_router.core.ledger import Ledger
+    from tui_router.core.session import Agent, Session
+    from tui_router.core.store import Store
+    from tui_router.core.turn import TurnRunner
+
+    with tempfile.TemporaryDirectory() as folder:
+        os.environ["TUI_ROUTER_HOME"] = str(Path(folder) / "home")
+        root = Path(folder) / "ws"
+        (root / "src").mkdir(parents=True)
+        for i in range(200):
+            (root / "src" / f"m{i}.py").write_text(f"def f{i}(x):\n    return x + {i}\n")
+        stream_ms: list[float] = []
+        provider = _InstantProvider(steps, stream_ms)
+        anthropic = next(e for e in BUILTIN_ENDPOINTS if e.name == "anthropic")
+        config = AppConfig()
+        catalog = build_catalog(config)
+        catalog.warm()
+        store = Store()
+        ledger = Ledger()
+        runner = TurnRunner(
+            config,
+            catalog,
+            store,
+            ledger,
+            lambda model_id, cfg: (provider, ResolvedModel(anthropic, model_id)),  # type: ignore[arg-type, return-value]
+        )
+        session_id = store.create_session(start_model="claude-haiku-4-5", mode="manual")
+        agent = Agent.for_workspace(config, root, max_steps=steps + 1)
+        session = Session(
+            config, catalog, store, ledger, runner, None, session_id, "claude-haiku-4-5",
+            "manual", agent,
+        )  # fmt: skip
+        tool_ms: list[float] = []
+        real_run = agent.toolbox.run
+
+        async def timed_run(*args: object, **kwargs: object) -> object:
+            started = time.perf_counter()
+            try:
+                return await real_run(*args, **kwargs)  # type: ignore[arg-type]
+            finally:
+                tool_ms.append((time.perf_counter() - started) * 1000)
+
+        agent.toolbox.run = timed_run  # type: ignore[method-assign]
+        step_starts: list[float] = []
+        tools_seen = 0
+        async for event in session.run_turn("read every module"):
+            if isinstance(event, StepStarted):
+                step_starts.append(time.perf_counter())
+            elif isinstance(event, ToolResult):
+                tools_seen += 1
+        step_starts.append(time.perf_counter())
+        store.close()
+    walls = [(b - a) * 1000 for a, b in itertools.pairwise(step_starts)]
+    own = [
+        wall - stream - (tool_ms[i] if i < len(tool_ms) else 0.0)
+        for i, (wall, stream) in enumerate(zip(walls, stream_ms, strict=False))
+    ]
+    own.sort()
+    return {
+        "steps": float(len(own)),
+        "median ms": statistics.median(own),
+        "p95 ms": own[int(len(own) * 0.95) - 1],
+        "tool median ms": statistics.median(tool_ms) if tool_ms else 0.0,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=200)
     args = parser.parse_args()
+    step = asyncio.run(step_overhead(args.steps))
+    verdict = "ok" if step["median ms"] <= STEP_TARGET_MS else "OVER the 5 ms target"
+    print(
+        f"agent's own time per step, {int(step['steps'])} steps, 200-file workspace: "
+        f"median {step['median ms']:.2f} ms, p95 {step['p95 ms']:.2f} ms  {verdict} "
+        f"(tool read_file median {step['tool median ms']:.2f} ms, excluded)"
+    )
     print(f"agent tools on a generated tree of {args.files:,} files (median of {args.rounds}):")
     results = asyncio.run(tool_timings(args.files, args.rounds))
     for name, ms in results.items():

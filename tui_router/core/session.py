@@ -143,6 +143,8 @@ class _TurnState:
     failures: dict[str, int] = field(default_factory=dict)
     #: why the turn should go to a stronger model (repeated tool errors), when it should
     escalation: str | None = None
+    #: this step's tool results not yet in the store (written together, one sync per step)
+    unsaved_results: list[tuple[str, str, bool]] = field(default_factory=list)
 
     def cost(self) -> Decimal | None:
         known = [r.price.usd for r in self.results if r.price.usd is not None]
@@ -362,17 +364,18 @@ class Session:
                 self.last_answer_model = result.model
                 if not result.ok:
                     if result.text or result.tool_calls:
-                        self._add_answer(result, store=bool(tools))
+                        self._add_answer(result)
                     yield TurnError(result.error or result.status, result.model)
                     state.stopped = result.error or result.status
                     break
-                self._add_answer(result, store=bool(tools))
+                self._add_answer(result)
                 state.text = result.text
                 if not result.tool_calls:
                     break
                 for call in result.tool_calls:
                     async for tool_event in self._tool(call, result, checkpoint, state):
                         yield tool_event
+                self._save_results(state)
                 if stop_on_repeated_errors and state.escalation is not None:
                     state.stopped = state.escalation
                     break
@@ -383,6 +386,7 @@ class Session:
             return
         finally:
             # also on cancel and when the consumer stops: what was written stays undoable
+            self._save_results(state)
             self._close_checkpoint(checkpoint)
             span.__exit__(None, None, None)
         yield state.done(checkpoint)
@@ -412,7 +416,6 @@ class Session:
                     on_delta=queue.put_nowait,
                     on_usage=on_usage,
                     max_tokens=max_tokens,
-                    store_text=not tools,
                     tools=tools,
                     cache_key=self.session_id,
                 )
@@ -429,14 +432,6 @@ class Session:
         except BaseException:  # cancelled, or the consumer stopped reading
             if parts:  # a cancelled answer stays in the history: it is what the user saw
                 self.conversation.add_assistant("".join(parts), model_id)
-                if tools:
-                    self.store.add_message(
-                        self.session_id,
-                        "assistant",
-                        "".join(parts),
-                        turn=self.turn_index,
-                        model=model_id,
-                    )
             self.last_answer_model = model_id
             raise
         finally:
@@ -517,14 +512,7 @@ class Session:
         state: _TurnState,
     ) -> AsyncIterator[TurnEvent]:
         self.conversation.add_tool_result(call.id, outcome.content, is_error=outcome.is_error)
-        self.store.add_message(
-            self.session_id,
-            "tool",
-            outcome.content,
-            turn=self.turn_index,
-            tool_call_id=call.id,
-            is_error=outcome.is_error,
-        )
+        state.unsaved_results.append((call.id, outcome.content, outcome.is_error))
         state.tools.append(ToolRecord(call.name, status, outcome.path))
         self.telemetry.record_tool(call.name, status, duration_s)
         if status == "error" or (outcome.exit_code not in (None, 0)):
@@ -624,6 +612,10 @@ class Session:
         found = self.catalog.first_available(tier, fallback_ok=False)
         return caller_model if found is None else found.id
 
+    def _save_results(self, state: _TurnState) -> None:
+        results, state.unsaved_results = state.unsaved_results, []
+        self.store.add_tool_results(self.session_id, self.turn_index, results)
+
     def _priced(self, result: TurnResult, *, prompt: str | None = None) -> CallPriced:
         """The event for a call the runner has recorded; the call is exported as it is."""
         record = self.ledger.records[-1] if self.ledger.records else None
@@ -643,19 +635,9 @@ class Session:
         router = self.router
         return router.strategy if router is not None else self.fixed_strategy
 
-    def _add_answer(self, result: TurnResult, *, store: bool) -> None:
+    def _add_answer(self, result: TurnResult) -> None:
+        # (the runner stored the message, with its tool calls, in the call's transaction)
         self.conversation.add_assistant(result.text, result.model, result.tool_calls)
-        if store and (result.text or result.tool_calls):
-            # the runner stores a chat answer itself; an agent step's message carries its calls
-            self.store.add_message(
-                self.session_id,
-                "assistant",
-                result.text,
-                turn=self.turn_index,
-                model=result.model,
-                call_id=result.call_id,
-                tool_calls=result.tool_calls,
-            )
 
     def _step_limit(
         self,

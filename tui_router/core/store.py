@@ -268,13 +268,19 @@ class Store:
     # -- calls and messages ------------------------------------------------------------------
 
     def record_call(
-        self, call: CallRow, *, text: str | None = None, prompt: str | None = None
+        self,
+        call: CallRow,
+        *,
+        text: str | None = None,
+        prompt: str | None = None,
+        tool_calls: Sequence[ToolCall] = (),
     ) -> int:
         """Write a finished (or failed, or cancelled) call and its messages in one transaction.
 
-        ``text`` is the assistant's answer, partial if the call did not finish; it is stored when
-        non-empty. ``prompt`` is the user message of the turn, stored if this turn has none yet
-        (a cascade or a retry reuses the turn's prompt). Returns the call id.
+        ``text`` is the assistant's answer, partial if the call did not finish; the message is
+        stored when it has text or ``tool_calls`` (an agent step). ``prompt`` is the user message
+        of the turn, stored if this turn has none yet (a cascade or a retry reuses the turn's
+        prompt). One transaction, so one sync to disk per call. Returns the call id.
         """
         if call.purpose not in PURPOSES:
             raise ValueError(f"unknown call purpose {call.purpose!r}")
@@ -324,11 +330,39 @@ class Store:
                 ),
             )
             call_id = int(cursor.lastrowid or 0)
-            if text:
+            if text or tool_calls:
                 self._insert_message(
-                    db, call.session_id, "assistant", text, call.turn, call.model, call_id
+                    db,
+                    call.session_id,
+                    "assistant",
+                    text or "",
+                    call.turn,
+                    call.model,
+                    call_id,
+                    tool_calls=tool_calls,
                 )
         return call_id
+
+    def add_tool_results(
+        self, session_id: str, turn: int, results: Sequence[tuple[str, str, bool]]
+    ) -> None:
+        """Store a step's tool results, (tool_call_id, content, is_error) each, in one
+        transaction: one sync to disk per agent step, not one per tool call."""
+        if not results:
+            return
+        with self._transaction() as db:
+            for call_id, content, is_error in results:
+                self._insert_message(
+                    db,
+                    session_id,
+                    "tool",
+                    content,
+                    turn,
+                    None,
+                    None,
+                    tool_call_id=call_id,
+                    is_error=is_error,
+                )
 
     def add_message(
         self,

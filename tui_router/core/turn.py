@@ -159,9 +159,9 @@ class TurnRunner:
         after each chunk and the exact figure last. Either may be sync or async. The turn's user
         prompt (the last message, for chat/cascade/retry calls) is stored once per turn.
         ``store_text=False`` records the call but not its text as a message (a judge's verdict is
-        no part of the conversation; an agent step's message, with its tool calls, is written by
-        the session). ``tools`` are offered to the model; ``cache_key`` switches prompt caching
-        on; ``effort`` asks a reasoning model for that effort.
+        no part of the conversation). An agent step's message is stored with its tool calls.
+        ``tools`` are offered to the model; ``cache_key`` switches prompt caching on;
+        ``effort`` asks a reasoning model for that effort.
         Raises `ProviderConfigError`/`UnknownModelError` before any request; re-raises
         cancellation and a callback's exception after recording the call.
         """
@@ -280,7 +280,12 @@ class TurnRunner:
             stop_reason=call.stop_reason,
             started_at=started_at,
         )
-        call_id = self.store.record_call(row, text=call.text if store_text else None, prompt=prompt)
+        call_id = self.store.record_call(
+            row,
+            text=call.text if store_text else None,
+            prompt=prompt,
+            tool_calls=tuple(call.tool_calls) if store_text else (),
+        )
         self.ledger.add(
             CallRecord(
                 model=model_id,
