@@ -5,7 +5,9 @@ Usage:
 
 DATA_DIR is the folder holding the recorded-outcome datasets (it reads swebench_verified/). Only
 TRAIN data is read, plus the labelled prompts kept next to this script
-(training/labelled_prompts.jsonl: coding prompts and some general ones, each with a reason).
+(training/labelled_prompts.jsonl: coding requests only, each labelled by one person with the
+rubric in training/rubric.md and given a reason; no benchmark's questions were read to write or
+screen them — see rubric.md for what was removed and why).
 Test splits, MT-Bench and GSM8K are never read here. Needs numpy (installed with the plot extra).
 
 The target is "this prompt needs a strong (balanced/frontier) model":

@@ -10,6 +10,7 @@ structure of the text. Pure Python and precompiled regexes: a few tens of micros
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
@@ -20,6 +21,39 @@ from tui_router.core.routing.context import RoutingContext
 _SCAN_HEAD = 8_000
 _SCAN_TAIL = 2_000
 _TIER_RANK = {"local": 0, "fast": 1, "balanced": 2, "frontier": 3}
+
+#: Requests whose answer is a design that is hard to get right and costly to get wrong: a
+#: system or scheme design, a security scheme (encryption, auth, signing, key handling),
+#: concurrency (locking, races, exactly-once) or a data migration. Whatever the phrasing
+#: ("explain what ...", "quick question"), they never go to the fast tier (see `design_risk`).
+_DESIGN_RISK = re.compile(
+    r"\b(?:"
+    # designing a system, protocol or scheme (not "design" as in a UI mock-up)
+    r"design(?:ing)?\s+(?:(?:a|an|the|our|my|your|this)\s+)?(?:\w+[\s-]+){0,3}?"
+    r"(?:scheme|protocol|architecture|system|service|schema|data\s+model|api|algorithm|"
+    r"sharding|replication|storage|pipeline|backend|locking|queue|cache|workflow)s?"
+    r"|architect(?:ure|ing)?\s+(?:for|of)\b|system\s+design|threat[\s-]?model"
+    # security schemes
+    r"|end[\s-]to[\s-]end\s+encrypt\w*|e2ee|encryption\s+(?:scheme|protocol|design|at\s+rest)"
+    r"|(?:key|secret)\s+(?:exchange|management|rotation|derivation|storage)"
+    r"|(?:authentication|authorization|auth|signing|session|token)\s+(?:scheme|protocol|flow|design)"
+    r"|(?:encrypt|decrypt|hash)(?:ing)?\s+(?:the\s+|our\s+|user\s+)?(?:passwords?|secrets?|messages?|data)"
+    r"|zero[\s-]knowledge|csrf|xss|sql\s+injection|oauth2?|pkce|jwt|tls\s+termination"
+    # concurrency
+    r"|race\s+conditions?|deadlocks?|livelocks?|data\s+races?|thread[\s-]safe(?:ty)?|mutex(?:es)?"
+    r"|lock[\s-]free|wait[\s-]free|(?:distributed|optimistic|pessimistic|row[\s-]level)\s+lock\w*"
+    r"|locking|concurren(?:t|cy)|atomic(?:ally|ity)?|exactly[\s-]once|at[\s-]least[\s-]once"
+    r"|idempoten(?:t|cy)|(?:two|several|multiple|many)\s+(?:workers|threads|processes|replicas|consumers|writers)"
+    r"|same\s+(?:job|row|record|message|event)\s+twice"
+    # data migrations
+    r"|(?:data|schema|database|db|sql|alembic|django|rails)\s+migrations?|backfill\w*"
+    r"|migrat\w+\s+(?:(?:the|our|all|existing|old|user|customer)\s+)*"
+    r"(?:data|records|rows|tables?|database|schema|users|orders|accounts)"
+    r"|(?:move|copy|transfer)\s+(?:(?:the|our|all)\s+)?(?:\w+\s+){0,2}(?:data|records|rows|tables?)\s+"
+    r"(?:from|to|into)\b"
+    r")",
+    re.IGNORECASE,
+)
 
 
 def estimate_tokens(text: str) -> int:
@@ -94,6 +128,9 @@ class Features:
     needs_reasoning: float = 0.0  #: 0..1, multi-step reasoning needed
     mistake_cost: float = 0.0  #: 0..1, how costly a wrong answer is
     cheap_task: float = 0.0  #: 0..1, a small well-specified edit (damped by reasoning/size)
+    #: 1.0 for a design, security-scheme, concurrency or data-migration request (the router
+    #: never sends it to the fast tier, however it is phrased)
+    design_risk: float = 0.0
     # -- the session (0 without a context)
     ctx_conversation_tokens: float = 0.0
     ctx_attached_files: float = 0.0
@@ -129,6 +166,8 @@ class Features:
             found.add("code")
         if self.is_question:
             found.add("question")
+        if self.design_risk:
+            found.add("design")
         return frozenset(found)
 
 
@@ -139,7 +178,8 @@ _SIGNAL_KEYS = tuple(signals.WEIGHTS)
 #: The task kinds a rule may match on (see `Features.kinds`).
 TASK_KINDS: tuple[str, ...] = tuple(
     sorted(
-        {k.split("_", 1)[1] for k in _SIGNAL_KEYS} | {"traceback", "continue", "code", "question"}
+        {k.split("_", 1)[1] for k in _SIGNAL_KEYS}
+        | {"traceback", "continue", "code", "question", "design"}
     )
 )
 
@@ -229,14 +269,21 @@ def extract_features(prompt: str, context: RoutingContext | None = None) -> Feat
         reasoning.append(0.25)
     if (code_blocks or traceback) and "why" in tokens:
         reasoning.append(0.2)
+    # Read in the prose only: pasted code full of locks or "migrations/" is not a design request.
+    design_risk = 1.0 if _DESIGN_RISK.search(prose) else 0.0
+    if design_risk:
+        reasoning.append(0.45)
     needs_reasoning = _noisy_or(reasoning)
     mistake_cost = _noisy_or(risk)
     # A cheap verb on a big or hard task is not a cheap task ("rename across 40 files").
     size_damp = 1.0 if words <= 120 and code_lines <= 80 else 0.5
     cheap_task = _noisy_or(cheap) * size_damp * (1.0 - 0.6 * needs_reasoning)
+    if design_risk:
+        cheap_task *= 0.3  # "explain what ... design a scheme" is not a snippet to explain
     values["needs_reasoning"] = needs_reasoning
     values["mistake_cost"] = mistake_cost
     values["cheap_task"] = cheap_task
+    values["design_risk"] = design_risk
 
     if context is not None:
         values.update(_context_values(context, values["prompt_tokens"]))

@@ -95,15 +95,31 @@ def text_stats(text: str) -> dict[str, float]:
     }
 
 
+#: Size features are capped before the log: the labelled prompts are all short, so the model
+#: cannot know what a long paste means, and a long paste is not by itself frontier work. Beyond
+#: the cap, "longer" tells the model nothing (a 5,000-character paste reads as a 600-character
+#: prompt). The context-window check still sees the real size.
+_SIZE_CAPS: dict[str, float] = {
+    "chars": 600.0,
+    "lines": 12.0,
+    "code_lines": 20.0,
+    "code_blocks": 2.0,
+    "error_lines": 5.0,
+    "paths_mentioned": 5.0,
+}
+
+
 def raw_inputs(prompt: str, features: Mapping[str, float]) -> dict[str, float]:
     """The model's numeric inputs before scaling: the router's features (``f.`` prefix, counts of
-    size on a log scale) and this module's text stats. Training uses the same function."""
+    size capped and on a log scale) and this module's text stats. Training uses the same
+    function."""
     raw: dict[str, float] = {}
     for key, value in features.items():
         if key in _REDUNDANT:
             continue
         if isinstance(value, int | float) and not isinstance(value, bool):
-            raw[f"f.{key}"] = math.log1p(max(0.0, value)) if key in _LOG_SCALED else float(value)
+            value = min(float(value), _SIZE_CAPS.get(key, math.inf))
+            raw[f"f.{key}"] = math.log1p(max(0.0, value)) if key in _LOG_SCALED else value
     raw.update(text_stats(prompt))
     return raw
 

@@ -57,6 +57,7 @@ FLOORS: tuple[tuple[str, float, str, str], ...] = (
     ("mistake_cost", 0.7, "frontier", "costly mistake"),
     ("sig_math_proof", 1.0, "balanced", "maths/proof"),
     ("has_traceback", 1.0, "balanced", "stack trace"),
+    ("design_risk", 1.0, "balanced", "design, security scheme, concurrency or data migration"),
 )
 
 
@@ -309,6 +310,10 @@ class Router:
             )
         wanted = max(TIER_ORDER.index(rules.tier) if rules.tier in TIER_ORDER else 1, 1)
         start = TIER_ORDER[max(1, wanted - 1)]
+        if features.design_risk and TIER_ORDER.index(start) < TIER_ORDER.index("balanced"):
+            # A gate catches a broken answer, not a weak design: never start such a request
+            # on the fast tier.
+            start = "balanced"
         return _Plan(
             start,
             None,

@@ -304,6 +304,14 @@ DEFAULT_RULES_SPEC: tuple[dict[str, Any], ...] = (
         "reason": "low-level debugging (memory, core dumps, runtimes)",
     },
     {
+        "name": "design-security-concurrency-migration",
+        "kinds": ["design"],
+        "tier": "balanced",
+        "confidence": 0.7,
+        "reason": "a design, security scheme, concurrency or data-migration request is never "
+        "fast-tier work, however it is phrased",
+    },
+    {
         "name": "debugging-with-traceback",
         "kinds": ["traceback"],
         "tier": "balanced",
