@@ -25,6 +25,7 @@ import argparse
 import itertools
 import json
 import socket
+import struct
 import sys
 import threading
 from collections import deque
@@ -217,6 +218,21 @@ class _Handler(BaseHTTPRequestHandler):
     def _end_stream(self) -> None:
         self._chunk(b"")  # the zero-length chunk that ends a chunked body
 
+    def _reset_connection(self) -> None:
+        """Abort with a TCP RST (SO_LINGER 0), as a crashed proxy or a killed server does."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+
+    def _send_html(self, html: str) -> None:
+        payload = html.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
     def _drop_connection(self) -> None:
         self.close_connection = True
         with contextlib.suppress(OSError):
@@ -256,6 +272,9 @@ class _Handler(BaseHTTPRequestHandler):
         if script.status is not None:
             self._send_json(script.status, script.error_body(anthropic), script.headers)
             return
+        if script.html is not None:
+            self._send_html(script.html)
+            return
         number = self.fake.next_id()
         if not body.get("stream"):
             if anthropic:
@@ -282,18 +301,31 @@ class _Handler(BaseHTTPRequestHandler):
     def _text_frames(self, script: Script, frame: Any) -> bool:
         """Send the text chunks; True when a scripted fault stopped the stream early."""
         for index, piece in enumerate(script.text_chunks()):
-            if script.disconnect_after is not None and index >= script.disconnect_after:
-                self._drop_connection()
-                return True
-            if script.stream_error_after is not None and index >= script.stream_error_after:
+            if script.inject is not None and index == script.inject_after:
+                self._chunk(script.inject.encode())
+            if self._fault_at(script, index):
                 return True
             if index:
                 self.fake.sleep(script.delay)
             self._chunk(frame(piece))
-        if script.disconnect_after is not None:
+        return self._fault_at(script, len(script.text_chunks()), end=True)
+
+    def _fault_at(self, script: Script, index: int, end: bool = False) -> bool:
+        """Apply a fault scheduled at text chunk ``index`` (or at the end); True if one fired."""
+
+        def due(after: int | None) -> bool:
+            return after is not None and (end or index >= after)
+
+        if due(script.disconnect_after):
             self._drop_connection()
             return True
-        return script.stream_error_after is not None
+        if due(script.reset_after):
+            self._reset_connection()
+            return True
+        if due(script.close_after):
+            self._end_stream()
+            return True
+        return due(script.stream_error_after)
 
     def _stream_anthropic(self, script: Script, body: dict[str, Any], number: int) -> None:
         for frame in wire.anthropic_head(script, body, f"msg_fake_{number}"):
@@ -339,9 +371,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._chunk(
                 wire.openai_chunk(chunk_id, model, wire.openai_choice(delta), **usage_field)
             )
-        finish = wire.openai_choice({}, script.default_stop(anthropic=False))
-        self._chunk(wire.openai_chunk(chunk_id, model, finish, **usage_field))
-        if include_usage and script.send_usage:
+        if not script.omit_stop:
+            finish = wire.openai_choice({}, script.default_stop(anthropic=False))
+            self._chunk(wire.openai_chunk(chunk_id, model, finish, **usage_field))
+        if include_usage and script.send_usage and not script.omit_usage:
             usage = wire.openai_usage(script, body, script.output_text())
             self._chunk(wire.openai_chunk(chunk_id, model, [], usage=usage))
         self._chunk(b"data: [DONE]\n\n")

@@ -45,7 +45,14 @@ class Script:
 
     Faults: ``status`` answers with that HTTP status and an error body at once;
     ``stream_error_after`` sends an in-stream error after that many text chunks;
-    ``disconnect_after`` drops the connection after that many text chunks (no clean end).
+    ``disconnect_after`` drops the connection after that many text chunks (no clean end);
+    ``reset_after`` resets it (TCP RST) after that many text chunks;
+    ``close_after`` ends the body cleanly after that many text chunks, with no stop event and
+    no ``[DONE]``; ``inject`` sends those raw bytes after ``inject_after`` text chunks (garbage
+    or truncated SSE lines) and carries on; ``omit_stop`` leaves out Anthropic's
+    ``message_stop`` / OpenAI's ``finish_reason``; ``omit_usage`` sends no usage at all;
+    ``usage_patch`` overrides wire usage fields (junk counts) in every usage object sent;
+    ``html`` answers 200 with that text/html body (a proxy's login page).
     """
 
     text: str | None = None
@@ -71,6 +78,14 @@ class Script:
     stream_error_after: int | None = None
     disconnect_after: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    reset_after: int | None = None
+    close_after: int | None = None
+    inject: str | None = None
+    inject_after: int = 1
+    omit_stop: bool = False
+    omit_usage: bool = False
+    usage_patch: dict[str, Any] = field(default_factory=dict)
+    html: str | None = None
 
     def __post_init__(self) -> None:
         for call in self.tool_calls:
@@ -218,6 +233,10 @@ def anthropic_usage_start(script: Script, body: dict[str, Any]) -> dict[str, Any
     uncached = script.input_tokens
     if uncached is None:
         uncached = estimate_tokens(prompt_text(body))
+    return {**_anthropic_usage_start(script, uncached), **script.usage_patch}
+
+
+def _anthropic_usage_start(script: Script, uncached: int) -> dict[str, Any]:
     return {
         "input_tokens": uncached,
         "cache_creation_input_tokens": script.cache_write_short_tokens
@@ -253,6 +272,8 @@ def anthropic_head(script: Script, body: dict[str, Any], msg_id: str) -> list[by
         "stop_sequence": None,
         "usage": anthropic_usage_start(script, body),
     }
+    if script.omit_usage:
+        del message["usage"]
     frames = [
         anthropic_frame("message_start", {"type": "message_start", "message": message}),
         anthropic_frame("ping", {"type": "ping"}),
@@ -344,17 +365,20 @@ def anthropic_tail(script: Script, id_prefix: str) -> list[bytes]:
     usage: dict[str, Any] = {"output_tokens": output_tokens(script, script.output_text())}
     if script.reasoning_tokens is not None:
         usage["output_tokens_details"] = {"thinking_tokens": script.reasoning_tokens}
+    usage.update(script.usage_patch)
     frames = []
     if anthropic_has_text_block(script):
         stop = {"type": "content_block_stop", "index": anthropic_text_index(script)}
         frames.append(anthropic_frame("content_block_stop", stop))
     frames += anthropic_tool_frames(script, id_prefix)
     stop = {"stop_reason": script.default_stop(anthropic=True), "stop_sequence": None}
-    return [
-        *frames,
-        anthropic_frame("message_delta", {"type": "message_delta", "delta": stop, "usage": usage}),
-        anthropic_frame("message_stop", {"type": "message_stop"}),
-    ]
+    delta: dict[str, Any] = {"type": "message_delta", "delta": stop, "usage": usage}
+    if script.omit_usage:
+        del delta["usage"]
+    frames.append(anthropic_frame("message_delta", delta))
+    if not script.omit_stop:
+        frames.append(anthropic_frame("message_stop", {"type": "message_stop"}))
+    return frames
 
 
 def anthropic_message(
@@ -411,6 +435,7 @@ def openai_usage(script: Script, body: dict[str, Any], text: str) -> dict[str, A
             "accepted_prediction_tokens": 0,
             "rejected_prediction_tokens": 0,
         }
+    usage.update(script.usage_patch)
     return usage
 
 

@@ -84,3 +84,12 @@ def test_an_unterminated_sequence_is_dropped_at_flush_and_does_not_swallow_forev
     long = ControlStripper()
     out = long.feed("\x1b]" + "a" * (ControlStripper.MAX_SEQUENCE + 10) + "tail")
     assert len(out) < 20
+
+
+def test_url_secrets_lists_what_to_mask_wherever_it_is_echoed() -> None:
+    from tui_router.core.redact import url_secrets
+
+    secrets = url_secrets("http://bob:sk-SECRET@h/v1?api_key=sk-Q-SECRET&model=abcd")
+    assert secrets[0] == "bob:sk-SECRET"
+    assert {"sk-SECRET", "sk-Q-SECRET"} <= set(secrets) and "abcd" not in secrets
+    assert url_secrets("https://api.anthropic.com") == []

@@ -67,6 +67,22 @@ def scrub_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
+def url_secrets(url: str) -> list[str]:
+    """The credential parts of ``url`` (userinfo, secret query values), to mask wherever they
+    are echoed back (a server quoting the path it got, say)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return []
+    found: list[str] = []
+    if "@" in parts.netloc:
+        userinfo = parts.netloc.rpartition("@")[0]
+        found += [userinfo, *(piece for piece in userinfo.split(":") if piece)]
+    found += [value for name, value in parse_qsl(parts.query) if _secret_param(name) and value]
+    # longest first, so a whole "user:key" is masked before its parts; short ones are too common
+    return sorted({piece for piece in found if len(piece) >= 4}, key=len, reverse=True)
+
+
 _USERINFO = re.compile(r"(://)[^/\s@]+@")
 _QUERY_SECRET = re.compile(r"([?&;]([A-Za-z_-]+)=)([^&;#\s]*)")
 

@@ -7,7 +7,9 @@ request into the same events, so the ledger, the CLI and the TUI never see an SD
 * `ToolCallEvent` - the model asked for a tool (emitted once its input has streamed in whole);
 * `UsageEvent` - token usage so far (cumulative; the last one is exact unless marked estimated);
 * `StopEvent`  - the call finished normally, with the provider's stop reason;
-* `ErrorEvent` - the call failed; ``message`` is one line fit to show a person.
+* `ErrorEvent` - the call failed; ``message`` is one line fit to show a person;
+* `RetryEvent` - the request failed before any answer and is about to be sent again (after
+  ``wait_s``); a consumer that does not know it may ignore it.
 
 A stream always ends with exactly one `StopEvent` or `ErrorEvent`. API failures are reported as an
 `ErrorEvent`, never raised; misconfiguration found before any request (no key, unknown endpoint)
@@ -63,7 +65,30 @@ class ErrorEvent:
     status: int | None = None
 
 
-ProviderEvent = TextDelta | ToolCallEvent | UsageEvent | StopEvent | ErrorEvent
+@dataclass(frozen=True, slots=True)
+class RetryEvent:
+    """Attempt ``attempt`` of ``of`` is about to be sent, ``wait_s`` seconds from now.
+
+    ``reason`` is short ("rate limited", "server error (HTTP 500)", "connection failed");
+    `message` is the line to show: "rate limited, retrying in 4 s (2/3)".
+    """
+
+    attempt: int
+    of: int
+    wait_s: float
+    reason: str
+
+    @property
+    def message(self) -> str:
+        return f"{self.reason}, retrying in {seconds_text(self.wait_s)} ({self.attempt}/{self.of})"
+
+
+def seconds_text(seconds: float) -> str:
+    """``4 s``, ``0.5 s``, ``12 s``: a wait as a person reads it."""
+    return f"{round(seconds, 1):g} s" if seconds < 10 else f"{seconds:.0f} s"
+
+
+ProviderEvent = TextDelta | ToolCallEvent | UsageEvent | StopEvent | ErrorEvent | RetryEvent
 
 
 class ProviderConfigError(UserFacingError):

@@ -28,7 +28,7 @@ from tui_router.core.providers.errors import ErrorContext
 from tui_router.core.tokens import count_messages, count_tokens
 from tui_router.core.usage import Usage
 
-#: SDK retries for real use (429/5xx/connection errors, with backoff); tests pass 0.
+#: Retries for real use (429/5xx/connection errors, with backoff): ``[network] retries``.
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_URLS = {"anthropic": "https://api.anthropic.com", "openai": "https://api.openai.com/v1"}
 DEFAULT_KEY_ENV = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY"}
@@ -46,7 +46,10 @@ class Connection:
 
 
 def resolve_connection(
-    endpoint: EndpointConfig, protocol: str, timeout: float | None = None
+    endpoint: EndpointConfig,
+    protocol: str,
+    timeout: float | None = None,
+    connect_timeout: float | None = None,
 ) -> Connection:
     """Key and base URL for ``endpoint`` (``protocol`` is "anthropic" or "openai").
 
@@ -81,6 +84,7 @@ def resolve_connection(
         url_hint=url_hint,
         secret=api_key if key_env else None,
         timeout=timeout,
+        connect_timeout=connect_timeout,
     )
     return Connection(base_url, api_key, context)
 

@@ -3,7 +3,8 @@
 One class serves api.openai.com and the endpoints a user lists in config.toml (Ollama, vLLM,
 LM Studio, llama.cpp server, OpenRouter): only the base URL and the key's env var differ. Usage is
 asked for with ``stream_options.include_usage`` and arrives in a last chunk with no choices; a
-server that ignores the option gets its usage counted locally with tiktoken, marked estimated.
+server that ignores the option (or reports implausible counts, see `Usage.from_openai`) gets its
+usage counted locally with tiktoken, marked estimated.
 Tool calls stream as ``delta.tool_calls`` pieces keyed by ``index`` (the first names the call,
 later ones append to its JSON arguments); they are emitted whole, in index order, once the
 stream has finished, before the `StopEvent`. The request is shaped by `openai_params`.
@@ -21,6 +22,7 @@ from typing import Any
 
 from tui_router.core.providers.base import (
     ProviderEvent,
+    RetryEvent,
     StopEvent,
     StreamRequest,
     TextDelta,
@@ -61,15 +63,26 @@ class OpenAIProvider(SDKProvider):
         started = False
         #: tool calls by their stream index: [id, name, argument pieces]
         pieces: dict[int, tuple[list[str], list[str], list[str]]] = {}
+        params = self._params(request)
         try:
-            client = await self._get_client(connection)
-            stream = await client.chat.completions.create(**self._params(request))
+            stream: Any = None
+            async for step in self._open(
+                connection, lambda client: client.chat.completions.create(**params)
+            ):
+                if isinstance(step, RetryEvent):
+                    yield step
+                else:
+                    stream = step.stream
             async with stream:
                 async for chunk in stream:
                     started = True
                     if getattr(chunk, "usage", None) is not None:
-                        usage = Usage.from_openai(usage_dict(chunk.usage))
-                        yield UsageEvent(usage)
+                        reported = Usage.from_openai(usage_dict(chunk.usage))
+                        if reported.estimated:  # implausible: re-counted below
+                            usage = None
+                        else:
+                            usage = reported
+                            yield UsageEvent(usage)
                     for choice in chunk.choices or ():
                         content = getattr(choice.delta, "content", None) if choice.delta else None
                         if content:
@@ -91,7 +104,8 @@ class OpenAIProvider(SDKProvider):
             yield error_event(exc, connection.context, mid_stream=started)
             return
         call_events = _tool_call_events(pieces)
-        if usage is None:  # a server that ignores include_usage (llama.cpp server, some proxies)
+        # a server that ignores include_usage (llama.cpp server, some proxies), or sent junk
+        if usage is None:
             calls = [event.call for event in call_events]
             usage = await asyncio.to_thread(estimated_usage, request, "".join(text), None, calls)
             yield UsageEvent(usage)

@@ -7,29 +7,35 @@ Providers are cheap to build: nothing is imported or connected until the first s
 
 from __future__ import annotations
 
-from tui_router.core.config import ENDPOINT_KINDS, AppConfig, EndpointConfig
+from typing import Any
+
+from tui_router.core.config import ENDPOINT_KINDS, AppConfig, EndpointConfig, NetworkConfig
 from tui_router.core.endpoints import ResolvedModel, resolve_model
 from tui_router.core.providers.base import Provider, ProviderConfigError
-from tui_router.core.providers.common import DEFAULT_MAX_RETRIES
 
 
 def make_provider(
-    endpoint: EndpointConfig, *, max_retries: int | None = None, timeout: float | None = None
+    endpoint: EndpointConfig,
+    *,
+    max_retries: int | None = None,
+    timeout: float | None = None,
+    network: NetworkConfig | None = None,
 ) -> Provider:
     """A provider for ``endpoint`` by its kind (anthropic, openai, local).
 
-    ``max_retries`` defaults to `DEFAULT_MAX_RETRIES` (the SDKs retry 429/5xx/connection errors
-    with backoff); ``timeout`` in seconds defaults to the SDK's own (10 min read).
+    ``network`` (``[network]`` of config.toml; defaults when None) sets the timeouts and the
+    retries of 429/5xx/connection errors; ``max_retries`` and ``timeout`` (the stall timeout,
+    seconds) override it.
     """
-    retries = DEFAULT_MAX_RETRIES if max_retries is None else max_retries
+    options: dict[str, Any] = {"max_retries": max_retries, "timeout": timeout, "network": network}
     if endpoint.kind == "anthropic":
         from tui_router.core.providers.anthropic_provider import AnthropicProvider
 
-        return AnthropicProvider(endpoint, max_retries=retries, timeout=timeout)
+        return AnthropicProvider(endpoint, **options)
     if endpoint.kind == "openai":
         from tui_router.core.providers.openai_provider import OpenAIProvider
 
-        return OpenAIProvider(endpoint, max_retries=retries, timeout=timeout)
+        return OpenAIProvider(endpoint, **options)
     if endpoint.kind == "local":
         from tui_router.core.providers.local_provider import LocalProvider
 
@@ -49,7 +55,9 @@ def provider_for(
 ) -> tuple[Provider, ResolvedModel]:
     """The provider serving ``model_id`` and the id to send it (raises `UnknownModelError`)."""
     resolved = resolve_model(model_id, config)
-    provider = make_provider(resolved.endpoint, max_retries=max_retries, timeout=timeout)
+    provider = make_provider(
+        resolved.endpoint, max_retries=max_retries, timeout=timeout, network=config.network
+    )
     return provider, resolved
 
 
@@ -69,7 +77,10 @@ class ProviderPool:
         name = resolved.endpoint.name
         if name not in self._providers:
             self._providers[name] = make_provider(
-                resolved.endpoint, max_retries=self.max_retries, timeout=self.timeout
+                resolved.endpoint,
+                max_retries=self.max_retries,
+                timeout=self.timeout,
+                network=self.config.network,
             )
         return self._providers[name], resolved
 
