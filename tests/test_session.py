@@ -13,6 +13,7 @@ from fakeserver import FakeServer, Script
 from tui_router.core.catalog import build_catalog
 from tui_router.core.config import AppConfig
 from tui_router.core.conversation import ToolCall
+from tui_router.core.errors import UserFacingError
 from tui_router.core.events import (
     Approval,
     Notice,
@@ -210,3 +211,34 @@ class _Small:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._info, name)
+
+
+async def test_compact_replaces_the_history_with_a_fast_tier_summary(
+    session: Session, fake_server: FakeServer
+) -> None:
+    fake_server.push(Script(text="first answer " + "detail " * 800))
+    await _collect(session, "first question")
+    fake_server.push(Script(text="- the user asked a first question\n- answered"))
+    done = await session.compact()
+    request = fake_server.last_request
+    assert request.body["model"] == "claude-haiku-4-5"  # the fast tier
+    assert "first question" in request.texts[-1] and "first answer" in request.texts[-1]
+    assert [m.role for m in session.conversation.messages] == ["user", "assistant"]
+    assert "the user asked a first question" in session.conversation.messages[0].content
+    assert done.tokens_after < done.tokens_before - 1000
+    assert session.ledger.records[-1].purpose == "compact"
+    fake_server.push(Script(text="next"))
+    await _collect(session, "second question")
+    assert fake_server.last_request.texts[0].startswith("[Summary of the conversation so far]")
+
+
+async def test_compact_that_fails_keeps_the_history(
+    session: Session, fake_server: FakeServer
+) -> None:
+    fake_server.push(Script(text="first answer"))
+    await _collect(session, "first question")
+    before = list(session.conversation.messages)
+    fake_server.push(Script(status=400, error_message="bad request"))
+    with pytest.raises(UserFacingError, match="history is kept"):
+        await session.compact()
+    assert session.conversation.messages == before
