@@ -14,7 +14,7 @@ import json
 import sys
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 #: at most this many turns in the sparklines (one character each)
 SPARK_TURNS = 60
@@ -144,7 +144,7 @@ def render(report: Any, console: Any = None) -> None:
         format_total(totals.baseline_usd, totals.unknown_baseline_calls, places),
     )
     for name, text in zip(columns, footer, strict=True):
-        justify = "left" if name in ("model", "tier") else "right"
+        justify: Literal["left", "right"] = "left" if name in ("model", "tier") else "right"
         table.add_column(
             name, footer=text, justify=justify, no_wrap=name != "model", overflow="fold"
         )

@@ -297,10 +297,9 @@ def render(stats: Stats, console: Any = None) -> None:
         baselines = [baseline for _, _, baseline in days]
         scale = max([*costs, *baselines])
         console.print(f"Spend per day, {days[0][0]} → {days[-1][0]} (same scale):")
-        console.print(f"  actual   {sparkline(costs, scale)}  {format_usd(sum(costs), places)}")
-        console.print(
-            f"  baseline {sparkline(baselines, scale)}  {format_usd(sum(baselines), places)}"
-        )
+        spent, base = sum(costs, Decimal(0)), sum(baselines, Decimal(0))
+        console.print(f"  actual   {sparkline(costs, scale)}  {format_usd(spent, places)}")
+        console.print(f"  baseline {sparkline(baselines, scale)}  {format_usd(base, places)}")
     console.print(
         "baseline = each call's token counts re-priced at the session's frontier model · "
         "n/a = calls whose price is unknown (not counted as $0) · "

@@ -60,12 +60,12 @@ def run(args: argparse.Namespace) -> int:
         if checkpoint_id is None:
             raise CheckpointError("nothing to undo: no agent turn has changed files yet")
         result = restore_checkpoint(store, checkpoint_id, force=args.force)
-        row = get_checkpoint(store, checkpoint_id)
+        found = get_checkpoint(store, checkpoint_id)
     for path in result.restored:
         note = " (overwrote changes made since)" if path in result.conflicts else ""
         print(f"restored {path}{note}")
     for path in result.removed:
         print(f"removed {path}")
-    where = f" (turn {row.turn} of session {row.session_id})" if row else ""
+    where = f" (turn {found.turn} of session {found.session_id})" if found else ""
     print(f"restored checkpoint {checkpoint_id}{where}")
     return 0
