@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from pathlib import Path
 
 from tui_router.core.config import AppConfig, load_config
@@ -44,14 +45,94 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check(path: Path) -> int:
+    """Everything the TUI, ``route`` and ``ask`` would refuse at start, checked now: the file,
+    its ``[[rules]]`` and the routing strategy (errors, exit 2); unknown or broken themes and
+    unpriced models are warnings (the app falls back and still starts)."""
     from tui_router.core.catalog import build_catalog, pricing_warnings
 
     config = load_config(path, check_prices=True)
+    _check_rules(config, path)
+    _check_strategy(config, path)
     note = "" if path.exists() else " (no file: the defaults are in use)"
     print(f"ok: {path}{note}")
-    for warning in pricing_warnings(build_catalog(config)):
+    for warning in [*pricing_warnings(build_catalog(config)), *_theme_warnings(config)]:
         print(f"warning: {warning}")
     return 0
+
+
+_RULE_AT = re.compile(r"rules\[(\d+)\]")
+_RULES_HEADER = re.compile(r"^\s*\[\[\s*rules\s*\]\]")
+_RULE_KEY = re.compile(r"unknown key '([^']+)'|^\s*(\w+)")
+
+
+def _check_rules(config: AppConfig, path: Path) -> None:
+    """``[[rules]]`` parsed as the router parses them; the error gains the line it is about."""
+    from tui_router.core.config import ConfigError
+    from tui_router.core.routing.rules import user_rules
+
+    try:
+        user_rules(config)
+    except ConfigError as exc:
+        message = str(exc)
+        line = _rule_line(path, message)
+        if line is not None:
+            message = message.replace(f"{path}: ", f"{path}, line {line}: ", 1)
+        raise ConfigError(message) from None
+
+
+def _rule_line(path: Path, message: str) -> int | None:
+    """The line of the ``[[rules]]`` block the message names (``rules[N]``), or of its key."""
+    found = _RULE_AT.search(message)
+    if found is None:
+        return None
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    headers = [n for n, text in enumerate(lines, start=1) if _RULES_HEADER.match(text)]
+    index = int(found.group(1))
+    if index >= len(headers):
+        return None
+    start = headers[index]
+    end = next((n for n in range(start + 1, len(lines) + 1) if lines[n - 1].lstrip()[:1] == "["),
+               len(lines) + 1)  # fmt: skip
+    detail = message[found.end() :].partition(": ")[2]
+    key = _RULE_KEY.search(detail)
+    name = (key.group(1) or key.group(2)) if key else None
+    if name:
+        for number in range(start + 1, end):
+            if re.match(rf"^\s*{re.escape(name)}\s*=", lines[number - 1]):
+                return number
+    return start
+
+
+def _check_strategy(config: AppConfig, path: Path) -> None:
+    from tui_router.core.config import ConfigError
+    from tui_router.core.routing.router import check_strategy
+
+    try:
+        check_strategy(config.routing_strategy)
+    except UserFacingError as exc:
+        raise ConfigError(f"{path}: routing_strategy: {exc}") from None
+
+
+def _theme_warnings(config: AppConfig) -> list[str]:
+    """Broken theme files, and a theme name no file or built-in theme has (did you mean)."""
+    from textual.theme import BUILTIN_THEMES
+
+    from tui_router.core.config import did_you_mean
+    from tui_router.ui.themes import load_themes, user_themes_dir
+
+    themes, problems = load_themes((user_themes_dir(),))
+    names = [*(t.name for t in themes), *BUILTIN_THEMES]
+    warnings = [f"theme file: {problem}" for problem in problems]
+    if config.theme not in names:
+        guess = did_you_mean(config.theme, names)
+        hint = f" (did you mean {guess!r}?)" if guess else ""
+        warnings.append(
+            f"theme = {config.theme!r} is not installed{hint}; the default theme will be used"
+        )
+    return warnings
 
 
 def _init(path: Path) -> int:
