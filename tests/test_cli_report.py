@@ -268,3 +268,16 @@ def test_report_and_sessions_csv(capsys: pytest.CaptureFixture[str]) -> None:
     assert row["session_id"] == sid and row["calls"] == "6"
     assert row["models"] == "claude-haiku-4-5;claude-sonnet-4-6;claude-opus-4-6;ollama/llama3.2"
     assert row["cost_usd"] == "0.0245"
+
+
+def test_report_states_the_prompt_cache_hit_ratio(capsys: pytest.CaptureFixture[str]) -> None:
+    with Store() as store:
+        sid = _session(store)
+    # every priced call read half its input from the cache: 2,500 of 5,000 input tokens
+    assert main(["report", sid]) == 0
+    assert (
+        "Prompt cache: 50% of input read from cache (2,500 of 5,000 tokens)"
+        in capsys.readouterr().out
+    )
+    assert main(["report", sid, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["cache_hit_ratio"] == 0.5

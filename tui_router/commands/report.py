@@ -175,6 +175,12 @@ def render(report: Any, console: Any = None) -> None:
         if totals.savings_excluded_calls:
             text += f" · {totals.savings_excluded_calls} call(s) with an unknown price left out"
         console.print(f"Savings: {text}", style="green" if savings >= 0 else "red")
+    ratio = totals.usage.cache_hit_ratio
+    if ratio is not None:
+        console.print(
+            f"Prompt cache: {ratio:.0%} of input read from cache "
+            f"({totals.usage.cache_read_tokens:,} of {totals.usage.input_tokens:,} tokens)"
+        )
     if totals.usage.estimated:
         console.print(
             "~ some token counts are local estimates (the server sent no usage)", style="dim"
