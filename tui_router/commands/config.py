@@ -14,6 +14,7 @@ from pathlib import Path
 from tui_router.core.config import AppConfig, load_config
 from tui_router.core.errors import UserFacingError
 from tui_router.core.paths import HOME_ENV, ensure_dir, get_paths
+from tui_router.core.redact import scrub_url
 
 ACTIONS = {
     "path": "print the config file's path",
@@ -162,16 +163,6 @@ def _key(name: str) -> str:
     return name if name.replace("-", "").replace("_", "").isalnum() else _toml(name)
 
 
-def _without_credentials(url: str) -> str:
-    """``https://user:secret@host/v1`` -> ``https://***@host/v1``: a URL may carry a key."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]))
-
-
 def _env_state(name: str) -> str:
     return "set" if os.environ.get(name) else "not set"
 
@@ -205,7 +196,7 @@ def render(config: AppConfig, path: Path) -> str:
         lines.append(f"kind = {_toml(endpoint.kind)}")
         base_env = BASE_URL_ENV.get(endpoint.kind) if endpoint.name in builtin_names else None
         if endpoint.base_url:
-            lines.append(f"base_url = {_toml(_without_credentials(endpoint.base_url))}")
+            lines.append(f"base_url = {_toml(scrub_url(endpoint.base_url))}")
         elif base_env:
             lines.append(f"# base_url: SDK default, or ${base_env} ({_env_state(base_env)})")
         if endpoint.api_key_env:
