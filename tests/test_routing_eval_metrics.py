@@ -93,3 +93,38 @@ def test_logistic_fit_learns_a_separable_direction_and_ridge_pulls_to_base_rate(
     tight = fit_logistic(rows, labels, l2=1e6)
     assert tight.prob([0.0]) == pytest.approx(0.5, abs=0.01)
     assert tight.prob([1.0]) == pytest.approx(0.5, abs=0.01)
+
+
+def test_the_oracle_breaks_ties_toward_the_cheaper_model() -> None:
+    strong, weak = "strong", "weak"
+    items = [
+        Item(str(k), f"q{k}", {strong: Outcome(q_strong), weak: Outcome(q_weak)})
+        for k, (q_strong, q_weak) in enumerate([(1.0, 1.0), (0.0, 0.0), (1.0, 0.0), (8.0, 8.0)])
+    ]
+    data = Dataset(
+        "gsm8k", Path("x"), items, [strong, weak], strong, has_costs=False, weak_model=weak
+    )
+    picks = metrics.oracle(data)
+    # Ties (both right, both wrong, equal judge scores) go to the weak model; only item 2 needs
+    # the strong one.
+    assert [p.answer for p in picks] == [weak, weak, strong, weak]
+
+
+def test_same_mix_random_keeps_the_mix_and_bootstrap_brackets_the_mean() -> None:
+    from tui_router.evaluation import honest
+
+    items = [
+        Item(str(k), "p", {"a": Outcome(float(k % 2), 1.0), "b": Outcome(1.0, 10.0)})
+        for k in range(40)
+    ]
+    data = Dataset("swebench", Path("x"), items, ["a", "b"], "b")
+    # A perfect router: "b" exactly where "a" fails.
+    picks = [Pick.single("a" if k % 2 else "b") for k in range(40)]
+    row = metrics.summarise(data, "perfect", picks)
+    honest.annotate(data, row, [picks], shipped=True)
+    baseline = row.extra["random_same_mix"]
+    assert row.quality == 1.0 and baseline["quality"] < 0.9
+    assert baseline["cost_share"] == pytest.approx(row.cost_share, abs=1e-9)
+    assert baseline["p_random_at_least_as_good"] == 0.0
+    low, high = row.extra["quality_ci"]
+    assert low <= row.quality <= high

@@ -124,8 +124,13 @@ def test_swebench_replay_has_reference_rows_and_a_train_fit_predictor(
         f"only {FRONTIER}",
         "only mid-model",
         "only cheap-model",
-        "success predictor (fit on train)",
-        "learned (shipped weights)",
+        "success predictor (eval-only, fit on train)",
+        "learned (shipped, Router.decide)",
+        "rules (shipped, Router.decide)",
+        "heuristic (shipped, Router.decide)",
+        "cascade (shipped, Router.decide)",
+        "verified cascade (gate_false_accept 0.10)",
+        "verified cascade (gate_false_accept 0.20)",
     ):
         assert expected in names
     frontier = _row(data, "frontier-only")
@@ -138,13 +143,17 @@ def test_swebench_replay_has_reference_rows_and_a_train_fit_predictor(
     for row in data["rows"]:  # type: ignore[union-attr]
         if row["quality"] == best:
             assert oracle["cost_share"] <= row["cost_share"]
-    mix = _row(data, "random between its candidates at the same spend")
-    assert mix["reference"] is True
-    assert mix["cost_share"] == pytest.approx(
-        _row(data, "success predictor (fit on train)")["cost_share"]
-    )
-    cascade = next(r for r in data["rows"] if r["strategy"].startswith("cascade (simulated"))  # type: ignore[union-attr]
-    assert cascade["reference"] is True
+    for row in data["rows"]:  # type: ignore[union-attr]
+        if row["reference"]:
+            continue
+        # Every strategy row: shipped or not, a quality CI and a same-mix random baseline.
+        assert row["shipped"] is row["strategy"].endswith("(shipped, Router.decide)")
+        low, high = row["quality_ci"]
+        assert low <= row["quality"] <= high
+        baseline = row["random_same_mix"]
+        assert baseline["seeds"] >= 100 and 0.0 <= baseline["p_random_at_least_as_good"] <= 1.0
+    verified = _row(data, "verified cascade (gate_false_accept 0.20)")
+    assert verified["chain"][-1] == FRONTIER and verified["gate_false_reject"] == 0.05
     assert data["difficulty"]["n"] == 10  # type: ignore[index]
     for row in data["rows"]:  # type: ignore[union-attr]
         assert set(row) >= {
@@ -167,7 +176,7 @@ def test_swebench_predictor_is_fit_on_train_only(tmp_path: Path) -> None:
         for model, outcome in list(item.outcomes.items()):
             item.outcomes[model] = type(outcome)(1.0 - outcome.quality, outcome.cost)
     after = replay.run(test, ("predictor",))
-    pick = "success predictor (fit on train)"
+    pick = "success predictor (eval-only, fit on train)"
     row_before = next(r for r in before.rows if r.strategy == pick)
     row_after = next(r for r in after.rows if r.strategy == pick)
     assert row_before.calls == row_after.calls
@@ -180,13 +189,19 @@ def test_routerbench_cascade_gates_the_recorded_cheap_answer(
     test = _write_routerbench(tmp_path, "test")
     data = _run_json(capsys, "--dataset", str(test))
     assert data["dataset"] == "routerbench" and data["split"] == "test"
-    parse = _row(data, "cascade: parse gate")
+    parse = _row(data, "cascade: parse gate (eval-only pair)")
     # 4 of 12 cheap answers do not parse and go on to GPT-4: every item ends right.
     assert parse["quality"] == 1.0
     assert parse["calls"]["gpt-3.5-turbo-1106"] == 1.0  # type: ignore[index]
     assert parse["calls"]["gpt-4-1106-preview"] == pytest.approx(4 / 12, abs=1e-4)  # type: ignore[index]
     assert parse["cost_share"] == pytest.approx((12 * 0.0005 + 4 * 0.01) / (12 * 0.01), abs=1e-4)
-    assert "cascade: learned gate (fit on train)" in [r["strategy"] for r in data["rows"]]  # type: ignore[union-attr]
+    names = [r["strategy"] for r in data["rows"]]  # type: ignore[union-attr]
+    assert "cascade: learned gate (eval-only, fit on train)" in names
+    # The random baseline routes between the cascade's own two models, not all of them.
+    assert set(_row(data, "random at the same spend")["calls"]) <= {  # type: ignore[arg-type]
+        "gpt-3.5-turbo-1106",
+        "gpt-4-1106-preview",
+    }
     assert _row(data, "frontier-only")["cost_share"] == 1.0
 
 
@@ -210,8 +225,10 @@ def test_two_model_data_reports_apgr_and_cpt(
             )
     data = _run_json(capsys, "--dataset", str(path))
     assert data["dataset"] == "gsm8k" and data["frontier_model"] == strong
-    learned = _row(data, "learned (shipped weights)")
+    learned = _row(data, "learned (shipped, Router.decide)")
     assert 0.0 <= learned["apgr"] <= 1.0  # type: ignore[operator]
+    low, high = learned["apgr_ci"]  # type: ignore[misc]
+    assert low <= high
     assert 0.0 <= learned["cpt50"] <= learned["cpt80"] <= 1.0  # type: ignore[operator]
     assert _row(data, "random")["apgr"] == 0.5
     assert _row(data, "frontier-only")["cost_usd"] is None  # no costs recorded: never $0

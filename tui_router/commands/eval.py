@@ -43,8 +43,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=None,
         metavar="NAME",
-        help="run only these strategies (repeatable): learned, heuristic, "
-        "predictor, cascade; reference rows are always shown",
+        help="run only these strategies (repeatable): the shipped rules, heuristic, learned, "
+        "cascade; the eval-only predictor, verified, gated; reference rows are always shown",
     )
     parser.add_argument(
         "--budget",
@@ -52,7 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="SHARE",
         help="cost cap, as a share of frontier-only, that the SWE-bench predictor "
-        "is tuned to on train (default 0.42)",
+        "is tuned to on train (default 0.50)",
     )
     parser.add_argument(
         "--frontier",
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         )
     budget = replay.DEFAULT_BUDGET if args.budget is None else args.budget
     if not 0 < budget <= 1:
-        raise UserFacingError("--budget must be a share between 0 and 1, e.g. 0.42")
+        raise UserFacingError("--budget must be a share between 0 and 1, e.g. 0.5")
     if args.plot is not None:
         _check_matplotlib()
     with _Progress() as progress:
@@ -154,12 +154,14 @@ def _print_table(report: Any) -> None:
     )
     two_model = any(r.apgr is not None for r in report.rows)
     table.add_column("strategy")
-    table.add_column("quality", justify="right")
+    table.add_column("shipped")
+    table.add_column("quality [95% CI]", justify="right")
     table.add_column("cost $", justify="right")
     table.add_column("of frontier" if not two_model else "strong calls", justify="right")
     if two_model:
         table.add_column("APGR", justify="right")
         table.add_column("CPT50/80", justify="right")
+    table.add_column("random same mix (p)", justify="right")
     table.add_column("calls", overflow="fold")
     for row in report.rows:
         name = f"[dim]{row.strategy}[/dim]" if row.reference else f"[bold]{row.strategy}[/bold]"
@@ -168,16 +170,32 @@ def _print_table(report: Any) -> None:
             for m, s in sorted(row.calls.items(), key=lambda kv: -kv[1])
             if s >= 0.005
         )
+        shipped = row.extra.get("shipped")
+        ci = row.extra.get("quality_ci")
         cells = [
             name,
-            f"{row.quality:.3f}",
+            "" if shipped is None else ("yes" if shipped else "no (eval-only)"),
+            f"{row.quality:.3f}" + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""),
             "n/a" if row.cost_usd is None else f"{row.cost_usd:.2f}",
             f"{row.cost_share:.1%}",
         ]
         if two_model:
-            cells.append("" if row.apgr is None else f"{row.apgr:.3f}")
+            apgr_ci = row.extra.get("apgr_ci")
+            cells.append(
+                ""
+                if row.apgr is None
+                else f"{row.apgr:.3f}"
+                + (f" [{apgr_ci[0]:.2f}, {apgr_ci[1]:.2f}]" if apgr_ci else "")
+            )
             cpt = row.extra.get("cpt50"), row.extra.get("cpt80")
             cells.append(f"{cpt[0]:.1%}/{cpt[1]:.1%}" if cpt[0] is not None else "")
+        baseline = row.extra.get("random_same_mix")
+        cells.append(
+            f"{baseline['quality']:.3f} at {baseline['cost_share']:.1%} "
+            f"(p={baseline['p_random_at_least_as_good']:.2f})"
+            if baseline
+            else ""
+        )
         cells.append(calls)
         table.add_row(*cells)
     console = Console(width=max(120, Console().width))
@@ -198,7 +216,9 @@ def _print_table(report: Any) -> None:
     if not two_model:
         console.print(
             "[dim]cost = recorded cost of every call the strategy makes; quality = mean "
-            "recorded score of the answer kept. Reference rows are dim.[/dim]"
+            "recorded score of the answer kept, with a 95% bootstrap CI over items. random same "
+            "mix = the row's own picks dealt to random items (200 seeds); p = share of seeds "
+            "where that did at least as well. Reference rows are dim.[/dim]"
         )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from tui_router.evaluation.datasets import Dataset, Item
@@ -104,13 +105,24 @@ def single_model(dataset: Dataset, model: str) -> list[Pick]:
 
 
 def oracle(dataset: Dataset, models: Sequence[str] | None = None) -> list[Pick]:
-    """Per item, the cheapest model reaching the best recorded quality (hindsight; a bound)."""
+    """Per item, the cheapest model reaching the best recorded quality (hindsight; a bound).
+
+    Ties go to the cheaper model: by recorded cost, and on two-model data without costs to the
+    weak model (a tie means the weak model's answer was as good, so the strong call was not
+    needed)."""
     models = list(models or dataset.models)
+    weak = dataset.weak_model
+
+    def price(item: Item, model: str) -> tuple[float, float, str]:
+        if dataset.has_costs:
+            return (cost_of(item, model), 0.0, model)
+        return (0.0, 0.0 if model == weak else 1.0, model)
+
     picks = []
     for item in dataset.items:
         best = max(item.outcomes[m].quality for m in models)
         winners = [m for m in models if item.outcomes[m].quality >= best]
-        picks.append(Pick.single(min(winners, key=lambda m: (cost_of(item, m), m))))
+        picks.append(Pick.single(min(winners, key=partial(price, item))))
     return picks
 
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from tui_router.core.routing.features import extract_features
-from tui_router.evaluation.datasets import Dataset, Item
+from tui_router.evaluation.datasets import Item
 from tui_router.evaluation.logistic import Logistic, fit_logistic
 from tui_router.evaluation.metrics import Pick, cost_of
 
@@ -214,32 +214,6 @@ def choose_steps(train: Sequence[Item], models: Sequence[str], frontier: str, bu
     return sum(len(c) for c in sets.values()) * (FOLDS + 1) * len(L2_GRID)
 
 
-def simulated_cascade(
-    dataset: Dataset, chain: Sequence[str], gate_error: float
-) -> tuple[float, float, dict[str, float]]:
-    """Expected (quality, cost) per item of trying ``chain`` in order with a gate that judges each
-    attempt wrongly with probability ``gate_error`` (accepts a failure / rejects a success).
-    SWE-bench records no answer text, so the gate can only be simulated."""
-    quality = cost = 0.0
-    calls = dict.fromkeys(chain, 0.0)
-    n = len(dataset.items)
-    for item in dataset.items:
-        reach = 1.0  # probability the cascade gets to this stage
-        for position, model in enumerate(chain):
-            cost += reach * cost_of(item, model)
-            calls[model] += reach / n
-            resolved = item.outcomes[model].quality > 0
-            last = position == len(chain) - 1
-            if last:
-                quality += reach * (1.0 if resolved else 0.0)
-                break
-            accept = (1 - gate_error) if resolved else gate_error
-            if resolved:
-                quality += reach * accept
-            reach *= 1 - accept
-    return quality / n, cost / n, calls
-
-
 def difficulty_report(
     train: Sequence[Item], extra: Sequence[Item], test: Sequence[Item], groups: Sequence[str]
 ) -> dict[str, float]:
@@ -267,3 +241,101 @@ def balanced_accuracy(predicted: Sequence[bool], actual: Sequence[bool]) -> floa
 
 def picks_from(router: SuccessRouter, items: Sequence[Item]) -> list[Pick]:
     return [Pick.single(router.route(i)) for i in items]
+
+
+# ---- the verified cascade: try a chain; a gate (the agent's check) accepts or escalates ---------
+
+#: The gate's stated error rates: it accepts a failed patch with probability ``false_accept`` and
+#: rejects a resolving one with probability ``false_reject``. SWE-bench records no patches, so
+#: the gate can only be simulated from the resolved flags.
+FALSE_ACCEPTS: tuple[float, ...] = (0.10, 0.20)
+FALSE_REJECT = 0.05
+#: The chain is chosen on train for the best quality at most this share of frontier-only cost
+#: (the target's own cap, fixed before any run), with the lower (costlier) false-accept rate.
+CHAIN_BUDGET = 0.50
+MAX_CHAIN = 3
+
+
+def cascade_expectation(
+    items: Sequence[Item], chain: Sequence[str], false_accept: float, false_reject: float
+) -> tuple[float, float]:
+    """Expected (quality, cost) per item of the verified cascade over ``chain``."""
+    quality = cost = 0.0
+    for item in items:
+        reach = 1.0
+        for position, model in enumerate(chain):
+            cost += reach * cost_of(item, model)
+            resolved = item.outcomes[model].quality > 0
+            if position == len(chain) - 1:
+                quality += reach * (1.0 if resolved else 0.0)
+                break
+            accept = (1 - false_reject) if resolved else false_accept
+            if resolved:
+                quality += reach * accept
+            reach *= 1 - accept
+    return quality / len(items), cost / len(items)
+
+
+def choose_chain(
+    train: Sequence[Item], models: Sequence[str], frontier: str
+) -> tuple[list[str], float, float]:
+    """The chain (cheapest first, ending on ``frontier``) with the best expected TRAIN quality
+    under `CHAIN_BUDGET` at the lower false-accept rate; returns it with its train figures."""
+    base = sum(cost_of(i, frontier) for i in train) / len(train) or 1.0
+    share = {m: sum(cost_of(i, m) for i in train) / len(train) / base for m in models}
+    steps = sorted(
+        (m for m in models if m != frontier and share[m] <= CHAIN_BUDGET), key=lambda m: share[m]
+    )
+    chains: list[list[str]] = [[frontier]]
+    for a_index, a in enumerate(steps):
+        chains.append([a, frontier])
+        if MAX_CHAIN >= 3:
+            chains.extend([a, b, frontier] for b in steps[a_index + 1 :])
+    best: tuple[float, float, list[str]] | None = None
+    for chain in chains:
+        q, c = cascade_expectation(train, chain, FALSE_ACCEPTS[0], FALSE_REJECT)
+        if c / base <= CHAIN_BUDGET and (best is None or (q, -c) > (best[0], -best[1] * base)):
+            best = (q, c / base, chain)
+    assert best is not None
+    return best[2], best[0], best[1]
+
+
+def verified_cascade_draws(
+    items: Sequence[Item],
+    chain: Sequence[str],
+    false_accept: float,
+    false_reject: float,
+    seeds: int,
+    seed: int = 7,
+) -> list[list[Pick]]:
+    """One list of picks per seed: each attempt is paid; the gate errs at the stated rates."""
+    return gate_walk_draws(items, [chain] * len(items), false_accept, false_reject, seeds, seed)
+
+
+def gate_walk_draws(
+    items: Sequence[Item],
+    chains: Sequence[Sequence[str]],
+    false_accept: float,
+    false_reject: float,
+    seeds: int,
+    seed: int = 11,
+) -> list[list[Pick]]:
+    """Like `verified_cascade_draws`, with each item's own chain (a router's start and ladder)."""
+    import random
+
+    rng = random.Random(seed)
+    draws = []
+    for _ in range(seeds):
+        picks = []
+        for item, chain in zip(items, chains, strict=True):
+            tried: list[str] = []
+            for position, model in enumerate(chain):
+                tried.append(model)
+                if position == len(chain) - 1:
+                    break
+                resolved = item.outcomes[model].quality > 0
+                if rng.random() < ((1 - false_reject) if resolved else false_accept):
+                    break
+            picks.append(Pick(tuple(tried), tried[-1]))
+        draws.append(picks)
+    return draws
