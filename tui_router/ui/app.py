@@ -1,8 +1,9 @@
-"""The interactive app: layout, keys, start-up, and the screens it pushes.
+"""The interactive app: config, themes, the keymap, start-up, help and the summary on quit.
 
-The turn and suggestion flows live in `flow.TurnFlow` (a mixin); the session logic in
-`controller.SessionController`. Start-up shows the first frame at once and opens the session
-(catalog, prices, store) in a worker; a prompt sent before that waits for it.
+The session's screen is `screens.main.MainScreen` (the default screen; it owns the turn,
+suggestion and command flows); the session logic is `controller.SessionController`. Start-up
+shows the first frame at once and opens the session (catalog, prices, store) in a worker; a
+prompt sent before that waits for `ready`.
 """
 
 from __future__ import annotations
@@ -13,34 +14,22 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.actions import SkipAction
-from textual.app import App, ComposeResult
+from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from tui_router.core.config import AppConfig, ConfigError
 from tui_router.core.errors import UserFacingError
 from tui_router.ui.boot import StartOptions, any_model_available, open_session, warm_up
-from tui_router.ui.flow import TurnFlow
+from tui_router.ui.screens.main import MainScreen, notify_failure
 from tui_router.ui.startup_gc import resume_gc_after_start_up
-from tui_router.ui.strategy import current as current_strategy
 from tui_router.ui.widgets.chat import ChatPane
-from tui_router.ui.widgets.prompt import PromptInput
-from tui_router.ui.widgets.sidebar import ModelSidebar
-from tui_router.ui.widgets.status import StatusHeader
-from tui_router.ui.widgets.suggestion import SuggestionBar
-from tui_router.ui.widgets.ticker import CostTicker
 
 if TYPE_CHECKING:  # the session's modules load after the first frame (see boot)
     from tui_router.ui.controller import SessionController
 
 #: Fallbacks for the theme variables the app's CSS uses (a theme file may override them).
 THEME_VARIABLE_DEFAULTS = {"cost-ok": "#98c379", "cost-warn": "#e5a550"}
-
-
-def _key_label(key: str) -> str:
-    return key.replace("escape", "esc")
 
 
 def _router_commands() -> Any:
@@ -59,33 +48,42 @@ def _theme_commands() -> Any:
     return ThemeProvider
 
 
-class TuiRouterApp(TurnFlow, App[None]):
-    """tui-router's main screen."""
+class TuiRouterApp(App[None]):
+    """tui-router: the app-wide part; the session's screen is `MainScreen`."""
 
-    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
+    CSS_PATH = MainScreen.CSS_PATH  # see there; absolute: subclasses live elsewhere
     TITLE = "tui-router"
     AUTO_FOCUS = "#prompt"
     #: providers as factories, so textual.command loads when the palette opens, not at start-up
     COMMANDS: ClassVar[set[Any]] = App.COMMANDS | {_router_commands, _theme_commands}
-    #: ids match config.toml [keys]; `set_keymap` applies the user's choices.
+    #: ids match config.toml [keys]; `set_keymap` applies the user's choices. One list, the
+    #: footer's order: "screen." actions are the main screen's (`MainScreen.action_*`), bound here
+    #: because a screen's own binding for tab would replace Screen's (focus next) and the keymap
+    #: re-binds a key of one node wholesale. Over any other screen they find no action there and
+    #: the key goes on as usual.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+l", "model_picker", "Models", id="model_picker"),
-        Binding("f2", "next_model", "Next model", id="next_model"),
-        Binding("shift+f2", "previous_model", "Prev model", id="previous_model", show=False),
+        Binding("ctrl+l", "screen.model_picker", "Models", id="model_picker"),
+        Binding("f2", "screen.next_model", "Next model", id="next_model"),
+        Binding("shift+f2", "screen.previous_model", "Prev model", id="previous_model", show=False),
         Binding(
-            "tab", "accept_suggestion", "Accept", id="accept_suggestion", priority=True, show=False
+            "tab",
+            "screen.accept_suggestion",
+            "Accept",
+            id="accept_suggestion",
+            priority=True,
+            show=False,
         ),
         Binding(
             "escape",
-            "reject_suggestion",
+            "screen.reject_suggestion",
             "Reject/cancel",
             id="reject_suggestion",
             priority=True,
             show=False,
         ),
-        Binding("ctrl+r", "retry_stronger", "Retry stronger", id="retry_stronger"),
-        Binding("ctrl+o", "cycle_mode", "Mode", id="cycle_mode"),
-        Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="toggle_sidebar"),
+        Binding("ctrl+r", "screen.retry_stronger", "Retry stronger", id="retry_stronger"),
+        Binding("ctrl+o", "screen.cycle_mode", "Mode", id="cycle_mode"),
+        Binding("ctrl+b", "screen.toggle_sidebar", "Sidebar", id="toggle_sidebar"),
         Binding("f1", "help", "Help", id="help"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]
@@ -110,7 +108,7 @@ class TuiRouterApp(TurnFlow, App[None]):
         self.controller: SessionController | None = None
         self.ready = asyncio.Event()
         self.boot_error: str | None = None
-        self.init_flow()
+        self._main_screen: MainScreen | None = None
         # Before the first compose, so the footer is built with the user's keys (set in
         # on_mount, the changed bindings would rebuild the footer before the first frame).
         self.set_keymap(dict(self.config.keys))
@@ -118,20 +116,31 @@ class TuiRouterApp(TurnFlow, App[None]):
         # re-parses and re-applies all CSS (~40 ms) before the first frame.
         self._theme_problems = self._apply_themes()
 
-    # -- layout -----------------------------------------------------------------------------
-    def compose(self) -> ComposeResult:
-        model = self.options.model or self.config.default_model or "…"
-        mode = self.options.mode or self.config.routing_mode
-        header = StatusHeader.describe(model, None, mode, None, False, self.config.routing_strategy)
-        yield StatusHeader(header, id="header")
-        with Horizontal(id="body"):
-            with Vertical(id="main"):
-                yield ChatPane(id="chat", max_mounted=self.max_mounted)
-                yield SuggestionBar(id="suggestion")
-                yield PromptInput(id="prompt")
-            yield ModelSidebar(id="sidebar")
-        yield CostTicker(id="ticker")
-        yield Footer()
+    # -- the main screen ------------------------------------------------------------------
+    def get_default_screen(self) -> MainScreen:
+        self._main_screen = MainScreen(self.config, self.options, max_mounted=self.max_mounted)
+        return self._main_screen
+
+    @property
+    def main_screen(self) -> MainScreen:
+        if self._main_screen is None:
+            raise RuntimeError("the main screen is created when the app starts")
+        return self._main_screen
+
+    # Thin views of the main screen, for the tests, the benchmarks and the palette.
+    @property
+    def chat(self) -> ChatPane:
+        return self.main_screen.chat
+
+    @property
+    def streaming(self) -> bool:
+        return self.main_screen.streaming
+
+    def refresh_status(self) -> None:
+        self.main_screen.refresh_status()
+
+    def switch_model(self, model_id: str, source: str) -> None:
+        self.main_screen.commands.switch_model(model_id, source)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         try:
@@ -143,10 +152,6 @@ class TuiRouterApp(TurnFlow, App[None]):
     def on_mount(self) -> None:
         for problem, timeout in self._theme_problems:
             self.notify(problem, severity="warning", timeout=timeout)
-        bar = self.query_one(SuggestionBar)
-        keys = self.key_names()
-        bar.accept_key = _key_label(keys.get("accept_suggestion", "tab"))
-        bar.reject_key = _key_label(keys.get("reject_suggestion", "escape"))
 
     def on_ready(self) -> None:
         if self.options.gc_paused:
@@ -173,7 +178,7 @@ class TuiRouterApp(TurnFlow, App[None]):
 
     @work(exclusive=True, group="boot", name="open session", exit_on_error=False)
     async def boot(self) -> None:
-        chat = self.query_one(ChatPane)
+        screen = self.main_screen
         try:
             controller = await asyncio.to_thread(
                 open_session, self.config, self.options, self.provider_factory
@@ -184,22 +189,12 @@ class TuiRouterApp(TurnFlow, App[None]):
             if isinstance(exc, ConfigError):  # a broken config: one line on stderr, exit 2
                 self.exit()
                 return
-            await chat.add_note(f"Cannot start the session: {exc}", "error")
+            await screen.note(f"Cannot start the session: {exc}", "error")
             return
         self.controller = controller
-        await self.query_one(ModelSidebar).set_models(controller.model_rows(), controller.model_id)
-        await self.show_restored(controller)
-        self.refresh_status()
+        await screen.show_session(controller)
         self.ready.set()
-        typed = self.query_one(PromptInput).text
-        if typed.strip() and controller.mode == "suggest" and controller.router is not None:
-            self.route_typing(typed)  # typed while the session was opening
-        if controller.restored:
-            await chat.add_note(
-                f"Resumed session {controller.session_id}: "
-                f"{controller.turn_index} turns, spent "
-                f"{controller.ledger.totals.cost_text()}"
-            )
+        await screen.session_ready(controller)
         if self.show_welcome and not any_model_available(controller.catalog):
             self.push_welcome()
         self.warm_up()
@@ -221,72 +216,20 @@ class TuiRouterApp(TurnFlow, App[None]):
 
         self.push_screen(WelcomeScreen(), done)
 
-    # -- state shown in the chrome ----------------------------------------------------------
-    def refresh_status(self) -> None:
-        c = self.controller
-        if c is None:
-            return
-        self.query_one(StatusHeader).show(
-            model=c.model_id,
-            tier=c.tier,
-            mode=c.mode,
-            session=c.session_id,
-            streaming=self.streaming,
-            strategy=current_strategy(c),
-        )
-        self.query_one(ModelSidebar).set_current(c.model_id)
-        self.refresh_ticker()
-
-    def refresh_ticker(self) -> None:
-        if self.controller is not None:
-            self.query_one(CostTicker).show(self.controller.ticker_state())
-
+    # -- app-wide state ----------------------------------------------------------------------
     def key_names(self) -> dict[str, str]:
         """Action -> key as configured (config.toml [keys] over the defaults)."""
         return dict(self.config.keys)
 
-    def model_ids(self) -> list[str]:
-        return self.controller.model_ids() if self.controller else []
-
     def on_main_screen(self) -> bool:
-        return len(self.screen_stack) == 1
+        return self.screen is self._main_screen
 
-    # -- one place for worker failures ------------------------------------------------------
+    # -- worker failures (the main screen's workers report to the screen) -------------------
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
-            error = event.worker.error
-            self.notify(
-                f"{event.worker.name} failed: {type(error).__name__}: {error}",
-                title="Something went wrong",
-                severity="error",
-                timeout=10,
-            )
-            self.streaming = False
-            self.refresh_status()
+            notify_failure(self, event.worker)
 
     # -- keys -------------------------------------------------------------------------------
-    def action_model_picker(self) -> None:
-        if self.controller is None or not self.on_main_screen():
-            return
-        from tui_router.ui.screens.model_picker import ModelPicker
-
-        def picked(model_id: str | None) -> None:
-            if model_id:
-                self.switch_model(model_id, "picker")
-
-        self.push_screen(
-            ModelPicker(self.controller.model_rows(), self.controller.model_id), picked
-        )
-
-    def action_next_model(self) -> None:
-        self.step_model(1)
-
-    def action_previous_model(self) -> None:
-        self.step_model(-1)
-
-    def action_toggle_sidebar(self) -> None:
-        self.query_one(ModelSidebar).toggle_class("-hidden")
-
     def action_help(self) -> None:
         if not self.on_main_screen():
             raise SkipAction()
@@ -308,11 +251,11 @@ class TuiRouterApp(TurnFlow, App[None]):
     async def show_help_lines(self) -> None:
         from tui_router.ui.commands import slash_help_lines
 
-        chat = self.query_one(ChatPane)
+        screen = self.main_screen
         for action, key in self.key_names().items():
-            await chat.add_note(f"{key}: {action.replace('_', ' ')}")
+            await screen.note(f"{key}: {action.replace('_', ' ')}")
         for command, what in slash_help_lines():
-            await chat.add_note(f"{command}: {what}")
+            await screen.note(f"{command}: {what}")
 
     async def action_quit(self) -> None:
         """Show the session summary; enter or q on it exits (esc returns to the session)."""
@@ -339,8 +282,8 @@ class TuiRouterApp(TurnFlow, App[None]):
         if controller is None:
             self.exit()
             return
-        if self.streaming:
-            self.cancel_reply("quit")
+        if self.main_screen.streaming:
+            self.main_screen.turns.cancel_reply("quit")
         from tui_router.core.report import build_report
 
         report = await asyncio.to_thread(build_report, controller.store, controller.session_id)

@@ -55,7 +55,8 @@ def slash_help_lines() -> list[tuple[str, str]]:
     return [(f"/{name} {hint}".strip(), what) for name, (hint, what) in SLASH_COMMANDS.items()]
 
 
-#: palette title -> (app action, help); keys are filled in from the app's keymap.
+#: palette title -> (action of the main screen or the app, help); keys are filled in from the
+#: app's keymap.
 PALETTE_ACTIONS: dict[str, tuple[str, str]] = {
     "Model picker": ("model_picker", "Fuzzy-search the catalog and switch model"),
     "Next model": ("next_model", "Switch to the next model in the sidebar"),

@@ -1,4 +1,5 @@
-"""Model/mode/strategy switching, slash commands and large pastes (a mixin of `TuiRouterApp`).
+"""Model/mode/strategy switching, slash commands and large pastes on the main screen (a
+collaborator of `screens.main.MainScreen`; the palette calls it too).
 
 Each command ends in one line in the chat saying what changed, or why nothing did.
 """
@@ -8,184 +9,160 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from textual import work
-
 from tui_router.core.errors import UserFacingError
 from tui_router.ui.attach import Attachment, check_fits, describe_paste
 from tui_router.ui.commands import SlashError, parse_slash
-from tui_router.ui.widgets.chat import ChatPane
 from tui_router.ui.widgets.prompt import PromptInput
-from tui_router.ui.widgets.sidebar import ModelSidebar
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
-    from textual.app import App
-
-    from tui_router.ui.controller import SessionController
-
-    _Base = App[None]
-else:
-    _Base = object
+    from tui_router.ui.screens.main import MainScreen
 
 
-class CommandFlow(_Base):
-    if TYPE_CHECKING:  # provided by TuiRouterApp
-        controller: SessionController | None
-        ready: asyncio.Event
-        boot_error: str | None
-        cwd: Path
-        streaming: bool
-        pending: Any
-        pending_pastes: list[Attachment]
+class CommandFlow:
+    """What the keys, the slash commands and the palette change, said in the chat."""
 
-        def cancel_reply(self, reason: str) -> None: ...
-        def start_turn(self, text: str, attachments: Any, *, routed: bool = False) -> None: ...
+    def __init__(self, screen: MainScreen) -> None:
+        self.screen = screen
+        #: Large pastes waiting for the prompt that names them ("[paste #1]").
+        self.pending_pastes: list[Attachment] = []
 
-        def refresh_status(self) -> None: ...
-        def refresh_ticker(self) -> None: ...
-        def on_main_screen(self) -> bool: ...
-        def action_help(self) -> None: ...
-        def hide_suggestion(self) -> None: ...
-
-    @property
-    def chat(self) -> ChatPane:
-        return self.query_one(ChatPane)
-
-    async def note(self, text: str, kind: str = "info") -> None:
-        await self.chat.add_note(text, kind)  # type: ignore[arg-type]
+    def take_pastes(self) -> list[Attachment]:
+        pastes, self.pending_pastes = self.pending_pastes, []
+        return pastes
 
     # -- switching model and mode -----------------------------------------------------------
     def step_model(self, step: int) -> None:
-        if self.controller is None or not self.on_main_screen():
+        screen, c = self.screen, self.screen.controller
+        if c is None or not screen.on_top():
             return
         try:
-            info = self.controller.step_model(step)
+            info = c.step_model(step)
         except UserFacingError as exc:
-            self.run_worker(self.note(str(exc), "error"), group="chat")
+            screen.note_later(str(exc), "error")
             return
-        self.run_worker(self._switched(info, "f2" if step > 0 else "shift+f2"), group="chat")
+        screen.run_worker(self._switched(info, "f2" if step > 0 else "shift+f2"), group="chat")
 
     def switch_model(self, model_id: str, source: str) -> None:
-        if self.controller is None:
+        screen, c = self.screen, self.screen.controller
+        if c is None:
             return
         try:
-            info = self.controller.switch(model_id)
+            info = c.switch(model_id)
         except UserFacingError as exc:
-            self.run_worker(self.note(str(exc), "error"), group="chat")
+            screen.note_later(str(exc), "error")
             return
-        self.run_worker(self._switched(info, source), group="chat")
+        screen.run_worker(self._switched(info, source), group="chat")
 
     async def _switched(self, info: Any, source: str) -> None:
-        held = self.pending if self.pending is not None and self.pending.held else None
-        self.hide_suggestion()
-        self.refresh_status()
-        kept = (
-            " — conversation kept"
-            if self.controller and self.controller.conversation.messages
-            else ""
-        )
+        screen, c = self.screen, self.screen.controller
+        held = screen.suggestions.held()
+        screen.suggestions.hide()
+        screen.refresh_status()
+        kept = " — conversation kept" if c and c.conversation.messages else ""
         state = "" if info.available else f" (not available: {info.availability})"
-        await self.note(f"Model: {info.id} ({info.tier or 'no tier'}){state}{kept}", "route")
+        await screen.note(f"Model: {info.id} ({info.tier or 'no tier'}){state}{kept}", "route")
         if held is not None:  # the user chose a model instead of answering: send it there
-            self.start_turn(held.prompt, held.attachments or [], routed=True)
+            screen.turns.start_turn(held.prompt, held.attachments or [], routed=True)
 
     def set_mode(self, mode: str) -> None:
-        if self.controller is None:
+        c = self.screen.controller
+        if c is None:
             return
-        self.controller.set_mode(mode)
-        self.run_worker(self._mode_changed(), group="chat")
+        c.set_mode(mode)
+        self.screen.run_worker(self._mode_changed(), group="chat")
+
+    def cycle_mode(self) -> None:
+        c = self.screen.controller
+        if c is None:
+            return
+        self.set_mode(c.cycle_mode_next())
 
     async def _mode_changed(self) -> None:
-        assert self.controller is not None
-        mode = self.controller.mode
-        held = self.pending if self.pending is not None and self.pending.held else None
+        screen, c = self.screen, self.screen.controller
+        assert c is not None
+        mode = c.mode
+        held = screen.suggestions.held()
         if mode == "manual":
-            self.hide_suggestion()
-        self.refresh_status()
+            screen.suggestions.hide()
+        screen.refresh_status()
         what = {
             "manual": "you pick the model; the router stays silent",
             "suggest": "the router suggests a model; tab accepts, esc rejects",
             "auto": "the router picks the model for each prompt and says so",
         }[mode]
-        if self.controller.router is None and mode != "manual":
+        if c.router is None and mode != "manual":
             what += " (routing engine not installed: no suggestions)"
-        await self.note(f"Routing mode: {mode} — {what}", "route")
+        await screen.note(f"Routing mode: {mode} — {what}", "route")
         if held is not None and mode == "manual":  # no more suggestions: send as it stands
-            self.start_turn(held.prompt, held.attachments or [], routed=True)
-
-    def action_cycle_mode(self) -> None:
-        if self.controller is None:
-            return
-        self.set_mode(self.controller.cycle_mode_next())
+            screen.turns.start_turn(held.prompt, held.attachments or [], routed=True)
 
     def set_strategy(self, name: str) -> None:
         """The palette's "Strategy: NAME" (see `ui.strategy` for what a switch does)."""
-        if self.controller is None:
+        if self.screen.controller is None:
             return
-        self.run_worker(self._strategy_from_palette(name), group="chat")
+        self.screen.run_worker(self._strategy_from_palette(name), group="chat")
 
     async def _strategy_from_palette(self, name: str) -> None:
         try:
             await self.switch_strategy(name)
         except UserFacingError as exc:
-            await self.note(str(exc), "warn")
+            await self.screen.note(str(exc), "warn")
 
     async def switch_strategy(self, arg: str) -> None:
         """`/strategy [NAME]`: show the strategy in force, or switch; raises UserFacingError."""
         from tui_router.ui import strategy
 
-        c = self.controller
+        screen, c = self.screen, self.screen.controller
         assert c is not None
         if not arg:
-            await self.note(strategy.describe(c))
+            await screen.note(strategy.describe(c))
             return
         name, before = strategy.resolve(arg), strategy.current(c)
         if name == before:
-            await self.note(f"{strategy.describe(c)} — already in force, nothing changed")
+            await screen.note(f"{strategy.describe(c)} — already in force, nothing changed")
             return
-        held = self.pending if self.pending is not None and self.pending.held else None
+        held = screen.suggestions.held()
         await asyncio.to_thread(strategy.switch, c, name)
-        self.hide_suggestion()  # it came from the old strategy
-        self.refresh_status()
-        await self.note(strategy.switched_line(c, before), "route")
+        screen.suggestions.hide()  # it came from the old strategy
+        screen.refresh_status()
+        await screen.note(strategy.switched_line(c, before), "route")
         if held is not None:  # a prompt waiting on the old strategy's suggestion: route it anew
-            self.start_turn(held.prompt, held.attachments or [])
-
-    def on_model_sidebar_selected(self, message: ModelSidebar.Selected) -> None:
-        self.switch_model(message.model_id, "sidebar")
+            screen.turns.start_turn(held.prompt, held.attachments or [])
 
     # -- large pastes -----------------------------------------------------------------------
-    def on_prompt_input_large_paste(self, message: PromptInput.LargePaste) -> None:
-        self.handle_paste(message.text)
+    def handle_paste(self, text: str) -> None:
+        self.screen.run_worker(
+            self._paste(text), group="paste", name="large paste", exit_on_error=False
+        )
 
-    @work(group="paste", name="large paste", exit_on_error=False)
-    async def handle_paste(self, text: str) -> None:
-        await self.ready.wait()
-        c = self.controller
+    async def _paste(self, text: str) -> None:
+        screen = self.screen
+        await screen.router_app.ready.wait()
+        c = screen.controller
         if c is None:
             return
         tokens = await asyncio.to_thread(c.count_tokens, text)
         label = f"paste #{len(self.pending_pastes) + 1}"
         problem = check_fits(f"A paste of {len(text):,} characters", tokens, c.estimate_input)
         if problem:
-            await self.note(problem, "error")
+            await screen.note(problem, "error")
             return
         self.pending_pastes.append(Attachment(label, text, tokens))
-        self.query_one(PromptInput).insert(f"[{label}]")
-        await self.note(describe_paste(len(text), tokens, c.estimate_input))
+        screen.query_one(PromptInput).insert(f"[{label}]")
+        await screen.note(describe_paste(len(text), tokens, c.estimate_input))
 
     # -- slash commands ---------------------------------------------------------------------
     async def run_slash(self, text: str) -> None:
+        screen, app = self.screen, self.screen.router_app
         try:
             command = parse_slash(text)
         except SlashError as exc:
-            await self.note(str(exc), "warn")
+            await screen.note(str(exc), "warn")
             return
-        await self.ready.wait()
-        c = self.controller
+        await app.ready.wait()
+        c = screen.controller
         if c is None:
-            await self.note(f"No session: {self.boot_error}", "error")
+            await screen.note(f"No session: {app.boot_error}", "error")
             return
         name, arg = command.name, command.arg
         try:
@@ -201,27 +178,28 @@ class CommandFlow(_Base):
             elif name == "strategy":
                 await self.switch_strategy(arg)
             elif name == "cost":
-                await self.action_cost()
+                await self.show_cost()
             elif name == "new":
-                await self.action_new_session()
+                await self.new_session()
             elif name == "help":
-                self.action_help()
+                app.action_help()
         except UserFacingError as exc:
-            await self.note(str(exc), "warn")
+            await screen.note(str(exc), "warn")
 
-    async def action_cost(self) -> None:
-        if self.controller is not None:
-            for line in self.controller.cost_lines():
-                await self.note(line)
+    async def show_cost(self) -> None:
+        c = self.screen.controller
+        if c is not None:
+            for line in c.cost_lines():
+                await self.screen.note(line)
 
-    async def action_new_session(self) -> None:
-        c = self.controller
+    async def new_session(self) -> None:
+        screen, c = self.screen, self.screen.controller
         if c is None:
             return
-        self.cancel_reply("new session")
+        screen.turns.cancel_reply("new session")
         old = c.session_id
         await asyncio.to_thread(c.new_session)
-        self.hide_suggestion()
-        await self.chat.clear_all()
-        self.refresh_status()
-        await self.note(f"New session {c.session_id} (session {old} is kept in the history)")
+        screen.suggestions.hide()
+        await screen.chat.clear_all()
+        screen.refresh_status()
+        await screen.note(f"New session {c.session_id} (session {old} is kept in the history)")

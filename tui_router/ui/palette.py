@@ -25,18 +25,22 @@ class RouterCommands(Provider):
 
     def _entries(self) -> list[tuple[str, str, object]]:
         app = self.router_app
+        screen = app.main_screen
         keys = app.key_names()
         entries: list[tuple[str, str, object]] = []
         for title, (action, help_text) in PALETTE_ACTIONS.items():
             key = keys.get(action)
             label = f"{help_text} ({key})" if key else help_text
-            entries.append((title, label, partial(app.run_action, action)))
-        for model_id in app.model_ids():
+            # the main screen's action of that name, else the app's (help, summary, quit)
+            namespace = screen if hasattr(screen, f"action_{action}") else app
+            entries.append((title, label, partial(app.run_action, action, namespace)))
+        model_ids = app.controller.model_ids() if app.controller is not None else []
+        for model_id in model_ids:
             entries.append(
                 (
                     f"Switch to {model_id}",
                     "Keep the conversation, answer with this model",
-                    partial(app.switch_model, model_id, "palette"),
+                    partial(screen.commands.switch_model, model_id, "palette"),
                 ),
             )
         for mode in ("manual", "suggest", "auto"):
@@ -44,7 +48,7 @@ class RouterCommands(Provider):
                 (
                     f"Routing mode: {mode}",
                     "Set how the router acts on prompts",
-                    partial(app.set_mode, mode),
+                    partial(screen.commands.set_mode, mode),
                 ),
             )
         for name, what in STRATEGY_HELP.items():
@@ -52,7 +56,7 @@ class RouterCommands(Provider):
                 (
                     f"Strategy: {name}",
                     f"Route with {name}: {what}",
-                    partial(app.set_strategy, name),
+                    partial(screen.commands.set_strategy, name),
                 ),
             )
         return entries

@@ -1,0 +1,239 @@
+"""The main screen: header, chat, suggestion bar, prompt, sidebar, ticker and footer.
+
+It owns the conversation on screen: the turn flow (`flow.TurnFlow`), the router's suggestions
+(`flow_suggest.SuggestionFlow`) and the commands (`flow_commands.CommandFlow`), plain objects it
+holds and calls from its `@on` handlers and key actions. The app opens the session after the
+first frame and hands it over (`show_session`); a prompt sent before that waits for `app.ready`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from textual import on
+from textual.actions import SkipAction
+from textual.app import App, ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.reactive import var
+from textual.screen import Screen
+from textual.widgets import Footer, TextArea
+from textual.worker import Worker, WorkerState
+
+from tui_router.ui.flow import TurnFlow
+from tui_router.ui.flow_commands import CommandFlow
+from tui_router.ui.flow_suggest import SuggestionFlow
+from tui_router.ui.strategy import current as current_strategy
+from tui_router.ui.widgets.chat import ChatPane, NoteKind
+from tui_router.ui.widgets.prompt import PromptInput
+from tui_router.ui.widgets.sidebar import ModelSidebar
+from tui_router.ui.widgets.status import StatusHeader
+from tui_router.ui.widgets.suggestion import SuggestionBar
+from tui_router.ui.widgets.ticker import CostTicker
+
+if TYPE_CHECKING:  # the session's modules load after the first frame (see boot)
+    from tui_router.core.config import AppConfig
+    from tui_router.ui.app import TuiRouterApp
+    from tui_router.ui.boot import StartOptions
+    from tui_router.ui.controller import SessionController
+
+
+def _key_label(key: str) -> str:
+    return key.replace("escape", "esc")
+
+
+def notify_failure(node: App[Any] | Screen[Any], worker: Worker[Any]) -> None:
+    """The one way a worker's failure reaches the user: a notification naming the worker."""
+    error = worker.error
+    node.notify(
+        f"{worker.name} failed: {type(error).__name__}: {error}",
+        title="Something went wrong",
+        severity="error",
+        timeout=10,
+    )
+
+
+class MainScreen(Screen[None]):
+    """The session's screen; the app pushes nothing under it (it is the default screen)."""
+
+    #: Read by the app with its own stylesheet: Textual loads the CSS of a pushed screen, not of
+    #: the default one, and a second parse after the first frame would re-style every widget.
+    CSS_PATH = Path(__file__).with_name("main.tcss")
+    #: A reply (or a retry) is on its way: claimed before its worker starts, so a second enter
+    #: cannot start another turn.
+    streaming: var[bool] = var(False)
+
+    def __init__(self, config: AppConfig, options: StartOptions, *, max_mounted: int) -> None:
+        super().__init__()
+        self.config = config
+        self.options = options
+        self.max_mounted = max_mounted
+        self.suggestions = SuggestionFlow(self)
+        self.turns = TurnFlow(self)
+        self.commands = CommandFlow(self)
+
+    # -- layout -----------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        model = self.options.model or self.config.default_model or "…"
+        mode = self.options.mode or self.config.routing_mode
+        header = StatusHeader.describe(model, None, mode, None, False, self.config.routing_strategy)
+        yield StatusHeader(header, id="header")
+        with Horizontal(id="body"):
+            with Vertical(id="main"):
+                yield ChatPane(id="chat", max_mounted=self.max_mounted)
+                yield SuggestionBar(id="suggestion")
+                yield PromptInput(id="prompt")
+            yield ModelSidebar(id="sidebar")
+        yield CostTicker(id="ticker")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        bar = self.query_one(SuggestionBar)
+        keys = self.router_app.key_names()
+        bar.accept_key = _key_label(keys.get("accept_suggestion", "tab"))
+        bar.reject_key = _key_label(keys.get("reject_suggestion", "escape"))
+
+    # -- what the app provides --------------------------------------------------------------
+    @property
+    def router_app(self) -> TuiRouterApp:
+        return cast("TuiRouterApp", self.app)
+
+    @property
+    def controller(self) -> SessionController | None:
+        return self.router_app.controller
+
+    @property
+    def chat(self) -> ChatPane:
+        return self.query_one(ChatPane)
+
+    def on_top(self) -> bool:
+        """No other screen (picker, help, summary, palette) is over this one."""
+        return self.app.screen is self
+
+    async def note(self, text: str, kind: NoteKind = "info") -> None:
+        await self.chat.add_note(text, kind)
+
+    def note_later(self, text: str, kind: NoteKind = "info") -> None:
+        """A note from a key action (not async): written by a worker."""
+        self.run_worker(self.note(text, kind), group="chat")
+
+    # -- the session ------------------------------------------------------------------------
+    async def show_session(self, controller: SessionController) -> None:
+        """The session just opened: its models, the turns of a resumed session, the chrome."""
+        await self.query_one(ModelSidebar).set_models(controller.model_rows(), controller.model_id)
+        for entry in controller.restored:
+            if entry.role == "user":
+                await self.chat.add_user(entry.text, entry.attachments)
+            else:
+                message = await self.chat.add_assistant(entry.model or "?", None)
+                await message.set_text(entry.text)
+                message.set_meta(entry.meta)
+        self.refresh_status()
+
+    async def session_ready(self, controller: SessionController) -> None:
+        """After `app.ready`: route what was typed while the session opened; say it resumed."""
+        typed = self.query_one(PromptInput).text
+        if typed.strip() and controller.mode == "suggest" and controller.router is not None:
+            self.suggestions.route_typing(typed)
+        if controller.restored:
+            await self.note(
+                f"Resumed session {controller.session_id}: "
+                f"{controller.turn_index} turns, spent "
+                f"{controller.ledger.totals.cost_text()}"
+            )
+
+    # -- state shown in the chrome ----------------------------------------------------------
+    def refresh_status(self) -> None:
+        c = self.controller
+        if c is None:
+            return
+        self.query_one(StatusHeader).show(
+            model=c.model_id,
+            tier=c.tier,
+            mode=c.mode,
+            session=c.session_id,
+            streaming=self.streaming,
+            strategy=current_strategy(c),
+        )
+        self.query_one(ModelSidebar).set_current(c.model_id)
+        self.refresh_ticker()
+
+    def refresh_ticker(self) -> None:
+        if self.controller is not None:
+            self.query_one(CostTicker).show(self.controller.ticker_state())
+
+    # -- messages ---------------------------------------------------------------------------
+    @on(TextArea.Changed, "#prompt")
+    def prompt_changed(self, event: TextArea.Changed) -> None:
+        self.suggestions.prompt_changed(event.text_area.text)
+
+    @on(PromptInput.Submitted)
+    async def prompt_submitted(self, message: PromptInput.Submitted) -> None:
+        await self.turns.submit(message.text)
+
+    @on(PromptInput.LargePaste)
+    def large_paste(self, message: PromptInput.LargePaste) -> None:
+        self.commands.handle_paste(message.text)
+
+    @on(ModelSidebar.Selected)
+    def sidebar_selected(self, message: ModelSidebar.Selected) -> None:
+        self.commands.switch_model(message.model_id, "sidebar")
+
+    @on(Worker.StateChanged)
+    def worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            notify_failure(self, event.worker)
+            self.streaming = False
+            self.refresh_status()
+
+    # -- keys (bound in `TuiRouterApp.BINDINGS`) and the palette's entries of the same names --
+    def action_model_picker(self) -> None:
+        c = self.controller
+        if c is None or not self.on_top():
+            return
+        from tui_router.ui.screens.model_picker import ModelPicker
+
+        def picked(model_id: str | None) -> None:
+            if model_id:
+                self.commands.switch_model(model_id, "picker")
+
+        self.app.push_screen(ModelPicker(c.model_rows(), c.model_id), picked)
+
+    def action_next_model(self) -> None:
+        self.commands.step_model(1)
+
+    def action_previous_model(self) -> None:
+        self.commands.step_model(-1)
+
+    def action_accept_suggestion(self) -> None:
+        if self.suggestions.pending is None or not self.on_top():
+            raise SkipAction()  # tab keeps its usual meaning: move focus
+        self.suggestions.take_answer(True)
+
+    def action_reject_suggestion(self) -> None:
+        if not self.on_top():
+            raise SkipAction()
+        if self.suggestions.pending is not None:
+            self.suggestions.take_answer(False)
+        elif self.streaming:
+            self.turns.cancel_reply("esc")
+        else:
+            raise SkipAction()
+
+    def action_cancel_reply(self) -> None:
+        self.turns.cancel_reply("esc")
+
+    def action_retry_stronger(self) -> None:
+        self.turns.retry_stronger()
+
+    def action_cycle_mode(self) -> None:
+        self.commands.cycle_mode()
+
+    def action_toggle_sidebar(self) -> None:
+        self.query_one(ModelSidebar).toggle_class("-hidden")
+
+    async def action_cost(self) -> None:
+        await self.commands.show_cost()
+
+    async def action_new_session(self) -> None:
+        await self.commands.new_session()
