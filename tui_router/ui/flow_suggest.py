@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from tui_router.ui import suggest
 from tui_router.ui.attach import Attachment
 from tui_router.ui.commands import is_slash
+from tui_router.ui.widgets.prompt import PromptInput
 from tui_router.ui.widgets.suggestion import SuggestionBar
 
 if TYPE_CHECKING:
@@ -70,6 +71,8 @@ class SuggestionFlow:
         c = self.screen.controller
         if c is None or self.screen.streaming:
             return
+        if self.screen.query_one(PromptInput).text != text:
+            return  # sent (or changed) meanwhile: its suggestion would outlive the prompt
         decision = suggest.decide(c, text)
         if decision is None:
             if self.pending is not None and not self.pending.held:
