@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import pytest
 from fakeserver import FakeServer, Script
 
 from tui_router.cli import main
+from tui_router.core.paths import get_paths
 from tui_router.core.store import Store
 
 ANTHROPIC_KEY = "sk-ant-test-SECRET-never-in-output-81c2"
@@ -233,8 +235,64 @@ def test_cost_cap_is_checked_before_a_step_is_sent(
     )
     err = capsys.readouterr().err
     assert code != 0
-    assert "cost cap of $0.001 reached" in err
+    assert "not sent: a call to claude-opus-4-6 could cost up to $" in err
+    assert "the turn's cost cap has $0.001 left of $0.001 — raise --max-cost" in err
     assert keys.requests == []  # nothing was sent that could have gone over
+
+
+def test_a_cap_reached_mid_turn_keeps_the_work_and_stops(
+    keys: FakeServer, repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for script in _rename_scripts():
+        keys.push(script)
+    # haiku at $1/$5: each step is ~$0.0015 of input; a cap of $0.005 pays for a few steps only
+    code, answer, err = _ask(
+        capsys,
+        "--yes",
+        "--max-cost",
+        "0.005",
+        "--model",
+        "claude-haiku-4-5",
+        "--cwd",
+        str(repo),
+        "go",
+    )
+    assert code != 0 and "turn's cost cap" in err
+    assert 1 <= answer["steps"] < 5
+    assert Decimal(answer["total"]["cost_usd"]) <= Decimal("0.005")
+    # every request asked for no more output than the cap had left
+    assert all(r.body["max_tokens"] <= 4096 for r in keys.requests)
+
+
+def test_the_session_budget_stops_a_call_before_it_is_sent(
+    keys: FakeServer, repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    paths = get_paths()
+    paths.config_dir.mkdir(parents=True, exist_ok=True)
+    paths.config_file.write_text("[budget]\nsession_usd = 0.002\n")
+    keys.push(Script(text="never"))
+    code = main(["ask", "--model", "claude-haiku-4-5", "--cwd", str(repo), "hi"])
+    err = capsys.readouterr().err
+    assert code != 0 and "session budget has $0.002 left of $0.002" in err
+    assert "[budget] session_usd" in err and keys.requests == []
+
+
+def test_the_daily_budget_counts_every_session_in_the_store(
+    keys: FakeServer, repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    paths = get_paths()
+    paths.config_dir.mkdir(parents=True, exist_ok=True)
+    paths.config_file.write_text("[budget]\nday_usd = 0.002\n")
+    keys.push(Script(text="ok", input_tokens=1000, output_tokens=100))
+    args = ["ask", "--no-tools", "--model", "claude-haiku-4-5", "--cwd", str(repo)]
+    assert main([*args, "one"]) == 0  # worst case fits once the answer is clamped
+    assert 256 <= keys.requests[0].body["max_tokens"] < 4096
+    capsys.readouterr()
+    # another process, another session: the $0.0015 the first spent counts against the day
+    assert main([*args, "two"]) != 0
+    err = capsys.readouterr().err
+    assert "the daily budget has $0.0005 left of $0.002 — raise [budget] day_usd" in err
+    assert len(keys.requests) == 1
 
 
 def test_no_tools_is_a_plain_chat(
@@ -265,3 +323,17 @@ def test_escape_sequences_in_the_answer_never_reach_the_terminal(
     keys.push(Script(chunks=["\x1b]0;pwned\x07he", "llo\x1b[2", "J world\n"]))
     assert main(["ask", "--model", "claude-haiku-4-5", "--cwd", str(repo), "hi"]) == 0
     assert capsys.readouterr().out == "hello world\n"
+
+
+def test_a_retry_is_said_as_it_happens_and_noted_on_the_call(
+    keys: FakeServer, repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keys.push(Script(status=429, headers={"retry-after": "0.1"}), Script(text="after the wait"))
+    code, answer, err = _ask(
+        capsys, "--no-tools", "--model", "claude-haiku-4-5", "--cwd", str(repo), "hi"
+    )
+    assert code == 0 and answer["text"] == "after the wait"
+    assert "tui-router: rate limited, retrying in 0.1 s (2/3)" in err  # attempt 2 of 3
+    with Store() as store:
+        (call,) = store.session_calls(answer["session_id"])
+    assert call.status == "ok" and call.error is not None and "after 1 retry" in call.error

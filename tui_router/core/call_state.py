@@ -47,6 +47,8 @@ class CallInProgress:
         self.error: str | None = None
         self.stop_reason: str | None = None
         self.tool_calls: list[ToolCall] = []
+        #: the provider's retries of this call, as shown ("rate limited, retrying in 4 s (2/3)")
+        self.retries: list[str] = []
         #: raw text of tool inputs that were not a JSON object, by call id (the model is told)
         self.malformed: dict[str, str] = {}
 
@@ -113,9 +115,7 @@ def _estimate_prompt(conversation: Conversation) -> int:
     messages = conversation.for_provider()
     count = sum(estimate_tokens(m.content) + TOKENS_PER_MESSAGE for m in messages)
     # An agent step's history holds tool calls too: their input is part of the prompt.
-    count += sum(
-        estimate_tokens(f"{c.name}{c.arguments}") for m in messages for c in m.tool_calls
-    )
+    count += sum(estimate_tokens(f"{c.name}{c.arguments}") for m in messages for c in m.tool_calls)
     if conversation.system:
         count += estimate_tokens(conversation.system)
     return count + TOKENS_PER_REPLY

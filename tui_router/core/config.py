@@ -129,7 +129,12 @@ class AppConfig:
     theme: str = "tui-router-dark"
     endpoints: tuple[EndpointConfig, ...] = ()
     prices: dict[str, PriceOverride] = field(default_factory=dict)
+    #: ``[budget] session_usd``: the most one session may spend
     budget_usd: Decimal | None = None
+    #: ``[budget] day_usd`` / ``month_usd``: the most all sessions together may spend in a
+    #: calendar day / month (local time), counted from the store across processes
+    budget_day_usd: Decimal | None = None
+    budget_month_usd: Decimal | None = None
     keys: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_KEYS))
     max_tokens: int = 4096
     #: cascade: also ask a fast-tier judge about answers that passed the local quality gates
@@ -168,7 +173,7 @@ TOP_LEVEL_KEYS: tuple[str, ...] = (
 )  # fmt: skip
 ENDPOINT_KEYS: tuple[str, ...] = ("kind", "base_url", "api_key_env", "models", "price_provider")
 PRICE_KEYS: tuple[str, ...] = ("input", "output", "cache_read", "cache_write")
-BUDGET_KEYS: tuple[str, ...] = ("session_usd",)
+BUDGET_KEYS: tuple[str, ...] = ("session_usd", "day_usd", "month_usd")
 PERMISSIONS_KEYS: tuple[str, ...] = ("allow", "deny", "extra_dirs")
 AGENT_KEYS: tuple[str, ...] = ("max_steps", "check")
 NETWORK_KEYS: tuple[str, ...] = (

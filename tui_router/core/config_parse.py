@@ -97,11 +97,15 @@ class ConfigParser:
         for key in budget:
             if key not in BUDGET_KEYS:
                 self.unknown_key(("budget", key), BUDGET_KEYS)
-        budget_usd = None
-        if "session_usd" in budget:
-            budget_usd = self.decimal(("budget", "session_usd"), budget["session_usd"])
-            if budget_usd <= 0:
-                self.fail(("budget", "session_usd"), "budget.session_usd must be more than 0")
+        limits: dict[str, Decimal | None] = {}
+        for key in BUDGET_KEYS:
+            limits[key] = None
+            if key in budget:
+                amount = self.decimal(("budget", key), budget[key])
+                if amount <= 0:
+                    self.fail(("budget", key), f"budget.{key} must be more than 0")
+                limits[key] = amount
+        budget_usd = limits["session_usd"]
         agent = self.table(data, "agent")
         for key in agent:
             if key not in AGENT_KEYS:
@@ -123,6 +127,8 @@ class ConfigParser:
                 model: self.price(model, spec) for model, spec in self.table(data, "prices").items()
             },
             budget_usd=budget_usd,
+            budget_day_usd=limits["day_usd"],
+            budget_month_usd=limits["month_usd"],
             keys=self.keys(data),
             max_tokens=self.positive_int(data, "max_tokens", defaults.max_tokens),
             cascade_judge=self.boolean(data, "cascade_judge", defaults.cascade_judge),

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from tui_router.core.config import AppConfig, EndpointConfig
 from tui_router.core.errors import UserFacingError
+from tui_router.core.redact import scrub_url
 
 LOCAL_MODEL_ID = "smollm2-135m"
 
@@ -97,5 +98,5 @@ def endpoint_status(endpoint: EndpointConfig) -> tuple[bool, str]:
             return True, f"key from ${endpoint.api_key_env}"
         return False, f"set ${endpoint.api_key_env}"
     if endpoint.base_url:  # a keyless local server (Ollama, LM Studio, llama.cpp server)
-        return True, f"endpoint {endpoint.base_url}"
+        return True, f"endpoint {scrub_url(endpoint.base_url)}"
     return False, f"endpoint {endpoint.name} has neither api_key_env nor base_url"

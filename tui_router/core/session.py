@@ -226,6 +226,15 @@ class Session:
         #: the OpenTelemetry export of this session's calls (a no-op unless enabled)
         self.telemetry = telemetry if telemetry is not None else Telemetry()
         self.fixed_strategy = "manual"
+        from tui_router.core.budget import Budget
+
+        #: the limits every call of this session is checked against before it is sent
+        self.budget = Budget(
+            config,
+            session_spent=lambda: self.ledger.totals.cost_usd or Decimal(0),
+            store_spent_since=store.spent_since,
+        )
+        runner.budget = self.budget
         self.conversation = Conversation()
         self.turn_index = 0
         self.escalations = 0
@@ -372,15 +381,14 @@ class Session:
             turn=self.turn_index, session_id=self.session_id, model=model_id
         )
         span.__enter__()
+        budget = self.budget
+        budget.turn_usd, budget.turn_spent = max_cost_usd, lambda: state.cost() or Decimal(0)
         try:
             while True:
                 if state.steps >= steps_cap:
                     state.stopped = f"max steps ({steps_cap}) reached"
                     break
-                limit = self._step_limit(model_id, max_cost_usd, state, max_tokens)
-                if limit is None:
-                    state.stopped = f"cost cap of ${max_cost_usd} reached"
-                    break
+                limit = max_tokens or self.config.max_tokens
                 for line in self._fit(model_id, limit):
                     yield Notice(line)
                 state.steps += 1
@@ -410,15 +418,20 @@ class Session:
                 if stop_on_repeated_errors and state.escalation is not None:
                     state.stopped = state.escalation
                     break
-        except UserFacingError as exc:  # raised before any request (no key, unknown endpoint)
-            self.undo_unsent_turn(before)
-            yield TurnError(str(exc), model_id, kind="config")
-            yield state.done(None)
-            return
+        except UserFacingError as exc:  # raised before a request (no key, a budget)
+            if state.results:  # the turn has done work: keep it, stop here
+                state.stopped = str(exc)
+                yield TurnError(str(exc), model_id, kind="stop")
+            else:  # nothing was sent: as if the turn had never started
+                self.undo_unsent_turn(before)
+                yield TurnError(str(exc), model_id, kind="config")
+                yield state.done(None)
+                return
         finally:
             # also on cancel and when the consumer stops: what was written stays undoable
             self._save_results(state)
             self._close_checkpoint(checkpoint)
+            budget.turn_usd = budget.turn_spent = None
             span.__exit__(None, None, None)
         yield state.done(checkpoint)
 
@@ -429,9 +442,10 @@ class Session:
         tools: tuple[ToolSpec, ...],
         max_tokens: int,
         state: _TurnState,
-    ) -> AsyncIterator[TextDelta | CallPriced]:
-        """One model call: stream its text, then a `CallPriced` (the runner has recorded it)."""
-        queue: asyncio.Queue[str | None] = asyncio.Queue()
+    ) -> AsyncIterator[TextDelta | Notice | CallPriced]:
+        """One model call: stream its text (and a `Notice` per retry), then a `CallPriced`
+        (the runner has recorded it)."""
+        queue: asyncio.Queue[str | Notice | None] = asyncio.Queue()
 
         def on_usage(update: UsageUpdate) -> None:
             self.live = update
@@ -446,6 +460,7 @@ class Session:
                     purpose=purpose,
                     on_delta=queue.put_nowait,
                     on_usage=on_usage,
+                    on_retry=lambda retry: queue.put_nowait(Notice(retry.message)),
                     max_tokens=max_tokens,
                     tools=tools,
                     cache_key=self.session_id,
@@ -456,9 +471,12 @@ class Session:
         task = asyncio.ensure_future(call())
         parts: list[str] = []
         try:
-            while (text := await queue.get()) is not None:
-                parts.append(text)
-                yield TextDelta(text, model_id)
+            while (item := await queue.get()) is not None:
+                if isinstance(item, Notice):  # a retry, said as it happens
+                    yield item
+                    continue
+                parts.append(item)
+                yield TextDelta(item, model_id)
             result = await task
         except BaseException:  # cancelled, or the consumer stopped reading
             if parts:  # a cancelled answer stays in the history: it is what the user saw
@@ -670,41 +688,6 @@ class Session:
         # (the runner stored the message, with its tool calls, in the call's transaction)
         self.conversation.add_assistant(result.text, result.model, result.tool_calls)
 
-    def _step_limit(
-        self,
-        model_id: str,
-        max_cost_usd: Decimal | None,
-        state: _TurnState,
-        max_tokens: int | None,
-    ) -> int | None:
-        """The output cap for the next step, or None when the cost cap leaves no room for one.
-
-        Without a cap: ``max_tokens`` or the config's. With one: the step's input (estimated
-        from the history) is priced at the model's input rate, and the output is clamped to
-        what the rest of the cap pays for at its output rate. A model with no known price
-        cannot be held to a cap and is not sent.
-        """
-        limit = max_tokens or self.config.max_tokens
-        if max_cost_usd is None:
-            return limit
-        from tui_router.core.agent.context_fit import history_tokens
-        from tui_router.core.pricing import MTOK
-
-        spent = state.cost() or Decimal(0)
-        rates = self.catalog.describe(model_id).rates
-        if rates is None:
-            return None
-        prompt = history_tokens(self.conversation) + _tools_tokens(
-            self.agent.specs if self.agent is not None else ()
-        )
-        left = max_cost_usd - spent - rates.input * prompt / MTOK
-        if left <= 0 or rates.output <= 0:
-            return limit if left > 0 else None
-        affordable = int(left * MTOK / rates.output)
-        if affordable < MIN_STEP_TOKENS:
-            return None
-        return min(limit, affordable)
-
     def _fit(self, model_id: str, max_tokens: int) -> list[str]:
         from tui_router.core.agent.context_fit import fit_to_window
 
@@ -816,15 +799,6 @@ class Session:
 def _short(text: str, limit: int = 60) -> str:
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-def _tools_tokens(specs: tuple[ToolSpec, ...]) -> int:
-    """Estimated prompt tokens of the tool definitions (sent with every step)."""
-    import json
-
-    from tui_router.core.tokens import estimate_tokens
-
-    return sum(estimate_tokens(s.name + s.description + json.dumps(s.input_schema)) for s in specs)
 
 
 def _workspace(agent: Agent) -> Any:

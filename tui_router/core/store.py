@@ -16,6 +16,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -447,6 +448,16 @@ class Store:
                 (session_id,),
             ).fetchall()
         return [message_row_from_db(row) for row in rows]
+
+    def spent_since(self, started_at: str) -> Decimal:
+        """What every session spent on calls started at or after ``started_at`` (UTC ISO),
+        known prices only: the daily and monthly budgets count across processes from here."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT cost_usd FROM calls WHERE started_at >= ? AND cost_usd IS NOT NULL",
+                (started_at,),
+            ).fetchall()
+        return sum((Decimal(row[0]) for row in rows), Decimal(0))
 
     def session_calls(self, session_id: str) -> list[CallRow]:
         with self._lock:

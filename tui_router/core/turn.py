@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from tui_router.core.budget import Budget
 from tui_router.core.call_state import CallInProgress, UsageUpdate
 from tui_router.core.config import AppConfig
 from tui_router.core.conversation import Conversation, Message, ToolCall
@@ -32,6 +33,7 @@ from tui_router.core.providers.base import (
     ErrorEvent,
     Provider,
     ProviderConfigError,
+    RetryEvent,
     StopEvent,
     StreamRequest,
     TextDelta,
@@ -114,6 +116,8 @@ class TurnRunner:
         self._factory = provider_factory
         self._providers: dict[str, tuple[Provider, ResolvedModel]] = {}
         self._pool: Any = None
+        #: checked before every call: the call is clamped or not sent (see `core.budget`)
+        self.budget: Budget | None = None
 
     def provider(self, model_id: str) -> tuple[Provider, ResolvedModel]:
         """The provider for ``model_id`` (raises `ProviderConfigError` / `UnknownModelError`)."""
@@ -152,6 +156,7 @@ class TurnRunner:
         tools: tuple[ToolSpec, ...] = (),
         cache_key: str | None = None,
         effort: str | None = None,
+        on_retry: Callable[[RetryEvent], Any] | None = None,
     ) -> TurnResult:
         """Stream ``conversation`` to ``model_id``; record and return how the call ended.
 
@@ -161,7 +166,8 @@ class TurnRunner:
         ``store_text=False`` records the call but not its text as a message (a judge's verdict is
         no part of the conversation). An agent step's message is stored with its tool calls.
         ``tools`` are offered to the model; ``cache_key`` switches prompt caching on;
-        ``effort`` asks a reasoning model for that effort.
+        ``effort`` asks a reasoning model for that effort. ``on_retry`` hears of each retry the
+        provider makes (a 429, a 5xx); the retries are noted on the stored call.
         Raises `ProviderConfigError`/`UnknownModelError` before any request; re-raises
         cancellation and a callback's exception after recording the call.
         """
@@ -172,13 +178,16 @@ class TurnRunner:
         call = CallInProgress(conversation, info.rates, frontier.rates)
         # A stand-in catalog entry may not know windows; an unknown window sends the cap as is.
         window: int | None = getattr(info, "context_window", None)
+        limit = answer_limit(max_tokens or self.config.max_tokens, window, call.prompt_estimate)
+        if self.budget is not None:  # BudgetExceeded: not sent, nothing to record
+            limit = self.budget.clamp(
+                model_id, info.rates, call.prompt_estimate + tools_tokens(tools), limit
+            )
         request = StreamRequest(
             model=resolved.model,
             messages=messages,
             system=conversation.system,
-            max_tokens=answer_limit(
-                max_tokens or self.config.max_tokens, window, call.prompt_estimate
-            ),
+            max_tokens=limit,
             tools=tools,
             cache_key=cache_key,
             effort=effort,
@@ -213,6 +222,9 @@ class TurnRunner:
                     await _callback(on_usage, call.live())
                 elif isinstance(event, ToolCallEvent):
                     call.add_tool_call(event.call, event.malformed)
+                elif isinstance(event, RetryEvent):
+                    call.retries.append(event.message)
+                    await _callback(on_retry, event)
                 elif isinstance(event, UsageEvent):
                     call.add_usage(event.usage)
                     await _callback(on_usage, call.live())
@@ -276,7 +288,7 @@ class TurnRunner:
             baseline_model=frontier.id,
             baseline_cost_usd=baseline.usd,
             duration_ms=duration_ms,
-            error=call.error,
+            error=_with_retries(call.error, call.retries),
             stop_reason=call.stop_reason,
             started_at=started_at,
         )
@@ -324,6 +336,15 @@ class TurnRunner:
         )
 
 
+def tools_tokens(specs: tuple[ToolSpec, ...]) -> int:
+    """Estimated prompt tokens of the tool definitions (sent with every call that has tools)."""
+    import json
+
+    from tui_router.core.tokens import estimate_tokens
+
+    return sum(estimate_tokens(s.name + s.description + json.dumps(s.input_schema)) for s in specs)
+
+
 def _turn_prompt(messages: list[Message]) -> str | None:
     """The user's prompt of the turn being answered: the last message when it is the user's;
     in an agent step (the last message a tool result) the latest user message."""
@@ -354,6 +375,15 @@ def answer_limit(max_tokens: int, window: int | None, prompt_tokens: int) -> int
     if room < MIN_ANSWER_TOKENS:
         return max_tokens
     return min(max_tokens, room)
+
+
+def _with_retries(error: str | None, retries: list[str]) -> str | None:
+    """The stored error, with the retries the call took noted (a call that succeeded after
+    retries keeps the note too: it is why it took long)."""
+    if not retries:
+        return error
+    note = f"after {len(retries)} retr{'y' if len(retries) == 1 else 'ies'} ({retries[-1]})"
+    return note if error is None else f"{error} [{note}]"
 
 
 def _one_line(message: str) -> str:

@@ -144,6 +144,9 @@ def retry_reason(exc: BaseException) -> str | None:
     """Why a failed request may be tried again ("rate limited", ...), or None if it may not."""
     status = getattr(exc, "status_code", None)
     if isinstance(status, int):
+        headers = getattr(getattr(exc, "response", None), "headers", None)
+        if headers is not None and str(headers.get("x-should-retry", "")).lower() == "false":
+            return None  # the API says this one will fail again (as both SDKs honour it)
         if status == 429:
             return "rate limited"
         if status == 529:
