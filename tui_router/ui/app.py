@@ -243,7 +243,7 @@ class TuiRouterApp(App[None]):
                 self.key_names(),
                 extra_keys=[
                     ("ctrl+j / shift+enter", "insert a newline in the prompt"),
-                    ("tab (no suggestion)", "move focus as usual"),
+                    ("tab (no suggestion)", "complete an @path or /command, else move focus"),
                 ],
             )
         )

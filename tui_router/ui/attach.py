@@ -6,12 +6,15 @@ Every refusal is one line naming the file, its size in tokens and what it would 
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from tui_router.core.agent.workspace import ToolRefused, Workspace
 from tui_router.ui import format as fmt
 
 ATTACH_PATTERN = re.compile(r"(?<!\S)@(\S+)")
@@ -50,34 +53,50 @@ def find_references(prompt: str) -> list[str]:
     return [m.group(1).rstrip(".,;:!?)") for m in ATTACH_PATTERN.finditer(prompt)]
 
 
+def names_a_path(ref: str, cwd: Path) -> bool:
+    """Whether ``@ref`` names something that exists (a file, folder, link or special file):
+    only then is it an attachment; ``@property`` or ``@app.route(...)`` is plain text."""
+    if not ref or "\0" in ref:
+        return False
+    try:
+        return os.path.lexists(Path(cwd, ref).expanduser())
+    except (OSError, ValueError):
+        return False
+
+
 def attach_files(
     prompt: str, cwd: Path, count: TokenCounter, estimate: CostEstimator
 ) -> AttachResult:
-    """Read every ``@path`` in ``prompt`` relative to ``cwd``."""
+    """Read every ``@path`` in ``prompt`` that names an existing path, relative to ``cwd``.
+
+    The path goes through `Workspace.resolve` (symlinks and ``..`` followed first): anything
+    outside ``cwd`` and special files (FIFOs, devices, /proc) are refused, never read.
+    """
+    workspace = Workspace(cwd)
     attachments: list[Attachment] = []
     problems: list[str] = []
     seen: set[str] = set()
     for ref in find_references(prompt):
-        if ref in seen or not ref:
+        if ref in seen or not names_a_path(ref, cwd):
             continue
         seen.add(ref)
-        path = (cwd / ref).expanduser()
-        if not path.exists():
-            problems.append(f"@{ref}: no such file in {cwd} — nothing was sent")
+        try:
+            path = workspace.resolve(ref)
+        except ToolRefused as exc:
+            problems.append(f"@{ref} refused: {exc} — nothing was sent")
             continue
         if path.is_dir():
             problems.append(f"@{ref} is a folder; attach files one by one — nothing was sent")
             continue
-        size = path.stat().st_size
-        if size > MAX_READ_BYTES:
-            approx = size // 4
-            problems.append(_too_large(f"@{ref}", approx, estimate, approximate=True))
-            continue
         try:
-            data = path.read_bytes()
+            data = _read_regular(path)
+        except _TooLarge as exc:
+            problems.append(_too_large(f"@{ref}", exc.size // 4, estimate, approximate=True))
+            continue
         except OSError as exc:
             problems.append(f"@{ref}: cannot read it ({exc.strerror or exc}) — nothing was sent")
             continue
+        size = len(data)
         text = _decode_text(data)
         if text is None:
             problems.append(
@@ -93,6 +112,62 @@ def attach_files(
             continue
         attachments.append(Attachment(ref, text, tokens))
     return AttachResult(attachments, problems)
+
+
+def complete_path(fragment: str, root: Path, limit: int = 2000) -> str | None:
+    """What tab adds after ``@fragment``: the longest common continuation of the names under
+    ``root`` that start with it ("/" after a lone folder, " " after a lone file), or None."""
+    folder, _, stem = fragment.rpartition("/")
+    base = Path(root, folder) if folder else Path(root)
+    try:
+        names = []
+        with os.scandir(base) as entries:
+            for count, entry in enumerate(entries):
+                if count >= limit:
+                    break
+                if entry.name.startswith(stem) and (stem.startswith(".") or entry.name[0] != "."):
+                    names.append((entry.name, entry.is_dir()))
+    except OSError:
+        return None
+    if not names:
+        return None
+    if len(names) == 1:
+        name, is_dir = names[0]
+        return name[len(stem) :] + ("/" if is_dir else " ")
+    return common_prefix([n for n, _ in names])[len(stem) :] or None
+
+
+def common_prefix(words: list[str]) -> str:
+    """The longest string every one of ``words`` starts with (character by character)."""
+    if not words:
+        return ""
+    first, last = min(words), max(words)
+    size = 0
+    while size < min(len(first), len(last)) and first[size] == last[size]:
+        size += 1
+    return first[:size]
+
+
+class _TooLarge(Exception):
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+def _read_regular(path: Path) -> bytes:
+    """The bytes of a regular file, at most `MAX_READ_BYTES`: opened without blocking (a FIFO
+    swapped in after the check does not hang the turn) and checked again once open."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"not a regular file: {path}")
+        if info.st_size > MAX_READ_BYTES:
+            raise _TooLarge(info.st_size)
+        data = handle.read(MAX_READ_BYTES + 1)
+    if len(data) > MAX_READ_BYTES:
+        raise _TooLarge(len(data))
+    return data
 
 
 def check_fits(label: str, tokens: int, estimate: CostEstimator) -> str | None:

@@ -20,6 +20,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, TextArea
 from textual.worker import Worker, WorkerState
 
+from tui_router.ui.attach import complete_path
+from tui_router.ui.commands import SLASH_COMMANDS
 from tui_router.ui.flow import TurnFlow
 from tui_router.ui.flow_commands import CommandFlow
 from tui_router.ui.flow_suggest import SuggestionFlow
@@ -92,6 +94,10 @@ class MainScreen(Screen[None]):
         keys = self.router_app.key_names()
         bar.accept_key = _key_label(keys.get("accept_suggestion", "tab"))
         bar.reject_key = _key_label(keys.get("reject_suggestion", "escape"))
+        prompt = self.query_one(PromptInput)
+        root = self.router_app.cwd
+        prompt.complete_path = lambda fragment: complete_path(fragment, root)
+        prompt.slash_names = list(SLASH_COMMANDS)
 
     # -- what the app provides --------------------------------------------------------------
     @property

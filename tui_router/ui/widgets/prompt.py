@@ -12,12 +12,15 @@ the screen, and it was the only work the app did while nobody typed.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from textual import events
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import TextArea
+
+from tui_router.ui.attach import common_prefix
 
 NEWLINE_KEYS = ("ctrl+j", "shift+enter", "alt+enter")
 
@@ -67,6 +70,10 @@ class PromptInput(TextArea):
         self._blink_countdown: Timer | None = None
         self._last_input = time.monotonic()
         self._holding = False  # blinking stopped by `hold_cursor` (not by whoever set cursor_blink)
+        #: What tab completes, set by the screen: ``@`` paths (fragment -> the text to add, or
+        #: None) and slash command names (without the "/").
+        self.complete_path: Callable[[str], str | None] | None = None
+        self.slash_names: Sequence[str] = ()
 
     def on_mount(self) -> None:
         self.wake_cursor()
@@ -135,6 +142,10 @@ class PromptInput(TextArea):
             event.prevent_default()
             self.insert("\n")
             return
+        if key == "tab" and self.complete():  # else tab moves the focus, as usual
+            event.stop()
+            event.prevent_default()
+            return
         if key in ("up", "down") and self._browsing_history():
             event.stop()
             event.prevent_default()
@@ -150,6 +161,25 @@ class PromptInput(TextArea):
             self.post_message(self.LargePaste(event.text))
         # Otherwise TextArea's own handler inserts the text: Textual calls it after this one
         # (awaiting it here as well pasted everything twice).
+
+    def complete(self) -> bool:
+        """Complete the ``@path`` or ``/command`` before the cursor; False when nothing fits."""
+        row, column = self.cursor_location
+        before = self.document.get_line(row)[:column]
+        word = before.rsplit(None, 1)[-1] if before.strip() and not before[-1].isspace() else ""
+        addition: str | None = None
+        if word.startswith("@") and self.complete_path is not None:
+            addition = self.complete_path(word[1:])
+        elif row == 0 and word == before and word.startswith("/"):
+            matches = [n for n in self.slash_names if n.startswith(word[1:])]
+            if len(matches) == 1:
+                addition = matches[0][len(word) - 1 :] + " "
+            elif matches:
+                addition = common_prefix(matches)[len(word) - 1 :] or None
+        if not addition:
+            return False
+        self.insert(addition)
+        return True
 
     # -- submit and history -----------------------------------------------------------------
     def submit(self) -> None:

@@ -1,0 +1,94 @@
+"""Defects a user test found in the TUI, each pinned by a test that failed before its fix."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from fakeserver_sse import Script
+from ui_support import SIZE, make_app, notes, settle, started
+
+from tui_router.ui.widgets.chat import UserMessage
+from tui_router.ui.widgets.prompt import PromptInput
+
+
+def prompt_of(app) -> PromptInput:
+    return app.query_one(PromptInput)
+
+
+async def type_and_send(pilot, text: str) -> None:
+    app = await started(pilot)
+    prompt_of(app).focus()
+    prompt_of(app).load_text(text)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+# -- 1. @word is text unless it names a path; paths stay inside the workspace ------------------
+@pytest.mark.parametrize(
+    "text",
+    ["what does @property do", "why 404?\n@app.route('/x')\ndef x(): ...", "ping @alice, thanks"],
+)
+async def test_at_word_that_names_no_file_is_plain_text(server, tmp_path: Path, text) -> None:
+    server.push(Script(text="ok"))
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_and_send(pilot, text)
+        assert notes(app, "error") == []
+        assert server.last_request.texts[-1] == text
+        (user,) = app.query(UserMessage)
+        assert "📎" not in str(user.render())
+
+
+def _outside_targets(tmp_path: Path) -> dict[str, str]:
+    work = tmp_path / "work"
+    outside = tmp_path / "outside"
+    work.mkdir()
+    outside.mkdir()
+    (outside / "secret.txt").write_text("TOP SECRET\n")
+    (work / "link.txt").symlink_to(outside / "secret.txt")
+    os.mkfifo(work / "pipe")
+    return {
+        "absolute": "@/etc/passwd",
+        "dotdot": "@../outside/secret.txt",
+        "symlink": "@link.txt",
+        "proc": "@/proc/self/status",
+        "fifo": "@pipe",
+        "device": "@/dev/zero",
+    }
+
+
+@pytest.mark.parametrize("case", ["absolute", "dotdot", "symlink", "proc", "fifo", "device"])
+async def test_at_path_outside_the_workspace_or_special_is_refused(
+    server, tmp_path: Path, case: str
+) -> None:
+    ref = _outside_targets(tmp_path)[case]
+    app = make_app(tmp_path / "work")
+    async with app.run_test(size=SIZE) as pilot:
+        await type_and_send(pilot, f"show me {ref}")
+        (line,) = notes(app, "error")
+        assert line.startswith(f"{ref} refused:") and "nothing was sent" in line
+        assert server.requests == []
+        assert prompt_of(app).text == f"show me {ref}"
+
+
+async def test_tab_completes_at_paths_and_slash_commands(server, tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "parser_utils.py").write_text("x = 1\n")
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app = await started(pilot)
+        prompt = prompt_of(app)
+        prompt.focus()
+        await pilot.press(*"look at @sr")
+        await pilot.press("tab")
+        assert prompt.text == "look at @src/"
+        await pilot.press("p", "tab")
+        assert prompt.text == "look at @src/parser_utils.py "
+        assert app.focused is prompt
+        prompt.load_text("")
+        await pilot.press("/", "s", "t", "tab")
+        assert prompt.text == "/strategy "
+        await pilot.press("x", "tab")  # nothing to complete: tab moves the focus, as before
+        assert prompt.text == "/strategy x"
