@@ -71,6 +71,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:
+        if type(exc).__module__ != "sqlite3":  # (not imported here: the TUI's start pays for it)
+            raise
+        # a history-database problem no command turned into a message of its own
+        print(
+            f"tui-router: the history database failed ({exc}); check its folder's permissions "
+            "and free space, or set TUI_ROUTER_HOME to another folder",
+            file=sys.stderr,
+        )
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

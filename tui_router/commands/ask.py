@@ -304,6 +304,8 @@ async def _ask(
     wrote_text = ended_line = False
     telemetry = Telemetry.from_config(config, workspace)
     with Store() as store:
+        # a call the history cannot take now is kept in its journal: one line, the answer stands
+        store.on_deferred = lambda warning: print(f"tui-router: {warning}", file=sys.stderr)
         session_id = store.create_session(
             start_model=model.id,
             mode=route.mode,

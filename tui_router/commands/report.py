@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     from tui_router.core.report import build_report
     from tui_router.core.store import Store, UnknownSessionError
 
-    with Store() as store:
+    with Store(read_only=True) as store:  # a store we cannot write is still read
         if args.session_id:
             session_id = store.resolve_session_id(args.session_id)
         else:

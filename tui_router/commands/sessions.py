@@ -27,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from tui_router.core.store import Store
 
-    with Store() as store:
+    with Store(read_only=True) as store:  # a store we cannot write is still read
         sessions = store.list_sessions(limit=args.limit)
     if args.json:
         print(json.dumps([_as_dict(s) for s in sessions], ensure_ascii=False, indent=2))

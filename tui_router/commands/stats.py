@@ -188,7 +188,7 @@ def load(store: Any) -> list[tuple[Any, list[Any]]]:
 def run(args: argparse.Namespace) -> int:
     from tui_router.core.store import Store
 
-    with Store() as store:
+    with Store(read_only=True) as store:  # a store we cannot write is still read
         stats = collect(load(store), args.by, args.since)
     if args.json:
         print(json.dumps(stats.to_dict(), ensure_ascii=False, indent=2))

@@ -5,6 +5,9 @@ and its messages are written in one transaction when the call ends (also when it
 cancelled), so a completed turn is on disk before the next starts. Tokens and the price used are
 stored as they were; history is never re-priced. Money is a decimal string (NULL = unknown).
 The file and its WAL are owner-only (0600), the folder 0700. No API key is ever written here.
+A call the database will not take (a lock held past the store's patience, a full disk) is kept in
+the journal beside it (`journal`) and replayed on the next open; reading commands open a store they
+cannot write read-only (``read_only=True``).
 """
 
 from __future__ import annotations
@@ -14,15 +17,18 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import asdict
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from tui_router.core.conversation import ToolCall
-from tui_router.core.migrations import StoreError, migrate
+from tui_router.core.journal import Journal, journal_path
+from tui_router.core.migrations import MIGRATIONS, StoreError, applied_migrations, migrate
 from tui_router.core.paths import ensure_dir, get_paths
 from tui_router.core.store_rows import (
     CALL_COLUMNS,
@@ -42,6 +48,7 @@ from tui_router.core.store_rows import (
     session_totals,
     strategies_used,
 )
+from tui_router.core.usage import Usage
 
 __all__ = [
     "CallRow",
@@ -51,6 +58,8 @@ __all__ = [
     "SessionTotals",
     "Store",
     "StoreError",
+    "StoreWriteDeferred",
+    "StoreWriteError",
     "UnknownSessionError",
     "new_session_id",
     "now_iso",
@@ -62,35 +71,155 @@ PURPOSES = (
 )  # fmt: skip
 STATUSES = ("ok", "error", "cancelled")
 OUTCOMES = ("shown", "accepted", "rejected", "auto-applied", "silent")
+#: how long one write waits for another process's lock (SQLite's busy handler)
+BUSY_TIMEOUT_S = 10.0
+#: after a write that still found the database locked: pause, then try again (each retry waits
+#: at most `RETRY_BUSY_TIMEOUT_S` for the lock); then the record goes to the journal
+WRITE_RETRY_DELAYS_S = (0.25, 0.5, 1.0)
+RETRY_BUSY_TIMEOUT_S = 1.0
+#: what SQLite says when the file, not the SQL, is the problem (the write may be deferred)
+_STORAGE_PROBLEMS = (
+    "locked", "busy", "full", "readonly", "read-only", "disk i/o", "unable to open", "malformed",
+    "not a database",
+)  # fmt: skip
+_WHERE_TO_LOOK = "check the folder's permissions and free space, or set TUI_ROUTER_HOME elsewhere"
 
 
 class UnknownSessionError(StoreError):
     """No recorded session has the id (or id prefix) the user gave."""
 
 
+class StoreWriteError(StoreError):
+    """The database would not take a write: locked by another process past the busy timeout,
+    a full disk, a read-only file. ``busy`` says whether waiting longer could help."""
+
+    def __init__(self, message: str, *, busy: bool) -> None:
+        super().__init__(message)
+        self.busy = busy
+
+
+class StoreWriteDeferred(UserWarning):
+    """A record the database did not take is kept in the journal (replayed on the next open),
+    or, if even that failed, only in this process's ledger. ``str()`` is the one line to show."""
+
+
+class _Unwritable(StoreError):
+    """Opening for writing failed for a reason a read-only open may get around."""
+
+
 class Store:
     """A connection to the history database; use as a context manager or call `close`."""
 
-    def __init__(self, path: Path | str | None = None) -> None:
+    def __init__(
+        self,
+        path: Path | str | None = None,
+        *,
+        read_only: bool = False,
+        busy_timeout_s: float = BUSY_TIMEOUT_S,
+    ) -> None:
+        """Open (creating and migrating) the database; ``read_only`` (the reading commands):
+        when it cannot be written, open it ``mode=ro`` instead of failing."""
         self.path = Path(path) if path is not None else get_paths().database
+        self.busy_timeout_s = busy_timeout_s
+        self.retry_delays_s: tuple[float, ...] = WRITE_RETRY_DELAYS_S
+        self.journal = Journal(journal_path(self.path))
+        #: every write deferred to the journal by this process, in order
+        self.deferred: list[StoreWriteDeferred] = []
+        #: told of each deferred write (``ask`` prints it on stderr)
+        self.on_deferred: Callable[[StoreWriteDeferred], None] | None = None
+        self.read_only = False
+        self._lock = threading.RLock()
+        try:
+            self._db = self._open_for_writing()
+        except _Unwritable as problem:
+            if not read_only:
+                raise StoreError(str(problem)) from None
+            self._db = self._open_read_only(problem)
+            self.read_only = True
+            return
+        self._restrict_permissions()
+        self.replay_journal()
+
+    def _open_for_writing(self) -> sqlite3.Connection:
         try:
             ensure_dir(self.path.parent)
             if not self.path.exists():
                 os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
         except OSError as exc:
-            raise StoreError(f"{self.path}: cannot create the history database ({exc})") from None
+            raise _Unwritable(
+                f"{self.path}: cannot create the history database ({exc.strerror or exc}); "
+                f"{_WHERE_TO_LOOK}"
+            ) from None
         try:
-            self._db = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, timeout=10.0
+            db = sqlite3.connect(
+                self.path,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=self.busy_timeout_s,
             )
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.execute("PRAGMA synchronous=FULL")
-            migrate(self._db, str(self.path))
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: cannot open the history database ({exc})") from None
-        self._lock = threading.RLock()
-        self._restrict_permissions()
+            raise _Unwritable(self._open_problem(exc)) from None
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.execute("PRAGMA synchronous=FULL")
+            migrate(db, str(self.path))
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            message = self._open_problem(exc)
+            if _is_storage_problem(exc) and "malformed" not in str(exc):
+                raise _Unwritable(message) from None
+            raise StoreError(message) from None
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _open_problem(self, exc: sqlite3.Error) -> str:
+        if _is_busy(exc):
+            return (
+                f"{self.path}: the history database is locked by another process (waited "
+                f"{self.busy_timeout_s:g} s); try again when it has finished"
+            )
+        if _is_storage_problem(exc) and "not a database" not in str(exc):
+            return f"{self.path}: cannot open the history database ({exc}); {_WHERE_TO_LOOK}"
+        return f"{self.path}: cannot open the history database ({exc})"
+
+    def _open_read_only(self, problem: StoreError) -> sqlite3.Connection:
+        """The database as it is, read-only: ``mode=ro``, then ``immutable=1`` (a folder where
+        not even SQLite's shared-memory file can be made)."""
+        if not self.path.is_file():
+            raise StoreError(str(problem)) from None
+        failure: sqlite3.Error | None = None
+        for query in ("mode=ro", "immutable=1"):
+            try:
+                db = sqlite3.connect(
+                    f"{self.path.resolve().as_uri()}?{query}",
+                    uri=True,
+                    isolation_level=None,
+                    check_same_thread=False,
+                    timeout=self.busy_timeout_s,
+                )
+            except sqlite3.Error as exc:
+                failure = exc
+                continue
+            try:
+                applied = set(applied_migrations(db))
+            except sqlite3.Error as exc:
+                db.close()
+                failure = exc
+                continue
+            missing = [m.__name__ for m in MIGRATIONS if m.__name__ not in applied]
+            if missing:
+                db.close()
+                raise StoreError(
+                    f"{problem}; it can only be read, and it needs an upgrade "
+                    f"({missing[0]}) that must write: run tui-router once with write access"
+                ) from None
+            return db
+        raise StoreError(
+            f"{self.path}: cannot read the history database ({failure}); {_WHERE_TO_LOOK}"
+        ) from None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -119,13 +248,101 @@ class Store:
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            if self.read_only:
+                raise StoreWriteError(
+                    f"{self.path}: the history database was opened read-only", busy=False
+                )
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise self._write_error(exc) from None
             try:
                 yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
+                self._db.execute("COMMIT")
+            except BaseException as exc:
+                if self._db.in_transaction:  # a failed COMMIT (a full disk) leaves it open
+                    with contextlib.suppress(sqlite3.Error):
+                        self._db.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.DatabaseError) and _is_storage_problem(exc):
+                    raise self._write_error(exc) from None
                 raise
-            self._db.execute("COMMIT")
+
+    def _write_error(self, exc: sqlite3.Error) -> StoreWriteError:
+        if _is_busy(exc):
+            return StoreWriteError(
+                f"{self.path}: the history database is locked by another process",
+                busy=True,
+            )
+        if not _is_storage_problem(exc):
+            raise exc
+        return StoreWriteError(
+            f"{self.path}: cannot write the history database ({exc})", busy=False
+        )
+
+    def _write_with_retries(self, write: Callable[[sqlite3.Connection], Any]) -> Any:
+        """``write`` in one transaction; a busy database is tried again after a pause."""
+        delays = iter(self.retry_delays_s)
+        shortened = False
+        try:
+            while True:
+                try:
+                    with self._transaction() as db:
+                        return write(db)
+                except StoreWriteError as exc:
+                    delay = next(delays, None) if exc.busy else None
+                    if delay is None:
+                        raise
+                time.sleep(delay)
+                if not shortened:
+                    shortened = True
+                    wait_ms = int(min(self.busy_timeout_s, RETRY_BUSY_TIMEOUT_S) * 1000)
+                    self._db.execute(f"PRAGMA busy_timeout = {wait_ms}")
+        finally:
+            if shortened:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
+
+    def _defer(self, record: dict[str, Any], problem: StoreWriteError, what: str) -> None:
+        """Keep ``record`` in the journal and tell the caller (one line)."""
+        try:
+            self.journal.append(record)
+        except OSError as exc:
+            warning = StoreWriteDeferred(
+                f"{problem}; {what} could not be kept in {self.journal.path} either "
+                f"({exc.strerror or exc}): it counts in this session's totals only"
+            )
+        else:
+            waited = " after retrying" if problem.busy else ""
+            warning = StoreWriteDeferred(
+                f"{problem}{waited}; {what} is kept in {self.journal.path} and added to the "
+                "history the next time tui-router opens it"
+            )
+        self.deferred.append(warning)
+        if self.on_deferred is not None:
+            self.on_deferred(warning)
+
+    def replay_journal(self) -> int:
+        """Write the journal's records into the database (idempotent: a record already there is
+        skipped); those that still cannot be written stay. Returns how many were applied."""
+        if self.read_only or not self.journal.pending():
+            return 0
+        try:
+            return self.journal.replay(self._apply_journal)
+        except (OSError, StoreWriteError):
+            return 0  # still unwritable: the records stay for the next open
+
+    def _apply_journal(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        kept: list[dict[str, Any]] = []
+        with self._transaction() as db:
+            for record in records:
+                db.execute("SAVEPOINT journal_record")
+                try:
+                    _replay_record(self, db, record)
+                except (sqlite3.IntegrityError, KeyError, TypeError, ValueError):
+                    db.execute("ROLLBACK TO journal_record")
+                    kept.append(record)  # e.g. its session is not in this database
+                db.execute("RELEASE journal_record")
+        return kept
 
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         """A write transaction for tables other modules own (the agent's checkpoints)."""
@@ -170,7 +387,17 @@ class Store:
         return session_id
 
     def end_session(self, session_id: str) -> None:
-        self._set_session_column(session_id, "ended_at", now_iso())
+        """Mark the session ended; a database that will not take it gets it from the journal."""
+        ended_at = now_iso()
+        try:
+            self._write_with_retries(
+                lambda db: db.execute(
+                    "UPDATE sessions SET ended_at = ? WHERE id = ?", (ended_at, session_id)
+                )
+            )
+        except StoreWriteError as problem:
+            record = {"kind": "end_session", "session_id": session_id, "ended_at": ended_at}
+            self._defer(record, problem, "the session's end")
 
     def set_title(self, session_id: str, title: str) -> None:
         self._set_session_column(session_id, "title", title)
@@ -287,61 +514,87 @@ class Store:
             raise ValueError(f"unknown call purpose {call.purpose!r}")
         if call.status not in STATUSES:
             raise ValueError(f"unknown call status {call.status!r}")
-        usage = call.usage
-        with self._transaction() as db:
-            if (
-                prompt is not None
-                and not db.execute(
-                    "SELECT 1 FROM messages WHERE session_id = ? AND turn = ? AND role = 'user'",
-                    (call.session_id, call.turn),
-                ).fetchone()
-            ):
-                self._insert_message(db, call.session_id, "user", prompt, call.turn, None, None)
-            cursor = db.execute(
-                "INSERT INTO calls (session_id, turn, model, endpoint, price_provider, tier,"
-                " purpose, input_tokens, cache_read_tokens, cache_write_tokens,"
-                " cache_write_1h_tokens, output_tokens, reasoning_tokens, estimated, cost_usd,"
-                " price_source, baseline_model, baseline_cost_usd, duration_ms, status, error,"
-                " started_at, stop_reason)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    call.session_id,
-                    call.turn,
-                    call.model,
-                    call.endpoint,
-                    call.price_provider,
-                    call.tier,
-                    call.purpose,
-                    usage.input_tokens,
-                    usage.cache_read_tokens,
-                    usage.cache_write_tokens,
-                    usage.cache_write_1h_tokens,
-                    usage.output_tokens,
-                    usage.reasoning_tokens,
-                    int(usage.estimated),
-                    money_text(call.cost_usd),
-                    call.price_source,
-                    call.baseline_model,
-                    money_text(call.baseline_cost_usd),
-                    call.duration_ms,
-                    call.status,
-                    call.error,
-                    call.started_at,
-                    call.stop_reason,
-                ),
-            )
-            call_id = int(cursor.lastrowid or 0)
-            if text or tool_calls:
-                self._insert_message(
-                    db,
-                    call.session_id,
-                    "assistant",
-                    text or "",
-                    call.turn,
-                    call.model,
-                    call_id,
-                    tool_calls=tool_calls,
+        if self.deferred:  # this process deferred a write: keep the history in order if we can
+            self.replay_journal()
+        try:
+            return int(
+                self._write_with_retries(
+                    lambda db: self._insert_call(db, call, text, prompt, tool_calls)
                 )
+            )
+        except StoreWriteError as problem:
+            record = {
+                "kind": "call",
+                "call": _call_json(call),
+                "text": text,
+                "prompt": prompt,
+                "tool_calls": _tool_calls_json(tool_calls),
+            }
+            self._defer(record, problem, f"the {call.model} call ({call.status})")
+            return 0
+
+    def _insert_call(
+        self,
+        db: sqlite3.Connection,
+        call: CallRow,
+        text: str | None,
+        prompt: str | None,
+        tool_calls: Sequence[ToolCall],
+    ) -> int:
+        usage = call.usage
+        if (
+            prompt is not None
+            and not db.execute(
+                "SELECT 1 FROM messages WHERE session_id = ? AND turn = ? AND role = 'user'",
+                (call.session_id, call.turn),
+            ).fetchone()
+        ):
+            self._insert_message(db, call.session_id, "user", prompt, call.turn, None, None)
+        cursor = db.execute(
+            "INSERT INTO calls (session_id, turn, model, endpoint, price_provider, tier,"
+            " purpose, input_tokens, cache_read_tokens, cache_write_tokens,"
+            " cache_write_1h_tokens, output_tokens, reasoning_tokens, estimated, cost_usd,"
+            " price_source, baseline_model, baseline_cost_usd, duration_ms, status, error,"
+            " started_at, stop_reason)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                call.session_id,
+                call.turn,
+                call.model,
+                call.endpoint,
+                call.price_provider,
+                call.tier,
+                call.purpose,
+                usage.input_tokens,
+                usage.cache_read_tokens,
+                usage.cache_write_tokens,
+                usage.cache_write_1h_tokens,
+                usage.output_tokens,
+                usage.reasoning_tokens,
+                int(usage.estimated),
+                money_text(call.cost_usd),
+                call.price_source,
+                call.baseline_model,
+                money_text(call.baseline_cost_usd),
+                call.duration_ms,
+                call.status,
+                call.error,
+                call.started_at,
+                call.stop_reason,
+            ),
+        )
+        call_id = int(cursor.lastrowid or 0)
+        if text or tool_calls:
+            self._insert_message(
+                db,
+                call.session_id,
+                "assistant",
+                text or "",
+                call.turn,
+                call.model,
+                call_id,
+                tool_calls=tool_calls,
+            )
         return call_id
 
     def add_tool_results(
@@ -351,19 +604,40 @@ class Store:
         transaction: one sync to disk per agent step, not one per tool call."""
         if not results:
             return
-        with self._transaction() as db:
-            for call_id, content, is_error in results:
-                self._insert_message(
-                    db,
-                    session_id,
-                    "tool",
-                    content,
-                    turn,
-                    None,
-                    None,
-                    tool_call_id=call_id,
-                    is_error=is_error,
-                )
+
+        def write(db: sqlite3.Connection) -> None:
+            self._insert_tool_results(db, session_id, turn, results)
+
+        try:
+            self._write_with_retries(write)
+        except StoreWriteError as problem:
+            record = {
+                "kind": "tool_results",
+                "session_id": session_id,
+                "turn": turn,
+                "results": [list(result) for result in results],
+            }
+            self._defer(record, problem, "the step's tool results")
+
+    def _insert_tool_results(
+        self,
+        db: sqlite3.Connection,
+        session_id: str,
+        turn: int,
+        results: Sequence[tuple[str, str, bool]],
+    ) -> None:
+        for call_id, content, is_error in results:
+            self._insert_message(
+                db,
+                session_id,
+                "tool",
+                content,
+                turn,
+                None,
+                None,
+                tool_call_id=call_id,
+                is_error=is_error,
+            )
 
     def add_message(
         self,
@@ -518,6 +792,82 @@ class Store:
                 (session_id,),
             ).fetchall()
         return [decision_row_from_db(row) for row in rows]
+
+
+def _is_busy(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def _is_storage_problem(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return any(problem in text for problem in _STORAGE_PROBLEMS)
+
+
+def _call_json(call: CallRow) -> dict[str, Any]:
+    data = asdict(call)
+    for key in ("cost_usd", "baseline_cost_usd"):
+        data[key] = money_text(data[key])
+    return data
+
+
+def _tool_calls_json(tool_calls: Sequence[ToolCall]) -> list[dict[str, Any]]:
+    return [{"id": c.id, "name": c.name, "arguments": c.arguments} for c in tool_calls]
+
+
+def _replay_record(store: Store, db: sqlite3.Connection, record: Mapping[str, Any]) -> None:
+    """Write one journal record unless it is already in the database (a replay that committed
+    but crashed before the journal was emptied)."""
+    kind = record["kind"]
+    if kind == "call":
+        data = dict(record["call"])
+        usage = Usage(**data.pop("usage"))
+        call = CallRow(
+            **{
+                **data,
+                "usage": usage,
+                "cost_usd": _decimal(data["cost_usd"]),
+                "baseline_cost_usd": _decimal(data["baseline_cost_usd"]),
+            }
+        )
+        if db.execute(
+            "SELECT 1 FROM calls WHERE session_id = ? AND turn = ? AND model = ? AND purpose = ?"
+            " AND started_at = ? AND duration_ms = ?",
+            (
+                call.session_id,
+                call.turn,
+                call.model,
+                call.purpose,
+                call.started_at,
+                call.duration_ms,
+            ),
+        ).fetchone():
+            return
+        tool_calls = [ToolCall(c["id"], c["name"], c["arguments"]) for c in record["tool_calls"]]
+        store._insert_call(db, call, record["text"], record["prompt"], tool_calls)
+    elif kind == "tool_results":
+        results = [(str(r[0]), str(r[1]), bool(r[2])) for r in record["results"]]
+        if (
+            results
+            and db.execute(
+                "SELECT 1 FROM messages WHERE session_id = ? AND role = 'tool'"
+                " AND tool_call_id = ?",
+                (record["session_id"], results[0][0]),
+            ).fetchone()
+        ):
+            return
+        store._insert_tool_results(db, record["session_id"], int(record["turn"]), results)
+    elif kind == "end_session":
+        db.execute(
+            "UPDATE sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL",
+            (record["ended_at"], record["session_id"]),
+        )
+    else:
+        raise ValueError(f"unknown journal record {kind!r}")
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
 
 
 def _like_prefix(prefix: str) -> str:

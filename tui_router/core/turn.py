@@ -292,28 +292,34 @@ class TurnRunner:
             stop_reason=call.stop_reason,
             started_at=started_at,
         )
-        call_id = self.store.record_call(
-            row,
-            text=call.text if store_text else None,
-            prompt=prompt,
-            tool_calls=tuple(call.tool_calls) if store_text else (),
-        )
-        self.ledger.add(
-            CallRecord(
-                model=model_id,
-                usage=usage,
-                price=price,
-                baseline=baseline,
-                tier=info.tier,
-                endpoint=resolved.endpoint.name,
-                purpose=purpose,
-                duration_ms=duration_ms,
-                status=call.status,
-                turn=turn_index,
-                baseline_model=frontier.id,
-                call_id=call_id,
+        # The ledger counts the call even when the store cannot take it (a write the database
+        # refuses is deferred to its journal, see `Store.record_call`; anything else still
+        # propagates, after the ledger has it): the ticker and the budget never under-count.
+        call_id = 0
+        try:
+            call_id = self.store.record_call(
+                row,
+                text=call.text if store_text else None,
+                prompt=prompt,
+                tool_calls=tuple(call.tool_calls) if store_text else (),
             )
-        )
+        finally:
+            self.ledger.add(
+                CallRecord(
+                    model=model_id,
+                    usage=usage,
+                    price=price,
+                    baseline=baseline,
+                    tier=info.tier,
+                    endpoint=resolved.endpoint.name,
+                    purpose=purpose,
+                    duration_ms=duration_ms,
+                    status=call.status,
+                    turn=turn_index,
+                    baseline_model=frontier.id,
+                    call_id=call_id or None,
+                )
+            )
         return TurnResult(
             text=call.text,
             usage=usage,
