@@ -129,6 +129,9 @@ class StandInDecision:
     current_cost_usd: Decimal | None = Decimal("0.0009")
     est_baseline_usd: Decimal | None = Decimal("0.0060")
     lost_cache_usd: Decimal | None = Decimal("0.0002")
+    effort: str | None = None
+    recache_usd: Decimal | None = None
+    break_even_turns: int | None = None
     available: bool = True
 
 

@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from tui_router.core.catalog import Catalog, ModelInfo
     from tui_router.core.ledger import Ledger
     from tui_router.core.providers.base import ToolSpec
+    from tui_router.core.routing.decision import Decision
     from tui_router.core.routing.router import Router
     from tui_router.core.store import Store
     from tui_router.core.turn import TurnResult, TurnRunner
@@ -60,6 +61,8 @@ from tui_router.core.telemetry import Telemetry
 
 #: the default most model calls one agent turn may make
 DEFAULT_MAX_STEPS = 40
+#: seconds a provider keeps a prompt cache after its last use (Anthropic's default 5 minutes)
+CACHE_TTL_S = 300.0
 #: a failing call (same tool, same input) that fails this often is a reason to escalate
 REPEATED_ERRORS = 3
 #: fewest output tokens a step is worth sending with (a cost cap clamps max_tokens to this)
@@ -247,6 +250,10 @@ class Session:
         self.last_answer_model: str | None = None
         #: checkpoints of this session's turns that changed files, oldest first
         self.checkpoints: list[int] = []
+        #: reasoning effort asked of the model ("low"/"medium"/"high"; None: its default)
+        self.effort: str | None = None
+        #: when each model last answered in this session (monotonic s): its cache is warm
+        self._last_call_at: dict[str, float] = {}
         if agent is not None:
             from tui_router.core.agent.system_prompt import build_system_prompt
 
@@ -299,6 +306,19 @@ class Session:
             )
         self.model_id = info.id
         return info
+
+    def apply(self, decision: Decision) -> ModelInfo:
+        """Take a routing decision: its model, and its effort (an escalation may be a higher
+        effort on the same model while that model's prompt cache is warm)."""
+        info = self.switch(decision.model) if decision.model else self.model
+        self.effort = decision.effort
+        return info
+
+    def warm_caches(self, now: float | None = None) -> tuple[str, ...]:
+        """Models whose prompt cache holds this session's history now: they answered within
+        `CACHE_TTL_S` (Anthropic's default cache lifetime; OpenAI keeps its own about as long)."""
+        moment = time.monotonic() if now is None else now
+        return tuple(m for m, at in self._last_call_at.items() if moment - at < CACHE_TTL_S)
 
     def set_mode(self, mode: str) -> str:
         if mode not in ROUTING_MODES:
@@ -464,6 +484,7 @@ class Session:
                     max_tokens=max_tokens,
                     tools=tools,
                     cache_key=self.session_id,
+                    effort=self.effort,
                 )
             finally:
                 queue.put_nowait(None)
@@ -667,6 +688,8 @@ class Session:
 
     def _priced(self, result: TurnResult, *, prompt: str | None = None) -> CallPriced:
         """The event for a call the runner has recorded; the call is exported as it is."""
+        if result.ok:
+            self._last_call_at[result.model] = time.monotonic()
         record = self.ledger.records[-1] if self.ledger.records else None
         if record is not None and record.call_id == result.call_id:
             self.telemetry.record_call(

@@ -100,11 +100,10 @@ class SuggestionFlow:
         suggest.answer(c, pending, accepted)
         d = pending.decision
         if accepted:
-            c.switch(d.model)
+            c.apply(d)  # its model, and its effort
             screen.refresh_status()
-            await screen.note(
-                f"Accepted: {pending.kind} to {d.model} ({d.tier}) — {d.reason}", "route"
-            )
+            what = f"{d.effort} reasoning effort on" if d.effort else f"{pending.kind} to"
+            await screen.note(f"Accepted: {what} {d.model} ({d.tier}) — {d.reason}", "route")
         else:
             await screen.note(
                 f"Rejected: {pending.kind} to {d.model}; staying on {c.model_id}", "info"
@@ -136,7 +135,7 @@ class SuggestionFlow:
             if kind == "escalate":
                 c.escalations += 1
             before = c.model_id
-            c.switch(decision.model)
+            c.apply(decision)
             screen.refresh_status()
             await screen.note(
                 f"Auto: {kind} from {before} to {decision.model} ({decision.tier}) — "

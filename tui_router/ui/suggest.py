@@ -65,6 +65,7 @@ def routing_context(
         retries_stronger=controller.retries_stronger,
         recent_rejections=tuple(controller.recent_rejections[-5:]),
         turn_index=controller.turn_index,
+        warm_caches=controller.warm_caches(),
     )
 
 
@@ -87,11 +88,24 @@ def view_of(controller: SessionController, decision: Any) -> SuggestionView:
         kind=kind_of(decision),
         model=decision.model,
         tier=decision.tier or target.tier or "?",
-        reason=str(decision.reason),
+        reason=str(decision.reason) + _cache_note(decision),
         est_cost=_money(decision, "est_cost_usd"),
         current_cost=_money(decision, "current_cost_usd"),
         lost_cache=_money(decision, "lost_cache_usd"),
     )
+
+
+def _cache_note(decision: Any) -> str:
+    """What the switch does to the prompt cache: free while the target's cache is warm, else
+    the re-cache cost and, for a cheaper model, the turns it takes to pay it back."""
+    recache = getattr(decision, "recache_usd", None)
+    if recache is None or decision.effort:
+        return ""
+    if recache == 0:
+        return " · its cache is still warm: switching back is free"
+    turns = decision.break_even_turns
+    back = f", paid back in {turns} turn{'s' if turns != 1 else ''}" if turns else ""
+    return f" · re-cache ~${recache:.4f}{back}"
 
 
 def record(controller: SessionController, decision: Any, outcome: str) -> int:

@@ -34,6 +34,9 @@ class RoutingContext:
         available_models: restrict the choice to these ids (None: whatever the catalog says
             is available).
         turn_index: 0 for the first prompt of a session.
+        warm_caches: models whose prompt cache holds this session's history now (called
+            within the cache's lifetime, see `Session.warm_caches`): switching to one of them
+            re-sends nothing, and staying on the current one keeps its cache.
     """
 
     attached_files: tuple[AttachedFile, ...] = ()
@@ -45,6 +48,7 @@ class RoutingContext:
     recent_rejections: tuple[str, ...] = ()
     available_models: tuple[str, ...] | None = None
     turn_index: int = 0
+    warm_caches: tuple[str, ...] = ()
 
     @property
     def attached_tokens(self) -> int:

@@ -7,6 +7,7 @@ the ledger prices the real call afterwards.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -67,6 +68,13 @@ class Decision:
         lost_cache_usd: for a switch, the prompt cache given up: context tokens x (new input
             rate - old cache-read rate); None when staying or unknown.
         ladder: for cascade, the models tried next, in order, if the answer fails a gate.
+        effort: the reasoning effort to ask ``model`` for ("low", "medium", "high"), or None
+            for the model's default. While the current model's cache is warm an escalation
+            may be an effort change on the same model instead of a switch.
+        recache_usd: what a switch pays to send the history to a model whose cache is cold
+            (0 when that model's cache is warm: switching back within its lifetime is free).
+        break_even_turns: for a switch to a cheaper model, the turns its lower price needs to
+            pay back ``recache_usd`` (None when it never does, or not a downgrade).
         available: False when ``model`` is not configured now (no key): shown, not callable.
         features: what the decision was made on.
         prompt: the prompt decided on (kept for feedback; not in `to_dict`).
@@ -87,6 +95,9 @@ class Decision:
     est_baseline_usd: Decimal | None = None
     lost_cache_usd: Decimal | None = None
     ladder: tuple[str, ...] = ()
+    effort: str | None = None
+    recache_usd: Decimal | None = None
+    break_even_turns: int | None = None
     available: bool = True
     features: Features = field(default_factory=Features)
     prompt: str = field(default="", repr=False)
@@ -114,6 +125,9 @@ class Decision:
             "est_baseline_usd": _money(self.est_baseline_usd),
             "lost_cache_usd": _money(self.lost_cache_usd),
             "ladder": list(self.ladder),
+            "effort": self.effort,
+            "recache_usd": _money(self.recache_usd),
+            "break_even_turns": self.break_even_turns,
             "features": {k: round(v, 4) for k, v in self.features.as_dict().items()},
             "latency_ms": round(self.latency_ms, 4),
         }
@@ -146,6 +160,20 @@ def turn_cost(
         (input_tokens - cached) * rates.input + cached * cache_rate + output_tokens * rates.output
     )
     return total / MTOK
+
+
+def break_even(
+    recache_usd: Decimal | None, new_turn_usd: Decimal | None, old_turn_usd: Decimal | None
+) -> int | None:
+    """Turns a cheaper model needs to win back the re-cache cost of switching to it."""
+    if recache_usd is None or new_turn_usd is None or old_turn_usd is None:
+        return None
+    saving = old_turn_usd - new_turn_usd
+    if saving <= 0:
+        return None
+    if recache_usd <= 0:
+        return 0
+    return math.ceil(recache_usd / saving)
 
 
 def lost_cache(context_tokens: int, new: Rates | None, old: Rates | None) -> Decimal | None:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import difflib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,9 +25,11 @@ from tui_router.core.routing.context import RoutingContext
 from tui_router.core.routing.decision import (
     TIER_ORDER,
     Decision,
+    break_even,
     expected_output_tokens,
     kind_of,
     lost_cache,
+    tier_rank,
     turn_cost,
 )
 from tui_router.core.routing.features import Features, extract_features
@@ -161,11 +164,21 @@ class Router:
         out_tokens = expected_output_tokens(features, self.config.max_tokens)
         input_tokens = int(features.ctx_total_tokens or features.prompt_tokens)
         history = ctx.conversation_tokens
-        cached = history if placed.model is not None and placed.model == current else 0
+        # the history is read from cache on the model in use, and on one whose cache is warm
+        warm = placed.model is not None and (
+            placed.model == current or placed.model in ctx.warm_caches
+        )
+        cached = history if warm else 0
         new_rates = self.placer.rates(placed.model)
         old_rates = self.placer.rates(current)
         frontier_rates = self.placer.rates(self.config.frontier_model)
-        return Decision(
+        switching = bool(current and placed.model and placed.model != current)
+        lost = lost_cache(ctx.context_tokens, new_rates, old_rates) if switching else None
+        # a model whose cache is warm takes the history back at its cache-read rate: free
+        recache = None if not switching else Decimal(0) if placed.model in ctx.warm_caches else lost
+        new_cost = turn_cost(new_rates, input_tokens, cached, out_tokens)
+        old_cost = turn_cost(old_rates, input_tokens, history, out_tokens) if current else None
+        decision = Decision(
             model=placed.model,
             tier=placed.tier,
             strategy=plan.strategy,
@@ -175,14 +188,17 @@ class Router:
             confidence=plan.confidence,
             kind=kind,
             current_model=current,
-            est_cost_usd=turn_cost(new_rates, input_tokens, cached, out_tokens),
-            current_cost_usd=(
-                turn_cost(old_rates, input_tokens, history, out_tokens) if current else None
-            ),
+            est_cost_usd=new_cost,
+            current_cost_usd=old_cost,
             est_baseline_usd=turn_cost(frontier_rates, input_tokens, cached, out_tokens),
-            lost_cache_usd=(
-                lost_cache(ctx.context_tokens, new_rates, old_rates)
-                if current and placed.model and placed.model != current
+            lost_cache_usd=lost,
+            recache_usd=recache,
+            break_even_turns=(
+                # steady state: after the switch the history is cached on the new model too
+                break_even(
+                    recache, turn_cost(new_rates, input_tokens, history, out_tokens), old_cost
+                )
+                if kind == "downgrade"
                 else None
             ),
             ladder=ladder,
@@ -191,6 +207,7 @@ class Router:
             prompt=prompt,
             latency_ms=(time.perf_counter() - started) * 1000.0,
         )
+        return prefer_effort(decision, ctx, current_tier, current_fits)
 
     def _plan(
         self,
@@ -352,6 +369,46 @@ class Router:
         learned = self.learned
         if learned is not None and text:
             learned.learn(text, features.as_dict(), 1.0, weight=RETRY_STRONGER_WEIGHT)
+
+
+#: models that take a reasoning effort (Anthropic extended thinking, OpenAI reasoning_effort)
+EFFORT_MODELS = ("claude-sonnet-4", "claude-opus-4", "gpt-5", "o3", "o4")
+
+
+def takes_effort(model_id: str | None) -> bool:
+    return model_id is not None and model_id.startswith(EFFORT_MODELS)
+
+
+def prefer_effort(
+    decision: Decision, ctx: RoutingContext, current_tier: str | None, current_fits: bool
+) -> Decision:
+    """While the current model's prompt cache is warm, a one-tier escalation becomes a higher
+    reasoning effort on the same model: the history stays cached and the turn gets more
+    thinking. A model that cannot hold the context, one that takes no effort, a jump of more
+    than one tier, or a cold cache keep the switch."""
+    current = decision.current_model
+    if (
+        decision.kind != "escalate"
+        or current is None
+        or current not in ctx.warm_caches
+        or not current_fits
+        or not takes_effort(current)
+        or tier_rank(decision.tier) - tier_rank(current_tier) != 1
+    ):
+        return decision
+    kept = decision.recache_usd
+    saving = f"; a switch would re-send the history (~${kept:.4f})" if kept else ""
+    return replace(
+        decision,
+        model=current,
+        tier=current_tier,
+        effort="high",
+        reason=f"{decision.reason}; {current}'s prompt cache is warm: raising its reasoning "
+        f"effort instead of switching to {decision.model}{saving}",
+        est_cost_usd=decision.current_cost_usd,
+        lost_cache_usd=None,
+        recache_usd=None,
+    )
 
 
 def check_strategy(name: str) -> str:
