@@ -264,3 +264,14 @@ async def test_a_long_session_sparkline_fits_its_width_and_keeps_the_peak() -> N
         assert len(text) == spark.size.width == 40
         # shared scale: the 0.5 peak is half height against a maximum of 1.0, not a full bar
         assert text[-1] == "▅" and set(text[:-1]) == {"▁"}
+
+
+def test_the_summary_states_the_prompt_cache_hit_ratio() -> None:
+    from tui_router.ui.screens.summary_view import summary_view
+
+    with Store() as store:
+        sid = store.create_session(start_model="claude-haiku-4-5", frontier_model=FRONTIER)
+        usage = Usage(input_tokens=10_000, cache_read_tokens=7_500, output_tokens=200)
+        store.record_call(_call(sid, 1, "claude-haiku-4-5", "fast", usage), text="a", prompt="q")
+        view = summary_view(build_report(store, sid))
+    assert view.escalations_text.endswith("prompt cache: 75% of input read from cache")

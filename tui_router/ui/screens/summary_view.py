@@ -122,6 +122,9 @@ def escalations_line(report: SessionReport) -> str:
     text = f"Escalations: {report.escalations} · retries on a stronger tier: {report.retries}"
     if report.errors or report.cancelled:
         text += f" · failed calls: {report.errors} · cancelled: {report.cancelled}"
+    usage = report.totals.usage
+    if usage.cache_read_tokens and usage.cache_hit_ratio is not None:
+        text += f" · prompt cache: {usage.cache_hit_ratio:.0%} of input read from cache"
     return text
 
 
