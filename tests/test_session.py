@@ -242,3 +242,24 @@ async def test_compact_that_fails_keeps_the_history(
     with pytest.raises(UserFacingError, match="history is kept"):
         await session.compact()
     assert session.conversation.messages == before
+
+
+async def test_a_title_is_written_by_the_fast_tier_and_stored(
+    session: Session, fake_server: FakeServer
+) -> None:
+    fake_server.push(Script(text='"Rename tmp to total."'))
+    title = await session.make_title("rename the variable tmp to total in src/utils.py please")
+    assert title == "Rename tmp to total"
+    assert fake_server.last_request.body["model"] == "claude-haiku-4-5"
+    assert fake_server.last_request.body["max_tokens"] <= 24
+    assert session.store.get_session(session.session_id).title == "Rename tmp to total"
+    assert session.ledger.records[-1].purpose == "title"
+    assert session.conversation.messages == []  # no part of the conversation
+
+
+async def test_a_failed_title_leaves_the_session_as_it_was(
+    session: Session, fake_server: FakeServer
+) -> None:
+    fake_server.push(*[Script(status=400, error_message="no")] * 3)
+    assert await session.make_title("hello") is None
+    assert session.store.get_session(session.session_id).title is None

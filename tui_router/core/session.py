@@ -131,6 +131,13 @@ class Agent:
         )
 
 
+TITLE_SYSTEM = (
+    "Write a title of at most six words for a coding session that starts with the user's "
+    "request below. Answer with the title only: no quotes, no punctuation at the end."
+)
+TITLE_PROMPT_CAP = 2_000
+TITLE_MAX_TOKENS = 24
+
 COMPACT_SYSTEM = """\
 You summarise a coding session so that it can continue without its full history. Keep: the
 user's goals and constraints, decisions made, files read or changed (paths) and what changed,
@@ -745,6 +752,36 @@ class Session:
         # The last prompt goes back too: a retry must retry the turn that was answered.
         messages, self.turn_index, self.last_prompt, self.last_answer_model = state
         self.conversation.messages[:] = messages
+
+    # -- background work ---------------------------------------------------------------------
+    async def make_title(self, prompt: str) -> str | None:
+        """A short title for the session from its first prompt, written by a fast-tier model
+        (purpose ``title``) and stored on the session; None when no such model can be called
+        or the call fails (the prompt's first line stays the title). Runs beside the turn: the
+        turn never waits for it."""
+        found = self.catalog.first_available("fast", fallback_ok=False)
+        if found is None:
+            return None
+        request = Conversation(system=TITLE_SYSTEM)
+        request.add_user(prompt[:TITLE_PROMPT_CAP])
+        try:
+            result = await self.runner.run(
+                request,
+                found.id,
+                session_id=self.session_id,
+                turn_index=max(self.turn_index, 1),
+                purpose="title",
+                store_text=False,
+                max_tokens=TITLE_MAX_TOKENS,
+            )
+        except UserFacingError:  # a budget, a key: a title is not worth saying so
+            return None
+        title = " ".join(result.text.split()).strip(" \"'`.#*")
+        if not result.ok or not title:
+            return None
+        title = title if len(title) <= 60 else title[:59] + "…"
+        self.store.set_title(self.session_id, title)
+        return title
 
     # -- compaction --------------------------------------------------------------------------
     async def compact(self, model_id: str | None = None) -> CompactResult:
