@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from fakeserver_sse import Script
-from ui_support import SIZE, make_app, notes, settle, started
+from ui_support import SIZE, answers, make_app, notes, settle, started, wait_for
 
 from tui_router.ui.widgets.chat import UserMessage
 from tui_router.ui.widgets.prompt import PromptInput
@@ -92,3 +92,54 @@ async def test_tab_completes_at_paths_and_slash_commands(server, tmp_path: Path)
         assert prompt.text == "/strategy "
         await pilot.press("x", "tab")  # nothing to complete: tab moves the focus, as before
         assert prompt.text == "/strategy x"
+
+
+# -- 10. ctrl+c cancels a reply, clears the prompt, twice quits ----------------------------------
+async def test_ctrl_c_cancels_a_reply_then_clears_then_quits(server, tmp_path: Path) -> None:
+    server.push(Script(chunks=["tick "] * 200, delay=0.05))
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        prompt_of(app).load_text("count slowly")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: bool(answers(app)) and "tick" in answers(app)[0].text, "text")
+        await pilot.press("ctrl+c")
+        await settle(pilot)
+        assert any("cancelled" in n for n in notes(app)), notes(app)
+        assert len(answers(app)[0].text) < len("tick ") * 200
+        prompt_of(app).load_text("half-typed thought")
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert prompt_of(app).text == "" and app.is_running
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert app.is_running  # one press on an empty prompt only says how to quit
+        await pilot.press("ctrl+c")
+        await wait_for(pilot, lambda: not app.is_running, "the app to quit")
+
+
+# -- 6. printable keys reach the prompt; page keys scroll the chat --------------------------------
+async def test_typing_reaches_the_prompt_when_the_chat_has_focus(server, tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        for i in range(30):
+            await app.chat.add_note(f"line {i}")
+        await pilot.press("tab")  # no suggestion: focus moves on, to the chat
+        assert app.focused is app.chat
+        await pilot.press(*"hel")
+        assert prompt_of(app).text == "hel" and isinstance(app.focused, PromptInput)
+        await pilot.click("#chat")
+        assert app.focused is app.chat
+        await pilot.press(*"lo")
+        assert prompt_of(app).text == "hello" and isinstance(app.focused, PromptInput)
+        chat = app.chat
+        chat.scroll_end(animate=False)
+        await pilot.pause()
+        bottom = chat.scroll_y
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert chat.scroll_y < bottom and prompt_of(app).text == "hello"
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert chat.scroll_y == bottom

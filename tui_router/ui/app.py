@@ -86,6 +86,8 @@ class TuiRouterApp(App[None]):
         Binding("ctrl+b", "screen.toggle_sidebar", "Sidebar", id="toggle_sidebar"),
         Binding("f1", "help", "Help", id="help"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+        # Not Textual's "press ctrl+q to quit": cancel a reply, else clear the prompt; twice quits.
+        Binding("ctrl+c", "screen.interrupt", "Cancel", priority=True, show=False),
     ]
 
     def __init__(

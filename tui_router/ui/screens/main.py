@@ -8,10 +8,11 @@ first frame and hands it over (`show_session`); a prompt sent before that waits 
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from textual import on
+from textual import events, on
 from textual.actions import SkipAction
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -38,6 +39,10 @@ if TYPE_CHECKING:  # the session's modules load after the first frame (see boot)
     from tui_router.ui.app import TuiRouterApp
     from tui_router.ui.boot import StartOptions
     from tui_router.ui.controller import SessionController
+
+
+#: Seconds within which a second ctrl+c on an empty prompt quits.
+QUIT_AGAIN_WITHIN = 2.0
 
 
 def _key_label(key: str) -> str:
@@ -73,6 +78,7 @@ class MainScreen(Screen[None]):
         self.suggestions = SuggestionFlow(self)
         self.turns = TurnFlow(self)
         self.commands = CommandFlow(self)
+        self._interrupted_at = 0.0  # the last ctrl+c that did nothing but warn (monotonic)
 
     # -- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -177,6 +183,30 @@ class MainScreen(Screen[None]):
     async def prompt_submitted(self, message: PromptInput.Submitted) -> None:
         await self.turns.submit(message.text)
 
+    @on(PromptInput.ScrollChat)
+    def scroll_chat(self, message: PromptInput.ScrollChat) -> None:
+        chat = self.chat
+        {
+            "pageup": chat.scroll_page_up,
+            "pagedown": chat.scroll_page_down,
+            "home": chat.scroll_home,
+            "end": chat.scroll_end,
+        }[message.key](animate=False)
+
+    def on_key(self, event: events.Key) -> None:
+        """A printable key with the chat (or nothing) focused goes to the prompt: typing after a
+        click in the chat or a tab was silently lost."""
+        focused = self.focused
+        if not event.is_printable or event.character is None or not self.on_top():
+            return
+        if focused is not None and focused is not self.chat and self.chat not in focused.ancestors:
+            return
+        event.stop()
+        event.prevent_default()
+        prompt = self.query_one(PromptInput)
+        prompt.focus()
+        prompt.insert(event.character)
+
     @on(PromptInput.LargePaste)
     def large_paste(self, message: PromptInput.LargePaste) -> None:
         self.commands.handle_paste(message.text)
@@ -228,6 +258,25 @@ class MainScreen(Screen[None]):
 
     def action_cancel_reply(self) -> None:
         self.turns.cancel_reply("esc")
+
+    def action_interrupt(self) -> None:
+        """ctrl+c: cancel the reply (as esc does); else clear the prompt; twice in a row quits."""
+        if not self.on_top():
+            raise SkipAction()
+        now = time.monotonic()
+        twice = now - self._interrupted_at < QUIT_AGAIN_WITHIN
+        self._interrupted_at = now
+        prompt = self.query_one(PromptInput)
+        if self.streaming:
+            self.turns.cancel_reply("ctrl+c")
+            self._interrupted_at = 0.0
+        elif prompt.text:
+            prompt.clear()
+            self._interrupted_at = 0.0
+        elif twice:
+            self.app.exit()
+        else:
+            self.notify("Press ctrl+c again to quit", timeout=QUIT_AGAIN_WITHIN)
 
     def action_retry_stronger(self) -> None:
         self.turns.retry_stronger()

@@ -54,6 +54,12 @@ class PromptInput(TextArea):
     class LargePaste(Message):
         text: str
 
+    @dataclass
+    class ScrollChat(Message):
+        """A page key (or home / end on an empty prompt): the screen scrolls the chat."""
+
+        key: str
+
     def __init__(self, *, id: str | None = None, inline_paste_limit: int = 20_000) -> None:
         super().__init__(
             "",
@@ -141,6 +147,11 @@ class PromptInput(TextArea):
             event.stop()
             event.prevent_default()
             self.insert("\n")
+            return
+        if key in ("pageup", "pagedown") or (key in ("home", "end") and not self.text):
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.ScrollChat(key))
             return
         if key == "tab" and self.complete():  # else tab moves the focus, as usual
             event.stop()
