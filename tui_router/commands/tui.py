@@ -1,14 +1,16 @@
 """`tui-router [tui]`: the interactive app (the default command).
 
 `--resume [SESSION_ID]` continues a session (the last one without an id), `--model`, `--tier` and
-`--mode` set the start state. The session id is checked here, before the screen takes over, so a
-wrong id is one line on stderr and exit code 2. Textual is imported only when the app starts.
+`--mode` set the start state, `--cwd DIR` the agent's workspace (default: the current
+directory). The session id is checked here, before the screen takes over, so a wrong id is one
+line on stderr and exit code 2. Textual is imported only when the app starts.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from tui_router.core.config import ROUTING_MODES, TIERS, load_config
 from tui_router.core.errors import UserFacingError
@@ -33,6 +35,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=ROUTING_MODES,
         help="routing mode: manual, suggest (default from config) or auto",
     )
+    parser.add_argument(
+        "--cwd",
+        metavar="DIR",
+        help="the agent's workspace: tools read and write inside it, @files resolve in it "
+        "(default: the current directory)",
+    )
 
 
 def resolve_resume(wanted: str | None) -> str | None:
@@ -48,6 +56,14 @@ def resolve_resume(wanted: str | None) -> str | None:
                 raise UserFacingError("--resume: there is no recorded session yet")
             return last
         return store.resolve_session_id(wanted)
+
+
+def _workspace(cwd: str | None) -> Path:
+    """``--cwd DIR`` as an existing folder, or the current directory."""
+    path = Path(cwd).expanduser() if cwd else Path.cwd()
+    if not path.is_dir():
+        raise UserFacingError(f"--cwd {cwd}: not a folder")
+    return path.resolve()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -81,7 +97,7 @@ def _run(args: argparse.Namespace) -> int:
         check_prices=True,
         gc_paused=True,
     )
-    app = TuiRouterApp(config, options)
+    app = TuiRouterApp(config, options, cwd=_workspace(args.cwd))
     app.run()
     if app.boot_error:
         print(f"tui-router: {app.boot_error}", file=sys.stderr)

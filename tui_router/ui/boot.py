@@ -34,10 +34,16 @@ class StartOptions:
 
 
 def open_session(
-    config: AppConfig, options: StartOptions, provider_factory: Any | None = None
+    config: AppConfig,
+    options: StartOptions,
+    provider_factory: Any | None = None,
+    cwd: Path | None = None,
 ) -> SessionController:
+    """The session for the app; its agent works in ``cwd`` (the app's working directory): the
+    workspace boundary, the permissions of config.toml, the tools and the checkpoints."""
     from tui_router.core.catalog import build_catalog
     from tui_router.core.ledger import Ledger
+    from tui_router.core.session import Agent
     from tui_router.core.store import Store
     from tui_router.core.turn import TurnRunner
     from tui_router.ui.controller import SessionController
@@ -46,6 +52,7 @@ def open_session(
         check_frontier_price(config)  # ConfigError: the command prints it and exits 2
     catalog = build_catalog(config)
     catalog.warm()  # prices and context windows for the sidebar (imports genai-prices)
+    root = (cwd or Path.cwd()).resolve()
     store = Store()
     try:
         ledger = Ledger()
@@ -69,7 +76,7 @@ def open_session(
                 strategy=config.routing_strategy,
                 frontier_model=config.frontier_model,
                 session_id=options.session_id,
-                project=Path.cwd().name,
+                project=root.name,
             )
         runner = TurnRunner(config, catalog, store, ledger, provider_factory=provider_factory)
         controller = SessionController(
@@ -82,6 +89,7 @@ def open_session(
             session_id,
             model_id,
             mode,
+            Agent.for_workspace(config, root),
         )
         if row is not None:
             controller.restore()

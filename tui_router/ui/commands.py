@@ -21,6 +21,14 @@ SLASH_COMMANDS: dict[str, tuple[str, str]] = {
         "switch the routing strategy, conversation kept (alone: show it)",
     ),
     "cost": ("", "show spend, frontier-only baseline and savings by model"),
+    "undo": (
+        "[N|#ID]",
+        "put back the files of the last turn that changed them (N: the Nth turn back; "
+        "#ID: a checkpoint id)",
+    ),
+    "compact": ("", "summarise the conversation on the fast tier to free the context"),
+    "check": ("[CMD|off]", "run CMD after each turn, escalating until it passes (alone: show)"),
+    "permissions": ("", "show the workspace, the permission rules and this session's always"),
     "new": ("", "start a new session (the current one stays in the history)"),
     "help": ("", "show keys and commands"),
 }

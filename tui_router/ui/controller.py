@@ -9,7 +9,7 @@ app does that in a worker after the first frame, so start-up never waits for it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +31,8 @@ class SessionController(Session):
         super().__init__(*args, **kwargs)
         self.last_attachments: list[Attachment] = []
         self.restored: list[Any] = []  # resume.ShownTurn, for the chat pane
+        #: `/check CMD`: the command the verified cascade runs after each of the next turns
+        self.check_command: str | None = None
 
     def model_rows(self) -> list[ModelRow]:
         rows: list[ModelRow] = []
@@ -161,6 +163,116 @@ class SessionController(Session):
         if result is None:
             raise UserFacingError(unsent or "the turn ended before any call")
         return result
+
+    async def agent_events(
+        self,
+        prompt: str,
+        attachments: list[Attachment],
+        *,
+        purpose: str = "chat",
+        model_id: str | None = None,
+        retry: bool = False,
+    ) -> AsyncIterator[Any]:
+        """One turn's events (`core.events`, and a last `CascadeDone` when `/check` is set):
+        `Session.run_turn`, or the verified cascade up from ``model_id`` with the check.
+
+        The turn flow renders them and answers their approval futures. The prompt as typed (not
+        the attached files) becomes what ctrl+r resends; an unsent turn (no key) leaves the
+        attachments of the turn before.
+        """
+        from tui_router.core.events import TurnError
+
+        previous = self.last_attachments
+        self.last_attachments = list(attachments)
+        composed = self.compose_prompt(prompt, attachments)
+        unsent = False
+        if self.check_command is not None and not retry:
+            from tui_router.core.verified_cascade import run_verified_cascade
+
+            ladder = self.cascade_ladder(model_id or self.model_id)
+            events: AsyncIterator[Any] = run_verified_cascade(
+                self, composed, ladder, self.check_command
+            )
+        else:
+            events = self.run_turn(composed, model_id=model_id, purpose=purpose, retry=retry)
+        try:
+            async for event in events:
+                if isinstance(event, TurnError) and event.kind == "config":
+                    unsent = True  # the session undid the turn
+                yield event
+        finally:
+            if unsent:
+                self.last_attachments = previous
+            else:
+                self.last_prompt = prompt
+
+    def cascade_ladder(self, model_id: str) -> tuple[str, ...]:
+        """The models a `/check` turn climbs: ``model_id``, then the first callable model of
+        each stronger tier."""
+        models = [model_id]
+        tier = self.catalog.describe(model_id).tier
+        while (tier := self.catalog.stronger_tier(tier)) is not None:
+            found = self.catalog.first_available(tier, fallback_ok=False)
+            if found is not None and found.id not in models:
+                models.append(found.id)
+        return tuple(models)
+
+    # -- /undo, /compact, /permissions ------------------------------------------------------
+    def undo(self, which: str = "") -> str:
+        """Put back the files of one of this session's turns; return the line saying what.
+
+        ``which``: empty or ``1`` — the last turn that changed files; ``N`` — the Nth from the
+        end; ``#ID`` — checkpoint ``ID`` (as `tui-router undo --list` shows them). Raises
+        `UserFacingError` (a `CheckpointError` on conflicts: nothing is written).
+        """
+        from tui_router.core.agent.checkpoints import restore_checkpoint
+
+        which = which.strip()
+        if which.startswith("#"):
+            try:
+                checkpoint_id = int(which[1:])
+            except ValueError:
+                raise UserFacingError(f"/undo {which}: a checkpoint id is a number") from None
+        else:
+            try:
+                back = int(which) if which else 1
+            except ValueError:
+                raise UserFacingError(
+                    f"/undo {which}: give N (turns back, 1 = the last) or #ID (a checkpoint id)"
+                ) from None
+            if not self.checkpoints:
+                raise UserFacingError("Nothing to undo: no turn of this session changed files")
+            if not 1 <= back <= len(self.checkpoints):
+                raise UserFacingError(
+                    f"/undo {back}: this session has {len(self.checkpoints)} turn(s) to undo"
+                )
+            checkpoint_id = self.checkpoints[-back]
+        done = restore_checkpoint(self.store, checkpoint_id)
+        if checkpoint_id in self.checkpoints:
+            self.checkpoints.remove(checkpoint_id)
+        files = [*done.restored, *(f"{path} (removed)" for path in done.removed)]
+        shown = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
+        return f"Undone checkpoint {checkpoint_id}: {shown or 'no files'} put back"
+
+    async def compact_line(self) -> str:
+        """`/compact`: summarise the history; the line saying what it saved and cost."""
+        from tui_router.ui import format as fmt
+
+        done = await self.compact()
+        result = done.result
+        return (
+            f"compacted: ~{done.tokens_before:,} → ~{done.tokens_after:,} tokens "
+            f"(summary by {result.model}, "
+            f"{fmt.usd(result.price.usd, estimated=result.usage.estimated)})"
+        )
+
+    def permission_lines(self) -> list[str]:
+        agent = self.agent
+        if agent is None:
+            return ["No agent in this session: tools are off"]
+        lines = [f"Workspace: {agent.workspace_root}"]
+        lines += agent.permissions.describe()
+        return lines
 
     def snapshot_turn(self) -> tuple[Any, ...]:
         return (*super().snapshot_turn(), self.last_attachments)

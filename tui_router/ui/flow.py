@@ -2,8 +2,10 @@
 
 Submit → slash command, or: read `@files` (off the UI thread) → ask the router
 (`flow_suggest`) → stream the reply into the chat (worker group "stream") while the ticker
-ticks → meta line with the exact usage and cost. With the cascade strategy the turn may take
-several calls (`flow_cascade`); ctrl+r retries the last turn one tier stronger.
+ticks → meta line with the exact usage and cost. A session with an agent (the app's) runs each
+turn as an agent turn (`flow_agent`: tool lines, approvals, the step in the header). With the
+cascade strategy the turn may take several calls (`flow_cascade`); ctrl+r retries the last turn
+one tier stronger.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from tui_router.ui.flow_cascade import stream_cascade
 from tui_router.ui.widgets.prompt import PromptInput
 
 if TYPE_CHECKING:
+    from tui_router.ui.flow_agent import AgentTurnView
     from tui_router.ui.screens.main import MainScreen
     from tui_router.ui.widgets.chat import AssistantMessage
 
@@ -34,6 +37,8 @@ class TurnFlow:
         #: The call streaming now, and why it is being cancelled (None: not by the user).
         self.turn_task: asyncio.Task[Any] | None = None
         self.cancel_reason: str | None = None
+        #: the agent turn on screen now (its approval panel answers through it)
+        self.agent_view: AgentTurnView | None = None
         self._last_tick = 0.0
 
     # -- submitting -------------------------------------------------------------------------
@@ -49,6 +54,11 @@ class TurnFlow:
                 if screen.streaming
                 else "Answer the suggestion first: tab switches, esc keeps the current model"
             )
+            if self.agent_view is not None and self.agent_view.panel is not None:
+                why = (
+                    "A tool call waits for your answer above the prompt (y yes · n no · "
+                    "a always · esc no); your text stays in the prompt until the turn ends"
+                )
             await screen.note(why, "warn")
             return
         self.start_turn(text, None)
@@ -109,6 +119,11 @@ class TurnFlow:
     ) -> None:
         screen, c = self.screen, self.screen.controller
         assert c is not None
+        if c.agent is not None:
+            from tui_router.ui.flow_agent import stream_agent_turn
+
+            await stream_agent_turn(self, text, attachments, purpose=purpose, retry=retry)
+            return
         if c.over_budget():
             await screen.note(c.budget_line(), "warn")
             return

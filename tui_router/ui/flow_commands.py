@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from tui_router.ui.screens.main import MainScreen
 
 
+#: the slash commands of the agent (`CommandFlow.agent_command`)
+AGENT_COMMANDS = ("undo", "compact", "check", "permissions")
+
+
 class CommandFlow:
     """What the keys, the slash commands and the palette change, said in the chat."""
 
@@ -183,8 +187,64 @@ class CommandFlow:
                 await self.new_session()
             elif name == "help":
                 app.action_help()
+            elif name in AGENT_COMMANDS:
+                await self.agent_command(name, arg)
         except UserFacingError as exc:
             await screen.note(str(exc), "warn")
+
+    async def agent_command(self, name: str, arg: str) -> None:
+        """/undo, /compact, /check and /permissions; raises UserFacingError."""
+        screen, c = self.screen, self.screen.controller
+        assert c is not None
+        if name == "permissions":
+            for line in c.permission_lines():
+                await screen.note(line)
+            return
+        if name == "check":
+            await self._check(arg)
+            return
+        if screen.streaming:
+            raise UserFacingError(f"/{name} waits for the turn to end (esc cancels it)")
+        if name == "undo":
+            if c.agent is None:
+                raise UserFacingError("Nothing to undo: tools are off in this session")
+            await screen.note(await asyncio.to_thread(c.undo, arg), "route")
+        elif name == "compact":
+            screen.streaming = True  # nothing is sent while the history is being replaced
+            screen.run_worker(self._compact(), group="stream", name="compact", exit_on_error=False)
+
+    async def _compact(self) -> None:
+        screen, c = self.screen, self.screen.controller
+        assert c is not None
+        try:
+            await screen.note("Compacting the conversation…")
+            await screen.note(await c.compact_line(), "route")
+        except UserFacingError as exc:
+            await screen.note(str(exc), "warn")
+        finally:
+            screen.streaming = False
+            screen.refresh_status()
+
+    async def _check(self, arg: str) -> None:
+        screen, c = self.screen, self.screen.controller
+        assert c is not None
+        if arg.lower() in ("off", "none", "clear"):
+            c.check_command = None
+            await screen.note("Check cleared: the next turns run as usual", "route")
+            return
+        if arg:
+            if c.agent is None:
+                raise UserFacingError("/check needs the agent: tools are off in this session")
+            c.check_command = arg
+        if c.check_command is None:
+            await screen.note("No check set: /check CMD (e.g. /check pytest -q) sets one")
+            return
+        ladder = c.cascade_ladder(c.model_id)
+        await screen.note(
+            f"Check for the next turns: `{c.check_command}` — each turn starts on {ladder[0]} "
+            f"and escalates ({' → '.join(ladder)}) until it passes; /check off clears it",
+            "route",
+        )
 
     async def show_cost(self) -> None:
         c = self.screen.controller

@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # the session's modules load after the first frame (see boot)
     from tui_router.ui.app import TuiRouterApp
     from tui_router.ui.boot import StartOptions
     from tui_router.ui.controller import SessionController
+    from tui_router.ui.widgets.approval import ApprovalPanel
 
 
 #: Seconds within which a second ctrl+c on an empty prompt quits.
@@ -215,6 +216,12 @@ class MainScreen(Screen[None]):
     def sidebar_selected(self, message: ModelSidebar.Selected) -> None:
         self.commands.switch_model(message.model_id, "sidebar")
 
+    async def on_approval_panel_answered(self, message: ApprovalPanel.Answered) -> None:
+        """y / n / a / esc on a tool call's approval panel (see `flow_agent`)."""
+        view = self.turns.agent_view
+        if view is not None:
+            await view.answer(message.panel, message.decision, message.note)
+
     @on(Worker.StateChanged)
     def worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
@@ -249,8 +256,11 @@ class MainScreen(Screen[None]):
     def action_reject_suggestion(self) -> None:
         if not self.on_top():
             raise SkipAction()
+        view = self.turns.agent_view
         if self.suggestions.pending is not None:
             self.suggestions.take_answer(False)
+        elif view is not None and view.panel is not None:
+            view.panel.action_answer("no")  # esc on a tool call's approval: refuse it
         elif self.streaming:
             self.turns.cancel_reply("esc")
         else:

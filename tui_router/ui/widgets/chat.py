@@ -219,6 +219,10 @@ class ChatPane(VerticalScroll):
     async def add_note(self, text: str, kind: NoteKind = "info") -> Note:
         return await self._add(Note(text, kind))
 
+    async def add_entry(self, widget: W) -> W:
+        """Add another kind of entry (a tool call's line) at the end, like a message."""
+        return await self._add(widget)
+
     async def clear_all(self) -> None:
         self.trimmed_count = 0
         await self.remove_children()

@@ -1,5 +1,5 @@
 """The one-line header: app name, current model and tier, routing mode and strategy, session id.
-No clock."""
+No clock; while an agent turn runs, its step and elapsed time ("step 3/40 · 12 s")."""
 
 from __future__ import annotations
 
@@ -8,6 +8,10 @@ from textual.widgets import Static
 
 
 class StatusHeader(Static):
+    #: what the running turn is at ("step 3/40 · 12 s"), None between turns (`set_progress`)
+    progress: str | None = None
+    _shown: tuple[str, str | None, str, str | None, bool, str | None] | None = None
+
     DEFAULT_CSS = """
     StatusHeader {
         dock: top;
@@ -28,10 +32,25 @@ class StatusHeader(Static):
         streaming: bool = False,
         strategy: str | None = None,
     ) -> None:
-        text = self.describe(model, tier, mode, session, streaming, strategy)
+        self._shown = (model, tier, mode, session, streaming, strategy)
+        text = self.describe(model, tier, mode, session, streaming, strategy, self.progress)
         if text != self.content:  # the app refreshes the status often; most times nothing changed
             # One line whatever it says: a repaint, not a layout of the whole screen.
             self.update(text, layout=False)
+
+    def set_progress(self, progress: str | None) -> None:
+        """Show (or, with None, clear) the running turn's step and time."""
+        self.progress = progress
+        if self._shown is not None:
+            model, tier, mode, session, streaming, strategy = self._shown
+            self.show(
+                model=model,
+                tier=tier,
+                mode=mode,
+                session=session,
+                streaming=streaming,
+                strategy=strategy,
+            )
 
     @staticmethod
     def describe(
@@ -41,6 +60,7 @@ class StatusHeader(Static):
         session: str | None,
         streaming: bool = False,
         strategy: str | None = None,
+        progress: str | None = None,
     ) -> Text:
         """The header line (also the widget's content when it is created)."""
         text = Text()
@@ -53,6 +73,8 @@ class StatusHeader(Static):
             text.append(f" · {strategy} routing")
         if session:
             text.append(f"  ·  session {session}", style="dim")
-        if streaming:
+        if streaming and progress:
+            text.append(f"  ·  {progress} · esc cancels", style="italic")
+        elif streaming:
             text.append("  ·  streaming… esc cancels", style="italic")
         return text

@@ -1,0 +1,320 @@
+"""The TUI as the agent's face: tool lines, the approval panel, /undo, /compact, /check,
+/permissions, the step counter and esc cancelling a turn — against the loopback fake server with
+the real Anthropic SDK, the real store and a real workspace (the app's cwd)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakeserver_sse import Script
+from ui_support import SIZE, make_app, notes, settle, started, wait_for
+
+from tui_router.core.store import Store
+from tui_router.ui.widgets.approval import ApprovalPanel
+from tui_router.ui.widgets.prompt import PromptInput
+from tui_router.ui.widgets.status import StatusHeader
+from tui_router.ui.widgets.tool_line import ToolLine, cap_output
+
+ORIGINAL = "def add(a, b):\n    tmp = a + b\n    return tmp\n"
+RENAMED = "def add(a, b):\n    total = a + b\n    return total\n"
+EDIT = {
+    "name": "edit_file",
+    "input": {
+        "path": "src/utils.py",
+        "old_text": "    tmp = a + b\n    return tmp",
+        "new_text": "    total = a + b\n    return total",
+    },
+}
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "utils.py").write_text(ORIGINAL)
+    return root
+
+
+def edit_scripts() -> list[Script]:
+    return [
+        Script(text="I will rename it.", tool_calls=[EDIT]),
+        Script(text="Renamed tmp to total."),
+    ]
+
+
+async def send(pilot: Any, text: str) -> None:
+    app = await started(pilot)
+    prompt = app.query_one(PromptInput)
+    prompt.focus()
+    prompt.load_text(text)
+    await pilot.press("enter")
+
+
+async def panel_up(pilot: Any) -> ApprovalPanel:
+    app = pilot.app
+    await wait_for(pilot, lambda: bool(app.query(ApprovalPanel)), "the approval panel")
+    await pilot.pause()
+    return app.query_one(ApprovalPanel)
+
+
+def tool_lines(app: Any) -> list[str]:
+    return [line.line for line in app.query(ToolLine)]
+
+
+def tool_results(server: Any) -> list[str]:
+    seen: list[str] = []
+    for message in server.requests[-1].messages:
+        content = message.get("content")
+        if isinstance(content, list):
+            seen.extend(str(b.get("content")) for b in content if b.get("type") == "tool_result")
+    return seen
+
+
+async def test_read_runs_without_asking_and_shows_a_tool_line(server, repo: Path) -> None:
+    server.push(
+        Script(tool_calls=[{"name": "read_file", "input": {"path": "src/utils.py"}}]),
+        Script(text="It adds."),
+    )
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "what does src/utils.py do?")
+        await settle(pilot)
+        assert not app.query(ApprovalPanel)
+        [line] = app.query(ToolLine)
+        assert line.state == "ok"
+        assert line.line.startswith("✓ read_file src/utils.py")
+        assert not line.is_open
+        line.focus()
+        await pilot.press("enter")  # folds the output open
+        assert line.is_open
+        assert "tmp = a + b" in line.output
+        assert any(n.startswith("Turn done: 2 steps · 1 tool call") for n in notes(app))
+
+
+async def test_y_approves_the_edit_and_the_file_changes(server, repo: Path) -> None:
+    server.push(*edit_scripts())
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "rename tmp to total")
+        panel = await panel_up(pilot)
+        assert panel.has_focus
+        assert "-    tmp = a + b" in (panel.diff or "")
+        assert "step 1/" in str(app.query_one(StatusHeader).render())
+        assert tool_lines(app)[0].startswith("? edit_file src/utils.py")
+        await pilot.press("y")
+        await settle(pilot)
+        assert (repo / "src" / "utils.py").read_text() == RENAMED
+        assert tool_lines(app) == ["✓ edit_file src/utils.py (+2 −2)  ▸ 8 lines"]
+        assert not app.query(ApprovalPanel)
+        assert isinstance(app.focused, PromptInput)
+        [done] = [n for n in notes(app) if n.startswith("Turn done")]
+        assert "1 file changed (src/utils.py); /undo puts them back" in done
+        assert "step" not in str(app.query_one(StatusHeader).render())
+
+
+async def test_enter_never_approves(server, repo: Path) -> None:
+    server.push(*edit_scripts())
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "rename tmp to total")
+        await panel_up(pilot)
+        for _ in range(3):
+            await pilot.press("enter")
+        await pilot.pause()
+        assert app.query(ApprovalPanel)  # still waiting
+        assert (repo / "src" / "utils.py").read_text() == ORIGINAL
+        # the prompt can be typed in but not sent while the panel waits
+        prompt = app.query_one(PromptInput)
+        prompt.focus()
+        prompt.load_text("another thing")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert any("waits for your answer" in n for n in notes(app, "warn"))
+        assert prompt.text == "another thing"
+        assert len(server.requests) == 1
+        app.query_one(ApprovalPanel).focus()
+        await pilot.press("escape")
+        await settle(pilot)
+        assert (repo / "src" / "utils.py").read_text() == ORIGINAL
+
+
+async def test_n_with_a_reason_refuses_and_the_model_is_told(server, repo: Path) -> None:
+    server.push(*edit_scripts())
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "rename tmp to total")
+        await panel_up(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"keep tmp")
+        await pilot.press("enter")  # sends the refusal (never a yes)
+        await settle(pilot)
+        assert (repo / "src" / "utils.py").read_text() == ORIGINAL
+        assert tool_lines(app)[0].startswith("✗ edit_file src/utils.py")
+        assert "refused by the user: keep tmp" in tool_lines(app)[0]
+        assert "refused by the user: keep tmp" in tool_results(server)
+
+
+async def test_esc_refuses(server, repo: Path) -> None:
+    server.push(*edit_scripts())
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "rename tmp to total")
+        await panel_up(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert (repo / "src" / "utils.py").read_text() == ORIGINAL
+        assert "refused by the user" in tool_results(server)
+        assert app.query(ToolLine).first().state == "denied"
+
+
+async def test_a_remembers_for_the_session(server, repo: Path) -> None:
+    second = {"name": "write_file", "input": {"path": "src/new.py", "content": "x = 1\n"}}
+    server.push(
+        Script(tool_calls=[EDIT]),
+        Script(text="done"),
+        Script(tool_calls=[{**EDIT, "input": {**EDIT["input"], "path": "src/other.py"}}]),
+        Script(text="again"),
+    )
+    (repo / "src" / "other.py").write_text(ORIGINAL)
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "rename tmp to total")
+        await panel_up(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert (repo / "src" / "utils.py").read_text() == RENAMED
+        await send(pilot, "and in other.py")
+        await settle(pilot)  # no panel this time: edit_file is allowed for the session
+        assert (repo / "src" / "other.py").read_text() == RENAMED
+        assert [line.state for line in app.query(ToolLine)] == ["ok", "ok"]
+        await send(pilot, "/permissions")
+        await settle(pilot)
+        shown = notes(app)
+        assert any(n.startswith("Workspace: ") for n in shown)
+        assert "always (this session): edit_file" in shown
+        assert "deny: none" in shown
+    del second
+
+
+async def test_undo_restores_the_file(server, repo: Path) -> None:
+    server.push(*edit_scripts())
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "rename tmp to total")
+        await panel_up(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert (repo / "src" / "utils.py").read_text() == RENAMED
+        await send(pilot, "/undo")
+        await settle(pilot)
+        assert (repo / "src" / "utils.py").read_text() == ORIGINAL
+        assert any(n.startswith("Undone checkpoint ") and "src/utils.py" in n for n in notes(app))
+        await send(pilot, "/undo")
+        await settle(pilot)
+        assert "Nothing to undo: no turn of this session changed files" in notes(app, "warn")
+
+
+async def test_undo_conflict_says_so_and_writes_nothing(server, repo: Path) -> None:
+    server.push(*edit_scripts())
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "rename tmp to total")
+        await panel_up(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        (repo / "src" / "utils.py").write_text("changed by hand\n")
+        await send(pilot, "/undo 1")
+        await settle(pilot)
+        assert (repo / "src" / "utils.py").read_text() == "changed by hand\n"
+        assert any("changed since that turn; nothing was restored" in n for n in notes(app))
+
+
+async def test_compact_says_tokens_before_and_after_and_cost(server, repo: Path) -> None:
+    server.push(
+        Script(text="A long answer " * 200),
+        Script(text="Summary: the user asked.", input_tokens=900, output_tokens=40),
+    )
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "explain everything")
+        await settle(pilot)
+        await send(pilot, "/compact")
+        await settle(pilot)
+        await wait_for(pilot, lambda: any(n.startswith("compacted:") for n in notes(app)), "it")
+        [line] = [n for n in notes(app) if n.startswith("compacted:")]
+        assert "(summary by claude-haiku-4-5, $" in line and " → ~" in line
+        with Store() as store:
+            purposes = [c.purpose for c in store.session_calls(app.controller.session_id)]
+        assert purposes == ["chat", "compact"]
+
+
+async def test_check_sets_shows_and_clears(server, repo: Path) -> None:
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "/check")
+        await settle(pilot)
+        await send(pilot, "/check python -c 'print(1)'")
+        await settle(pilot)
+        assert app.controller.check_command == "python -c 'print(1)'"
+        await send(pilot, "/check")
+        await settle(pilot)
+        await send(pilot, "/check off")
+        await settle(pilot)
+        assert app.controller.check_command is None
+        shown = notes(app)
+        assert shown[0].startswith("No check set")
+        assert shown[1].startswith("Check for the next turns: `python -c 'print(1)'`")
+        assert shown[2].startswith("Check for the next turns: `python -c 'print(1)'`")
+        assert shown[3].startswith("Check cleared")
+
+
+async def test_check_runs_the_verified_cascade(server, repo: Path) -> None:
+    server.push(Script(text="nothing to change"))
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "/check python -c 'print(1)'")
+        await settle(pilot)
+        await send(pilot, "is it fine?")
+        await settle(pilot)
+        shown = notes(app)
+        assert any("check `python -c 'print(1)'` on claude-haiku-4-5's work" in n for n in shown)
+        assert any(n.startswith("verified cascade: claude-haiku-4-5 (pass)") for n in shown)
+
+
+async def test_esc_cancels_mid_turn_and_keeps_the_work(server, repo: Path) -> None:
+    slow = {"name": "run_command", "input": {"command": "sleep 30"}}
+    server.push(Script(tool_calls=[EDIT]), Script(tool_calls=[slow]), Script(text="never"))
+    config_app = make_app(repo)
+    app = config_app
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "rename, then wait")
+        await panel_up(pilot)
+        await pilot.press("y")
+        await panel_up(pilot)  # the command asks too
+        await pilot.press("y")
+        await wait_for(
+            pilot,
+            lambda: [line.state for line in app.query(ToolLine)] == ["ok", "running"],
+            "the command to run",
+        )
+        await pilot.press("escape")
+        await settle(pilot)
+        assert (repo / "src" / "utils.py").read_text() == RENAMED  # the work is kept
+        [line] = [n for n in notes(app, "warn") if n.startswith("Turn cancelled")]
+        assert "at step 2" in line and "its cost ($" in line
+        assert "1 file changed (src/utils.py)" in line
+        assert [line.state for line in app.query(ToolLine)] == ["ok", "error"]
+        assert app.controller.checkpoints  # undoable
+        await send(pilot, "/undo")
+        await settle(pilot)
+        assert (repo / "src" / "utils.py").read_text() == ORIGINAL
+
+
+def test_cap_output_counts_what_it_leaves_out() -> None:
+    text = "\n".join(f"line {i}" for i in range(100))
+    shown = cap_output(text, 40)
+    assert shown.splitlines()[-1] == "… 60 more lines"
+    assert len(shown.splitlines()) == 41

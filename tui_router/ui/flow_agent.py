@@ -1,0 +1,336 @@
+"""An agent turn on the main screen (`flow.TurnFlow` runs one per prompt): the session's events,
+rendered as they come.
+
+Each model call of the turn is one assistant message (its text, then its meta line with the
+exact cost); each tool call one `ToolLine` under it. A call that needs a yes puts an
+`ApprovalPanel` above the prompt and the turn waits on its future (the session's, see
+`core.events`): nothing else runs until y / n / a / esc answers it. The header shows the step and
+the time; esc cancels the turn, keeping the work done and its cost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from tui_router.core.events import (
+    Approval,
+    CallPriced,
+    Notice,
+    StepStarted,
+    TextDelta,
+    ToolCallRequested,
+    ToolResult,
+    TurnDone,
+    TurnError,
+)
+from tui_router.ui import format as fmt
+from tui_router.ui.widgets.approval import ApprovalPanel, Decision
+from tui_router.ui.widgets.prompt import PromptInput
+from tui_router.ui.widgets.status import StatusHeader
+from tui_router.ui.widgets.tool_line import ToolLine, elapsed_text
+
+if TYPE_CHECKING:
+    from tui_router.ui.attach import Attachment
+    from tui_router.ui.controller import SessionController
+    from tui_router.ui.flow import TurnFlow
+    from tui_router.ui.widgets.chat import AssistantMessage
+
+#: the most characters of a refusal or error shown on a tool's line
+DETAIL_CHARS = 120
+
+
+class AgentTurnView:
+    """What one agent turn has put on screen, and the approval it waits for."""
+
+    def __init__(self, turns: TurnFlow, controller: SessionController, model_id: str) -> None:
+        self.turns = turns
+        self.screen = turns.screen
+        self.c = controller
+        self.model_id = model_id
+        self.message: AssistantMessage | None = None
+        self.priced = False  # the current message has its call's meta line
+        self.lines: dict[str, ToolLine] = {}
+        self.panel: ApprovalPanel | None = None
+        self.future: asyncio.Future[Approval] | None = None
+        self.step = 0
+        self.max_steps = 0
+        self.started = time.monotonic()
+        self.cost = Decimal(0)
+        self.unpriced = False
+        self.files: list[str] = []
+        self.tools = 0
+        self.done: TurnDone | None = None
+        self.cascade: Any | None = None
+        self.errors: list[str] = []
+        self.unsent = False
+        self._clock: Any | None = None
+
+    # -- the header's step and clock --------------------------------------------------------
+    def start_clock(self) -> None:
+        self._clock = self.screen.set_interval(1.0, self.show_progress)
+
+    def stop_clock(self) -> None:
+        if self._clock is not None:
+            self._clock.stop()
+            self._clock = None
+        self.screen.query_one(StatusHeader).set_progress(None)
+
+    def show_progress(self) -> None:
+        if self.step == 0:
+            return
+        elapsed = elapsed_text(time.monotonic() - self.started)
+        waiting = " · waiting for your answer" if self.panel is not None else ""
+        self.screen.query_one(StatusHeader).set_progress(
+            f"step {self.step}/{self.max_steps} · {elapsed}{waiting}"
+        )
+
+    # -- the events -------------------------------------------------------------------------
+    async def consume(self, events: Any) -> None:
+        async for event in events:
+            await self.render(event)
+
+    async def render(self, event: Any) -> None:
+        screen, c = self.screen, self.c
+        if isinstance(event, TextDelta):
+            message = self.message or await self._new_message(event.model)
+            await message.append(event.text)
+            self.turns.tick(message, event.model)
+        elif isinstance(event, StepStarted):
+            self.step, self.max_steps, self.model_id = event.step, event.max_steps, event.model
+            await self._finish_message()
+            await self._new_message(event.model)
+            self.show_progress()
+        elif isinstance(event, CallPriced):
+            result = event.result
+            if result.price.usd is None:
+                self.unpriced = True
+            else:
+                self.cost += result.price.usd
+            if self.message is not None and not self.priced:
+                await self.message.finish()
+                self.message.set_meta(c.meta_line(result))
+                self.priced = True
+            screen.refresh_ticker()
+        elif isinstance(event, ToolCallRequested):
+            await self._tool_requested(event)
+        elif isinstance(event, ToolResult):
+            self._tool_finished(event)
+        elif isinstance(event, Notice):
+            await screen.note(event.text, "route" if "escalat" in event.text else "info")
+        elif isinstance(event, TurnError):
+            if event.kind == "config":
+                self.unsent = True
+            self.errors.append(event.message)
+            who = f"{event.model}: " if event.model else ""
+            kept = (
+                ""
+                if self.unsent
+                else " — the partial answer and its cost are kept (and the work done so far); "
+                "ctrl+r retries on a stronger tier"
+            )
+            await screen.note(f"{who}{event.message}{kept}", "error")
+        elif isinstance(event, TurnDone):
+            self.done = event
+        elif type(event).__name__ == "CascadeDone":
+            self.cascade = event
+            self.done = event.final
+
+    async def _new_message(self, model: str) -> AssistantMessage:
+        c = self.c
+        self.message = await self.screen.chat.add_assistant(model, c.catalog.describe(model).tier)
+        self.message.set_meta(c.live_meta_line(model))
+        self.priced = False
+        return self.message
+
+    async def _finish_message(self) -> None:
+        if self.message is not None:
+            await self.message.finish()
+
+    async def _tool_requested(self, event: ToolCallRequested) -> None:
+        await self._finish_message()
+        self.tools += 1
+        line = ToolLine(event.call.id, event.preview.title)
+        self.lines[event.call.id] = line
+        await self.screen.chat.add_entry(line)
+        if event.approval is None:
+            return
+        line.waiting()
+        preview = event.preview
+        panel = ApprovalPanel(
+            event.call.id,
+            preview.title,
+            event.reason,
+            diff=preview.diff,
+            command=preview.command,
+            cwd=preview.cwd,
+        )
+        self.panel, self.future = panel, event.approval
+        main = self.screen.query_one("#main")
+        await main.mount(panel, before=self.screen.query_one(PromptInput))
+        panel.focus()
+        self.show_progress()
+
+    async def answer(self, panel: ApprovalPanel, decision: Decision, note: str) -> None:
+        """The person answered the panel: set the session's future, take the panel away."""
+        if panel is not self.panel:
+            return
+        future, self.future, self.panel = self.future, None, None
+        line = self.lines.get(panel.call_id)
+        if future is not None and not future.done():
+            future.set_result(Approval(decision, note))
+        if line is not None and decision != "no":
+            line.running()
+        await self._close_panel(panel)
+        self.show_progress()
+
+    async def _close_panel(self, panel: ApprovalPanel) -> None:
+        refocus = panel.has_focus_within or self.screen.focused is None
+        await panel.remove()
+        if refocus:
+            self.screen.query_one(PromptInput).focus()
+
+    def _tool_finished(self, event: ToolResult) -> None:
+        outcome = event.outcome
+        line = self.lines.get(event.call.id)
+        for path in outcome.files_changed:
+            if path not in self.files:
+                self.files.append(path)
+        if line is None:
+            return
+        title = f"{event.call.name} {outcome.summary}" if outcome.summary else None
+        shown_whole = event.status == "error" and outcome.content == outcome.summary
+        detail = "" if event.status == "ok" or shown_whole else _one_line(outcome.content)
+        output = outcome.content
+        if event.status == "ok" and outcome.diff:
+            output = outcome.diff
+        line.finish(event.status, output, title=title, detail=detail, duration_s=event.duration_s)
+
+    # -- the end ----------------------------------------------------------------------------
+    def cost_text(self) -> str:
+        if self.unpriced:
+            return "n/a (a model without a known price)"
+        return fmt.usd(self.cost)
+
+    def files_text(self) -> str:
+        files = self.files
+        shown = ", ".join(files[:4]) + (f" and {len(files) - 4} more" if len(files) > 4 else "")
+        return f"{len(files)} file{'s' if len(files) != 1 else ''} changed ({shown})"
+
+    async def finished(self) -> None:
+        """The turn ended on its own: one line when it used tools, stopped early or escalated."""
+        screen, done = self.screen, self.done
+        await self._finish_message()
+        if self.unsent:
+            if self.message is not None and not self.message.text:
+                await self.message.remove()
+            return
+        if done is None:
+            return
+        cascade = self.cascade
+        if cascade is not None:
+            tried = " → ".join(f"{a.model} ({a.check})" for a in cascade.attempts)
+            verdict = "check passed" if cascade.passed else "check not passed"
+            await screen.note(f"verified cascade: {tried}; {verdict}", "route")
+        if self.tools or done.stopped or done.steps > 1:
+            parts = [f"{done.steps} step{'s' if done.steps != 1 else ''}"]
+            parts.append(f"{self.tools} tool call{'s' if self.tools != 1 else ''}")
+            parts.append(self.cost_text())
+            line = "Turn done: " + " · ".join(parts)
+            if self.files:
+                line += f" — {self.files_text()}; /undo puts them back"
+            await screen.note(line, "info")
+        if done.stopped and not self.errors:
+            await screen.note(f"Stopped: {done.stopped}; the work so far is kept", "warn")
+        if done.escalation and cascade is None:
+            await screen.note(f"{done.escalation} — ctrl+r retries on a stronger tier", "warn")
+
+    async def cancelled(self, reason: str | None) -> None:
+        """esc (or a budget stop) cancelled the turn: the work done and its cost are kept."""
+        screen, c = self.screen, self.c
+        if self.panel is not None:
+            panel, self.panel, self.future = self.panel, None, None
+            await self._close_panel(panel)
+        await self._finish_message()
+        if self.message is not None and not self.priced:
+            record = c.last_record()
+            if record is not None and record.model == self.model_id:
+                self.message.set_meta(c.meta_line(_RecordView(record)))
+                if record.price.usd is not None:
+                    self.cost += record.price.usd
+            else:
+                self.message.set_meta(f"{self.model_id} · cancelled")
+        for line in self.lines.values():
+            if line.state in ("running", "waiting"):
+                line.finish("error", "", detail="cancelled")
+        screen.refresh_ticker()
+        if reason == "budget":
+            await screen.note(c.budget_line(), "warn")
+            return
+        if not self.tools:  # a plain reply: as before the agent
+            await screen.note("Reply cancelled — the partial answer and its cost are kept", "warn")
+            return
+        kept = f"; {self.files_text()} — /undo puts them back" if self.files else ""
+        await screen.note(
+            f"Turn cancelled at step {self.step} — the work done so far and its cost "
+            f"({self.cost_text()}) are kept{kept}",
+            "warn",
+        )
+
+
+async def stream_agent_turn(
+    turns: TurnFlow,
+    text: str,
+    attachments: list[Attachment],
+    *,
+    purpose: str = "chat",
+    retry: bool = False,
+) -> None:
+    """Run one agent turn and show it (the worker of group "stream" awaits this)."""
+    screen, c = turns.screen, turns.screen.controller
+    assert c is not None
+    if c.over_budget():
+        await screen.note(c.budget_line(), "warn")
+        return
+    model_id = c.model_id
+    view = AgentTurnView(turns, c, model_id)
+    turns.agent_view = view
+    turns.cancel_reason = None
+    screen.refresh_status()
+    events = c.agent_events(text, attachments, purpose=purpose, model_id=model_id, retry=retry)
+    task = asyncio.create_task(view.consume(events))
+    turns.turn_task = task
+    view.start_clock()
+    try:
+        await task
+    except asyncio.CancelledError:
+        if turns.cancel_reason is None:
+            raise  # the worker itself is being cancelled (the app is closing)
+        await view.cancelled(turns.cancel_reason)
+        return
+    except Exception:  # a bug: the worker's failure becomes one notification
+        await view._finish_message()
+        if view.message is not None:
+            view.message.set_meta("failed — see the notification")
+        raise
+    finally:
+        turns.turn_task = None
+        turns.agent_view = None
+        view.stop_clock()
+    await view.finished()
+    screen.refresh_ticker()
+
+
+def _one_line(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= DETAIL_CHARS else line[: DETAIL_CHARS - 1] + "…"
+
+
+class _RecordView:
+    """A ledger record seen through the TurnResult attributes `meta_line` reads."""
+
+    def __init__(self, record: Any) -> None:
+        self.model, self.tier, self.usage = record.model, record.tier, record.usage
+        self.price, self.status = record.price, record.status

@@ -1,0 +1,184 @@
+"""One tool call of an agent turn in the chat: a compact line, its output folded under it.
+
+``⠋ run_command pytest -q  3 s`` while it runs, then ``✓ edit_file src/utils.py (+3 −1)`` or
+``✗ run_command make  exit 2`` (an error, or ``refused`` when a rule or the person said no).
+Enter or a click folds the output open and shut; long output shows its first lines and a count
+of the rest (the model saw all of it). The widget only shows what the turn flow gives it.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import ClassVar, Literal
+
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.timer import Timer
+from textual.widgets import Static
+
+ToolLineState = Literal["waiting", "running", "ok", "denied", "error"]
+
+#: Lines of output shown when a line is folded open; the rest is counted.
+OUTPUT_LINES = 40
+#: A very long line of output is cut here (the model saw it whole).
+OUTPUT_WIDTH = 400
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+
+def cap_output(text: str, limit: int = OUTPUT_LINES) -> str:
+    """The first ``limit`` lines of ``text`` and a count of the ones left out."""
+    lines = text.rstrip("\n").splitlines()
+    shown = [line if len(line) <= OUTPUT_WIDTH else line[:OUTPUT_WIDTH] + "…" for line in lines]
+    if len(shown) <= limit:
+        return "\n".join(shown)
+    more = len(shown) - limit
+    return "\n".join([*shown[:limit], f"… {more:,} more line{'s' if more != 1 else ''}"])
+
+
+def elapsed_text(seconds: float) -> str:
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    return f"{int(seconds // 60)} min {int(seconds % 60)} s"
+
+
+class ToolLine(Vertical, can_focus=True):
+    """A tool call as one line; its output folds open under it (enter or click)."""
+
+    DEFAULT_CSS = """
+    ToolLine {
+        height: auto;
+        margin: 0 0 0 1;
+        padding: 0 1;
+    }
+    ToolLine:focus { background: $boost; }
+    ToolLine > .head { color: $text-muted; }
+    ToolLine.-ok > .head { color: $text; }
+    ToolLine.-error > .head, ToolLine.-denied > .head { color: $text-error; }
+    ToolLine > .output {
+        display: none;
+        margin: 0 0 0 2;
+        padding: 0 1;
+        border-left: solid $foreground 20%;
+        color: $text-muted;
+    }
+    ToolLine.-open > .output { display: block; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "fold", "Output", show=False),
+    ]
+
+    ICONS: ClassVar[dict[str, str]] = {"ok": "✓", "denied": "✗", "error": "✗", "waiting": "?"}
+
+    def __init__(self, call_id: str, title: str) -> None:
+        super().__init__(classes="-running")
+        self.call_id = call_id
+        self.title = title
+        self.state: ToolLineState = "running"
+        self.detail = ""
+        self.output = ""
+        self.duration_s: float | None = None
+        self._started = time.monotonic()
+        self._frame = 0
+        self._head = Static(self._head_content(), classes="head", markup=False)
+        self._body = Static("", classes="output", markup=False)
+        self._timer: Timer | None = None
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield self._head
+        yield self._body
+
+    def on_mount(self) -> None:
+        if self.state == "running":
+            self._timer = self.set_interval(0.1, self._spin)
+
+    # -- what the flow tells it -----------------------------------------------------------
+    def waiting(self) -> None:
+        """The call waits for the person's yes (the approval panel is up)."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self._set_state("waiting")
+
+    def running(self) -> None:
+        self._started = time.monotonic()
+        self._set_state("running")
+        if self._timer is None and self.is_mounted:
+            self._timer = self.set_interval(0.1, self._spin)
+
+    def finish(
+        self,
+        state: ToolLineState,
+        output: str,
+        *,
+        title: str | None = None,
+        detail: str = "",
+        duration_s: float | None = None,
+    ) -> None:
+        """The call ended: ``title`` replaces the line's (the outcome's summary), ``detail``
+        follows it ("refused: …"), ``output`` folds under it."""
+        if title:
+            self.title = title
+        self.detail = detail
+        self.output = output
+        self.duration_s = duration_s
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self._body.update(cap_output(output) if output else "(no output)")
+        self._set_state(state)
+
+    # -- showing --------------------------------------------------------------------------
+    @property
+    def line(self) -> str:
+        """The line as plain text (what tests and the e2e test read)."""
+        return self._head_content().plain
+
+    @property
+    def is_open(self) -> bool:
+        return self.has_class("-open")
+
+    def action_fold(self) -> None:
+        if self.state in ("running", "waiting"):
+            return
+        self.toggle_class("-open")
+        self._head.update(self._head_content())
+
+    def on_click(self, event: events.Click) -> None:
+        event.stop()
+        self.action_fold()
+
+    def _set_state(self, state: ToolLineState) -> None:
+        self.remove_class(f"-{self.state}")
+        self.state = state
+        self.add_class(f"-{state}")
+        self._head.update(self._head_content())
+
+    def _spin(self) -> None:
+        self._frame += 1
+        self._head.update(self._head_content())
+
+    def _head_content(self) -> Content:
+        state = self.state
+        if state == "running":
+            icon = SPINNER[self._frame % len(SPINNER)]
+            elapsed = time.monotonic() - self._started
+            tail = f"  {elapsed_text(elapsed)}" if elapsed >= 1 else ""
+            return Content.assemble((f"{icon} ", "$accent"), self.title, (tail, "dim"))
+        if state == "waiting":
+            return Content.assemble(("? ", "$warning"), self.title, ("  waiting for y/n", "dim"))
+        icon_style = "$text-success" if state == "ok" else "$text-error"
+        parts: list[str | tuple[str, str]] = [(f"{self.ICONS[state]} ", icon_style), self.title]
+        if self.detail:
+            parts.append(f"  {self.detail}")
+        if self.duration_s is not None and self.duration_s >= 1:
+            parts.append((f"  {elapsed_text(self.duration_s)}", "dim"))
+        if self.output:
+            count = len(self.output.rstrip("\n").splitlines())
+            fold = "▾" if self.is_open else "▸"
+            parts.append((f"  {fold} {count:,} line{'s' if count != 1 else ''}", "dim"))
+        return Content.assemble(*parts)
