@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import signal
 import sys
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -130,10 +133,46 @@ def run(args: argparse.Namespace) -> int:
         # without a check command the cascade's quality gates judge a chat answer
         from tui_router.commands.ask_cascade import ask_cascade
 
-        return asyncio.run(ask_cascade(config, catalog, route, prompt, args))
+        return run_stoppable(ask_cascade(config, catalog, route, prompt, args))
     workspace = _workspace(args.cwd)
     ladder = _ladder(catalog, route) if check is not None else None
-    return asyncio.run(_ask(config, catalog, route, prompt, args, workspace, check, ladder))
+    return run_stoppable(_ask(config, catalog, route, prompt, args, workspace, check, ladder))
+
+
+def run_stoppable(main: Coroutine[Any, Any, int]) -> int:
+    """``asyncio.run(main)`` with SIGTERM and SIGHUP handled as ctrl+c is: the main task is
+    cancelled, so the call in flight is recorded as cancelled (its partial text and tokens) and
+    the session is ended by the usual ``finally``; then one line, and exit 128 + the signal."""
+    received: list[signal.Signals] = []
+
+    async def guarded() -> int:
+        loop, task = asyncio.get_running_loop(), asyncio.current_task()
+
+        def stop(signum: signal.Signals) -> None:
+            if not received and task is not None:  # a second signal must not cut the cleanup
+                received.append(signum)
+                task.cancel()
+
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            with contextlib.suppress(NotImplementedError, RuntimeError):  # (no such loop API)
+                loop.add_signal_handler(signum, stop, signum)
+        return await main
+
+    try:
+        code = asyncio.run(guarded())
+    except asyncio.CancelledError:
+        if not received:
+            raise
+    if not received:
+        return code
+    with contextlib.suppress(OSError):  # SIGHUP: the terminal may be gone
+        print(
+            f"tui-router: stopped by {received[0].name}; the call in flight is recorded as "
+            "cancelled (`tui-router report --last`)",
+            file=sys.stderr,
+            flush=True,
+        )
+    return 128 + int(received[0])
 
 
 def _ladder(catalog: Any, route: Route) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ line on stderr and exit code 2. Textual is imported only when the app starts.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -99,7 +100,16 @@ def _run(args: argparse.Namespace) -> int:
     )
     app = TuiRouterApp(config, options, cwd=_workspace(args.cwd))
     app.run()
+    if app.exit_signal is not None:  # SIGTERM/SIGHUP: the reply cancelled, the session ended
+        import signal
+
+        with contextlib.suppress(OSError):  # SIGHUP: the terminal may be gone
+            name = signal.Signals(app.exit_signal).name
+            print(f"tui-router: stopped by {name}; the session is saved", file=sys.stderr)
+        return 128 + app.exit_signal
     if app.boot_error:
         print(f"tui-router: {app.boot_error}", file=sys.stderr)
         return 2
+    if app.return_code:  # an unhandled error (Textual printed it): the shell must see a failure
+        return app.return_code
     return 0

@@ -9,6 +9,8 @@ prompt sent before that waits for `ready`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -110,6 +112,8 @@ class TuiRouterApp(App[None]):
         self.controller: SessionController | None = None
         self.ready = asyncio.Event()
         self.boot_error: str | None = None
+        #: the signal (SIGTERM, SIGHUP) that closed the app, if one did
+        self.exit_signal: int | None = None
         self._main_screen: MainScreen | None = None
         # Before the first compose, so the footer is built with the user's keys (set in
         # on_mount, the changed bindings would rebuild the footer before the first frame).
@@ -154,6 +158,28 @@ class TuiRouterApp(App[None]):
     def on_mount(self) -> None:
         for problem, timeout in self._theme_problems:
             self.notify(problem, severity="warning", timeout=timeout)
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            # (not the main thread, or a loop without signal handlers: the default stays)
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signum, self.stop_on_signal, signum)
+
+    # -- SIGTERM / SIGHUP: leave as ctrl+c leaves a reply, then exit cleanly -----------------
+    def stop_on_signal(self, signum: int) -> None:
+        """Cancel the reply in flight (recorded as cancelled, partial text and tokens kept),
+        then `exit`: Textual restores the terminal and `on_unmount` ends the session."""
+        if self.exit_signal is None:
+            self.exit_signal = signum
+            self.run_worker(self._exit_after_cancel(), group="signal", name="stop on signal")
+
+    async def _exit_after_cancel(self) -> None:
+        screen = self._main_screen
+        task = screen.turns.turn_task if screen is not None else None
+        if screen is not None and task is not None:
+            screen.turns.cancel_reply("signal")
+            with contextlib.suppress(BaseException):  # bounded: the exit must not hang
+                await asyncio.wait_for(asyncio.shield(task), timeout=5.0)
+        self.exit()
 
     def on_ready(self) -> None:
         if self.options.gc_paused:
@@ -183,7 +209,7 @@ class TuiRouterApp(App[None]):
         screen = self.main_screen
         try:
             controller = await asyncio.to_thread(
-                open_session, self.config, self.options, self.provider_factory, self.cwd
+                open_session, self.config, self.options, self.provider_factory
             )
         except UserFacingError as exc:
             self.boot_error = str(exc)
@@ -299,6 +325,10 @@ class TuiRouterApp(App[None]):
         await self.push_screen(SummaryScreen(report, quitting=quitting), done)
 
     async def on_unmount(self) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(signum)
         controller = self.controller
         if controller is not None:
             await controller.runner.aclose()
