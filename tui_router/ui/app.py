@@ -209,7 +209,7 @@ class TuiRouterApp(App[None]):
         screen = self.main_screen
         try:
             controller = await asyncio.to_thread(
-                open_session, self.config, self.options, self.provider_factory
+                open_session, self.config, self.options, self.provider_factory, self.cwd
             )
         except UserFacingError as exc:
             self.boot_error = str(exc)
