@@ -179,6 +179,15 @@ def test_bad_choice_values_suggest_a_valid_one(
     assert key in message and f"did you mean {suggestion}?" in message
 
 
+@pytest.mark.parametrize("strategy", ["manual", "rules", "cascade", "learned", "heuristic"])
+def test_every_strategy_the_command_line_takes_is_accepted_in_the_file(
+    tmp_path: Path, strategy: str
+) -> None:
+    # `--strategy heuristic` works on the command line, so `routing_strategy = "heuristic"` must too
+    config = load_config(write(tmp_path, f'routing_strategy = "{strategy}"\n'))
+    assert config.routing_strategy == strategy
+
+
 def test_unknown_budget_key_and_non_positive_budget(tmp_path: Path) -> None:
     message = error_of(write(tmp_path, "[budget]\nsession = 5\n"))
     assert "did you mean 'budget.session_usd'?" in message

@@ -21,10 +21,12 @@ from ui_support import (
     wait_for,
 )
 
+from tui_router.core.config import STRATEGIES
 from tui_router.core.paths import get_paths
 from tui_router.core.report import build_report
 from tui_router.core.store import Store
 from tui_router.ui.screens.help import HelpScreen
+from tui_router.ui.strategy import STRATEGY_HELP, resolve
 from tui_router.ui.widgets.prompt import PromptInput
 from tui_router.ui.widgets.suggestion import SuggestionBar
 
@@ -66,6 +68,11 @@ async def test_strategy_alone_shows_the_one_in_force_and_the_choices(
     assert stored_strategy() == "rules" and server.requests == []
 
 
+def test_every_configurable_strategy_can_be_switched_to_and_is_described() -> None:
+    assert set(STRATEGY_HELP) == set(STRATEGIES)
+    assert resolve("Heuristic") == "heuristic"
+
+
 async def test_a_typo_gets_did_you_mean_and_changes_nothing(server, tmp_path: Path) -> None:
     app = make_app(tmp_path, config=make_config(routing_strategy="rules"))
     async with app.run_test(size=SIZE) as pilot:
@@ -75,7 +82,7 @@ async def test_a_typo_gets_did_you_mean_and_changes_nothing(server, tmp_path: Pa
         [line] = notes(app)
         assert line == (
             "No routing strategy 'cascde' — did you mean cascade? "
-            "Strategies: manual, rules, cascade, learned; nothing changed"
+            "Strategies: manual, rules, cascade, learned, heuristic; nothing changed"
         )
         assert app.controller.router is router and router.strategy == "rules"
     assert stored_strategy() == "rules"

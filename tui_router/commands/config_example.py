@@ -20,8 +20,8 @@ frontier_model = "claude-opus-4-6"
 # manual: you pick the model; suggest: the router suggests, you accept (tab) or reject (esc);
 # auto: the router switches and says so.
 routing_mode = "suggest"
-# How the router decides: manual, rules, cascade or learned. Your own ordered [[rules]] can be
-# added to this file; `tui-router rules` prints the rules in force.
+# How the router decides: manual, rules, cascade, learned or heuristic. Your own ordered
+# [[rules]] can be added to this file; `tui-router rules` prints the rules in force.
 routing_strategy = "learned"
 # With the cascade strategy, also ask a fast-tier model to grade answers that pass the quality
 # gates (one extra call per turn, counted like any other).

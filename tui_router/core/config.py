@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # imported when first needed (_no_permission_rules): config l
 
 TIERS: tuple[str, ...] = ("local", "fast", "balanced", "frontier")
 ROUTING_MODES: tuple[str, ...] = ("manual", "suggest", "auto")
-STRATEGIES: tuple[str, ...] = ("manual", "rules", "cascade", "learned")
+STRATEGIES: tuple[str, ...] = ("manual", "rules", "cascade", "learned", "heuristic")
 ENDPOINT_KINDS: tuple[str, ...] = ("anthropic", "openai", "local")
 
 #: Models per tier out of the box: current ids that both the SDKs and genai-prices know.

@@ -31,6 +31,7 @@ STRATEGY_HELP: dict[str, str] = {
     "rules": "the first matching rule picks the tier: your [[rules]], else the shipped set",
     "cascade": "cheap model first, quality gate, escalate",
     "learned": "a trained classifier picks the tier and learns from your accepts, rejects, retries",
+    "heuristic": "a hand-weighted score of the prompt picks the tier (nothing learned)",
 }
 
 
