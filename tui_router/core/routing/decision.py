@@ -14,14 +14,12 @@ from typing import Any, Literal
 
 from tui_router.core.pricing import MTOK, Rates
 from tui_router.core.routing.features import Features
+from tui_router.core.tiers import TIERS
+from tui_router.core.tiers import tier_rank as tier_rank  # re-exported: routing's name for it
 
 Kind = Literal["stay", "escalate", "downgrade"]
-TIER_ORDER: tuple[str, ...] = ("local", "fast", "balanced", "frontier")
-
-
-def tier_rank(tier: str | None) -> int:
-    """0 local .. 3 frontier; -1 for an unknown or missing tier."""
-    return TIER_ORDER.index(tier) if tier in TIER_ORDER else -1
+#: the tiers in order (`tui_router.core.tiers.TIERS`), under the name routing code uses
+TIER_ORDER: tuple[str, ...] = TIERS
 
 
 def kind_of(

@@ -16,11 +16,11 @@ from typing import ClassVar
 
 from tui_router.core.routing import signals
 from tui_router.core.routing.context import RoutingContext
+from tui_router.core.tiers import tier_rank
 
 #: Keyword scans look at the head and tail of very long prompts only (pasted logs/code).
 _SCAN_HEAD = 8_000
 _SCAN_TAIL = 2_000
-_TIER_RANK = {"local": 0, "fast": 1, "balanced": 2, "frontier": 3}
 
 #: Requests whose answer is a design that is hard to get right and costly to get wrong: a
 #: system or scheme design, a security scheme (encryption, auth, signing, key handling),
@@ -315,7 +315,7 @@ def _context_values(context: RoutingContext, prompt_tokens: float) -> dict[str, 
         "ctx_rejected_escalations": float(context.recent_rejections.count("escalate")),
         "ctx_rejected_downgrades": float(context.recent_rejections.count("downgrade")),
         "ctx_turn_index": float(context.turn_index),
-        "ctx_current_tier_rank": float(_TIER_RANK.get(context.current_tier or "", -1)),
+        "ctx_current_tier_rank": float(tier_rank(context.current_tier)),
     }
 
 

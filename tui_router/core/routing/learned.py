@@ -54,7 +54,6 @@ _TAIL_CHARS = 2000
 _WORD = re.compile(r"[a-z_][a-z0-9_]*|\d+")
 _MATHS = re.compile(r"[=+*/^<>]|\\frac|\bsqrt\b|\bprove\b|\bprobability\b", re.I)
 
-TIERS = ("local", "fast", "balanced", "frontier")
 #: Near-copies of ``chars``: left out so the weights stay readable (no +/- pairs cancelling out).
 _REDUNDANT = frozenset({"words", "prompt_tokens"})
 #: Heavy-tailed size features are compared on a log scale.

@@ -17,15 +17,16 @@ from decimal import Decimal
 from typing import Any
 
 from tui_router.core.catalog import Catalog
+from tui_router.core.routing import strategies
 from tui_router.core.routing.context import RoutingContext
 from tui_router.core.routing.features import estimate_tokens
 from tui_router.core.routing.router import Router
 from tui_router.core.store import Store
 from tui_router.core.store_rows import CallRow, DecisionRow
+from tui_router.core.tiers import TIERS, tier_rank
 from tui_router.core.usage import Usage
 
 ANSWER_PURPOSES = ("chat", "cascade", "retry")
-WHAT_IF_STRATEGIES: tuple[str, ...] = ("manual", "rules", "heuristic", "learned", "cascade")
 ASSUMPTION = (
     "other strategies: each stored prompt re-decided, the answering call's token counts "
     "re-priced on the model chosen (cascade: its first attempt only)"
@@ -162,7 +163,7 @@ def build_review(
             (t.session_id, t.turn, t.retried_from or "?", t.answer.model) for t in regret
         ),
         cascade_escalations=cascade_escalations,
-        what_if=tuple(_what_if(s, turns, catalog, router, tier_of) for s in WHAT_IF_STRATEGIES),
+        what_if=tuple(_what_if(s, turns, catalog, router, tier_of) for s in strategies.names()),
         notes=(f"learned model unavailable: {router.learned_error}",)
         if router.learned_error
         else (),
@@ -229,12 +230,11 @@ def _suggestions(decisions: Iterable[DecisionRow]) -> tuple[SuggestionStats, ...
 
 
 def _kind(new: str | None, old: str | None) -> str | None:
-    order = ("local", "fast", "balanced", "frontier")
-    if new not in order or old not in order:
+    if new not in TIERS or old not in TIERS:
         return None
-    if order.index(new) > order.index(old):
+    if tier_rank(new) > tier_rank(old):
         return "escalate"
-    if order.index(new) < order.index(old):
+    if tier_rank(new) < tier_rank(old):
         return "downgrade"
     return None
 

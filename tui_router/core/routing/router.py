@@ -1,9 +1,10 @@
 """The routing facade: `Router.decide(prompt, context) -> Decision` for every strategy.
 
-Strategies: ``manual`` (the user's model stands), ``rules`` (first matching rule), ``heuristic``
-(hand-weighted score), ``learned`` (the trained classifier, online feedback; rules stand in when
-its weights are missing) and ``cascade`` (start on the cheapest adequate tier; the ladder above
-it is tried when a gate fails — see `cascade.run_cascade`). Whatever the strategy, a model whose
+Strategies are looked up in the registry (`routing.strategies`): ``manual`` (the user's model
+stands), ``rules`` (first matching rule), ``heuristic`` (hand-weighted score), ``learned`` (the
+trained classifier, online feedback; rules stand in when its weights are missing) and ``cascade``
+(start on the cheapest adequate tier; the ladder above it is tried when a gate fails — see
+`core.cascade_turn`). Whatever the strategy, a model whose
 context window cannot hold the context is never chosen, the bundled offline model only when no
 other model that holds the turn can be called, and the current model is preferred within a tier
 (switching loses the prompt cache).
@@ -11,19 +12,16 @@ other model that holds the turn can be called, and the current model is preferre
 
 from __future__ import annotations
 
-import difflib
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui_router.core.config import AppConfig
-from tui_router.core.errors import UserFacingError
-from tui_router.core.routing import heuristic
+from tui_router.core.routing import strategies
 from tui_router.core.routing.context import RoutingContext
 from tui_router.core.routing.decision import (
-    TIER_ORDER,
     Decision,
     break_even,
     expected_output_tokens,
@@ -32,9 +30,10 @@ from tui_router.core.routing.decision import (
     tier_rank,
     turn_cost,
 )
-from tui_router.core.routing.features import Features, extract_features
+from tui_router.core.routing.features import extract_features
 from tui_router.core.routing.placement import CatalogLike, ModelLike, Placer
-from tui_router.core.routing.rules import CURRENT, RuleSet, rules_in_force
+from tui_router.core.routing.rules import RuleSet, rules_in_force
+from tui_router.core.routing.strategies import UnknownStrategyError
 
 if TYPE_CHECKING:
     from tui_router.core.routing.learned import LearnedRouter
@@ -48,43 +47,15 @@ __all__ = [
     "check_strategy",
 ]
 
-#: Strategies `decide` accepts: the config's four plus the stand-alone heuristic.
-ROUTER_STRATEGIES: tuple[str, ...] = ("manual", "rules", "cascade", "learned", "heuristic")
-#: A cascade starts on the rules' tier instead of the cheapest one above this mistake cost:
-#: a gate catches empty or broken answers, not subtly wrong ones.
-CASCADE_HIGH_STAKES = 0.7
-#: Guard rails for the scored strategies (learned, heuristic): (feature, at least, tier floor).
-#: A score can be fooled by phrasing; an irreversible change or a proof must not go to the
-#: cheapest tier (LiteLLM's keyword scorer sent proofs to its cheapest tier).
-FLOORS: tuple[tuple[str, float, str, str], ...] = (
-    ("mistake_cost", 0.7, "frontier", "costly mistake"),
-    ("sig_math_proof", 1.0, "balanced", "maths/proof"),
-    ("has_traceback", 1.0, "balanced", "stack trace"),
-    ("design_risk", 1.0, "balanced", "design, security scheme, concurrency or data migration"),
-)
+#: Strategies `decide` accepts, as registered when this module loaded (the registry,
+#: `routing.strategies.names()`, is the live list).
+ROUTER_STRATEGIES: tuple[str, ...] = strategies.names()
 
 
 #: How much one "retry stronger" counts in online learning, relative to an answered suggestion.
 #: Kept at 1: one piece of feedback moves its own prompt's logit by at most
 #: `learned.MAX_STEP`; a few consistent ones are what moves similar prompts up a tier.
 RETRY_STRONGER_WEIGHT = 1.0
-
-
-class UnknownStrategyError(UserFacingError):
-    """A routing strategy name that does not exist."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    """What a strategy wants before the context-fit and availability checks."""
-
-    tier: str | None
-    model: str | None
-    reason: str
-    strategy: str
-    rule: str | None = None
-    score: float | None = None
-    confidence: float = 0.5
 
 
 class Router:
@@ -127,12 +98,10 @@ class Router:
         """The learned model, loaded on first use; None when its weights are missing."""
         if not self._learned_tried:
             self._learned_tried = True
-            try:
-                from tui_router.core.routing.learned import LearnedRouter
+            from tui_router.core.routing.learned import LearnedRouter
 
+            try:
                 self._learned = LearnedRouter.load(self.feedback_path)
-            except ImportError:
-                self.learned_error = "the learned model is not installed"
             except (ValueError, OSError) as exc:
                 self.learned_error = str(exc)
         return self._learned
@@ -150,14 +119,15 @@ class Router:
         current = ctx.current_model
         current_tier = ctx.current_tier or self.placer.tier_of(current)
         required = self.placer.required_tokens(features)
-        plan, ladder_from = self._plan(chosen_strategy, prompt, features, ctx, current_tier)
-        if chosen_strategy == "manual":
+        chosen = strategies.get(chosen_strategy)
+        plan = chosen.plan(self, prompt, features, ctx, current_tier)
+        if chosen.keeps_model:
             placed = self.placer.keep(plan.model, plan.tier, required)
         else:
             placed = self.placer.place(plan.tier, plan.model, required, ctx, current)
         reason = plan.reason if placed.note is None else f"{plan.reason}; {placed.note}"
         ladder: tuple[str, ...] = ()
-        if ladder_from and placed.tier is not None:
+        if chosen.ladder and placed.tier is not None:
             ladder = self.placer.ladder(placed.tier, required, ctx)
         current_fits = current is None or self.placer.fits(current, required)
         kind = kind_of(placed.model, placed.tier, current, current_tier, current_fits)
@@ -208,138 +178,6 @@ class Router:
             latency_ms=(time.perf_counter() - started) * 1000.0,
         )
         return prefer_effort(decision, ctx, current_tier, current_fits)
-
-    def _plan(
-        self,
-        strategy: str,
-        prompt: str,
-        features: Features,
-        ctx: RoutingContext,
-        current_tier: str | None,
-    ) -> tuple[_Plan, bool]:
-        """The strategy's wish, and whether a cascade ladder goes with it."""
-        if strategy == "manual":
-            model = ctx.current_model or self.config.default_model or self.placer.first_model()
-            return _Plan(
-                self.placer.tier_of(model),
-                model,
-                "manual: the model you picked stands",
-                "manual",
-                confidence=1.0,
-            ), False
-        if strategy == "heuristic":
-            return _apply_floor(self._heuristic_plan(features), features), False
-        if strategy == "learned":
-            plan = self._learned_plan(prompt, features, ctx, current_tier)
-            return (_apply_floor(plan, features) if plan.strategy == "learned" else plan), False
-        plan = self._rules_plan(prompt, features, ctx, current_tier)
-        if strategy == "cascade":
-            return self._cascade_plan(plan, features, current_tier), True
-        return plan, False
-
-    def _learned_plan(
-        self, prompt: str, features: Features, ctx: RoutingContext, current_tier: str | None
-    ) -> _Plan:
-        learned = self.learned
-        if learned is None:
-            plan = self._rules_plan(prompt, features, ctx, current_tier)
-            why = self.learned_error or "unavailable"
-            return _with_reason(plan, f"{plan.reason} (learned model unavailable: {why})")
-        values = features.as_dict()
-        value = _session_nudge(learned.score(prompt, values), features)
-        tier = learned.tier_for(value)
-        drivers = ", ".join(learned.explain(prompt, values)) or "no strong signal"
-        return _Plan(
-            tier,
-            None,
-            f"learned score {value:.2f} → {tier} ({drivers})",
-            "learned",
-            score=value,
-            confidence=_learned_confidence(value, learned),
-        )
-
-    def _rules_plan(
-        self, prompt: str, features: Features, ctx: RoutingContext, current_tier: str | None
-    ) -> _Plan:
-        rule = self.rules.first_match(prompt, features, ctx)
-        reason = f"rule {rule.name}: {rule.reason or ', '.join(rule.conditions()) or 'catch-all'}"
-        if rule.model is not None:
-            return _Plan(
-                self.placer.tier_of(rule.model),
-                rule.model,
-                reason,
-                "rules",
-                rule.name,
-                confidence=rule.confidence,
-            )
-        if rule.tier == CURRENT:
-            if ctx.current_model is not None:
-                return _Plan(
-                    current_tier,
-                    ctx.current_model,
-                    reason,
-                    "rules",
-                    rule.name,
-                    confidence=rule.confidence,
-                )
-            # Nothing to continue on (first turn): let the score pick the tier.
-            plan = self._heuristic_plan(features)
-            return _Plan(
-                plan.tier,
-                None,
-                f"{reason}; no model in use, so {plan.reason}",
-                "rules",
-                rule.name,
-                plan.score,
-                plan.confidence,
-            )
-        return _Plan(rule.tier, None, reason, "rules", rule.name, confidence=rule.confidence)
-
-    def _heuristic_plan(self, features: Features) -> _Plan:
-        value = heuristic.score(features)
-        tier = heuristic.tier_for(value)
-        return _Plan(
-            tier,
-            None,
-            f"score {value:.2f} → {tier} ({heuristic.explain(features)})",
-            "heuristic",
-            score=value,
-            confidence=heuristic.confidence(value),
-        )
-
-    def _cascade_plan(self, rules: _Plan, features: Features, current_tier: str | None) -> _Plan:
-        """Start one tier below the rules' pick (never below fast), escalate on a failed gate.
-
-        High-stakes prompts start on the rules' tier: a gate catches empty, refused, truncated
-        or broken answers, not subtly wrong ones.
-        """
-        if rules.model is not None and rules.tier == current_tier:  # a follow-up stays
-            return _with_strategy(rules, "cascade")
-        if features.mistake_cost >= CASCADE_HIGH_STAKES and rules.tier is not None:
-            return _Plan(
-                rules.tier,
-                None,
-                f"cascade starts on {rules.tier}: high stakes, a gate cannot catch a "
-                f"subtly wrong answer ({rules.reason})",
-                "cascade",
-                rules.rule,
-                confidence=rules.confidence,
-            )
-        wanted = max(TIER_ORDER.index(rules.tier) if rules.tier in TIER_ORDER else 1, 1)
-        start = TIER_ORDER[max(1, wanted - 1)]
-        if features.design_risk and TIER_ORDER.index(start) < TIER_ORDER.index("balanced"):
-            # A gate catches a broken answer, not a weak design: never start such a request
-            # on the fast tier.
-            start = "balanced"
-        return _Plan(
-            start,
-            None,
-            f"cascade: start on {start} (the rules say {rules.tier}), "
-            "escalate if the answer fails a quality gate",
-            "cascade",
-            rules.rule,
-            confidence=0.6,
-        )
 
     # ---- feedback ---------------------------------------------------------------------------
 
@@ -412,52 +250,5 @@ def prefer_effort(
 
 
 def check_strategy(name: str) -> str:
-    """``name`` if it is a strategy, else `UnknownStrategyError` with a did-you-mean."""
-    if name in ROUTER_STRATEGIES:
-        return name
-    close = difflib.get_close_matches(name, ROUTER_STRATEGIES, n=1, cutoff=0.4)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    raise UnknownStrategyError(
-        f"unknown routing strategy {name!r}: use one of {', '.join(ROUTER_STRATEGIES)}{hint}"
-    )
-
-
-def _session_nudge(value: float, features: Features) -> float:
-    """Retries stronger in this session push the score up; rejected escalations pull it down."""
-    value += 0.08 * min(features.ctx_retries_stronger, 2.0)
-    value -= 0.05 * min(features.ctx_rejected_escalations, 3.0)
-    return max(0.0, min(1.0, value))
-
-
-def _apply_floor(plan: _Plan, features: Features) -> _Plan:
-    """Raise a scored plan's tier to the guard-rail floor its features demand."""
-    rank = TIER_ORDER.index(plan.tier) if plan.tier in TIER_ORDER else 99
-    for key, threshold, floor, label in FLOORS:
-        if getattr(features, key) >= threshold and rank < TIER_ORDER.index(floor):
-            return _Plan(
-                floor,
-                plan.model,
-                f"{plan.reason}; raised to {floor} ({label})",
-                plan.strategy,
-                plan.rule,
-                plan.score,
-                plan.confidence,
-            )
-    return plan
-
-
-def _learned_confidence(value: float, learned: LearnedRouter) -> float:
-    distance = min(abs(value - t) for t in learned.thresholds.values())
-    return min(0.95, 0.5 + distance * 1.5)
-
-
-def _with_reason(plan: _Plan, reason: str) -> _Plan:
-    return _Plan(
-        plan.tier, plan.model, reason, plan.strategy, plan.rule, plan.score, plan.confidence
-    )
-
-
-def _with_strategy(plan: _Plan, strategy: str) -> _Plan:
-    return _Plan(
-        plan.tier, plan.model, plan.reason, strategy, plan.rule, plan.score, plan.confidence
-    )
+    """``name`` if it is a registered strategy, else `UnknownStrategyError` with a did-you-mean."""
+    return strategies.check(name)
