@@ -143,3 +143,79 @@ async def test_typing_reaches_the_prompt_when_the_chat_has_focus(server, tmp_pat
         await pilot.press("pagedown")
         await pilot.pause()
         assert chat.scroll_y == bottom
+
+
+# -- 2 / 9. small terminals: nothing crashes, the sidebar collapses ------------------------------
+@pytest.mark.parametrize("size", [(20, 8), (30, 10), (38, 12), (60, 20), (80, 24)])
+async def test_small_terminals_do_not_crash(server, tmp_path: Path, size) -> None:
+    server.push(Script(text="A short answer with `code` in it.\n\n- one\n- two"))
+    app = make_app(tmp_path)
+    async with app.run_test(size=size) as pilot:
+        await type_and_send(pilot, "hello there")
+        assert app.is_running and app.return_code is None
+        assert answers(app)[0].text.startswith("A short answer")
+        await pilot.resize_terminal(size[0] + 1, size[1])
+        await pilot.pause()
+        assert app.is_running
+
+
+def test_a_crash_in_the_app_exits_non_zero(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import argparse
+
+    from tui_router.commands import tui
+    from tui_router.ui.app import TuiRouterApp
+    from tui_router.ui.screens.main import MainScreen
+
+    def broken(self) -> None:
+        raise ValueError("range() arg 3 must not be zero")
+
+    real_run = TuiRouterApp.run
+    monkeypatch.setattr(MainScreen, "on_mount", broken)
+    monkeypatch.setattr(TuiRouterApp, "run", lambda self: real_run(self, headless=True))
+    monkeypatch.chdir(tmp_path)
+    parser = argparse.ArgumentParser()
+    tui.add_arguments(parser)
+    assert tui.run(parser.parse_args([])) == 1
+
+
+async def test_at_60x20_the_chat_keeps_the_width_and_the_bar_two_lines(
+    server, tmp_path: Path
+) -> None:
+    from ui_support import StandInRouter
+
+    from tui_router.ui.widgets.sidebar import ModelSidebar
+    from tui_router.ui.widgets.suggestion import SuggestionBar
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await started(pilot)
+        app.controller.router = StandInRouter()
+        app.controller.set_mode("suggest")
+        assert (
+            not app.query_one(ModelSidebar).display or app.query_one(ModelSidebar).size.width == 0
+        )
+        assert app.chat.size.width >= 55
+        prompt_of(app).focus()
+        await pilot.press(*"why does this race condition deadlock")
+        bar = app.query_one(SuggestionBar)
+        await wait_for(pilot, lambda: bar.showing, "the suggestion bar")
+        await pilot.pause()
+        assert bar.size.height <= 2
+        assert "[tab] accept  [esc] reject" in str(bar.render())
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert app.query_one(ModelSidebar).size.width > 0  # back on a wide window
+
+
+@pytest.mark.parametrize("width", [60, 40])
+async def test_summary_table_keeps_cost_and_baseline_whole_on_small_windows(width) -> None:
+    from test_ui_summary import SummaryApp, make_report
+    from textual.widgets import DataTable
+
+    app = SummaryApp(make_report())
+    async with app.run_test(size=(width, 20)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#per-model", DataTable)
+        keys = [c.key.value for c in table.columns.values()]
+        assert keys[-2:] == ["cost", "baseline"]
+        assert table.virtual_size.width <= table.scrollable_content_region.width

@@ -42,6 +42,10 @@ if TYPE_CHECKING:  # the session's modules load after the first frame (see boot)
     from tui_router.ui.widgets.approval import ApprovalPanel
 
 
+#: Below this many columns the sidebar collapses (ctrl+b still toggles it on wide screens).
+SIDEBAR_BELOW = 90
+#: Below this many rows the prompt and the suggestion bar take fewer lines.
+SHORT_BELOW = 24
 #: Seconds within which a second ctrl+c on an empty prompt quits.
 QUIT_AGAIN_WITHIN = 2.0
 
@@ -97,6 +101,7 @@ class MainScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.fit_to(*self.app.size)  # before the first frame: a Resize comes after it
         bar = self.query_one(SuggestionBar)
         keys = self.router_app.key_names()
         bar.accept_key = _key_label(keys.get("accept_suggestion", "tab"))
@@ -105,6 +110,15 @@ class MainScreen(Screen[None]):
         root = self.router_app.cwd
         prompt.complete_path = lambda fragment: complete_path(fragment, root)
         prompt.slash_names = list(SLASH_COMMANDS)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.fit_to(event.size.width, event.size.height)
+
+    def fit_to(self, width: int, height: int) -> None:
+        """Small windows stay usable: no sidebar below `SIDEBAR_BELOW` columns (at 60 it left
+        the chat 22 and the prompt nothing at 38), compact chrome below `SHORT_BELOW` rows."""
+        self.set_class(width < SIDEBAR_BELOW, "-narrow")
+        self.set_class(height < SHORT_BELOW, "-short")
 
     # -- what the app provides --------------------------------------------------------------
     @property

@@ -41,6 +41,34 @@ TABLE_COLUMNS: list[tuple[str, int, bool]] = [
 NARROW_BELOW = 106  # terminal columns under which the table drops tier and cache
 
 
+#: Columns a narrower terminal drops first; the money (cost, baseline) is never dropped.
+DROP_ORDER = ("cache", "tier", "input", "output", "calls")
+#: Columns besides the table's: the frame's border and padding, the scrollbar.
+FRAME_COLUMNS = 6
+MIN_MODEL_WIDTH = 6
+
+
+def fit_columns(terminal_width: int) -> list[tuple[str, int, bool]]:
+    """The table's columns for a terminal ``terminal_width`` wide: below `NARROW_BELOW` tier and
+    cache go, then as many of `DROP_ORDER` as needed, then the model column narrows (its
+    names end in "…"), so cost and baseline are always whole (at 60 columns cost was cut)."""
+    if terminal_width >= NARROW_BELOW:
+        return list(TABLE_COLUMNS)
+    room = terminal_width - FRAME_COLUMNS
+    drops = list(DROP_ORDER)
+    columns = [c for c in TABLE_COLUMNS if c[0] not in ("tier", "cache")]
+    columns = [(k, 20 if k == "model" else w, r) for k, w, r in columns]
+
+    def rest(cols: list[tuple[str, int, bool]]) -> int:  # every column but the model's, padded
+        return sum(w + 2 for k, w, _ in cols if k != "model") + 2
+
+    while rest(columns) + MIN_MODEL_WIDTH > room and drops:
+        gone = drops.pop(0)
+        columns = [c for c in columns if c[0] != gone]
+    model_width = max(MIN_MODEL_WIDTH, min(26, room - rest(columns)))
+    return [(k, model_width if k == "model" else w, r) for k, w, r in columns]
+
+
 class SharedScaleSparkline(Sparkline):
     """A `Sparkline` drawn against a fixed maximum, so two of them can be compared bar for bar.
 
@@ -205,11 +233,8 @@ class SummaryScreen(ModalScreen[bool]):
             id="per-model", show_cursor=False, zebra_stripes=True, cell_padding=1
         )
         table.can_focus = False
-        # A narrow terminal drops the tier and cache columns rather than hide the money.
-        narrow = self.app.size.width < NARROW_BELOW
-        self._columns = [c for c in TABLE_COLUMNS if not (narrow and c[0] in ("tier", "cache"))]
+        self._columns = fit_columns(self.app.size.width)
         for key, width, right in self._columns:
-            width = 20 if narrow and key == "model" else width
             label = Text(key, justify="right") if right else Text(key)
             table.add_column(label, width=width, key=key)
         for line in self.view.models:

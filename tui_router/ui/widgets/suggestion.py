@@ -62,9 +62,10 @@ class SuggestionBar(Static):
         arrow = "▲ escalate" if s.kind == "escalate" else "▼ downgrade"
         text = Text()
         text.append(f"{arrow} to {s.model} ({s.tier})", style="bold")
-        text.append(f" — {s.reason}")
+        # the keys before the details: on a small window the bar is cut to two lines
+        text.append(f"  [{accept_key}] accept  [{reject_key}] reject", style="dim")
         text.append(f"  ·  {cost_difference(s)}", style="italic")
-        text.append(f"   [{accept_key}] accept  [{reject_key}] reject", style="dim")
+        text.append(f" — {s.reason}")
         return text
 
 
