@@ -209,12 +209,7 @@ def test_report_by_id_prefix_and_json(capsys: pytest.CaptureFixture[str]) -> Non
     assert data["session_id"] == sid and data["total"]["calls"] == 6
 
 
-def test_routing_flag_dispatches_or_says_not_available(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setitem(sys.modules, "tui_router.commands.report_routing", None)
-    assert main(["report", "--routing"]) == 2
-    assert "not available" in capsys.readouterr().err
+def test_routing_flag_dispatches_to_the_routing_review(monkeypatch: pytest.MonkeyPatch) -> None:
     seen = []
     fake = types.ModuleType("tui_router.commands.report_routing")
     fake.run_routing_report = lambda args: seen.append(args.routing) or 0  # type: ignore[attr-defined]

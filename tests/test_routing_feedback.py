@@ -7,19 +7,17 @@ from pathlib import Path
 import pytest
 from routing_fakes import standard_catalog, standard_config
 
+from tui_router.core.routing import learned
 from tui_router.core.routing.context import RoutingContext
 from tui_router.core.routing.decision import Decision, tier_rank
 from tui_router.core.routing.router import Router
-
-learned = pytest.importorskip("tui_router.core.routing.learned")
 
 PROMPT = "rename the helper function to load_settings in utils.py"
 
 
 def make_router(feedback: Path) -> Router:
     r = Router(standard_config(), standard_catalog(), feedback, strategy="learned")
-    if r.learned is None:
-        pytest.skip(f"learned model not loadable: {r.learned_error}")
+    assert r.learned is not None, f"the shipped learned model must load: {r.learned_error}"
     return r
 
 

@@ -177,7 +177,8 @@ def test_an_unknown_strategy_is_a_clear_error() -> None:
 
 
 def test_learned_falls_back_to_rules_when_its_weights_are_missing(monkeypatch, tmp_path) -> None:
-    learned = pytest.importorskip("tui_router.core.routing.learned")
+    from tui_router.core.routing import learned
+
     monkeypatch.setattr(learned, "WEIGHTS_FILE", tmp_path / "missing.json")
     r = router("learned")
     decision = r.decide("rename a to b")

@@ -9,7 +9,6 @@ escalations and retries, the most expensive turn and spend per turn. The data is
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 from datetime import datetime
@@ -91,15 +90,9 @@ def write_csv(calls: list[dict[str, Any]], session_id: str) -> None:
 
 
 def _routing_report(args: argparse.Namespace) -> int:
-    try:
-        module = importlib.import_module("tui_router.commands.report_routing")
-    except ImportError:
-        print(
-            "tui-router report --routing: the routing review is not available in this version",
-            file=sys.stderr,
-        )
-        return 2
-    return int(module.run_routing_report(args) or 0)
+    from tui_router.commands.report_routing import run_routing_report
+
+    return int(run_routing_report(args) or 0)
 
 
 def render(report: Any, console: Any = None) -> None:

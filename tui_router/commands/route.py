@@ -124,15 +124,10 @@ def _attach(path: Path) -> tuple[str, int]:
 
 def _reset(args: argparse.Namespace) -> int:
     from tui_router.core.paths import get_paths
+    from tui_router.core.routing.learned import reset
 
     path = get_paths().feedback_file
-    try:
-        from tui_router.core.routing.learned import reset
-    except ImportError:
-        existed = path.exists()
-        path.unlink(missing_ok=True)
-    else:
-        existed = reset(path)
+    existed = reset(path)
     message = "forgot your routing feedback" if existed else "no routing feedback to forget"
     if args.json:
         print(json.dumps({"reset": existed, "feedback_file": str(path)}))

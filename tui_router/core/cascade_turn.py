@@ -109,7 +109,7 @@ def _row(result: TurnResult, gate: GateResult) -> dict[str, Any]:
 def cascade_models(decision: Decision, catalog: Any) -> tuple[str, ...]:
     """The models a cascade decision tries, in order, leaving out those that cannot be called
     now (no key, not installed): an escalation to them would fail before sending anything."""
-    from tui_router.core.routing.cascade import cascade_models as ladder
+    from tui_router.core.routing.strategies.cascade import cascade_models as ladder
 
     return tuple(m for i, m in enumerate(ladder(decision)) if i == 0 or _available(catalog, m))
 

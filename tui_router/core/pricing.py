@@ -348,10 +348,8 @@ def reset_price_data() -> None:
     """Forget the data in use (after `prices update`, or in tests that change TUI_ROUTER_HOME)."""
     _use_price_data_file.cache_clear()
     _calc_cached.cache_clear()
-    try:
-        from genai_prices import data_snapshot
-    except ImportError:
-        return
+    from genai_prices import data_snapshot
+
     data_snapshot.set_custom_snapshot(None)
 
 

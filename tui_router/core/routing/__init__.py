@@ -1,10 +1,11 @@
 """Routing: which model should answer this prompt, and why.
 
 `features` (what a prompt and its session look like), `rules` (ordered, auditable rules),
-`heuristic` (a hand-weighted scorer), `gates`/`cascade` (try cheap, check, escalate), `learned`
-(a trained classifier with online feedback) and `router.Router`, the facade that turns a prompt
-into a `decision.Decision`. Import the submodules you need: the names below load on first use, so
-importing one submodule (say `learned`) does not pay for the others.
+`heuristic` (a hand-weighted scorer), `gates` (is a cheap answer good enough?), `learned`
+(a trained classifier with online feedback), `strategies` (the strategy registry) and
+`router.Router`, the facade that turns a prompt into a `decision.Decision`. Import the submodules
+you need: the names below load on first use, so importing one submodule (say `learned`) does not
+pay for the others.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from tui_router.core.tiers import BALANCED, FAST, TIERS, tier_rank
 
 if TYPE_CHECKING:
     from tui_router.core.routing.context import RoutingContext
+    from tui_router.core.routing.decision import Decision
     from tui_router.core.routing.features import Features
     from tui_router.core.routing.router import Router
 
@@ -69,6 +70,12 @@ class Cascade:
             rules.rule,
             confidence=0.6,
         )
+
+
+def cascade_models(decision: Decision) -> tuple[str, ...]:
+    """The models a cascade decision tries, in order: its model, then its ladder."""
+    first = (decision.model,) if decision.model else ()
+    return first + tuple(m for m in decision.ladder if m != decision.model)
 
 
 STRATEGY = Cascade()
