@@ -14,6 +14,7 @@ from tui_router.core.catalog import LOCAL_CONTEXT_WINDOW, build_catalog, pricing
 from tui_router.core.config import AppConfig, EndpointConfig, PriceOverride
 from tui_router.core.endpoints import UnknownModelError
 from tui_router.core.errors import UserFacingError
+from tui_router.core.extras import install_command
 from tui_router.core.usage import Usage
 
 OLLAMA = EndpointConfig(
@@ -68,7 +69,7 @@ def test_availability_follows_the_environment(
     catalog = build_catalog(AppConfig())
     haiku = catalog.require("claude-haiku-4-5")
     assert not haiku.available and "ANTHROPIC_API_KEY" in haiku.availability
-    assert "tui-router[local]" in catalog.require("local/smollm2-135m").availability
+    assert install_command("local") in catalog.require("local/smollm2-135m").availability
     monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
     assert build_catalog(AppConfig()).require("claude-haiku-4-5").available
 
@@ -122,7 +123,7 @@ def test_no_model_at_all_says_how_to_get_one(no_local_model: None) -> None:
     with pytest.raises(UserFacingError) as caught:
         build_catalog(AppConfig()).default_model()
     message = str(caught.value)
-    for needed in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "[endpoints.", "tui-router[local]"):
+    for needed in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "[endpoints.", install_command("local")):
         assert needed in message
 
 

@@ -133,6 +133,21 @@ def test_config_check_ok_without_a_file(capsys: pytest.CaptureFixture[str]) -> N
     assert out.startswith(f"ok: {get_paths().config_file}")
 
 
+def test_a_tier_without_a_key_is_one_line_before_the_app_opens(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tui_router.ui.app import TuiRouterApp
+
+    def never(self: object) -> None:
+        raise AssertionError("the app opened")
+
+    monkeypatch.setattr(TuiRouterApp, "run", never)
+    assert main(["--tier", "frontier"]) == 2  # conftest removed every provider key
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and err.startswith("tui-router: --tier frontier: no model")
+    assert "claude-opus-4-6: set $ANTHROPIC_API_KEY" in err and "$OPENAI_API_KEY" in err
+
+
 def test_config_check_reports_the_error(capsys: pytest.CaptureFixture[str]) -> None:
     write_config('routing_mode = "sugest"\n')
     assert main(["config", "check"]) == 2

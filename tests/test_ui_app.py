@@ -226,6 +226,16 @@ async def test_start_options_model_tier_and_mode(server, tmp_path: Path) -> None
         assert "claude-opus-4-6 (frontier)" in header_text(app)
 
 
+async def test_a_start_model_that_cannot_be_called_says_so_in_the_header(
+    no_local_model, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "test-key")  # another model can be called: no welcome
+    app = make_app(tmp_path, model="claude-opus-4-6")
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        assert "claude-opus-4-6 (frontier, not available)" in header_text(app)
+
+
 async def test_no_key_and_no_local_model_shows_the_welcome_screen(
     no_local_model, tmp_path: Path
 ) -> None:
@@ -237,6 +247,8 @@ async def test_no_key_and_no_local_model_shows_the_welcome_screen(
         await wait_for(pilot, lambda: isinstance(app.screen, WelcomeScreen), "the welcome screen")
         await pilot.press("escape")
         assert not isinstance(app.screen, WelcomeScreen)
+        # the header agrees with the welcome screen: the model it names cannot be called
+        assert "claude-haiku-4-5 (fast, not available)" in header_text(app), header_text(app)
 
 
 async def test_long_sessions_keep_a_bounded_number_of_widgets(server, tmp_path: Path) -> None:

