@@ -15,7 +15,7 @@ from tui_router.core.providers.anthropic_provider import AnthropicProvider
 from tui_router.core.providers.base import Provider, ProviderConfigError, StreamRequest, TextDelta
 from tui_router.core.providers.local_provider import LocalProvider
 from tui_router.core.providers.openai_provider import OpenAIProvider
-from tui_router.core.providers.registry import ProviderPool, make_provider, provider_for
+from tui_router.core.providers.registry import ProviderPool, make_provider
 
 OLLAMA = EndpointConfig("ollama", "openai", "http://127.0.0.1:11434/v1", None, ("llama3.2",), None)
 
@@ -31,11 +31,11 @@ OLLAMA = EndpointConfig("ollama", "openai", "http://127.0.0.1:11434/v1", None, (
         ("llama3.2", OpenAIProvider, "ollama", "llama3.2", None),
     ],
 )
-def test_provider_for_model_ids(
+def test_the_provider_of_each_model_id(
     model_id: str, cls: type, endpoint: str, bare: str, price_provider: str | None
 ) -> None:
     # no keys are set: building a provider must not need one (it is checked when streaming)
-    provider, resolved = provider_for(model_id, AppConfig(endpoints=(OLLAMA,)))
+    provider, resolved = ProviderPool(AppConfig(endpoints=(OLLAMA,))).get(model_id)
     assert isinstance(provider, cls) and isinstance(provider, Provider)
     assert provider.name == endpoint and resolved.endpoint.name == endpoint
     assert resolved.model == bare
@@ -44,7 +44,7 @@ def test_provider_for_model_ids(
 
 def test_unknown_model_and_unknown_kind_are_clear_errors() -> None:
     with pytest.raises(UnknownModelError, match="unknown model"):
-        provider_for("mystery-model", AppConfig())
+        ProviderPool(AppConfig()).get("mystery-model")
     with pytest.raises(ProviderConfigError, match=r"unknown kind 'grpc'.*anthropic, openai, local"):
         make_provider(EndpointConfig("weird", "grpc", "http://x", None, (), None))
 
@@ -78,8 +78,9 @@ def test_importing_providers_does_not_import_the_sdks() -> None:
         "import sys\n"
         "from tui_router.core.providers import registry\n"
         "from tui_router.core.config import AppConfig\n"
-        "registry.provider_for('claude-haiku-4-5', AppConfig())\n"
-        "registry.provider_for('gpt-5-mini', AppConfig())\n"
+        "pool = registry.ProviderPool(AppConfig())\n"
+        "pool.get('claude-haiku-4-5')\n"
+        "pool.get('gpt-5-mini')\n"
         "print(sorted(m for m in ('anthropic', 'openai', 'llama_cpp', 'tiktoken') "
         "if m in sys.modules))"
     )

@@ -46,21 +46,6 @@ def make_provider(
     )
 
 
-def provider_for(
-    model_id: str,
-    config: AppConfig,
-    *,
-    max_retries: int | None = None,
-    timeout: float | None = None,
-) -> tuple[Provider, ResolvedModel]:
-    """The provider serving ``model_id`` and the id to send it (raises `UnknownModelError`)."""
-    resolved = resolve_model(model_id, config)
-    provider = make_provider(
-        resolved.endpoint, max_retries=max_retries, timeout=timeout, network=config.network
-    )
-    return provider, resolved
-
-
 class ProviderPool:
     """One provider per endpoint for the life of a session; `aclose` releases them all."""
 

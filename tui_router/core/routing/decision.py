@@ -101,10 +101,6 @@ class Decision:
     prompt: str = field(default="", repr=False)
     latency_ms: float = 0.0
 
-    @property
-    def is_switch(self) -> bool:
-        return self.kind != "stay"
-
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (money as decimal strings, null when unknown)."""
         return {
