@@ -58,7 +58,8 @@ def test_the_apps_first_frame_path_loads_no_session_module() -> None:
         "import sys\n"
         "import tui_router.cli, tui_router.commands.tui, tui_router.ui.app\n"
         "heavy = ('anthropic', 'openai', 'genai_prices', 'tiktoken', 'sqlite3', 'httpx',\n"
-        "         'tui_router.ui.controller', 'tui_router.core.store', 'tui_router.core.routing',\n"
+        "         'tui_router.ui.controller', 'tui_router.core.store',\n"
+        "         'tui_router.core.routing.router', 'tui_router.core.routing.features',\n"
         "         'tui_router.commands.ask', 'textual.widgets._markdown')\n"
         "print(','.join(sorted(m for m in heavy if m in sys.modules)))\n"
     )
@@ -67,3 +68,22 @@ def test_the_apps_first_frame_path_loads_no_session_module() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_the_strategy_registry_is_a_leaf() -> None:
+    """config validates ``routing_strategy`` against the registry before the first frame: the
+    registry names the strategies without loading any of them (or the routing engine)."""
+    code = (
+        "import sys\n"
+        "from tui_router.core.config import STRATEGIES\n"
+        "print(','.join(sorted(m for m in sys.modules if m.startswith('tui_router.core.routing.')"
+        " and m != 'tui_router.core.routing.strategies')))\n"
+        "print(','.join(STRATEGIES))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    loaded, names = result.stdout.split("\n")[:2]
+    assert loaded == ""
+    assert names == "manual,rules,cascade,learned,heuristic"

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui_router.core import endpoints
-from tui_router.core.config import TIERS, AppConfig, EndpointConfig, PriceOverride, did_you_mean
+from tui_router.core.config import AppConfig, EndpointConfig, PriceOverride, did_you_mean
 from tui_router.core.endpoints import UnknownModelError, all_endpoints, resolve_model
 from tui_router.core.errors import UserFacingError
 from tui_router.core.extras import install_command
 from tui_router.core.pricing import Price, Rates, model_rates, price_call
+from tui_router.core.tiers import TIERS
 from tui_router.core.usage import Usage
 
 #: The context the bundled SmolLM2-135M runs with (its n_ctx in the local provider).

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from tui_router.core.config import (
+from tui_router.core.config_records import (
     AGENT_KEYS,
     BUDGET_KEYS,
     DEFAULT_KEYS,
@@ -23,8 +23,6 @@ from tui_router.core.config import (
     PERMISSIONS_KEYS,
     PRICE_KEYS,
     ROUTING_MODES,
-    STRATEGIES,
-    TIERS,
     TOP_LEVEL_KEYS,
     AppConfig,
     ConfigError,
@@ -33,6 +31,8 @@ from tui_router.core.config import (
     PriceOverride,
     did_you_mean,
 )
+from tui_router.core.routing import strategies
+from tui_router.core.tiers import TIERS
 from tui_router.core.toml_lines import dotted, locate
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ class ConfigParser:
             default_model=default_model,
             routing_mode=self.choice(data, "routing_mode", ROUTING_MODES, defaults.routing_mode),
             routing_strategy=self.choice(
-                data, "routing_strategy", STRATEGIES, defaults.routing_strategy
+                data, "routing_strategy", strategies.names(), defaults.routing_strategy
             ),
             theme=self.string(data, "theme", defaults.theme),
             endpoints=endpoints,

@@ -11,7 +11,7 @@ import importlib.util
 import os
 from dataclasses import dataclass
 
-from tui_router.core.config import AppConfig, EndpointConfig
+from tui_router.core.config_records import AppConfig, EndpointConfig
 from tui_router.core.errors import UserFacingError
 from tui_router.core.extras import install_command
 from tui_router.core.redact import scrub_url

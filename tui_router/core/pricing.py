@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from tui_router.core.config import PriceOverride
+from tui_router.core.config_records import PriceOverride
 from tui_router.core.errors import UserFacingError
 from tui_router.core.paths import ensure_dir, get_paths
 from tui_router.core.usage import Usage

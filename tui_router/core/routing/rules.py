@@ -15,9 +15,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tui_router.core.config import TIERS, AppConfig, ConfigError
+from tui_router.core.config import AppConfig, ConfigError
 from tui_router.core.routing.context import RoutingContext
 from tui_router.core.routing.features import TASK_KINDS, Features
+from tui_router.core.tiers import TIERS
 
 #: Targets a rule may name besides the four tiers: stay on the model in use.
 CURRENT = "current"
