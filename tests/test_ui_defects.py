@@ -219,3 +219,121 @@ async def test_summary_table_keeps_cost_and_baseline_whole_on_small_windows(widt
         keys = [c.key.value for c in table.columns.values()]
         assert keys[-2:] == ["cost", "baseline"]
         assert table.virtual_size.width <= table.scrollable_content_region.width
+
+
+# -- 3 / 4. suggest mode: a held prompt stays until decided; the router keeps suggesting --------
+HARD = "why does this race condition deadlock"
+
+
+async def suggest_mode(pilot):
+    from ui_support import StandInRouter
+
+    app = await started(pilot)
+    router = StandInRouter()
+    app.controller.router = router
+    app.controller.set_mode("suggest")
+    prompt_of(app).focus()
+    return app, router
+
+
+async def test_a_new_prompt_queues_behind_a_held_one(server, tmp_path: Path) -> None:
+    server.push(Script(text="held answer"), Script(text="queued answer"))
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app, router = await suggest_mode(pilot)
+        router.trigger = "race condition"
+        prompt_of(app).load_text(HARD)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.main_screen.suggestions.held() is not None, "held")
+        # typing a second prompt the router sends elsewhere must not replace the held one
+        router.target, router.tier = "claude-sonnet-4-6", "balanced"
+        await pilot.press(*"another race condition in the cache")
+        await pilot.pause(0.6)  # past the router's debounce
+        assert app.main_screen.suggestions.held().prompt == HARD
+        await pilot.press("enter")
+        await pilot.pause()
+        assert any("queued" in n.lower() for n in notes(app))
+        assert server.requests == []
+        await pilot.press("tab")  # accept: the held prompt goes to opus
+        await wait_for(pilot, lambda: len(server.requests) >= 1, "the held prompt to be sent")
+        assert server.requests[0].texts[-1] == HARD
+        assert server.requests[0].body["model"] == "claude-opus-4-6"
+        assert router.feedback == [("claude-opus-4-6", True)]
+        await settle(pilot)
+        # the queued prompt then gets its own look: held again, for sonnet this time
+        await wait_for(pilot, lambda: app.main_screen.suggestions.held() is not None, "held 2")
+        assert app.main_screen.suggestions.held().prompt == "another race condition in the cache"
+        await pilot.press("tab")
+        await wait_for(pilot, lambda: len(server.requests) >= 2, "the queued prompt to be sent")
+        await settle(pilot)
+        assert server.requests[1].texts[-1] == "another race condition in the cache"
+        assert server.requests[1].body["model"] == "claude-sonnet-4-6"
+
+
+async def test_the_router_keeps_suggesting_after_an_answer(server, tmp_path: Path) -> None:
+    server.push(Script(text="one"), Script(text="two"))
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app, _router = await suggest_mode(pilot)
+        prompt_of(app).load_text(HARD)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.main_screen.suggestions.held() is not None, "held")
+        await pilot.press("escape")  # reject: sent on haiku
+        await settle(pilot)
+        assert server.requests[0].body["model"] == "claude-haiku-4-5"
+        await pilot.press(*"a different race condition in the scheduler")
+        await pilot.pause(0.6)
+        await pilot.press("enter")
+        await wait_for(
+            pilot, lambda: app.main_screen.suggestions.held() is not None, "a second suggestion"
+        )
+        assert len(server.requests) == 1
+
+
+async def test_a_new_prompt_after_answering_a_suggestion_gets_its_own(
+    server, tmp_path: Path
+) -> None:
+    from tui_router.ui.widgets.suggestion import SuggestionBar
+
+    server.push(Script(text="one"))
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app, _router = await suggest_mode(pilot)
+        bar = app.query_one(SuggestionBar)
+        await pilot.press(*HARD)
+        await wait_for(pilot, lambda: bar.showing, "the suggestion while typing")
+        await pilot.press("escape")  # rejected while typing
+        assert not bar.showing
+        await pilot.press("ctrl+c")  # cleared: a different prompt comes
+        await pilot.press(*"the race condition in the scheduler again")
+        await wait_for(pilot, lambda: bar.showing, "a suggestion for the new prompt")
+
+
+# -- 5. a refused prompt comes back with the cursor at its end ------------------------------------
+async def test_a_refused_prompt_keeps_the_cursor_at_its_end(server, tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_and_send(pilot, "read @/etc/passwd")
+        assert prompt_of(app).text == "read @/etc/passwd"
+        await pilot.press(*" now")
+        assert prompt_of(app).text == "read @/etc/passwd now"
+
+
+# -- 8. prompts typed while a reply streams are queued and sent after it --------------------------
+async def test_a_prompt_sent_while_a_reply_streams_is_queued(server, tmp_path: Path) -> None:
+    server.push(Script(chunks=["slow "] * 20, delay=0.05), Script(text="second answer"))
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        prompt_of(app).load_text("first")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.streaming, "the first reply")
+        prompt_of(app).load_text("second")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert any(n.startswith("Queued (1)") for n in notes(app))
+        assert prompt_of(app).text == ""
+        await wait_for(pilot, lambda: len(server.requests) == 2, "the queued prompt")
+        await settle(pilot)
+        assert server.requests[1].texts[-1] == "second"
+        assert [a.text for a in answers(app)][-1] == "second answer"

@@ -40,6 +40,8 @@ class TurnFlow:
         #: the agent turn on screen now (its approval panel answers through it)
         self.agent_view: AgentTurnView | None = None
         self._last_tick = 0.0
+        #: prompts sent while a reply streamed or a prompt was held, sent in order after it
+        self.queued: list[str] = []
 
     # -- submitting -------------------------------------------------------------------------
     async def submit(self, text: str) -> None:
@@ -47,8 +49,16 @@ class TurnFlow:
         if is_slash(text):
             await screen.commands.run_slash(text)
             return
+        panel = self.agent_view is not None and self.agent_view.panel is not None
+        if (screen.streaming or screen.suggestions.held() is not None) and not panel:
+            # queued, not refused: sent when the reply (or the held prompt) is done
+            self.queued.append(text)
+            behind = "the reply on its way" if screen.streaming else "the held prompt"
+            short = text if len(text) <= 60 else text[:59] + "…"
+            await screen.note(f"Queued ({len(self.queued)}) behind {behind}: {short}")
+            return
         if screen.streaming or screen.suggestions.held() is not None:
-            screen.query_one(PromptInput).load_text(text)
+            screen.query_one(PromptInput).restore(text)
             why = (
                 "A reply is on its way — wait for it, or press esc to cancel it"
                 if screen.streaming
@@ -81,6 +91,13 @@ class TurnFlow:
         finally:
             self.screen.streaming = False
             self.screen.refresh_status()
+            self.screen.call_later(self.send_queued)
+
+    async def send_queued(self) -> None:
+        """The next queued prompt, once nothing streams and no prompt is held."""
+        screen = self.screen
+        if self.queued and not screen.streaming and screen.suggestions.held() is None:
+            await self.submit(self.queued.pop(0))
 
     async def _send(self, text: str, attachments: list[Attachment] | None, routed: bool) -> None:
         screen, app = self.screen, self.screen.router_app
@@ -96,7 +113,7 @@ class TurnFlow:
             if found.problems:
                 for problem in found.problems:
                     await screen.note(problem, "error")
-                screen.query_one(PromptInput).load_text(text)
+                screen.query_one(PromptInput).restore(text)
                 return
             attachments = found.attachments + screen.commands.take_pastes()
         if not routed and await screen.suggestions.route_on_submit(text, attachments):

@@ -32,6 +32,8 @@ class SuggestionFlow:
         self.pending: suggest.Pending | None = None
         #: The prompt being typed was already answered (or routed): do not suggest again.
         self.answered_this_prompt = False
+        #: The prompt's text when it was answered (a prompt that no longer starts like it is new).
+        self.answered_text = ""
 
     def held(self) -> suggest.Pending | None:
         """The suggestion a submitted prompt waits on, if any."""
@@ -49,6 +51,8 @@ class SuggestionFlow:
 
     # -- while typing -----------------------------------------------------------------------
     def prompt_changed(self, text: str) -> None:
+        if self.answered_this_prompt and not _same_prompt(text, self.answered_text):
+            self.answered_this_prompt = False  # a new prompt: the answer was for another one
         c = self.screen.controller
         if c is None or c.router is None or c.mode != "suggest" or self.answered_this_prompt:
             return
@@ -69,8 +73,8 @@ class SuggestionFlow:
     async def _route_typing(self, text: str) -> None:
         await asyncio.sleep(ROUTER_DEBOUNCE)
         c = self.screen.controller
-        if c is None or self.screen.streaming:
-            return
+        if c is None or self.screen.streaming or self.held() is not None:
+            return  # a held prompt keeps its suggestion until it is answered
         if self.screen.query_one(PromptInput).text != text:
             return  # sent (or changed) meanwhile: its suggestion would outlive the prompt
         decision = suggest.decide(c, text)
@@ -91,6 +95,7 @@ class SuggestionFlow:
             return
         self.hide()
         self.answered_this_prompt = True
+        self.answered_text = self.screen.query_one(PromptInput).text
         self.screen.run_worker(self._answer(pending, accepted), group="chat")
 
     async def _answer(self, pending: suggest.Pending, accepted: bool) -> None:
@@ -155,3 +160,11 @@ class SuggestionFlow:
             "Prompt held: tab sends it on the suggested model, esc on the current one"
         )
         return True
+
+
+def _same_prompt(text: str, answered: str) -> bool:
+    """Whether ``text`` is still the prompt answered as ``answered`` (edited, not replaced): it
+    keeps the first words. Started over, it is a new prompt that gets its own look. Empty is
+    the same prompt: sending clears the prompt before the turn reads the answer."""
+    text = text.strip()
+    return not text or text.startswith(answered.strip()[:20])

@@ -203,6 +203,11 @@ class PromptInput(TextArea):
         self.clear()
         self.post_message(self.Submitted(text))
 
+    def restore(self, text: str) -> None:
+        """Give back a prompt that was not sent, the cursor at its end (typing goes on there)."""
+        self.load_text(text)
+        self.move_cursor(self.document.end)
+
     def _browsing_history(self) -> bool:
         if not self.prompt_history:
             return False
