@@ -337,3 +337,23 @@ async def test_a_prompt_sent_while_a_reply_streams_is_queued(server, tmp_path: P
         await settle(pilot)
         assert server.requests[1].texts[-1] == "second"
         assert [a.text for a in answers(app)][-1] == "second answer"
+
+
+# -- 7. a rejected key or a rate limit says what happened and offers another provider ------------
+@pytest.mark.parametrize("status", [401, 429])
+async def test_401_and_429_offer_the_same_tier_elsewhere_not_a_partial_answer(
+    server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, status: int
+) -> None:
+    from ui_support import TIERS, make_config
+
+    monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+    monkeypatch.setenv("OPENAI_BASE_URL", server.openai_base_url)
+    server.push(*[Script(status=status, error_message="no") for _ in range(4)])
+    tiers = {**{k: list(v) for k, v in TIERS.items()}, "fast": ["claude-haiku-4-5", "gpt-5-mini"]}
+    app = make_app(tmp_path, config=make_config(tiers=tiers))
+    async with app.run_test(size=SIZE) as pilot:
+        await type_and_send(pilot, "hello")
+        (line,) = notes(app, "error")
+        assert "partial answer" not in line and "ctrl+r" not in line
+        assert "nothing was answered" in line
+        assert "/model gpt-5-mini is the fast tier on openai" in line

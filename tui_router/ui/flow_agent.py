@@ -27,6 +27,7 @@ from tui_router.core.events import (
     TurnError,
 )
 from tui_router.ui import format as fmt
+from tui_router.ui.flow import failure_line
 from tui_router.ui.widgets.approval import ApprovalPanel, Decision
 from tui_router.ui.widgets.prompt import PromptInput
 from tui_router.ui.widgets.status import StatusHeader
@@ -124,14 +125,13 @@ class AgentTurnView:
             if event.kind == "config":
                 self.unsent = True
             self.errors.append(event.message)
-            who = f"{event.model}: " if event.model else ""
-            kept = (
-                ""
-                if self.unsent
-                else " — the partial answer and its cost are kept (and the work done so far); "
-                "ctrl+r retries on a stronger tier"
-            )
-            await screen.note(f"{who}{event.message}{kept}", "error")
+            if self.unsent:
+                who = f"{event.model}: " if event.model else ""
+                await screen.note(f"{who}{event.message}", "error")
+            else:
+                partial = self.message is not None and bool(self.message.text)
+                line = failure_line(self.c, event.model, event.message, partial=partial)
+                await screen.note(line, "error")
         elif isinstance(event, TurnDone):
             self.done = event
         elif type(event).__name__ == "CascadeDone":
