@@ -357,3 +357,28 @@ async def test_401_and_429_offer_the_same_tier_elsewhere_not_a_partial_answer(
         assert "partial answer" not in line and "ctrl+r" not in line
         assert "nothing was answered" in line
         assert "/model gpt-5-mini is the fast tier on openai" in line
+
+
+# -- 8. a stalled reply says so ------------------------------------------------------------------
+async def test_a_stalled_reply_shows_its_time_and_the_stall(
+    server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tui_router.ui.screens.main as main
+    from tui_router.ui.widgets.ticker import CostTicker
+
+    monkeypatch.setattr(main, "STALL_NOTICE_AFTER", 1.0)
+    server.push(Script(chunks=["first ", "then nothing for a while"], delay=4.0))
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        prompt_of(app).load_text("hello")
+        await pilot.press("enter")
+        ticker = app.query_one(CostTicker)
+        await wait_for(pilot, lambda: "streaming" in str(ticker.render()), "the reply clock")
+        await wait_for(
+            pilot, lambda: "esc to cancel" in str(ticker.render()), "the stall", attempts=250
+        )
+        assert "no tokens for " in str(ticker.render())
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "streaming" not in str(ticker.render())

@@ -40,6 +40,8 @@ class TurnFlow:
         #: the agent turn on screen now (its approval panel answers through it)
         self.agent_view: AgentTurnView | None = None
         self._last_tick = 0.0
+        #: when the last tokens arrived (the event loop's clock): a reply that stalls says so
+        self.last_token_at = 0.0
         #: prompts sent while a reply streamed or a prompt was held, sent in order after it
         self.queued: list[str] = []
 
@@ -195,6 +197,7 @@ class TurnFlow:
         if c is None:
             return
         now = asyncio.get_running_loop().time()
+        self.last_token_at = now  # the screen's stall check reads it
         if now - self._last_tick >= TICK_INTERVAL:
             self._last_tick = now
             message.set_meta(c.live_meta_line(model_id))

@@ -8,6 +8,7 @@ first frame and hands it over (`show_session`); a prompt sent before that waits 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -18,6 +19,7 @@ from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, TextArea
 from textual.worker import Worker, WorkerState
 
@@ -46,6 +48,8 @@ if TYPE_CHECKING:  # the session's modules load after the first frame (see boot)
 SIDEBAR_BELOW = 90
 #: Below this many rows the prompt and the suggestion bar take fewer lines.
 SHORT_BELOW = 24
+#: Seconds without tokens after which a streaming reply says it stalled (and how to cancel).
+STALL_NOTICE_AFTER = 20.0
 #: Seconds within which a second ctrl+c on an empty prompt quits.
 QUIT_AGAIN_WITHIN = 2.0
 
@@ -84,6 +88,8 @@ class MainScreen(Screen[None]):
         self.turns = TurnFlow(self)
         self.commands = CommandFlow(self)
         self._interrupted_at = 0.0  # the last ctrl+c that did nothing but warn (monotonic)
+        self._reply_clock: Timer | None = None
+        self._reply_started = 0.0
 
     # -- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -110,6 +116,28 @@ class MainScreen(Screen[None]):
         root = self.router_app.cwd
         prompt.complete_path = lambda fragment: complete_path(fragment, root)
         prompt.slash_names = list(SLASH_COMMANDS)
+
+    def watch_streaming(self, streaming: bool) -> None:
+        """While a reply is on its way the ticker shows for how long, and when it stalls."""
+        if streaming and self._reply_clock is None:
+            now = asyncio.get_running_loop().time()
+            self._reply_started = self.turns.last_token_at = now
+            self._reply_clock = self.set_interval(1.0, self.show_reply_clock)
+        elif not streaming and self._reply_clock is not None:
+            self._reply_clock.stop()
+            self._reply_clock = None
+            self.query_one(CostTicker).set_activity(None)
+
+    def show_reply_clock(self) -> None:
+        now = asyncio.get_running_loop().time()
+        view = self.turns.agent_view
+        if view is not None and view.panel is not None:  # waiting for the user, not the model
+            self.turns.last_token_at = now
+        silent = now - self.turns.last_token_at
+        activity = f"streaming {now - self._reply_started:.0f} s"
+        if silent >= STALL_NOTICE_AFTER:
+            activity += f" · no tokens for {silent:.0f} s — esc to cancel"
+        self.query_one(CostTicker).set_activity(activity)
 
     def on_resize(self, event: events.Resize) -> None:
         self.fit_to(event.size.width, event.size.height)

@@ -57,6 +57,8 @@ class CostTicker(Static):
         # The first content is given here, not in on_mount: an update after mounting would
         # repaint the widget once more before the app's first frame.
         self.state = TickerState(Decimal(0), Decimal(0))
+        #: what the reply is doing, shown first ("streaming 12 s", "no tokens for 20 s — …")
+        self.activity: str | None = None
         super().__init__(self.render_state(self.state), id=id)
 
     def show(self, state: TickerState) -> None:
@@ -64,6 +66,8 @@ class CostTicker(Static):
         and model switch) repaint nothing."""
         self.state = state
         text = self.render_state(state)
+        if self.activity:
+            text = Text.assemble((self.activity, "bold"), "  ·  ", text)
         if text != self.content:
             # One line whatever the figures: new text needs a repaint, not a layout of the screen.
             self.update(text, layout=False)
@@ -73,6 +77,12 @@ class CostTicker(Static):
             savings is not None and savings < 0
         )
         self.set_class(warn, "-warn")
+
+    def set_activity(self, activity: str | None) -> None:
+        """Say what the reply is doing before the figures (None: nothing is streaming)."""
+        if activity != self.activity:
+            self.activity = activity
+            self.show(self.state)
 
     @staticmethod
     def render_state(state: TickerState) -> Text:
