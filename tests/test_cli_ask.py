@@ -267,7 +267,7 @@ def test_manual_routing_mode_uses_the_default_model(fake_server: FakeServer) -> 
 
 
 def test_terminal_cost_line() -> None:
-    from tui_router.commands.ask import _cost_line
+    from tui_router.commands.ask_output import cost_line as _cost_line
     from tui_router.core.pricing import Price
     from tui_router.core.turn import TurnResult
     from tui_router.core.usage import Usage

@@ -24,14 +24,21 @@ import json
 import signal
 import sys
 from collections.abc import Coroutine
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui_router.commands.arguments import positive_int
-from tui_router.core.config import STRATEGIES, TIERS
+from tui_router.commands.ask_output import (
+    Route,
+    cost_line,
+    decision_row,
+    json_result,
+    session_title,
+)
 from tui_router.core.errors import UserFacingError
+from tui_router.core.routing import strategies
+from tui_router.core.tiers import TIERS
 
 if TYPE_CHECKING:
     from tui_router.core.events import ToolCallRequested, ToolResult, TurnDone
@@ -53,7 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     choice.add_argument("--tier", choices=TIERS, help="use the first available model of this tier")
     choice.add_argument(
         "--strategy",
-        choices=(*STRATEGIES, "heuristic"),
+        choices=strategies.names(),
         help="let the router choose with this strategy (default: routing_strategy from "
         "config.toml, when routing_mode is suggest or auto); cascade starts cheap, checks the "
         "answer with quality gates and escalates to the next tier if one fails",
@@ -242,20 +249,6 @@ def read_prompt(value: str) -> str:
     return value
 
 
-@dataclass(frozen=True)
-class Route:
-    """Which model answers and why; ``decision`` is the router's when it chose."""
-
-    model: Any
-    mode: str
-    reason: str
-    strategy: str = "manual"
-    decision: Any = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"mode": self.mode, "tier": self.model.tier, "reason": self.reason}
-
-
 def _choose_model(config: Any, catalog: Any, args: argparse.Namespace, prompt: str) -> Route:
     if args.model:
         return Route(catalog.describe(args.model), "manual", "--model")
@@ -282,11 +275,9 @@ def _choose_model(config: Any, catalog: Any, args: argparse.Namespace, prompt: s
 def _routed(config: Any, catalog: Any, prompt: str, strategy: str | None = None) -> Route | None:
     """Let the router pick (routing_mode suggest/auto or --strategy: headless, there is no one
     to ask)."""
-    try:
-        from tui_router.core.paths import get_paths
-        from tui_router.core.routing.router import Router
-    except ImportError:
-        return None
+    from tui_router.core.paths import get_paths
+    from tui_router.core.routing.router import Router
+
     router = Router(config, catalog, get_paths().feedback_file, strategy=strategy)
     decision = router.decide(prompt)
     if decision.model is None or not decision.available:
@@ -350,11 +341,11 @@ async def _ask(
             mode=route.mode,
             strategy=route.strategy,
             frontier_model=config.frontier_model,
-            title=_title(prompt),
+            title=session_title(prompt),
             project=workspace.name,
         )
         if route.decision is not None:
-            store.record_decision(_decision_row(session_id, route.decision))
+            store.record_decision(decision_row(session_id, route.decision))
             telemetry.record_decision(route.strategy, None, route.decision.tier, "auto")
         ledger = Ledger()
         runner = TurnRunner(config, catalog, store, ledger)
@@ -419,7 +410,7 @@ async def _ask(
     if args.json:
         data: dict[str, Any] = {"session_id": session_id}
         if done.results:
-            data = _json_result(session_id, done.results[-1], route)
+            data = json_result(session_id, done.results[-1], route)
         data.update(_turn_json(done, ledger, workspace))
         if cascade is not None:
             data["route"]["strategy"] = "verified cascade"
@@ -442,7 +433,7 @@ async def _ask(
         return 3
     if not args.json and sys.stderr.isatty():
         last = done.results[-1]
-        print(_cost_line(last, ledger if len(done.results) > 1 else None), file=sys.stderr)
+        print(cost_line(last, ledger if len(done.results) > 1 else None), file=sys.stderr)
     return 0
 
 
@@ -503,88 +494,3 @@ def _turn_json(done: TurnDone, ledger: Any, workspace: Path) -> dict[str, Any]:
             "baseline_usd": None if baseline is None else str(baseline),
         },
     }
-
-
-def _cost_line(result: Any, ledger: Any = None) -> str:
-    """One quiet line for a person at a terminal (scripts, with stderr redirected, never see it).
-    With ``ledger`` (a turn of several calls), the turn's totals follow the last call's line."""
-    from tui_router.core.pricing import format_usd
-
-    if ledger is not None:
-        totals = ledger.totals
-        return (
-            f"[{result.model} · {totals.calls} calls · {format_usd(totals.cost_usd, 6)}"
-            f" · frontier-only {format_usd(totals.baseline_usd, 6)}]"
-        )
-
-    usage = result.usage
-    cache = usage.cache_read_tokens + usage.cache_write_tokens
-    tokens = f"{usage.input_tokens:,} in" + (f" ({cache:,} cache)" if cache else "")
-    tokens += f" / {usage.output_tokens:,} out"
-    approx = "~" if usage.estimated else ""
-    return (
-        f"[{result.model} · {tokens} · {approx}{format_usd(result.price.usd, 6)}"
-        f" · frontier-only {approx}{format_usd(result.baseline.usd, 6)}]"
-    )
-
-
-def _json_result(session_id: str, result: Any, route: Route) -> dict[str, Any]:
-    usage = result.usage
-    cost, baseline = result.price.usd, result.baseline.usd
-    savings = None if cost is None or baseline is None else baseline - cost
-    return {
-        "session_id": session_id,
-        "call_id": result.call_id,
-        "model": result.model,
-        "provider": result.endpoint,
-        "tier": result.tier,
-        "text": result.text,
-        "usage": {
-            "input_tokens": usage.input_tokens,
-            "cache_read_tokens": usage.cache_read_tokens,
-            "cache_write_tokens": usage.cache_write_tokens,
-            "output_tokens": usage.output_tokens,
-            "reasoning_tokens": usage.reasoning_tokens,
-            "estimated": usage.estimated,
-        },
-        "cost_usd": None if cost is None else str(cost),
-        "price_source": result.price.source,
-        "baseline": {
-            "model": result.baseline_model,
-            "cost_usd": None if baseline is None else str(baseline),
-            "assumption": "same token counts re-priced at the frontier model",
-        },
-        "savings_usd": None if savings is None else str(savings),
-        "route": route.to_dict(),
-        "stop_reason": result.stop_reason,
-        "duration_ms": result.duration_ms,
-        "status": result.status,
-        "error": result.error,
-    }
-
-
-def _decision_row(session_id: str, decision: Any) -> Any:
-    from tui_router.core.store import DecisionRow
-
-    return DecisionRow(
-        session_id=session_id,
-        turn=1,
-        strategy=decision.strategy,
-        suggested_model=decision.model,
-        suggested_tier=decision.tier,
-        current_model=None,
-        current_tier=None,
-        reason=decision.reason,
-        rule=decision.rule,
-        score=decision.score,
-        confidence=decision.confidence,
-        est_cost_usd=decision.est_cost_usd,
-        est_baseline_usd=decision.est_baseline_usd,
-        lost_cache_usd=decision.lost_cache_usd,
-        outcome="auto-applied",
-    )
-
-
-def _title(prompt: str) -> str:
-    line = " ".join(prompt.split())
-    return line if len(line) <= 60 else line[:59] + "…"

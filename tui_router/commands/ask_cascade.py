@@ -12,7 +12,13 @@ import json
 import sys
 from typing import Any
 
-from tui_router.commands.ask import Route, _cost_line, _decision_row, _json_result, _title
+from tui_router.commands.ask_output import (
+    Route,
+    cost_line,
+    decision_row,
+    json_result,
+    session_title,
+)
 
 
 async def ask_cascade(
@@ -32,9 +38,9 @@ async def ask_cascade(
             mode=route.mode,
             strategy="cascade",
             frontier_model=config.frontier_model,
-            title=_title(prompt),
+            title=session_title(prompt),
         )
-        store.record_decision(_decision_row(session_id, route.decision))
+        store.record_decision(decision_row(session_id, route.decision))
         runner = TurnRunner(config, catalog, store, ledger)
         conversation = Conversation()
         conversation.add_user(prompt)
@@ -66,7 +72,7 @@ async def ask_cascade(
             file=sys.stderr,
         )
     if args.json:
-        data = _json_result(session_id, result, route)
+        data = json_result(session_id, result, route)
         data["route"]["strategy"] = "cascade"
         data["attempts"] = outcome.to_json()
         data["total"] = _totals(ledger)
@@ -81,7 +87,7 @@ async def ask_cascade(
         print(f"tui-router: {result.model}: {result.error}", file=sys.stderr)
         return 1
     if not args.json and sys.stderr.isatty():
-        line = _cost_line(result)
+        line = cost_line(result)
         if len(outcome.calls) > 1:
             line += f" [turn: {_totals_line(ledger)}]"
         print(line, file=sys.stderr)
