@@ -211,3 +211,58 @@ def test_matches_genai_prices_own_usage_extraction() -> None:
     )
     ours = price_call(Usage.from_anthropic(response["usage"]), "claude-sonnet-4-6", "anthropic")
     assert ours.usd == expected
+
+
+# -- the cache of rates: warm, `models` and `route` do not import genai-prices ----------------
+
+
+def test_cached_rates_equal_computed_ones_and_stale_data_recomputes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import json
+    from importlib import metadata
+
+    from tui_router.core import pricing
+    from tui_router.core.paths import get_paths
+
+    ids = [("claude-sonnet-4-5", "anthropic"), ("gpt-5.5", "openai"), ("no-such-xyz", "openai")]
+    computed = [model_rates(model, provider) for model, provider in ids]
+    info = pricing.price_data_info()
+    cache_file = get_paths().cache_dir / pricing.PRICE_CACHE_FILE
+    assert cache_file.is_file()
+    pricing._cache_memo.clear()  # as a new process: read back from the file
+    monkeypatch.setattr(pricing, "_genai_rates", lambda *a: pytest.fail("not from the cache"))
+    assert [model_rates(model, provider) for model, provider in ids] == computed
+    monkeypatch.setattr(pricing, "_read_text", lambda path: pytest.fail("not from the cache"))
+    assert pricing.price_data_info() == info
+    assert info.version == metadata.version("genai-prices")
+    assert computed[0] is not None and computed[0].tiered_above == 200_000
+    assert computed[2] is None  # an unknown price is cached as unknown, never as zero
+
+    # another genai-prices (or another day): the cache is stale and is not used
+    stored = json.loads(cache_file.read_text(encoding="utf-8"))
+    stored["stamp"] = "other"
+    stored["data"]["rates anthropic claude-sonnet-4-5"]["input"] = "999"
+    cache_file.write_text(json.dumps(stored), encoding="utf-8")
+    pricing._cache_memo.clear()
+    monkeypatch.undo()
+    assert model_rates("claude-sonnet-4-5", "anthropic") == computed[0]
+
+
+def test_a_warm_models_and_route_run_never_imports_genai_prices() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from tui_router.cli import main\n"
+        "assert main([*sys.argv[1:]]) == 0\n"
+        "assert 'genai_prices' not in sys.modules, 'genai_prices imported'\n"
+    )
+    first = [sys.executable, "-c", "from tui_router.cli import main; main(['models'])"]
+    subprocess.run(first, check=True, timeout=120, capture_output=True)  # fills the cache
+    for argv in (["models"], ["models", "--json"], ["route", "write a proof"]):
+        run = subprocess.run(
+            [sys.executable, "-c", code, *argv], timeout=120, capture_output=True, text=True
+        )
+        assert run.returncode == 0, (argv, run.stderr)

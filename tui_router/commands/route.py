@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         current_model=current,
     )
     # Pay one-off costs (price data, the learned model's weights) before timing the decision.
-    catalog.warm()
+    catalog.warm(price_engine=False)  # the estimates need the rates only
     if router.strategy == "learned":
         _ = router.learned
     decision = router.decide(prompt, context)

@@ -18,7 +18,7 @@ from tui_router.core.config import AppConfig, EndpointConfig, PriceOverride, did
 from tui_router.core.endpoints import UnknownModelError, all_endpoints, resolve_model
 from tui_router.core.errors import UserFacingError
 from tui_router.core.extras import install_command
-from tui_router.core.pricing import Price, Rates, model_rates, price_call
+from tui_router.core.pricing import Price, Rates, model_rates, price_call, warm_price_engine
 from tui_router.core.tiers import TIERS
 from tui_router.core.usage import Usage
 
@@ -256,10 +256,13 @@ class Catalog:
         index = candidates.index(current)
         return candidates[(index + step) % len(candidates)]
 
-    def warm(self) -> None:
-        """Look up every model's prices now (imports genai-prices): call from a worker."""
+    def warm(self, *, price_engine: bool = True) -> None:
+        """Look up every model's prices now (maybe from the cache of rates) and, with
+        ``price_engine``, import genai-prices, which pricing a call needs: call from a worker."""
         for model in self.models:
             _ = model.rates, model.context_window
+        if price_engine:
+            warm_price_engine()
 
     def _step_tier(self, tier: str | None, direction: int) -> str | None:
         if tier not in TIERS:

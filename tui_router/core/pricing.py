@@ -5,10 +5,15 @@ free by definition. genai-prices is imported on first use (~180 ms) so start-up 
 Tiered prices (e.g. above 200k input tokens) are applied by genai-prices itself.
 A newer genai-prices data file loaded with `tui-router prices update --from FILE` is kept in the
 data folder and used instead of the bundled data (`price_data_info` says which is in use).
+
+A model's rates and the data's description are kept in a small JSON file in the cache folder
+(`PRICE_CACHE_FILE`), keyed by the installed genai-prices data, the loaded data file and the day:
+warm, `models` and `route` never import genai-prices (its data module is 1.6 MB of Python).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -109,6 +114,18 @@ def model_rates(
     if is_local_provider(price_provider):
         zero = Decimal(0)
         return Rates(zero, zero, zero, zero, None, "local")
+    cache = _price_cache()
+    key = f"rates {price_provider or ''} {model}"
+    if key in cache:
+        with contextlib.suppress(KeyError, TypeError, ValueError, ArithmeticError):
+            return _rates_from_json(cache[key])
+    rates = _genai_rates(model, price_provider)
+    cache[key] = _rates_to_json(rates)
+    _save_price_cache()
+    return rates
+
+
+def _genai_rates(model: str, price_provider: str | None) -> Rates | None:
     calc = _genai_calc(Usage(input_tokens=1, output_tokens=1), model, price_provider)
     if calc is None:
         return None
@@ -123,6 +140,14 @@ def model_rates(
         priced_as=getattr(calc.model, "id", None),
         tiered_above=_first_tier_start(price.input_mtok),
     )
+
+
+def warm_price_engine() -> None:
+    """Import genai-prices and its data now (a worker calls it: the first call's price is then
+    not paid on the UI thread, however warm the cache of rates is)."""
+    import genai_prices  # noqa: F401
+
+    _use_price_data_file()
 
 
 def known_model_ids(price_provider: str) -> list[str]:
@@ -273,23 +298,30 @@ def price_data_path() -> Path:
 
 
 def price_data_info() -> PriceDataInfo:
-    """What prices calls now, read without importing genai-prices (cheap enough for `models`)."""
-    from importlib import metadata, util
+    """What prices calls now, read without importing genai-prices (cheap enough for `models`;
+    the bundled data's version and newest date come from the cache when it is warm)."""
+    path = price_data_path()
+    cache = _price_cache()
+    cached = cache.get("bundled data")
+    if not path.is_file() and isinstance(cached, list) and len(cached) == 2:
+        return PriceDataInfo("bundled", str(cached[0]), cached[1])
+    from importlib import metadata
 
     try:
         version = metadata.version("genai-prices")
     except metadata.PackageNotFoundError:
         version = "?"
-    path = price_data_path()
     if path.is_file():
         loaded = datetime.fromtimestamp(path.stat().st_mtime, UTC).astimezone()
         return PriceDataInfo(
             "file", version, _newest_date(_read_text(path)), path, loaded.strftime("%Y-%m-%d %H:%M")
         )
-    spec = util.find_spec("genai_prices")
-    bundled = Path(spec.origin).with_name("data.py") if spec and spec.origin else None
+    bundled = _bundled_data_file()
     text = _read_text(bundled) if bundled is not None else ""
-    return PriceDataInfo("bundled", version, _newest_date(text))
+    info = PriceDataInfo("bundled", version, _newest_date(text))
+    cache["bundled data"] = [version, info.newest_price_date]
+    _save_price_cache()
+    return info
 
 
 def load_price_data(path: Path) -> tuple[list[Any], str]:
@@ -348,6 +380,7 @@ def reset_price_data() -> None:
     """Forget the data in use (after `prices update`, or in tests that change TUI_ROUTER_HOME)."""
     _use_price_data_file.cache_clear()
     _calc_cached.cache_clear()
+    _cache_memo.clear()
     from genai_prices import data_snapshot
 
     data_snapshot.set_custom_snapshot(None)
@@ -383,3 +416,106 @@ def _newest_date(text: str) -> str | None:
     found += [f"{int(y):04d}-{int(m):02d}-{int(d):02d}" for y, m, d in _PY_DATE.findall(text)]
     past = [d for d in found if d <= today]
     return max(past) if past else None
+
+
+# -- the cache of rates: what `models` and `route` need, without importing genai-prices --------
+
+PRICE_CACHE_FILE = "price-cache.json"
+_RATE_FIELDS = ("input", "output", "cache_read", "cache_write")
+#: this process's copy of the cache file: {"path", "stamp", "data"}
+_cache_memo: dict[str, Any] = {}
+
+
+@functools.cache
+def _bundled_data_file() -> Path | None:
+    """genai-prices' data module (found, not imported)."""
+    from importlib import util
+
+    spec = util.find_spec("genai_prices")
+    return Path(spec.origin).with_name("data.py") if spec and spec.origin else None
+
+
+def _file_stamp(path: Path | None) -> list[int] | None:
+    try:
+        stat = path.stat() if path is not None else None
+    except OSError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns] if stat is not None else None
+
+
+def _cache_stamp() -> str:
+    """What the cached figures depend on: the installed genai-prices data (a new version is a new
+    file), the data file `prices update` loaded, and the day (prices take effect on dates)."""
+    stamps = [_file_stamp(_bundled_data_file()), _file_stamp(price_data_path())]
+    return json.dumps([*stamps, datetime.now().date().isoformat()])
+
+
+def _price_cache() -> dict[str, Any]:
+    """The cached figures for the current data (empty when the file is missing or stale)."""
+    path = get_paths().cache_dir / PRICE_CACHE_FILE
+    stamp = _cache_stamp()
+    if _cache_memo.get("path") == path and _cache_memo.get("stamp") == stamp:
+        data: dict[str, Any] = _cache_memo["data"]
+        return data
+    data = {}
+    with contextlib.suppress(OSError, ValueError):
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        if (
+            isinstance(raw, dict)
+            and raw.get("stamp") == stamp
+            and isinstance(raw.get("data"), dict)
+        ):
+            data = raw["data"]
+    _cache_memo.update(path=path, stamp=stamp, data=data)
+    return data
+
+
+def _save_price_cache() -> None:
+    """Write the cache (atomically; a failure only means the next run computes again)."""
+    path: Path | None = _cache_memo.get("path")
+    if path is None:
+        return
+    payload = json.dumps({"stamp": _cache_memo["stamp"], "data": _cache_memo["data"]})
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    try:
+        ensure_dir(path.parent)
+        partial.write_text(payload, encoding="utf-8")
+        os.replace(partial, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            partial.unlink()
+
+
+def _rates_to_json(rates: Rates | None) -> dict[str, Any] | None:
+    if rates is None:
+        return None
+    fields: dict[str, Any] = {
+        name: None if getattr(rates, name) is None else str(getattr(rates, name))
+        for name in _RATE_FIELDS
+    }
+    fields.update(
+        context_window=rates.context_window,
+        priced_as=rates.priced_as,
+        tiered_above=rates.tiered_above,
+    )
+    return fields
+
+
+def _rates_from_json(fields: dict[str, Any] | None) -> Rates | None:
+    if fields is None:
+        return None
+
+    def rate(name: str) -> Decimal | None:
+        value = fields[name]
+        return None if value is None else Decimal(value)
+
+    return Rates(
+        input=rate("input") or Decimal(0),
+        output=rate("output") or Decimal(0),
+        cache_read=rate("cache_read"),
+        cache_write=rate("cache_write"),
+        context_window=fields["context_window"],
+        source="genai-prices",
+        priced_as=fields["priced_as"],
+        tiered_above=fields["tiered_above"],
+    )
