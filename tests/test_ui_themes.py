@@ -16,6 +16,7 @@ from tui_router.ui.themes import (
     DEFAULT_THEME,
     ThemeSaveError,
     apply_theme,
+    builtin_themes_dir,
     load_theme_file,
     load_themes,
     register_app_themes,
@@ -61,12 +62,25 @@ def test_shipped_themes_load_with_every_app_variable() -> None:
     )
 
 
-def test_theme_files_ship_inside_the_package() -> None:
+def test_the_shipped_theme_files_load() -> None:
+    folder = builtin_themes_dir()
+    files = sorted(folder.glob("*.toml"))
+    assert len(files) >= 3
+    assert {load_theme_file(p).name for p in files} >= SHIPPED
+    assert {tomllib.loads(p.read_text())["name"] for p in files} >= SHIPPED
+
+
+def test_the_shipped_themes_live_at_the_top_level_and_the_wheel_carries_them() -> None:
     import tui_router
 
-    folder = Path(tui_router.__file__).parent / "themes"
-    names = {tomllib.loads(p.read_text())["name"] for p in folder.glob("*.toml")}
-    assert names >= SHIPPED
+    root = Path(tui_router.__file__).resolve().parent.parent
+    if (root / "pyproject.toml").is_file():  # a source checkout: the files are in themes/
+        assert builtin_themes_dir() == root / "themes"
+        pyproject = tomllib.loads((root / "pyproject.toml").read_text())
+        wheel = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]
+        assert wheel["force-include"]["themes"] == "tui_router/themes"
+    else:  # an installed wheel: they were force-included into the package
+        assert builtin_themes_dir() == root / "tui_router" / "themes"
 
 
 def test_a_theme_without_app_variables_gets_them_from_its_own_colours(tmp_path: Path) -> None:

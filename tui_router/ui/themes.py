@@ -2,8 +2,9 @@
 
 A theme file is TOML: ``name``, ``dark``, a ``[colors]`` table (Textual's base colours; only
 ``primary`` is required) and a ``[variables]`` table with tui-router's own CSS variables
-(``$cost-ok``, ``$tier-frontier``, ...; see `APP_VARIABLES`). The themes shipped with the package
-live in ``tui_router/themes/``; a user adds more by dropping files in ``<config dir>/themes/``
+(``$cost-ok``, ``$tier-frontier``, ...; see `APP_VARIABLES`). The shipped themes are the files in
+the repository's top-level ``themes/``, which the wheel carries as ``tui_router/themes/``
+(`builtin_themes_dir`); a user adds more by dropping files in ``<config dir>/themes/``
 (a user file with a shipped theme's name replaces it). A broken file never stops the app: it is
 skipped and described in one line naming the file and the key.
 """
@@ -73,8 +74,12 @@ class ThemeSaveError(UserFacingError):
 
 
 def builtin_themes_dir() -> Path:
-    """The folder of theme files shipped inside the package."""
-    return Path(__file__).resolve().parent.parent / "themes"
+    """The folder of the shipped theme files: ``tui_router/themes/`` in an installed wheel
+    (force-included there from the top-level ``themes/``), else ``themes/`` beside the package
+    (a source checkout or an editable install)."""
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "themes"
+    return installed if installed.is_dir() else package.parent / "themes"
 
 
 def user_themes_dir() -> Path:
