@@ -261,3 +261,113 @@ def test_a_whole_session_in_a_real_terminal(
     assert [Decimal(c["cost_usd"]) for c in calls] == [Decimal("0.0027"), Decimal("0.006")]
     assert Decimal(report["total"]["cost_usd"]) == Decimal("0.0087")
     assert Decimal(report["baseline"]["cost_usd"]) == Decimal("0.0235")
+
+
+# The agent in a real terminal: one edit, approved with `y`, then /undo.
+#   step 1 on claude-haiku-4-5: 1000 in, 100 out -> $0.0010 + $0.0005 = $0.0015 (the edit)
+#   step 2: 1200 in, 40 out -> $0.0012 + $0.0002 = $0.0014 (the answer)
+AGENT_ORIGINAL = "def add(a, b):\n    tmp = a + b\n    return tmp\n"
+AGENT_RENAMED = "def add(a, b):\n    total = a + b\n    return total\n"
+AGENT_SCRIPTS = [
+    {
+        "text": "Renaming it.",
+        "tool_calls": [
+            {
+                "name": "edit_file",
+                "input": {
+                    "path": "src/utils.py",
+                    "old_text": "    tmp = a + b\n    return tmp",
+                    "new_text": "    total = a + b\n    return total",
+                },
+            }
+        ],
+        "input_tokens": 1000,
+        "output_tokens": 100,
+    },
+    {"text": "E2E-AGENT-DONE renamed.", "input_tokens": 1200, "output_tokens": 40},
+]
+
+
+def test_an_approved_edit_and_undo_in_a_real_terminal(tmux: Tmux, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "config.toml").write_text(CONFIG)
+    workspace = tmp_path / "work"
+    (workspace / "src").mkdir(parents=True)
+    target = workspace / "src" / "utils.py"
+    target.write_text(AGENT_ORIGINAL)
+    script = tmp_path / "agent.json"
+    script.write_text(json.dumps(AGENT_SCRIPTS))
+    proc = subprocess.Popen(
+        [sys.executable, str(TESTS / "fakeserver.py"), "--script", str(script)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        port = int(proc.stdout.readline().split()[1])
+        env = _env(home, port)
+        env_args = [
+            arg
+            for name in (
+                "ANTHROPIC_API_KEY",
+                "ANTHROPIC_BASE_URL",
+                "TUI_ROUTER_HOME",
+                "TERM",
+                "PATH",
+                "COLUMNS",
+                "LINES",
+            )
+            for arg in ("-e", f"{name}={env.get(name, '')}")
+        ]
+        command = (
+            f"{sys.executable} -m tui_router --model claude-haiku-4-5 --mode manual "
+            f"--cwd {workspace}; echo E2E-EXIT=$?; sleep 600"
+        )
+        tmux.run(
+            "new-session", "-d", "-s", tmux.session, "-x", "120", "-y", "40",
+            "-c", str(tmp_path), *env_args, "sh", "-c", command,
+        )  # fmt: skip
+        tmux.wait_for("the app's first frame", lambda s: "claude-haiku-4-5" in s)
+        tmux.type("Rename tmp to total in src/utils.py")
+        tmux.keys("Enter")
+
+        # The approval panel: the diff, the keys; enter does not approve.
+        panel = tmux.wait_for(
+            "the approval panel with the diff",
+            lambda s: "-    tmp = a + b" in s and "+    total = a + b" in s and "y yes" in s,
+        )
+        assert "enter does not approve" in panel, panel
+        assert "step 1/40" in panel, panel
+        tmux.keys("Enter")
+        time.sleep(0.5)  # (a negative check: enter must change nothing)
+        assert target.read_text() == AGENT_ORIGINAL
+        assert "y yes" in tmux.screen()
+        tmux.keys("y")
+
+        # The edit ran: its line, the file, the answer and each step's cost.
+        tmux.wait_for(
+            "the tool line, the answer and the costs",
+            lambda s: (
+                "✓ edit_file src/utils.py (+2 −2)" in s
+                and "E2E-AGENT-DONE" in s
+                and "$0.0015" in s
+                and "$0.0014" in s
+            ),
+        )
+        assert target.read_text() == AGENT_RENAMED
+
+        # /undo puts the file back and says which.
+        tmux.type("/undo")
+        tmux.keys("Enter")
+        tmux.wait_for("the undo line", lambda s: "Undone checkpoint" in s and "src/utils.py" in s)
+        assert target.read_text() == AGENT_ORIGINAL
+
+        tmux.keys("C-q")
+        tmux.wait_for("the session summary", lambda s: "Session summary" in s)
+        tmux.keys("Enter")
+        tmux.wait_for("the app to exit", lambda s: "E2E-EXIT=" in s)
+        assert "E2E-EXIT=0" in tmux.screen(), tmux.screen()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 
 #: the most characters of a refusal or error shown on a tool's line
 DETAIL_CHARS = 120
+#: the clock of the header's elapsed time (a module attribute: snapshot tests stop it)
+clock = time.monotonic
 
 
 class AgentTurnView:
@@ -58,7 +60,7 @@ class AgentTurnView:
         self.future: asyncio.Future[Approval] | None = None
         self.step = 0
         self.max_steps = 0
-        self.started = time.monotonic()
+        self.started = clock()
         self.cost = Decimal(0)
         self.unpriced = False
         self.files: list[str] = []
@@ -82,7 +84,7 @@ class AgentTurnView:
     def show_progress(self) -> None:
         if self.step == 0:
             return
-        elapsed = elapsed_text(time.monotonic() - self.started)
+        elapsed = elapsed_text(clock() - self.started)
         waiting = " · waiting for your answer" if self.panel is not None else ""
         self.screen.query_one(StatusHeader).set_progress(
             f"step {self.step}/{self.max_steps} · {elapsed}{waiting}"
@@ -154,8 +156,8 @@ class AgentTurnView:
         self.tools += 1
         line = ToolLine(event.call.id, event.preview.title)
         self.lines[event.call.id] = line
-        await self.screen.chat.add_entry(line)
         if event.approval is None:
+            await self.screen.chat.add_entry(line)
             return
         line.waiting()
         preview = event.preview
@@ -169,9 +171,13 @@ class AgentTurnView:
         )
         self.panel, self.future = panel, event.approval
         main = self.screen.query_one("#main")
-        await main.mount(panel, before=self.screen.query_one(PromptInput))
-        panel.focus()
-        self.show_progress()
+        with self.screen.app.batch_update():  # the line and the panel in one repaint
+            await asyncio.gather(
+                self.screen.chat.add_entry(line),
+                main.mount(panel, before=self.screen.query_one(PromptInput)),
+            )
+            panel.focus()
+            self.show_progress()
 
     async def answer(self, panel: ApprovalPanel, decision: Decision, note: str) -> None:
         """The person answered the panel: set the session's future, take the panel away."""

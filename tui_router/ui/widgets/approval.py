@@ -103,12 +103,9 @@ class ApprovalPanel(Vertical, can_focus=True):
         background: $surface;
     }
     ApprovalPanel:focus-within { border: round $warning; }
-    ApprovalPanel > .title { text-style: bold; }
-    ApprovalPanel > .reason { color: $text-muted; }
     ApprovalPanel > .command { background: $background; padding: 0 1; }
     ApprovalPanel > .keys { color: $text-muted; }
-    ApprovalPanel > Input { display: none; height: 1; border: none; padding: 0 1; }
-    ApprovalPanel.-reason > Input { display: block; }
+    ApprovalPanel > Input { height: 1; border: none; padding: 0 1; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -148,9 +145,13 @@ class ApprovalPanel(Vertical, can_focus=True):
         self.border_title = "Approve?"
 
     def compose(self):  # type: ignore[no-untyped-def]
-        yield Static(Content(self.title), classes="title")
+        # (few widgets: the panel must paint within a frame or two of the request)
+        head = Content.styled(self.title, "bold")
         if self.reason:
-            yield Static(Content(f"why asked: {self.reason}"), classes="reason")
+            head = Content.assemble(
+                head, ("\nwhy asked: ", "$text-muted"), (self.reason, "$text-muted")
+            )
+        yield Static(head, classes="title", markup=False)
         if self.command is not None:
             body = Content.assemble(("$ ", "dim"), (self.command, "bold"))
             if self.cwd:
@@ -158,17 +159,16 @@ class ApprovalPanel(Vertical, can_focus=True):
             yield Static(body, classes="command", markup=False)
         elif self.diff:
             yield DiffView(self.diff)
-        yield Input(placeholder="why not? (sent to the model; enter sends, esc skips)")
         yield Static(
             Content.assemble(
                 ("y", "bold"),
-                " yes  ",
+                " yes · ",
                 ("n", "bold"),
-                " no (with a reason)  ",
+                " no (+ reason) · ",
                 ("a", "bold"),
-                " always this session  ",
+                " always · ",
                 ("esc", "bold"),
-                " no  · enter does not approve",
+                " no · enter does not approve",
             ),
             classes="keys",
         )
@@ -184,11 +184,13 @@ class ApprovalPanel(Vertical, can_focus=True):
             return  # other keys typed into the reason are text, not answers
         self._send(decision, "")
 
-    def action_refuse_with_reason(self) -> None:
+    async def action_refuse_with_reason(self) -> None:
         if self.asking_reason:
             return
         self.add_class("-reason")
-        self.query_one(Input).focus()
+        reason = Input(placeholder="why not? (sent to the model; enter sends, esc skips)")
+        await self.mount(reason, before=self.query_one(".keys"))
+        reason.focus()
 
     @on(Input.Submitted)
     def reason_given(self, event: Input.Submitted) -> None:

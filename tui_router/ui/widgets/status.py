@@ -71,10 +71,10 @@ class StatusHeader(Static):
         text.append(f"  ·  mode {mode}")
         if strategy:
             text.append(f" · {strategy} routing")
+        if streaming and progress:  # before the session id: the line may be cut on the right
+            text.append(f"  ·  {progress} · esc cancels", style="italic")
         if session:
             text.append(f"  ·  session {session}", style="dim")
-        if streaming and progress:
-            text.append(f"  ·  {progress} · esc cancels", style="italic")
-        elif streaming:
+        if streaming and not progress:
             text.append("  ·  streaming… esc cancels", style="italic")
         return text
