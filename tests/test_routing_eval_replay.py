@@ -234,6 +234,32 @@ def test_two_model_data_reports_apgr_and_cpt(
     assert _row(data, "frontier-only")["cost_usd"] is None  # no costs recorded: never $0
 
 
+def test_gsm8k_in_a_folder_it_shares_with_mt_bench(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    strong, weak = "gpt-4-1106-preview", "mixtral"
+    with (tmp_path / "gsm8k_responses.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["prompt", weak, strong, f"{weak}_response", f"{strong}_response"])
+        for k in range(8):
+            writer.writerow([f"What is {k} + {k}?", "True" if k % 2 else "False", "True", "a", "b"])
+    (tmp_path / "gsm8k_contaminated_prompts.jsonl").write_text(
+        json.dumps({"eval_prompt": "What is 7 + 7?"}) + "\n", encoding="utf-8"
+    )
+    assert detect_format(tmp_path) == "gsm8k"  # only GSM8K here: found without --format
+    for name in ("mt_bench_question.jsonl", "mt_bench_judgements.jsonl"):
+        (tmp_path / name).write_text("", encoding="utf-8")  # RouteLLM's folder has both
+    assert detect_format(tmp_path) == "mtbench"
+    data = _run_json(capsys, "--dataset", str(tmp_path), "--format", "gsm8k")
+    assert data["dataset"] == "gsm8k" and data["n"] == 7  # the contaminated prompt left out
+    assert data["frontier_model"] == strong
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["eval", "--dataset", str(empty), "--format", "gsm8k"]) == 2
+    assert "without gsm8k_responses.csv" in capsys.readouterr().err
+
+
 def test_mtbench_folder_is_detected_and_decontaminated(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -22,6 +22,8 @@ FORMATS: tuple[str, ...] = ("swebench", "routerbench", "mtbench", "gsm8k")
 #: The frontier model of each published dataset (the baseline that "frontier-only" means).
 KNOWN_FRONTIER: tuple[str, ...] = ("claude-opus-4-5-20251101", "gpt-4-1106-preview")
 MTBENCH_FILES = ("mt_bench_question.jsonl", "mt_bench_judgements.jsonl")
+#: RouteLLM's GSM8K responses, in the folder it shares with MT-Bench (`--format gsm8k` picks it)
+GSM8K_FILE = "gsm8k_responses.csv"
 
 
 class DatasetError(UserFacingError):
@@ -77,6 +79,8 @@ def detect_format(path: Path) -> str:
             return "mtbench"
         if (path / "swebench_verified.jsonl").exists():
             return "swebench"
+        if (path / GSM8K_FILE).exists():
+            return "gsm8k"
         raise DatasetError(
             f"{path}: a folder, but no known dataset in it; give a file and --format"
         )

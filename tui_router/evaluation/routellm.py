@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tui_router.evaluation.datasets import (
+    GSM8K_FILE,
     MTBENCH_FILES,
     Dataset,
     DatasetError,
@@ -86,7 +87,14 @@ def load_mtbench(path: Path, split: str | None = None) -> Dataset:
 
 
 def load_gsm8k(path: Path, split: str | None = None) -> Dataset:
-    """RouteLLM's GSM8K responses: correctness of a strong and a weak model per maths prompt."""
+    """RouteLLM's GSM8K responses: correctness of a strong and a weak model per maths prompt.
+
+    ``path`` is the CSV, or the folder holding `GSM8K_FILE` (RouteLLM's, shared with MT-Bench).
+    """
+    if path.is_dir():
+        if not (path / GSM8K_FILE).is_file():
+            raise DatasetError(f"{path}: a folder without {GSM8K_FILE}; give the GSM8K CSV itself")
+        path = path / GSM8K_FILE
     rows = list(csv_rows(path))
     if not rows:
         raise DatasetError(f"{path}: empty file")
