@@ -41,7 +41,6 @@ def test_default_catalog_lists_the_tiers_in_order(no_local_model: None) -> None:
         "claude-opus-4-6", "gpt-5.5",
     ]  # fmt: skip
     assert list(catalog.by_tier()) == ["local", "fast", "balanced", "frontier"]
-    assert catalog.tiers_in_order == ("local", "fast", "balanced", "frontier")
     haiku = catalog.require("claude-haiku-4-5")
     assert (haiku.tier, haiku.endpoint.name, haiku.api_model) == (
         "fast",
@@ -205,7 +204,7 @@ def test_describe_accepts_ids_outside_the_catalog() -> None:
         catalog.describe("nonsense-model")
 
 
-def test_stronger_and_cheaper_tiers_skip_tiers_without_an_available_model(
+def test_a_stronger_tier_skips_tiers_without_an_available_model(
     monkeypatch: pytest.MonkeyPatch, local_model: None
 ) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "test-key")
@@ -213,10 +212,9 @@ def test_stronger_and_cheaper_tiers_skip_tiers_without_an_available_model(
                               "balanced": ["claude-sonnet-4-6"], "frontier": ["gpt-5.5"]})  # fmt: skip
     catalog = build_catalog(config)  # no Anthropic key: balanced has nothing available
     assert catalog.stronger_tier("fast") == "frontier"
-    assert catalog.cheaper_tier("frontier") == "fast"
-    assert catalog.cheaper_tier("fast") == "local"
-    assert catalog.cheaper_tier("local") is None
+    assert catalog.stronger_tier("local") == "fast"
     assert catalog.stronger_tier("frontier") is None
+    assert catalog.stronger_tier("nonsense") is None
     assert catalog.first_available("balanced") is None
 
 

@@ -147,11 +147,6 @@ class Catalog:
     def ids(self) -> list[str]:
         return [m.id for m in self.models]
 
-    @property
-    def tiers_in_order(self) -> tuple[str, ...]:
-        """The tiers (in `TIERS` order) that have at least one model."""
-        return tuple(t for t in TIERS if any(m.tier == t for m in self.models))
-
     def get(self, model_id: str) -> ModelInfo | None:
         """The entry for ``model_id``, also when spelled another way (``local/x`` or ``x``)."""
         found = self._by_id.get(model_id)
@@ -235,11 +230,10 @@ class Catalog:
 
     def stronger_tier(self, tier: str | None) -> str | None:
         """The next tier up that has an available model, or None."""
-        return self._step_tier(tier, +1)
-
-    def cheaper_tier(self, tier: str | None) -> str | None:
-        """The next tier down that has an available model, or None."""
-        return self._step_tier(tier, -1)
+        if tier not in TIERS:
+            return None
+        above = TIERS[TIERS.index(tier) + 1 :]
+        return next((t for t in above if self.first_available(t) is not None), None)
 
     def next_model(self, current_id: str | None, step: int = 1) -> ModelInfo | None:
         """The model ``step`` places after ``current_id`` in sidebar order, wrapping around.
@@ -263,16 +257,6 @@ class Catalog:
             _ = model.rates, model.context_window
         if price_engine:
             warm_price_engine()
-
-    def _step_tier(self, tier: str | None, direction: int) -> str | None:
-        if tier not in TIERS:
-            return None
-        index = TIERS.index(tier) + direction
-        while 0 <= index < len(TIERS):
-            if self.first_available(TIERS[index]) is not None:
-                return TIERS[index]
-            index += direction
-        return None
 
 
 def build_catalog(config: AppConfig) -> Catalog:

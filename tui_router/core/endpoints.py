@@ -41,13 +41,6 @@ class ResolvedModel:
     endpoint: EndpointConfig
     model: str  # the id sent to the API (no endpoint prefix)
 
-    @property
-    def qualified_id(self) -> str:
-        """``endpoint/model`` for non-built-in or ambiguous cases, the bare id otherwise."""
-        if self.endpoint.name in ("anthropic", "openai"):
-            return self.model
-        return f"{self.endpoint.name}/{self.model}"
-
 
 def all_endpoints(config: AppConfig) -> list[EndpointConfig]:
     """Built-ins first, then the config's; a config entry with a built-in name replaces it."""
