@@ -19,7 +19,10 @@ ACTION_HELP: dict[str, str] = {
     "next_model": "switch to the next model in the sidebar",
     "previous_model": "switch to the previous model in the sidebar",
     "accept_suggestion": "accept the visible routing suggestion",
-    "reject_suggestion": "reject the suggestion (otherwise: cancel a streaming reply)",
+    "reject_suggestion": (
+        "reject the suggestion (otherwise: refuse the tool call waiting for approval, else "
+        "cancel the turn — its work and cost are kept)"
+    ),
     "retry_stronger": (
         "retry the last turn one tier above the model that answered it (keeps both answers)"
     ),
@@ -34,6 +37,15 @@ FIXED_KEYS: tuple[tuple[str, str], ...] = (
     ("ctrl+p", "command palette (themes, summary, every action)"),
     ("enter", "send the prompt"),
     ("up / down", "prompt history (on an empty prompt)"),
+)
+
+#: The agent's keys: the approval panel (above the prompt) and the tool lines in the chat.
+AGENT_KEYS: tuple[tuple[str, str], ...] = (
+    ("y", "approve the tool call (the panel shows its diff, or the command and folder)"),
+    ("n", "refuse it; type a reason for the model, enter sends the refusal"),
+    ("a", "approve it and the like for this session (a command: its first word)"),
+    ("esc", "refuse it (enter never approves; the prompt keeps what you type meanwhile)"),
+    ("enter / click", "on a tool line in the chat: fold its output open or shut"),
 )
 
 #: Shown after the slash commands: not a command, but typed in the prompt too.
@@ -112,6 +124,8 @@ class HelpScreen(ModalScreen[None]):
             with VerticalScroll():
                 yield Static("Keys", classes="section")
                 yield Static(self._keys_table(), id="help-keys")
+                yield Static("Tool calls (the agent)", classes="section")
+                yield Static(_two_columns(AGENT_KEYS), id="help-agent")
                 yield Static("Slash commands", classes="section")
                 yield Static(_two_columns(self.commands), id="help-commands")
                 yield Static(
