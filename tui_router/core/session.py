@@ -26,7 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tui_router.core.config import ROUTING_MODES, TIERS, AppConfig
+from tui_router.core.config import ROUTING_MODES, AppConfig
 from tui_router.core.conversation import Conversation, ToolCall
 from tui_router.core.errors import UserFacingError
 from tui_router.core.events import (
@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from tui_router.core.turn import TurnResult, TurnRunner
 
 from tui_router.core.telemetry import Telemetry
+from tui_router.core.tiers import TIERS, tier_rank
 
 #: the default most model calls one agent turn may make
 DEFAULT_MAX_STEPS = 40
@@ -362,7 +363,7 @@ class Session:
         if tier is None:
             return answered, None
         current = self.model
-        if current.available and _tier_rank(current.tier) >= _tier_rank(tier):
+        if current.available and tier_rank(current.tier) >= tier_rank(tier):
             return answered, current
         return answered, self.catalog.first_available(tier)
 
@@ -684,7 +685,7 @@ class Session:
         """The first callable model of ``tier``, never above the caller's own tier; the caller's
         model when no such model can be called."""
         caller_tier = self.catalog.describe(caller_model).tier
-        if _tier_rank(tier) > _tier_rank(caller_tier) >= 0:
+        if tier_rank(tier) > tier_rank(caller_tier) >= 0:
             tier = str(caller_tier)
         found = self.catalog.first_available(tier, fallback_ok=False)
         return caller_model if found is None else found.id
@@ -863,11 +864,6 @@ def _short(text: str, limit: int = 60) -> str:
 
 def _workspace(agent: Agent) -> Any:
     return agent.toolbox.workspace
-
-
-def _tier_rank(tier: Any) -> int:
-    """Higher is stronger; a model outside the tiers ranks below them all."""
-    return TIERS.index(tier) if tier in TIERS else -1
 
 
 def _key_env_names(config: AppConfig) -> list[str]:

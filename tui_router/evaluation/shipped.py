@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from tui_router.core.config import AppConfig
 from tui_router.core.routing.router import Router
+from tui_router.core.tiers import TIERS
 from tui_router.evaluation.datasets import Dataset
 
 #: The strategies `Router.decide` offers that route on their own (manual needs a user).
@@ -36,7 +37,7 @@ class ReplayCatalog:
     tiers: Mapping[str, str]
 
     def by_tier(self) -> dict[str, list[_Model]]:
-        out: dict[str, list[_Model]] = {t: [] for t in ("local", "fast", "balanced", "frontier")}
+        out: dict[str, list[_Model]] = {t: [] for t in TIERS}
         seen: set[str] = set()
         for tier in ("fast", "balanced", "frontier"):
             model = self.tiers[tier]

@@ -14,9 +14,10 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 
+from tui_router.core.tiers import TIERS
 from tui_router.ui import format as fmt
 
-TIER_ORDER = ("local", "fast", "balanced", "frontier")
+TIER_ORDER = TIERS  # the tiers in order, from core/tiers.py
 
 
 @dataclass(frozen=True)
