@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from tui_router.core.conversation import Conversation, ToolCall
 from tui_router.core.ledger import estimate_price
 from tui_router.core.pricing import Price, Rates
+from tui_router.core.token_calibration import DEFAULT_CHARS_PER_TOKEN, TokenCalibration
+from tui_router.core.tokens import tokens_for_chars
 from tui_router.core.usage import Usage
 
 
@@ -34,10 +36,23 @@ class CallInProgress:
     """
 
     def __init__(
-        self, conversation: Conversation, rates: Rates | None, frontier: Rates | None
+        self,
+        conversation: Conversation,
+        rates: Rates | None,
+        frontier: Rates | None,
+        *,
+        model: str | None = None,
+        calibration: TokenCalibration | None = None,
     ) -> None:
         self.conversation = conversation
+        self.model = model
+        #: the session's characters-per-token by model family (None: ~4, as the tokenizer-less
+        #: fallback); taught by this call's exact usage when it comes
+        self.calibration = calibration
+        self.prompt_chars, self.prompt_overhead = _prompt_size(conversation)
+        #: for the answer limit and the budget check: the uncalibrated ~4 characters per token
         self.prompt_estimate = _estimate_prompt(conversation)
+        self._observed = False
         self.rates = rates
         self.frontier_rates = frontier
         self.parts: list[str] = []
@@ -70,11 +85,22 @@ class CallInProgress:
     def add_usage(self, usage: Usage) -> None:
         self.exact = usage if self.exact is None else self.exact.merge(usage)
 
-    def live(self) -> UsageUpdate:
-        from tui_router.core.tokens import tokens_for_chars
+    def _calibrated(self) -> bool:
+        return self.calibration is not None and (
+            self.calibration.chars_per_token(self.model) != DEFAULT_CHARS_PER_TOKEN
+        )
 
-        streamed = tokens_for_chars(self.streamed_chars)
-        usage = self._combined(self.prompt_estimate, streamed).as_estimated()
+    def live(self) -> UsageUpdate:
+        if self._calibrated():
+            assert self.calibration is not None
+            streamed = self.calibration.tokens_for_chars(self.model, self.streamed_chars)
+            prompt = (
+                self.calibration.tokens_for_chars(self.model, self.prompt_chars)
+                + self.prompt_overhead
+            )
+        else:
+            streamed, prompt = tokens_for_chars(self.streamed_chars), self.prompt_estimate
+        usage = self._combined(prompt, streamed).as_estimated()
         return UsageUpdate(
             usage, estimate_price(usage, self.rates), estimate_price(usage, self.frontier_rates)
         )
@@ -89,8 +115,20 @@ class CallInProgress:
         if self.exact is None and not self.parts:
             return Usage()
         if self.exact is not None and self.status == "ok":
+            self._teach(self.exact)
             return self.exact
         return self._combined(prompt_tokens(self.conversation), _count_tokens(self.text))
+
+    def _teach(self, exact: Usage) -> None:
+        """Tell the calibration what this call's characters were in exact tokens (once)."""
+        if self.calibration is None or self.model is None or self._observed:
+            return
+        self._observed = True
+        written = exact.output_tokens - exact.reasoning_tokens  # thinking is not streamed text
+        self.calibration.observe(self.model, self.streamed_chars, written)
+        self.calibration.observe(
+            self.model, self.prompt_chars, exact.input_tokens - self.prompt_overhead
+        )
 
     def _combined(self, prompt: int, streamed: int) -> Usage:
         if self.exact is None:
@@ -119,6 +157,19 @@ def _estimate_prompt(conversation: Conversation) -> int:
     if conversation.system:
         count += estimate_tokens(conversation.system)
     return count + TOKENS_PER_REPLY
+
+
+def _prompt_size(conversation: Conversation) -> tuple[int, int]:
+    """The prompt's characters, and its fixed per-message tokens (not text: not calibrated)."""
+    from tui_router.core.tokens import TOKENS_PER_MESSAGE, TOKENS_PER_REPLY
+
+    messages = conversation.for_provider()
+    chars = sum(len(m.content) for m in messages)
+    # An agent step's history holds tool calls too: their input is part of the prompt.
+    chars += sum(len(f"{c.name}{c.arguments}") for m in messages for c in m.tool_calls)
+    if conversation.system:
+        chars += len(conversation.system)
+    return chars, TOKENS_PER_MESSAGE * len(messages) + TOKENS_PER_REPLY
 
 
 def prompt_tokens(conversation: Conversation) -> int:

@@ -42,6 +42,7 @@ from tui_router.core.providers.base import (
     UsageEvent,
 )
 from tui_router.core.store import CallRow, Store, now_iso
+from tui_router.core.token_calibration import TokenCalibration
 from tui_router.core.usage import Usage
 
 __all__ = ["TurnResult", "TurnRunner", "UsageUpdate", "answer_limit"]
@@ -114,6 +115,8 @@ class TurnRunner:
         self.store = store
         self.ledger = ledger
         self._factory = provider_factory
+        #: characters per token by model family, from this session's exact usage (live ticker)
+        self.calibration = TokenCalibration()
         self._providers: dict[str, tuple[Provider, ResolvedModel]] = {}
         self._pool: Any = None
         #: checked before every call: the call is clamped or not sent (see `core.budget`)
@@ -175,7 +178,9 @@ class TurnRunner:
         info: ModelDescription = self.catalog.describe(model_id)
         frontier: PricedModel = self.catalog.frontier()
         messages = conversation.for_provider()
-        call = CallInProgress(conversation, info.rates, frontier.rates)
+        call = CallInProgress(
+            conversation, info.rates, frontier.rates, model=model_id, calibration=self.calibration
+        )
         # A stand-in catalog entry may not know windows; an unknown window sends the cap as is.
         window: int | None = getattr(info, "context_window", None)
         limit = answer_limit(max_tokens or self.config.max_tokens, window, call.prompt_estimate)
