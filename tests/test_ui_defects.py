@@ -382,3 +382,27 @@ async def test_a_stalled_reply_shows_its_time_and_the_stall(
         await pilot.press("escape")
         await settle(pilot)
         assert "streaming" not in str(ticker.render())
+
+
+# -- 12. the header keeps "streaming… esc cancels" in view at 120 columns -------------------------
+async def test_header_shows_streaming_at_120_columns(server, tmp_path: Path) -> None:
+    from ui_support import SESSION_ID, make_config
+
+    from tui_router.ui.widgets.status import StatusHeader
+
+    line = StatusHeader.describe(
+        "claude-sonnet-4-6", "balanced", "suggest", SESSION_ID, True, "learned"
+    ).plain
+    assert line.index("esc cancels") + len("esc cancels") <= 118  # 120 less the padding
+    server.push(Script(chunks=["slow "] * 40, delay=0.05))
+    app = make_app(tmp_path, config=make_config(routing_strategy="learned"))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await started(pilot)
+        prompt_of(app).load_text("hello")
+        await pilot.press("enter")
+        header = app.query_one(StatusHeader)
+        await wait_for(pilot, lambda: "esc cancels" in header.content.plain, "streaming")
+        plain = header.content.plain
+        assert plain.index("esc cancels") + len("esc cancels") <= header.content_region.width
+        await pilot.press("escape")
+        await settle(pilot)

@@ -71,10 +71,8 @@ class StatusHeader(Static):
         text.append(f"  ·  mode {mode}")
         if strategy:
             text.append(f" · {strategy} routing")
-        if streaming and progress:  # before the session id: the line may be cut on the right
-            text.append(f"  ·  {progress} · esc cancels", style="italic")
+        if streaming:  # before the session id: the line may be cut on the right
+            text.append(f"  ·  {progress or 'streaming…'} · esc cancels", style="italic")
         if session:
             text.append(f"  ·  session {session}", style="dim")
-        if streaming and not progress:
-            text.append("  ·  streaming… esc cancels", style="italic")
         return text
