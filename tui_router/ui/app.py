@@ -20,7 +20,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerState
 
-from tui_router.core.config import AppConfig, ConfigError
+from tui_router.core.config import DEFAULT_KEYS, AppConfig, ConfigError
 from tui_router.core.errors import UserFacingError
 from tui_router.ui.boot import StartOptions, any_model_available, open_session, warm_up
 from tui_router.ui.screens.main import MainScreen, notify_failure
@@ -41,12 +41,8 @@ def _router_commands() -> Any:
 
 
 def _theme_commands() -> Any:
-    try:
-        from tui_router.ui.themes import ThemeProvider
-    except ImportError:
-        from textual.system_commands import SystemCommandsProvider
+    from tui_router.ui.themes import ThemeProvider
 
-        return SystemCommandsProvider  # a duplicate of a default entry: harmless
     return ThemeProvider
 
 
@@ -58,17 +54,24 @@ class TuiRouterApp(App[None]):
     AUTO_FOCUS = "#prompt"
     #: providers as factories, so textual.command loads when the palette opens, not at start-up
     COMMANDS: ClassVar[set[Any]] = App.COMMANDS | {_router_commands, _theme_commands}
-    #: ids match config.toml [keys]; `set_keymap` applies the user's choices. One list, the
+    #: ids and default keys are config's `DEFAULT_KEYS` (config.toml [keys]; the one default
+    #: keymap); `set_keymap` applies the user's choices. One list, the
     #: footer's order: "screen." actions are the main screen's (`MainScreen.action_*`), bound here
     #: because a screen's own binding for tab would replace Screen's (focus next) and the keymap
     #: re-binds a key of one node wholesale. Over any other screen they find no action there and
     #: the key goes on as usual.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+l", "screen.model_picker", "Models", id="model_picker"),
-        Binding("f2", "screen.next_model", "Next model", id="next_model"),
-        Binding("shift+f2", "screen.previous_model", "Prev model", id="previous_model", show=False),
+        Binding(DEFAULT_KEYS["model_picker"], "screen.model_picker", "Models", id="model_picker"),
+        Binding(DEFAULT_KEYS["next_model"], "screen.next_model", "Next model", id="next_model"),
         Binding(
-            "tab",
+            DEFAULT_KEYS["previous_model"],
+            "screen.previous_model",
+            "Prev model",
+            id="previous_model",
+            show=False,
+        ),
+        Binding(
+            DEFAULT_KEYS["accept_suggestion"],
             "screen.accept_suggestion",
             "Accept",
             id="accept_suggestion",
@@ -76,18 +79,25 @@ class TuiRouterApp(App[None]):
             show=False,
         ),
         Binding(
-            "escape",
+            DEFAULT_KEYS["reject_suggestion"],
             "screen.reject_suggestion",
             "Reject/cancel",
             id="reject_suggestion",
             priority=True,
             show=False,
         ),
-        Binding("ctrl+r", "screen.retry_stronger", "Retry stronger", id="retry_stronger"),
-        Binding("ctrl+o", "screen.cycle_mode", "Mode", id="cycle_mode"),
-        Binding("ctrl+b", "screen.toggle_sidebar", "Sidebar", id="toggle_sidebar"),
-        Binding("f1", "help", "Help", id="help"),
-        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+        Binding(
+            DEFAULT_KEYS["retry_stronger"],
+            "screen.retry_stronger",
+            "Retry stronger",
+            id="retry_stronger",
+        ),
+        Binding(DEFAULT_KEYS["cycle_mode"], "screen.cycle_mode", "Mode", id="cycle_mode"),
+        Binding(
+            DEFAULT_KEYS["toggle_sidebar"], "screen.toggle_sidebar", "Sidebar", id="toggle_sidebar"
+        ),
+        Binding(DEFAULT_KEYS["help"], "help", "Help", id="help"),
+        Binding(DEFAULT_KEYS["quit"], "quit", "Quit", id="quit", priority=True),
         # Not Textual's "press ctrl+q to quit": cancel a reply, else clear the prompt; twice quits.
         Binding("ctrl+c", "screen.interrupt", "Cancel", priority=True, show=False),
     ]
@@ -149,10 +159,8 @@ class TuiRouterApp(App[None]):
         self.main_screen.commands.switch_model(model_id, source)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
-        try:
-            from tui_router.ui.themes import APP_VARIABLE_DEFAULTS
-        except ImportError:
-            return dict(THEME_VARIABLE_DEFAULTS)
+        from tui_router.ui.themes import APP_VARIABLE_DEFAULTS
+
         return {**THEME_VARIABLE_DEFAULTS, **APP_VARIABLE_DEFAULTS}
 
     def on_mount(self) -> None:
@@ -191,10 +199,8 @@ class TuiRouterApp(App[None]):
     def _apply_themes(self) -> list[tuple[str, int]]:
         """Register the theme files and switch to the configured theme; return what to say
         about broken files or an unknown theme (notifications wait for the screen)."""
-        try:
-            from tui_router.ui.themes import apply_theme, register_app_themes, theme_errors_message
-        except ImportError:
-            return []
+        from tui_router.ui.themes import apply_theme, register_app_themes, theme_errors_message
+
         errors = register_app_themes(self)
         problem = apply_theme(self, self.config.theme, before_run=True)
         problems: list[tuple[str, int]] = []
@@ -233,10 +239,7 @@ class TuiRouterApp(App[None]):
             warm_up(self.controller)
 
     def push_welcome(self) -> None:
-        try:
-            from tui_router.ui.screens.welcome import WelcomeScreen
-        except ImportError:
-            return
+        from tui_router.ui.screens.welcome import WelcomeScreen
 
         def done(quit_now: bool | None) -> None:
             if quit_now:
@@ -261,11 +264,8 @@ class TuiRouterApp(App[None]):
     def action_help(self) -> None:
         if not self.on_main_screen():
             raise SkipAction()
-        try:
-            from tui_router.ui.screens.help import HelpScreen
-        except ImportError:
-            self.run_worker(self.show_help_lines(), group="chat")
-            return
+        from tui_router.ui.screens.help import HelpScreen
+
         self.push_screen(
             HelpScreen(
                 self.key_names(),
@@ -276,22 +276,10 @@ class TuiRouterApp(App[None]):
             )
         )
 
-    async def show_help_lines(self) -> None:
-        from tui_router.ui.commands import slash_help_lines
-
-        screen = self.main_screen
-        for action, key in self.key_names().items():
-            await screen.note(f"{key}: {action.replace('_', ' ')}")
-        for command, what in slash_help_lines():
-            await screen.note(f"{command}: {what}")
-
     async def action_quit(self) -> None:
         """Show the session summary; enter or q on it exits (esc returns to the session)."""
-        try:
-            from tui_router.ui.screens.summary import SummaryScreen
-        except ImportError:
-            self.exit()
-            return
+        from tui_router.ui.screens.summary import SummaryScreen
+
         if isinstance(self.screen, SummaryScreen):
             self.exit()
             return
