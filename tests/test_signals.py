@@ -182,8 +182,10 @@ def test_tui_restores_the_terminal_and_ends_the_session(
         _wait(
             socket,
             "the app's first frame (on the alternate screen)",
-            lambda s: _tmux(socket, "display", "-p", "-t", "sig", "#{alternate_on}").strip() == "1"
-            and "claude-haiku-4-5" in s,
+            lambda s: (
+                _tmux(socket, "display", "-p", "-t", "sig", "#{alternate_on}").strip() == "1"
+                and "claude-haiku-4-5" in s
+            ),
         )
         _tmux(socket, "send-keys", "-t", "sig", "-l", "count slowly")
         _tmux(socket, "send-keys", "-t", "sig", "Enter")

@@ -74,7 +74,9 @@ def test_a_lock_held_past_the_patience_defers_the_call_to_the_journal(tmp_path: 
     store.on_deferred = heard.append
     tools = (ToolCall("toolu_1", "read_file", {"path": "a.py"}),)
     with _lock_held(path):
-        call_id = store.record_call(_call(sid), text="the paid answer", prompt="q", tool_calls=tools)
+        call_id = store.record_call(
+            _call(sid), text="the paid answer", prompt="q", tool_calls=tools
+        )
         store.add_tool_results(sid, 1, [("toolu_1", "print(1)", False)])
         store.end_session(sid)
     assert call_id == 0
@@ -209,9 +211,8 @@ async def test_the_ledger_counts_the_call_even_when_recording_raises(tmp_path: P
 def test_a_lock_held_at_start_is_one_line(tmp_path: Path) -> None:
     path = tmp_path / "tui-router.sqlite3"
     Store(path).close()
-    with _lock_held(path), _impatient(path) as store:
-        with pytest.raises(StoreError) as raised:
-            store.create_session()
+    with _lock_held(path), _impatient(path) as store, pytest.raises(StoreError) as raised:
+        store.create_session()
     message = str(raised.value)
     assert "\n" not in message and "locked by another process" in message
     assert str(path) in message
