@@ -475,7 +475,9 @@ def _save_price_cache() -> None:
     path: Path | None = _cache_memo.get("path")
     if path is None:
         return
-    payload = json.dumps({"stamp": _cache_memo["stamp"], "data": _cache_memo["data"]})
+    # a copy (atomic under the GIL): the TUI's warm-up worker and its UI thread both look rates up
+    data = dict(_cache_memo["data"])
+    payload = json.dumps({"stamp": _cache_memo["stamp"], "data": data})
     partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
     try:
         ensure_dir(path.parent)
