@@ -406,3 +406,37 @@ async def test_header_shows_streaming_at_120_columns(server, tmp_path: Path) -> 
         assert plain.index("esc cancels") + len("esc cancels") <= header.content_region.width
         await pilot.press("escape")
         await settle(pilot)
+
+
+# -- 13. a paste too large for the model is kept, with a model that holds it ---------------------
+async def test_a_paste_too_large_is_kept_and_offered_a_model_that_holds_it(
+    server, tmp_path: Path
+) -> None:
+    from textual import events
+
+    server.push(Script(text="summary"))
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        prompt = prompt_of(app)
+        prompt.focus()
+        prompt.post_message(events.Paste("word " * 210_000))  # ~210k tokens; haiku holds 200k
+        await wait_for(pilot, lambda: bool(notes(app, "warn")), "the paste to be counted")
+        (line,) = notes(app, "warn")
+        assert "kept as [paste #1]" in line
+        assert "it fits claude-sonnet-4-6 (1M" in line and "/model claude-sonnet-4-6" in line
+        assert "est. ~$0.6" in line  # 210k tokens at $3/MTok
+        prompt.load_text("summarise [paste #1]")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert server.requests == []  # still too large for haiku: kept, not sent, not lost
+        assert any("/model claude-sonnet-4-6" in n for n in notes(app, "error"))
+        assert prompt.text == "summarise [paste #1]"
+        prompt.load_text("/model claude-sonnet-4-6")
+        await pilot.press("enter")
+        await settle(pilot)
+        prompt.load_text("summarise [paste #1]")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert server.last_request.body["model"] == "claude-sonnet-4-6"
+        assert '<file path="paste #1">' in server.last_request.texts[-1]

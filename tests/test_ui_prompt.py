@@ -198,11 +198,11 @@ async def test_a_1mb_paste_is_one_clear_line_not_a_freeze(server, tmp_path: Path
         await started(pilot)
         prompt = prompt_of(app)
         prompt.post_message(events.Paste("word " * 210_000))  # 1,050,000 characters
-        await wait_for(pilot, lambda: bool(notes(app, "error")), "the paste to be counted")
-        (line,) = notes(app, "error")
+        await wait_for(pilot, lambda: bool(notes(app, "warn")), "the paste to be counted")
+        (line,) = notes(app, "warn")
         assert line.startswith("A paste of 1,050,000 characters is 2")
-        assert "tokens (est. ~$0.2" in line and "nothing was sent" in line
-        assert prompt.text == ""
+        assert "tokens (est. ~$0.2" in line and "kept as [paste #1]" in line
+        assert prompt.text == "[paste #1]"
 
 
 async def test_a_large_paste_that_fits_travels_as_an_attachment(server, tmp_path: Path) -> None:

@@ -178,6 +178,21 @@ def check_fits(label: str, tokens: int, estimate: CostEstimator) -> str | None:
     return None
 
 
+#: (model id, est. input cost, context window) of a model whose window holds a text
+Holder = tuple[str, Decimal | None, int]
+
+
+def holders_line(holders: list[Holder]) -> str:
+    """Where a text too large for the current model can go: the cheapest model that holds it."""
+    if not holders:
+        return "no available model's window holds it; send a part of it"
+    model, cost, window = holders[0]
+    return (
+        f"it fits {model} ({fmt.context_window(window)}, est. {fmt.usd(cost, estimated=True)} "
+        f"as input): /model {model}, then send"
+    )
+
+
 def describe_paste(chars: int, tokens: int, estimate: CostEstimator) -> str:
     cost, model, _window = estimate(tokens)
     return (

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from tui_router.core.errors import UserFacingError
 from tui_router.ui import cascade, suggest
-from tui_router.ui.attach import Attachment, attach_files
+from tui_router.ui.attach import Attachment, Holder, attach_files, check_fits, holders_line
 from tui_router.ui.commands import is_slash
 from tui_router.ui.flow_cascade import stream_cascade
 from tui_router.ui.widgets.prompt import PromptInput
@@ -117,7 +117,17 @@ class TurnFlow:
                     await screen.note(problem, "error")
                 screen.query_one(PromptInput).restore(text)
                 return
-            attachments = found.attachments + screen.commands.take_pastes()
+            pastes = screen.commands.take_pastes()
+            fits = [(a, check_fits(f"[{a.label}]", a.tokens, c.estimate_input)) for a in pastes]
+            if any(refusal for _a, refusal in fits):
+                for paste, refusal in fits:
+                    if refusal:
+                        where = holders_line(window_holders(c, paste.tokens))
+                        await screen.note(f"{refusal}; {where} (the paste is kept)", "error")
+                screen.commands.pending_pastes[:0] = pastes  # kept for the next send
+                screen.query_one(PromptInput).restore(text)
+                return
+            attachments = found.attachments + pastes
         if not routed and await screen.suggestions.route_on_submit(text, attachments):
             return  # held for the user's answer
         screen.suggestions.answered_this_prompt = False
@@ -268,6 +278,19 @@ class TurnFlow:
         finally:
             screen.streaming = False
             screen.refresh_status()
+
+
+def window_holders(c: Any, tokens: int) -> list[Holder]:
+    """The available models whose context window holds ``tokens``, cheapest input first."""
+    from tui_router.core.ledger import estimate_call
+
+    models = [m for ms in c.catalog.by_tier().values() for m in ms] + list(c.catalog.untiered())
+    holders: list[Holder] = [
+        (m.id, estimate_call(m, tokens, 0).usd, m.context_window)
+        for m in models
+        if m.available and m.context_window and m.context_window >= tokens
+    ]
+    return sorted(holders, key=lambda h: (h[1] is None, h[1] or 0))
 
 
 def failure_line(c: Any, model_id: str | None, message: str, *, partial: bool) -> str:

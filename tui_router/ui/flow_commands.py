@@ -10,8 +10,9 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from tui_router.core.errors import UserFacingError
-from tui_router.ui.attach import Attachment, check_fits, describe_paste
+from tui_router.ui.attach import Attachment, check_fits, describe_paste, holders_line
 from tui_router.ui.commands import SlashError, parse_slash
+from tui_router.ui.flow import window_holders
 from tui_router.ui.widgets.prompt import PromptInput
 
 if TYPE_CHECKING:
@@ -148,10 +149,13 @@ class CommandFlow:
         tokens = await asyncio.to_thread(c.count_tokens, text)
         label = f"paste #{len(self.pending_pastes) + 1}"
         problem = check_fits(f"A paste of {len(text):,} characters", tokens, c.estimate_input)
-        if problem:
-            await screen.note(problem, "error")
-            return
         self.pending_pastes.append(Attachment(label, text, tokens))
+        if problem:  # kept, not thrown away: it goes once a model that holds it is chosen
+            where = holders_line(window_holders(c, tokens))
+            problem = problem.removesuffix(" — nothing was sent")
+            screen.query_one(PromptInput).insert(f"[{label}]")
+            await screen.note(f"{problem}; kept as [{label}]: {where}", "warn")
+            return
         screen.query_one(PromptInput).insert(f"[{label}]")
         await screen.note(describe_paste(len(text), tokens, c.estimate_input))
 
