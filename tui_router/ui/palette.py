@@ -4,24 +4,50 @@ palette opens (textual.command is not needed for the first frame)."""
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import Any, Protocol, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from tui_router.ui.commands import PALETTE_ACTIONS
 from tui_router.ui.strategy import STRATEGY_HELP
 
-if TYPE_CHECKING:
-    from tui_router.ui.app import TuiRouterApp
+
+# What the palette needs of the app, said here rather than imported: the app imports this module
+# (when the palette opens), so importing the app back would close a cycle.
+class _Commands(Protocol):
+    def switch_model(self, model_id: str, source: str) -> None: ...
+    def set_mode(self, mode: str) -> None: ...
+    def set_strategy(self, name: str) -> None: ...
+
+
+class _Screen(Protocol):
+    @property
+    def commands(self) -> _Commands: ...
+
+
+class _Controller(Protocol):
+    def model_ids(self) -> list[str]: ...
+
+
+class _RouterApp(Protocol):
+    @property
+    def main_screen(self) -> _Screen: ...
+    @property
+    def controller(self) -> _Controller | None: ...
+    def key_names(self) -> dict[str, str]: ...
+    def run_action(
+        self, action: str, default_namespace: Any = None
+    ) -> Coroutine[Any, Any, bool]: ...
 
 
 class RouterCommands(Provider):
     """Palette entries for the app's actions and for switching to each model."""
 
     @property
-    def router_app(self) -> TuiRouterApp:
-        return self.app  # type: ignore[return-value]
+    def router_app(self) -> _RouterApp:
+        return cast(_RouterApp, self.app)  # a `TuiRouterApp`
 
     def _entries(self) -> list[tuple[str, str, object]]:
         app = self.router_app
