@@ -47,6 +47,7 @@ def open_session(
     from tui_router.core.store import Store
     from tui_router.core.turn import TurnRunner
     from tui_router.ui.controller import SessionController
+    from tui_router.ui.strategy import load_router
 
     if options.check_prices:
         check_frontier_price(config)  # ConfigError: the command prints it and exits 2
@@ -132,31 +133,6 @@ def _session_strategy(config: AppConfig, row: Any) -> str:
 
     used = strategies_used(row.strategy) if row is not None else []
     return used[-1] if used and used[-1] in STRATEGIES else config.routing_strategy
-
-
-def load_router(
-    config: AppConfig, catalog: Any, strategy: str | None = None, *, previous: Any | None = None
-) -> Any | None:
-    """The routing engine, or None when it is not installed (the suggestion bar stays hidden).
-
-    ``previous``: the router being replaced (a `/strategy` switch); its rules, learned model and
-    feedback file carry over, so the online feedback keeps accumulating in one place.
-    """
-    try:
-        from tui_router.core.paths import get_paths
-        from tui_router.core.routing.router import Router
-    except ImportError:
-        return None
-    feedback = getattr(previous, "feedback_path", None) or get_paths().feedback_file
-    reused: dict[str, Any] = {}
-    if previous is not None:
-        reused = {
-            "rules": getattr(previous, "rules", None),
-            "learned": getattr(previous, "learned", None),
-        }
-    router = Router(config, catalog, feedback, strategy=strategy, **reused)
-    _ = router.learned  # load the learned weights now, in the start-up worker, not on a keystroke
-    return router
 
 
 #: endpoint kind -> the SDK module its provider imports on first use

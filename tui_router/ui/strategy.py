@@ -23,6 +23,8 @@ from tui_router.core.config import STRATEGIES, did_you_mean
 from tui_router.core.errors import UserFacingError
 
 if TYPE_CHECKING:  # imported when the session opens, after the first frame
+    from tui_router.core.config import AppConfig
+    from tui_router.core.routing.router import Router
     from tui_router.ui.controller import SessionController
 
 #: strategy -> what it does, in the words the chat, the palette and /strategy show.
@@ -72,8 +74,6 @@ def switch(controller: SessionController, name: str) -> None:
     Rebuilds the router (loading the learned model if the old router never did, so this runs
     in a worker thread) and records the strategy on the session row.
     """
-    from tui_router.ui.boot import load_router
-
     old = controller.router
     router = (
         None
@@ -86,6 +86,29 @@ def switch(controller: SessionController, name: str) -> None:
         )
     controller.store.record_strategy(controller.session_id, name)
     controller.router = router
+
+
+def load_router(
+    config: AppConfig, catalog: Any, strategy: str | None = None, *, previous: Any | None = None
+) -> Router:
+    """The session's routing engine (opening a session, or a `/strategy` switch).
+
+    ``previous``: the router being replaced (a `/strategy` switch); its rules, learned model and
+    feedback file carry over, so the online feedback keeps accumulating in one place.
+    """
+    from tui_router.core.paths import get_paths
+    from tui_router.core.routing.router import Router
+
+    feedback = getattr(previous, "feedback_path", None) or get_paths().feedback_file
+    reused: dict[str, Any] = {}
+    if previous is not None:
+        reused = {
+            "rules": getattr(previous, "rules", None),
+            "learned": getattr(previous, "learned", None),
+        }
+    router = Router(config, catalog, feedback, strategy=strategy, **reused)
+    _ = router.learned  # load the learned weights now, in the start-up worker, not on a keystroke
+    return router
 
 
 def switched_line(controller: SessionController, before: str) -> str:
