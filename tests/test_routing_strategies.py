@@ -17,6 +17,12 @@ def test_the_built_ins_are_registered_in_order() -> None:
     assert strategies.names() == ("manual", "rules", "cascade", "learned", "heuristic")
 
 
+def test_every_strategy_says_what_it_does() -> None:
+    described = strategies.descriptions()
+    assert list(described) == list(strategies.names())
+    assert all(described.values())
+
+
 def test_a_typo_gets_a_did_you_mean() -> None:
     with pytest.raises(UnknownStrategyError, match="did you mean 'cascade'"):
         strategies.check("cascde")
@@ -35,16 +41,18 @@ STRATEGY = _AlwaysFrontier()
 
 @pytest.fixture
 def registered() -> Iterator[str]:
-    strategies.register("always-frontier", f"{__name__}:STRATEGY")
+    strategies.register("always-frontier", f"{__name__}:STRATEGY", "the frontier, always")
     try:
         yield "always-frontier"
     finally:
         strategies._ENTRIES.pop("always-frontier")
+        strategies._DESCRIPTIONS.pop("always-frontier")
         strategies._LOADED.pop("always-frontier", None)
 
 
 def test_a_registered_strategy_is_one_the_router_decides_with(registered: str) -> None:
     assert check_strategy(registered) == registered
+    assert strategies.descriptions()[registered] == "the frontier, always"
     router = Router(standard_config(), standard_catalog(), strategy=registered)
     decision = router.decide("rename x to y")
     assert (decision.tier, decision.strategy, decision.reason) == (

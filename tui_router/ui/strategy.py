@@ -21,20 +21,16 @@ from typing import TYPE_CHECKING, Any
 
 from tui_router.core.config import STRATEGIES, did_you_mean
 from tui_router.core.errors import UserFacingError
+from tui_router.core.routing import strategies
 
 if TYPE_CHECKING:  # imported when the session opens, after the first frame
     from tui_router.core.config import AppConfig
     from tui_router.core.routing.router import Router
     from tui_router.ui.controller import SessionController
 
-#: strategy -> what it does, in the words the chat, the palette and /strategy show.
-STRATEGY_HELP: dict[str, str] = {
-    "manual": "the model you picked stands; the router never proposes a switch",
-    "rules": "the first matching rule picks the tier: your [[rules]], else the shipped set",
-    "cascade": "cheap model first, quality gate, escalate",
-    "learned": "a trained classifier picks the tier and learns from your accepts, rejects, retries",
-    "heuristic": "a hand-weighted score of the prompt picks the tier (nothing learned)",
-}
+#: strategy -> what it does, in the words the chat, the palette and /strategy show: from the
+#: strategy registry, where each strategy is registered with its description.
+STRATEGY_HELP: dict[str, str] = strategies.descriptions()
 
 
 def current(controller: SessionController) -> str:

@@ -66,23 +66,31 @@ class Strategy(Protocol):
 
 #: name -> "module:attribute" of the strategy instance, in registration order
 _ENTRIES: dict[str, str] = {}
+#: name -> what it does, in the words /strategy and the palette show
+_DESCRIPTIONS: dict[str, str] = {}
 _LOADED: dict[str, Strategy] = {}
 
 
-def register(name: str, target: str) -> None:
+def register(name: str, target: str, description: str) -> None:
     """Make strategy ``name`` available everywhere a strategy can be named (config.toml's
-    ``routing_strategy``, ``--strategy``, the TUI's /strategy, the what-if review).
+    ``routing_strategy``, ``--strategy``, the TUI's /strategy and palette, the what-if review).
 
     ``target`` is ``"module:attribute"`` of the strategy instance; the module is imported on
-    first use.
+    first use. ``description`` says what it does, in a few words for a person.
     """
     _ENTRIES[name] = target
+    _DESCRIPTIONS[name] = description
     _LOADED.pop(name, None)
 
 
 def names() -> tuple[str, ...]:
     """Registered strategy names, in registration order."""
     return tuple(_ENTRIES)
+
+
+def descriptions() -> dict[str, str]:
+    """Every registered strategy and what it does, in registration order."""
+    return dict(_DESCRIPTIONS)
 
 
 def get(name: str) -> Strategy:
@@ -105,9 +113,25 @@ def check(name: str) -> str:
     )
 
 
-# The built-in strategies, registered through the same hook as any other (one line each).
-register("manual", f"{__name__}.manual:STRATEGY")
-register("rules", f"{__name__}.rules:STRATEGY")
-register("cascade", f"{__name__}.cascade:STRATEGY")
-register("learned", f"{__name__}.learned:STRATEGY")
-register("heuristic", f"{__name__}.heuristic:STRATEGY")
+# The built-in strategies, registered through the same hook as any other (one call each).
+register(
+    "manual",
+    f"{__name__}.manual:STRATEGY",
+    "the model you picked stands; the router never proposes a switch",
+)
+register(
+    "rules",
+    f"{__name__}.rules:STRATEGY",
+    "the first matching rule picks the tier: your [[rules]], else the shipped set",
+)
+register("cascade", f"{__name__}.cascade:STRATEGY", "cheap model first, quality gate, escalate")
+register(
+    "learned",
+    f"{__name__}.learned:STRATEGY",
+    "a trained classifier picks the tier and learns from your accepts, rejects, retries",
+)
+register(
+    "heuristic",
+    f"{__name__}.heuristic:STRATEGY",
+    "a hand-weighted score of the prompt picks the tier (nothing learned)",
+)
