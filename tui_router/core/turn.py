@@ -255,7 +255,7 @@ class TurnRunner:
             await _close(stream)
         result = finish()
         if on_usage is not None:
-            await _notify(on_usage, UsageUpdate(result.usage, result.price, result.baseline))
+            await notify(on_usage, UsageUpdate(result.usage, result.price, result.baseline))
         return result
 
     def _finish(
@@ -412,7 +412,7 @@ class _CallbackError(Exception):
 
 async def _callback(callback: Callable[[Any], Any] | None, value: Any) -> None:
     try:
-        await _notify(callback, value)
+        await notify(callback, value)
     except Exception as exc:
         raise _CallbackError(exc) from exc
 
@@ -425,7 +425,8 @@ async def _close(stream: Any) -> None:
             await aclose()
 
 
-async def _notify(callback: Callable[[Any], Any] | None, value: Any) -> None:
+async def notify(callback: Callable[[Any], Any] | None, value: Any) -> None:
+    """Call ``callback`` with ``value`` (if there is one), awaiting it when it is a coroutine."""
     if callback is None:
         return
     result = callback(value)

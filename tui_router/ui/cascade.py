@@ -59,6 +59,7 @@ async def run_turn(
     the conversation and turn count as they were.
     """
     from tui_router.core.cascade_turn import CascadeTurn, judge_model
+    from tui_router.core.turn import notify
 
     c = controller
     before = c.snapshot_turn()
@@ -72,19 +73,19 @@ async def run_turn(
         parts.clear()
         answering[0] = model
         c.live = None
-        await _call(on_attempt, model)
+        await notify(on_attempt, model)
 
     async def delta(text: str) -> None:
         parts.append(text)
-        await _call(on_delta, text)
+        await notify(on_delta, text)
 
     async def usage(update: Any) -> None:
         c.live = update
-        await _call(on_usage, update)
+        await notify(on_usage, update)
 
     async def answered(result: Any) -> None:
         c.live = None  # the call is in the ledger now: the ticker must not count it twice
-        await _call(on_answer, result)
+        await notify(on_answer, result)
 
     judge = judge_model(c.catalog) if c.config.cascade_judge else None
     try:
@@ -117,11 +118,3 @@ async def run_turn(
     if final.text:
         c.conversation.add_assistant(final.text, final.model)
     return outcome
-
-
-async def _call(callback: Callable[[Any], Any] | None, value: Any) -> None:
-    if callback is None:
-        return
-    result = callback(value)
-    if hasattr(result, "__await__"):
-        await result
