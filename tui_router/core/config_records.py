@@ -1,20 +1,19 @@
 """The settings records config.toml fills: `AppConfig` and its parts, their defaults, the keys.
 
 The bottom of the config layers (`config` loads, `config_parse` checks, `endpoints` and `pricing`
-read these records): it imports none of them. `ConfigError` and `did_you_mean` live here so every
-layer raises and hints the same way. Import them from `config`, which re-exports them.
+read these records): it imports none of them. `ConfigError` lives here so every layer raises the
+same way. Import them from `config`, which re-exports them.
 """
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui_router.core.errors import UserFacingError
+from tui_router.core.errors import did_you_mean as did_you_mean  # re-exported
 from tui_router.core.tiers import BALANCED, FAST, FRONTIER, LOCAL
 
 if TYPE_CHECKING:  # imported when first needed (_no_permission_rules): config loads early
@@ -178,25 +177,3 @@ NETWORK_KEYS: tuple[str, ...] = (
     "max_retry_wait_s",
     "retries",
 )
-
-
-def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
-    """The candidate ``word`` was most probably meant to be, or None.
-
-    Case-insensitive equality first, then close spelling, then a candidate containing the word
-    ("haiku" -> "claude-haiku-4-5"), then looser spelling.
-    """
-    choices = list(dict.fromkeys(candidates))
-    lowered = word.lower()
-    for choice in choices:
-        if choice.lower() == lowered:
-            return choice
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.75)
-    if close:
-        return close[0]
-    if len(lowered) >= 3:
-        for choice in choices:
-            if lowered in choice.lower():
-                return choice
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
-    return close[0] if close else None

@@ -100,7 +100,7 @@ def parse_rule(text: str) -> Rule:
     if not _TOOL_PART.match(tool):
         raise ValueError(f"{text!r}: the part before ':' must be a tool name or a glob")
     if not any(ch in tool for ch in "*?[") and tool not in KNOWN_TOOLS:
-        from tui_router.core.config_records import did_you_mean
+        from tui_router.core.errors import did_you_mean
 
         guess = did_you_mean(tool, KNOWN_TOOLS)
         hint = f"did you mean {guess!r}?" if guess else "tools: " + ", ".join(KNOWN_TOOLS)
