@@ -171,7 +171,6 @@ async def test_esc_refuses(server, repo: Path) -> None:
 
 
 async def test_a_remembers_for_the_session(server, repo: Path) -> None:
-    second = {"name": "write_file", "input": {"path": "src/new.py", "content": "x = 1\n"}}
     server.push(
         Script(tool_calls=[EDIT]),
         Script(text="done"),
@@ -196,7 +195,6 @@ async def test_a_remembers_for_the_session(server, repo: Path) -> None:
         assert any(n.startswith("Workspace: ") for n in shown)
         assert "always (this session): edit_file" in shown
         assert "deny: none" in shown
-    del second
 
 
 async def test_undo_restores_the_file(server, repo: Path) -> None:
@@ -318,3 +316,27 @@ def test_cap_output_counts_what_it_leaves_out() -> None:
     shown = cap_output(text, 40)
     assert shown.splitlines()[-1] == "… 60 more lines"
     assert len(shown.splitlines()) == 41
+
+
+async def test_permissions_lists_the_config_rules_and_a_deny_rule_refuses(
+    server, repo: Path
+) -> None:
+    from ui_support import make_config
+
+    from tui_router.core.agent.permissions import PermissionsConfig
+
+    rules = PermissionsConfig(allow=("run_command:pytest*",), deny=("edit_file:src/*",))
+    server.push(Script(tool_calls=[EDIT]), Script(text="I may not."))
+    app = make_app(repo, config=make_config(permissions=rules))
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "/permissions")
+        await settle(pilot)
+        shown = notes(app)
+        assert "deny (config): edit_file:src/*" in shown
+        assert "allow: run_command:pytest*" in shown
+        assert "edit_file, write_file, run_command: asked, unless allowed below" in shown
+        await send(pilot, "rename tmp to total")
+        await settle(pilot)
+        assert not app.query(ApprovalPanel)  # a deny rule is never asked about
+        assert app.query(ToolLine).first().state == "denied"
+        assert (repo / "src" / "utils.py").read_text() == ORIGINAL

@@ -26,6 +26,7 @@ from tui_router.core.events import (
     TurnDone,
     TurnError,
 )
+from tui_router.core.verified_cascade import CascadeDone
 from tui_router.ui import format as fmt
 from tui_router.ui.flow import failure_line
 from tui_router.ui.widgets.approval import ApprovalPanel, Decision
@@ -66,7 +67,7 @@ class AgentTurnView:
         self.files: list[str] = []
         self.tools = 0
         self.done: TurnDone | None = None
-        self.cascade: Any | None = None
+        self.cascade: CascadeDone | None = None
         self.errors: list[str] = []
         self.unsent = False
         self._clock: Any | None = None
@@ -136,7 +137,7 @@ class AgentTurnView:
                 await screen.note(line, "error")
         elif isinstance(event, TurnDone):
             self.done = event
-        elif type(event).__name__ == "CascadeDone":
+        elif isinstance(event, CascadeDone):
             self.cascade = event
             self.done = event.final
 
