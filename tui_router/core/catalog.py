@@ -19,7 +19,7 @@ from tui_router.core.endpoints import UnknownModelError, all_endpoints, resolve_
 from tui_router.core.errors import UserFacingError
 from tui_router.core.extras import install_command
 from tui_router.core.pricing import Price, Rates, model_rates, price_call, warm_price_engine
-from tui_router.core.tiers import TIERS
+from tui_router.core.tiers import DEFAULT_MODEL_ORDER, TIERS
 from tui_router.core.usage import Usage
 
 #: The context the bundled SmolLM2-135M runs with (its n_ctx in the local provider).
@@ -215,7 +215,7 @@ class Catalog:
         if self.config.default_model:
             return self.describe(self.config.default_model)
         tiers = self.by_tier()
-        ordered = [m for t in ("fast", "balanced", "frontier", "local") for m in tiers[t]]
+        ordered = [m for t in DEFAULT_MODEL_ORDER for m in tiers[t]]
         callable_now = [m for m in (*ordered, *self.untiered()) if m.available]
         callable_now.sort(key=lambda m: m.offline_fallback)  # stable: listed order otherwise
         if callable_now:

@@ -14,6 +14,10 @@ FRONTIER = "frontier"
 #: Every tier, cheapest (and weakest) first.
 TIERS: tuple[str, ...] = (LOCAL, FAST, BALANCED, FRONTIER)
 
+#: Where a default model is looked for when none is set: the cheapest useful tier first, the
+#: local tier (free, but weak) last.
+DEFAULT_MODEL_ORDER: tuple[str, ...] = (FAST, BALANCED, FRONTIER, LOCAL)
+
 _RANK: dict[str, int] = {tier: index for index, tier in enumerate(TIERS)}
 
 

@@ -21,6 +21,7 @@ from tui_router.core.pricing import Rates
 from tui_router.core.routing.context import RoutingContext
 from tui_router.core.routing.decision import TIER_ORDER, expected_output_tokens
 from tui_router.core.routing.features import Features
+from tui_router.core.tiers import DEFAULT_MODEL_ORDER
 
 
 class ModelLike(Protocol):
@@ -186,7 +187,7 @@ class Placer:
 
     def first_model(self) -> str | None:
         """The first callable model, cheapest useful tier first."""
-        for tier in ("fast", "balanced", "frontier", "local"):
+        for tier in DEFAULT_MODEL_ORDER:
             for info in self.tiers.get(tier, ()):
                 if info.available:
                     return info.id
