@@ -291,13 +291,22 @@ async def test_esc_cancels_mid_turn_and_keeps_the_work(server, repo: Path) -> No
         await send(pilot, "rename, then wait")
         await panel_up(pilot)
         await pilot.press("y")
-        await panel_up(pilot)  # the command asks too
+        await wait_for(
+            pilot,
+            lambda: (
+                bool(app.query(ApprovalPanel)) and app.query_one(ApprovalPanel).command is not None
+            ),
+            "the command's approval panel",
+        )
+        panel = app.query_one(ApprovalPanel)
+        assert (panel.command, panel.cwd) == ("sleep 30", str(repo.resolve()))
         await pilot.press("y")
         await wait_for(
             pilot,
             lambda: [line.state for line in app.query(ToolLine)] == ["ok", "running"],
             "the command to run",
         )
+        assert app.query(ToolLine).last().line[0] in "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"  # spinning
         await pilot.press("escape")
         await settle(pilot)
         assert (repo / "src" / "utils.py").read_text() == RENAMED  # the work is kept

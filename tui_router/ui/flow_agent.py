@@ -32,7 +32,7 @@ from tui_router.ui.flow import failure_line
 from tui_router.ui.widgets.approval import ApprovalPanel, Decision
 from tui_router.ui.widgets.prompt import PromptInput
 from tui_router.ui.widgets.status import StatusHeader
-from tui_router.ui.widgets.tool_line import ToolLine, elapsed_text
+from tui_router.ui.widgets.tool_line import ToolLine
 
 if TYPE_CHECKING:
     from tui_router.ui.attach import Attachment
@@ -85,7 +85,7 @@ class AgentTurnView:
     def show_progress(self) -> None:
         if self.step == 0:
             return
-        elapsed = elapsed_text(clock() - self.started)
+        elapsed = _whole_seconds(clock() - self.started)
         waiting = " · waiting for your answer" if self.panel is not None else ""
         self.screen.query_one(StatusHeader).set_progress(
             f"step {self.step}/{self.max_steps} · {elapsed}{waiting}"
@@ -328,6 +328,12 @@ async def stream_agent_turn(
         view.stop_clock()
     await view.finished()
     screen.refresh_ticker()
+
+
+def _whole_seconds(seconds: float) -> str:
+    """The header's clock: "12 s", "3 min 05 s" (it ticks once a second)."""
+    whole = int(seconds)
+    return f"{whole} s" if whole < 120 else f"{whole // 60} min {whole % 60:02d} s"
 
 
 def _one_line(text: str) -> str:
