@@ -349,3 +349,36 @@ async def test_permissions_lists_the_config_rules_and_a_deny_rule_refuses(
         assert not app.query(ApprovalPanel)  # a deny rule is never asked about
         assert app.query(ToolLine).first().state == "denied"
         assert (repo / "src" / "utils.py").read_text() == ORIGINAL
+
+
+async def test_undo_by_turns_back_and_by_checkpoint_id(server, repo: Path) -> None:
+    other = {**EDIT, "input": {**EDIT["input"], "path": "src/other.py"}}
+    (repo / "src" / "other.py").write_text(ORIGINAL)
+    server.push(
+        Script(tool_calls=[EDIT]),
+        Script(text="one"),
+        Script(tool_calls=[other]),
+        Script(text="two"),
+    )
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        for prompt in ("first", "second"):
+            await send(pilot, prompt)
+            await panel_up(pilot)
+            await pilot.press("y")
+            await settle(pilot)
+        first, second = app.controller.checkpoints
+        await send(pilot, "/undo 3")
+        await settle(pilot)
+        assert "/undo 3: this session has 2 turn(s) to undo" in notes(app, "warn")
+        await send(pilot, "/undo 2")  # the first turn's edit; the second's stays
+        await settle(pilot)
+        assert (repo / "src" / "utils.py").read_text() == ORIGINAL
+        assert (repo / "src" / "other.py").read_text() == RENAMED
+        await send(pilot, f"/undo #{second}")
+        await settle(pilot)
+        assert (repo / "src" / "other.py").read_text() == ORIGINAL
+        assert [n for n in notes(app, "route") if n.startswith("Undone")] == [
+            f"Undone checkpoint {first}: src/utils.py put back",
+            f"Undone checkpoint {second}: src/other.py put back",
+        ]
