@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING, ClassVar, Literal, TypeVar
+from typing import ClassVar, Literal, TypeVar
 
 from rich.text import Text
+from textual import events
 from textual.containers import Vertical, VerticalScroll
+from textual.geometry import Size
 from textual.widget import Widget
 from textual.widgets import Static
 
-if TYPE_CHECKING:
-    from textual.widgets import Markdown
-    from textual.widgets.markdown import MarkdownStream
+from tui_router.ui.widgets import stream_gc
+from tui_router.ui.widgets.stream_markdown import StreamedMarkdown
 
 NoteKind = Literal["info", "route", "warn", "error"]
 W = TypeVar("W", bound=Widget)
@@ -54,18 +55,17 @@ class UserMessage(Static):
 
 
 class AssistantMessage(Vertical):
-    """One answer: markdown streamed through `Markdown.get_stream`, then a quiet meta line."""
+    """One answer: markdown streamed in frame-paced batches, then a quiet meta line.
+
+    The markdown is a `StreamedMarkdown`: finished parts of a long answer are sealed and never
+    laid out again, so a frame costs the same at the end of a long answer as at its start.
+    """
 
     DEFAULT_CSS = """
     AssistantMessage {
         height: auto;
         margin: 1 0 0 0;
         padding: 0 1;
-    }
-    AssistantMessage > Markdown {
-        margin: 0;
-        padding: 0;
-        background: transparent;
     }
     AssistantMessage > .meta {
         color: $text-muted;
@@ -78,15 +78,11 @@ class AssistantMessage(Vertical):
         self.model = model
         self.tier = tier
         self._parts: list[str] = []
-        # Imported here, not at the top: markdown-it and pygments are not needed for the first
-        # frame (an empty chat); the warm-up worker imports them in the background.
-        from textual.widgets import Markdown
-
-        self._markdown: Markdown = Markdown()
+        self._markdown = StreamedMarkdown()
         self._meta = Static("", classes="meta")
-        self._stream: MarkdownStream | None = None
         self._pending: list[str] = []
         self._wake = asyncio.Event()
+        self._stop = asyncio.Event()
         self._pump: asyncio.Task[None] | None = None
 
     def compose(self):  # type: ignore[no-untyped-def]
@@ -104,6 +100,16 @@ class AssistantMessage(Vertical):
     def text(self, value: str) -> None:
         self._parts[:] = [value] if value else []
 
+    @property
+    def shown_text(self) -> str:
+        """The markdown the screen shows (all of `text` once `finish` has returned)."""
+        return self._markdown.source
+
+    @property
+    def streaming(self) -> bool:
+        """True from the first streamed fragment until `finish`."""
+        return self._pump is not None
+
     async def append(self, fragment: str) -> None:
         """Add streamed text. Cheap: it only queues the fragment for the next batch."""
         if not fragment:
@@ -111,50 +117,60 @@ class AssistantMessage(Vertical):
         self._parts.append(fragment)
         self._pending.append(fragment)
         if self._pump is None:
-            self._stream = type(self._markdown).get_stream(self._markdown)
+            self._stop.clear()
+            stream_gc.hold()
             self._pump = asyncio.create_task(self._run_pump())
         self._wake.set()
 
     async def _run_pump(self) -> None:
-        """Hand queued text to the markdown stream in frame-paced batches.
+        """Hand queued text to the markdown in frame-paced batches.
 
-        Every write re-parses (and re-highlights) the growing last block and lays the screen out
+        Every write re-parses (and re-highlights) the growing last block and lays the answer out
         again, which costs far more than a token. So one batch goes per frame at most, and after a
-        batch that took long to show (a long answer, a busy machine) the pump waits in
-        proportion, leaving the event loop to the network and the keyboard.
+        batch that took long to show (a busy machine) the pump waits in proportion, leaving the
+        event loop to the network and the keyboard. `finish` stops it between batches, never in
+        the middle of one.
         """
         loop = asyncio.get_running_loop()
-        while True:
+        while not self._stop.is_set():
             await self._wake.wait()
             self._wake.clear()
+            if self._stop.is_set():
+                break
             started = loop.time()
             await self._flush_pending()
             await self.wait_for_refresh()
+            if isinstance(self.parent, ChatPane):
+                self.parent.park_offscreen()
             shown_in = loop.time() - started
-            await asyncio.sleep(min(MAX_WAIT, max(FLUSH_INTERVAL, RENDER_BACKOFF * shown_in)))
+            pause = min(MAX_WAIT, max(FLUSH_INTERVAL, RENDER_BACKOFF * shown_in))
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), pause)
 
     async def _flush_pending(self) -> None:
-        if self._pending and self._stream is not None:
+        if self._pending:
             chunk = "".join(self._pending)
             self._pending.clear()
-            await self._stream.write(chunk)
+            await self._markdown.append(chunk)
 
     async def finish(self) -> None:
-        """Flush what is queued and stop the stream (idempotent)."""
+        """Show everything received and stop streaming (idempotent)."""
         pump, self._pump = self._pump, None
         if pump is not None:
-            pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            self._stop.set()
+            self._wake.set()
+            try:
                 await pump
+            finally:
+                stream_gc.release()
         await self._flush_pending()
-        if self._stream is not None:
-            stream, self._stream = self._stream, None
-            await stream.stop()
+        await self._markdown.close()
 
     def on_unmount(self) -> None:
         if self._pump is not None:  # removed mid-stream (a /new, the app closing)
             self._pump.cancel()
             self._pump = None
+            stream_gc.release()
 
     async def set_text(self, text: str) -> None:
         """Show a finished answer at once (resumed sessions)."""
@@ -163,6 +179,14 @@ class AssistantMessage(Vertical):
 
     def set_meta(self, line: str) -> None:
         self._meta.update(line)
+
+    def park_above(self, row: int) -> None:
+        """Park the answer's finished parts that lie above screen row ``row`` (see
+        `StreamedMarkdown.park_above`)."""
+        self._markdown.park_above(row)
+
+    def unpark(self) -> None:
+        self._markdown.unpark()
 
     @property
     def meta_text(self) -> str:
@@ -206,9 +230,48 @@ class ChatPane(VerticalScroll):
         super().__init__(id=id)
         self.max_mounted = max_mounted
         self.trimmed_count = 0
+        self._last_size: Size | None = None
 
     def on_mount(self) -> None:
         self.anchor()
+        self.watch(self, "scroll_y", self._scrolled, init=False)
+        self.watch(self.app, "theme", self._unpark_all, init=False)
+
+    def on_unmount(self) -> None:
+        stream_gc.forget()
+
+    def park_offscreen(self) -> None:
+        """While the view follows the newest text, park answer parts far above the view.
+
+        Out of view they cost nothing to draw, but Textual still places every displayed widget
+        on every layout, and a long answer has hundreds; parked ones are not displayed. Anything
+        that could bring them into view (a scroll by the user, a resize, a new theme) unparks
+        them first.
+        """
+        if not (self.is_anchored and self.is_vertical_scroll_end):
+            return
+        row = self.region.y - self.region.height  # one view's height above the top
+        for message in self.query_children(AssistantMessage):
+            message.park_above(row)
+
+    def _scrolled(self) -> None:
+        # Only scrolls by the person (or by code) call this: the anchor moves the view to the
+        # end without telling watchers.
+        if not self.is_vertical_scroll_end:
+            self._unpark_all()
+
+    def _unpark_all(self) -> None:
+        for message in self.query_children(AssistantMessage):
+            message.unpark()
+
+    def on_resize(self, event: events.Resize) -> None:
+        # A wider or narrower pane changes the parts' heights; a taller one shows more of them.
+        previous = self._last_size
+        self._last_size = event.size
+        if previous is not None and (
+            event.size.width != previous.width or event.size.height > previous.height
+        ):
+            self._unpark_all()
 
     async def add_user(self, text: str, attachments: list[str] | None = None) -> UserMessage:
         return await self._add(UserMessage(text, attachments))
@@ -260,4 +323,4 @@ class ChatPane(VerticalScroll):
 
 
 def _is_streaming(widget: Widget) -> bool:
-    return isinstance(widget, AssistantMessage) and widget._stream is not None
+    return isinstance(widget, AssistantMessage) and widget.streaming

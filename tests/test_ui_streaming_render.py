@@ -1,0 +1,266 @@
+"""A streamed answer looks exactly as one `Markdown` widget fed the same chunks would show it,
+while its finished parts are sealed (never parsed, rebuilt or laid out again) and parked out of
+view. Checked on the screen itself (an SVG export of every cell, text and colours), against a
+reference that streams the same chunks into one `Markdown` widget the way the app did before."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from textual.app import App, ComposeResult
+from textual.containers import Vertical
+from textual.geometry import Spacing
+from textual.widgets import Markdown, Static
+from textual.widgets.markdown import MarkdownBlock
+
+from tui_router.ui.widgets import stream_markdown
+from tui_router.ui.widgets.chat import ChatPane
+from tui_router.ui.widgets.stream_markdown import StreamedMarkdown
+
+SECTION = """\
+## Step {n}: refresh entry {n} safely
+
+The cache is read **before** the lock is taken, so two workers can both see a stale entry
+and both write. The fix for `shard_{n}`:
+
+1. Take the lock first.
+2. Re-read the entry under the lock.
+3. Write only if it is still stale.
+
+```python
+def refresh_{n}(cache, key, load):
+    with cache.lock(key):
+        entry = cache.get(key)
+        if entry is not None and not entry.expired:
+            return entry.value
+        return cache.put(key, load(), ttl=300)
+```
+
+- a bullet with `code`
+- another bullet
+  - nested
+
+> A quote about entry {n}.
+
+| approach | cost |
+|---|---|
+| lock then read | one lock per miss |
+
+---
+"""
+
+ANSWER = "".join(SECTION.format(n=n) for n in range(1, 5)) + "Done: **all four** steps.\n"
+
+
+def chunks(text: str, size: int) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+class ReferenceMessage(Vertical):
+    """The answer widget as it was: one Markdown fed through `append`, then the meta line."""
+
+    DEFAULT_CSS = """
+    ReferenceMessage { height: auto; margin: 1 0 0 0; padding: 0 1; }
+    ReferenceMessage > Markdown { margin: 0; padding: 0; background: transparent; }
+    ReferenceMessage > .meta { color: $text-muted; text-style: italic; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.markdown = Markdown()
+
+    def compose(self) -> ComposeResult:
+        yield self.markdown
+        yield Static("", classes="meta")
+
+
+class Harness(App[None]):
+    TITLE = "stream"
+
+    def compose(self) -> ComposeResult:
+        yield ChatPane(id="pane")
+
+
+async def reference_screen(size: tuple[int, int], pieces: list[str], *, home: bool = False) -> str:
+    app = Harness()
+    async with app.run_test(size=size) as pilot:
+        pane = app.query_one(ChatPane)
+        message = ReferenceMessage()
+        await pane.mount(message)
+        for piece in pieces:
+            await message.markdown.append(piece)
+        await pilot.pause()
+        if home:
+            pane.scroll_home(animate=False)
+        await pilot.pause()
+        return app.export_screenshot()
+
+
+def sealed_segments(markdown: StreamedMarkdown) -> list[Markdown]:
+    return markdown.segments[:-1] if markdown._live is not None else markdown.segments
+
+
+async def test_streamed_segments_show_what_one_markdown_widget_shows() -> None:
+    pieces = chunks(ANSWER, 12)
+    size = (100, 330)  # tall enough for the whole answer: every cell is compared
+    expected = await reference_screen(size, pieces)
+    app = Harness()
+    async with app.run_test(size=size) as pilot:
+        message = await app.query_one(ChatPane).add_assistant("m", None)
+        markdown = message.query_one(StreamedMarkdown)
+        for piece in pieces:
+            await markdown.append(piece)
+        await markdown.close()
+        await pilot.pause()
+        assert len(markdown.segments) >= 3, "the answer was not split into sealed segments"
+        assert markdown.source == ANSWER
+        assert app.export_screenshot() == expected
+
+
+async def test_the_message_streams_in_batches_to_the_same_screen() -> None:
+    """Through `AssistantMessage.append` (the pump batches by time): same screen, same text."""
+    pieces = chunks(ANSWER, 7)
+    size = (100, 330)
+    expected = await reference_screen(size, pieces)
+    app = Harness()
+    async with app.run_test(size=size) as pilot:
+        message = await app.query_one(ChatPane).add_assistant("m", None)
+        for index, piece in enumerate(pieces):
+            await message.append(piece)
+            if index % 25 == 0:
+                await pilot.pause()  # let the pump show a batch now and then
+        assert message.streaming
+        await message.finish()
+        await pilot.pause()
+        assert not message.streaming
+        assert message.text == ANSWER
+        assert message.shown_text == ANSWER
+        assert app.export_screenshot() == expected
+
+
+async def test_sealed_blocks_are_never_touched_again(monkeypatch: Any) -> None:
+    appended_to: list[Markdown] = []
+    original_append = Markdown.append
+
+    def recording_append(self: Markdown, markdown: str) -> Any:
+        appended_to.append(self)
+        return original_append(self, markdown)
+
+    monkeypatch.setattr(Markdown, "append", recording_append)
+    pieces = chunks(ANSWER, 12)
+    app = Harness()
+    async with app.run_test(size=(100, 40)) as pilot:
+        message = await app.query_one(ChatPane).add_assistant("m", None)
+        markdown = message.query_one(StreamedMarkdown)
+        half = len(pieces) // 2
+        for piece in pieces[:half]:
+            await markdown.append(piece)
+        await pilot.pause()
+        sealed = sealed_segments(markdown)
+        assert sealed, "nothing was sealed in the first half of the answer"
+        blocks = {id(seg): list(seg.query_children(MarkdownBlock)) for seg in sealed}
+        appended_to.clear()
+        for piece in pieces[half:]:
+            await markdown.append(piece)
+        await pilot.pause()
+        assert not any(seg in appended_to for seg in sealed), "a sealed segment was appended to"
+        for seg in sealed:
+            now = list(seg.query_children(MarkdownBlock))
+            assert now == blocks[id(seg)], "a sealed segment's blocks were rebuilt"
+            assert all(block.is_mounted for block in now)
+
+
+async def test_parked_parts_come_back_before_they_are_seen() -> None:
+    """Far above the view, sealed parts are parked (not displayed, a spacer keeps their height);
+    the screen is the reference's at the bottom, and again after scrolling to the top."""
+    pieces = chunks(ANSWER, 12)
+    size = (90, 24)
+    expected_end = await reference_screen(size, pieces)
+    expected_top = await reference_screen(size, pieces, home=True)
+    app = Harness()
+    async with app.run_test(size=size) as pilot:
+        pane = app.query_one(ChatPane)
+        message = await pane.add_assistant("m", None)
+        markdown = message.query_one(StreamedMarkdown)
+        for piece in pieces:
+            await markdown.append(piece)
+        await markdown.close()
+        await pilot.pause()
+        pane.park_offscreen()
+        await pilot.pause()
+        assert markdown.parked_count >= 1
+        assert app.export_screenshot() == expected_end
+        pane.scroll_home(animate=False)
+        await pilot.pause()
+        assert markdown.parked_count == 0
+        assert app.export_screenshot() == expected_top
+
+
+async def test_nothing_is_parked_when_the_view_does_not_follow_the_end() -> None:
+    pieces = chunks(ANSWER, 12)
+    app = Harness()
+    async with app.run_test(size=(90, 24)) as pilot:
+        pane = app.query_one(ChatPane)
+        message = await pane.add_assistant("m", None)
+        for piece in pieces:
+            await message._markdown.append(piece)
+        await pilot.pause()
+        pane.scroll_home(animate=False)
+        await pilot.pause()
+        pane.park_offscreen()
+        assert message._markdown.parked_count == 0
+
+
+async def test_a_resumed_answer_is_one_sealed_segment() -> None:
+    size = (100, 330)
+    expected = await reference_screen(size, [ANSWER])
+    app = Harness()
+    async with app.run_test(size=size) as pilot:
+        message = await app.query_one(ChatPane).add_assistant("m", None)
+        await message.set_text(ANSWER)
+        await pilot.pause()
+        markdown = message.query_one(StreamedMarkdown)
+        assert len(markdown.segments) == 1
+        assert markdown.source == ANSWER
+        assert app.export_screenshot() == expected
+
+
+def _block(top: int, bottom: int) -> Any:
+    return SimpleNamespace(styles=SimpleNamespace(margin=Spacing(top, 0, bottom, 0)))
+
+
+def test_a_split_needs_a_zero_margin_on_one_side(monkeypatch: Any) -> None:
+    monkeypatch.setattr(stream_markdown, "MIN_SEALED_BLOCKS", 1)
+    paragraph, fence = _block(0, 1), _block(1, 1)
+    # before a finished paragraph (top margin 0): fine
+    assert stream_markdown._split_point([fence, fence, paragraph, fence]) == 2
+    # only code blocks (1 above, 1 below): no split keeps the collapsed margin
+    assert stream_markdown._split_point([fence, fence, fence]) is None
+    # the growing last block may still change kind: its own top margin does not count
+    assert stream_markdown._split_point([fence, fence, paragraph]) is None
+    # ...but a 0 bottom margin above it does
+    assert stream_markdown._split_point([fence, _block(1, 0), fence]) == 2
+
+
+async def test_no_full_collection_while_an_answer_streams() -> None:
+    """The collector's full passes (0.2-0.5 s with a long answer on screen) wait for the end of
+    the stream; the postponed one runs once, and the collector gets its thresholds back."""
+    import gc
+
+    from tui_router.ui.widgets import stream_gc
+
+    before = gc.get_threshold()
+    app = Harness()
+    async with app.run_test(size=(90, 24)) as pilot:
+        message = await app.query_one(ChatPane).add_assistant("m", None)
+        await message.append("Some **text**")
+        assert stream_gc.held()
+        assert gc.get_threshold()[:2] == before[:2]
+        assert gc.get_threshold()[2] > 1_000_000
+        await message.finish()
+        assert stream_gc.held(), "the full pass waits for a quiet moment"
+        stream_gc.collect_now()
+        await pilot.pause()
+        assert not stream_gc.held()
+        assert gc.get_threshold() == before
