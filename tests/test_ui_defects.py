@@ -108,6 +108,10 @@ async def test_ctrl_c_cancels_a_reply_then_clears_then_quits(server, tmp_path: P
         assert any("cancelled" in n for n in notes(app)), notes(app)
         assert len(answers(app)[0].text) < len("tick ") * 200
         prompt_of(app).load_text("half-typed thought")
+        prompt_of(app).select_all()
+        await pilot.press("ctrl+c")  # a selection is copied, as in any text field
+        assert app.clipboard == "half-typed thought" and prompt_of(app).text
+        prompt_of(app).move_cursor(prompt_of(app).document.end)
         await pilot.press("ctrl+c")
         await pilot.pause()
         assert prompt_of(app).text == "" and app.is_running

@@ -316,7 +316,8 @@ class MainScreen(Screen[None]):
         self.turns.cancel_reply("esc")
 
     def action_interrupt(self) -> None:
-        """ctrl+c: cancel the reply (as esc does); else clear the prompt; twice in a row quits."""
+        """ctrl+c: cancel the reply (as esc does); else copy the prompt's selection, or clear the
+        prompt; on an empty prompt twice in a row quits."""
         if not self.on_top():
             raise SkipAction()
         now = time.monotonic()
@@ -325,6 +326,9 @@ class MainScreen(Screen[None]):
         prompt = self.query_one(PromptInput)
         if self.streaming:
             self.turns.cancel_reply("ctrl+c")
+            self._interrupted_at = 0.0
+        elif prompt.selected_text:  # the prompt's own ctrl+c: copy what is selected
+            self.app.copy_to_clipboard(prompt.selected_text)
             self._interrupted_at = 0.0
         elif prompt.text:
             prompt.clear()
