@@ -11,9 +11,12 @@ from tui_router.core.pricing import Rates
 
 def rates(inp: str, out: str, cache_read: str | None) -> Rates:
     return Rates(
-        input=Decimal(inp), output=Decimal(out),
+        input=Decimal(inp),
+        output=Decimal(out),
         cache_read=None if cache_read is None else Decimal(cache_read),
-        cache_write=None, context_window=None, source="override",
+        cache_write=None,
+        context_window=None,
+        source="override",
     )
 
 
@@ -50,19 +53,27 @@ def standard_catalog(**available: bool) -> FakeCatalog:
         FakeModel("mid", "balanced", 400_000, rates("3", "15", "0.3")),
         FakeModel("top", "frontier", 1_000_000, rates("5", "25", "0.5")),
     ]
-    return FakeCatalog([
-        FakeModel(m.id, m.tier, m.context_window, m.rates, available.get(m.id.replace("-", "_"), True))
-        for m in models
-    ])
+    return FakeCatalog(
+        [
+            FakeModel(
+                m.id, m.tier, m.context_window, m.rates, available.get(m.id.replace("-", "_"), True)
+            )
+            for m in models
+        ]
+    )
 
 
 def standard_config(**overrides: object) -> AppConfig:
     tiers = {
-        "local": ["tiny-local"], "fast": ["small-fast", "fast-big"],
-        "balanced": ["mid"], "frontier": ["top"],
+        "local": ["tiny-local"],
+        "fast": ["small-fast", "fast-big"],
+        "balanced": ["mid"],
+        "frontier": ["top"],
     }
     values: dict[str, object] = {
-        "tiers": tiers, "frontier_model": "top", "routing_strategy": "rules",
+        "tiers": tiers,
+        "frontier_model": "top",
+        "routing_strategy": "rules",
     }
     values.update(overrides)
     return AppConfig(**values)  # type: ignore[arg-type]

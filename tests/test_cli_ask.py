@@ -44,7 +44,10 @@ def _cli(
 ) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run(
         [sys.executable, "-m", "tui_router", *args],
-        input=stdin, env=env, capture_output=True, timeout=120,
+        input=stdin,
+        env=env,
+        capture_output=True,
+        timeout=120,
     )
     return subprocess.CompletedProcess(
         proc.args, proc.returncode, proc.stdout.decode(), proc.stderr.decode()
@@ -90,14 +93,23 @@ def _ask_then_report(fake: FakeServer, model: str, provider: str) -> tuple[dict,
 
 
 def test_ask_json_anthropic_usage_and_cost_match_genai_prices(fake_server: FakeServer) -> None:
-    fake_server.push(Script(
-        text="Write-ahead logging keeps readers and a writer apart.", input_tokens=300,
-        cache_read_tokens=1_000, cache_write_5m_tokens=200, output_tokens=80,
-    ))
+    fake_server.push(
+        Script(
+            text="Write-ahead logging keeps readers and a writer apart.",
+            input_tokens=300,
+            cache_read_tokens=1_000,
+            cache_write_5m_tokens=200,
+            output_tokens=80,
+        )
+    )
     answer, report = _ask_then_report(fake_server, "claude-haiku-4-5", "anthropic")
     assert answer["usage"] == {
-        "input_tokens": 1_500, "cache_read_tokens": 1_000, "cache_write_tokens": 200,
-        "output_tokens": 80, "reasoning_tokens": 0, "estimated": False,
+        "input_tokens": 1_500,
+        "cache_read_tokens": 1_000,
+        "cache_write_tokens": 200,
+        "output_tokens": 80,
+        "reasoning_tokens": 0,
+        "estimated": False,
     }
     [call] = report["calls"]
     assert call["model"] == "claude-haiku-4-5" and call["status"] == "ok"
@@ -108,14 +120,23 @@ def test_ask_json_anthropic_usage_and_cost_match_genai_prices(fake_server: FakeS
 
 
 def test_ask_json_openai_usage_and_cost_match_genai_prices(fake_server: FakeServer) -> None:
-    fake_server.push(Script(
-        text="Write-ahead logging keeps readers and a writer apart.", input_tokens=2_000,
-        cache_read_tokens=1_500, output_tokens=300, reasoning_tokens=120,
-    ))
+    fake_server.push(
+        Script(
+            text="Write-ahead logging keeps readers and a writer apart.",
+            input_tokens=2_000,
+            cache_read_tokens=1_500,
+            output_tokens=300,
+            reasoning_tokens=120,
+        )
+    )
     answer, report = _ask_then_report(fake_server, "gpt-5-mini", "openai")
     assert answer["usage"] == {
-        "input_tokens": 2_000, "cache_read_tokens": 1_500, "cache_write_tokens": 0,
-        "output_tokens": 300, "reasoning_tokens": 120, "estimated": False,
+        "input_tokens": 2_000,
+        "cache_read_tokens": 1_500,
+        "cache_write_tokens": 0,
+        "output_tokens": 300,
+        "reasoning_tokens": 120,
+        "estimated": False,
     }
     assert fake_server.requests[0].body["stream_options"] == {"include_usage": True}
     [call] = report["calls"]
@@ -176,12 +197,14 @@ def test_tier_picks_the_first_available_model_of_that_tier(fake_server: FakeServ
 
 def test_plain_output_streams_the_text_and_reads_stdin(fake_server: FakeServer) -> None:
     fake_server.push(Script(chunks=["Write-ahead ", "logging ", "is a journal."]))
-    proc = _cli("ask", "--model", "claude-haiku-4-5", "-", env=_env(fake_server),
-                stdin=b"what is WAL?\n")
+    proc = _cli(
+        "ask", "--model", "claude-haiku-4-5", "-", env=_env(fake_server), stdin=b"what is WAL?\n"
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "Write-ahead logging is a journal.\n"
     assert fake_server.requests[0].texts[-1] in (
-        "what is WAL?\n", [{"type": "text", "text": "what is WAL?\n"}]
+        "what is WAL?\n",
+        [{"type": "text", "text": "what is WAL?\n"}],
     )
 
 
@@ -232,7 +255,10 @@ def test_sessions_lists_the_recorded_session(fake_server: FakeServer) -> None:
     assert listed["models"] == ["claude-haiku-4-5"] and listed["calls"] == 1
     assert listed["cost_usd"] == answer["cost_usd"]
     assert listed["baseline_usd"] == answer["baseline"]["cost_usd"]
-    table = _cli("sessions", env=_env(None), )
+    table = _cli(
+        "sessions",
+        env=_env(None),
+    )
     assert answer["session_id"] in table.stdout and "claude-haiku-4-5" in table.stdout
 
 
@@ -273,21 +299,28 @@ def test_terminal_cost_line() -> None:
     from tui_router.core.usage import Usage
 
     result = TurnResult(
-        text="x", usage=Usage(input_tokens=1_500, cache_read_tokens=1_000, output_tokens=80),
+        text="x",
+        usage=Usage(input_tokens=1_500, cache_read_tokens=1_000, output_tokens=80),
         price=Price(Decimal("0.00097"), "genai-prices"),
-        baseline=Price(Decimal("0.00485"), "genai-prices"), status="ok", error=None,
-        call_id=1, model="claude-haiku-4-5", tier="fast", duration_ms=5,
+        baseline=Price(Decimal("0.00485"), "genai-prices"),
+        status="ok",
+        error=None,
+        call_id=1,
+        model="claude-haiku-4-5",
+        tier="fast",
+        duration_ms=5,
     )
     assert _cost_line(result) == (
-        "[claude-haiku-4-5 · 1,500 in (1,000 cache) / 80 out · $0.000970"
-        " · frontier-only $0.004850]"
+        "[claude-haiku-4-5 · 1,500 in (1,000 cache) / 80 out · $0.000970 · frontier-only $0.004850]"
     )
 
 
 def test_model_outside_the_catalog_priced_if_known_else_na(fake_server: FakeServer) -> None:
     text = "Write-ahead logging keeps readers and a writer apart."
-    fake_server.push(Script(text=text, input_tokens=900, output_tokens=60),
-                     Script(text=text, input_tokens=900, output_tokens=60))
+    fake_server.push(
+        Script(text=text, input_tokens=900, output_tokens=60),
+        Script(text=text, input_tokens=900, output_tokens=60),
+    )
     env = _env(fake_server)
     known = json.loads(_cli("ask", "--json", "--model", "gpt-4.1-nano", "q", env=env).stdout)
     assert known["tier"] is None and known["provider"] == "openai"

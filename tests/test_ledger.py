@@ -19,13 +19,21 @@ from tui_router.core.usage import Usage
 
 
 def _record(
-    model: str, cost: str | None, baseline: str | None, *, tier: str | None = "fast", turn: int = 1,
-    usage: Usage | None = None, purpose: str = "chat",
+    model: str,
+    cost: str | None,
+    baseline: str | None,
+    *,
+    tier: str | None = "fast",
+    turn: int = 1,
+    usage: Usage | None = None,
+    purpose: str = "chat",
 ) -> CallRecord:
     return CallRecord(
         model=model,
         usage=usage or Usage(input_tokens=100, output_tokens=10),
-        price=Price(Decimal(cost) if cost is not None else None, "genai-prices" if cost else "unknown"),
+        price=Price(
+            Decimal(cost) if cost is not None else None, "genai-prices" if cost else "unknown"
+        ),
         baseline=Price(Decimal(baseline) if baseline is not None else None, "genai-prices"),
         tier=tier,
         turn=turn,
@@ -81,8 +89,9 @@ def test_empty_ledger() -> None:
 def test_rollups_per_model_per_tier_and_turn_series() -> None:
     ledger = Ledger()
     ledger.add(_record("claude-haiku-4-5", "0.001", "0.005", turn=1, purpose="cascade"))
-    ledger.add(_record("claude-sonnet-4-6", "0.003", "0.005", tier="balanced", turn=1,
-                       purpose="cascade"))
+    ledger.add(
+        _record("claude-sonnet-4-6", "0.003", "0.005", tier="balanced", turn=1, purpose="cascade")
+    )
     ledger.add(_record("claude-haiku-4-5", "0.002", "0.010", turn=2))
     ledger.add(_record("ollama/x", None, "0.001", tier=None, turn=3))
     per_model = ledger.per_model()
@@ -114,11 +123,15 @@ def test_ledger_from_store_rows_resumes_the_same_totals() -> None:
         for turn, (cost, base) in enumerate([("0.001", "0.004"), (None, "0.002")], start=1):
             store.record_call(
                 CallRow(
-                    session_id=sid, turn=turn, model="m", purpose="chat",
+                    session_id=sid,
+                    turn=turn,
+                    model="m",
+                    purpose="chat",
                     usage=Usage(input_tokens=10, output_tokens=2),
                     cost_usd=Decimal(cost) if cost else None,
                     price_source="genai-prices" if cost else "unknown",
-                    baseline_model="claude-opus-4-6", baseline_cost_usd=Decimal(base),
+                    baseline_model="claude-opus-4-6",
+                    baseline_cost_usd=Decimal(base),
                 )
             )
         ledger = Ledger.from_rows(store.session_calls(sid))
@@ -143,7 +156,9 @@ def test_real_prices_from_genai_prices_hand_computed() -> None:
     )
     price = price_model_call(usage, haiku)
     expected = (
-        Decimal(2_000) * 1 + Decimal(6_000) * Decimal("0.1") + Decimal(2_000) * Decimal("1.25")
+        Decimal(2_000) * 1
+        + Decimal(6_000) * Decimal("0.1")
+        + Decimal(2_000) * Decimal("1.25")
         + Decimal(1_000) * 5
     ) / 1_000_000
     assert price == Price(expected, "genai-prices")
@@ -152,7 +167,9 @@ def test_real_prices_from_genai_prices_hand_computed() -> None:
 def test_override_keyed_by_qualified_id_prices_the_call() -> None:
     custom = _Model("ollama/llama3.2", "llama3.2", None, None)
     overrides = {"ollama/llama3.2": PriceOverride(Decimal("0.5"), Decimal("1.5"))}
-    price = price_model_call(Usage(input_tokens=1_000_000, output_tokens=2_000_000), custom, overrides)
+    price = price_model_call(
+        Usage(input_tokens=1_000_000, output_tokens=2_000_000), custom, overrides
+    )
     assert price == Price(Decimal("3.5"), "override")
     assert price_model_call(Usage(input_tokens=5), custom).usd is None
 

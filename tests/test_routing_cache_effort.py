@@ -34,7 +34,9 @@ def _router() -> Router:
     return Router(config, catalog, strategy="rules")
 
 
-def _context(current: str, tier: str, warm: tuple[str, ...], history: int = 40_000) -> RoutingContext:
+def _context(
+    current: str, tier: str, warm: tuple[str, ...], history: int = 40_000
+) -> RoutingContext:
     return RoutingContext(
         conversation_tokens=history, current_model=current, current_tier=tier, warm_caches=warm
     )
@@ -76,4 +78,6 @@ def test_switching_back_to_a_model_whose_cache_is_warm_is_free() -> None:
 
 def test_which_models_take_an_effort() -> None:
     assert takes_effort(SONNET) and takes_effort(OPUS) and takes_effort("gpt-5-mini")
-    assert not takes_effort(HAIKU) and not takes_effort("ollama/llama3.2") and not takes_effort(None)
+    assert (
+        not takes_effort(HAIKU) and not takes_effort("ollama/llama3.2") and not takes_effort(None)
+    )

@@ -33,11 +33,25 @@ def test_route_json_shape(capsys: pytest.CaptureFixture[str], no_local_model: No
     assert all(isinstance(v, float) for v in data["features"].values())
 
 
-def test_route_takes_context_and_the_current_model(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_route_takes_context_and_the_current_model(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     attached = tmp_path / "big.py"
     attached.write_text("x = 1\n" * 20_000, encoding="utf-8")
-    data = run_json(capsys, "route", "--json", "--strategy", "rules", "--model", "claude-opus-4-6",
-                    "--context-tokens", "5000", "--file", str(attached), "add a docstring to f")
+    data = run_json(
+        capsys,
+        "route",
+        "--json",
+        "--strategy",
+        "rules",
+        "--model",
+        "claude-opus-4-6",
+        "--context-tokens",
+        "5000",
+        "--file",
+        str(attached),
+        "add a docstring to f",
+    )
     assert data["features"]["ctx_attached_files"] == 1.0
     assert data["features"]["ctx_total_tokens"] > 5000 + 20_000
     assert data["kind"] == "downgrade" and data["current_model"] == "claude-opus-4-6"
@@ -49,7 +63,9 @@ def test_route_prints_a_readable_decision(capsys: pytest.CaptureFixture[str]) ->
     assert "frontier" in out and "irreversible-or-production" in out and "decided in" in out
 
 
-def test_route_without_a_prompt_is_a_clear_error(capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
+def test_route_without_a_prompt_is_a_clear_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
     monkeypatch.setattr("sys.stdin.isatty", lambda: True)
     assert main(["route"]) == 2
     assert "give a prompt" in capsys.readouterr().err
@@ -74,10 +90,14 @@ def test_route_reset_forgets_the_feedback(capsys: pytest.CaptureFixture[str]) ->
     assert "no routing feedback" in capsys.readouterr().out
 
 
-def test_rules_lists_the_defaults_and_the_users_rules_first(capsys: pytest.CaptureFixture[str]) -> None:
+def test_rules_lists_the_defaults_and_the_users_rules_first(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     config = get_paths().config_file
     config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text('[[rules]]\nname = "sql"\nfile_types = ["sql"]\ntier = "balanced"\n', encoding="utf-8")
+    config.write_text(
+        '[[rules]]\nname = "sql"\nfile_types = ["sql"]\ntier = "balanced"\n', encoding="utf-8"
+    )
     rules = json.loads(main(["rules", "--json"]) == 0 and capsys.readouterr().out)
     assert rules[0]["name"] == "sql" and rules[0]["source"] == str(config)
     assert rules[-1]["name"] == "default-start-light" and rules[-1]["conditions"] == []
@@ -97,41 +117,92 @@ def test_a_bad_rule_is_reported_without_a_traceback(capsys: pytest.CaptureFixtur
     assert main(["route", "hello"]) == 2
 
 
-def _call(session: str, turn: int, model: str, purpose: str, cost: str, tier: str,
-          input_tokens: int = 2_000, output_tokens: int = 300) -> CallRow:
-    return CallRow(session_id=session, turn=turn, model=model, purpose=purpose,
-                   usage=Usage(input_tokens=input_tokens, output_tokens=output_tokens),
-                   cost_usd=Decimal(cost), price_source="genai-prices", tier=tier,
-                   price_provider="anthropic", stop_reason="end_turn")
+def _call(
+    session: str,
+    turn: int,
+    model: str,
+    purpose: str,
+    cost: str,
+    tier: str,
+    input_tokens: int = 2_000,
+    output_tokens: int = 300,
+) -> CallRow:
+    return CallRow(
+        session_id=session,
+        turn=turn,
+        model=model,
+        purpose=purpose,
+        usage=Usage(input_tokens=input_tokens, output_tokens=output_tokens),
+        cost_usd=Decimal(cost),
+        price_source="genai-prices",
+        tier=tier,
+        price_provider="anthropic",
+        stop_reason="end_turn",
+    )
 
 
 def test_report_routing_reviews_recorded_sessions(capsys: pytest.CaptureFixture[str]) -> None:
     with Store() as store:
         sid = store.create_session(start_model="claude-haiku-4-5", strategy="rules")
-        store.record_call(_call(sid, 1, "claude-haiku-4-5", "chat", "0.003", "fast"),
-                          text="done", prompt="rename foo to bar")
-        store.record_call(_call(sid, 2, "claude-haiku-4-5", "chat", "0.004", "fast"),
-                          text="meh", prompt="why does the worker deadlock under load?")
-        store.record_call(_call(sid, 2, "claude-opus-4-6", "retry", "0.020", "frontier"),
-                          text="better")
-        store.record_call(_call(sid, 3, "claude-opus-4-6", "chat", "0.020", "frontier"),
-                          text="ok", prompt="write the prod migration that drops the email column")
-        shown = store.record_decision(DecisionRow(
-            session_id=sid, turn=3, strategy="rules", suggested_model="claude-opus-4-6",
-            suggested_tier="frontier", current_model="claude-opus-4-6", current_tier="fast",
-            reason="rule irreversible-or-production: ...", rule="irreversible-or-production"))
+        store.record_call(
+            _call(sid, 1, "claude-haiku-4-5", "chat", "0.003", "fast"),
+            text="done",
+            prompt="rename foo to bar",
+        )
+        store.record_call(
+            _call(sid, 2, "claude-haiku-4-5", "chat", "0.004", "fast"),
+            text="meh",
+            prompt="why does the worker deadlock under load?",
+        )
+        store.record_call(
+            _call(sid, 2, "claude-opus-4-6", "retry", "0.020", "frontier"), text="better"
+        )
+        store.record_call(
+            _call(sid, 3, "claude-opus-4-6", "chat", "0.020", "frontier"),
+            text="ok",
+            prompt="write the prod migration that drops the email column",
+        )
+        shown = store.record_decision(
+            DecisionRow(
+                session_id=sid,
+                turn=3,
+                strategy="rules",
+                suggested_model="claude-opus-4-6",
+                suggested_tier="frontier",
+                current_model="claude-opus-4-6",
+                current_tier="fast",
+                reason="rule irreversible-or-production: ...",
+                rule="irreversible-or-production",
+            )
+        )
         store.update_decision(shown, "accepted")
-        store.record_decision(DecisionRow(
-            session_id=sid, turn=1, strategy="rules", suggested_model="claude-sonnet-4-6",
-            suggested_tier="balanced", current_model="claude-haiku-4-5", current_tier="fast",
-            reason="rule reasoning-heavy", rule="reasoning-heavy", outcome="rejected"))
+        store.record_decision(
+            DecisionRow(
+                session_id=sid,
+                turn=1,
+                strategy="rules",
+                suggested_model="claude-sonnet-4-6",
+                suggested_tier="balanced",
+                current_model="claude-haiku-4-5",
+                current_tier="fast",
+                reason="rule reasoning-heavy",
+                rule="reasoning-heavy",
+                outcome="rejected",
+            )
+        )
     data = run_json(capsys, "report", "--routing", "--json")
     assert data["sessions"] == 1 and data["turns"] == 3
     assert data["turns_per_tier"] == {"fast": 1, "frontier": 2}
     assert Decimal(data["actual_cost_usd"]) == Decimal("0.047")
     assert data["retried_stronger"] == 1
-    assert data["regret_turns"] == [{"session_id": sid, "turn": 2, "from_model": "claude-haiku-4-5",
-                                     "to_model": "claude-opus-4-6"}]
+    assert data["regret_turns"] == [
+        {
+            "session_id": sid,
+            "turn": 2,
+            "from_model": "claude-haiku-4-5",
+            "to_model": "claude-opus-4-6",
+        }
+    ]
     assert Decimal(data["regret_usd"]) == Decimal("0.004")
     by_reason = {s["reason"]: s for s in data["suggestions"]}
     assert by_reason["irreversible-or-production"]["accepted"] == 1

@@ -13,13 +13,23 @@ from tui_router.core.routing.features import TASK_KINDS, Features, extract_featu
     [
         ("Why does this crash when the list is empty? It's a bug in prod code", "sig_debugging"),
         ("There is a race condition between the two worker threads", "sig_concurrency"),
-        ("How should we structure the services? Weigh the tradeoffs of a monolith", "sig_architecture"),
-        ("Do a security review of this login form: is it vulnerable to SQL injection?",
-         "sig_security_review"),
+        (
+            "How should we structure the services? Weigh the tradeoffs of a monolith",
+            "sig_architecture",
+        ),
+        (
+            "Do a security review of this login form: is it vulnerable to SQL injection?",
+            "sig_security_review",
+        ),
         ("Rename the logger across the whole codebase", "sig_multi_file"),
-        ("What is the time complexity of this algorithm, and can dynamic programming help?",
-         "sig_algorithm"),
-        ("Prove by induction that the sum of the first n odd numbers is n squared", "sig_math_proof"),
+        (
+            "What is the time complexity of this algorithm, and can dynamic programming help?",
+            "sig_algorithm",
+        ),
+        (
+            "Prove by induction that the sum of the first n odd numbers is n squared",
+            "sig_math_proof",
+        ),
         ("The endpoint is too slow; where is the bottleneck?", "sig_performance"),
         ("Our replicas return stale data after failover", "sig_distributed"),
         ("Here is a core dump from the C extension", "sig_low_level"),
@@ -89,7 +99,9 @@ def test_stack_traces_are_detected_and_count_as_debugging(trace: str) -> None:
 
 
 def test_an_error_quoted_inline_is_a_debugging_task() -> None:
-    features = extract_features("I get `RuntimeError: dictionary changed size during iteration` here")
+    features = extract_features(
+        "I get `RuntimeError: dictionary changed size during iteration` here"
+    )
     assert features.sig_debugging == 1.0 and features.error_lines >= 1
 
 
@@ -103,7 +115,9 @@ def test_code_blocks_are_counted_and_their_words_ignored() -> None:
 
 
 def test_paths_mentioned_are_counted_once_each() -> None:
-    features = extract_features("update src/app.py, src/db.py and README.md; app.py again: src/app.py")
+    features = extract_features(
+        "update src/app.py, src/db.py and README.md; app.py again: src/app.py"
+    )
     assert features.paths_mentioned == 4  # src/app.py, src/db.py, README.md, app.py
     assert features.sig_multi_file == 1.0  # three or more files is a multi-file change
 
@@ -128,7 +142,9 @@ def test_a_follow_up_with_content_is_not_a_bare_continuation() -> None:
 
 def test_a_cheap_verb_on_a_hard_task_is_not_a_cheap_task() -> None:
     easy = extract_features("rename foo to bar")
-    hard = extract_features("rename the lock so the race condition and deadlock between threads goes away")
+    hard = extract_features(
+        "rename the lock so the race condition and deadlock between threads goes away"
+    )
     assert easy.cheap_task >= 0.6
     assert hard.cheap_task < easy.cheap_task
     assert hard.needs_reasoning > 0.5
@@ -136,12 +152,20 @@ def test_a_cheap_verb_on_a_hard_task_is_not_a_cheap_task() -> None:
 
 def test_context_values_add_up_and_are_zero_without_context() -> None:
     bare = extract_features("ok continue")
-    assert all(v == 0.0 for k, v in bare.as_dict().items() if k.startswith("ctx_") and k != "ctx_current_tier_rank")
+    assert all(
+        v == 0.0
+        for k, v in bare.as_dict().items()
+        if k.startswith("ctx_") and k != "ctx_current_tier_rank"
+    )
     assert bare.ctx_current_tier_rank == -1
     context = RoutingContext(
         attached_files=(AttachedFile("a.py", 1_000), AttachedFile("b.py", 500)),
-        conversation_tokens=10_000, current_model="m", current_tier="balanced",
-        escalations=1, retries_stronger=2, recent_rejections=("escalate", "escalate", "downgrade"),
+        conversation_tokens=10_000,
+        current_model="m",
+        current_tier="balanced",
+        escalations=1,
+        retries_stronger=2,
+        recent_rejections=("escalate", "escalate", "downgrade"),
         turn_index=7,
     )
     features = extract_features("ok continue", context)
@@ -154,7 +178,9 @@ def test_context_values_add_up_and_are_zero_without_context() -> None:
 
 def test_as_dict_has_stable_numeric_keys() -> None:
     one = extract_features("rename x").as_dict()
-    two = extract_features("Traceback (most recent call last):\n...", RoutingContext(conversation_tokens=5)).as_dict()
+    two = extract_features(
+        "Traceback (most recent call last):\n...", RoutingContext(conversation_tokens=5)
+    ).as_dict()
     assert list(one) == list(two) == list(Features.KEYS)
     assert all(isinstance(v, float) for v in one.values())
     prompt_only = extract_features("rename x").prompt_dict()

@@ -34,7 +34,10 @@ def test_refusal_and_hedging(text: str) -> None:
 
 
 def test_a_caveat_deep_in_a_long_answer_is_not_a_refusal() -> None:
-    text = "The fix is to close the file handle before returning. " * 10 + "I'm not sure it matters on Windows."
+    text = (
+        "The fix is to close the file handle before returning. " * 10
+        + "I'm not sure it matters on Windows."
+    )
     assert check_answer("x", text).passed
 
 
@@ -44,7 +47,10 @@ def test_truncated_by_the_token_limit(stop: str) -> None:
 
 
 def test_an_unclosed_code_block_is_truncated() -> None:
-    assert check_answer("x", "Sure:\n```python\ndef f():\n    return 1\n", "end_turn").gate == "truncated"
+    assert (
+        check_answer("x", "Sure:\n```python\ndef f():\n    return 1\n", "end_turn").gate
+        == "truncated"
+    )
 
 
 @pytest.mark.parametrize(
@@ -93,7 +99,11 @@ def test_untagged_and_other_languages_are_not_parsed() -> None:
         ("Return the result as JSON.", "Sure! {name: a}", False),
         ("Output only valid YAML", "a: 1\nb: [2, 3]", True),
         ("Just the code please: a function that adds", "def add(a, b): return a + b", False),
-        ("Just the code please: a function that adds", "```python\ndef add(a, b):\n    return a + b\n```", True),
+        (
+            "Just the code please: a function that adds",
+            "```python\ndef add(a, b):\n    return a + b\n```",
+            True,
+        ),
         # A question about JSON is not a request for a JSON answer.
         ("How do I parse a JSON object in Python?", "Use json.loads(text).", True),
         # Asked for JSON but answered with a program: not a data answer, not judged on format.

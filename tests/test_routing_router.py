@@ -48,8 +48,9 @@ def test_a_proof_never_goes_to_the_cheapest_tier(strategy: str, prompt: str) -> 
 
 @pytest.mark.parametrize("strategy", AUTOMATIC)
 def test_ok_continue_in_a_long_session_never_lands_on_a_model_too_small(strategy: str) -> None:
-    context = RoutingContext(conversation_tokens=150_000, current_model="tiny-local",
-                             current_tier="local")
+    context = RoutingContext(
+        conversation_tokens=150_000, current_model="tiny-local", current_tier="local"
+    )
     decision = router(strategy).decide("ok continue", context)
     assert decision.model not in ("tiny-local", "small-fast")  # 2k and 32k windows
     assert decision.model is not None
@@ -68,27 +69,35 @@ def test_ok_continue_stays_on_a_model_that_fits() -> None:
 
 @pytest.mark.parametrize("strategy", AUTOMATIC)
 def test_a_model_whose_window_is_too_small_is_never_chosen(strategy: str) -> None:
-    catalog = FakeCatalog([
-        FakeModel("fast-small-window", "fast", 8_000, rates("1", "5", "0.1")),
-        FakeModel("balanced-small-window", "balanced", 16_000, rates("3", "15", "0.3")),
-        FakeModel("frontier-big", "frontier", 500_000, rates("5", "25", "0.5")),
-    ])
+    catalog = FakeCatalog(
+        [
+            FakeModel("fast-small-window", "fast", 8_000, rates("1", "5", "0.1")),
+            FakeModel("balanced-small-window", "balanced", 16_000, rates("3", "15", "0.3")),
+            FakeModel("frontier-big", "frontier", 500_000, rates("5", "25", "0.5")),
+        ]
+    )
     attached = (AttachedFile("dump.sql", 40_000),)
-    decision = router(strategy, catalog).decide("rename foo to bar", RoutingContext(attached_files=attached))
+    decision = router(strategy, catalog).decide(
+        "rename foo to bar", RoutingContext(attached_files=attached)
+    )
     assert decision.model == "frontier-big"
     assert "holds" in decision.reason  # says why it moved up
 
 
 def test_when_no_window_fits_no_model_is_chosen() -> None:
     catalog = FakeCatalog([FakeModel("small", "fast", 8_000, rates("1", "5", "0.1"))])
-    decision = router("rules", catalog).decide("summarise", RoutingContext(conversation_tokens=50_000))
+    decision = router("rules", catalog).decide(
+        "summarise", RoutingContext(conversation_tokens=50_000)
+    )
     assert decision.model is None
     assert "no model has a context window" in decision.reason
 
 
 def test_an_unknown_window_does_not_block_a_model() -> None:
     catalog = FakeCatalog([FakeModel("mystery", "fast", None, None)])
-    decision = router("rules", catalog).decide("rename a", RoutingContext(conversation_tokens=10**6))
+    decision = router("rules", catalog).decide(
+        "rename a", RoutingContext(conversation_tokens=10**6)
+    )
     assert decision.model == "mystery"
     assert decision.est_cost_usd is None  # unknown price: n/a, never $0
 
@@ -97,7 +106,9 @@ def test_available_models_are_preferred_and_unavailable_ones_flagged() -> None:
     catalog = standard_catalog(small_fast=False)
     decision = router("rules", catalog).decide("rename a to b")
     assert decision.model == "fast-big" and decision.available
-    nothing = standard_catalog(**{k: False for k in ("tiny_local", "small_fast", "fast_big", "mid", "top")})
+    nothing = standard_catalog(
+        **{k: False for k in ("tiny_local", "small_fast", "fast_big", "mid", "top")}
+    )
     decision = router("rules", nothing).decide("rename a to b")
     assert decision.model == "small-fast" and not decision.available
     assert "not configured" in decision.reason
@@ -117,8 +128,10 @@ def test_within_a_tier_the_current_model_is_kept() -> None:
 
 def test_escalate_and_downgrade_with_costs_and_the_lost_cache() -> None:
     r = router("rules")
-    up = r.decide("write the prod migration dropping the users table",
-                  RoutingContext(current_model="fast-big", conversation_tokens=100_000))
+    up = r.decide(
+        "write the prod migration dropping the users table",
+        RoutingContext(current_model="fast-big", conversation_tokens=100_000),
+    )
     assert up.kind == "escalate" and up.model == "top"
     # 100k context tokens x (frontier input $5 - fast cache read $0.10) per MTok
     assert up.lost_cache_usd == Decimal("100000") * (Decimal("5") - Decimal("0.1")) / Decimal(10**6)
@@ -143,7 +156,9 @@ def test_manual_keeps_the_users_model_and_warns_when_it_cannot_hold_the_context(
     r = router("manual")
     decision = r.decide("prove the Riemann hypothesis", RoutingContext(current_model="small-fast"))
     assert (decision.model, decision.kind, decision.strategy) == ("small-fast", "stay", "manual")
-    too_big = r.decide("ok", RoutingContext(current_model="small-fast", conversation_tokens=100_000))
+    too_big = r.decide(
+        "ok", RoutingContext(current_model="small-fast", conversation_tokens=100_000)
+    )
     assert too_big.model == "small-fast" and "warning" in too_big.reason
 
 
@@ -189,8 +204,20 @@ def test_learned_falls_back_to_rules_when_its_weights_are_missing(monkeypatch, t
 
 def test_the_decision_serialises_for_json() -> None:
     data = router("heuristic").decide("rename a", RoutingContext(current_model="top")).to_dict()
-    for key in ("tier", "model", "strategy", "reason", "confidence", "features", "latency_ms",
-                "kind", "est_cost_usd", "est_baseline_usd", "lost_cache_usd", "score"):
+    for key in (
+        "tier",
+        "model",
+        "strategy",
+        "reason",
+        "confidence",
+        "features",
+        "latency_ms",
+        "kind",
+        "est_cost_usd",
+        "est_baseline_usd",
+        "lost_cache_usd",
+        "score",
+    ):
         assert key in data
     assert isinstance(data["est_cost_usd"], str) and Decimal(data["est_cost_usd"]) >= 0
     assert all(isinstance(v, float) for v in data["features"].values())
@@ -199,7 +226,15 @@ def test_the_decision_serialises_for_json() -> None:
 @pytest.mark.parametrize("strategy", ROUTER_STRATEGIES)
 @pytest.mark.parametrize(
     "prompt",
-    ["", "   ", "?" * 10, "```", "ünïcödé ∑ ∫ 🙂", "x" * 200_000, "Traceback (most recent call last):"],
+    [
+        "",
+        "   ",
+        "?" * 10,
+        "```",
+        "ünïcödé ∑ ∫ 🙂",
+        "x" * 200_000,
+        "Traceback (most recent call last):",
+    ],
 )
 def test_odd_prompts_still_get_a_decision(strategy: str, prompt: str) -> None:
     decision = router(strategy).decide(prompt, RoutingContext(current_model="mid"))

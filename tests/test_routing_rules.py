@@ -32,12 +32,18 @@ def test_default_rules_have_unique_names_and_end_with_a_catch_all() -> None:
     ("prompt", "rule", "target"),
     [
         ("rename foo to bar", "cheap-edit", "fast"),
-        ("write the prod migration that drops the email column", "irreversible-or-production",
-         "frontier"),
+        (
+            "write the prod migration that drops the email column",
+            "irreversible-or-production",
+            "frontier",
+        ),
         ("Prove that there are infinitely many primes", "maths-and-proofs", "frontier"),
         ("ok continue", "follow-up-stays", "current"),
-        ('Traceback (most recent call last):\n  File "a.py", line 1\nKeyError: 1\nfix it',
-         "debugging-with-traceback", "balanced"),
+        (
+            'Traceback (most recent call last):\n  File "a.py", line 1\nKeyError: 1\nfix it',
+            "debugging-with-traceback",
+            "balanced",
+        ),
         ("write a function that adds two numbers", "default-start-light", "fast"),
     ],
 )
@@ -57,7 +63,9 @@ def _write_config(tmp_path: Path, text: str) -> Path:
 
 
 def test_user_rules_come_first_then_the_defaults(tmp_path: Path) -> None:
-    path = _write_config(tmp_path, """
+    path = _write_config(
+        tmp_path,
+        """
 [[rules]]
 name = "sql-to-balanced"
 file_types = ["sql"]
@@ -67,7 +75,8 @@ tier = "balanced"
 name = "terraform-to-frontier"
 keywords = ["terraform plan"]
 tier = "frontier"
-""")
+""",
+    )
     ruleset = rules_in_force(load_config(path))
     assert [r.name for r in ruleset.rules[:2]] == ["sql-to-balanced", "terraform-to-frontier"]
     assert ruleset.rules[2:] == DEFAULT_RULES
@@ -82,7 +91,9 @@ tier = "frontier"
 
 
 def test_a_user_catch_all_replaces_the_defaults(tmp_path: Path) -> None:
-    path = _write_config(tmp_path, """
+    path = _write_config(
+        tmp_path,
+        """
 [[rules]]
 name = "docs-local"
 kinds = ["docstring"]
@@ -91,19 +102,26 @@ tier = "local"
 [[rules]]
 name = "everything-else"
 model = "claude-sonnet-4-6"
-""")
+""",
+    )
     ruleset = rules_in_force(load_config(path))
     assert [r.name for r in ruleset.rules] == ["docs-local", "everything-else"]
-    assert first("write the prod migration dropping users", None, ruleset).target == "claude-sonnet-4-6"
+    assert (
+        first("write the prod migration dropping users", None, ruleset).target
+        == "claude-sonnet-4-6"
+    )
 
 
 def test_rule_conditions_on_files_context_and_scores() -> None:
-    rules = parse_rules([
-        {"name": "big", "min_context_tokens": 50_000, "tier": "balanced"},
-        {"name": "many-files", "min_files": 2, "max_files": 3, "tier": "balanced"},
-        {"name": "regex", "regex": r"^fix\b", "tier": "fast"},
-        {"name": "risky", "min_mistake_cost": 0.5, "max_reasoning": 0.2, "tier": "frontier"},
-    ], "test")
+    rules = parse_rules(
+        [
+            {"name": "big", "min_context_tokens": 50_000, "tier": "balanced"},
+            {"name": "many-files", "min_files": 2, "max_files": 3, "tier": "balanced"},
+            {"name": "regex", "regex": r"^fix\b", "tier": "fast"},
+            {"name": "risky", "min_mistake_cost": 0.5, "max_reasoning": 0.2, "tier": "frontier"},
+        ],
+        "test",
+    )
     from tui_router.core.routing.rules import RuleSet
 
     ruleset = RuleSet(rules)
@@ -122,21 +140,34 @@ def test_rule_conditions_on_files_context_and_scores() -> None:
 @pytest.mark.parametrize(
     ("toml", "expected"),
     [
-        ('[[rules]]\nname = "x"\nteir = "fast"\n', "rules[0] (x): unknown key 'teir'; did you mean 'tier'?"),
-        ('[[rules]]\nname = "x"\nkinds = ["migrations"]\ntier = "fast"\n',
-         "unknown task kind 'migrations'; did you mean 'migration'?"),
+        (
+            '[[rules]]\nname = "x"\nteir = "fast"\n',
+            "rules[0] (x): unknown key 'teir'; did you mean 'tier'?",
+        ),
+        (
+            '[[rules]]\nname = "x"\nkinds = ["migrations"]\ntier = "fast"\n',
+            "unknown task kind 'migrations'; did you mean 'migration'?",
+        ),
         ('[[rules]]\nname = "x"\ntier = "frontend"\n', "did you mean 'frontier'?"),
         ('[[rules]]\nname = "x"\ntier = "fast"\nmodel = "gpt-5"\n', "exactly one of tier"),
         ('[[rules]]\nname = "x"\nkinds = ["rename"]\n', "exactly one of tier"),
         ('[[rules]]\nname = "x"\nregex = "(unclosed"\ntier = "fast"\n', "does not compile"),
-        ('[[rules]]\nname = "x"\nmin_files = -1\ntier = "fast"\n', "min_files must be a whole number"),
+        (
+            '[[rules]]\nname = "x"\nmin_files = -1\ntier = "fast"\n',
+            "min_files must be a whole number",
+        ),
         ('[[rules]]\nname = "x"\nmin_reasoning = 2\ntier = "fast"\n', "from 0 to 1"),
-        ('[[rules]]\nname = "x"\nkeywords = "deploy"\ntier = "fast"\n[[rules]]\nname = "y"\n'
-         'keywords = [1]\ntier = "fast"\n', "rules[1] (y): keywords must be a list of strings"),
+        (
+            '[[rules]]\nname = "x"\nkeywords = "deploy"\ntier = "fast"\n[[rules]]\nname = "y"\n'
+            'keywords = [1]\ntier = "fast"\n',
+            "rules[1] (y): keywords must be a list of strings",
+        ),
         ('rules = "fast"\n', "rules must be an array of tables"),
     ],
 )
-def test_bad_rules_name_the_file_the_rule_and_the_key(tmp_path: Path, toml: str, expected: str) -> None:
+def test_bad_rules_name_the_file_the_rule_and_the_key(
+    tmp_path: Path, toml: str, expected: str
+) -> None:
     path = _write_config(tmp_path, toml)
     with pytest.raises(ConfigError) as caught:
         rules_in_force(load_config(path))
@@ -151,6 +182,8 @@ def test_a_config_with_rules_is_a_valid_config(tmp_path: Path) -> None:
 
 
 def test_conditions_read_back_for_people() -> None:
-    rule = parse_rules([{"name": "n", "kinds": ["deploy"], "min_files": 2, "tier": "frontier"}], "t")[0]
+    rule = parse_rules(
+        [{"name": "n", "kinds": ["deploy"], "min_files": 2, "tier": "frontier"}], "t"
+    )[0]
     assert rule.conditions() == ["kind in deploy", "attached files >= 2"]
     assert rule.target == "frontier"

@@ -161,10 +161,18 @@ def test_decisions_and_their_answers() -> None:
         sid = store.create_session()
         did = store.record_decision(
             DecisionRow(
-                session_id=sid, turn=1, strategy="rules", suggested_model="claude-opus-4-6",
-                suggested_tier="frontier", current_model="claude-haiku-4-5", current_tier="fast",
-                reason="stack trace: debugging", rule="debugging", confidence=0.8,
-                est_cost_usd=Decimal("0.02"), est_baseline_usd=Decimal("0.02"),
+                session_id=sid,
+                turn=1,
+                strategy="rules",
+                suggested_model="claude-opus-4-6",
+                suggested_tier="frontier",
+                current_model="claude-haiku-4-5",
+                current_tier="fast",
+                reason="stack trace: debugging",
+                rule="debugging",
+                confidence=0.8,
+                est_cost_usd=Decimal("0.02"),
+                est_baseline_usd=Decimal("0.02"),
                 lost_cache_usd=Decimal("0.001"),
             )
         )

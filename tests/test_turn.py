@@ -43,13 +43,19 @@ class _Info:
 class _Catalog:
     models: ClassVar[dict[str, _Info]] = {
         "claude-haiku-4-5": _Info(
-            "claude-haiku-4-5", "claude-haiku-4-5", "anthropic",
+            "claude-haiku-4-5",
+            "claude-haiku-4-5",
+            "anthropic",
             Rates(Decimal(1), Decimal(5), Decimal("0.1"), Decimal("1.25"), 200_000, "genai-prices"),
             "fast",
         ),
         "claude-opus-4-6": _Info(
-            "claude-opus-4-6", "claude-opus-4-6", "anthropic",
-            Rates(Decimal(5), Decimal(25), Decimal("0.5"), Decimal("6.25"), 200_000, "genai-prices"),
+            "claude-opus-4-6",
+            "claude-opus-4-6",
+            "anthropic",
+            Rates(
+                Decimal(5), Decimal(25), Decimal("0.5"), Decimal("6.25"), 200_000, "genai-prices"
+            ),
             "frontier",
         ),
     }
@@ -108,12 +114,15 @@ EXACT = Usage(input_tokens=1_200, cache_read_tokens=1_000, output_tokens=40)
 
 
 async def test_streams_ticks_then_records_exact_usage_and_price() -> None:
-    provider = _ScriptedProvider([
-        UsageEvent(Usage(input_tokens=1_200, cache_read_tokens=1_000, output_tokens=1)),
-        TextDelta("Write-ahead "), TextDelta("log hums"),
-        UsageEvent(Usage(output_tokens=40)),
-        StopEvent("end_turn"),
-    ])
+    provider = _ScriptedProvider(
+        [
+            UsageEvent(Usage(input_tokens=1_200, cache_read_tokens=1_000, output_tokens=1)),
+            TextDelta("Write-ahead "),
+            TextDelta("log hums"),
+            UsageEvent(Usage(output_tokens=40)),
+            StopEvent("end_turn"),
+        ]
+    )
     deltas: list[str] = []
     updates: list[UsageUpdate] = []
     ledger = Ledger()
@@ -121,8 +130,12 @@ async def test_streams_ticks_then_records_exact_usage_and_price() -> None:
         sid = store.create_session()
         runner = _runner(store, provider, ledger)
         result = await runner.run(
-            _conversation(), "claude-haiku-4-5", session_id=sid, turn_index=1,
-            on_delta=deltas.append, on_usage=updates.append,
+            _conversation(),
+            "claude-haiku-4-5",
+            session_id=sid,
+            turn_index=1,
+            on_delta=deltas.append,
+            on_usage=updates.append,
         )
         await runner.aclose()
         [call] = store.session_calls(sid)
@@ -141,7 +154,8 @@ async def test_streams_ticks_then_records_exact_usage_and_price() -> None:
     assert call.id == result.call_id and call.cost_usd == expected.usd
     assert call.baseline_model == "claude-opus-4-6" and call.tier == "fast"
     assert [(m.role, m.content) for m in messages] == [
-        ("user", "write a haiku about sqlite"), ("assistant", "Write-ahead log hums"),
+        ("user", "write a haiku about sqlite"),
+        ("assistant", "Write-ahead log hums"),
     ]
     assert ledger.cost_usd == expected.usd and ledger.totals.calls == 1
     assert provider.requests[0].system == "be brief" and provider.closed == 1
@@ -161,7 +175,9 @@ async def test_without_usage_from_the_server_the_estimate_is_recorded_and_flagge
 
 
 async def test_api_error_is_a_result_not_an_exception_and_is_recorded() -> None:
-    provider = _ScriptedProvider([ErrorEvent("Anthropic is overloaded (529)\nretry later", "overloaded", 529)])
+    provider = _ScriptedProvider(
+        [ErrorEvent("Anthropic is overloaded (529)\nretry later", "overloaded", 529)]
+    )
     ledger = Ledger()
     with Store() as store:
         sid = store.create_session()
@@ -178,11 +194,13 @@ async def test_api_error_is_a_result_not_an_exception_and_is_recorded() -> None:
 
 
 async def test_error_mid_stream_keeps_partial_text_and_its_cost() -> None:
-    provider = _ScriptedProvider([
-        UsageEvent(Usage(input_tokens=500, output_tokens=1)),
-        TextDelta("partial answer that goes on"),
-        ErrorEvent("connection reset", "connection"),
-    ])
+    provider = _ScriptedProvider(
+        [
+            UsageEvent(Usage(input_tokens=500, output_tokens=1)),
+            TextDelta("partial answer that goes on"),
+            ErrorEvent("connection reset", "connection"),
+        ]
+    )
     with Store() as store:
         sid = store.create_session()
         result = await _runner(store, provider).run(
@@ -241,8 +259,14 @@ async def test_cascade_second_attempt_reuses_the_turn_prompt_and_async_callbacks
         runner = _runner(store, provider)
         conversation = _conversation()
         for model in ("claude-haiku-4-5", "claude-opus-4-6"):
-            await runner.run(conversation, model, session_id=sid, turn_index=1, purpose="cascade",
-                             on_delta=on_delta)
+            await runner.run(
+                conversation,
+                model,
+                session_id=sid,
+                turn_index=1,
+                purpose="cascade",
+                on_delta=on_delta,
+            )
         calls = store.session_calls(sid)
         roles = [m.role for m in store.session_messages(sid)]
     assert [c.model for c in calls] == ["claude-haiku-4-5", "claude-opus-4-6"]
@@ -260,7 +284,10 @@ async def test_a_failing_callback_stops_the_stream_records_it_and_reraises() -> 
         sid = store.create_session()
         with pytest.raises(BrokenPipeError):
             await _runner(store, provider).run(
-                _conversation(), "claude-haiku-4-5", session_id=sid, turn_index=1,
+                _conversation(),
+                "claude-haiku-4-5",
+                session_id=sid,
+                turn_index=1,
                 on_delta=on_delta,
             )
         [call] = store.session_calls(sid)
@@ -293,10 +320,15 @@ async def test_real_anthropic_cancel_mid_stream_keeps_partial_text(
     with Store() as store:
         sid = store.create_session()
         runner = _real_runner(store, ledger)
-        task = asyncio.create_task(runner.run(
-            _conversation(), "claude-haiku-4-5", session_id=sid, turn_index=1,
-            on_delta=lambda _t: first_delta.set(),
-        ))
+        task = asyncio.create_task(
+            runner.run(
+                _conversation(),
+                "claude-haiku-4-5",
+                session_id=sid,
+                turn_index=1,
+                on_delta=lambda _t: first_delta.set(),
+            )
+        )
         await asyncio.wait_for(first_delta.wait(), timeout=60)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -323,9 +355,7 @@ async def test_real_openai_error_mid_stream_is_a_result_with_partial_text(
     with Store() as store:
         sid = store.create_session()
         runner = _real_runner(store, Ledger())
-        result = await runner.run(
-            _conversation(), "gpt-5-mini", session_id=sid, turn_index=1
-        )
+        result = await runner.run(_conversation(), "gpt-5-mini", session_id=sid, turn_index=1)
         await runner.aclose()
         [call] = store.session_calls(sid)
     assert result.status == "error" and result.error and "\n" not in result.error

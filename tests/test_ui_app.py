@@ -112,7 +112,11 @@ async def test_answer_streams_with_meta_line_and_ticker(server, tmp_path: Path) 
         assert server.last_request.body["model"] == "claude-haiku-4-5"
         # the prompt is the latest message, with the session's cache breakpoint on it
         assert server.last_request.messages[-1]["content"] == [
-            {"type": "text", "text": "reverse a string in python", "cache_control": {"type": "ephemeral"}}
+            {
+                "type": "text",
+                "text": "reverse a string in python",
+                "cache_control": {"type": "ephemeral"},
+            }
         ]
     with Store() as store:
         (call,) = store.session_calls(SESSION_ID)

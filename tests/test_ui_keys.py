@@ -89,9 +89,7 @@ async def test_ctrl_r_retries_on_the_next_stronger_tier_keeping_both(
         assert second.meta_text.startswith("claude-sonnet-4-6 · balanced")
         body = server.last_request.body
         assert body["model"] == "claude-sonnet-4-6"
-        assert server.last_request.texts == [
-            "tricky question"
-        ]  # not the cheap answer
+        assert server.last_request.texts == ["tricky question"]  # not the cheap answer
         ledger = app.controller.ledger
         assert [(r.model, r.purpose) for r in ledger.records] == [
             ("claude-haiku-4-5", "chat"),

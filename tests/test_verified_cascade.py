@@ -55,7 +55,9 @@ def repo(tmp_path: Path, fake_server: FakeServer, monkeypatch: pytest.MonkeyPatc
 
 
 def _write(content: str) -> Script:
-    return Script(tool_calls=[{"name": "write_file", "input": {"path": "src/utils.py", "content": content}}])
+    return Script(
+        tool_calls=[{"name": "write_file", "input": {"path": "src/utils.py", "content": content}}]
+    )
 
 
 def _ask(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any], str]:
@@ -85,7 +87,9 @@ def test_a_failing_check_restores_the_tree_and_escalates_with_the_failure(
     balanced_first = fake_server.requests[2]
     assert balanced_first.body["model"] == "claude-sonnet-4-6"
     prompt = balanced_first.texts[-1]
-    assert "FAIL: add(2, 3) returned -1" in prompt and "-    return 0" in prompt and "a - b" in prompt
+    assert (
+        "FAIL: add(2, 3) returned -1" in prompt and "-    return 0" in prompt and "a - b" in prompt
+    )
     assert "escalating from claude-haiku-4-5 to claude-sonnet-4-6" in err
     with Store() as store:
         calls = store.session_calls(answer["session_id"])
@@ -102,11 +106,15 @@ def test_a_check_that_never_passes_ends_non_zero_after_the_top_model(
 ) -> None:
     for _ in range(3):
         fake_server.push(_write(WRONG), Script(text="done"))
-    code, answer, err = _ask(capsys, "--model", "claude-haiku-4-5", "--check", CHECK, "--cwd", str(repo), "fix")
+    code, answer, err = _ask(
+        capsys, "--model", "claude-haiku-4-5", "--check", CHECK, "--cwd", str(repo), "fix"
+    )
     assert code != 0 and "still fails after 3 attempt(s)" in err
     assert [a["check"] for a in answer["attempts"]] == ["fail", "fail", "fail"]
     assert [a["model"] for a in answer["attempts"]] == [
-        "claude-haiku-4-5", "claude-sonnet-4-6", "claude-opus-4-6"
+        "claude-haiku-4-5",
+        "claude-sonnet-4-6",
+        "claude-opus-4-6",
     ]
 
 
@@ -117,7 +125,9 @@ def test_the_same_failing_command_three_times_escalates_mid_turn(
     for _ in range(3):
         fake_server.push(Script(tool_calls=[failing]))
     fake_server.push(_write(RIGHT), Script(text="fixed"))
-    code, answer, err = _ask(capsys, "--model", "claude-haiku-4-5", "--check", CHECK, "--cwd", str(repo), "fix")
+    code, answer, err = _ask(
+        capsys, "--model", "claude-haiku-4-5", "--check", CHECK, "--cwd", str(repo), "fix"
+    )
     assert code == 0, err
     first, second = answer["attempts"]
     assert first["check"] == "fail" and "repeated tool errors" in first["reason"]
@@ -130,7 +140,9 @@ def test_a_provider_error_is_not_escalated(
     # overloaded on every try (the provider's own retries included)
     for _ in range(3):
         fake_server.push(Script(status=529, headers={"x-should-retry": "false"}))
-    code, answer, err = _ask(capsys, "--model", "claude-haiku-4-5", "--check", CHECK, "--cwd", str(repo), "fix")
+    code, answer, err = _ask(
+        capsys, "--model", "claude-haiku-4-5", "--check", CHECK, "--cwd", str(repo), "fix"
+    )
     assert code != 0 and "overloaded" in err
     assert [a["model"] for a in answer["attempts"]] == ["claude-haiku-4-5"]
     # the next tier was not paid for the same outage
@@ -148,12 +160,20 @@ def test_delegate_runs_on_the_fast_tier_with_read_only_tools_billed_as_subagent(
         Script(text="add is defined in src/utils.py line 1"),
         Script(text="It is in src/utils.py."),
     )
-    code, answer, err = _ask(capsys, "--model", "claude-sonnet-4-6", "--cwd", str(repo), "where is add?")
+    code, answer, err = _ask(
+        capsys, "--model", "claude-sonnet-4-6", "--cwd", str(repo), "where is add?"
+    )
     assert code == 0, err
     assert not (repo / "x.txt").exists()
     assert answer["tools"] == [{"name": "delegate", "status": "ok"}]
     models = [r.body["model"] for r in fake_server.requests]
-    assert models == ["claude-sonnet-4-6", "claude-haiku-4-5", "claude-haiku-4-5", "claude-haiku-4-5", "claude-sonnet-4-6"]
+    assert models == [
+        "claude-sonnet-4-6",
+        "claude-haiku-4-5",
+        "claude-haiku-4-5",
+        "claude-haiku-4-5",
+        "claude-sonnet-4-6",
+    ]
     sub_tools = {t["name"] for t in fake_server.requests[1].body["tools"]}
     assert sub_tools == {"read_file", "list_files", "search"}
     # the subagent's search result and refusal went back to it; its answer went to the caller
