@@ -187,7 +187,11 @@ def test_tui_restores_the_terminal_and_ends_the_session(
                 and "claude-haiku-4-5" in s
             ),
         )
+        # the session opens after the first frame: type once the ticker shows it is open, and
+        # send only once the prompt shows the text
+        _wait(socket, "the session to open", lambda s: "spent $" in s)
         _tmux(socket, "send-keys", "-t", "sig", "-l", "count slowly")
+        _wait(socket, "the prompt to show the text", lambda s: "count slowly" in s)
         _tmux(socket, "send-keys", "-t", "sig", "Enter")
         _wait(socket, "the answer to start streaming", lambda s: "word02" in s)
 
