@@ -166,7 +166,8 @@ async def test_the_judge_is_one_recorded_call_and_its_fail_escalates(server: Any
     assert rows[1]["gate"] == "judge" and rows[1]["passed"] is False
 
 
-async def test_an_api_error_escalates_with_the_error_as_the_reason(server: Any) -> None:
+async def test_a_provider_error_is_not_escalated(server: Any) -> None:
+    """An outage says nothing about the model: the next tier is not paid for it."""
     overloaded = Script(status=529, headers={"x-should-retry": "false"})
     server.push(overloaded, Script(text=GOOD))  # x-should-retry: false, so one request
     with Store() as store:
@@ -178,9 +179,38 @@ async def test_an_api_error_escalates_with_the_error_as_the_reason(server: Any) 
             )
         finally:
             await runner.aclose()
-    assert [a.result.status for a in result.attempts] == ["error", "ok"]
-    assert result.escalations[0].gate == "error"
-    assert result.escalations[0].reason.startswith("the call failed (")
+    assert [a.result.status for a in result.attempts] == ["error"]
+    assert result.escalations == ()
+    assert result.stopped is not None and "not escalated" in result.stopped
+    assert [r.body["model"] for r in server.requests] == ["claude-haiku-4-5"]
+
+
+async def test_a_provider_error_fails_over_to_the_same_tier_elsewhere(
+    server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+    monkeypatch.setenv("OPENAI_BASE_URL", server.openai_base_url)
+    server.push(Script(status=529, headers={"x-should-retry": "false"}), Script(text=GOOD))
+    config = AppConfig(
+        tiers={**{k: list(v) for k, v in TIERS.items()}, "fast": ["claude-haiku-4-5", "gpt-5-mini"]}
+    )
+    from tui_router.core.catalog import build_catalog
+
+    with Store() as store:
+        session = store.create_session(start_model="claude-haiku-4-5")
+        runner = TurnRunner(config, build_catalog(config), store, Ledger())
+        try:
+            result = await CascadeTurn(runner).run(
+                _conversation(), LADDER[:2], session_id=session, turn_index=2
+            )
+        finally:
+            await runner.aclose()
+    assert [(a.result.model, a.result.status) for a in result.attempts] == [
+        ("claude-haiku-4-5", "error"),
+        ("gpt-5-mini", "ok"),
+    ]
+    assert result.escalations[0].gate == "error" and result.escalations[0].to_model == "gpt-5-mini"
+    assert result.final.model == "gpt-5-mini"
 
 
 def test_models_without_a_key_are_left_out_of_the_ladder(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -172,8 +172,12 @@ class CascadeTurn:
         judge = self._judge(session_id, turn_index) if self.judge_model else None
         attempts: list[CascadeAttempt] = []
         escalations: list[Escalation] = []
-        for index, model in enumerate(models):
-            last = index == len(models) - 1
+        ladder = list(models)
+        index = -1
+        while index + 1 < len(ladder):
+            index += 1
+            model = ladder[index]
+            last = index == len(ladder) - 1
             await _notify(on_attempt, model)
             try:
                 result = await self.runner.run(
@@ -196,12 +200,44 @@ class CascadeTurn:
             attempt = CascadeAttempt(result, gate, verdict)
             attempts.append(attempt)
             await _notify(on_answer, attempt)
+            if not result.ok:
+                # A provider error (the provider has retried already) says nothing about what
+                # the model can do: paying the next tier for the same outage is no answer.
+                # Fail over to the same tier on another endpoint when one can be called.
+                other = self._same_tier_elsewhere(model, {a.result.model for a in attempts})
+                if other is None:
+                    return CascadeTurnResult(
+                        tuple(attempts),
+                        tuple(escalations),
+                        f"{model} failed ({result.error}); a provider error is not escalated",
+                    )
+                ladder.insert(index + 1, other)
+                step = Escalation(model, other, "error", f"failed over ({result.error})")
+                escalations.append(step)
+                await _notify(on_escalate, step)
+                continue
             if gate.passed or last:
                 break
-            step = Escalation(model, models[index + 1], gate.gate, gate.reason)
+            step = Escalation(model, ladder[index + 1], gate.gate, gate.reason)
             escalations.append(step)
             await _notify(on_escalate, step)
         return CascadeTurnResult(tuple(attempts), tuple(escalations))
+
+    def _same_tier_elsewhere(self, model: str, tried: set[str]) -> str | None:
+        """An available model of ``model``'s tier served by another endpoint, not yet tried."""
+        catalog = self.runner.catalog
+        by_tier = getattr(catalog, "by_tier", None)
+        if by_tier is None:
+            return None
+        info = catalog.describe(model)
+        for candidate in by_tier().get(info.tier, []):
+            if (
+                candidate.id not in tried
+                and candidate.available
+                and candidate.endpoint.name != info.endpoint.name
+            ):
+                return str(candidate.id)
+        return None
 
     async def _gate(
         self, request: str, result: TurnResult, judge: _RecordingJudge | None
