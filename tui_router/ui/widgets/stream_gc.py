@@ -18,7 +18,7 @@ import gc
 
 #: Seconds without a streaming answer before the postponed full pass runs.
 QUIET_S = 2.0
-#: A generation-2 threshold no stream reaches: no automatic full pass while held.
+#: A threshold no stream reaches: no automatic pass of that generation while held.
 _NEVER = 1_000_000_000
 
 _streams = 0

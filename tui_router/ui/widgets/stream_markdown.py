@@ -29,9 +29,9 @@ if TYPE_CHECKING:
     from textual.widgets.markdown import MarkdownBlock
 
 #: Finished top-level blocks a live segment may hold before it is sealed.
-SEAL_BLOCKS = 12
+SEAL_BLOCKS = 6
 #: Blocks a sealed segment keeps at least (a split point nearer the start is not used).
-MIN_SEALED_BLOCKS = 4
+MIN_SEALED_BLOCKS = 3
 
 
 class SealMark(Widget):
