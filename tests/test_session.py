@@ -263,3 +263,48 @@ async def test_a_failed_title_leaves_the_session_as_it_was(
     fake_server.push(*[Script(status=400, error_message="no")] * 3)
     assert await session.make_title("hello") is None
     assert session.store.get_session(session.session_id).title is None
+
+
+class _EscalatingRouter:
+    """Test equipment: a router that always wants claude-sonnet-4-6 (the real Router's
+    decisions are tested in tests/test_routing_*.py)."""
+
+    strategy = "rules"
+
+    def decide(self, prompt: str, context: Any = None) -> Any:
+        from tui_router.core.routing.decision import Decision
+
+        return Decision(
+            model="claude-sonnet-4-6", tier="balanced", strategy="rules", reason="hard",
+            kind="escalate", current_model=context.current_model,
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize("accepted", [True, False])
+async def test_in_suggest_mode_the_turn_waits_for_the_route_answer(
+    session: Session, fake_server: FakeServer, accepted: bool
+) -> None:
+    from tui_router.core.events import RouteSuggested
+
+    session.router, session.mode = _EscalatingRouter(), "suggest"  # type: ignore[assignment]
+    fake_server.push(Script(text="answer"))
+    events = []
+    async for event in session.run_turn("a hard question", route=True):
+        events.append(event)
+        if isinstance(event, RouteSuggested):
+            assert fake_server.requests == []  # nothing is sent before the answer
+            event.answer.set_result(accepted)
+    assert isinstance(events[0], RouteSuggested) and events[0].decision.model == "claude-sonnet-4-6"
+    expected = "claude-sonnet-4-6" if accepted else MODEL
+    assert fake_server.last_request.body["model"] == expected and session.model_id == expected
+    assert session.recent_rejections == ([] if accepted else ["escalate"])
+
+
+async def test_in_auto_mode_the_switch_is_applied_and_said(
+    session: Session, fake_server: FakeServer
+) -> None:
+    session.router, session.mode = _EscalatingRouter(), "auto"  # type: ignore[assignment]
+    fake_server.push(Script(text="answer"))
+    events = [e async for e in session.run_turn("a hard question", route=True)]
+    assert any(isinstance(e, Notice) and "auto: escalate" in e.text for e in events)
+    assert fake_server.last_request.body["model"] == "claude-sonnet-4-6"

@@ -33,6 +33,7 @@ from tui_router.core.events import (
     Approval,
     CallPriced,
     Notice,
+    RouteSuggested,
     StepStarted,
     TextDelta,
     ToolCallRequested,
@@ -379,6 +380,7 @@ class Session:
         max_cost_usd: Decimal | None = None,
         max_tokens: int | None = None,
         stop_on_repeated_errors: bool = False,
+        route: bool = False,
     ) -> AsyncIterator[TurnEvent]:
         """Run one turn; yield its events (the last is always a `TurnDone`).
 
@@ -390,7 +392,13 @@ class Session:
         it was (the turn is undone) and ends the turn with a `TurnError`.
         ``stop_on_repeated_errors``: the same failing command or edit a third time ends the turn
         with `TurnDone.escalation` saying so (the verified cascade then tries a stronger model).
+        ``route``: ask the router first (when one is loaded and ``model_id`` is not given): in
+        suggest mode a switch is a `RouteSuggested` whose future the consumer answers (True
+        switches; the turn waits), in auto mode it is applied and said in a `Notice`.
         """
+        if route and model_id is None and self.router is not None and self.mode != "manual":
+            async for routed in self._route(prompt):
+                yield routed
         model_id = model_id or self.model_id
         agent = self.agent
         tools = agent.specs if agent is not None else ()
@@ -462,6 +470,40 @@ class Session:
             budget.turn_usd = budget.turn_spent = None
             span.__exit__(None, None, None)
         yield state.done(checkpoint)
+
+    async def _route(self, prompt: str) -> AsyncIterator[TurnEvent]:
+        """The router's view of the prompt, before the turn: suggest or apply a switch."""
+        from tui_router.core.agent.context_fit import history_tokens
+        from tui_router.core.routing.context import RoutingContext
+
+        assert self.router is not None
+        context = RoutingContext(
+            conversation_tokens=history_tokens(self.conversation),
+            current_model=self.model_id,
+            current_tier=self.tier,
+            escalations=self.escalations,
+            retries_stronger=self.retries_stronger,
+            recent_rejections=tuple(self.recent_rejections[-5:]),
+            turn_index=self.turn_index,
+            warm_caches=self.warm_caches(),
+        )
+        decision = self.router.decide(prompt, context)
+        unchanged = decision.kind == "stay" and decision.effort is None
+        if decision.model is None or not decision.available or unchanged:
+            return
+        if self.mode == "auto":
+            before = self.model_id
+            self.apply(decision)
+            yield Notice(
+                f"auto: {decision.kind} from {before} to {decision.model} — {decision.reason}"
+            )
+            return
+        answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        yield RouteSuggested(decision, answer)
+        if await answer:
+            self.apply(decision)
+        else:
+            self.recent_rejections.append(decision.kind)
 
     async def _call(
         self,
