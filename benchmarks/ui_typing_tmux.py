@@ -368,6 +368,7 @@ def one_run(args: argparse.Namespace, answer: str, seed: int) -> dict[str, Any]:
         if client is not None:
             client.close()
         tmux(socket, "kill-server")
+        Path(f"/tmp/tmux-{os.getuid()}/{socket}").unlink(missing_ok=True)  # the server's socket
         server.terminate()
         server.wait(timeout=10)
         shutil.rmtree(home, ignore_errors=True)
