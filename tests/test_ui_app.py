@@ -393,3 +393,20 @@ async def test_retry_stronger_after_resume_resends_the_prompt_with_its_file(
         retried = server.last_request
         assert retried.body["model"] == "claude-sonnet-4-6"
         assert retried.texts == [first]
+
+
+async def test_a_call_the_history_cannot_take_is_said_and_still_counted(
+    server, tmp_path: Path
+) -> None:
+    server.push(Script(text="paid " * 4000, input_tokens=1200, output_tokens=300))
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        store = app.controller.store
+        (pages,) = store._db.execute("PRAGMA page_count").fetchone()
+        store._db.execute(f"PRAGMA max_page_count = {pages}")  # SQLITE_FULL, as on a full disk
+        await ask(pilot, "hello")
+        await wait_for(pilot, lambda: bool(notes(app, "warn")), "the warning line")
+        (line,) = notes(app, "warn")
+        assert "database or disk is full" in line and "journal" in line
+        assert "spent $0.0027" in ticker_text(app)  # the ledger counted the call

@@ -187,6 +187,8 @@ class MainScreen(Screen[None]):
 
     async def session_ready(self, controller: SessionController) -> None:
         """After `app.ready`: route what was typed while the session opened; say it resumed."""
+        # a call the history could not take is kept in the journal: say so, once per write
+        controller.store.on_deferred = lambda warning: self.note_later(str(warning), "warn")
         typed = self.query_one(PromptInput).text
         if typed.strip() and controller.mode == "suggest" and controller.router is not None:
             self.suggestions.route_typing(typed)
