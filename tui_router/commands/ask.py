@@ -36,6 +36,7 @@ from tui_router.commands.ask_output import (
     json_result,
     session_title,
 )
+from tui_router.core.agent.workspace import workspace_folder
 from tui_router.core.errors import UserFacingError
 from tui_router.core.routing import strategies
 from tui_router.core.tiers import TIERS
@@ -141,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
         from tui_router.commands.ask_cascade import ask_cascade
 
         return run_stoppable(ask_cascade(config, catalog, route, prompt, args))
-    workspace = _workspace(args.cwd)
+    workspace = workspace_folder(args.cwd)
     ladder = _ladder(catalog, route) if check is not None else None
     return run_stoppable(_ask(config, catalog, route, prompt, args, workspace, check, ladder))
 
@@ -219,13 +220,6 @@ def _usd(text: str) -> Decimal:
     if not value.is_finite() or value <= 0:
         raise argparse.ArgumentTypeError("must be a positive amount in USD")
     return value
-
-
-def _workspace(cwd: str | None) -> Path:
-    path = Path(cwd).expanduser() if cwd else Path.cwd()
-    if not path.is_dir():
-        raise UserFacingError(f"--cwd {cwd}: no such directory")
-    return path.resolve()
 
 
 def read_prompt(value: str) -> str:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tui_router.core.agent.workspace import workspace_folder
 from tui_router.core.config import ROUTING_MODES, TIERS, load_config
 from tui_router.core.errors import UserFacingError
 
@@ -63,14 +63,6 @@ def resolve_resume(wanted: str | None) -> str | None:
         return store.resolve_session_id(wanted)
 
 
-def _workspace(cwd: str | None) -> Path:
-    """``--cwd DIR`` as an existing folder, or the current directory."""
-    path = Path(cwd).expanduser() if cwd else Path.cwd()
-    if not path.is_dir():
-        raise UserFacingError(f"--cwd {cwd}: not a folder")
-    return path.resolve()
-
-
 def _require_tier(catalog: Catalog, tier: str) -> None:
     """UserFacingError saying what each model of ``tier`` needs when none can be called now."""
     if catalog.first_available(tier) is not None:
@@ -115,7 +107,7 @@ def _run(args: argparse.Namespace) -> int:
         check_prices=True,
         gc_paused=True,
     )
-    app = TuiRouterApp(config, options, cwd=_workspace(args.cwd))
+    app = TuiRouterApp(config, options, cwd=workspace_folder(args.cwd))
     app.run()
     if app.exit_signal is not None:  # SIGTERM/SIGHUP: the reply cancelled, the session ended
         import signal

@@ -14,6 +14,8 @@ import stat
 from collections.abc import Sequence
 from pathlib import Path
 
+from tui_router.core.errors import UserFacingError
+
 #: Trees no tool reads or writes even when a configured folder contains them: reading there can
 #: block for ever or leak process state.
 _SYSTEM_TREES = (Path("/proc"), Path("/sys"), Path("/dev"))
@@ -107,3 +109,12 @@ def _inside_git_dir(path: Path, base: Path) -> bool:
     """Whether ``path`` is a ``.git`` folder or file under ``base``, or inside one (any depth:
     nested repositories and submodules have their own)."""
     return ".git" in path.relative_to(base).parts
+
+
+def workspace_folder(cwd: str | None) -> Path:
+    """The workspace a command was asked for: ``--cwd DIR`` as an existing folder (resolved),
+    or the current directory."""
+    path = Path(cwd).expanduser() if cwd else Path.cwd()
+    if not path.is_dir():
+        raise UserFacingError(f"--cwd {cwd}: no such folder")
+    return path.resolve()
