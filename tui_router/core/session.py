@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from tui_router.core.agent.checkpoints import Checkpoint
     from tui_router.core.agent.permissions import Permissions
     from tui_router.core.agent.tools import ToolBox, ToolOutcome
+    from tui_router.core.agent.workspace import Workspace
     from tui_router.core.call_state import UsageUpdate
     from tui_router.core.catalog import Catalog, ModelInfo
     from tui_router.core.ledger import Ledger
@@ -79,13 +80,17 @@ class Agent:
     offered. ``tools_enabled=False`` keeps the agent (for /undo) but offers no tools.
     """
 
-    workspace_root: Path
+    workspace: Workspace
     permissions: Permissions
     toolbox: ToolBox
     tools_enabled: bool = True
     max_steps: int = DEFAULT_MAX_STEPS
     #: offer the ``delegate`` tool (read-only sub-tasks on a cheap model)
     delegate: bool = True
+
+    @property
+    def workspace_root(self) -> Path:
+        return self.workspace.root
 
     @property
     def specs(self) -> tuple[ToolSpec, ...]:
@@ -125,7 +130,7 @@ class Agent:
             permissions_config, approve_all=approve_all, allow_tools=allow_tools
         )
         return cls(
-            workspace_root=workspace.root,
+            workspace=workspace,
             permissions=permissions,
             toolbox=toolbox,
             tools_enabled=tools_enabled,
@@ -590,7 +595,7 @@ class Session:
             async for event in self._answer_tool(call, "error", outcome, 0.0, state):
                 yield event
             return
-        check = agent.permissions.check(call, _workspace(agent))
+        check = agent.permissions.check(call, agent.workspace)
         status: ToolStatus
         if check.verdict == "deny":
             outcome = ToolOutcome(f"refused: {check.reason}", is_error=True)
@@ -658,6 +663,7 @@ class Session:
             TOOL_SPECS,
             ToolOutcome,
             ToolPreview,
+            short_line,
         )
 
         agent = self.agent
@@ -671,13 +677,13 @@ class Session:
                 yield event
             return
         model = self._subagent_model(parsed.tier, caller_model)
-        title = f"delegate → {model}: {_short(parsed.task)}"
+        title = f"delegate → {model}: {short_line(parsed.task)}"
         yield ToolCallRequested(call, ToolPreview("delegate", title), "read-only sub-task")
         started = time.monotonic()
         conversation = Conversation(system=f"{SUBAGENT_SYSTEM}\nWorkspace: {agent.workspace_root}")
         conversation.add_user(parsed.task)
         specs = tuple(spec for spec in TOOL_SPECS if spec.name in READ_ONLY_TOOLS)
-        workspace = _workspace(agent)
+        workspace = agent.workspace
         answer, failed, steps, cost = "", False, 0, Decimal(0)
         while steps < SUBAGENT_MAX_STEPS:
             steps += 1
@@ -774,7 +780,7 @@ class Session:
             return None
         from tui_router.core.agent.checkpoints import Checkpoint
 
-        return Checkpoint(self.store, self.session_id, self.turn_index, _workspace(self.agent))
+        return Checkpoint(self.store, self.session_id, self.turn_index, self.agent.workspace)
 
     def _close_checkpoint(self, checkpoint: Checkpoint | None) -> None:
         if checkpoint is None or checkpoint.id is None or checkpoint.id in self.checkpoints:
@@ -802,6 +808,8 @@ class Session:
         (purpose ``title``) and stored on the session; None when no such model can be called
         or the call fails (the prompt's first line stays the title). Runs beside the turn: the
         turn never waits for it."""
+        from tui_router.core.agent.tools import short_line
+
         found = self.catalog.first_available("fast", fallback_ok=False)
         if found is None:
             return None
@@ -822,7 +830,7 @@ class Session:
         title = " ".join(result.text.split()).strip(" \"'`.#*")
         if not result.ok or not title:
             return None
-        title = title if len(title) <= 60 else title[:59] + "…"
+        title = short_line(title, 60)
         self.store.set_title(self.session_id, title)
         return title
 
@@ -899,17 +907,10 @@ class Session:
             self.telemetry.shutdown(timeout_s=2.0)
 
 
-def _short(text: str, limit: int = 60) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-def _workspace(agent: Agent) -> Any:
-    return agent.toolbox.workspace
-
-
 def _key_env_names(config: AppConfig) -> list[str]:
     """Every environment variable that holds a provider key: the two SDKs' and each endpoint's."""
-    names = {"ANTHROPIC_API_KEY", "OPENAI_API_KEY"}
+    from tui_router.core.providers.common import DEFAULT_KEY_ENV
+
+    names = set(DEFAULT_KEY_ENV.values())
     names.update(e.api_key_env for e in config.endpoints if e.api_key_env)
     return sorted(names)

@@ -157,7 +157,7 @@ async def _run_check(session: Session, command: str) -> CheckOutcome:
     agent = session.agent
     assert agent is not None
     call = ToolCall("check", "run_command", {"command": command})
-    verdict = agent.permissions.check(call, agent.toolbox.workspace)
+    verdict = agent.permissions.check(call, agent.workspace)
     if verdict.verdict == "deny":
         return CheckOutcome(False, "", f"the check was refused: {verdict.reason}")
     result = await run_shell(

@@ -230,7 +230,7 @@ def diff_counts(diff: str) -> tuple[int, int]:
     return added, removed
 
 
-def _short(text: str, limit: int = 60) -> str:
+def short_line(text: str, limit: int = 60) -> str:
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
@@ -273,13 +273,13 @@ class ToolBox:
             command = str(args["command"])
             return ToolPreview(
                 call.name,
-                f"run_command {_short(command)}",
+                f"run_command {short_line(command)}",
                 command=self.redact(command),
                 cwd=str(self.workspace.root),
             )
         if call.name == "search":
             where = args.get("path", ".")
-            return ToolPreview(call.name, f"search /{_short(args['pattern'], 40)}/ in {where}")
+            return ToolPreview(call.name, f"search /{short_line(args['pattern'], 40)}/ in {where}")
         if call.name == "list_files":
             return ToolPreview(call.name, f"list_files {args.get('path', '.')}")
         try:
@@ -307,7 +307,7 @@ class ToolBox:
         """Run ``call``; a bad call, a refusal or a failure is an outcome with ``is_error``."""
         problem = check_arguments(call)
         if problem is not None:
-            return ToolOutcome(problem, is_error=True, summary=_short(problem))
+            return ToolOutcome(problem, is_error=True, summary=short_line(problem))
         try:
             if call.name == "run_command":
                 outcome = await self._run_command(call.arguments)
@@ -317,15 +317,15 @@ class ToolBox:
         except ToolRefused as exc:
             outcome = ToolOutcome(f"refused: {exc}", is_error=True, summary=f"refused: {exc}")
         except _ToolError as exc:
-            outcome = ToolOutcome(str(exc), is_error=True, summary=_short(str(exc)))
+            outcome = ToolOutcome(str(exc), is_error=True, summary=short_line(str(exc)))
         except OSError as exc:
             message = f"{call.name} failed: {exc.strerror or exc}" + (
                 f": {exc.filename}" if exc.filename else ""
             )
-            outcome = ToolOutcome(message, is_error=True, summary=_short(message))
+            outcome = ToolOutcome(message, is_error=True, summary=short_line(message))
         except Exception as exc:  # a bug must not end the turn; the model and the user see it
             message = f"{call.name} failed: {type(exc).__name__}: {exc}"
-            outcome = ToolOutcome(message, is_error=True, summary=_short(message))
+            outcome = ToolOutcome(message, is_error=True, summary=short_line(message))
         return self._redacted(outcome)
 
     def redact(self, text: str) -> str:
@@ -511,11 +511,11 @@ class ToolBox:
                 f"{output}timed out after {timeout:g} s: the command and every process it "
                 "started were killed",
                 is_error=True,
-                summary=f"{_short(command)} → timed out after {timeout:g} s",
+                summary=f"{short_line(command)} → timed out after {timeout:g} s",
             )
         return ToolOutcome(
             f"{output}exit code {result.exit_code} ({result.duration_s:.1f} s)",
-            summary=f"{_short(command)} → exit {result.exit_code}",
+            summary=f"{short_line(command)} → exit {result.exit_code}",
             exit_code=result.exit_code,
         )
 
