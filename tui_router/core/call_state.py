@@ -51,7 +51,7 @@ class CallInProgress:
         self.calibration = calibration
         self.prompt_chars, self.prompt_overhead = _prompt_size(conversation)
         #: for the answer limit and the budget check: the uncalibrated ~4 characters per token
-        self.prompt_estimate = _estimate_prompt(conversation)
+        self.prompt_estimate = _tokens_for_chars(self.prompt_chars) + self.prompt_overhead
         self._observed = False
         self.rates = rates
         self.frontier_rates = frontier
@@ -147,16 +147,10 @@ class CallInProgress:
         )
 
 
-def _estimate_prompt(conversation: Conversation) -> int:
-    from tui_router.core.tokens import TOKENS_PER_MESSAGE, TOKENS_PER_REPLY, estimate_tokens
+def _tokens_for_chars(chars: int) -> int:
+    from tui_router.core.tokens import tokens_for_chars
 
-    messages = conversation.for_provider()
-    count = sum(estimate_tokens(m.content) + TOKENS_PER_MESSAGE for m in messages)
-    # An agent step's history holds tool calls too: their input is part of the prompt.
-    count += sum(estimate_tokens(f"{c.name}{c.arguments}") for m in messages for c in m.tool_calls)
-    if conversation.system:
-        count += estimate_tokens(conversation.system)
-    return count + TOKENS_PER_REPLY
+    return int(tokens_for_chars(chars))
 
 
 def _prompt_size(conversation: Conversation) -> tuple[int, int]:
