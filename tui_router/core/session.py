@@ -653,18 +653,8 @@ class Session:
     ) -> AsyncIterator[TurnEvent]:
         """Run a ``delegate`` sub-task on a cheap model with read-only tools (see
         `agent.delegate`); its calls are priced as ``subagent``, its answer is the result."""
-        from tui_router.core.agent.delegate import (
-            SUBAGENT_MAX_STEPS,
-            SUBAGENT_SYSTEM,
-            parse_delegate,
-        )
-        from tui_router.core.agent.tools import (
-            READ_ONLY_TOOLS,
-            TOOL_SPECS,
-            ToolOutcome,
-            ToolPreview,
-            short_line,
-        )
+        from tui_router.core.agent.delegate import SubtaskEnd, parse_delegate, run_subtask
+        from tui_router.core.agent.tools import ToolOutcome, ToolPreview, short_line
 
         agent = self.agent
         assert agent is not None
@@ -680,52 +670,24 @@ class Session:
         title = f"delegate → {model}: {short_line(parsed.task)}"
         yield ToolCallRequested(call, ToolPreview("delegate", title), "read-only sub-task")
         started = time.monotonic()
-        conversation = Conversation(system=f"{SUBAGENT_SYSTEM}\nWorkspace: {agent.workspace_root}")
-        conversation.add_user(parsed.task)
-        specs = tuple(spec for spec in TOOL_SPECS if spec.name in READ_ONLY_TOOLS)
-        workspace = agent.workspace
-        answer, failed, steps, cost = "", False, 0, Decimal(0)
-        while steps < SUBAGENT_MAX_STEPS:
-            steps += 1
-            sub = await self.runner.run(
-                conversation,
-                model,
-                session_id=self.session_id,
-                turn_index=self.turn_index,
-                purpose="subagent",
-                store_text=False,
-                tools=specs,
-                cache_key=f"{self.session_id}:subagent",
-            )
-            state.results.append(sub)
-            cost += sub.price.usd or Decimal(0)
-            yield self._priced(sub, prompt=parsed.task)
-            conversation.add_assistant(sub.text, sub.model, sub.tool_calls)
-            answer = sub.text
-            if not sub.ok:
-                answer, failed = f"the sub-task failed on {model}: {sub.error}", True
-                break
-            if not sub.tool_calls:
-                break
-            for sub_call in sub.tool_calls:
-                check = agent.permissions.check(sub_call, workspace)
-                if sub_call.name not in READ_ONLY_TOOLS:
-                    out = ToolOutcome("refused: the sub-task may only read", is_error=True)
-                elif check.verdict != "allow":
-                    out = ToolOutcome(f"refused: {check.reason}", is_error=True)
-                else:
-                    out = await agent.toolbox.run(sub_call)
-                conversation.add_tool_result(sub_call.id, out.content, is_error=out.is_error)
-        else:  # the step cap came first
-            answer = answer or f"the sub-task stopped after {SUBAGENT_MAX_STEPS} steps"
-        outcome = ToolOutcome(
-            answer or "(the sub-task gave no answer)",
-            is_error=failed,
-            summary=f"→ {model} · {steps} step{'s' if steps != 1 else ''} · "
-            f"${cost.quantize(Decimal('0.0001'))}",
-        )
+        end: SubtaskEnd | None = None
+        async for step in run_subtask(
+            self.runner,
+            agent,
+            parsed,
+            model,
+            session_id=self.session_id,
+            turn_index=self.turn_index,
+        ):
+            if isinstance(step, SubtaskEnd):
+                end = step
+            else:
+                state.results.append(step)
+                yield self._priced(step, prompt=parsed.task)
+        assert end is not None
+        outcome = ToolOutcome(end.answer, is_error=end.failed, summary=end.summary)
         async for event in self._answer_tool(
-            call, "error" if failed else "ok", outcome, time.monotonic() - started, state
+            call, "error" if end.failed else "ok", outcome, time.monotonic() - started, state
         ):
             yield event
 

@@ -10,9 +10,17 @@ Every call it makes is recorded with purpose ``subagent``. Reads outside the wor
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
+from tui_router.core.conversation import Conversation
 from tui_router.core.providers.base import ToolSpec
+
+if TYPE_CHECKING:
+    from tui_router.core.session import Agent
+    from tui_router.core.turn import TurnResult, TurnRunner
 
 #: most model calls one delegated sub-task may make
 SUBAGENT_MAX_STEPS = 12
@@ -68,3 +76,72 @@ def parse_delegate(arguments: dict[str, object]) -> SubTask | str:
     if tier not in SUBAGENT_TIERS:
         return f"error: delegate tier must be one of {', '.join(SUBAGENT_TIERS)}"
     return SubTask(task.strip(), str(tier))
+
+
+@dataclass(frozen=True)
+class SubtaskEnd:
+    """How a sub-task ended: its answer (or why it has none), in how many steps, at what cost."""
+
+    answer: str
+    failed: bool
+    steps: int
+    cost_usd: Decimal
+    model: str
+
+    @property
+    def summary(self) -> str:
+        steps = f"{self.steps} step{'s' if self.steps != 1 else ''}"
+        return f"→ {self.model} · {steps} · ${self.cost_usd.quantize(Decimal('0.0001'))}"
+
+
+async def run_subtask(
+    runner: TurnRunner,
+    agent: Agent,
+    task: SubTask,
+    model: str,
+    *,
+    session_id: str,
+    turn_index: int,
+) -> AsyncIterator[TurnResult | SubtaskEnd]:
+    """The sub-task's own loop on ``model`` with the read-only tools: yields each priced call
+    (purpose ``subagent``, already recorded by the runner), then a `SubtaskEnd`. A tool other
+    than a read, or a read the permissions do not simply allow, is refused to the sub-agent."""
+    from tui_router.core.agent.tools import READ_ONLY_TOOLS, TOOL_SPECS, ToolOutcome
+
+    conversation = Conversation(system=f"{SUBAGENT_SYSTEM}\nWorkspace: {agent.workspace_root}")
+    conversation.add_user(task.task)
+    specs = tuple(spec for spec in TOOL_SPECS if spec.name in READ_ONLY_TOOLS)
+    answer, failed, steps, cost = "", False, 0, Decimal(0)
+    while steps < SUBAGENT_MAX_STEPS:
+        steps += 1
+        sub = await runner.run(
+            conversation,
+            model,
+            session_id=session_id,
+            turn_index=turn_index,
+            purpose="subagent",
+            store_text=False,
+            tools=specs,
+            cache_key=f"{session_id}:subagent",
+        )
+        cost += sub.price.usd or Decimal(0)
+        yield sub
+        conversation.add_assistant(sub.text, sub.model, sub.tool_calls)
+        answer = sub.text
+        if not sub.ok:
+            answer, failed = f"the sub-task failed on {model}: {sub.error}", True
+            break
+        if not sub.tool_calls:
+            break
+        for sub_call in sub.tool_calls:
+            check = agent.permissions.check(sub_call, agent.workspace)
+            if sub_call.name not in READ_ONLY_TOOLS:
+                out = ToolOutcome("refused: the sub-task may only read", is_error=True)
+            elif check.verdict != "allow":
+                out = ToolOutcome(f"refused: {check.reason}", is_error=True)
+            else:
+                out = await agent.toolbox.run(sub_call)
+            conversation.add_tool_result(sub_call.id, out.content, is_error=out.is_error)
+    else:  # the step cap came first
+        answer = answer or f"the sub-task stopped after {SUBAGENT_MAX_STEPS} steps"
+    yield SubtaskEnd(answer or "(the sub-task gave no answer)", failed, steps, cost, model)
