@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fakeserver import FakeServer, Script
 
+from tui_router.core.background import compact, make_title
 from tui_router.core.catalog import build_catalog
 from tui_router.core.config import AppConfig
 from tui_router.core.conversation import ToolCall
@@ -219,7 +220,7 @@ async def test_compact_replaces_the_history_with_a_fast_tier_summary(
     fake_server.push(Script(text="first answer " + "detail " * 800))
     await _collect(session, "first question")
     fake_server.push(Script(text="- the user asked a first question\n- answered"))
-    done = await session.compact()
+    done = await compact(session)
     request = fake_server.last_request
     assert request.body["model"] == "claude-haiku-4-5"  # the fast tier
     assert "first question" in request.texts[-1] and "first answer" in request.texts[-1]
@@ -240,7 +241,7 @@ async def test_compact_that_fails_keeps_the_history(
     before = list(session.conversation.messages)
     fake_server.push(Script(status=400, error_message="bad request"))
     with pytest.raises(UserFacingError, match="history is kept"):
-        await session.compact()
+        await compact(session)
     assert session.conversation.messages == before
 
 
@@ -248,7 +249,7 @@ async def test_a_title_is_written_by_the_fast_tier_and_stored(
     session: Session, fake_server: FakeServer
 ) -> None:
     fake_server.push(Script(text='"Rename tmp to total."'))
-    title = await session.make_title("rename the variable tmp to total in src/utils.py please")
+    title = await make_title(session, "rename the variable tmp to total in src/utils.py please")
     assert title == "Rename tmp to total"
     assert fake_server.last_request.body["model"] == "claude-haiku-4-5"
     assert fake_server.last_request.body["max_tokens"] <= 24
@@ -261,7 +262,7 @@ async def test_a_failed_title_leaves_the_session_as_it_was(
     session: Session, fake_server: FakeServer
 ) -> None:
     fake_server.push(*[Script(status=400, error_message="no")] * 3)
-    assert await session.make_title("hello") is None
+    assert await make_title(session, "hello") is None
     assert session.store.get_session(session.session_id).title is None
 
 

@@ -138,44 +138,6 @@ class Agent:
         )
 
 
-TITLE_SYSTEM = (
-    "Write a title of at most six words for a coding session that starts with the user's "
-    "request below. Answer with the title only: no quotes, no punctuation at the end."
-)
-TITLE_PROMPT_CAP = 2_000
-TITLE_MAX_TOKENS = 24
-
-COMPACT_SYSTEM = """\
-You summarise a coding session so that it can continue without its full history. Keep: the
-user's goals and constraints, decisions made, files read or changed (paths) and what changed,
-commands run and their outcome, open problems and next steps. Drop pleasantries and raw tool
-output. Write compact markdown, at most about 400 words."""
-#: the most characters of one tool result the summariser is shown
-TRANSCRIPT_RESULT_CAP = 2_000
-
-
-@dataclass(frozen=True)
-class CompactResult:
-    """What ``/compact`` did: the summary call, and the history's size before and after."""
-
-    result: TurnResult
-    tokens_before: int
-    tokens_after: int
-
-
-def _transcript(conversation: Conversation) -> str:
-    """The history as plain text for the summariser (tool results capped)."""
-    lines: list[str] = []
-    for message in conversation.messages:
-        content = message.content
-        if message.role == "tool" and len(content) > TRANSCRIPT_RESULT_CAP:
-            content = content[:TRANSCRIPT_RESULT_CAP] + " […]"
-        lines.append(f"## {message.role}\n{content}")
-        for call in message.tool_calls:
-            lines.append(f"(tool call {call.name} {json.dumps(call.arguments)[:300]})")
-    return "\n\n".join(lines)
-
-
 @dataclass
 class _TurnState:
     """What one running turn has done so far."""
@@ -763,76 +725,6 @@ class Session:
         # The last prompt goes back too: a retry must retry the turn that was answered.
         messages, self.turn_index, self.last_prompt, self.last_answer_model = state
         self.conversation.messages[:] = messages
-
-    # -- background work ---------------------------------------------------------------------
-    async def make_title(self, prompt: str) -> str | None:
-        """A short title for the session from its first prompt, written by a fast-tier model
-        (purpose ``title``) and stored on the session; None when no such model can be called
-        or the call fails (the prompt's first line stays the title). Runs beside the turn: the
-        turn never waits for it."""
-        from tui_router.core.agent.tools import short_line
-
-        found = self.catalog.first_available("fast", fallback_ok=False)
-        if found is None:
-            return None
-        request = Conversation(system=TITLE_SYSTEM)
-        request.add_user(prompt[:TITLE_PROMPT_CAP])
-        try:
-            result = await self.runner.run(
-                request,
-                found.id,
-                session_id=self.session_id,
-                turn_index=max(self.turn_index, 1),
-                purpose="title",
-                store_text=False,
-                max_tokens=TITLE_MAX_TOKENS,
-            )
-        except UserFacingError:  # a budget, a key: a title is not worth saying so
-            return None
-        title = " ".join(result.text.split()).strip(" \"'`.#*")
-        if not result.ok or not title:
-            return None
-        title = short_line(title, 60)
-        self.store.set_title(self.session_id, title)
-        return title
-
-    # -- compaction --------------------------------------------------------------------------
-    async def compact(self, model_id: str | None = None) -> CompactResult:
-        """Replace the history with a summary written by a fast-tier model (``/compact``).
-
-        The summary call is recorded with purpose ``compact``; the store keeps the full
-        history (only the conversation sent to models shrinks). Raises `UserFacingError` when
-        there is nothing to compact or the summary call fails (the history is then kept).
-        """
-        from tui_router.core.agent.context_fit import history_tokens
-
-        if not self.conversation.messages:
-            raise UserFacingError("Nothing to compact yet: the conversation is empty")
-        model = model_id or self._compact_model()
-        before = history_tokens(self.conversation)
-        request = Conversation(system=COMPACT_SYSTEM)
-        request.add_user(_transcript(self.conversation))
-        result = await self.runner.run(
-            request,
-            model,
-            session_id=self.session_id,
-            turn_index=self.turn_index,
-            purpose="compact",
-            store_text=False,
-        )
-        if not result.ok or not result.text.strip():
-            raise UserFacingError(
-                f"/compact: the summary call to {model} failed ({result.error or 'no text'}); "
-                "the history is kept as it was"
-            )
-        self.conversation.messages[:] = []
-        self.conversation.add_user(f"[Summary of the conversation so far]\n{result.text.strip()}")
-        self.conversation.add_assistant("Understood; I will continue from this summary.", model)
-        return CompactResult(result, before, history_tokens(self.conversation))
-
-    def _compact_model(self) -> str:
-        found = self.catalog.first_available("fast", fallback_ok=False)
-        return self.model_id if found is None else found.id
 
     # -- sessions ----------------------------------------------------------------------------
     def new_session(self, strategy: str | None = None) -> str:

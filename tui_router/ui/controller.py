@@ -256,9 +256,10 @@ class SessionController(Session):
 
     async def compact_line(self) -> str:
         """`/compact`: summarise the history; the line saying what it saved and cost."""
+        from tui_router.core.background import compact
         from tui_router.ui import format as fmt
 
-        done = await self.compact()
+        done = await compact(self)
         result = done.result
         return (
             f"compacted: ~{done.tokens_before:,} → ~{done.tokens_after:,} tokens "
