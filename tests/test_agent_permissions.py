@@ -55,6 +55,23 @@ def test_outside_everything_is_denied_with_the_reason(ws: Workspace) -> None:
     assert verdict(perms, ws, call("write_file", path=".git/config", content="")) == "deny"
 
 
+def test_a_saved_paste_is_read_without_asking_and_never_written(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    paste = tmp_path / "pastes" / "paste-1.txt"
+    paste.parent.mkdir()
+    paste.write_text("pasted\n")
+    perms = Permissions(PermissionsConfig())
+    assert verdict(perms, ws, call("read_file", path=str(paste))) == "deny"
+    ws.allow_reading([paste])
+    assert verdict(perms, ws, call("read_file", path=str(paste))) == "allow"
+    assert verdict(perms, ws, call("search", pattern="p", path=str(paste))) == "allow"
+    check = perms.check(call("write_file", path=str(paste), content=""), ws)
+    assert check.verdict == "deny" and "read-only" in check.reason
+    denied = Permissions(PermissionsConfig(deny=("read_file:paste-*",)))
+    assert verdict(denied, ws, call("read_file", path=str(paste))) == "deny"
+
+
 def test_extra_dirs_are_asked_about(ws: Workspace) -> None:
     perms = Permissions(PermissionsConfig())
     extra_file = str(ws.extra_dirs[0] / "lib.py")

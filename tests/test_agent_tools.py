@@ -97,6 +97,32 @@ async def test_read_file_binary_and_huge_files_are_clear_errors(
     assert huge.is_error and "1 MB" in huge.content and "search" in huge.content
 
 
+async def test_a_saved_paste_outside_is_read_in_pages_and_never_written(
+    box: ToolBox, tmp_path: Path
+) -> None:
+    paste = tmp_path / "data" / "pastes" / "paste-1.txt"
+    paste.parent.mkdir(parents=True)
+    lines = [f"log line {i} {FAKE_KEY if i == 70_000 else ''}" for i in range(1, 80_001)]
+    paste.write_text("\n".join(lines) + "\n")  # ~1.9 MB: over read_file's 1 MB for others
+    refused = await box.run(call("read_file", path=str(paste)))
+    assert refused.is_error and "outside the workspace" in refused.content
+    box.workspace.allow_reading([paste])
+    page = await box.run(call("read_file", path=str(paste), offset=69_999, limit=3))
+    assert not page.is_error
+    assert page.content.splitlines()[:3] == [
+        "69999\tlog line 69999 ",
+        "70000\tlog line 70000 [redacted]",  # no key reaches the model from a paste either
+        "70001\tlog line 70001 ",
+    ]
+    assert "of 80000" in page.content
+    found = await box.run(call("search", pattern="line 79999 ", path=str(paste)))
+    assert f"{paste}:79999: log line 79999" in found.content
+    write = await box.run(call("write_file", path=str(paste), content="x"))
+    edit = await box.run(call("edit_file", path=str(paste), old_text="log", new_text="x"))
+    assert write.is_error and edit.is_error and "read-only" in write.content
+    assert paste.stat().st_size > 1_000_000
+
+
 async def test_read_file_missing_suggests_a_near_name(box: ToolBox) -> None:
     outcome = await box.run(call("read_file", path="src/util.py"))
     assert outcome.is_error and "file not found: src/util.py" in outcome.content

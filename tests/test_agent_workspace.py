@@ -97,3 +97,38 @@ def test_empty_and_nul_paths_are_refused(project: Path) -> None:
     for bad in ("", "   ", "a\0b"):
         with pytest.raises(ToolRefused):
             ws.resolve(bad)
+
+
+def test_a_read_only_file_outside_is_readable_never_writable(project: Path, tmp_path: Path) -> None:
+    pastes = tmp_path / "data" / "pastes"
+    pastes.mkdir(parents=True)
+    paste, other = pastes / "paste-1.txt", pastes / "paste-2.txt"
+    paste.write_text("pasted\n")
+    other.write_text("not attached\n")
+    ws = Workspace(project)
+    with pytest.raises(ToolRefused, match="outside the workspace"):
+        ws.resolve(str(paste))
+    ws.allow_reading([paste])
+    assert ws.resolve(str(paste)) == paste
+    assert ws.is_read_only_file(paste) and not ws.is_allowed(paste)
+    with pytest.raises(ToolRefused, match="read-only"):
+        ws.resolve(str(paste), write=True)
+    for neighbour in (str(other), str(pastes)):  # that file only, not its folder
+        with pytest.raises(ToolRefused, match="outside the workspace"):
+            ws.resolve(neighbour)
+    ws.allow_reading([])  # the next session's set replaces it
+    with pytest.raises(ToolRefused, match="outside the workspace"):
+        ws.resolve(str(paste))
+
+
+def test_outside_reads_for_the_caller_to_ask_about(project: Path, tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("n\n")
+    os.mkfifo(tmp_path / "pipe")
+    ws = Workspace(project)
+    resolved = ws.resolve("../notes.txt", outside=True)
+    assert resolved == tmp_path / "notes.txt" and not ws.is_allowed(resolved)
+    with pytest.raises(ToolRefused, match="outside the workspace"):
+        ws.resolve("../notes.txt", outside=True, write=True)  # never widens a write
+    for special in ("../pipe", "/proc/self/status", "/dev/zero"):
+        with pytest.raises(ToolRefused, match="special file"):
+            ws.resolve(special, outside=True)

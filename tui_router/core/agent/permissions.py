@@ -22,7 +22,8 @@ The decision, in order:
 4. a file that looks like a secret (``.env*``, ``*.pem``, ``*.key``, ``id_*`` SSH keys) → ask,
    unless an allow rule *with a pattern* names it (a bare tool name does not);
 5. a path in an extra folder → ask, unless an allow rule with a pattern matches it;
-6. read_file, list_files, search → allow;
+6. read_file, list_files, search → allow (inside the workspace, or a saved paste the workspace
+   lets them read: `Workspace.allow_reading`);
 7. edit_file, write_file, run_command → ask, unless an allow rule matches.
 
 Tools this module does not know (a later ``delegate``, say) are asked about unless allowed.
@@ -184,7 +185,10 @@ class Permissions:
                 except ToolRefused as exc:
                     return PermissionCheck("deny", str(exc))
                 relative = workspace.relative(resolved)
-                outside_root = not workspace.is_inside(resolved)
+                # a saved paste is outside the root but the user's own text: read without asking
+                outside_root = not (
+                    workspace.is_inside(resolved) or workspace.is_read_only_file(resolved)
+                )
                 self._checked_paths[call.id] = relative
         for deny in self._deny:
             if self._matches(deny, name, relative, command, deny=True):

@@ -358,7 +358,8 @@ class ToolBox:
     def _read_file(self, args: dict[str, Any], checkpoint: Checkpoint | None) -> ToolOutcome:
         path, relative = self._existing_file(args["path"])
         size = path.stat().st_size
-        if size > MAX_READ_BYTES:
+        # a saved paste is the user's own text, read in pages: the limit would hide its end
+        if size > MAX_READ_BYTES and not self.workspace.is_read_only_file(path):
             raise _ToolError(
                 f"{relative} is {size:,} bytes, over read_file's 1 MB limit; use search to find "
                 "the part you need, or run_command with head/sed to read a slice"

@@ -4,7 +4,8 @@ A `Workspace` is a root folder (the project) plus optional extra folders from co
 tool receives goes through `Workspace.resolve`, which follows symlinks and ``..`` before deciding,
 so a link inside the project that points outside it is outside. Writes into ``.git`` and reads of
 special files (FIFOs, devices, sockets, /proc, /sys, /dev) are refused with a one-line reason the
-model sees (`ToolRefused`).
+model sees (`ToolRefused`). Single files outside it can be opened for reading only (`allow_reading`:
+a large paste the user chose to attach as a file, saved in the session's data folder).
 """
 
 from __future__ import annotations
@@ -33,21 +34,39 @@ class Workspace:
             `run_command` runs in it.
         extra_dirs: resolved extra folders (``[permissions] extra_dirs``): reachable, but the
             permission check asks before any tool uses a path there.
+        read_only_files: resolved single files outside both that the tools may read, never
+            write (`allow_reading`); nothing else in their folders becomes reachable.
     """
 
     def __init__(self, root: Path, extra_dirs: Sequence[Path] = ()) -> None:
         self.root = Path(root).expanduser().resolve()
         self.extra_dirs = tuple(Path(d).expanduser().resolve() for d in extra_dirs)
+        self.read_only_files: frozenset[Path] = frozenset()
+
+    def allow_reading(self, files: Sequence[Path]) -> None:
+        """Make exactly ``files`` readable (replacing the previous set): the user's saved
+        pastes of the current session. A write to one of them is still refused."""
+        self.read_only_files = frozenset(Path(f).expanduser().resolve() for f in files)
+
+    def is_read_only_file(self, path: Path) -> bool:
+        """Whether the (resolved) ``path`` is one of `read_only_files`."""
+        return Path(path) in self.read_only_files
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.root)!r}, extra_dirs={[str(d) for d in self.extra_dirs]})"
 
-    def resolve(self, path: str, *, write: bool = False) -> Path:
+    def resolve(self, path: str, *, write: bool = False, outside: bool = False) -> Path:
         """The real path ``path`` names (symlinks and ``..`` resolved), or `ToolRefused`.
 
-        Refused: a path outside the root and every extra folder; a write anywhere inside a
-        ``.git`` folder; a special file (FIFO, socket, device) or anything under /proc, /sys or
-        /dev. A path that does not exist yet is fine (the caller reports "not found" itself).
+        Refused: a path outside the root and every extra folder (unless it is one of
+        `read_only_files` and this is not a write); a write anywhere inside a ``.git`` folder; a
+        special file (FIFO, socket, device) or anything under /proc, /sys or /dev. A path that
+        does not exist yet is fine (the caller reports "not found" itself).
+
+        ``outside=True`` (a read the caller asks the person about first, e.g. an ``@path``
+        attachment) returns a path outside the boundary instead of refusing it; special files
+        are refused all the same, and it never widens a write. `is_allowed` on the result says
+        whether to ask.
         """
         if not isinstance(path, str) or not path.strip():
             raise ToolRefused("empty path")
@@ -62,12 +81,18 @@ class Workspace:
             raise ToolRefused(f"cannot resolve path {path!r}: {exc}") from None
         if any(resolved.is_relative_to(tree) for tree in _SYSTEM_TREES):
             raise ToolRefused(f"special file refused: {resolved}")
-        if not self.is_allowed(resolved):
+        allowed = self.is_allowed(resolved)
+        if write and self.is_read_only_file(resolved):
+            raise ToolRefused(
+                f"{resolved} is read-only (the user's saved paste): read_file and search read it, "
+                "nothing writes it"
+            )
+        if not (allowed or ((outside or self.is_read_only_file(resolved)) and not write)):
             raise ToolRefused(
                 f"path outside the workspace: {path} (resolves to {resolved}; "
                 f"the workspace is {self.root})"
             )
-        if write and _inside_git_dir(resolved, self._base_of(resolved)):
+        if write and allowed and _inside_git_dir(resolved, self._base_of(resolved)):
             raise ToolRefused(f"writing inside .git is refused: {self.relative(resolved)}")
         try:
             mode = os.stat(resolved).st_mode
