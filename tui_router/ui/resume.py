@@ -1,6 +1,7 @@
 """--resume: a stored session back into the controller (conversation, turn count; the last prompt
 and the model that answered it, for ctrl+r) and into the rows the chat pane shows (prompts without
-their attached file bodies, answers with meta)."""
+their attached file bodies, answers with meta, and each tool call as the line the turn showed,
+its stored result folded under it)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,18 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from tui_router.core.agent.tools import short_line
+
 if TYPE_CHECKING:
+    from tui_router.core.conversation import ToolCall
     from tui_router.ui.controller import SessionController
+    from tui_router.ui.widgets.tool_line import ToolLine, ToolLineState
 
 _FILE_BLOCK = re.compile(r'\n*<file path="([^"]+)">\n.*?\n</file>', re.S)
+#: the last line of a run_command result the model saw ("exit code 2 (0.3 s)")
+_EXIT_CODE = re.compile(r"^exit code (-?\d+)\b", re.M)
+#: the most characters of an error shown on a restored tool line (as the live line)
+DETAIL_CHARS = 120
 
 
 @dataclass
@@ -25,10 +34,33 @@ class ShownTurn:
     meta: str = ""
 
 
+@dataclass
+class ShownTool:
+    """A tool call restored from the store: the line the turn showed (✓/✗, the tool and what it
+    was about), the result the model saw folded under it. The store keeps no duration and no
+    diff, so neither is shown; a call whose result never reached the store (the app stopped
+    mid-call) says so."""
+
+    call_id: str
+    title: str
+    state: ToolLineState = "error"
+    output: str = ""
+    detail: str = "no result recorded"
+    role: str = "tool"
+
+    def widget(self) -> ToolLine:
+        from tui_router.ui.widgets.tool_line import ToolLine
+
+        line = ToolLine(self.call_id, self.title)
+        line.finish(self.state, self.output, detail=self.detail)
+        return line
+
+
 def restore(controller: SessionController) -> None:
     """Fill ``controller.conversation`` and ``controller.restored`` from the store."""
     calls = {c.id: c for c in controller.store.session_calls(controller.session_id)}
     by_turn: dict[int, list[Any]] = {}
+    tools: dict[str, tuple[ToolCall, ShownTool]] = {}
     for row in controller.store.session_messages(controller.session_id):
         by_turn.setdefault(row.turn or 0, []).append(row)
         if row.role == "user":
@@ -38,6 +70,19 @@ def restore(controller: SessionController) -> None:
             call = calls.get(row.call_id) if row.call_id is not None else None
             meta = controller.meta_line(_StoredResult(call)) if call is not None else ""
             controller.restored.append(ShownTurn("assistant", row.content, row.model, meta=meta))
+            for tool_call in row.tool_calls:
+                shown = ShownTool(tool_call.id, tool_title(tool_call))
+                tools[tool_call.id] = (tool_call, shown)
+                controller.restored.append(shown)
+        elif row.role == "tool" and row.tool_call_id in tools:
+            asked, shown = tools[row.tool_call_id]
+            shown.output, shown.detail = row.content, ""
+            if not row.is_error:
+                shown.state, shown.title = "ok", tool_title(asked, row.content)
+            else:
+                # a refusal (a rule, or the person) reads "refused…", as the live line said
+                shown.state = "denied" if row.content.startswith("refused") else "error"
+                shown.detail = short_line(row.content, DETAIL_CHARS)
     for turn in sorted(by_turn):
         rows = by_turn[turn]
         user = next((r for r in rows if r.role == "user"), None)
@@ -66,6 +111,36 @@ class _StoredResult:
 
             return Price(call.cost_usd, call.price_source)
         return getattr(call, name)
+
+
+def tool_title(call: ToolCall, result: str | None = None) -> str:
+    """The line a tool call showed: the tool and what it was about ("run_command pytest -q");
+    with its (successful) ``result``, what it did, as the live line said it ("edit_file
+    src/utils.py (+2 −2)", "run_command pytest -q → exit 0"). Never raises on odd input: the
+    arguments are the model's."""
+    args = call.arguments if isinstance(call.arguments, dict) else {}
+    name = call.name
+
+    def arg(key: str, default: str = "") -> str:
+        value = args.get(key, default)
+        return value if isinstance(value, str) else str(value)
+
+    if name in ("edit_file", "write_file") and result:
+        verb, _, what = result.partition(" ")  # "edited src/utils.py (+2 −2)"
+        if verb in ("edited", "created") and what:
+            return f"{name} {what}"
+    if name == "run_command":
+        title = f"run_command {short_line(arg('command'))}"
+        codes = _EXIT_CODE.findall(result or "")
+        return f"{title} → exit {codes[-1]}" if codes else title
+    if name == "search":
+        return f"search /{short_line(arg('pattern'), 40)}/ in {arg('path', '.')}"
+    if name == "list_files":
+        return f"list_files {arg('path', '.')}"
+    if name == "delegate":
+        return f"delegate {short_line(arg('task'))}"
+    path = arg("path")
+    return f"{name} {path}" if path else name
 
 
 def split_file_blocks(content: str) -> tuple[str, list[str]]:
