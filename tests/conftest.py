@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
-# Fixtures: the loopback fake Anthropic/OpenAI server (`fake_server`, tests/fakeserver.py) and
-# the app's Pilot set-up (`server`, `no_local_model`, tests/ui_support.py).
-pytest_plugins = ("fakeserver", "ui_support")
+# Fixtures: the loopback fake Anthropic/OpenAI server (`fake_server`, tests/fakeserver.py), the
+# app's Pilot set-up (`server`, `no_local_model`, tests/ui_support.py) and the command line run
+# in-process (`cli`, tests/cli_runner.py).
+pytest_plugins = ("fakeserver", "ui_support", "cli_runner")
 
 _PROVIDER_ENV = (
     "ANTHROPIC_API_KEY",
@@ -19,10 +23,16 @@ _PROVIDER_ENV = (
 
 
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+def isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
     """A fresh config/data/cache root per test; tests never see the developer's keys."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("TUI_ROUTER_HOME", str(home))
     for name in _PROVIDER_ENV:
         monkeypatch.delenv(name, raising=False)
-    return home
+    yield home
+    # The price data in use is read from the home once per process: the next test has another.
+    from cli_runner import forget_price_data
+
+    forget_price_data()

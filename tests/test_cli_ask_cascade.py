@@ -1,4 +1,4 @@
-"""`tui-router ask` with the cascade strategy: the real CLI in a subprocess, the real SDK, the
+"""`tui-router ask` with the cascade strategy: the real CLI (in-process), the real SDK, the
 loopback fake server. A broken cheap answer escalates (one stderr line), stdout holds only the
 final answer, --json lists every attempt, and the store holds both calls."""
 
@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+from cli_runner import Cli
 from fakeserver import FakeServer, Script
-from test_cli_ask import _cli, _env
+from test_cli_ask import _env
 
 from tui_router.core.paths import get_paths
 from tui_router.core.store import Store
@@ -31,13 +32,13 @@ def _config(extra: str = "") -> None:
     paths.config_file.write_text(extra + CONFIG, encoding="utf-8")
 
 
-def test_ask_json_strategy_cascade_lists_the_attempts(fake_server: FakeServer) -> None:
+def test_ask_json_strategy_cascade_lists_the_attempts(fake_server: FakeServer, cli: Cli) -> None:
     _config()
     fake_server.push(
         Script(text=BROKEN, input_tokens=50, output_tokens=20),
         Script(text=GOOD, input_tokens=50, output_tokens=10),
     )
-    proc = _cli("ask", "--json", "--strategy", "cascade", PROMPT, env=_env(fake_server))
+    proc = cli("ask", "--json", "--strategy", "cascade", PROMPT, env=_env(fake_server))
     assert proc.returncode == 0, proc.stderr
     answer = json.loads(proc.stdout)
     assert answer["text"] == GOOD and answer["model"] == "claude-sonnet-4-6"
@@ -61,33 +62,37 @@ def test_ask_json_strategy_cascade_lists_the_attempts(fake_server: FakeServer) -
         ("claude-sonnet-4-6", "cascade"),
     ]
     assert session is not None and session.strategy == "cascade"
-    report = json.loads(_cli("report", "--last", "--json", env=_env(None)).stdout)
+    report = json.loads(cli("report", "--last", "--json", env=_env(None)).stdout)
     assert Decimal(report["total"]["cost_usd"]) == sum(costs)
 
 
-def test_config_strategy_cascade_prints_only_the_final_answer(fake_server: FakeServer) -> None:
+def test_config_strategy_cascade_prints_only_the_final_answer(
+    fake_server: FakeServer, cli: Cli
+) -> None:
     _config('routing_mode = "auto"\nrouting_strategy = "cascade"\n')
     fake_server.push(Script(text=BROKEN), Script(text=GOOD))
-    proc = _cli("ask", PROMPT, env=_env(fake_server))
+    proc = cli("ask", PROMPT, env=_env(fake_server))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == GOOD  # the broken answer never reaches stdout
     assert "escalated from claude-haiku-4-5 to claude-sonnet-4-6" in proc.stderr
 
 
-def test_a_good_cheap_answer_is_the_answer(fake_server: FakeServer) -> None:
+def test_a_good_cheap_answer_is_the_answer(fake_server: FakeServer, cli: Cli) -> None:
     _config()
     fake_server.push(Script(text=GOOD))
-    proc = _cli("ask", "--json", "--strategy", "cascade", PROMPT, env=_env(fake_server))
+    proc = cli("ask", "--json", "--strategy", "cascade", PROMPT, env=_env(fake_server))
     assert proc.returncode == 0, proc.stderr
     answer = json.loads(proc.stdout)
     assert answer["model"] == "claude-haiku-4-5" and len(answer["attempts"]) == 1
     assert proc.stderr == "" and len(fake_server.requests) == 1
 
 
-def test_cascade_judge_from_config_is_a_recorded_judge_call(fake_server: FakeServer) -> None:
+def test_cascade_judge_from_config_is_a_recorded_judge_call(
+    fake_server: FakeServer, cli: Cli
+) -> None:
     _config("cascade_judge = true\n")
     fake_server.push(Script(text=GOOD), Script(text="PASS"))
-    proc = _cli("ask", "--json", "--strategy", "cascade", PROMPT, env=_env(fake_server))
+    proc = cli("ask", "--json", "--strategy", "cascade", PROMPT, env=_env(fake_server))
     assert proc.returncode == 0, proc.stderr
     answer = json.loads(proc.stdout)
     assert [(a["purpose"], a["gate"], a["passed"]) for a in answer["attempts"]] == [
@@ -100,11 +105,11 @@ def test_cascade_judge_from_config_is_a_recorded_judge_call(fake_server: FakeSer
     assert [c.purpose for c in calls] == ["cascade", "judge"]
 
 
-def test_bad_strategy_and_bad_judge_setting_are_clear(fake_server: FakeServer) -> None:
-    proc = _cli("ask", "--strategy", "cascad", "hi", env=_env(fake_server))
+def test_bad_strategy_and_bad_judge_setting_are_clear(fake_server: FakeServer, cli: Cli) -> None:
+    proc = cli("ask", "--strategy", "cascad", "hi", env=_env(fake_server))
     assert proc.returncode == 2 and "invalid choice: 'cascad'" in proc.stderr
     _config('cascade_judge = "yes"\n')
-    proc = _cli("ask", "--strategy", "cascade", "hi", env=_env(fake_server))
+    proc = cli("ask", "--strategy", "cascade", "hi", env=_env(fake_server))
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "cascade_judge must be true or false" in proc.stderr
     assert fake_server.requests == []

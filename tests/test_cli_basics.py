@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import Cli
 
 from tui_router import __version__
 from tui_router.cli import SUBCOMMANDS, main
@@ -23,6 +24,7 @@ BAD_CONFIG = (
 
 
 def run_cli(*argv: str) -> subprocess.CompletedProcess[str]:
+    """``python -m tui_router ARGV`` as a real process (the smoke tests of the entry points)."""
     return subprocess.run(
         [sys.executable, "-m", "tui_router", *argv],
         capture_output=True,
@@ -46,36 +48,32 @@ def no_local_model(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(endpoints, "local_model_installed", lambda: False)
 
 
-# -- real subprocesses -----------------------------------------------------------------------
+# -- real processes: the console script, `python -m`, exit codes as the shell sees them --------
 
 
-def test_version() -> None:
-    result = run_cli("--version")
+def test_the_console_script_prints_the_version() -> None:
+    """The `tui-router` command an install puts on PATH (next to this interpreter)."""
+    script = Path(sys.executable).with_name("tui-router")
+    assert script.is_file(), f"no console script at {script}: is the project installed (uv sync)?"
+    result = subprocess.run(
+        [str(script), "--version"], capture_output=True, text=True, timeout=120, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"tui-router {__version__}"
 
 
-@pytest.mark.parametrize("command", [None, *SUBCOMMANDS])
-def test_help_on_every_subcommand(command: str | None) -> None:
-    result = run_cli(*([command] if command else []), "--help")
+def test_python_m_runs_the_cli_and_exits_with_its_code() -> None:
+    result = run_cli("bogus")
+    assert result.returncode == 2
+    assert "invalid choice: 'bogus'" in result.stderr and "Traceback" not in result.stderr
+    result = run_cli("ask", "--help")
     assert result.returncode == 0, result.stderr
-    assert "usage: tui-router" in result.stdout
-
-
-def test_top_level_help_lists_every_subcommand() -> None:
-    result = run_cli("--help")
-    assert result.returncode == 0, result.stderr
-    for name in SUBCOMMANDS:
-        assert name in result.stdout
-
-
-def test_subcommand_help_shows_its_own_options() -> None:
-    assert "--max-tokens" in run_cli("ask", "--help").stdout
-    assert "--resume" in run_cli("tui", "--help").stdout
+    assert "usage: tui-router ask" in result.stdout
 
 
 def test_starting_the_tui_imports_no_other_command_module() -> None:
-    """Only the chosen command's module is imported before it runs (start-up time)."""
+    """Only the chosen command's module is imported before it runs (start-up time): a fresh
+    process, since this one has imported them all."""
     code = (
         "import sys\n"
         "from tui_router.cli import build_parser\n"
@@ -92,15 +90,51 @@ def test_starting_the_tui_imports_no_other_command_module() -> None:
     assert loaded == "tui_router.commands.tui"
 
 
-def test_unknown_subcommand_names_the_choices() -> None:
-    result = run_cli("bogus")
+def test_bad_config_exits_2_from_a_real_process() -> None:
+    path = write_config(BAD_CONFIG)
+    result = run_cli("models")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
+    assert str(path) in result.stderr and "did you mean 'tiers.frontier'?" in result.stderr
+
+
+# -- in-process (`cli`: tests/cli_runner.py) ---------------------------------------------------
+
+
+def test_version(cli: Cli) -> None:
+    result = cli("--version")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"tui-router {__version__}"
+
+
+@pytest.mark.parametrize("command", [None, *SUBCOMMANDS])
+def test_help_on_every_subcommand(command: str | None, cli: Cli) -> None:
+    result = cli(*([command] if command else []), "--help")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: tui-router")
+
+
+def test_top_level_help_lists_every_subcommand(cli: Cli) -> None:
+    result = cli("--help")
+    assert result.returncode == 0, result.stderr
+    for name in SUBCOMMANDS:
+        assert name in result.stdout
+
+
+def test_subcommand_help_shows_its_own_options(cli: Cli) -> None:
+    assert "--max-tokens" in cli("ask", "--help").stdout
+    assert "--resume" in cli("tui", "--help").stdout
+
+
+def test_unknown_subcommand_names_the_choices(cli: Cli) -> None:
+    result = cli("bogus")
     assert result.returncode == 2
     assert "invalid choice: 'bogus'" in result.stderr
     assert "ask" in result.stderr
 
 
-def test_models_json_parses_as_a_list_with_decimal_strings() -> None:
-    result = run_cli("models", "--json")
+def test_models_json_parses_as_a_list_with_decimal_strings(cli: Cli) -> None:
+    result = cli("models", "--json")
     assert result.returncode == 0, result.stderr
     models = json.loads(result.stdout)
     by_id = {m["id"]: m for m in models}
@@ -109,17 +143,15 @@ def test_models_json_parses_as_a_list_with_decimal_strings() -> None:
     assert by_id["claude-haiku-4-5"]["available"] is False  # no key in the test environment
 
 
-def test_bad_config_exits_2_with_one_line_and_no_traceback() -> None:
+def test_bad_config_exits_2_with_one_line_and_no_traceback(cli: Cli) -> None:
     path = write_config(BAD_CONFIG)
     for argv in (("models",), ("config", "check"), ("config", "show")):
-        result = run_cli(*argv)
+        result = cli(*argv)
         assert result.returncode == 2, argv
         assert "Traceback" not in result.stderr
         assert result.stderr.count("\n") == 1, result.stderr
         assert str(path) in result.stderr and "did you mean 'tiers.frontier'?" in result.stderr
-
-
-# -- in-process --------------------------------------------------------------------------------
+        assert result.stdout == "", argv
 
 
 def test_config_path(capsys: pytest.CaptureFixture[str]) -> None:

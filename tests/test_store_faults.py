@@ -10,7 +10,6 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from cli_runner import Cli
 from test_turn import _conversation, _runner, _ScriptedProvider
 
 from tui_router.core.conversation import ToolCall
@@ -265,21 +265,7 @@ def _read_only(folder: Path) -> Iterator[None]:
             f.chmod(mode)
 
 
-def _cli(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TUI_ROUTER_HOME": str(home)}
-    return subprocess.run(
-        [sys.executable, "-m", "tui_router", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
-
-
-def test_a_read_only_history_opens_read_only_for_the_reading_commands(
-    isolated_home: Path,
-) -> None:
+def test_a_read_only_history_opens_read_only_for_the_reading_commands(cli: Cli) -> None:
     from tui_router.core.paths import get_paths
 
     database = get_paths().database
@@ -296,13 +282,13 @@ def test_a_read_only_history_opens_read_only_for_the_reading_commands(
             assert [s.session.id for s in store.list_sessions()] == [sid]
         for args in (("sessions", "--json"), ("report", "--last", "--json"), ("stats", "--json")):
             started = time.monotonic()
-            done = _cli(*args, home=isolated_home)
+            done = cli(*args)
             assert done.returncode == 0, done.stderr
             assert "Traceback" not in done.stderr
             assert time.monotonic() - started < 30
             assert "READONLY1" in done.stdout or args[0] == "stats"
-        stats = json.loads(_cli("stats", "--json", home=isolated_home).stdout)
+        stats = json.loads(cli("stats", "--json").stdout)
         assert "0.0027" in json.dumps(stats)
-        asked = _cli("ask", "--model", "claude-haiku-4-5", "hello", home=isolated_home)
+        asked = cli("ask", "--model", "claude-haiku-4-5", "hello")
         assert asked.returncode == 2 and "Traceback" not in asked.stderr
         assert len(asked.stderr.strip().splitlines()) == 1, asked.stderr
