@@ -50,7 +50,7 @@ def _outside_targets(tmp_path: Path) -> dict[str, str]:
     (work / "link.txt").symlink_to(outside / "secret.txt")
     os.mkfifo(work / "pipe")
     return {
-        "absolute": "@/etc/passwd",
+        "absolute": f"@{outside / 'secret.txt'}",
         "dotdot": "@../outside/secret.txt",
         "symlink": "@link.txt",
         "proc": "@/proc/self/status",
@@ -59,18 +59,54 @@ def _outside_targets(tmp_path: Path) -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize("case", ["absolute", "dotdot", "symlink", "proc", "fifo", "device"])
-async def test_at_path_outside_the_workspace_or_special_is_refused(
+@pytest.mark.parametrize("case", ["proc", "fifo", "device"])
+async def test_at_path_to_a_special_file_is_refused_without_asking(
     server, tmp_path: Path, case: str
 ) -> None:
+    from tui_router.ui.widgets.question import QuestionPanel
+
     ref = _outside_targets(tmp_path)[case]
     app = make_app(tmp_path / "work")
     async with app.run_test(size=SIZE) as pilot:
         await type_and_send(pilot, f"show me {ref}")
         (line,) = notes(app, "error")
-        assert line.startswith(f"{ref} refused:") and "nothing was sent" in line
+        assert line.startswith(f"{ref} refused:") and "special file" in line
+        assert "nothing was sent" in line
+        assert not app.query(QuestionPanel)
         assert server.requests == []
         assert prompt_of(app).text == f"show me {ref}"
+
+
+@pytest.mark.parametrize("case", ["absolute", "dotdot", "symlink"])
+async def test_at_path_outside_the_workspace_is_asked_about_not_read(
+    server, tmp_path: Path, case: str
+) -> None:
+    from tui_router.ui.widgets.question import QuestionPanel
+
+    ref = _outside_targets(tmp_path)[case]
+    real = tmp_path / "outside" / "secret.txt"
+    app = make_app(tmp_path / "work")
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        prompt_of(app).focus()
+        prompt_of(app).load_text(f"show me {ref}")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: bool(app.query(QuestionPanel)), "the question")
+        (panel,) = app.query(QuestionPanel)
+        assert panel.question == f"read {real} (outside the workspace)?"
+        assert panel.has_focus
+        await pilot.press("enter", "enter")  # enter never answers
+        await pilot.pause()
+        assert app.query(QuestionPanel) and server.requests == []
+        await pilot.press("n")
+        await settle(pilot)
+        assert not app.query(QuestionPanel)
+        assert server.requests == []
+        (line,) = notes(app, "warn")
+        assert line.startswith(f"{ref} not attached") and "nothing was sent" in line
+        prompt = prompt_of(app)
+        assert prompt.text == f"show me {ref}"
+        assert prompt.cursor_location == prompt.document.end and prompt.has_focus
 
 
 async def test_tab_completes_at_paths_and_slash_commands(server, tmp_path: Path) -> None:
@@ -317,10 +353,10 @@ async def test_a_new_prompt_after_answering_a_suggestion_gets_its_own(
 async def test_a_refused_prompt_keeps_the_cursor_at_its_end(server, tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await type_and_send(pilot, "read @/etc/passwd")
-        assert prompt_of(app).text == "read @/etc/passwd"
+        await type_and_send(pilot, "read @/dev/zero")
+        assert prompt_of(app).text == "read @/dev/zero"
         await pilot.press(*" now")
-        assert prompt_of(app).text == "read @/etc/passwd now"
+        assert prompt_of(app).text == "read @/dev/zero now"
 
 
 # -- 8. prompts typed while a reply streams are queued and sent after it --------------------------
@@ -418,6 +454,8 @@ async def test_a_paste_too_large_is_kept_and_offered_a_model_that_holds_it(
 ) -> None:
     from textual import events
 
+    from tui_router.ui.widgets.question import QuestionPanel
+
     server.push(Script(text="summary"))
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
@@ -432,10 +470,18 @@ async def test_a_paste_too_large_is_kept_and_offered_a_model_that_holds_it(
         assert "est. ~$0.6" in line  # 210k tokens at $3/MTok
         prompt.load_text("summarise [paste #1]")
         await pilot.press("enter")
+        # still too large for haiku: the offer, with the model that holds it and its cost
+        await wait_for(pilot, lambda: bool(app.query(QuestionPanel)), "the offer")
+        (panel,) = app.query(QuestionPanel)
+        assert "[paste #1] is 210,0" in panel.question and "200k ctx window" in panel.question
+        offered = {c.key: c.label for c in panel.choices}
+        assert offered["f"].startswith("attach it as a file")
+        assert offered["m"].startswith("send it to claude-sonnet-4-6 (1M ctx, est. ~$0.6")
+        await pilot.press("escape")  # keep it: not sent, not lost
         await settle(pilot)
-        assert server.requests == []  # still too large for haiku: kept, not sent, not lost
-        assert any("/model claude-sonnet-4-6" in n for n in notes(app, "error"))
+        assert server.requests == [] and not app.query(QuestionPanel)
         assert prompt.text == "summarise [paste #1]"
+        assert [p.label for p in app.screen.commands.pending_pastes] == ["paste #1"]
         prompt.load_text("/model claude-sonnet-4-6")
         await pilot.press("enter")
         await settle(pilot)

@@ -1,7 +1,11 @@
 """`@path` attachments and oversized pastes: read, count tokens, decide whether they can be sent.
 
 Plain Python (no textual), run off the UI thread: reading and counting a 1 MB text takes a moment.
-Every refusal is one line naming the file, its size in tokens and what it would cost.
+Every refusal is one line naming the file, its size in tokens and what it would cost. An ``@path``
+outside the workspace (and its extra folders) is not read until the person says yes
+(`AttachResult.outside`). A paste too large for the model can be saved as a file in the
+session's data folder (`save_paste`): the prompt then carries a short note, and the agent's
+read_file and search read the file itself, read-only.
 """
 
 from __future__ import annotations
@@ -9,12 +13,14 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from tui_router.core.agent.workspace import ToolRefused, Workspace
+from tui_router.core.paths import ensure_dir, get_paths
 from tui_router.ui import format as fmt
 
 ATTACH_PATTERN = re.compile(r"(?<!\S)@(\S+)")
@@ -39,9 +45,30 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class SavedPaste(Attachment):
+    """A paste saved as a file: ``text`` is the note the prompt carries instead of it."""
+
+    path: Path
+    size: int  # bytes of the saved file
+    lines: int
+    paste_tokens: int
+
+    def as_prompt_block(self) -> str:
+        return self.text
+
+    def summary(self) -> str:
+        return (
+            f"{self.label} · saved as a file ({_size(self.size)}, {self.paste_tokens:,} tokens; "
+            "the agent reads it in parts)"
+        )
+
+
+@dataclass(frozen=True)
 class AttachResult:
     attachments: list[Attachment]
     problems: list[str]  # one line each; any problem means nothing is sent
+    #: (the reference as typed, its real path): outside the workspace, not read — ask first
+    outside: list[tuple[str, Path]] = field(default_factory=list)
 
 
 #: (tokens) -> (estimated input cost on the current model or None, model id, context window)
@@ -65,29 +92,47 @@ def names_a_path(ref: str, cwd: Path) -> bool:
 
 
 def attach_files(
-    prompt: str, cwd: Path, count: TokenCounter, estimate: CostEstimator
+    prompt: str,
+    cwd: Path,
+    count: TokenCounter,
+    estimate: CostEstimator,
+    *,
+    extra_dirs: Sequence[Path] = (),
+    approved: Collection[Path] = (),
 ) -> AttachResult:
     """Read every ``@path`` in ``prompt`` that names an existing path, relative to ``cwd``.
 
-    The path goes through `Workspace.resolve` (symlinks and ``..`` followed first): anything
-    outside ``cwd`` and special files (FIFOs, devices, /proc) are refused, never read.
+    The path goes through `Workspace.resolve` (symlinks and ``..`` followed first). Special
+    files (FIFOs, devices, /proc) are refused, never read. A file outside ``cwd`` and
+    ``extra_dirs`` is read only when its real path is in ``approved`` (the person said yes);
+    otherwise it is listed in `AttachResult.outside`, unread, for the caller to ask about.
     """
-    workspace = Workspace(cwd)
+    workspace = Workspace(cwd, extra_dirs)
     attachments: list[Attachment] = []
     problems: list[str] = []
+    outside: list[tuple[str, Path]] = []
     seen: set[str] = set()
     for ref in find_references(prompt):
         if ref in seen or not names_a_path(ref, cwd):
             continue
         seen.add(ref)
         try:
-            path = workspace.resolve(ref)
+            path = workspace.resolve(ref, outside=True)
         except ToolRefused as exc:
             problems.append(f"@{ref} refused: {exc} — nothing was sent")
             continue
         if path.is_dir():
             problems.append(f"@{ref} is a folder; attach files one by one — nothing was sent")
             continue
+        label = ref
+        if not workspace.is_allowed(path):
+            if not path.exists():  # a dangling link: nothing to ask about
+                problems.append(f"@{ref}: no such file ({path}) — nothing was sent")
+                continue
+            if path not in approved:
+                outside.append((ref, path))
+                continue
+            label = str(path)  # the model cannot resolve "../x" or "~/x" against its workspace
         try:
             data = _read_regular(path)
         except _TooLarge as exc:
@@ -110,8 +155,8 @@ def attach_files(
         if problem:
             problems.append(problem)
             continue
-        attachments.append(Attachment(ref, text, tokens))
-    return AttachResult(attachments, problems)
+        attachments.append(Attachment(label, text, tokens))
+    return AttachResult(attachments, problems, outside)
 
 
 def complete_path(fragment: str, root: Path, limit: int = 2000) -> str | None:
@@ -191,6 +236,105 @@ def holders_line(holders: list[Holder]) -> str:
         f"it fits {model} ({fmt.context_window(window)}, est. {fmt.usd(cost, estimated=True)} "
         f"as input): /model {model}, then send"
     )
+
+
+def window_holders(c: Any, tokens: int) -> list[Holder]:
+    """The available models of the session ``c`` whose context window holds ``tokens``,
+    cheapest input first."""
+    from tui_router.core.ledger import estimate_call
+
+    models = [m for ms in c.catalog.by_tier().values() for m in ms] + list(c.catalog.untiered())
+    holders: list[Holder] = [
+        (m.id, estimate_call(m, tokens, 0).usd, m.context_window)
+        for m in models
+        if m.available and m.context_window and m.context_window >= tokens
+    ]
+    return sorted(holders, key=lambda h: (h[1] is None, h[1] or 0))
+
+
+# -- a paste attached as a file ------------------------------------------------------------------
+#: Lines of the paste's head and tail the note shows, and the characters kept of each.
+NOTE_HEAD_LINES = 5
+NOTE_TAIL_LINES = 5
+NOTE_LINE_CHARS = 200
+
+
+def pastes_folder(session_id: str) -> Path:
+    """Where a session's saved pastes live: its own folder in the data directory (not the
+    workspace: a paste is not part of the project, and must not land in its git status)."""
+    safe = re.sub(r"[^A-Za-z0-9_-]", "_", session_id) or "_"
+    return get_paths().data_dir / "pastes" / safe
+
+
+def session_pastes(session_id: str) -> list[Path]:
+    """The pastes saved in ``session_id`` so far (they stay with the session: a resumed
+    session's history names them, and its agent may read them again)."""
+    folder = pastes_folder(session_id)
+    try:
+        return sorted(p for p in folder.iterdir() if p.name.startswith("paste-"))
+    except OSError:
+        return []
+
+
+def save_paste(paste: Attachment, session_id: str, count: TokenCounter) -> SavedPaste:
+    """Write ``paste`` to a new owner-only file in the session's folder and return the note
+    that travels with the prompt instead of it. Raises OSError (disk full, read-only home)."""
+    folder = ensure_dir(pastes_folder(session_id))
+    data = paste.text.encode("utf-8")
+    number = len(session_pastes(session_id)) + 1
+    while True:  # O_EXCL: two pastes saved at once never share a file
+        path = folder / f"paste-{number}.txt"
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            number += 1
+            continue
+        break
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    lines = paste.text.splitlines()
+    note = paste_note(paste.label, path, len(data), lines, paste.tokens)
+    return SavedPaste(paste.label, note, count(note), path, len(data), len(lines), paste.tokens)
+
+
+def paste_note(label: str, path: Path, size: int, lines: list[str], tokens: int) -> str:
+    """What the model sees instead of the paste: where it is, how big, its first and last
+    lines, and how to read the rest."""
+
+    def shown(numbered: list[tuple[int, str]]) -> list[str]:
+        out = []
+        for number, line in numbered:
+            if len(line) > NOTE_LINE_CHARS:
+                line = line[:NOTE_LINE_CHARS] + "…"
+            out.append(f"{number:>6}\t{line}")
+        return out
+
+    head = list(enumerate(lines[:NOTE_HEAD_LINES], 1))
+    tail_from = max(len(head), len(lines) - NOTE_TAIL_LINES)
+    tail = list(enumerate(lines[tail_from:], tail_from + 1))
+    parts = [
+        f'<pasted-file name="{label}" path="{path}" size="{_size(size)}" lines="{len(lines):,}"'
+        f' tokens="{tokens:,}">',
+        f"The user pasted this text ({label}); it is too large to send whole, so it was saved "
+        "to the file above. Read it in parts with read_file (path, offset, limit) or find what "
+        "you need with search (pattern, path set to that file). The file is read-only.",
+        "First lines:",
+        *shown(head),
+    ]
+    if tail:
+        if tail_from > len(head):
+            parts.append("…")
+        parts += ["Last lines:", *shown(tail)]
+    parts.append("</pasted-file>")
+    return "\n".join(parts)
+
+
+def _size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    if size >= 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size} bytes"
 
 
 def describe_paste(chars: int, tokens: int, estimate: CostEstimator) -> str:

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from tui_router.core.errors import UserFacingError
 from tui_router.ui import cascade, suggest
-from tui_router.ui.attach import Attachment, Holder, attach_files, check_fits, holders_line
+from tui_router.ui.attach import Attachment
 from tui_router.ui.commands import is_slash
+from tui_router.ui.flow_attach import AttachFlow
 from tui_router.ui.flow_cascade import stream_cascade
 from tui_router.ui.widgets.prompt import PromptInput
 
@@ -44,6 +45,7 @@ class TurnFlow:
         self.last_token_at = 0.0
         #: prompts sent while a reply streamed or a prompt was held, sent in order after it
         self.queued: list[str] = []
+        self.attach = AttachFlow(screen)
 
     # -- submitting -------------------------------------------------------------------------
     async def submit(self, text: str) -> None:
@@ -109,29 +111,14 @@ class TurnFlow:
             await screen.note(f"No session: {app.boot_error}", "error")
             return
         if attachments is None:
-            found = await asyncio.to_thread(
-                attach_files, text, app.cwd, c.count_tokens, c.estimate_input
-            )
-            if found.problems:
-                for problem in found.problems:
-                    await screen.note(problem, "error")
-                screen.query_one(PromptInput).restore(text)
-                return
-            pastes = screen.commands.take_pastes()
-            fits = [(a, check_fits(f"[{a.label}]", a.tokens, c.estimate_input)) for a in pastes]
-            if any(refusal for _a, refusal in fits):
-                for paste, refusal in fits:
-                    if refusal:
-                        where = holders_line(window_holders(c, paste.tokens))
-                        await screen.note(f"{refusal}; {where} (the paste is kept)", "error")
-                screen.commands.pending_pastes[:0] = pastes  # kept for the next send
-                screen.query_one(PromptInput).restore(text)
-                return
-            attachments = found.attachments + pastes
+            attachments = await self.attach.gather(text)  # may ask first (`flow_attach`)
+            if attachments is None:
+                return  # said why, and gave the prompt back
         if not routed and await screen.suggestions.route_on_submit(text, attachments):
             return  # held for the user's answer
         screen.suggestions.answered_this_prompt = False
         await screen.chat.add_user(text, [a.summary() for a in attachments])
+        screen.session_title.prompt_sent(c, text)  # the first prompt titles the session
         models = cascade.plan(c, text, attachments)  # the cascade strategy: a ladder to climb
         if models is not None:
             await stream_cascade(self, text, attachments, models)
@@ -278,19 +265,6 @@ class TurnFlow:
         finally:
             screen.streaming = False
             screen.refresh_status()
-
-
-def window_holders(c: Any, tokens: int) -> list[Holder]:
-    """The available models whose context window holds ``tokens``, cheapest input first."""
-    from tui_router.core.ledger import estimate_call
-
-    models = [m for ms in c.catalog.by_tier().values() for m in ms] + list(c.catalog.untiered())
-    holders: list[Holder] = [
-        (m.id, estimate_call(m, tokens, 0).usd, m.context_window)
-        for m in models
-        if m.available and m.context_window and m.context_window >= tokens
-    ]
-    return sorted(holders, key=lambda h: (h[1] is None, h[1] or 0))
 
 
 def failure_line(c: Any, model_id: str | None, message: str, *, partial: bool) -> str:

@@ -10,9 +10,14 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from tui_router.core.errors import UserFacingError
-from tui_router.ui.attach import Attachment, check_fits, describe_paste, holders_line
+from tui_router.ui.attach import (
+    Attachment,
+    check_fits,
+    describe_paste,
+    holders_line,
+    window_holders,
+)
 from tui_router.ui.commands import SlashError, parse_slash
-from tui_router.ui.flow import window_holders
 from tui_router.ui.widgets.prompt import PromptInput
 
 if TYPE_CHECKING:
@@ -154,7 +159,10 @@ class CommandFlow:
             where = holders_line(window_holders(c, tokens))
             problem = problem.removesuffix(" — nothing was sent")
             screen.query_one(PromptInput).insert(f"[{label}]")
-            await screen.note(f"{problem}; kept as [{label}]: {where}", "warn")
+            await screen.note(
+                f"{problem}; kept as [{label}]: {where}; or send and choose (a file, a model)",
+                "warn",
+            )
             return
         screen.query_one(PromptInput).insert(f"[{label}]")
         await screen.note(describe_paste(len(text), tokens, c.estimate_input))

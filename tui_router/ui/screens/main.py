@@ -131,7 +131,8 @@ class MainScreen(Screen[None]):
     def show_reply_clock(self) -> None:
         now = asyncio.get_running_loop().time()
         view = self.turns.agent_view
-        if view is not None and view.panel is not None:  # waiting for the user, not the model
+        waiting = view is not None and view.panel is not None
+        if waiting or self.turns.attach.question is not None:  # the user's turn, not the model's
             self.turns.last_token_at = now
         silent = now - self.turns.last_token_at
         activity = f"streaming {now - self._reply_started:.0f} s"
@@ -311,6 +312,8 @@ class MainScreen(Screen[None]):
             self.suggestions.take_answer(False)
         elif view is not None and view.panel is not None:
             view.panel.action_answer("no")  # esc on a tool call's approval: refuse it
+        elif self.turns.attach.question is not None:
+            self.turns.attach.question.cancel_question()  # esc on a question: no / keep
         elif self.streaming:
             self.turns.cancel_reply("esc")
         else:
