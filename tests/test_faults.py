@@ -375,15 +375,20 @@ async def test_cancel_during_a_retry_wait_is_prompt(apis: FakeServer) -> None:
     apis.push(Script(status=429, headers={"retry-after": "30"}))
     provider = _provider(apis.anthropic_base_url, retries=2, max_retry_wait_s=60)
 
-    async def consume() -> list[ProviderEvent]:
-        return await _events(provider)
+    waiting = asyncio.Event()
+
+    async def consume() -> None:
+        request = StreamRequest(model="claude-haiku-4-5", messages=[Message("user", "hi")])
+        try:
+            async for event in provider.stream(request):
+                if isinstance(event, RetryEvent):  # announced just before the 30 s wait
+                    waiting.set()
+        finally:
+            await provider.aclose()
 
     task = asyncio.create_task(consume())
-    for _ in range(200):
-        await asyncio.sleep(0.05)
-        if apis.requests:
-            break
-    await asyncio.sleep(0.3)
+    await asyncio.wait_for(waiting.wait(), timeout=30)
+    await asyncio.sleep(0)  # the provider takes its turn into the wait
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await asyncio.wait_for(task, timeout=5)

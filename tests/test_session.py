@@ -139,7 +139,7 @@ async def test_always_approves_the_same_tool_for_the_rest_of_the_session(
 
 
 async def test_the_turn_waits_while_the_approval_is_open(
-    session: Session, fake_server: FakeServer
+    session: Session, fake_server: FakeServer, workspace: Path
 ) -> None:
     fake_server.push(Script(tool_calls=[_write("x.txt", "x")]))
     fake_server.push(Script(text="ok"))
@@ -147,26 +147,36 @@ async def test_the_turn_waits_while_the_approval_is_open(
     while not isinstance(event := await anext(stream), ToolCallRequested):
         pass
     requests_before = len(fake_server.requests)
-    await asyncio.sleep(0.2)  # nothing moves while nobody answers
-    assert len(fake_server.requests) == requests_before
+    # The consumer asks for the next event without answering: the turn must stay parked on the
+    # approval. Wait for that next event (it must not come); 0.2 s is the window a turn that
+    # did not wait would need to run the tool and yield its result (a negative check needs one).
+    parked = asyncio.ensure_future(anext(stream))
+    done, _ = await asyncio.wait({parked}, timeout=0.2)
+    assert not done, f"the turn went on without an answer: {parked.result()}"
+    assert len(fake_server.requests) == requests_before and not (workspace / "x.txt").exists()
     event.approval.set_result(Approval("yes"))
-    rest = [e async for e in stream]
+    rest = [await parked] + [e async for e in stream]
     assert isinstance(rest[-1], TurnDone) and len(fake_server.requests) == requests_before + 1
+    assert (workspace / "x.txt").read_text() == "x"
 
 
 async def test_cancelling_keeps_the_work_done_and_its_cost(
     session: Session, fake_server: FakeServer, workspace: Path
 ) -> None:
     fake_server.push(Script(tool_calls=[_write("kept.txt", "kept")]))
-    fake_server.push(Script(tool_calls=[{"name": "run_command", "input": {"command": "sleep 30"}}]))
+    # the command says when it runs (a file), so the cancel lands while it does
+    running = {"command": "touch running && sleep 30"}
+    fake_server.push(Script(tool_calls=[{"name": "run_command", "input": running}]))
 
     async def run() -> None:
         await _collect(session, "work", Approval("yes"))
 
     task = asyncio.create_task(run())
-    while not any(r.purpose == "agent" for r in session.ledger.records[1:]):
-        await asyncio.sleep(0.05)
-    await asyncio.sleep(0.3)  # the command is running now
+    for _ in range(1500):  # bounded: 30 s
+        if (workspace / "running").exists():
+            break
+        await asyncio.sleep(0.02)
+    assert (workspace / "running").exists(), "the command never started"
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

@@ -288,7 +288,8 @@ async def test_a_new_prompt_queues_behind_a_held_one(server, tmp_path: Path) -> 
         # typing a second prompt the router sends elsewhere must not replace the held one
         router.target, router.tier = "claude-sonnet-4-6", "balanced"
         await pilot.press(*"another race condition in the cache")
-        await pilot.pause(0.6)  # past the router's debounce
+        await pilot.pause()
+        await app.workers.wait_for_complete()  # the typing's router run, debounce included
         assert app.main_screen.suggestions.held().prompt == HARD
         await pilot.press("enter")
         await pilot.pause()
@@ -322,7 +323,8 @@ async def test_the_router_keeps_suggesting_after_an_answer(server, tmp_path: Pat
         await settle(pilot)
         assert server.requests[0].body["model"] == "claude-haiku-4-5"
         await pilot.press(*"a different race condition in the scheduler")
-        await pilot.pause(0.6)
+        await pilot.pause()
+        await app.workers.wait_for_complete()  # the typing's router run, debounce included
         await pilot.press("enter")
         await wait_for(
             pilot, lambda: app.main_screen.suggestions.held() is not None, "a second suggestion"

@@ -13,6 +13,7 @@ from ui_support import (
     make_app,
     make_config,
     notes,
+    palette_offers,
     started,
     wait_for,
 )
@@ -195,7 +196,7 @@ async def test_ctrl_p_palette_runs_app_actions(server, tmp_path: Path) -> None:
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
         await pilot.press(*"Cycle routing mode")
-        await pilot.pause(0.5)
+        await palette_offers(pilot, "Cycle routing mode")
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.controller.mode == "suggest", "the mode to change")
         assert not isinstance(app.screen, CommandPalette)
@@ -210,7 +211,7 @@ async def test_palette_switches_model(server, tmp_path: Path) -> None:
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
         await pilot.press(*"Switch to claude-opus-4-6")
-        await pilot.pause(0.5)
+        await palette_offers(pilot, "Switch to claude-opus-4-6")
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.controller.model_id == "claude-opus-4-6", "the switch")
 

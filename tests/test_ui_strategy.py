@@ -16,6 +16,7 @@ from ui_support import (
     make_app,
     make_config,
     notes,
+    palette_offers,
     settle,
     started,
     wait_for,
@@ -151,7 +152,7 @@ async def test_the_palette_switches_the_strategy(server, tmp_path: Path) -> None
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
         await pilot.press(*"Strategy: cascade")
-        await pilot.pause(0.5)
+        await palette_offers(pilot, "Strategy: cascade")
         await pilot.press("enter")
         await wait_for(pilot, lambda: notes(app, "route"), "the switch to be said")
         assert app.controller.router.strategy == "cascade"

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Static
+from ui_support import palette_offers
 
 from tui_router.core.config import load_config
 from tui_router.core.paths import get_paths
@@ -248,9 +249,7 @@ async def test_palette_provider_applies_and_saves_a_theme() -> None:
         await pilot.pause()
         assert isinstance(app.screen, CommandPalette)
         await pilot.press(*"theme light")
-        await pilot.pause(0.3)
-        await app.workers.wait_for_complete()
-        await pilot.pause(0.3)
+        await palette_offers(pilot, "Theme: tui-router-light")
         await pilot.press("enter")
         await pilot.pause()
         assert app.theme == "tui-router-light"

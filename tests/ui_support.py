@@ -160,3 +160,19 @@ class StandInRouter:
 
     def record_retry_stronger(self, prompt: str, context: Any = None) -> None:
         self.retries.append(prompt)
+
+
+async def palette_offers(pilot: Pilot[Any], text: str) -> None:
+    """Wait until the command palette's highlighted command is the one named ``text`` (its
+    search runs in the background, so the list fills some frames after the keys)."""
+    from textual.command import Command, CommandList
+
+    def offered() -> bool:
+        lists = pilot.app.screen.query(CommandList)
+        if not lists or lists.first().highlighted is None:
+            return False
+        commands = lists.first()
+        option = commands.get_option_at_index(commands.highlighted or 0)
+        return isinstance(option, Command) and text in str(option.hit.text)
+
+    await wait_for(pilot, offered, f"the palette to offer {text!r}")
