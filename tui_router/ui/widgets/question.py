@@ -63,6 +63,8 @@ class QuestionPanel(Vertical, can_focus=True):
         parts: list[Content | str | tuple[str, str]] = []
         for choice in (*self.choices, self.cancel):
             key = "esc" if choice.key == "escape" else choice.key
+            if choice is self.cancel and key != "esc":
+                key += "/esc"  # esc always cancels too
             parts += [(key, "bold"), f" {choice.label} · "]
         parts.append("enter does nothing")
         yield Static(Content.assemble(*parts), classes="keys")
