@@ -46,9 +46,11 @@ SCRIPTS = [
     },
 ]
 
+# No background title call: it would take one of the scripted replies (and add a call).
 CONFIG = """\
 frontier_model = "claude-opus-4-6"
 routing_mode = "manual"
+session_titles = false
 
 [tiers]
 local = []

@@ -268,6 +268,21 @@ async def test_a_title_is_written_by_the_fast_tier_and_stored(
     assert session.conversation.messages == []  # no part of the conversation
 
 
+async def test_a_title_lands_on_its_own_session_when_a_new_one_starts_meanwhile(
+    session: Session, fake_server: FakeServer
+) -> None:
+    fake_server.push(Script(text="Rename tmp", first_byte_delay=0.3))
+    first = session.session_id
+    titling = asyncio.create_task(make_title(session, "rename tmp"))
+    await asyncio.sleep(0)  # the call is on its way: then `/new`
+    second = session.new_session()
+    assert await titling == "Rename tmp"
+    assert session.store.get_session(first).title == "Rename tmp"
+    assert session.store.get_session(second).title is None
+    [call] = session.store.session_calls(first)
+    assert call.purpose == "title"
+
+
 async def test_a_failed_title_leaves_the_session_as_it_was(
     session: Session, fake_server: FakeServer
 ) -> None:

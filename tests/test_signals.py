@@ -104,9 +104,11 @@ def test_ask_records_the_call_in_flight_as_cancelled(
 
 # -- the TUI in a real terminal ---------------------------------------------------------------
 
+# No background title call: it would take one of the scripted replies (and add a call).
 CONFIG = """\
 frontier_model = "claude-opus-4-6"
 routing_mode = "manual"
+session_titles = false
 
 [tiers]
 local = []

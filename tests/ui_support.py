@@ -35,6 +35,9 @@ def make_config(**changes: Any) -> AppConfig:
         "routing_mode": "manual",
         "theme": "tui-router-dark",
         "keys": dict(DEFAULT_KEYS),
+        # the background title call would take scripted replies meant for the turns;
+        # the tests of titles turn it on
+        "session_titles": False,
     }
     values.update(changes)
     return AppConfig(**values)

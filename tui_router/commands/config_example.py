@@ -26,6 +26,9 @@ routing_strategy = "learned"
 # With the cascade strategy, also ask a fast-tier model to grade answers that pass the quality
 # gates (one extra call per turn, counted like any other).
 cascade_judge = false
+# The app titles each session from its first prompt with one small fast-tier call in the
+# background (counted like any other, purpose "title"); false: the prompt's first line is the title.
+session_titles = true
 
 theme = "tui-router-dark"
 # Most tokens one answer may use.

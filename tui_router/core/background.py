@@ -67,13 +67,15 @@ async def make_title(session: Session, prompt: str) -> str | None:
     found = session.catalog.first_available("fast", fallback_ok=False)
     if found is None:
         return None
+    # the session this title is for: `/new` may start another one while the call runs
+    session_id = session.session_id
     request = Conversation(system=TITLE_SYSTEM)
     request.add_user(prompt[:TITLE_PROMPT_CAP])
     try:
         result = await session.runner.run(
             request,
             found.id,
-            session_id=session.session_id,
+            session_id=session_id,
             turn_index=max(session.turn_index, 1),
             purpose="title",
             store_text=False,
@@ -85,7 +87,7 @@ async def make_title(session: Session, prompt: str) -> str | None:
     if not result.ok or not title:
         return None
     title = short_line(title, 60)
-    session.store.set_title(session.session_id, title)
+    session.store.set_title(session_id, title)
     return title
 
 

@@ -132,6 +132,7 @@ class ConfigParser:
             keys=self.keys(data),
             max_tokens=self.positive_int(data, "max_tokens", defaults.max_tokens),
             cascade_judge=self.boolean(data, "cascade_judge", defaults.cascade_judge),
+            session_titles=self.boolean(data, "session_titles", defaults.session_titles),
             permissions=self.permissions(data),
             agent_max_steps=self.positive_int(
                 agent, "max_steps", defaults.agent_max_steps, ("agent",)

@@ -135,6 +135,9 @@ class AppConfig:
     #: cascade: also ask a fast-tier judge about answers that passed the local quality gates
     #: (one extra call per judged answer, recorded with purpose "judge")
     cascade_judge: bool = False
+    #: the app titles each session from its first prompt with one fast-tier call in the
+    #: background (recorded with purpose "title"); off: the prompt's first line is the title
+    session_titles: bool = True
     #: ``[permissions]``: allow / deny rules for the agent's tools and extra folders it may reach
     permissions: PermissionsConfig = field(default_factory=_no_permission_rules)
     #: ``[agent] max_steps``: most model calls one agent turn may make before it stops
@@ -161,6 +164,7 @@ class AppConfig:
 TOP_LEVEL_KEYS: tuple[str, ...] = (
     "tiers", "frontier_model", "default_model", "routing_mode", "routing_strategy", "theme",
     "endpoints", "prices", "budget", "keys", "max_tokens", "cascade_judge",
+    "session_titles",
     "rules",  # [[rules]]: parsed and validated by tui_router.core.routing.rules
     "permissions", "agent",
     "network",

@@ -118,6 +118,7 @@ class TurnFlow:
             return  # held for the user's answer
         screen.suggestions.answered_this_prompt = False
         await screen.chat.add_user(text, [a.summary() for a in attachments])
+        screen.session_title.prompt_sent(c, text)  # the first prompt titles the session
         models = cascade.plan(c, text, attachments)  # the cascade strategy: a ladder to climb
         if models is not None:
             await stream_cascade(self, text, attachments, models)

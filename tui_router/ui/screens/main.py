@@ -28,6 +28,7 @@ from tui_router.ui.commands import SLASH_COMMANDS
 from tui_router.ui.flow import TurnFlow
 from tui_router.ui.flow_commands import CommandFlow
 from tui_router.ui.flow_suggest import SuggestionFlow
+from tui_router.ui.session_title import SessionTitle
 from tui_router.ui.strategy import current as current_strategy
 from tui_router.ui.widgets.chat import ChatPane, NoteKind
 from tui_router.ui.widgets.prompt import PromptInput
@@ -87,6 +88,7 @@ class MainScreen(Screen[None]):
         self.suggestions = SuggestionFlow(self)
         self.turns = TurnFlow(self)
         self.commands = CommandFlow(self)
+        self.session_title = SessionTitle(self)
         self._interrupted_at = 0.0  # the last ctrl+c that did nothing but warn (monotonic)
         self._reply_clock: Timer | None = None
         self._reply_started = 0.0
@@ -186,6 +188,7 @@ class MainScreen(Screen[None]):
                 message = await self.chat.add_assistant(entry.model or "?", None)
                 await message.set_text(entry.text)
                 message.set_meta(entry.meta)
+        self.session_title.session_opened(controller)
         self.refresh_status()
 
     async def session_ready(self, controller: SessionController) -> None:
@@ -218,6 +221,7 @@ class MainScreen(Screen[None]):
             session=c.session_id,
             streaming=self.streaming,
             strategy=current_strategy(c),
+            title=self.session_title.current(c),
         )
         self.query_one(ModelSidebar).set_current(c.model_id)
         self.refresh_ticker()

@@ -182,7 +182,9 @@ class SummaryScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         view = self.view
         with Vertical() as box:
-            box.border_title = f"Session summary · {view.session_id}"
+            titled = f" · “{view.title}”" if view.title else ""
+            # Text, not markup: a title a model wrote may hold square brackets
+            box.border_title = Text(f"Session summary{titled} · {view.session_id}")
             box.border_subtitle = (
                 "enter or q: exit · esc: back to the session"
                 if self.quitting

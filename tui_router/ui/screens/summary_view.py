@@ -45,6 +45,8 @@ class SummaryView:
     most_expensive_text: str
     turn_costs: list[float] = field(default_factory=list)
     turn_baselines: list[float] = field(default_factory=list)
+    #: the session's title (its first prompt's line, or the one a fast-tier model wrote)
+    title: str | None = None
 
 
 def model_line(name: str, tier: str | None, totals: Totals) -> ModelLine:
@@ -100,6 +102,7 @@ def summary_view(report: SessionReport) -> SummaryView:
         most_expensive_text=most_expensive_line(report.most_expensive_turn),
         turn_costs=[float(t.cost_usd) for t in report.per_turn],
         turn_baselines=[float(t.baseline_usd) for t in report.per_turn],
+        title=report.session.title,
     )
 
 

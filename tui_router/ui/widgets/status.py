@@ -1,5 +1,6 @@
-"""The one-line header: app name, current model and tier, routing mode and strategy, session id.
-No clock; while an agent turn runs, its step and elapsed time ("step 3/40 · 12 s")."""
+"""The one-line header: app name, current model and tier, routing mode and strategy, the
+session's title and id. No clock; while an agent turn runs, its step and elapsed time
+("step 3/40 · 12 s")."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from textual.widgets import Static
 class StatusHeader(Static):
     #: what the running turn is at ("step 3/40 · 12 s"), None between turns (`set_progress`)
     progress: str | None = None
-    _shown: tuple[str, str | None, str, str | None, bool, str | None] | None = None
+    _shown: tuple[str, str | None, str, str | None, bool, str | None, str | None] | None = None
 
     DEFAULT_CSS = """
     StatusHeader {
@@ -31,9 +32,12 @@ class StatusHeader(Static):
         session: str | None,
         streaming: bool = False,
         strategy: str | None = None,
+        title: str | None = None,
     ) -> None:
-        self._shown = (model, tier, mode, session, streaming, strategy)
-        text = self.describe(model, tier, mode, session, streaming, strategy, self.progress)
+        self._shown = (model, tier, mode, session, streaming, strategy, title)
+        text = self.describe(
+            model, tier, mode, session, streaming, strategy, self.progress, title=title
+        )
         if text != self.content:  # the app refreshes the status often; most times nothing changed
             # One line whatever it says: a repaint, not a layout of the whole screen.
             self.update(text, layout=False)
@@ -42,7 +46,7 @@ class StatusHeader(Static):
         """Show (or, with None, clear) the running turn's step and time."""
         self.progress = progress
         if self._shown is not None:
-            model, tier, mode, session, streaming, strategy = self._shown
+            model, tier, mode, session, streaming, strategy, title = self._shown
             self.show(
                 model=model,
                 tier=tier,
@@ -50,6 +54,7 @@ class StatusHeader(Static):
                 session=session,
                 streaming=streaming,
                 strategy=strategy,
+                title=title,
             )
 
     @staticmethod
@@ -61,6 +66,8 @@ class StatusHeader(Static):
         streaming: bool = False,
         strategy: str | None = None,
         progress: str | None = None,
+        *,
+        title: str | None = None,
     ) -> Text:
         """The header line (also the widget's content when it is created)."""
         text = Text()
@@ -73,6 +80,8 @@ class StatusHeader(Static):
             text.append(f" · {strategy} routing")
         if streaming:  # before the session id: the line may be cut on the right
             text.append(f"  ·  {progress or 'streaming…'} · esc cancels", style="italic")
+        if title:  # before the id: what the session is about says more than its number
+            text.append(f"  ·  “{title}”")
         if session:
             text.append(f"  ·  session {session}", style="dim")
         return text
