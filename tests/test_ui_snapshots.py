@@ -1,6 +1,7 @@
 """SVG snapshots of the main screen after one answered turn, in the dark and the light theme.
 
-Deterministic: fixed session id, scripted answer and usage, no clock on screen, no cursor blink.
+Deterministic: fixed session id, scripted answer and usage, the cache countdown's clock held
+still, no cursor blink.
 Refresh after an intended change with ``pytest tests/test_ui_snapshots.py --snapshot-update``.
 """
 
@@ -32,6 +33,7 @@ ANSWER = (
 
 async def one_turn(pilot) -> None:
     app = await started(pilot)
+    app.controller.clock = lambda: 1000.0  # the ticker's cache countdown holds still
     prompt = app.query_one(PromptInput)
     prompt.cursor_blink = False
     prompt.load_text("How do I reverse a string in Python?")

@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from tui_router.core.agent.workspace import Workspace
     from tui_router.core.call_state import UsageUpdate
     from tui_router.core.catalog import Catalog, ModelInfo
+    from tui_router.core.context_use import ContextMark, ContextUse
     from tui_router.core.ledger import Ledger
     from tui_router.core.providers.base import ToolSpec
     from tui_router.core.routing.decision import Decision
@@ -228,8 +229,14 @@ class Session:
         self.checkpoints: list[int] = []
         #: reasoning effort asked of the model ("low"/"medium"/"high"; None: its default)
         self.effort: str | None = None
-        #: when each model last answered in this session (monotonic s): its cache is warm
+        #: the clock prompt-cache lifetimes are measured on (monotonic s); tests drive it
+        self.clock: Callable[[], float] = time.monotonic
+        #: when each model last answered in this session (`clock` s): its cache is warm
         self._last_call_at: dict[str, float] = {}
+        #: when a call on each model last read or wrote its prompt cache (`clock` s)
+        self._cache_used_at: dict[str, float] = {}
+        #: what the last call of the conversation sent, as its API counted it (`context_use`)
+        self.context_mark: ContextMark | None = None
         if agent is not None:
             from tui_router.core.agent.system_prompt import build_system_prompt
 
@@ -293,8 +300,33 @@ class Session:
     def warm_caches(self, now: float | None = None) -> tuple[str, ...]:
         """Models whose prompt cache holds this session's history now: they answered within
         `CACHE_TTL_S` (Anthropic's default cache lifetime; OpenAI keeps its own about as long)."""
-        moment = time.monotonic() if now is None else now
+        moment = self.clock() if now is None else now
         return tuple(m for m, at in self._last_call_at.items() if moment - at < CACHE_TTL_S)
+
+    def cache_warm_until(self, model_id: str) -> float | None:
+        """When (`clock` s) the prompt cache ``model_id``'s last call read or wrote goes cold;
+        None when no call of this session used its cache or it is cold already."""
+        used = self._cache_used_at.get(model_id)
+        if used is None or self.clock() - used >= CACHE_TTL_S:
+            return None
+        return used + CACHE_TTL_S
+
+    def context_use(self) -> ContextUse | None:
+        """How much of the current model's window the next call would send (None while the
+        conversation is empty and nothing streams)."""
+        from tui_router.core.context_use import measure
+
+        live = self.live
+        if live is None and not self.conversation.messages:
+            return None
+        return measure(
+            self.conversation,
+            self.model_id,
+            self.model.context_window,
+            self.context_mark,
+            getattr(self.runner, "calibration", None),
+            None if live is None else live.usage,
+        )
 
     def set_mode(self, mode: str) -> str:
         if mode not in ROUTING_MODES:
@@ -529,6 +561,13 @@ class Session:
                     await task
         state.results.append(result)
         state.model = result.model
+        from tui_router.core.context_use import mark_call
+
+        # the history now is what the call sent: its exact prompt size is the gauge's base
+        self.context_mark = mark_call(result.model, result.usage, self.conversation)
+        usage = result.usage
+        if not usage.estimated and (usage.cache_read_tokens or usage.cache_write_tokens):
+            self._cache_used_at[result.model] = self.clock()
         yield self._priced(result)
 
     async def _tool(
@@ -669,7 +708,7 @@ class Session:
     def _priced(self, result: TurnResult, *, prompt: str | None = None) -> CallPriced:
         """The event for a call the runner has recorded; the call is exported as it is."""
         if result.ok:
-            self._last_call_at[result.model] = time.monotonic()
+            self._last_call_at[result.model] = self.clock()
         record = self.ledger.records[-1] if self.ledger.records else None
         if record is not None and record.call_id == result.call_id:
             self.telemetry.record_call(
@@ -747,6 +786,8 @@ class Session:
         self.last_prompt = None
         self.last_answer_model = None
         self.checkpoints.clear()
+        self._cache_used_at.clear()  # the new history is cached under a new key
+        self.context_mark = None
         return str(self.session_id)
 
     async def aclose(self) -> None:

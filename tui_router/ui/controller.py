@@ -33,6 +33,10 @@ class SessionController(Session):
         self.restored: list[Any] = []  # resume.ShownTurn, for the chat pane
         #: `/check CMD`: the command the verified cascade runs after each of the next turns
         self.check_command: str | None = None
+        # the cache hit ratio, and the (ledger, calls) it was computed for: the ticker asks
+        # up to 10 times a second while a reply streams
+        self._cache_ratio: float | None = None
+        self._cache_ratio_of: tuple[object, int] | None = None
 
     def model_rows(self) -> list[ModelRow]:
         rows: list[ModelRow] = []
@@ -80,6 +84,8 @@ class SessionController(Session):
             tokens_in += live.usage.input_tokens
             tokens_out += live.usage.output_tokens
             cached += live.usage.cache_read_tokens
+        context = self.context_use()
+        info = self.model
         return TickerState(
             spend=spend,
             baseline=baseline,
@@ -89,7 +95,43 @@ class SessionController(Session):
             estimated=live is not None,
             budget=self.config.budget_usd,
             unpriced_calls=totals.unknown_price_calls,
+            ctx_tokens=None if context is None else context.tokens,
+            ctx_window=None if context is None else context.window,
+            cache_ratio=self.cache_hit_ratio(),
+            # Anthropic's cache lives 5 minutes from its last use; OpenAI's has no stated lifetime
+            cache_warm_until=(
+                self.cache_warm_until(info.id) if info.endpoint.kind == "anthropic" else None
+            ),
+            clock=self.clock,
         )
+
+    def cache_hit_ratio(self) -> float | None:
+        """Share of the input of this session's calls on cache-capable models read from the
+        prompt cache; None before the first such call."""
+        records = self.ledger.records
+        key = (self.ledger, len(records))
+        if self._cache_ratio_of is None or self._cache_ratio_of != key:
+            read = sent = 0
+            for record in records:
+                usage = record.usage
+                if (
+                    usage.cache_read_tokens
+                    or usage.cache_write_tokens
+                    or self._caches(record.model)
+                ):
+                    read += usage.cache_read_tokens
+                    sent += usage.input_tokens
+            self._cache_ratio = read / sent if sent else None
+            self._cache_ratio_of = key
+        return self._cache_ratio
+
+    def _caches(self, model_id: str) -> bool:
+        """Whether ``model_id``'s provider has a prompt cache (it prices cache reads)."""
+        info = self.catalog.get(model_id)
+        if info is None or info.endpoint.kind == "local":
+            return False
+        rates = info.rates
+        return rates is not None and rates.cache_read is not None
 
     def over_budget(self) -> bool:
         budget = self.config.budget_usd

@@ -84,28 +84,20 @@ def kind_of(decision: Any) -> str:
 
 def view_of(controller: SessionController, decision: Any) -> SuggestionView:
     target = controller.catalog.describe(decision.model)
+    recache = None if decision.effort else _money(decision, "recache_usd")
     return SuggestionView(
         kind=kind_of(decision),
         model=decision.model,
         tier=decision.tier or target.tier or "?",
-        reason=str(decision.reason) + _cache_note(decision),
+        reason=str(decision.reason),
         est_cost=_money(decision, "est_cost_usd"),
         current_cost=_money(decision, "current_cost_usd"),
-        lost_cache=_money(decision, "lost_cache_usd"),
+        # the core's warm-cache figure when it has one: what re-sending the history to the
+        # target costs (nothing while the target's own cache is warm)
+        lost_cache=_money(decision, "lost_cache_usd") if recache is None else recache,
+        recache=recache,
+        break_even_turns=getattr(decision, "break_even_turns", None),
     )
-
-
-def _cache_note(decision: Any) -> str:
-    """What the switch does to the prompt cache: free while the target's cache is warm, else
-    the re-cache cost and, for a cheaper model, the turns it takes to pay it back."""
-    recache = getattr(decision, "recache_usd", None)
-    if recache is None or decision.effort:
-        return ""
-    if recache == 0:
-        return " · its cache is still warm: switching back is free"
-    turns = decision.break_even_turns
-    back = f", paid back in {turns} turn{'s' if turns != 1 else ''}" if turns else ""
-    return f" · re-cache ~${recache:.4f}{back}"
 
 
 def record(controller: SessionController, decision: Any, outcome: str) -> int:

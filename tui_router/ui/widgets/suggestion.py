@@ -23,6 +23,11 @@ class SuggestionView:
     est_cost: Decimal | None  # this turn on the suggested model
     current_cost: Decimal | None  # this turn on the current model
     lost_cache: Decimal | None = None
+    #: what the switch pays to send the history to a cold cache (0: the target's cache is warm);
+    #: None when the router did not weigh the caches
+    recache: Decimal | None = None
+    #: for a cheaper model, the turns its lower price needs to pay ``recache`` back
+    break_even_turns: int | None = None
 
 
 class SuggestionBar(Static):
@@ -70,13 +75,27 @@ class SuggestionBar(Static):
 
 
 def cost_difference(s: SuggestionView) -> str:
-    """ "this turn ~$0.0040 vs ~$0.0009 (+$0.0031, incl. $0.0002 lost cache)"."""
+    """ "this turn ~$0.0040 vs ~$0.0009 (+$0.0031, incl. $0.0002 lost cache)"; with the
+    router's warm-cache figures "…, incl. $0.0120 to re-cache the history, paid back in 2 turns)"
+    or "…); switching back to X while its cache is warm costs nothing extra"."""
     if s.est_cost is None or s.current_cost is None:
-        return f"this turn {fmt.usd(s.est_cost, estimated=True)} (difference n/a)"
+        text = f"this turn {fmt.usd(s.est_cost, estimated=True)} (difference n/a)"
+        return text + _free_switch_back(s)
     diff = s.est_cost - s.current_cost
     sign = "+" if diff >= 0 else "−"
     new, old = fmt.usd(s.est_cost, estimated=True), fmt.usd(s.current_cost, estimated=True)
     text = f"this turn {new} vs {old} ({sign}{fmt.usd(abs(diff))}"
-    if s.lost_cache:
+    if s.recache:
+        text += f", incl. {fmt.usd(s.recache)} to re-cache the history"
+        turns = s.break_even_turns
+        if turns:
+            text += f", paid back in {turns} turn{'s' if turns != 1 else ''}"
+    elif s.recache is None and s.lost_cache:
         text += f", incl. {fmt.usd(s.lost_cache)} lost cache"
-    return text + ")"
+    return text + ")" + _free_switch_back(s)
+
+
+def _free_switch_back(s: SuggestionView) -> str:
+    if s.recache is None or s.recache != 0:
+        return ""
+    return f"; switching back to {s.model} while its cache is warm costs nothing extra"
