@@ -21,6 +21,8 @@ FAKE_SERVER = ROOT / "tests" / "fakeserver.py"
 BENCH_CONFIG = """\
 frontier_model = "claude-opus-4-6"
 routing_mode = "manual"
+# the fake server answers calls in order: a background title call would take the scripted answer
+session_titles = false
 
 [tiers]
 local = []

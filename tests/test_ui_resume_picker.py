@@ -1,9 +1,12 @@
-"""Sessions in the app: `--resume` redraws a session's turns as they were shown (tool lines
-included) — against the loopback fake server with the real Anthropic SDK, the real store and a
-real workspace."""
+"""Sessions in the app: `--resume` without an id opens a picker (newest first, filter by title,
+enter opens, esc starts a new session), `--continue` takes the last session, and a resumed
+session redraws its turns as they were shown (tool lines included) — against the loopback fake
+server with the real Anthropic SDK, the real store and a real workspace."""
 
 from __future__ import annotations
 
+import time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +14,19 @@ import pytest
 from fakeserver_sse import Script
 from ui_support import SESSION_ID, SIZE, make_app, settle, started, wait_for
 
+from tui_router.core.store import CallRow, Store
+from tui_router.core.usage import Usage
+from tui_router.ui.screens.resume_picker import ResumePicker
 from tui_router.ui.widgets.approval import ApprovalPanel
 from tui_router.ui.widgets.chat import AssistantMessage, UserMessage
 from tui_router.ui.widgets.prompt import PromptInput
+from tui_router.ui.widgets.status import StatusHeader
 from tui_router.ui.widgets.tool_line import ToolLine
+
+OLDEST = "01A0000000000000000000000A"
+TITLED = "01B0000000000000000000000B"
+NEWEST = "01C0000000000000000000000C"
+EMPTY = "01D0000000000000000000000D"  # opened and left without a prompt: never offered
 
 ORIGINAL = "def add(a, b):\n    tmp = a + b\n    return tmp\n"
 EDIT = {
@@ -111,3 +123,200 @@ async def test_a_resumed_agent_turn_redraws_its_tool_lines_between_prompt_and_an
             a.meta_text.startswith("claude-haiku-4-5 · fast · ")
             for a in resumed.query(AssistantMessage)
         )
+
+
+def record(
+    store: Store,
+    session_id: str,
+    started_at: str,
+    prompt: str,
+    answer: str,
+    *,
+    title: str | None = None,
+    model: str = "claude-haiku-4-5",
+    cost: Decimal | None = Decimal("0.0123"),
+) -> None:
+    """A session as the app leaves it: its row, one priced call, the prompt and the answer."""
+    store.create_session(
+        session_id=session_id, start_model=model, mode="manual", strategy="manual", title=title
+    )
+    usage = Usage(input_tokens=1000, output_tokens=100)
+    row = CallRow(session_id, 1, model, "chat", usage, cost, "test prices", tier="fast")
+    store.record_call(row, text=answer, prompt=prompt)
+    with store.transaction() as db:  # fixed dates: the order and the snapshot depend on them
+        db.execute("UPDATE sessions SET started_at = ? WHERE id = ?", (started_at, session_id))
+
+
+@pytest.fixture
+def history(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three sessions with prompts (one titled, one with an unknown price) and an empty one."""
+    monkeypatch.setenv("TZ", "UTC")  # dates are shown in local time: the same on every machine
+    time.tzset()
+    with Store() as store:
+        record(store, OLDEST, "2026-11-02T09:00:00.000+00:00", "tidy the README", "Tidied.")
+        record(
+            store,
+            TITLED,
+            "2026-11-20T14:30:00.000+00:00",
+            "the login form rejects valid passwords\nsince Tuesday",
+            "The hash compare was wrong.",
+            title="Fix rejected login passwords",
+            model="claude-sonnet-4-6",
+            cost=Decimal("0.0481"),
+        )
+        record(
+            store,
+            NEWEST,
+            "2026-12-01T08:15:00.000+00:00",
+            "write the release notes for 0.2",
+            "Here they are.",
+            model="my-local/qwen",
+            cost=None,
+        )
+        store.create_session(session_id=EMPTY, start_model="claude-haiku-4-5")
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def listed(picker: ResumePicker) -> list[str]:
+    from textual.widgets import OptionList
+
+    options = picker.query_one("#sessions", OptionList)
+    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+
+async def picker_up(pilot: Any) -> ResumePicker:
+    app = pilot.app
+    await wait_for(
+        pilot,
+        lambda: isinstance(app.screen, ResumePicker) and bool(app.screen.shown),
+        "the session picker with its sessions",
+    )
+    await pilot.pause()
+    return app.screen
+
+
+async def test_the_picker_lists_sessions_newest_first_and_enter_opens_the_chosen_one(
+    server, tmp_path: Path, history: None
+) -> None:
+    app = make_app(tmp_path, pick_session=True)
+    async with app.run_test(size=SIZE) as pilot:
+        picker = await picker_up(pilot)
+        assert listed(picker) == [
+            "write the release notes for 0.2\n2026-12-01 08:15 · n/a · my-local/qwen · 1 turn",
+            "Fix rejected login passwords\n2026-11-20 14:30 · $0.0481 · claude-sonnet-4-6 · 1 turn",
+            "tidy the README\n2026-11-02 09:00 · $0.0123 · claude-haiku-4-5 · 1 turn",
+        ]
+        assert app.controller is None  # nothing is opened before the choice
+        await pilot.press("down", "enter")
+        await started(pilot)
+        assert app.controller.session_id == TITLED
+        assert [u.text for u in app.query(UserMessage)] == [
+            "the login form rejects valid passwords\nsince Tuesday"
+        ]
+        assert [a.text for a in app.query(AssistantMessage)] == ["The hash compare was wrong."]
+        header = str(app.query_one(StatusHeader).render())
+        assert "“Fix rejected login passwords”" in header and "claude-sonnet-4-6" in header
+        # the conversation is back too: the next prompt carries it
+        server.push(Script(text="Fixed."))
+        prompt = app.query_one(PromptInput)
+        prompt.load_text("and now?")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert server.last_request.texts[-3:] == [
+            "the login form rejects valid passwords\nsince Tuesday",
+            "The hash compare was wrong.",
+            "and now?",
+        ]
+    with Store() as store:  # no new session was recorded for the pick
+        assert store.get_session(SESSION_ID) is None
+
+
+async def test_typing_filters_by_title(server, tmp_path: Path, history: None) -> None:
+    app = make_app(tmp_path, pick_session=True)
+    async with app.run_test(size=SIZE) as pilot:
+        picker = await picker_up(pilot)
+        await pilot.press(*"readme")
+        await wait_for(pilot, lambda: len(picker.shown) == 1, "the filtered list")
+        assert listed(picker)[0].startswith("tidy the README")
+        await pilot.press("enter")
+        await started(pilot)
+        assert app.controller.session_id == OLDEST
+
+
+async def test_esc_on_the_picker_starts_a_new_session(
+    server, tmp_path: Path, history: None
+) -> None:
+    app = make_app(tmp_path, pick_session=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await picker_up(pilot)
+        await pilot.press("escape")
+        await started(pilot)
+        assert not isinstance(app.screen, ResumePicker)
+        assert app.controller.session_id == SESSION_ID
+        assert not app.query(UserMessage)
+        assert isinstance(app.focused, PromptInput)
+
+
+async def test_ctrl_q_on_the_picker_quits(server, tmp_path: Path, history: None) -> None:
+    app = make_app(tmp_path, pick_session=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await picker_up(pilot)
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running, "the app to quit")
+    with Store() as store:
+        assert store.get_session(SESSION_ID) is None
+
+
+def test_resume_without_sessions_is_one_line_and_no_picker(capsys) -> None:
+    from tui_router.cli import main
+
+    with Store() as store:  # a session without a prompt is nothing to pick
+        store.create_session(session_id=EMPTY)
+    assert main(["--resume"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "tui-router: --resume: there is no recorded session yet to pick from; "
+        "start one with `tui-router`\n"
+    )
+
+
+async def test_the_picker_never_stays_empty_in_the_app(server, tmp_path: Path) -> None:
+    app = make_app(tmp_path, pick_session=True)  # (the command says so before; here: a race)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        assert not isinstance(app.screen, ResumePicker)
+        assert app.controller.session_id == SESSION_ID
+
+
+def test_continue_takes_the_last_session_with_a_prompt(history: None) -> None:
+    from tui_router.commands.tui import resolve_resume
+
+    # EMPTY started last, but nobody talked in it
+    assert resolve_resume("last") == NEWEST
+    assert resolve_resume("01b") == TITLED
+
+
+@pytest.mark.parametrize("size", [(60, 20), (20, 8)], ids=["60x20", "20x8"])
+async def test_the_picker_works_on_small_windows(
+    server, tmp_path: Path, history: None, size: tuple[int, int]
+) -> None:
+    app = make_app(tmp_path, pick_session=True)
+    async with app.run_test(size=size) as pilot:
+        picker = await picker_up(pilot)
+        await pilot.press("down", "down", "down", "up")  # the end holds: stays on the last
+        options = picker.query_one("#sessions")
+        assert options.highlighted == 1  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await started(pilot)
+        assert app.controller.session_id == TITLED
+
+
+def test_the_picker_snapshot(snap_compare, server, tmp_path: Path, history: None) -> None:
+    async def shown(pilot: Any) -> None:
+        await picker_up(pilot)
+        await pilot.press("down")
+
+    app = make_app(tmp_path, pick_session=True)
+    assert snap_compare(app, terminal_size=(80, 20), run_before=shown)

@@ -1,9 +1,11 @@
 """`tui-router [tui]`: the interactive app (the default command).
 
-`--resume [SESSION_ID]` continues a session (the last one without an id), `--model`, `--tier` and
-`--mode` set the start state, `--cwd DIR` the agent's workspace (default: the current
-directory). The session id is checked here, before the screen takes over, so a wrong id is one
-line on stderr and exit code 2. Textual is imported only when the app starts.
+As in Claude Code: `--continue` (`-c`) continues the last session, `--resume` (`-r`) without an
+id opens a picker of the sessions (newest first), `--resume SESSION_ID` (or a unique prefix)
+continues that one. `--model`, `--tier` and `--mode` set the start state, `--cwd DIR` the agent's
+workspace (default: the current directory). The session id is checked here, before the screen
+takes over, so a wrong id — or no session at all to resume — is one line on stderr and exit
+code 2. Textual is imported only when the app starts.
 """
 
 from __future__ import annotations
@@ -21,15 +23,28 @@ if TYPE_CHECKING:
     from tui_router.core.catalog import Catalog
 
 
+#: `--resume` given without an id: the picker chooses
+PICK = "pick"
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
+        "-r",
         "--resume",
         nargs="?",
-        const="last",
+        const=PICK,
         default=None,
         metavar="SESSION_ID",
-        help="continue a session: history and totals restored (default: the last one; an id "
-        "prefix is enough)",
+        help="continue a session, history and totals restored: without an id, pick it from a "
+        "list (newest first); an id prefix is enough",
+    )
+    which.add_argument(
+        "-c",
+        "--continue",
+        dest="continue_last",
+        action="store_true",
+        help="continue the last session (the last one with a prompt)",
     )
     parser.add_argument("--model", help="start on this model (any id in `tui-router models`)")
     parser.add_argument(
@@ -49,18 +64,37 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def resolve_resume(wanted: str | None) -> str | None:
-    """The full id of the session to resume, or None; raises UserFacingError when there is none."""
+    """The full id of the session to resume, or None; raises UserFacingError when there is none.
+
+    ``"last"`` (`--continue`) is the newest session with a prompt, else the newest one started.
+    """
     if wanted is None:
         return None
+    from tui_router.core.resumable import resumable_sessions
     from tui_router.core.store import Store
 
     with Store() as store:
         if wanted == "last":
-            last = store.last_session_id()
+            talked = resumable_sessions(store, limit=1)
+            last = talked[0].id if talked else store.last_session_id()
             if last is None:
-                raise UserFacingError("--resume: there is no recorded session yet")
+                raise UserFacingError("--continue: there is no recorded session yet")
             return last
         return store.resolve_session_id(wanted)
+
+
+def require_sessions_to_pick() -> None:
+    """`--resume` without an id: one line instead of an empty picker when no session has a
+    prompt yet."""
+    from tui_router.core.resumable import resumable_sessions
+    from tui_router.core.store import Store
+
+    with Store(read_only=True) as store:
+        if not resumable_sessions(store, limit=1):
+            raise UserFacingError(
+                "--resume: there is no recorded session yet to pick from; "
+                "start one with `tui-router`"
+            )
 
 
 def _require_tier(catalog: Catalog, tier: str) -> None:
@@ -99,8 +133,12 @@ def _run(args: argparse.Namespace) -> int:
     from tui_router.ui.app import TuiRouterApp
     from tui_router.ui.boot import StartOptions
 
+    pick = args.resume == PICK
+    if pick:
+        require_sessions_to_pick()
     options = StartOptions(
-        resume=resolve_resume(args.resume),
+        resume=resolve_resume("last" if args.continue_last else None if pick else args.resume),
+        pick_session=pick,
         model=args.model,
         tier=args.tier,
         mode=args.mode,

@@ -194,6 +194,11 @@ class TuiRouterApp(App[None]):
             resume_gc_after_start_up()
         # After the first frame, not in on_mount: the session worker's imports (genai-prices,
         # sqlite, the router) would hold the GIL while the first frame is being composed.
+        if self.options.pick_session:  # `--resume` without an id: the picker answers first
+            from tui_router.ui.screens.resume_picker import pick_then_boot
+
+            pick_then_boot(self)
+            return
         self.boot()
 
     def _apply_themes(self) -> list[tuple[str, int]]:

@@ -21,6 +21,8 @@ class StartOptions:
     """What the command line asked for (`tui-router --resume/--model/--tier/--mode`)."""
 
     resume: str | None = None  # a full session id (resolved by the command before start)
+    #: `--resume` without an id: the picker (`screens.resume_picker`) chooses `resume` first
+    pick_session: bool = False
     model: str | None = None
     tier: str | None = None
     mode: str | None = None

@@ -13,22 +13,13 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from tui_router.core.agent.tools import short_line
+from tui_router.core.resumable import first_line
 
 if TYPE_CHECKING:
     from tui_router.ui.controller import SessionController
     from tui_router.ui.screens.main import MainScreen
 
 log = logging.getLogger(__name__)
-
-#: the most characters of a title (the model's is capped the same way)
-TITLE_CHARS = 60
-
-
-def first_line(prompt: str) -> str:
-    """The prompt's first non-empty line, on one line and capped: the title until a better one."""
-    line = next((line for line in prompt.splitlines() if line.strip()), "")
-    return short_line(line, TITLE_CHARS)
 
 
 class SessionTitle:
