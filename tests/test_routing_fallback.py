@@ -10,12 +10,13 @@ import pytest
 from routing_fakes import FakeCatalog, FakeModel, rates, standard_config
 
 from tui_router.core import endpoints
-from tui_router.core.cascade_turn import cascade_models, judge_model
+from tui_router.core.cascade_verifiers import judge_model
 from tui_router.core.catalog import LOCAL_CONTEXT_WINDOW, Catalog, build_catalog
 from tui_router.core.config import AppConfig, EndpointConfig
 from tui_router.core.routing.context import RoutingContext
 from tui_router.core.routing.decision import Decision
 from tui_router.core.routing.router import Router
+from tui_router.core.verified_cascade import cascade_models
 
 BUNDLED = "local/smollm2-135m"
 #: The shipped learned weights score these far below the fast threshold: their wish is "local".

@@ -1,6 +1,7 @@
-"""The cascade strategy in the app (real Router, real SDK, loopback fake server, Pilot): the cheap
-answer, the gate line, the stronger answer, both meta lines with their costs, the ticker with
-both calls; in suggest mode the cascade runs once the user accepts its start model."""
+"""The cascade strategy in the app (real Router, real SDK, loopback fake server, Pilot): the agent
+turn on the cheap model, the quality gates' verdict, the escalation line, the stronger answer,
+both meta lines with their costs, the ticker with both calls; in suggest mode the cascade runs
+once the user accepts its start model."""
 
 from __future__ import annotations
 
@@ -48,13 +49,18 @@ def assert_escalated_on_screen(app) -> None:
     assert first.text == BROKEN and second.text == GOOD
     assert first.meta_text == "claude-haiku-4-5 · fast · 1,000 in / 200 out · $0.0020"
     assert second.meta_text == "claude-sonnet-4-6 · balanced · 1,000 in / 200 out · $0.0060"
-    [gate] = [n for n in notes(app, "warn") if n.startswith("quality gate failed")]
-    assert "code block 1 (python) does not parse" in gate
-    assert gate.endswith("— escalating to claude-sonnet-4-6")
-    # the line sits between the two answers
+    [verdict] = [n for n in notes(app) if n.startswith("the quality gates on claude-haiku-4-5")]
+    assert "code block 1 (python) does not parse" in verdict
+    [step] = [n for n in notes(app, "route") if n.startswith("escalating from")]
+    assert step.startswith("escalating from claude-haiku-4-5 to claude-sonnet-4-6: code: code")
+    # the lines sit between the two answers; the turn ends with the cascade's summary
     entries = list(app.chat.entries)
-    gate_at = next(i for i, e in enumerate(entries) if getattr(e, "text", "") == gate)
-    assert entries.index(first) < gate_at < entries.index(second)
+    step_at = next(i for i, e in enumerate(entries) if getattr(e, "text", "") == step)
+    assert entries.index(first) < step_at < entries.index(second)
+    assert (
+        "cascade: claude-haiku-4-5 (fail) → claude-sonnet-4-6 (pass); the quality gates passed"
+        in notes(app, "route")
+    )
     ticker = str(app.query_one(CostTicker).render())
     # both calls: $0.0020 + $0.0060; baseline: both at opus ($5/$25) = 2 x $0.0100
     assert "spent $0.0080" in ticker and "frontier-only $0.0200" in ticker
@@ -68,9 +74,13 @@ async def test_auto_mode_shows_both_answers_and_the_gate_line(server, tmp_path: 
     async with app.run_test(size=SIZE) as pilot:
         await ask(pilot, PROMPT)
         assert_escalated_on_screen(app)
-        # the stronger model saw the same history, without the broken answer
-        first, second = (r.messages for r in server.requests)
-        assert first == second and BROKEN.strip() not in str(second)
+        # both attempts ran as the agent, with its tools; the stronger model got the task with
+        # the rejected answer and why it was rejected
+        first, second = server.requests
+        assert first.body["tools"] and second.body["tools"]
+        assert first.texts[-1] == PROMPT
+        task = second.texts[-1]
+        assert task.startswith(PROMPT) and "def f(:" in task and "does not parse" in task
         # only the final answer joins the conversation
         history = app.controller.conversation.messages
         assert [(m.role, m.content) for m in history][-1] == ("assistant", GOOD)
@@ -86,7 +96,8 @@ async def test_a_good_cheap_answer_is_shown_alone(server, tmp_path: Path) -> Non
         await ask(pilot, PROMPT)
         [answer] = answers(app)
         assert answer.text == GOOD
-        assert not [n for n in notes(app) if n.startswith("quality gate failed")]
+        assert not [n for n in notes(app) if n.startswith("escalating")]
+        assert "cascade: claude-haiku-4-5 (pass); the quality gates passed" in notes(app)
     assert calls() == [("claude-haiku-4-5", "cascade")]
 
 
@@ -125,9 +136,7 @@ async def test_a_rejected_cascade_suggestion_is_one_plain_call(server, tmp_path:
     assert calls() == [("claude-opus-4-6", "chat")]
 
 
-async def test_the_judge_call_is_on_the_answers_meta_line_and_in_the_ticker(
-    server, tmp_path: Path
-) -> None:
+async def test_the_judge_call_is_said_and_in_the_ticker(server, tmp_path: Path) -> None:
     server.push(
         Script(text=GOOD, input_tokens=1000, output_tokens=200),  # $0.0020
         Script(text="PASS", input_tokens=500, output_tokens=2),  # $0.0005 + $0.00001
@@ -138,9 +147,10 @@ async def test_the_judge_call_is_on_the_answers_meta_line_and_in_the_ticker(
         await ask(pilot, PROMPT)
         [answer] = answers(app)
         assert answer.text == GOOD
-        assert answer.meta_text == (
-            "claude-haiku-4-5 · fast · 1,000 in / 200 out · $0.0020"
-            " · judged by claude-haiku-4-5 (passed): $0.0005"
+        assert answer.meta_text == "claude-haiku-4-5 · fast · 1,000 in / 200 out · $0.0020"
+        assert (
+            "the quality gates on claude-haiku-4-5's work: the judge passed the answer"
+            " (judged by claude-haiku-4-5: $0.0005)" in notes(app)
         )
         assert "spent $0.0025" in str(app.query_one(CostTicker).render())
         assert "PASS" not in [m.content for m in app.controller.conversation.messages]
@@ -195,3 +205,65 @@ async def test_resume_shows_both_answers_and_sends_only_the_final_one(
         assert "spent $0.0080" in str(resumed.query_one(CostTicker).render())
         history = [(m.role, m.content) for m in resumed.controller.conversation.messages]
         assert history == [("user", PROMPT), ("assistant", GOOD)]
+
+
+def _write_snippet(content: str) -> Script:
+    return Script(
+        tool_calls=[{"name": "write_file", "input": {"path": "snippet.py", "content": content}}],
+        input_tokens=1000,
+        output_tokens=50,
+    )
+
+
+async def _approve_the_write(pilot) -> None:
+    from tui_router.ui.widgets.approval import ApprovalPanel
+
+    app = pilot.app
+    app.query_one(PromptInput).load_text(PROMPT)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: bool(app.query(ApprovalPanel)), "the write's approval panel")
+    await pilot.pause()
+    await pilot.press("y")
+    await settle(pilot)
+
+
+async def test_a_tool_using_attempt_the_gates_reject_is_undone_and_escalated(
+    server, tmp_path: Path
+) -> None:
+    (tmp_path / "snippet.py").write_text("foo = 1\n")
+    server.push(
+        _write_snippet("bar = 1\n"),
+        Script(text=BROKEN, input_tokens=1000, output_tokens=200),
+        Script(text=GOOD, input_tokens=1000, output_tokens=200),
+    )
+    config = make_config(routing_mode="auto", routing_strategy="cascade")
+    app = make_app(tmp_path, config=config)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await _approve_the_write(pilot)
+        # the rejected attempt's write was put back before the next tier started
+        assert (tmp_path / "snippet.py").read_text() == "foo = 1\n"
+        [step] = [n for n in notes(app, "route") if n.startswith("escalating from")]
+        assert "claude-sonnet-4-6" in step and step.endswith("restored 1 file it changed")
+        task = server.requests[2].texts[-1]
+        assert "-foo = 1" in task and "+bar = 1" in task and "def f(:" in task
+        assert answers(app)[-1].text == GOOD
+    assert calls() == [
+        ("claude-haiku-4-5", "cascade"),
+        ("claude-haiku-4-5", "cascade"),
+        ("claude-sonnet-4-6", "cascade"),
+    ]
+
+
+async def test_a_tool_using_attempt_the_gates_accept_is_the_turn(server, tmp_path: Path) -> None:
+    (tmp_path / "snippet.py").write_text("foo = 1\n")
+    server.push(_write_snippet("bar = 1\n"), Script(text=GOOD))
+    config = make_config(routing_mode="auto", routing_strategy="cascade")
+    app = make_app(tmp_path, config=config)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await _approve_the_write(pilot)
+        assert (tmp_path / "snippet.py").read_text() == "bar = 1\n"  # the work is kept
+        assert not [n for n in notes(app) if n.startswith("escalating")]
+        assert "cascade: claude-haiku-4-5 (pass); the quality gates passed" in notes(app, "route")
+    assert calls() == [("claude-haiku-4-5", "cascade"), ("claude-haiku-4-5", "cascade")]

@@ -108,8 +108,8 @@ async def test_switching_to_cascade_in_auto_mode_makes_the_next_turn_escalate(
         first, second = answers(app)
         assert (first.text, second.text) == (BROKEN, GOOD)
         assert any(
-            n.startswith("quality gate failed") and n.endswith("escalating to claude-sonnet-4-6")
-            for n in notes(app, "warn")
+            n.startswith("escalating from claude-haiku-4-5 to claude-sonnet-4-6: code:")
+            for n in notes(app, "route")
         )
     assert calls() == [("claude-haiku-4-5", "cascade"), ("claude-sonnet-4-6", "cascade")]
     assert stored_strategy() == "rules,cascade"
@@ -134,7 +134,7 @@ async def test_switching_back_to_rules_stops_the_cascade_and_keeps_the_conversat
         assert line.endswith("(was cascade; conversation kept)")
         await ask(pilot, PROMPT + " and baz to qux")
         assert [a.text for a in answers(app)] == [GOOD, BROKEN]  # no second try
-        assert not [n for n in notes(app) if n.startswith("quality gate failed")]
+        assert not [n for n in notes(app) if n.startswith("escalating from")]
         # the second request carried the first turn: the conversation was kept
         history = server.requests[-1].texts
         assert history == [PROMPT, GOOD, PROMPT + " and baz to qux"]

@@ -183,3 +183,58 @@ def test_delegate_runs_on_the_fast_tier_with_read_only_tools_billed_as_subagent(
     with Store() as store:
         purposes = [c.purpose for c in store.session_calls(answer["session_id"])]
     assert purposes == ["agent", "subagent", "subagent", "subagent", "agent"]
+
+
+def test_a_provider_error_fails_over_to_the_same_tier_elsewhere(
+    repo: Path, fake_server: FakeServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    paths = get_paths()
+    paths.config_file.write_text(
+        CONFIG.replace('fast = ["claude-haiku-4-5"]', 'fast = ["claude-haiku-4-5", "gpt-5-mini"]'),
+        encoding="utf-8",
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OPENAI_API_KEY", "sk-test")
+        patch.setenv("OPENAI_BASE_URL", fake_server.openai_base_url)
+        fake_server.push(
+            Script(status=529, headers={"x-should-retry": "false"}),  # haiku: overloaded
+            _write(RIGHT),  # gpt-5-mini, the same tier on another endpoint, does the work
+            Script(text="fixed"),
+        )
+        code, answer, err = _ask(
+            capsys, "--model", "claude-haiku-4-5", "--check", CHECK, "--cwd", str(repo), "fix"
+        )
+    assert code == 0, err
+    assert [(a["model"], a["check"]) for a in answer["attempts"]] == [
+        ("claude-haiku-4-5", "none"),
+        ("gpt-5-mini", "pass"),
+    ]
+    assert "failing over from claude-haiku-4-5 to gpt-5-mini" in err
+    # the outage was not escalated: no stronger tier was asked
+    assert [r.body["model"] for r in fake_server.requests] == [
+        "claude-haiku-4-5",
+        "gpt-5-mini",
+        "gpt-5-mini",
+    ]
+
+
+def test_models_without_a_key_are_left_out_of_the_ladder(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tui_router.core.catalog import build_catalog
+    from tui_router.core.config import AppConfig
+    from tui_router.core.routing.decision import Decision
+    from tui_router.core.verified_cascade import cascade_models
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "k")
+    tiers = {"local": [], "fast": ["claude-haiku-4-5"], "balanced": ["claude-sonnet-4-6"]}
+    config = AppConfig(tiers={**tiers, "frontier": ["gpt-5.5"]})  # no OpenAI key set
+    decision = Decision(
+        model="claude-haiku-4-5",
+        tier="fast",
+        strategy="cascade",
+        reason="r",
+        ladder=("claude-sonnet-4-6", "gpt-5.5"),
+    )
+    assert cascade_models(decision, build_catalog(config)) == (
+        "claude-haiku-4-5",
+        "claude-sonnet-4-6",
+    )

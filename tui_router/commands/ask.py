@@ -9,10 +9,13 @@ goes to stderr as it happens (``edit_file src/utils.py ✓``); ``--no-tools`` ma
 The model is ``--model`` (any id an endpoint serves), the first available model of ``--tier``, or,
 without either, the router's choice (routing_mode suggest/auto, or ``--strategy``: applied, since
 nobody is there to accept it) or the default model (routing_mode manual, a configured
-default_model, or no router choice available). With the cascade strategy the answer is gated and
-may be escalated up the tier ladder (`ask_cascade`): only the final answer is printed. The call is
-priced, compared with the frontier-only baseline and written to the history store with the
-routing decision, so `tui-router report --last` shows it afterwards.
+default_model, or no router choice available). With the cascade strategy, or a check command
+(``--check``, ``[agent] check``), the turn is a cascade (`core.verified_cascade`): the agent runs
+on the cheapest model of the ladder, its work is verified — by the check when there is one, else
+by the quality gates on its final answer — and a failure is undone and escalated a tier; stdout
+gets only the answer kept, stderr a line per verdict and escalation. The call is priced, compared
+with the frontier-only baseline and written to the history store with the routing decision, so
+`tui-router report --last` shows it afterwards.
 """
 
 from __future__ import annotations
@@ -137,13 +140,11 @@ def run(args: argparse.Namespace) -> int:
     if not chosen_by_user and route.model.endpoint.kind == "local" and not _any_key(catalog):
         print(LOCAL_NOTICE.format(model=route.model.api_model), file=sys.stderr)
     check = None if args.no_tools else (args.check or config.agent_check)
-    if route.strategy == "cascade" and route.decision is not None and check is None:
-        # without a check command the cascade's quality gates judge a chat answer
-        from tui_router.commands.ask_cascade import ask_cascade
-
-        return run_stoppable(ask_cascade(config, catalog, route, prompt, args))
     workspace = workspace_folder(args.cwd)
-    ladder = _ladder(catalog, route) if check is not None else None
+    # the cascade strategy climbs its ladder whether or not a check is set: without one the
+    # quality gates judge the agent's final answer
+    cascade = route.strategy == "cascade" and route.decision is not None
+    ladder = _ladder(catalog, route) if check is not None or cascade else None
     return run_stoppable(_ask(config, catalog, route, prompt, args, workspace, check, ladder))
 
 
@@ -187,7 +188,7 @@ def _ladder(catalog: Any, route: Route) -> tuple[str, ...]:
     """The models a verified cascade climbs: the cascade decision's ladder, else the chosen
     model and the first callable model of each stronger tier."""
     if route.strategy == "cascade" and route.decision is not None:
-        from tui_router.core.cascade_turn import cascade_models
+        from tui_router.core.verified_cascade import cascade_models
 
         return tuple(cascade_models(route.decision, catalog))
     models = [route.model.id]
@@ -197,6 +198,16 @@ def _ladder(catalog: Any, route: Route) -> tuple[str, ...]:
         if found is not None and found.id not in models:
             models.append(found.id)
     return tuple(models)
+
+
+def _verifier(config: Any, catalog: Any, check: str | None) -> Any:
+    """The check command when one is set, else the quality gates (with the judge when
+    ``cascade_judge`` is on)."""
+    from tui_router.core.cascade_verifiers import CheckCommand, QualityGates, judge_model
+
+    if check is not None:
+        return CheckCommand(check)
+    return QualityGates(judge_model(catalog) if config.cascade_judge else None)
 
 
 def _tool_list(text: str) -> tuple[str, ...]:
@@ -311,6 +322,8 @@ async def _ask(
     from tui_router.core.turn import TurnRunner
     from tui_router.core.verified_cascade import CascadeDone, run_verified_cascade
 
+    verifier = None if ladder is None else _verifier(config, catalog, check)
+
     model = route.model
     agent = Agent.for_workspace(
         config,
@@ -360,12 +373,14 @@ async def _ask(
         events = (
             session.run_turn(prompt, max_cost_usd=args.max_cost, max_tokens=args.max_tokens)
             if ladder is None
-            else run_verified_cascade(session, prompt, ladder, check, max_cost_usd=args.max_cost)
+            else run_verified_cascade(session, prompt, ladder, verifier, max_cost_usd=args.max_cost)
         )
         try:
             async for event in events:
                 if isinstance(event, TextDelta):
-                    if not args.json:  # (--json escapes the text: nothing to strip there)
+                    # (--json escapes the text: nothing to strip there; a cascade prints only
+                    # the answer it keeps, at the end: a rejected attempt's text is no answer)
+                    if not args.json and ladder is None:
                         shown = stripper.feed(event.text)
                         if shown:
                             sys.stdout.write(shown)
@@ -392,6 +407,9 @@ async def _ask(
             await session.aclose()
             store.end_session(session_id)
             telemetry.shutdown(timeout_s=2.0)  # bounded: a dead collector costs ≤ 2 s
+    if cascade is not None and not args.json and cascade.final.text:
+        sys.stdout.write(stripper.feed(cascade.final.text))
+        wrote_text, ended_line = True, cascade.final.text.endswith("\n")
     tail = stripper.flush()
     if tail and not args.json:
         sys.stdout.write(tail)
@@ -407,21 +425,30 @@ async def _ask(
             data = json_result(session_id, done.results[-1], route)
         data.update(_turn_json(done, ledger, workspace))
         if cascade is not None:
-            data["route"]["strategy"] = "verified cascade"
+            data["route"]["strategy"] = "verified cascade" if check else "cascade"
             data["check"] = check
+            data["verified_by"] = cascade.verifier
             data["attempts"] = [a.to_json() for a in cascade.attempts]
             data["passed"] = cascade.passed
         print(json.dumps(data, ensure_ascii=False))
-    if errors:
+    if errors and not (cascade is not None and cascade.passed):  # (a failover that passed)
         print(f"tui-router: {errors[-1]}", file=sys.stderr)
         return 1
-    if cascade is not None and not cascade.passed and cascade.attempts[-1].check == "fail":
+    failed = cascade is not None and not cascade.passed and cascade.attempts[-1].check == "fail"
+    if failed and check is not None:
         print(
             f"tui-router: the check `{check}` still fails after {len(cascade.attempts)} "
             f"attempt(s); the last attempt's work is kept",
             file=sys.stderr,
         )
         return 4
+    if cascade is not None and not cascade.passed and cascade.attempts[-1].verified_by == "gate":
+        last_try = cascade.attempts[-1]
+        print(
+            f"tui-router: no model passed the quality gates; kept {last_try.model}'s answer "
+            f"({last_try.reason})",
+            file=sys.stderr,
+        )
     if done.stopped:
         print(f"tui-router: stopped: {done.stopped}; the work so far is kept", file=sys.stderr)
         return 3

@@ -1,6 +1,6 @@
-"""What `tui-router ask` prints and records, shared by a plain turn (`ask`) and a cascade
-(`ask_cascade`): the route taken, the one-line cost, the ``--json`` object, the stored decision
-and the session title. Imports no command module, so both can use it.
+"""What `tui-router ask` prints and records, shared by a plain turn and a cascade: the route
+taken, the one-line cost, the ``--json`` object, the stored decision and the session title.
+Imports no command module, so both can use it.
 """
 
 from __future__ import annotations

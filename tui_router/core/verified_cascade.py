@@ -1,17 +1,19 @@
-"""The verified cascade: an agent turn that starts on a cheap model and escalates on evidence.
+"""The cascade: an agent turn that starts on a cheap model and escalates on evidence.
 
 Routing a coding task from its prompt alone is weak; the run itself says much more. So the turn
-runs on the cheapest model of a ladder; when that model finishes, the check command (``pytest
--q``, a build, a script) runs in the workspace. A pass ends the turn. A failure — or the same
-failing command or edit three times during the run — restores the attempt's checkpoint and gives
-the task to the next model of the ladder, together with the failed attempt's diff and the check's
-output (both capped), until a check passes or the top model has tried. Every call is priced with
-purpose ``cascade`` (a subagent's as ``subagent``); `CascadeAttempt` lists what each attempt cost.
+runs, with its tools, on the cheapest model of a ladder; when that model finishes, a verifier
+(`core.cascade_verifiers`) decides: the check command (``pytest -q``, a build, a script) when one
+is configured — the *verified* cascade — else the quality gates on the final answer (and the
+judge when asked for). A pass ends the turn. A failure — or the same failing command or edit
+three times during the run — restores the attempt's checkpoint (when it changed files) and gives
+the task to the next model of the ladder, together with the failed attempt's diff and what the
+verifier saw (the check's output, or the rejected answer; both capped), until a verdict passes
+or the top model has tried. Every call is priced with purpose ``cascade`` (a subagent's as
+``subagent``, the judge's as ``judge``); `CascadeAttempt` lists what each attempt cost.
 
-A provider error is not a quality failure: the cascade stops there instead of paying the next
-tier for the same outage. The check runs under the run_command rules: a ``[permissions] deny``
-rule refuses it; otherwise it is approved by having been given (on the command line or in
-config), never by the model.
+A provider error is not a quality failure: the turn fails over to a model of the same tier on
+another endpoint when one can be called, else the cascade stops there instead of paying the next
+tier for the same outage.
 """
 
 from __future__ import annotations
@@ -19,75 +21,102 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from tui_router.core.conversation import ToolCall
+from tui_router.core.cascade_verifiers import CheckCommand, Verdict, Verifier, VerifierKind
+from tui_router.core.errors import UserFacingError
 from tui_router.core.events import Notice, ToolResult, TurnDone, TurnError, TurnEvent
 
 if TYPE_CHECKING:
+    from tui_router.core.routing.decision import Decision
     from tui_router.core.session import Session
 
 CheckStatus = Literal["pass", "fail", "none"]
-#: the most characters of a failed attempt's diff / check output the next model is given
+#: what gave an attempt's verdict: the verifier, the run's own evidence (the same tool error
+#: three times), or nothing (an outage, a cap, a cancel: no verdict on the work)
+VerifiedBy = Literal["check", "gate", "tool errors"] | None
+#: the most characters of a failed attempt's diff / the verifier's output the next model is given
 DIFF_CAP = 6_000
 OUTPUT_CAP = 4_000
-CHECK_TIMEOUT_S = 600.0
 
 
 @dataclass(frozen=True)
 class CascadeAttempt:
-    """One model's try: which model, its tier, how the check went, what it cost."""
+    """One model's try: which model, its tier, the verdict and what gave it, what it cost (the
+    judge's call apart)."""
 
     model: str
     tier: str | None
     check: CheckStatus
     cost_usd: Decimal | None
     reason: str = ""
+    verified_by: VerifiedBy = None
+    gate: str | None = None
+    judge_model: str | None = None
+    judge_cost_usd: Decimal | None = None
 
     def to_json(self) -> dict[str, object]:
-        return {
+        row: dict[str, object] = {
             "model": self.model,
             "tier": self.tier,
             "check": self.check,
-            "cost_usd": None if self.cost_usd is None else str(self.cost_usd),
+            "verified_by": self.verified_by,
+            "cost_usd": _usd(self.cost_usd),
             "reason": self.reason,
         }
-
-
-@dataclass(frozen=True)
-class CheckOutcome:
-    passed: bool
-    output: str
-    summary: str
+        if self.gate is not None:
+            row["gate"] = self.gate
+        if self.judge_model is not None:
+            row["judge"] = {"model": self.judge_model, "cost_usd": _usd(self.judge_cost_usd)}
+        return row
 
 
 @dataclass(frozen=True)
 class CascadeDone:
-    """The cascade is over: its attempts in order, and the last attempt's `TurnDone`."""
+    """The cascade is over: its attempts in order, the last attempt's `TurnDone`, and what
+    verified them (``"check"`` or ``"gate"``)."""
 
     attempts: tuple[CascadeAttempt, ...]
     final: TurnDone
     passed: bool
+    verifier: VerifierKind = "check"
+
+
+def cascade_models(decision: Decision, catalog: Any) -> tuple[str, ...]:
+    """The models a cascade decision tries, in order, leaving out those that cannot be called
+    now (no key, not installed): an escalation to them would fail before sending anything."""
+    from tui_router.core.routing.strategies.cascade import cascade_models as ladder
+
+    return tuple(m for i, m in enumerate(ladder(decision)) if i == 0 or _available(catalog, m))
 
 
 async def run_verified_cascade(
     session: Session,
     prompt: str,
     models: Sequence[str],
-    check: str | None,
+    verifier: Verifier | str | None,
     *,
     max_steps: int | None = None,
     max_cost_usd: Decimal | None = None,
 ) -> AsyncIterator[TurnEvent | CascadeDone]:
-    """Run ``prompt`` up ``models`` until ``check`` passes; yield the turns' events, a `Notice`
-    per escalation, and last a `CascadeDone`. Without ``check`` only repeated tool errors
-    escalate (a finished answer is accepted)."""
+    """Run ``prompt`` up ``models`` until ``verifier`` passes the work; yield the turns' events,
+    a `Notice` per verdict and per escalation, and last a `CascadeDone`.
+
+    ``verifier``: a `Verifier`, a check command (a `CheckCommand`), or None — then only repeated
+    tool errors escalate (a finished answer is accepted)."""
+    if isinstance(verifier, str):
+        verifier = CheckCommand(verifier)
+    kind: VerifierKind = "check" if verifier is None else verifier.kind
     attempts: list[CascadeAttempt] = []
+    ladder = list(models)
     task = prompt
     final: TurnDone | None = None
-    for index, model in enumerate(models):
+    index = -1
+    while index + 1 < len(ladder):
+        index += 1
+        model = ladder[index]
         done: TurnDone | None = None
-        provider_error = False
+        error_kind: str | None = None
         diffs: list[str] = []
         async for event in session.run_turn(
             task,
@@ -102,72 +131,120 @@ async def run_verified_cascade(
                 done = event
                 continue  # the cascade's own CascadeDone is the last event
             if isinstance(event, TurnError):
-                provider_error = True
+                error_kind = event.kind
             elif isinstance(event, ToolResult) and event.outcome.diff:
                 diffs.append(event.outcome.diff)
             yield event
         assert done is not None
         final = done
         tier = session.catalog.describe(model).tier
-        last = index == len(models) - 1
-        if provider_error or (done.stopped and done.escalation is None):
+        last = index == len(ladder) - 1
+        if error_kind is not None or (done.stopped and done.escalation is None):
             # not a verdict on the work: an outage, a cap, a cancel — do not pay the next tier
             attempts.append(CascadeAttempt(model, tier, "none", done.cost_usd, done.stopped or ""))
-            break
+            # a provider's failure (not a missing key, not a cap): the same tier elsewhere may do
+            other = _same_tier_elsewhere(session, model, {a.model for a in attempts})
+            if error_kind != "other" or other is None:
+                break
+            restored = _restore(session, done)
+            ladder.insert(index + 1, other)
+            yield Notice(
+                f"failing over from {model} to {other} (same tier, another endpoint): "
+                f"{done.stopped}" + (f"; {restored}" if restored else "")
+            )
+            task = prompt
+            continue
         if done.escalation is not None:
-            outcome = CheckOutcome(False, "", done.escalation)
-        elif check is None:
+            verdict = Verdict(False, done.escalation)
+            verified_by: VerifiedBy = "tool errors"
+        elif verifier is None:
             attempts.append(CascadeAttempt(model, tier, "none", done.cost_usd))
-            yield CascadeDone(tuple(attempts), done, passed=True)
+            yield CascadeDone(tuple(attempts), done, passed=True, verifier=kind)
             return
         else:
-            outcome = await _run_check(session, check)
-            yield Notice(f"check `{check}` on {model}'s work: {outcome.summary}")
-        status: CheckStatus = "pass" if outcome.passed else "fail"
-        attempts.append(CascadeAttempt(model, tier, status, done.cost_usd, outcome.summary))
-        if outcome.passed:
-            yield CascadeDone(tuple(attempts), done, passed=True)
+            verdict = await verifier.verify(session, prompt, done, last=last)
+            verified_by = verifier.kind
+            if verdict.judge is not None:
+                yield session._priced(verdict.judge)  # the judge's call, on the ticker
+            yield Notice(_verdict_line(verifier, model, verdict))
+        status: CheckStatus = "pass" if verdict.passed else "fail"
+        judge = verdict.judge
+        attempts.append(
+            CascadeAttempt(
+                model,
+                tier,
+                status,
+                done.cost_usd,
+                verdict.summary,
+                verified_by,
+                verdict.gate,
+                None if judge is None else judge.model,
+                None if judge is None else judge.price.usd,
+            )
+        )
+        if verdict.passed:
+            yield CascadeDone(tuple(attempts), done, passed=True, verifier=kind)
             return
         if last:
             break
         restored = _restore(session, done)
-        next_model = models[index + 1]
+        next_model = ladder[index + 1]
         session.escalations += 1
         yield Notice(
-            f"escalating from {model} to {next_model}: {outcome.summary}"
+            f"escalating from {model} to {next_model}: {verdict.summary}"
             + (f"; {restored}" if restored else "")
         )
-        task = _retry_prompt(prompt, model, check, outcome, diffs)
+        title = None if verifier is None or verified_by == "tool errors" else verifier
+        task = _retry_prompt(prompt, model, title, verdict, diffs)
     assert final is not None
     passed = bool(attempts) and attempts[-1].check == "pass"
-    yield CascadeDone(tuple(attempts), final, passed=passed)
+    yield CascadeDone(tuple(attempts), final, passed=passed, verifier=kind)
+
+
+def _verdict_line(verifier: Verifier, model: str, verdict: Verdict) -> str:
+    line = f"{verifier.describe()} on {model}'s work: {verdict.summary}"
+    judge = verdict.judge
+    if judge is not None:
+        from tui_router.core.pricing import format_usd
+
+        line += f" (judged by {judge.model}: {format_usd(judge.price.usd)})"
+    return line
+
+
+def _usd(amount: Decimal | None) -> str | None:
+    return None if amount is None else str(amount)
 
 
 def _left(cap: Decimal | None, attempts: list[CascadeAttempt]) -> Decimal | None:
     if cap is None:
         return None
-    spent = sum((a.cost_usd or Decimal(0) for a in attempts), Decimal(0))
+    spent = sum(
+        ((a.cost_usd or Decimal(0)) + (a.judge_cost_usd or Decimal(0)) for a in attempts),
+        Decimal(0),
+    )
     return max(cap - spent, Decimal("0.000001"))
 
 
-async def _run_check(session: Session, command: str) -> CheckOutcome:
-    """Run the check in the workspace, under the run_command deny rules."""
-    from tui_router.core.agent.commands import run_shell
+def _available(catalog: Any, model_id: str) -> bool:
+    try:
+        info = catalog.describe(model_id)
+    except UserFacingError:
+        return False
+    return bool(getattr(info, "available", True))
 
-    agent = session.agent
-    assert agent is not None
-    call = ToolCall("check", "run_command", {"command": command})
-    verdict = agent.permissions.check(call, agent.workspace)
-    if verdict.verdict == "deny":
-        return CheckOutcome(False, "", f"the check was refused: {verdict.reason}")
-    result = await run_shell(
-        command, cwd=agent.workspace_root, env=agent.toolbox.env, timeout_s=CHECK_TIMEOUT_S
-    )
-    output = agent.toolbox.redact(result.output)
-    if result.timed_out:
-        return CheckOutcome(False, output, f"timed out after {CHECK_TIMEOUT_S:g} s")
-    passed = result.exit_code == 0
-    return CheckOutcome(passed, output, "passed" if passed else f"failed (exit {result.exit_code})")
+
+def _same_tier_elsewhere(session: Session, model: str, tried: set[str]) -> str | None:
+    """An available model of ``model``'s tier served by another endpoint, not yet tried."""
+    catalog = session.catalog
+    info = catalog.describe(model)
+    for candidate in catalog.by_tier().get(info.tier or "", []):
+        if (
+            candidate.id not in tried
+            and candidate.available
+            and candidate.endpoint.name != info.endpoint.name
+        ):
+            return str(candidate.id)
+    return None
 
 
 def _restore(session: Session, done: TurnDone) -> str:
@@ -183,23 +260,20 @@ def _restore(session: Session, done: TurnDone) -> str:
 
 
 def _retry_prompt(
-    prompt: str, model: str, check: str | None, outcome: CheckOutcome, diffs: list[str]
+    prompt: str, model: str, verifier: Verifier | None, verdict: Verdict, diffs: list[str]
 ) -> str:
     diff = _cap("\n".join(diffs), DIFF_CAP) or "(no file changes)"
     parts = [
         prompt,
         "",
-        f"A previous attempt by {model} did not succeed: {outcome.summary}. Its changes have "
+        f"A previous attempt by {model} did not succeed: {verdict.summary}. Its changes have "
         "been undone; the files are as they were before it. Do the task, avoiding its mistake.",
         "",
         "The previous attempt's diff:",
         f"```diff\n{diff}\n```",
     ]
-    if check is not None and outcome.output:
-        parts += [
-            f"Output of the check `{check}`:",
-            f"```\n{_cap(outcome.output, OUTPUT_CAP)}\n```",
-        ]
+    if verifier is not None and verdict.output:
+        parts += [verifier.output_title(), f"```\n{_cap(verdict.output, OUTPUT_CAP)}\n```"]
     return "\n".join(parts)
 
 

@@ -214,9 +214,12 @@ class SessionController(Session):
         purpose: str = "chat",
         model_id: str | None = None,
         retry: bool = False,
+        ladder: tuple[str, ...] | None = None,
     ) -> AsyncIterator[Any]:
-        """One turn's events (`core.events`, and a last `CascadeDone` when `/check` is set):
-        `Session.run_turn`, or the verified cascade up from ``model_id`` with the check.
+        """One turn's events (`core.events`, and a last `CascadeDone` for a cascade):
+        `Session.run_turn`, or the cascade — up ``ladder`` (the cascade strategy's plan), or
+        when `/check` is set up from ``model_id`` — verified by the check when one is set, else
+        by the quality gates.
 
         The turn flow renders them and answers their approval futures. The prompt as typed (not
         the attached files) becomes what ctrl+r resends; an unsent turn (no key) leaves the
@@ -228,13 +231,17 @@ class SessionController(Session):
         self.last_attachments = list(attachments)
         composed = self.compose_prompt(prompt, attachments)
         unsent = False
-        if self.check_command is not None and not retry:
+        if ladder is not None or (self.check_command is not None and not retry):
+            from tui_router.core.cascade_verifiers import CheckCommand, QualityGates, judge_model
             from tui_router.core.verified_cascade import run_verified_cascade
 
-            ladder = self.cascade_ladder(model_id or self.model_id)
-            events: AsyncIterator[Any] = run_verified_cascade(
-                self, composed, ladder, self.check_command
+            ladder = ladder or self.cascade_ladder(model_id or self.model_id)
+            verifier = (
+                CheckCommand(self.check_command)
+                if self.check_command is not None
+                else QualityGates(judge_model(self.catalog) if self.config.cascade_judge else None)
             )
+            events: AsyncIterator[Any] = run_verified_cascade(self, composed, ladder, verifier)
         else:
             events = self.run_turn(composed, model_id=model_id, purpose=purpose, retry=retry)
         try:

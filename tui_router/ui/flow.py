@@ -4,8 +4,8 @@ Submit → slash command, or: read `@files` (off the UI thread) → ask the rout
 (`flow_suggest`) → stream the reply into the chat (worker group "stream") while the ticker
 ticks → meta line with the exact usage and cost. A session with an agent (the app's) runs each
 turn as an agent turn (`flow_agent`: tool lines, approvals, the step in the header). With the
-cascade strategy the turn may take several calls (`flow_cascade`); ctrl+r retries the last turn
-one tier stronger.
+cascade strategy the agent turn climbs a ladder of models (`flow_agent`, `core.verified_cascade`);
+ctrl+r retries the last turn one tier stronger.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from tui_router.ui import cascade, suggest
 from tui_router.ui.attach import Attachment
 from tui_router.ui.commands import is_slash
 from tui_router.ui.flow_attach import AttachFlow
-from tui_router.ui.flow_cascade import stream_cascade
 from tui_router.ui.widgets.prompt import PromptInput
 
 if TYPE_CHECKING:
@@ -121,7 +120,9 @@ class TurnFlow:
         screen.session_title.prompt_sent(c, text)  # the first prompt titles the session
         models = cascade.plan(c, text, attachments)  # the cascade strategy: a ladder to climb
         if models is not None:
-            await stream_cascade(self, text, attachments, models)
+            from tui_router.ui.flow_agent import stream_agent_turn
+
+            await stream_agent_turn(self, text, attachments, ladder=models)
         else:
             await self.stream_reply(text, attachments)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from tui_router.core.events import (
     Approval,
@@ -238,9 +238,8 @@ class AgentTurnView:
             return
         cascade = self.cascade
         if cascade is not None:
-            tried = " → ".join(f"{a.model} ({a.check})" for a in cascade.attempts)
-            verdict = "check passed" if cascade.passed else "check not passed"
-            await screen.note(f"verified cascade: {tried}; {verdict}", "route")
+            line, style = _cascade_line(cascade)
+            await screen.note(line, style)
         if self.tools or done.stopped or done.steps > 1:
             parts = [f"{done.steps} step{'s' if done.steps != 1 else ''}"]
             parts.append(f"{self.tools} tool call{'s' if self.tools != 1 else ''}")
@@ -294,19 +293,23 @@ async def stream_agent_turn(
     *,
     purpose: str = "chat",
     retry: bool = False,
+    ladder: tuple[str, ...] | None = None,
 ) -> None:
-    """Run one agent turn and show it (the worker of group "stream" awaits this)."""
+    """Run one agent turn and show it (the worker of group "stream" awaits this); with a
+    ``ladder`` (the cascade strategy's), a cascade up it."""
     screen, c = turns.screen, turns.screen.controller
     assert c is not None
     if c.over_budget():
         await screen.note(c.budget_line(), "warn")
         return
-    model_id = c.model_id
+    model_id = c.model_id if ladder is None else ladder[0]
     view = AgentTurnView(turns, c, model_id)
     turns.agent_view = view
     turns.cancel_reason = None
     screen.refresh_status()
-    events = c.agent_events(text, attachments, purpose=purpose, model_id=model_id, retry=retry)
+    events = c.agent_events(
+        text, attachments, purpose=purpose, model_id=model_id, retry=retry, ladder=ladder
+    )
     task = asyncio.create_task(view.consume(events))
     turns.turn_task = task
     view.start_clock()
@@ -328,6 +331,20 @@ async def stream_agent_turn(
         view.stop_clock()
     await view.finished()
     screen.refresh_ticker()
+
+
+def _cascade_line(cascade: CascadeDone) -> tuple[str, Literal["route", "warn"]]:
+    """The cascade's summary: each model and its verdict, and what was kept (a warning when
+    nothing passed)."""
+    tried = " → ".join(f"{a.model} ({a.check})" for a in cascade.attempts)
+    if cascade.verifier == "check":
+        verdict = "check passed" if cascade.passed else "check not passed"
+        return f"verified cascade: {tried}; {verdict}", "route"
+    if cascade.passed:
+        return f"cascade: {tried}; the quality gates passed", "route"
+    last = cascade.attempts[-1]
+    kept = f"; kept {last.model}'s answer ({last.reason})" if last.reason else ""
+    return f"cascade: {tried}; no model passed the quality gates{kept}", "warn"
 
 
 def _whole_seconds(seconds: float) -> str:

@@ -3,8 +3,8 @@
 Strategies are looked up in the registry (`routing.strategies`): ``manual`` (the user's model
 stands), ``rules`` (first matching rule), ``heuristic`` (hand-weighted score), ``learned`` (the
 trained classifier, online feedback; rules stand in when its weights are missing) and ``cascade``
-(start on the cheapest adequate tier; the ladder above it is tried when a gate fails — see
-`core.cascade_turn`). Whatever the strategy, a model whose
+(start on the cheapest adequate tier; the ladder above it is tried when the work fails its
+verifier — see `core.verified_cascade`). Whatever the strategy, a model whose
 context window cannot hold the context is never chosen, the bundled offline model only when no
 other model that holds the turn can be called, and the current model is preferred within a tier
 (switching loses the prompt cache).

@@ -1,7 +1,7 @@
 """``cascade``: start on the cheapest adequate tier; the decision carries the ladder above it.
 
-The session tries the ladder when an answer fails a quality gate (`core.cascade_turn`, and
-`core.verified_cascade` around an agent run); this module only picks where to start.
+The session climbs the ladder when an agent run's work fails its verifier — the check command,
+else the quality gates (`core.verified_cascade`); this module only picks where to start.
 """
 
 from __future__ import annotations
