@@ -66,14 +66,28 @@ def main() -> int:
     assert learned is not None, router.learned_error
     trained = dict(learned.thresholds)
     base = sum(metrics.cost_of(i, train.frontier_model) for i in train.items)
-    # decided per grid point through Router.decide: the floors apply after the thresholds
+    # Router.decide's model depends on the thresholds only through the tier the score maps to
+    # (the floors apply after it): decide each item once per forced tier, then walk the grid
+    forced = {"fast": (2.0, 2.0), "balanced": (0.0, 2.0), "frontier": (0.0, 0.0)}
+    by_tier: dict[str, list[str]] = {}
+    for tier, (balanced, frontier) in forced.items():
+        learned.thresholds.update(balanced=balanced, frontier=frontier)
+        by_tier[tier] = [router.decide(i.prompt).model or tiers["frontier"] for i in train.items]
+    learned.thresholds.update(trained)
+    decisions = [router.decide(item.prompt) for item in train.items]
+    scores = [d.score or 0.0 for d in decisions]
+    direct = [d.model or tiers["frontier"] for d in decisions]
     results = []
     for balanced, frontier in [(trained["balanced"], trained["frontier"]), *grid()]:
-        learned.thresholds.update(balanced=balanced, frontier=frontier)
-        picks = [router.decide(item.prompt).model or tiers["frontier"] for item in train.items]
+        picks = [
+            by_tier["frontier" if s >= frontier else "balanced" if s >= balanced else "fast"][n]
+            for n, s in enumerate(scores)
+        ]
         quality = sum(i.outcomes[m].quality for i, m in zip(train.items, picks, strict=True))
         cost = sum(metrics.cost_of(i, m) for i, m in zip(train.items, picks, strict=True))
         results.append((balanced, frontier, quality / len(picks), cost / base))
+        if (balanced, frontier) == (trained["balanced"], trained["frontier"]):
+            assert picks == direct, "the forced-tier walk must match Router.decide"
     shipped_before = results[0]
     feasible = [r for r in results[1:] if r[3] <= MAX_COST_SHARE]
     best = min(feasible, key=lambda r: (-r[2], r[3], -r[0], -r[1]))
