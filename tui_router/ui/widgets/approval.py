@@ -59,7 +59,7 @@ class DiffView(ScrollView, can_focus=False):
         scrollbar-size-horizontal: 0;
     }
     DiffView > .diff--file { text-style: bold; }
-    DiffView > .diff--hunk { color: $text-accent; }
+    DiffView > .diff--hunk { color: $text-secondary; }
     DiffView > .diff--add { color: $text-success; background: $success 10%; }
     DiffView > .diff--remove { color: $text-error; background: $error 10%; }
     DiffView > .diff--context { color: $text; }

@@ -82,10 +82,11 @@ class StreamedMarkdown(Vertical):
         super().__init__()
         # Imported here, not at the top: markdown-it and pygments are not needed for the first
         # frame (an empty chat); the warm-up worker imports them in the background.
-        from textual.widgets import Markdown
+        from tui_router.ui.widgets.answer_markdown import AnswerMarkdown
 
-        self._markdown_type = Markdown
-        self._live: Markdown | None = Markdown()
+        # every segment colours fenced diffs (a sealed one keeps the colours it was given)
+        self._markdown_type: type[Markdown] = AnswerMarkdown
+        self._live: Markdown | None = AnswerMarkdown()
         self._sealed_source: list[str] = []
         self._spacers: dict[Markdown, SegmentSpacer] = {}
 

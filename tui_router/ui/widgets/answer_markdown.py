@@ -1,0 +1,79 @@
+"""The markdown of an answer: Textual's, with fenced diffs coloured as the approval panel does.
+
+A ```diff (or ```patch) block shows added lines green, removed lines red, hunk headers in the
+secondary colour and file headers bold, from the theme's variables, so dark and light themes (and
+a theme change) recolour it as they recolour the approval panel (`approval.DiffView`). Pygments'
+diff lexer would leave most of it plain: Textual's highlight theme has no style for inserted or
+deleted lines. Every other fenced block keeps its language's highlighting.
+
+Imported on first use (it loads markdown-it and pygments, which the first frame does not need).
+"""
+
+from __future__ import annotations
+
+from textual.content import Content, Span
+from textual.widgets import Markdown
+from textual.widgets.markdown import MarkdownBlock, MarkdownFence
+
+from tui_router.ui.widgets.approval import DiffKind, diff_kind
+
+#: Fence languages shown as a unified diff.
+DIFF_LANGUAGES = frozenset({"diff", "patch", "udiff"})
+
+#: The approval panel's diff colours (`DiffView`'s component classes), as content styles.
+DIFF_STYLES: dict[DiffKind, str] = {
+    "file": "bold",
+    "hunk": "$text-secondary",
+    "add": "$text-success on $success 10%",
+    "remove": "$text-error on $error 10%",
+    "context": "",
+}
+#: The same in a terminal's own 16 colours (Textual's ansi_color mode).
+ANSI_DIFF_STYLES: dict[DiffKind, str] = {
+    "file": "bold",
+    "hunk": "ansi_magenta",
+    "add": "ansi_green",
+    "remove": "ansi_red",
+    "context": "",
+}
+
+
+def line_kind(line: str) -> DiffKind:
+    """`approval.diff_kind`, and a git diff's own header lines ("diff --git", "index") bold."""
+    if line.startswith(("diff ", "index ")):
+        return "file"
+    return diff_kind(line)
+
+
+def highlight_diff(code: str, *, ansi: bool = False) -> Content:
+    """``code`` as a coloured unified diff."""
+    styles = ANSI_DIFF_STYLES if ansi else DIFF_STYLES
+    lines = code.splitlines()
+    spans: list[Span] = []
+    start = 0
+    for line in lines:
+        style = styles[line_kind(line)]
+        if style and line:
+            spans.append(Span(start, start + len(line), style))
+        start += len(line) + 1
+    return Content("\n".join(lines), spans=spans).stylize_before("$text")
+
+
+class AnswerFence(MarkdownFence):
+    """A fenced block: a diff coloured line by line, any other language highlighted."""
+
+    @classmethod
+    def highlight(cls, code: str, language: str, ansi: bool = False, dark: bool = False) -> Content:
+        # (also called again on a theme change: the colours follow the theme)
+        if language.strip().lower() in DIFF_LANGUAGES:
+            return highlight_diff(code, ansi=ansi)
+        return super().highlight(code, language, ansi, dark)
+
+
+class AnswerMarkdown(Markdown):
+    """Markdown whose fenced blocks are `AnswerFence`s."""
+
+    def get_block_class(self, block_name: str) -> type[MarkdownBlock]:
+        if block_name in ("fence", "code_block"):
+            return AnswerFence
+        return super().get_block_class(block_name)
