@@ -195,6 +195,12 @@ def machine_busy() -> tuple[float, float]:
     return sum(fields) - idle, sum(fields)
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the process ``pid`` has used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def app_pid(socket: str, session: str) -> int:
     """The app's process: the child of the pane's shell."""
     shell = tmux(socket, "display", "-p", "-t", session, "#{pane_pid}").strip()
@@ -351,9 +357,18 @@ def one_run(args: argparse.Namespace, answer: str, seed: int) -> dict[str, Any]:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
+        # The app's and tmux's own CPU while the answer streams: unlike latencies, these do
+        # not grow when other work shares the machine, so they compare runs on a busy machine.
+        pids = {
+            "app": app_pid(socket, session),
+            "tmux": int(tmux(socket, "display", "-p", "#{pid}")),
+        }
+        cpu0 = {name: process_cpu(pid) for name, pid in pids.items()}
         busy0 = machine_busy()
         streaming = type_for(typer, args.interval, rng, count=None, until=end)
         busy1 = machine_busy()
+        cpu1 = {name: process_cpu(pid) for name, pid in pids.items()}
+        stream_cpu = {name: cpu1[name] - cpu0[name] for name in pids}
         if spy is not None:
             spy.send_signal(2)  # SIGINT: py-spy writes what it has
             spy.wait(timeout=30)
@@ -384,6 +399,8 @@ def one_run(args: argparse.Namespace, answer: str, seed: int) -> dict[str, Any]:
         # Share of both cores busy while streaming (the app, tmux, this client, the server,
         # and anything else on the machine: a quiet machine shows ~app + tmux only).
         "machine_busy": (busy1[0] - busy0[0]) / max(1.0, busy1[1] - busy0[1]),
+        "app_cpu_s": stream_cpu["app"],
+        "tmux_cpu_s": stream_cpu["tmux"],
     }
 
 
@@ -426,6 +443,8 @@ def report(run: dict[str, Any], number: int) -> dict[str, Any]:
         "tokens": run["tokens"],
         "met": met,
         "machine_busy": run["machine_busy"],
+        "app_cpu_s": run["app_cpu_s"],
+        "tmux_cpu_s": run["tmux_cpu_s"],
     }
 
 
@@ -457,9 +476,11 @@ def main() -> None:
     results = []
     for number in range(1, args.runs + 1):
         results.append(report(one_run(args, answer, seed=number), number))
+        last = results[-1]
         print(
-            f"  machine CPU busy while streaming: {results[-1]['machine_busy'] * 100:.0f}% of "
-            f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f}"
+            f"  machine CPU busy while streaming: {last['machine_busy'] * 100:.0f}% of "
+            f"{os.cpu_count()} cores (the app {last['app_cpu_s']:.1f} CPU-s, tmux "
+            f"{last['tmux_cpu_s']:.1f} CPU-s); load average {os.getloadavg()[0]:.2f}"
         )
     met = sum(r["met"] for r in results)
     print(f"targets met in {met} of {len(results)} runs")

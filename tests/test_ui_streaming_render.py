@@ -5,16 +5,19 @@ reference that streams the same chunks into one `Markdown` widget the way the ap
 
 from __future__ import annotations
 
+import asyncio
 from types import SimpleNamespace
 from typing import Any
 
+from textual import events
 from textual.app import App, ComposeResult
 from textual.containers import Vertical
 from textual.geometry import Spacing
-from textual.widgets import Markdown, Static
+from textual.widgets import Input, Markdown, Static
 from textual.widgets.markdown import MarkdownBlock
 
-from tui_router.ui.widgets import stream_markdown
+from tui_router.ui import key_activity
+from tui_router.ui.widgets import chat, stream_markdown
 from tui_router.ui.widgets.chat import ChatPane
 from tui_router.ui.widgets.stream_markdown import StreamedMarkdown
 
@@ -264,3 +267,127 @@ async def test_no_full_collection_while_an_answer_streams() -> None:
         await pilot.pause()
         assert not stream_gc.held()
         assert gc.get_threshold() == before
+
+
+class TypingHarness(App[None]):
+    """The chat and a text field, with keys reported to `key_activity` as the app does."""
+
+    def compose(self) -> ComposeResult:
+        yield ChatPane(id="pane")
+        yield Input(id="field")
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            with key_activity.note_key(self):
+                await super().on_event(event)
+            return
+        await super().on_event(event)
+
+
+async def test_a_backlog_is_shown_in_short_steps(monkeypatch: Any) -> None:
+    """A renderer that is behind (everything queued at once) catches up in steps of at most
+    `STEP_CHARS`, so no step holds the keyboard long; the screen is the same in the end."""
+    steps: list[int] = []
+    original_append = StreamedMarkdown.append
+
+    async def recording_append(self: StreamedMarkdown, fragment: str, **kwargs: Any) -> None:
+        steps.append(len(fragment))
+        await original_append(self, fragment, **kwargs)
+
+    monkeypatch.setattr(StreamedMarkdown, "append", recording_append)
+    size = (100, 330)
+    expected = await reference_screen(size, [ANSWER])
+    app = Harness()
+    async with app.run_test(size=size) as pilot:
+        message = await app.query_one(ChatPane).add_assistant("m", None)
+        await message.append(ANSWER)
+        await pilot.pause()
+        await message.finish()
+        await pilot.pause()
+        assert message.shown_text == ANSWER
+        assert len(steps) >= len(ANSWER) // chat.STEP_CHARS
+        assert max(steps) <= chat.STEP_CHARS
+        assert app.export_screenshot() == expected
+
+
+async def test_a_key_is_on_screen_before_the_next_step(monkeypatch: Any) -> None:
+    """A key typed while an answer streams is drawn before the chat starts another step: the
+    step waits for the frame showing the key, not the key for the steps after it."""
+    log: list[tuple[str, str]] = []
+    app = TypingHarness()
+    original_append = StreamedMarkdown.append
+    original_display = App._display
+
+    async def recording_append(self: StreamedMarkdown, fragment: str, **kwargs: Any) -> None:
+        log.append(("step", app.query_one(Input).value))
+        await original_append(self, fragment, **kwargs)
+
+    def recording_display(self: App[None], screen: Any, renderable: Any) -> None:
+        log.append(("frame", app.query_one(Input).value))
+        original_display(self, screen, renderable)
+
+    monkeypatch.setattr(StreamedMarkdown, "append", recording_append)
+    monkeypatch.setattr(App, "_display", recording_display)
+    async with app.run_test(size=(90, 24)) as pilot:
+        app.query_one(Input).focus()
+        message = await app.query_one(ChatPane).add_assistant("m", None)
+        await message.append(ANSWER)  # a backlog: the pump runs step after step
+        for key in "abc":
+            await pilot.press(key)
+        await message.finish()
+        await pilot.pause()
+        steps_after_a_key = [
+            index
+            for index, (kind, value) in enumerate(log)
+            if kind == "step" and index and value != log[index - 1][1]
+        ]
+        for index in steps_after_a_key:
+            value = log[index][1]
+            earlier = log[:index]
+            first_seen = next(i for i, (_, v) in enumerate(earlier) if v == value)
+            assert ("frame", value) in earlier[first_seen:], (
+                f"a step went before the frame of {value!r}"
+            )
+        assert app.query_one(Input).value == "abc"
+        assert len([kind for kind, _ in log if kind == "step"]) > 3
+
+
+async def test_the_full_collection_waits_for_a_pause_in_typing(monkeypatch: Any) -> None:
+    """Keys typed when the postponed full pass falls due are handled first; the pass runs only
+    once the person has stopped typing for `TYPING_PAUSE_S`."""
+    from tui_router.ui.widgets import stream_gc
+
+    monkeypatch.setattr(stream_gc, "QUIET_S", 0.05)
+    monkeypatch.setattr(stream_gc, "TYPING_PAUSE_S", 1.0)
+    log: list[str] = []
+    due, collected = asyncio.Event(), asyncio.Event()
+    original_when_due = stream_gc._when_due
+
+    def recording_when_due() -> None:
+        log.append("due")
+        due.set()
+        original_when_due()
+
+    def recording_collection() -> None:
+        log.append(f"collect after {key_activity.seconds_since_last_key():.2f} s without a key")
+        collected.set()
+
+    monkeypatch.setattr(stream_gc, "_when_due", recording_when_due)
+    monkeypatch.setattr(stream_gc, "_full_collection", recording_collection)
+    app = TypingHarness()
+    async with app.run_test(size=(90, 24)) as pilot:
+        field = app.query_one(Input)
+        field.focus()
+        message = await app.query_one(ChatPane).add_assistant("m", None)
+        await message.append("Some **text**")
+        await pilot.press("a")
+        log.append(f"key {field.value}")
+        await message.finish()  # the pass falls due QUIET_S later, while the person types
+        await due.wait()
+        await pilot.press("b")
+        log.append(f"key {field.value}")
+        await asyncio.wait_for(collected.wait(), 10)
+        assert log[:3] == ["key a", "due", "key ab"], log
+        assert log[-1].startswith("collect after"), log
+        assert float(log[-1].split()[2]) >= 1.0, log
+        assert not stream_gc.held()

@@ -14,7 +14,7 @@ import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.actions import SkipAction
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState
 
 from tui_router.core.config import DEFAULT_KEYS, AppConfig, ConfigError
 from tui_router.core.errors import UserFacingError
+from tui_router.ui import key_activity
 from tui_router.ui.boot import StartOptions, any_model_available, open_session, warm_up
 from tui_router.ui.screens.main import MainScreen, notify_failure
 from tui_router.ui.startup_gc import resume_gc_after_start_up
@@ -171,6 +172,14 @@ class TuiRouterApp(App[None]):
             # (not the main thread, or a loop without signal handlers: the default stays)
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(signum, self.stop_on_signal, signum)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:  # (not one bubbling back)
+            # Keys go first: a streaming answer's next step waits for the frame showing this.
+            with key_activity.note_key(self):
+                await super().on_event(event)
+            return
+        await super().on_event(event)
 
     # -- SIGTERM / SIGHUP: leave as ctrl+c leaves a reply, then exit cleanly -----------------
     def stop_on_signal(self, signum: int) -> None:

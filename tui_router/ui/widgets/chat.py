@@ -19,6 +19,7 @@ from textual.geometry import Size
 from textual.widget import Widget
 from textual.widgets import Static
 
+from tui_router.ui import key_activity
 from tui_router.ui.widgets import stream_gc
 from tui_router.ui.widgets.stream_markdown import StreamedMarkdown
 
@@ -33,6 +34,16 @@ FLUSH_INTERVAL = 1 / 20
 RENDER_BACKOFF = 2.0
 #: ...but never longer than this: a longer wait means a bigger batch, hence a longer frame.
 MAX_WAIT = 0.15
+#: Most characters handed to the markdown renderer in one step (parse, mount, one frame). A key
+#: that arrives during a step waits for it, so a step must stay short (~30 ms on 2 cores) even
+#: when the renderer is behind (a slow machine, a provider faster than the screen): the rest
+#: waits for the next step, which starts at once, after the frames of any keys typed meanwhile.
+STEP_CHARS = 400
+#: The longest a step waits for the frame showing a key before it goes on anyway.
+KEY_WAIT = 0.25
+#: Seconds between two parks of the parts above the view while an answer streams (a park asks
+#: where every part is, which lays out the parts off screen too).
+PARK_INTERVAL = 0.5
 
 
 class UserMessage(Static):
@@ -126,38 +137,57 @@ class AssistantMessage(Vertical):
         self._wake.set()
 
     async def _run_pump(self) -> None:
-        """Hand queued text to the markdown in frame-paced batches.
+        """Hand queued text to the markdown in short steps, each followed by its frame.
 
         Every write re-parses (and re-highlights) the growing last block and lays the answer out
-        again, which costs far more than a token. So one batch goes per frame at most, and after a
-        batch that took long to show (a busy machine) the pump waits in proportion, leaving the
-        event loop to the network and the keyboard. `finish` stops it between batches, never in
-        the middle of one.
+        again, which costs far more than a token. So a step takes at most `STEP_CHARS`, sealing
+        the live segment is a step of its own, and before each step the pump waits for the frame
+        showing any key typed meanwhile: a key waits for the step it arrived in, never for the
+        ones after it. Caught up, the pump waits between steps, longer after a step that took
+        long to show (a busy machine), leaving the event loop to the network and the keyboard.
+        `finish` stops it between steps, never in the middle of one.
         """
         loop = asyncio.get_running_loop()
+        keys = key_activity.of(self.app)
+        parked_at = -PARK_INTERVAL
         while not self._stop.is_set():
             await self._wake.wait()
             self._wake.clear()
             if self._stop.is_set():
                 break
             started = loop.time()
-            await self._flush_pending()
+            await keys.wait_until_shown(KEY_WAIT)
+            behind = await self._flush_pending()
             await self.wait_for_refresh()
-            if isinstance(self.parent, ChatPane):
+            await keys.wait_until_shown(KEY_WAIT)
+            if await self._markdown.seal_if_due():
+                await self.wait_for_refresh()
+            if isinstance(self.parent, ChatPane) and loop.time() - parked_at >= PARK_INTERVAL:
+                parked_at = loop.time()
                 self.parent.park_offscreen()
+            if behind:
+                self._wake.set()
+                continue
             shown_in = loop.time() - started
             pause = min(MAX_WAIT, max(FLUSH_INTERVAL, RENDER_BACKOFF * shown_in))
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), pause)
 
-    async def _flush_pending(self) -> None:
+    async def _flush_pending(self) -> bool:
+        """Show the pending meta line and up to `STEP_CHARS` of the queued text (without
+        sealing); True if text is left for another step."""
         if self._pending_meta is not None:
             line, self._pending_meta = self._pending_meta, None
             self._meta.update(line)
-        if self._pending:
-            chunk = "".join(self._pending)
-            self._pending.clear()
-            await self._markdown.append(chunk)
+        if not self._pending:
+            return False
+        text = "".join(self._pending)
+        self._pending.clear()
+        step, rest = text[:STEP_CHARS], text[STEP_CHARS:]
+        if rest:
+            self._pending.append(rest)
+        await self._markdown.append(step, seal=False)
+        return bool(rest)
 
     async def finish(self) -> None:
         """Show everything received and stop streaming (idempotent)."""
@@ -169,7 +199,13 @@ class AssistantMessage(Vertical):
                 await pump
             finally:
                 stream_gc.release()
-        await self._flush_pending()
+        keys = key_activity.of(self.app)
+        while True:  # what is still queued, in steps too, keys first
+            await keys.wait_until_shown(KEY_WAIT)
+            left = await self._flush_pending()
+            await self._markdown.seal_if_due()
+            if not left:
+                break
         await self._markdown.close()
 
     def on_unmount(self) -> None:

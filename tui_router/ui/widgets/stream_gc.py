@@ -6,7 +6,9 @@ after one long, code-heavy answer (its widgets, their styles and render caches),
 whenever enough objects have survived the young passes, which while an answer streams (widgets
 built and replaced every frame) is every ~2 s. So while a stream runs only the young passes run
 (they walk recent objects: milliseconds), and the full pass runs once, `QUIET_S` seconds after
-the last stream ended, unless another one has started by then.
+the last stream ended, unless another one has started by then, and only once the person has
+not typed for `TYPING_PAUSE_S` (a pass landing between two keys would hold the second one
+for its whole length).
 
 Process-wide, like the collector itself: `hold` / `release` count the streams in flight.
 """
@@ -16,14 +18,22 @@ from __future__ import annotations
 import asyncio
 import gc
 
+from tui_router.ui import key_activity
+
 #: Seconds without a streaming answer before the postponed full pass runs.
 QUIET_S = 2.0
+#: ...and seconds without a key: the pass waits for a pause in typing.
+TYPING_PAUSE_S = 1.0
+#: Typing without such a pause postpones it at most this long after the stream (the garbage of
+#: a long answer, tens of MB, is not kept forever).
+MAX_POSTPONE_S = 60.0
 #: A threshold no stream reaches: no automatic pass of that generation while held.
 _NEVER = 1_000_000_000
 
 _streams = 0
 _saved_threshold: tuple[int, int, int] | None = None
 _pending: asyncio.TimerHandle | None = None
+_released_at = 0.0
 
 
 def hold() -> None:
@@ -41,12 +51,26 @@ def hold() -> None:
 
 def release() -> None:
     """A stream ended; after the last one, the full pass runs once things are quiet."""
-    global _streams, _pending
+    global _streams, _pending, _released_at
     if _streams == 0:
         return
     _streams -= 1
     if _streams == 0 and _saved_threshold is not None and _pending is None:
-        _pending = asyncio.get_running_loop().call_later(QUIET_S, collect_now)
+        loop = asyncio.get_running_loop()
+        _released_at = loop.time()
+        _pending = loop.call_later(QUIET_S, _when_due)
+
+
+def _when_due() -> None:
+    """The quiet time after the stream is over: run the pass, unless the person is typing."""
+    global _pending
+    _pending = None
+    loop = asyncio.get_running_loop()
+    since_key = key_activity.seconds_since_last_key()
+    if since_key < TYPING_PAUSE_S and loop.time() - _released_at < MAX_POSTPONE_S:
+        _pending = loop.call_later(TYPING_PAUSE_S - since_key, _when_due)
+        return
+    collect_now()
 
 
 def collect_now() -> None:
@@ -71,8 +95,12 @@ def _restore(*, collect: bool) -> None:
         return
     threshold, _saved_threshold = _saved_threshold, None
     if collect and gc.isenabled():
-        gc.collect()
+        _full_collection()
     gc.set_threshold(*threshold)
+
+
+def _full_collection() -> None:
+    gc.collect()
 
 
 def held() -> bool:

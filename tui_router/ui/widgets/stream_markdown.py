@@ -105,15 +105,21 @@ class StreamedMarkdown(Vertical):
         """The markdown widgets, first to last."""
         return list(self.query_children(self._markdown_type))
 
-    async def append(self, fragment: str) -> None:
-        """Add ``fragment`` at the end of the document, then seal the live segment if it is due."""
+    async def append(self, fragment: str, *, seal: bool = True) -> None:
+        """Add ``fragment`` at the end of the document, then seal the live segment if it is due.
+
+        With ``seal=False`` the caller seals (`seal_if_due`) as a step of its own: a seal
+        re-parses and mounts the blocks it moves, and together with the append that made it
+        due, that is one long hold of the event loop instead of two short ones.
+        """
         if not fragment:
             return
         if self._live is None:  # appending after `close`
             self._live = self._markdown_type()
             await self.mount(self._live)
         await self._live.append(fragment)
-        await self._seal_if_due()
+        if seal:
+            await self.seal_if_due()
 
     async def update(self, markdown: str) -> None:
         """Replace the document with ``markdown`` and `close` it (a finished answer)."""
@@ -148,16 +154,18 @@ class StreamedMarkdown(Vertical):
 
         return list(segment.query_children(MarkdownBlock))
 
-    async def _seal_if_due(self) -> None:
+    async def seal_if_due(self) -> bool:
+        """Seal the live segment if it holds `SEAL_BLOCKS` finished blocks; True if it did."""
         live = self._live
-        assert live is not None
+        if live is None:
+            return False
         blocks = self._blocks(live)
         # The last block is still growing; everything before it is final.
         if len(blocks) - 1 < SEAL_BLOCKS:
-            return
+            return False
         split = _split_point(blocks)
         if split is None:
-            return
+            return False
         lines = live.source.splitlines(keepends=True)  # the lines `Markdown.append` counts
         start = blocks[split].source_range[0]
         head, tail = "".join(lines[:start]), "".join(lines[start:])
@@ -172,6 +180,7 @@ class StreamedMarkdown(Vertical):
         self._sealed_source.append(head)
         self._spacers[live] = spacer
         self._live = successor
+        return True
 
     @property
     def parked_count(self) -> int:

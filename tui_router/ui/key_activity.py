@@ -1,0 +1,109 @@
+"""Keys go first: when the person last typed, and whether the frame showing that key is drawn.
+
+A streamed answer is rendered in steps (parse, mount, one frame), each holding the event loop
+for tens of milliseconds; a key that arrives while one runs waits for it, but it must not also
+wait behind the steps after it. So the app reports every key here, the chat waits for the
+frame that shows the last key before it starts its next step, and the postponed full garbage
+collection waits for a pause in typing.
+
+The app calls `note_key` around its own handling of each key event; the rest only read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import weakref
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+#: When any app of this process last received a key (time.monotonic()), or None.
+_last_key_at: float | None = None
+
+
+class KeyActivity:
+    """The keys of one app that have arrived and not yet been shown."""
+
+    def __init__(self) -> None:
+        self._arrived = 0  # keys counted in, in order
+        self._shown = 0  # the latest of them known to be on screen
+        self._all_shown = asyncio.Event()
+        self._all_shown.set()
+
+    @property
+    def unshown(self) -> int:
+        """Keys received whose frame has not been drawn yet."""
+        return self._arrived - self._shown
+
+    def arrived(self) -> int:
+        """A key came in; returns its number (for `shown`)."""
+        global _last_key_at
+        _last_key_at = time.monotonic()
+        self._arrived += 1
+        self._all_shown.clear()
+        return self._arrived
+
+    def shown(self, number: int) -> None:
+        """The frame that shows key ``number`` (and every key before it) has been drawn."""
+        self._shown = max(self._shown, number)
+        if self._shown >= self._arrived:
+            self._all_shown.set()
+
+    async def wait_until_shown(self, timeout: float) -> None:
+        """Return once every key received so far is on screen, or after ``timeout`` seconds.
+
+        The timeout is a safety net (a key whose widget went away before handling it is
+        never drawn); after it the keys count as shown, so the next wait does not time out too.
+        """
+        if self._all_shown.is_set():
+            return
+        try:
+            await asyncio.wait_for(self._all_shown.wait(), timeout)
+        except TimeoutError:
+            self.shown(self._arrived)
+
+
+_activity: weakref.WeakKeyDictionary[App[Any], KeyActivity] = weakref.WeakKeyDictionary()
+
+
+def of(app: App[Any]) -> KeyActivity:
+    """The key activity of ``app`` (created on first use)."""
+    activity = _activity.get(app)
+    if activity is None:
+        activity = _activity[app] = KeyActivity()
+    return activity
+
+
+@contextlib.contextmanager
+def note_key(app: App[Any]) -> Iterator[None]:
+    """Wrap the app's handling of one key event (`App.on_event`), which forwards it.
+
+    On the way in the key counts as arrived; on the way out a callback is queued behind the
+    key at the widget it was forwarded to. That widget tells the screen what to repaint only
+    when it next goes idle, after the callback, so the screen may go idle once before it knows:
+    the callback waits for one screen refresh, then for the next, and when that one is done the
+    key's effect (a letter in the prompt) is on screen.
+    """
+    activity = of(app)
+    number = activity.arrived()
+    try:
+        yield
+    finally:
+        screen = app.screen
+
+        def after_the_repaint_request() -> None:
+            screen.call_after_refresh(activity.shown, number)
+
+        target = app.focused or screen
+        target.call_later(screen.call_after_refresh, after_the_repaint_request)
+
+
+def seconds_since_last_key() -> float:
+    """Seconds since any app of this process last received a key (infinite if none has)."""
+    if _last_key_at is None:
+        return float("inf")
+    return time.monotonic() - _last_key_at
