@@ -9,6 +9,7 @@ come from here so they cannot drift apart.
 from __future__ import annotations
 
 import functools
+import importlib.util
 from pathlib import Path
 
 
@@ -23,13 +24,20 @@ def running_from_clone() -> bool:
         return False
 
 
+def local_model_installed() -> bool:
+    """True when the bundled model's runtime (llama-cpp-python, the `local` extra) is installed."""
+    return importlib.util.find_spec("llama_cpp") is not None
+
+
 def install_command(extra: str, *, command: str = "tui-router") -> str:
     """The one command that gets ``extra`` installed (and, in a clone, runs ``command`` with it).
 
-    In a clone the `local` extra is kept in the list: `uv run` syncs the environment exactly, and
-    dropping it would uninstall the bundled model (rebuilt on the next `uv run --extra local`).
+    In a clone the `local` extra stays in the list once it is installed: `uv run` syncs the
+    environment exactly, so a hint for `plot` without it would uninstall the bundled model. It is
+    not added when it is absent: it compiles llama.cpp (minutes), which a `plot` hint must not start.
     """
     if running_from_clone():
-        extras = " ".join(f"--extra {name}" for name in dict.fromkeys(("local", extra)))
+        wanted = ("local", extra) if local_model_installed() else (extra,)
+        extras = " ".join(f"--extra {name}" for name in dict.fromkeys(wanted))
         return f"uv run {extras} {command}"
     return f"pip install 'tui-router[{extra}]'"
