@@ -34,7 +34,7 @@ def install_command(extra: str, *, command: str = "tui-router") -> str:
 
     In a clone the `local` extra stays in the list once it is installed: `uv run` syncs the
     environment exactly, so a hint for `plot` without it would uninstall the bundled model. It is
-    not added when it is absent: it compiles llama.cpp (minutes), which a `plot` hint must not start.
+    not added when absent: it compiles llama.cpp (minutes), which a `plot` hint must not start.
     """
     if running_from_clone():
         wanted = ("local", extra) if local_model_installed() else (extra,)
