@@ -18,6 +18,7 @@ from tui_router.ui import cascade, suggest
 from tui_router.ui.attach import Attachment
 from tui_router.ui.commands import is_slash
 from tui_router.ui.flow_attach import AttachFlow
+from tui_router.ui.format import failure_line
 from tui_router.ui.widgets.prompt import PromptInput
 
 if TYPE_CHECKING:
@@ -266,30 +267,6 @@ class TurnFlow:
         finally:
             screen.streaming = False
             screen.refresh_status()
-
-
-def failure_line(c: Any, model_id: str | None, message: str, *, partial: bool) -> str:
-    """What a failed call says: what happened, what is kept (a partial answer only when there
-    is one), and what to do. A rejected key or a rate limit fails the same way on a stronger
-    tier of the same provider, so it offers the same tier on another provider instead."""
-    who = f"{model_id}: " if model_id else ""
-    refused = "rejected the API key" in message or "rate limit" in message
-    if not refused:
-        kept = " — the partial answer and its cost are kept" if partial else ""
-        return f"{who}{message}{kept}; ctrl+r retries on a stronger tier"
-    line = f"{who}{message} — nothing was answered"
-    info = c.catalog.get(model_id) if model_id else None
-    if info is None or info.tier is None:
-        return line
-    others = [
-        m
-        for m in c.catalog.by_tier().get(info.tier, [])
-        if m.available and m.endpoint.name != info.endpoint.name
-    ]
-    if others:
-        other = others[0]
-        return f"{line}; /model {other.id} is the {info.tier} tier on {other.endpoint.name}"
-    return f"{line}; no other provider serves the {info.tier} tier here"
 
 
 class _RecordView:

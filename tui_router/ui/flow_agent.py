@@ -28,7 +28,7 @@ from tui_router.core.events import (
 )
 from tui_router.core.verified_cascade import CascadeDone
 from tui_router.ui import format as fmt
-from tui_router.ui.flow import failure_line
+from tui_router.ui.format import failure_line
 from tui_router.ui.widgets.approval import ApprovalPanel, Decision
 from tui_router.ui.widgets.prompt import PromptInput
 from tui_router.ui.widgets.status import StatusHeader

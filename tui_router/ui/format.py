@@ -1,8 +1,10 @@
-"""Small text formatters shared by the widgets: tokens, money, percentages, meta lines."""
+"""Small text formatters shared by the widgets: tokens, money, percentages, meta lines, the
+line a failed call leaves in the chat."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 
 def tokens(count: int) -> str:
@@ -45,3 +47,27 @@ def context_window(size: int | None) -> str:
     if size >= 1_000_000:
         return f"{size / 1_000_000:g}M ctx"
     return f"{size // 1000}k ctx"
+
+
+def failure_line(c: Any, model_id: str | None, message: str, *, partial: bool) -> str:
+    """What a failed call says: what happened, what is kept (a partial answer only when there
+    is one), and what to do. A rejected key or a rate limit fails the same way on a stronger
+    tier of the same provider, so it offers the same tier on another provider instead."""
+    who = f"{model_id}: " if model_id else ""
+    refused = "rejected the API key" in message or "rate limit" in message
+    if not refused:
+        kept = " — the partial answer and its cost are kept" if partial else ""
+        return f"{who}{message}{kept}; ctrl+r retries on a stronger tier"
+    line = f"{who}{message} — nothing was answered"
+    info = c.catalog.get(model_id) if model_id else None
+    if info is None or info.tier is None:
+        return line
+    others = [
+        m
+        for m in c.catalog.by_tier().get(info.tier, [])
+        if m.available and m.endpoint.name != info.endpoint.name
+    ]
+    if others:
+        other = others[0]
+        return f"{line}; /model {other.id} is the {info.tier} tier on {other.endpoint.name}"
+    return f"{line}; no other provider serves the {info.tier} tier here"
