@@ -62,3 +62,12 @@ def test_a_registered_strategy_is_one_the_router_decides_with(registered: str) -
     )
     other = Router(standard_config(), standard_catalog(), strategy="rules")
     assert other.decide("rename x to y", strategy=registered).tier == "frontier"
+
+
+@pytest.mark.parametrize("command", ["route", "ask"])
+def test_the_command_line_takes_a_registered_strategy(registered: str, command: str) -> None:
+    from tui_router.cli import build_parser
+
+    # --strategy's choices come from the registry, not from a list kept beside it
+    args = build_parser(command).parse_args([command, "--strategy", registered, "hello"])
+    assert args.strategy == registered

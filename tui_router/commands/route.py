@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tui_router.core.errors import UserFacingError
-
-STRATEGY_CHOICES = ("manual", "rules", "cascade", "learned", "heuristic")
+from tui_router.core.routing import strategies
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--strategy",
         "-s",
-        choices=STRATEGY_CHOICES,
+        choices=strategies.names(),
         default=None,
         help="routing strategy (default: routing_strategy from config.toml)",
     )

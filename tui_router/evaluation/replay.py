@@ -21,11 +21,13 @@ from typing import Any
 from tui_router.evaluation import honest, metrics
 from tui_router.evaluation.datasets import Dataset, Item, load_dataset
 from tui_router.evaluation.metrics import Pick, Row, summarise
+from tui_router.evaluation.shipped import SHIPPED
 
-#: Strategy names `--strategy` accepts (reference rows are always shown): the four the product
-#: ships, then the eval-only ones (``predictor``: SWE-bench success predictor; ``verified``:
-#: SWE-bench verified cascade; ``gated``: RouterBench cascades on recorded answers).
-SHIPPED_STRATEGIES: tuple[str, ...] = ("rules", "heuristic", "learned", "cascade")
+#: Strategy names `--strategy` accepts (reference rows are always shown): those the product
+#: ships (the registry's, but manual), then the eval-only ones (``predictor``: SWE-bench success
+#: predictor; ``verified``: SWE-bench verified cascade; ``gated``: RouterBench cascades on
+#: recorded answers).
+SHIPPED_STRATEGIES: tuple[str, ...] = SHIPPED
 STRATEGIES: tuple[str, ...] = (*SHIPPED_STRATEGIES, "predictor", "verified", "gated")
 #: The predictor's cost cap on train: the target's own cap (50% of frontier-only), fixed before
 #: any run. (It was 0.42 until 2026-12-02, a value picked after looking at a test run.)

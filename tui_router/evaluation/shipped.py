@@ -13,12 +13,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from tui_router.core.config import AppConfig
+from tui_router.core.routing import strategies
 from tui_router.core.routing.router import Router
 from tui_router.core.tiers import TIERS
 from tui_router.evaluation.datasets import Dataset
 
-#: The strategies `Router.decide` offers that route on their own (manual needs a user).
-SHIPPED: tuple[str, ...] = ("rules", "heuristic", "learned", "cascade")
+#: The strategies `Router.decide` offers that route on their own (manual needs a user), read
+#: from the registry: a newly registered strategy gets its row through `Router.decide` with no
+#: edit here.
+SHIPPED: tuple[str, ...] = tuple(name for name in strategies.names() if name != "manual")
 
 
 @dataclass(frozen=True, slots=True)
