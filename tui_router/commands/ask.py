@@ -435,7 +435,7 @@ async def _ask(
         print(f"tui-router: {errors[-1]}", file=sys.stderr)
         return 1
     failed = cascade is not None and not cascade.passed and cascade.attempts[-1].check == "fail"
-    if failed and check is not None and cascade is not None:  # (mypy does not narrow through `failed`)
+    if failed and check is not None and cascade is not None:  # mypy cannot narrow via `failed`
         print(
             f"tui-router: the check `{check}` still fails after {len(cascade.attempts)} "
             f"attempt(s); the last attempt's work is kept",
