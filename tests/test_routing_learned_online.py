@@ -19,6 +19,7 @@ from tui_router.core.routing.learned import (
     LearnedRouter,
     reset,
 )
+from tui_router.core.routing.learned_store import STATE_VERSION
 from tui_router.core.routing.router import Router
 
 CHEAP = ("rename x to y", "add a docstring to this function")
@@ -42,30 +43,45 @@ MIGRATIONS = (
 )
 MIGRATION_LATER = "write the SQL migration for the audit log table"
 #: A balanced family outside the design/migration floor (which no feedback can lower).
-BILLING_QUERIES = (
-    "optimise the slow query in the invoices view",
-    "optimise the slow query in the refunds report",
-    "optimise the slow query in the billing export",
-    "optimise the slow query in the invoice search",
+FLAKY_TESTS = (
+    "debug the flaky test in the payments module",
+    "debug the flaky test in the refunds module",
+    "debug the flaky test in the invoices module",
+    "debug the flaky test in the billing module",
 )
-BILLING_QUERY_LATER = "optimise the slow query in the invoice totals page"
+FLAKY_TEST_LATER = "debug the flaky test in the ledger module"
 UNRELATED = (
     *MIGRATIONS[:2],
     "We have a race condition in production: two workers sometimes charge a customer twice.",
 )
 
 
-#: The tier lines these tests were written against (the labelled prompts' CV choice). They test
-#: how far the online update moves a prompt in logit space, so they pin them; the shipped
-#: operating point (chosen on SWE-bench train, higher lines) is tested on its own below.
-TEST_THRESHOLDS = {"balanced": 0.5596, "frontier": 0.803}
+#: The operating point before the shipped one (the labelled prompts' CV choice, lower lines):
+#: the feedback loop must keep its pace wherever the lines are put.
+EARLIER_THRESHOLDS = {"balanced": 0.5596, "frontier": 0.803}
+#: "A few consistent clicks": what lifting a similar prompt one tier may take at most.
+FEW_CLICKS = 4
 
 
-def make_router(feedback: Path, *, shipped_thresholds: bool = False) -> Router:
+def make_router(feedback: Path, thresholds: dict[str, float] | None = None) -> Router:
+    """A router with the shipped weights and operating point (or ``thresholds`` instead)."""
     router = Router(standard_config(), standard_catalog(), feedback, strategy="learned")
-    if not shipped_thresholds:
-        learned_of(router).thresholds.update(TEST_THRESHOLDS)
+    if thresholds is not None:
+        learned_of(router).thresholds.update(thresholds)
     return router
+
+
+def clicks_to_lift(router: Router, family: tuple[str, ...], later: str, to: str) -> int | None:
+    """How many "retry stronger" clicks on ``family`` (in turn) put ``later`` on tier ``to``."""
+    for click in range(3 * len(family)):
+        router.record_retry_stronger(router.decide(family[click % len(family)]))
+        if tier(router, later) == to:
+            return click + 1
+    return None
+
+
+def logit(probability: float) -> float:
+    return math.log(probability / (1.0 - probability))
 
 
 def learned_of(router: Router) -> LearnedRouter:
@@ -105,8 +121,13 @@ def score(router: Router, prompt: str) -> float:
     return value
 
 
-def test_one_retry_stronger_does_not_flip_unrelated_cheap_prompts(tmp_path: Path) -> None:
-    router = make_router(tmp_path / "feedback.jsonl")
+@pytest.mark.parametrize(
+    "thresholds", [None, EARLIER_THRESHOLDS], ids=["shipped lines", "earlier lines"]
+)
+def test_one_retry_stronger_does_not_flip_unrelated_cheap_prompts(
+    tmp_path: Path, thresholds: dict[str, float] | None
+) -> None:
+    router = make_router(tmp_path / "feedback.jsonl", thresholds)
     before = {p: score(router, p) for p in CHEAP}
     cheap_tiers(router)
     retried_before = score(router, RENAME)
@@ -131,34 +152,41 @@ def test_a_few_unrelated_retries_leave_cheap_prompts_on_fast(tmp_path: Path) -> 
     cheap_tiers(router)  # every cheap prompt is still on local or fast
 
 
-def test_consistent_retries_move_a_similar_cheap_prompt_up_a_tier(tmp_path: Path) -> None:
-    router = make_router(tmp_path / "feedback.jsonl")
+@pytest.mark.parametrize(
+    "thresholds", [None, EARLIER_THRESHOLDS], ids=["shipped lines", "earlier lines"]
+)
+def test_a_few_consistent_retries_move_a_similar_cheap_prompt_up_a_tier(
+    tmp_path: Path, thresholds: dict[str, float] | None
+) -> None:
+    """The pace follows the lines: at the shipped 0.80 balanced line as at the earlier 0.56 one,
+    a few clicks on similar prompts lift a later one to balanced (it took 12 at 0.80 when the
+    step was a fixed logit move), and not one alone; unrelated cheap prompts stay cheap."""
+    router = make_router(tmp_path / "feedback.jsonl", thresholds)
     assert tier(router, SQL_QUERY_LATER) == "fast"
     cheap_tiers(router)
-    for prompt in SQL_QUERIES:
-        router.record_retry_stronger(router.decide(prompt))
-    assert tier(router, SQL_QUERY_LATER) == "balanced"
-    cheap_tiers(
-        router
-    )  # every cheap prompt is still on local or fast  # similar prompts moved; unrelated cheap ones did not
+    clicks = clicks_to_lift(router, SQL_QUERIES, SQL_QUERY_LATER, "balanced")
+    assert clicks is not None and 2 <= clicks <= FEW_CLICKS, clicks
+    cheap_tiers(router)  # similar prompts moved; unrelated cheap ones did not
 
 
-def test_consistent_retries_move_a_similar_balanced_prompt_to_frontier(tmp_path: Path) -> None:
+def test_a_few_consistent_retries_move_a_similar_balanced_prompt_to_frontier(
+    tmp_path: Path,
+) -> None:
     router = make_router(tmp_path / "feedback.jsonl")
-    assert tier(router, BILLING_QUERY_LATER) == "balanced"
-    for prompt in BILLING_QUERIES:
-        router.record_retry_stronger(router.decide(prompt))
-    assert tier(router, BILLING_QUERY_LATER) == "frontier"
+    assert tier(router, FLAKY_TEST_LATER) == "balanced"
+    clicks = clicks_to_lift(router, FLAKY_TESTS, FLAKY_TEST_LATER, "frontier")
+    assert clicks is not None and clicks <= FEW_CLICKS, clicks
+    cheap_tiers(router)
 
 
 def test_rejected_escalations_move_similar_prompts_down(tmp_path: Path) -> None:
     router = make_router(tmp_path / "feedback.jsonl")
     on_fast = RoutingContext(current_model="small-fast", current_tier="fast")
-    assert tier(router, BILLING_QUERY_LATER, on_fast) == "balanced"
-    for prompt in BILLING_QUERIES[:3]:
+    assert tier(router, FLAKY_TEST_LATER, on_fast) == "balanced"
+    for prompt in FLAKY_TESTS[:3]:
         suggested = escalation(prompt)
         router.record_feedback(suggested, accepted=False)  # the fast model was fine
-    assert tier(router, BILLING_QUERY_LATER, on_fast) == "fast"
+    assert tier(router, FLAKY_TEST_LATER, on_fast) == "fast"
 
 
 def test_no_feedback_lowers_a_migration_below_the_design_floor(tmp_path: Path) -> None:
@@ -193,30 +221,43 @@ def test_feedback_persists_across_load_and_reset_restores_the_shipped_model(
     assert tier(fresh, SQL_QUERY_LATER) == "fast"
 
 
-def test_a_state_from_the_old_update_rule_is_replayed_under_the_new_one(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "version",
+    [None, 2],
+    ids=["first rule (unmarked, huge changes)", "fixed logit step (version 2)"],
+)
+def test_a_state_from_an_old_update_rule_is_replayed_under_the_new_one(
+    tmp_path: Path, version: int | None
+) -> None:
     feedback = tmp_path / "feedback.jsonl"
     router = make_router(feedback)
     router.record_retry_stronger(router.decide(RENAME))
     expected = {p: score(router, p) for p in (RENAME, *CHEAP)}
-    # A state file as the first version of the update wrote it: no version, huge changes.
+    # A state file as an older update rule wrote it, with changes the current rule would not make.
     state = feedback.with_name(feedback.name + ".state.json")
-    old = {"offset": feedback.stat().st_size, "count": 1, "bias": 0.4}
+    old: dict[str, object] = {"offset": feedback.stat().st_size, "count": 1, "bias": 0.4}
     old |= {"numeric": {"f.chars": -3.0}, "words": {"rename": 9.0, "to": 5.0}}
+    if version is not None:
+        old["version"] = version
     state.write_text(json.dumps(old), encoding="utf-8")
 
     reloaded = make_router(feedback)
     for prompt, value in expected.items():
         assert score(reloaded, prompt) == pytest.approx(value, abs=1e-9), prompt
-    assert json.loads(state.read_text(encoding="utf-8"))["version"] >= 2
+    assert json.loads(state.read_text(encoding="utf-8"))["version"] == STATE_VERSION
 
 
 def test_one_example_moves_its_own_logit_by_at_most_the_step_cap(tmp_path: Path) -> None:
     model = LearnedRouter.load(tmp_path / "feedback.jsonl")
+    lines = model.thresholds
+    # The cap is a fraction of the fast band: the logit distance from the fast line up to the
+    # balanced one.
+    cap = MAX_STEP * (logit(lines["balanced"]) - logit(lines["fast"]))
     features = extract_features(RENAME).as_dict()
     before = model.raw_score(RENAME, features)
     model.learn(RENAME, features, label=1.0, weight=100.0)
     moved = model.raw_score(RENAME, features) - before
-    assert 0.5 < moved <= MAX_STEP + 1e-9
+    assert 0.8 * cap < moved <= cap + 1e-9
 
 
 def test_the_bias_correction_stays_bounded(tmp_path: Path) -> None:
@@ -240,18 +281,3 @@ def test_an_answered_suggestion_on_an_unrelated_prompt_keeps_cheap_prompts_on_fa
     router.record_feedback(decision, accepted=False)  # kept the frontier model: needed stronger
     router.record_feedback(escalation(RENAME), accepted=True)
     cheap_tiers(router)  # every cheap prompt is still on local or fast
-
-
-def test_at_the_shipped_operating_point_retries_still_move_a_similar_prompt_up(
-    tmp_path: Path,
-) -> None:
-    """The shipped balanced line is higher (cheaper routing): it takes more consistent feedback
-    to cross it, but feedback still gets there, and cheap prompts stay cheap."""
-    router = make_router(tmp_path / "feedback.jsonl", shipped_thresholds=True)
-    assert learned_of(router).thresholds["balanced"] > TEST_THRESHOLDS["balanced"]
-    assert tier(router, SQL_QUERY_LATER) == "fast"
-    for _ in range(3):
-        for prompt in SQL_QUERIES:
-            router.record_retry_stronger(router.decide(prompt))
-    assert tier(router, SQL_QUERY_LATER) == "balanced"
-    cheap_tiers(router)

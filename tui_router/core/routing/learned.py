@@ -28,11 +28,30 @@ WEIGHTS_FILE = Path(__file__).with_name("weights.json")
 MAX_REPLAYED_FEEDBACK = 200
 
 # ---- online learning: a per-user correction on top of the shipped weights --------------------
-#: Logit move of the example itself per unit of (label - score): one "retry stronger" on a
-#: prompt scored near 0 raises that prompt's logit by about this much.
-ONLINE_STEP = 1.5
-#: Cap on that move for one example, whatever its weight (one click is one click).
-MAX_STEP = 1.0
+# A step is sized in widths of the bands between the tier lines (in logit space), not as a fixed
+# logit move, so the feedback loop keeps its pace wherever the operating point is put. A fixed
+# move tuned for the 0.56/0.80 balanced/frontier lines took about 12 consistent "retry stronger"
+# clicks instead of 4 to lift a similar prompt over the shipped 0.80 line (issue 10): that line
+# is 1.15 logits further up, and near it a plain (label - score) error has shrunk to 0.2.
+# Two widths are the units. The fast band, logit(balanced line) - logit(fast line) (3.97 at the
+# shipped lines), is how far below the balanced line a prompt on the fast tier can sit: the
+# prompt's own words, which carry the step over to similar prompts, move in this unit. The
+# narrowest band (the balanced one, 0.81) is the smallest gap between two lines, the one a stray
+# click must not carry an unrelated prompt across: the parts every prompt shares (numeric
+# features, bias) move in this unit.
+#: The step per unit of error (label minus the score measured from the balanced line), as a
+#: fraction of the band.
+ONLINE_STEP = 0.7
+#: Cap on that fraction for one example, whatever its weight (one click is one click). With
+#: these two, a prompt sharing half its words with the retried ones crosses the balanced line
+#: from the fast tier in 2-4 consistent clicks at the shipped lines as at the earlier ones (the
+#: step as first tuned, 1.5 per unit of error capped at 1.0 logit, took 3 at the earlier lines
+#: and 10-12 at the shipped ones); the shared parts move a prompt's own logit by at most
+#: 0.2 * MAX_STEP, a tenth of the narrowest band, so one stray click moves unrelated prompts no
+#: more than the step as first tuned did.
+MAX_STEP = 0.45
+#: Smallest band width used as a unit (logits): lines set almost together must not stop learning.
+MIN_BAND = 0.25
 #: The heaviest weight one example can carry.
 MAX_EXAMPLE_WEIGHT = 3.0
 #: How one step is split: words are specific to the prompt (similar prompts share them), numeric
@@ -127,6 +146,11 @@ def _clamp(value: float, limit: float) -> float:
     return max(-limit, min(limit, value))
 
 
+def _logit_of(probability: float) -> float:
+    p = min(1.0 - 1e-6, max(1e-6, probability))
+    return math.log(p / (1.0 - p))
+
+
 def _sigmoid(x: float) -> float:
     if x >= 0:
         return 1.0 / (1.0 + math.exp(-x))
@@ -159,7 +183,8 @@ class LearnedRouter:
         numeric: per numeric feature, the training mean and scale (for standardising) and weight.
         words: weight per word or word pair seen in training (or in the user's feedback).
         thresholds: lowest score of each tier above ``local``: fast, balanced, frontier.
-        learning_rate: how far one example moves its own logit per unit of (label - score).
+        learning_rate: how far one example moves its own logit per unit of error, as a fraction
+            of a band between the tier lines (see `ONLINE_STEP`).
         l2: shrink of the touched corrections toward the shipped weights before each update.
         feedback_path: where `learn` appends examples (None: learn in memory only).
         feedback_count: how many feedback examples were replayed at load or learned since.
@@ -293,11 +318,13 @@ class LearnedRouter:
         The shipped weights are a prior; the user's feedback is a correction on top of them. One
         update is the smallest change (in a metric that gives this prompt's words `WORD_SHARE` of
         it, numeric features `NUMERIC_SHARE`, the bias `BIAS_SHARE`) that moves its own logit by
-        ``learning_rate * weight * (label - score)``, at most `MAX_STEP` (a passive-aggressive
-        step). Only the words of this prompt change, so the step carries over to a later prompt
-        in proportion to the words they share (cosine of their word sets); the parts every prompt
-        shares (numeric features, bias) move little. Before each step the touched corrections
-        shrink toward zero (L2 toward the prior), and each correction is capped in size.
+        ``learning_rate * weight * error``, at most `MAX_STEP`, of a band between the tier lines
+        (a passive-aggressive step); the error is ``label`` minus the score measured from the
+        balanced line. The words' part is in fast bands, the shared part in the narrowest band
+        (see `ONLINE_STEP`). Only the words of this prompt change, so the step carries over to a
+        later prompt in proportion to the words they share (cosine of their word sets); the parts
+        every prompt shares (numeric features, bias) move little. Before each step the touched
+        corrections shrink toward zero (L2 toward the prior), and each correction is capped.
         """
         label = min(1.0, max(0.0, float(label)))
         numeric = {k: float(v) for k, v in features.items() if isinstance(v, int | float)}
@@ -340,19 +367,28 @@ class LearnedRouter:
             return
         inputs = self._numeric_inputs(prompt, features)
         words = tokens(prompt)
-        error = label - _sigmoid(self._logit(inputs, words))
-        step = _clamp(self.learning_rate * weight * error, MAX_STEP)
+        logit = self._logit(inputs, words)
+        balanced_line, fast_band, narrow_band = self._step_units()
+        # The error is measured from the balanced line, not from p = 0.5: a retried prompt just
+        # below a line at 0.80 has half its error left, as it had below a line at 0.56.
+        error = label - _sigmoid(logit - balanced_line)
+        fraction = _clamp(self.learning_rate * weight * error, MAX_STEP)
+        step = fraction * fast_band
+        shared_step = fraction * narrow_band
         keep = 1.0 - min(1.0, max(0.0, self.l2))
         base = self._shipped
 
-        self.bias = base.bias + _clamp((self.bias - base.bias) * keep + BIAS_SHARE * step, BIAS_CAP)
+        self.bias = base.bias + _clamp(
+            (self.bias - base.bias) * keep + BIAS_SHARE * shared_step, BIAS_CAP
+        )
         # Numeric inputs: the change is along this example's inputs, scaled so that their part of
-        # the own-logit move is NUMERIC_SHARE * step (+1 keeps a near-average prompt's step small).
+        # the own-logit move is NUMERIC_SHARE * shared_step (+1 keeps a near-average prompt's step
+        # small).
         energy = 1.0 + sum(v * v for v in inputs.values())
         for name, value in inputs.items():
             spec = self.numeric[name]
             shipped = base.numeric[name]
-            delta = (spec.weight - shipped) * keep + NUMERIC_SHARE * step * value / energy
+            delta = (spec.weight - shipped) * keep + NUMERIC_SHARE * shared_step * value / energy
             spec.weight = shipped + _clamp(delta, NUMERIC_CAP)
         if words:
             # Each word enters the logit as weight / sqrt(n): a change of share * step / sqrt(n)
@@ -363,6 +399,15 @@ class LearnedRouter:
                 delta = (self.words.get(word, shipped) - shipped) * keep + change
                 self.words[word] = shipped + _clamp(delta, WORD_CAP)
             self._touched_words.update(words)
+
+    def _step_units(self) -> tuple[float, float, float]:
+        """The balanced line, the fast band's width and the narrowest band's width, in logits
+        (see `ONLINE_STEP`)."""
+        fast = _logit_of(self.thresholds["fast"])
+        balanced = _logit_of(self.thresholds["balanced"])
+        frontier = _logit_of(self.thresholds["frontier"])
+        fast_band = max(MIN_BAND, balanced - fast)
+        return balanced, fast_band, max(MIN_BAND, min(fast_band, frontier - balanced))
 
     def _numeric_inputs(self, prompt: str, features: Mapping[str, float]) -> dict[str, float]:
         """Standardised numeric inputs (see `raw_inputs`), clipped to +-5 standard deviations."""

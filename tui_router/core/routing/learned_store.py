@@ -23,7 +23,8 @@ Example = tuple[str, dict[str, float], float, float]  # prompt, features, label,
 #: Version of the online update rule that a state's weight changes came from. Bump it when the
 #: rule changes: an older state is then ignored and the record replayed under the new rule.
 #: 2: bounded per-user correction (version 1, unmarked, moved unrelated prompts across tiers).
-STATE_VERSION = 2
+#: 3: the step measured in the widths of the bands between the tier lines, not in raw logits.
+STATE_VERSION = 3
 
 
 @dataclass(slots=True)
