@@ -17,7 +17,7 @@ from textual.widgets.markdown import MarkdownFence
 from ui_support import SESSION_ID, SIZE, answers, ask, make_app, make_config, settle, started
 
 from tui_router.ui.widgets.answer_markdown import AnswerFence
-from tui_router.ui.widgets.stream_markdown import SEAL_BLOCKS, StreamedMarkdown
+from tui_router.ui.widgets.stream_markdown import SEAL_BLOCKS, SealedLines, StreamedMarkdown
 
 DIFF = (
     "diff --git a/greet.py b/greet.py\n"
@@ -50,17 +50,28 @@ def fences(app, language: str) -> list[MarkdownFence]:
     return [f for f in app.query(MarkdownFence) if f.lexer == language]
 
 
-def painted_lines(fence: MarkdownFence) -> dict[str, tuple[Color | None, bool]]:
-    """Each painted line of ``fence`` (stripped) → the colour and boldness of its first letter."""
-    label = fence.query_one(Label)
-    width, height = label.outer_size  # (with the padding: render_lines counts from its top)
+def first_letter(strip, lines: dict[str, tuple[Color | None, bool]]) -> None:
+    text = strip.text.strip()
+    for segment in strip:
+        if segment.text.strip() and segment.style is not None:
+            lines[text] = (segment.style.color, bool(segment.style.bold))
+            break
+
+
+def painted_lines(app) -> dict[str, tuple[Color | None, bool]]:
+    """Each line the answers paint (stripped) → the colour and boldness of its first letter:
+    the sealed parts' painted lines, and the fences still laid out as widgets."""
     lines: dict[str, tuple[Color | None, bool]] = {}
-    for strip in label.render_lines(Region(0, 0, width, height)):
-        text = strip.text.strip()
-        for segment in strip:
-            if segment.text.strip() and segment.style is not None:
-                lines[text] = (segment.style.color, bool(segment.style.bold))
-                break
+    for sealed in app.query(SealedLines):
+        for y in range(sealed.line_count):
+            first_letter(sealed.render_line(y), lines)
+    for fence in app.query(MarkdownFence):
+        if fence.parent is None or not fence.parent.display:
+            continue
+        label = fence.query_one(Label)
+        width, height = label.outer_size  # (with the padding: render_lines counts from its top)
+        for strip in label.render_lines(Region(0, 0, width, height)):
+            first_letter(strip, lines)
     return lines
 
 
@@ -71,7 +82,7 @@ def theme_colour(app, name: str) -> Color:
 def assert_diff_coloured(app) -> None:
     [fence] = fences(app, "diff")
     assert isinstance(fence, AnswerFence)
-    lines = painted_lines(fence)
+    lines = painted_lines(app)
     added, removed = '+    return f"hello {name}"', '-    return "hi " + name'
     assert lines[added][0] == theme_colour(app, "text-success")
     assert lines[removed][0] == theme_colour(app, "text-error")
@@ -88,7 +99,7 @@ def assert_python_highlighted(app) -> None:
     expected = MarkdownFence.highlight(PYTHON.rstrip(), "python")
     assert fence._highlighted_code.spans == expected.spans  # Textual's own highlighting
     # "def" is painted in the highlight theme's keyword colour
-    assert painted_lines(fence)["def test_greet():"][0] == theme_colour(app, "text-accent")
+    assert painted_lines(app)["def test_greet():"][0] == theme_colour(app, "text-accent")
 
 
 async def test_a_streamed_diff_is_coloured_and_sealed(server, tmp_path: Path) -> None:
@@ -100,8 +111,11 @@ async def test_a_streamed_diff_is_coloured_and_sealed(server, tmp_path: Path) ->
         assert answer.shown_text == ANSWER
         markdown = answer.query_one(StreamedMarkdown)
         [fence] = fences(app, "diff")
-        # sealed while the answer streamed: a segment before the last one holds it
+        # sealed while the answer streamed: a segment before the last one holds it, and its
+        # lines are painted from the cache (the segment is not laid out any more)
         assert fence.parent in markdown.segments[:-1]
+        assert markdown.painted_count == len(markdown.segments)
+        assert not fence.parent.display
         assert_diff_coloured(app)
         assert_python_highlighted(app)
         app.theme = "tui-router-light"  # the colours follow the theme
@@ -115,16 +129,16 @@ async def test_a_patch_fence_and_a_resumed_diff_are_coloured(server, tmp_path: P
     app = make_app(tmp_path, config=make_config(theme="tui-router-light"))
     async with app.run_test(size=SIZE) as pilot:
         await ask(pilot, "change greet to say hello")
-        [fence] = fences(app, "patch")
-        assert painted_lines(fence)["@@ -1,2 +1,2 @@"][0] == theme_colour(app, "text-secondary")
+        assert fences(app, "patch")
+        assert painted_lines(app)["@@ -1,2 +1,2 @@"][0] == theme_colour(app, "text-secondary")
     server.push(Script(text="ok"))
     resumed = make_app(tmp_path, resume=SESSION_ID)
     async with resumed.run_test(size=SIZE) as pilot:
         await started(pilot)
         [answer] = answers(resumed)
         assert answer.text.startswith(BEFORE)
-        [fence] = fences(resumed, "patch")
-        lines = painted_lines(fence)
+        assert fences(resumed, "patch")
+        lines = painted_lines(resumed)
         assert lines['+    return f"hello {name}"'][0] == theme_colour(resumed, "text-success")
         assert lines['-    return "hi " + name'][0] == theme_colour(resumed, "text-error")
 

@@ -13,9 +13,7 @@ import contextlib
 from typing import ClassVar, Literal, TypeVar
 
 from rich.text import Text
-from textual import events
 from textual.containers import Vertical, VerticalScroll
-from textual.geometry import Size
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -41,9 +39,6 @@ MAX_WAIT = 0.15
 STEP_CHARS = 400
 #: The longest a step waits for the frame showing a key before it goes on anyway.
 KEY_WAIT = 0.25
-#: Seconds between two parks of the parts above the view while an answer streams (a park asks
-#: where every part is, which lays out the parts off screen too).
-PARK_INTERVAL = 0.5
 
 
 class UserMessage(Static):
@@ -70,8 +65,9 @@ class UserMessage(Static):
 class AssistantMessage(Vertical):
     """One answer: markdown streamed in frame-paced batches, then a quiet meta line.
 
-    The markdown is a `StreamedMarkdown`: finished parts of a long answer are sealed and never
-    laid out again, so a frame costs the same at the end of a long answer as at its start.
+    The markdown is a `StreamedMarkdown`: finished parts of a long answer are sealed and painted
+    from cached lines by one widget, so a frame costs the same at the end of a long answer as at
+    its start.
     """
 
     DEFAULT_CSS = """
@@ -149,7 +145,6 @@ class AssistantMessage(Vertical):
         """
         loop = asyncio.get_running_loop()
         keys = key_activity.of(self.app)
-        parked_at = -PARK_INTERVAL
         while not self._stop.is_set():
             await self._wake.wait()
             self._wake.clear()
@@ -162,9 +157,6 @@ class AssistantMessage(Vertical):
             await keys.wait_until_shown(KEY_WAIT)
             if await self._markdown.seal_if_due():
                 await self.wait_for_refresh()
-            if isinstance(self.parent, ChatPane) and loop.time() - parked_at >= PARK_INTERVAL:
-                parked_at = loop.time()
-                self.parent.park_offscreen()
             if behind:
                 self._wake.set()
                 continue
@@ -229,14 +221,6 @@ class AssistantMessage(Vertical):
             self._pending_meta = None
             self._meta.update(line)
 
-    def park_above(self, row: int) -> None:
-        """Park the answer's finished parts that lie above screen row ``row`` (see
-        `StreamedMarkdown.park_above`)."""
-        self._markdown.park_above(row)
-
-    def unpark(self) -> None:
-        self._markdown.unpark()
-
     @property
     def meta_text(self) -> str:
         if self._pending_meta is not None:
@@ -281,48 +265,12 @@ class ChatPane(VerticalScroll):
         super().__init__(id=id)
         self.max_mounted = max_mounted
         self.trimmed_count = 0
-        self._last_size: Size | None = None
 
     def on_mount(self) -> None:
         self.anchor()
-        self.watch(self, "scroll_y", self._scrolled, init=False)
-        self.watch(self.app, "theme", self._unpark_all, init=False)
 
     def on_unmount(self) -> None:
         stream_gc.forget()
-
-    def park_offscreen(self) -> None:
-        """While the view follows the newest text, park answer parts far above the view.
-
-        Out of view they cost nothing to draw, but Textual still places every displayed widget
-        on every layout, and a long answer has hundreds; parked ones are not displayed. Anything
-        that could bring them into view (a scroll by the user, a resize, a new theme) unparks
-        them first.
-        """
-        if not (self.is_anchored and self.is_vertical_scroll_end):
-            return
-        row = self.region.y  # the top of the view
-        for message in self.query_children(AssistantMessage):
-            message.park_above(row)
-
-    def _scrolled(self) -> None:
-        # Only scrolls by the person (or by code) call this: the anchor moves the view to the
-        # end without telling watchers.
-        if not self.is_vertical_scroll_end:
-            self._unpark_all()
-
-    def _unpark_all(self) -> None:
-        for message in self.query_children(AssistantMessage):
-            message.unpark()
-
-    def on_resize(self, event: events.Resize) -> None:
-        # A wider or narrower pane changes the parts' heights; a taller one shows more of them.
-        previous = self._last_size
-        self._last_size = event.size
-        if previous is not None and (
-            event.size.width != previous.width or event.size.height > previous.height
-        ):
-            self._unpark_all()
 
     async def add_user(self, text: str, attachments: list[str] | None = None) -> UserMessage:
         return await self._add(UserMessage(text, attachments))

@@ -1,20 +1,24 @@
-"""Markdown that grows at its end, laid out in sealed segments so a long answer stays cheap.
+"""Markdown that grows at its end; its finished parts are painted from cached lines.
 
-Textual's `Markdown.append` re-parses only the last top-level block, but the widget holding the
-document is laid out again on every append, and that costs one box model per block (and one
-arrangement per list, table and code block) for the whole answer: ~600 widgets by the end of a
-long, code-heavy answer, tens of milliseconds per frame, during which the keyboard waits.
+Textual's `Markdown.append` re-parses only the last top-level block, but every frame lays out
+and places every widget of the document: one box model per block (and one arrangement per list,
+table and code block), ~600 widgets by the end of a long, code-heavy answer, tens of
+milliseconds per frame, during which the keyboard waits.
 
 Here the document is a column of `Markdown` widgets. Only the last one (the live segment)
-receives text. Once it holds `SEAL_BLOCKS` finished blocks, it is sealed: its finished blocks stay
-where they are, never parsed, rebuilt or re-arranged again (their arrangement stays cached), and
-the text from the split point on continues in a new live segment. A frame then lays out the live
-segment's few blocks plus one cached height per sealed segment, whatever the answer's length.
+receives text. Once it holds `SEAL_BLOCKS` finished blocks, it is sealed: its finished blocks are
+never parsed, rebuilt or re-arranged again, and the text from the split point on continues in a
+new live segment. After the frame that lays a sealed segment out, its cells are copied, once,
+into `SealedLines` (one line-API widget at the top of the column) and the segment is hidden. A
+frame then lays out the live segment's few blocks plus one widget of a known height, whatever
+the answer's length, and paints only the lines that changed.
 
 The split keeps the screen identical to one `Markdown` widget fed the same text: the new segment
 starts at the start of a top-level block, which is where `Markdown.append` itself starts parsing
 again; and two segments stack the margins that one widget collapses (the last block's bottom
 margin and the next block's top margin), so a split is made only where one of the two is 0.
+The copied lines are the hidden segments' own rendering, so a new width (lines wrap again) or a
+new theme (colours change) shows the segments once more and copies them again after that frame.
 """
 
 from __future__ import annotations
@@ -22,9 +26,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual.containers import Vertical
+from textual.strip import Strip
 from textual.widget import Widget
 
 if TYPE_CHECKING:
+    from textual.selection import Selection
     from textual.widgets import Markdown
     from textual.widgets.markdown import MarkdownBlock
 
@@ -50,15 +56,98 @@ class SealMark(Widget):
     """
 
 
-class SegmentSpacer(Widget):
-    """Stands in, at the same height, for a sealed segment parked far above the view."""
+class SealedLines(Widget):
+    """The sealed segments' cells, painted line by line (Textual's line API, as `Log` does).
+
+    One widget of a fixed height instead of a tree of blocks: a frame places it in O(1) and
+    repaints only the lines it is asked for. Text can be selected and copied as in the blocks
+    (the selection is by line and column of the painted text), and links open as they do there.
+    """
 
     DEFAULT_CSS = """
-    SegmentSpacer {
+    SealedLines {
+        width: 1fr;
         height: 0;
-        display: none;
     }
     """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lines: list[Strip] = []
+        self._texts: list[str] = []
+
+    @property
+    def line_count(self) -> int:
+        return len(self._lines)
+
+    def add(self, strips: list[Strip]) -> None:
+        """Paint ``strips`` below the lines already held."""
+        self._lines.extend(strips)
+        self._texts.extend(strip.text.rstrip() for strip in strips)
+        self.styles.height = len(self._lines)
+
+    def clear(self) -> None:
+        self._lines.clear()
+        self._texts.clear()
+        self.styles.height = 0
+
+    def render_line(self, y: int) -> Strip:
+        if y >= len(self._lines):
+            return Strip.blank(self.size.width, self.rich_style)
+        strip = self._lines[y]
+        selection = self.text_selection
+        if selection is not None and (span := selection.get_span(y)) is not None:
+            start, end = span
+            if end == -1:
+                end = strip.cell_length
+            style = self.screen.get_component_rich_style("screen--selection")
+            strip = Strip.join(
+                [
+                    strip.crop(0, start),
+                    strip.crop(start, end).apply_style(style),
+                    strip.crop(end),
+                ]
+            )
+        # the offsets let the screen map a mouse position to this widget's text (selection)
+        return strip.apply_offsets(0, y)
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        return selection.extract("\n".join(self._texts)), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self.refresh()
+
+    async def action_link(self, href: str) -> None:
+        # the painted links keep the blocks' click action; open them as `Markdown` does
+        self.app.open_url(href)
+
+
+def paint(segment: Widget) -> list[Strip] | None:
+    """``segment`` and everything in it, as the screen paints it at its present size; None if
+    the screen has not laid it out as it now is (try again after the next frame).
+
+    Textual has no public call that renders a widget together with its children, so this
+    arranges the segment with a compositor of its own (the screen's does the same for the whole
+    screen). Each widget renders at the size the screen's last layout gave it, so every widget
+    must have the size this arrangement gives it, and the segment must end where its last child
+    (the zero-height `SealMark`) starts.
+    """
+    from textual._compositor import Compositor
+
+    size = segment.outer_size
+    compositor = Compositor()
+    compositor.reflow(segment, size)
+    layout = compositor.full_map
+    marks = [geometry.region for widget, geometry in layout.items() if isinstance(widget, SealMark)]
+    if len(marks) != 1 or marks[0].y != size.height:
+        return None
+    if any(
+        widget.outer_size != geometry.region.size
+        for widget, geometry in layout.items()
+        if widget is not segment
+    ):
+        return None
+    return compositor.render_strips(size)
 
 
 class StreamedMarkdown(Vertical):
@@ -88,11 +177,20 @@ class StreamedMarkdown(Vertical):
         self._markdown_type: type[Markdown] = AnswerMarkdown
         self._live: Markdown | None = AnswerMarkdown()
         self._sealed_source: list[str] = []
-        self._spacers: dict[Markdown, SegmentSpacer] = {}
+        self._sealed: list[Markdown] = []
+        self._lines = SealedLines()
+        #: how many of `_sealed` (from the first) `_lines` paints, and at what width
+        self._painted = 0
+        self._painted_width = 0
+        self._paint_due = False
 
     def compose(self):  # type: ignore[no-untyped-def]
+        yield self._lines
         if self._live is not None:
             yield self._live
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "theme", self._repaint_all, init=False)
 
     @property
     def source(self) -> str:
@@ -102,8 +200,13 @@ class StreamedMarkdown(Vertical):
 
     @property
     def segments(self) -> list[Markdown]:
-        """The markdown widgets, first to last."""
+        """The markdown widgets, first to last (painted ones are hidden)."""
         return list(self.query_children(self._markdown_type))
+
+    @property
+    def painted_count(self) -> int:
+        """Sealed segments shown through `SealedLines` (not laid out as widgets any more)."""
+        return self._painted
 
     async def append(self, fragment: str, *, seal: bool = True) -> None:
         """Add ``fragment`` at the end of the document, then seal the live segment if it is due.
@@ -124,15 +227,17 @@ class StreamedMarkdown(Vertical):
     async def update(self, markdown: str) -> None:
         """Replace the document with ``markdown`` and `close` it (a finished answer)."""
         self._sealed_source.clear()
-        self._spacers.clear()
-        await self.remove_children()
+        self._sealed.clear()
+        self._lines.clear()
+        self._painted = 0
+        await self.remove_children(self.segments)
         self._live = self._markdown_type()
         await self.mount(self._live)
         await self._live.update(markdown)
         await self.close()
 
     async def close(self) -> None:
-        """The document is complete: seal the live segment too, so it can be parked.
+        """The document is complete: seal the live segment too, so it is painted as lines.
 
         A later `append` starts a new segment.
         """
@@ -142,12 +247,10 @@ class StreamedMarkdown(Vertical):
         if not self._blocks(live):
             await live.remove()
             return
-        spacer = SegmentSpacer()
-        with self.app.batch_update():
-            await live.mount(SealMark())
-            await self.mount(spacer, before=live)
+        await live.mount(SealMark())
         self._sealed_source.append(live.source)
-        self._spacers[live] = spacer
+        self._sealed.append(live)
+        self._paint_after_frame()
 
     def _blocks(self, segment: Markdown) -> list[MarkdownBlock]:
         from textual.widgets.markdown import MarkdownBlock
@@ -170,49 +273,64 @@ class StreamedMarkdown(Vertical):
         start = blocks[split].source_range[0]
         head, tail = "".join(lines[:start]), "".join(lines[start:])
         successor = self._markdown_type()
-        spacer = SegmentSpacer()
         with self.app.batch_update():  # no frame shows the blocks removed and not yet re-added
             await live.remove_children(blocks[split:])
             await live.mount(SealMark())
-            await self.mount(spacer, before=live)
             await self.mount(successor, after=live)
             await successor.append(tail)
         self._sealed_source.append(head)
-        self._spacers[live] = spacer
+        self._sealed.append(live)
         self._live = successor
+        self._paint_after_frame()
         return True
 
-    @property
-    def parked_count(self) -> int:
-        """Sealed segments now hidden behind a spacer."""
-        return sum(1 for segment in self._spacers if not segment.display)
+    def _paint_after_frame(self) -> None:
+        # A segment's cells are right once a frame has laid it out as it now is.
+        if not self._paint_due:
+            self._paint_due = True
+            self.call_after_refresh(self.paint_sealed)
 
-    def park_above(self, row: int) -> int:
-        """Park the sealed segments whose bottom edge is above screen row ``row``.
-
-        A parked segment is not displayed and a spacer of its height takes its place, so the
-        screen does not change (it is out of view) but Textual no longer places its widgets on
-        every layout (it places every displayed widget, on screen or not). Returns how many were
-        parked now. The caller must `unpark` before any of them can come into view.
-        """
-        parked = 0
-        for segment, spacer in self._spacers.items():
-            if not segment.display:
-                continue
-            region = segment.region
-            if region.height and region.bottom <= row:
-                spacer.styles.height = region.height
-                spacer.display = True
+    def paint_sealed(self) -> int:
+        """Copy the sealed segments laid out since the last call into `SealedLines` and hide
+        them; returns how many. The screen does not change: the lines are their cells."""
+        self._paint_due = False
+        width = self.size.width
+        if self._painted and width != self._painted_width:
+            self._repaint_all()  # a resize came first: everything wraps again
+            return 0
+        painted = 0
+        with self.app.batch_update():
+            for segment in self._sealed[self._painted :]:
+                if not segment.is_mounted or segment.outer_size.width != width:
+                    break  # not laid out yet at this width: after the next frame
+                strips = paint(segment)
+                if strips is None:
+                    break
+                self._lines.add(strips)
                 segment.display = False
-                parked += 1
-        return parked
+                painted += 1
+        self._painted += painted
+        self._painted_width = width
+        if self._painted < len(self._sealed):
+            self._paint_after_frame()
+        return painted
 
-    def unpark(self) -> None:
-        """Show every parked segment again, in place of its spacer."""
-        for segment, spacer in self._spacers.items():
-            if not segment.display:
+    def _repaint_all(self) -> None:
+        """Show the painted segments again (a new width or theme changes their cells) and paint
+        them anew after the frame that lays them out."""
+        if not self._painted:
+            return
+        with self.app.batch_update():
+            for segment in self._sealed[: self._painted]:
                 segment.display = True
-                spacer.display = False
+            self._lines.clear()
+        self._painted = 0
+        self._paint_after_frame()
+
+    def on_resize(self) -> None:
+        # Only a new width changes the cells (the height grows with every step of the stream).
+        if self._painted and self.size.width != self._painted_width:
+            self._repaint_all()
 
 
 def _split_point(blocks: list[MarkdownBlock]) -> int | None:
