@@ -57,6 +57,8 @@ async def run(turns: int) -> list[tuple[int, float, float]]:
         assert f"Question {turns}" in last.text, "the last answer is not the last question's"
         mounted = len(chat.children)
         samples.append((-1, float(mounted), float(chat.trimmed_count)))
+        # ~50-70 MB when loaded: a session that attaches nothing should never pay for it
+        samples.append((-2, float("tiktoken" in sys.modules), 0.0))
     return samples
 
 
@@ -71,6 +73,7 @@ def main() -> None:
         samples = asyncio.run(run(args.turns))
     finally:
         server.terminate()
+    _, tokenizer_loaded, _ = samples.pop()
     _, mounted, trimmed = samples.pop()
     print(f"tui-router memory over a {args.turns:,}-turn session, headless 120x40")
     for turn, rss, per_turn in samples:
@@ -78,6 +81,7 @@ def main() -> None:
         extra = f"   ({per_turn:,.0f} ms per turn so far)" if turn else ""
         print(f"  RSS {label}: {rss:7.1f} MB{extra}")
     print(f"  chat widgets mounted at the end: {mounted:.0f} ({trimmed:.0f} older ones trimmed)")
+    print(f"  tokenizer (tiktoken) loaded: {'yes' if tokenizer_loaded else 'no'}")
     print(
         f"  target: <= 200 MB after {args.turns:,} turns; "
         f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"

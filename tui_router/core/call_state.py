@@ -12,7 +12,11 @@ from dataclasses import dataclass
 from tui_router.core.conversation import Conversation, ToolCall
 from tui_router.core.ledger import estimate_price
 from tui_router.core.pricing import Price, Rates
-from tui_router.core.token_calibration import DEFAULT_CHARS_PER_TOKEN, TokenCalibration
+from tui_router.core.token_calibration import (
+    DEFAULT_CHARS_PER_TOKEN,
+    TokenCalibration,
+    family_of,
+)
 from tui_router.core.tokens import tokens_for_chars
 from tui_router.core.usage import Usage
 
@@ -31,8 +35,9 @@ class CallInProgress:
 
     The live figure uses a character-count estimate (~4 characters per token) so that a normal
     session never loads the ~50 MB tokenizer just to tick the ticker; the API's usage replaces it.
-    Only a call that ends without a usage report (error, cancel) is counted with the tokenizer,
-    because that estimate is what the store keeps.
+    A call that ends without a usage report (error, cancel) is estimated from the session's
+    calibrated ratio when its family has one and o200k is not its own tokenizer; otherwise it
+    is counted with the tokenizer. That estimate is what the store keeps, marked estimated.
     """
 
     def __init__(
@@ -106,7 +111,7 @@ class CallInProgress:
         )
 
     def final_usage(self) -> Usage:
-        """The API's usage when it came, else a tokenizer count (marked estimated).
+        """The API's usage when it came, else an estimate (marked estimated).
 
         A finished call's usage report is the truth. A call that broke off (error, cancel) keeps
         the larger of the reported and the streamed output, since the final count never came.
@@ -117,12 +122,24 @@ class CallInProgress:
         if self.exact is not None and self.status == "ok":
             self._teach(self.exact)
             return self.exact
+        if self._calibrated() and not _has_local_tokenizer(self.model):
+            # The session's own exact usage taught this family's ratio: for a model o200k is
+            # not the tokenizer of (Claude, Gemini, ...) that is the closer estimate, and it
+            # neither loads the ~50-70 MB tokenizer nor counts the whole history on the event
+            # loop (a cancel finishes the call there).
+            assert self.calibration is not None
+            prompt = (
+                self.calibration.tokens_for_chars(self.model, self.prompt_chars)
+                + self.prompt_overhead
+            )
+            streamed = self.calibration.tokens_for_chars(self.model, self.streamed_chars)
+            return self._combined(prompt, streamed)
         return self._combined(prompt_tokens(self.conversation), _count_tokens(self.text))
 
     def _teach(self, exact: Usage) -> None:
         """Tell the calibration what this call's characters were in exact tokens (once)."""
-        if self.calibration is None or self.model is None or self._observed:
-            return
+        if self.calibration is None or self.model is None or self._observed or exact.estimated:
+            return  # a provider's own estimate (no usage came) would only teach our guess back
         self._observed = True
         written = exact.output_tokens - exact.reasoning_tokens  # thinking is not streamed text
         self.calibration.observe(self.model, self.streamed_chars, written)
@@ -145,6 +162,15 @@ class CallInProgress:
             reasoning_tokens=self.exact.reasoning_tokens,
             estimated=True,
         )
+
+
+#: Families whose models count with o200k (OpenAI's gpt-4o and later, the o-series): for them
+#: the local tokenizer is the model's own, and stays the estimate of a call without usage.
+O200K_FAMILIES = frozenset({"gpt", "o"})
+
+
+def _has_local_tokenizer(model: str | None) -> bool:
+    return model is not None and family_of(model) in O200K_FAMILIES
 
 
 def _tokens_for_chars(chars: int) -> int:
