@@ -149,9 +149,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_stoppable(main: Coroutine[Any, Any, int]) -> int:
-    """``asyncio.run(main)`` with SIGTERM and SIGHUP handled as ctrl+c is: the main task is
+    """``asyncio.run(main)`` with SIGINT, SIGTERM and SIGHUP handled alike: the main task is
     cancelled, so the call in flight is recorded as cancelled (its partial text and tokens) and
-    the session is ended by the usual ``finally``; then one line, and exit 128 + the signal."""
+    the session is ended by the usual ``finally``; then one line, and exit 128 + the signal.
+
+    SIGINT is handled here too, not left to asyncio's own ctrl+c handling: that one cancels the
+    task as well, but when the cancellation lands where the turn turns it into "cancelled" and
+    returns normally, ``asyncio.run`` returns too, and ask exited 0 without a word."""
     received: list[signal.Signals] = []
 
     async def guarded() -> int:
@@ -162,7 +166,7 @@ def run_stoppable(main: Coroutine[Any, Any, int]) -> int:
                 received.append(signum)
                 task.cancel()
 
-        for signum in (signal.SIGTERM, signal.SIGHUP):
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             with contextlib.suppress(NotImplementedError, RuntimeError):  # (no such loop API)
                 loop.add_signal_handler(signum, stop, signum)
         return await main
@@ -174,9 +178,10 @@ def run_stoppable(main: Coroutine[Any, Any, int]) -> int:
             raise
     if not received:
         return code
+    what = "interrupted" if received[0] == signal.SIGINT else f"stopped by {received[0].name}"
     with contextlib.suppress(OSError):  # SIGHUP: the terminal may be gone
         print(
-            f"tui-router: stopped by {received[0].name}; the call in flight is recorded as "
+            f"tui-router: {what}; the call in flight is recorded as "
             "cancelled (`tui-router report --last`)",
             file=sys.stderr,
             flush=True,
