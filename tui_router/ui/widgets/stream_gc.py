@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import time
 
 from tui_router.ui import key_activity
 
@@ -27,6 +28,12 @@ TYPING_PAUSE_S = 1.0
 #: Typing without such a pause postpones it at most this long after the stream (the garbage of
 #: a long answer, tens of MB, is not kept forever).
 MAX_POSTPONE_S = 60.0
+#: Streams that follow each other closely (an agent's steps, turn after turn) would otherwise
+#: cancel every postponed pass and the garbage of all their answers would pile up (measured: 217
+#: MB after 100 back-to-back turns, 179 MB with no postponing). So when full passes have been
+#: held this long, a stream that starts while one is still due runs it first: one pause at the
+#: start of an answer, before its text, at most this often.
+MAX_HOLD_S = 30.0
 #: A threshold no stream reaches: no automatic pass of that generation while held.
 _NEVER = 1_000_000_000
 
@@ -34,17 +41,24 @@ _streams = 0
 _saved_threshold: tuple[int, int, int] | None = None
 _pending: asyncio.TimerHandle | None = None
 _released_at = 0.0
+#: When full passes were last held back (time.monotonic()); None when they are not.
+_held_since: float | None = None
 
 
 def hold() -> None:
     """A stream starts: no automatic full pass until every stream has been released."""
-    global _streams, _saved_threshold, _pending
+    global _streams, _saved_threshold, _pending, _held_since
     _streams += 1
     if _pending is not None:
         _pending.cancel()
         _pending = None
+        if _held_since is not None and time.monotonic() - _held_since >= MAX_HOLD_S:
+            if gc.isenabled():
+                _full_collection()
+            _held_since = time.monotonic()
     if _saved_threshold is None:
         _saved_threshold = gc.get_threshold()
+        _held_since = time.monotonic()
         young, middle, _ = _saved_threshold
         gc.set_threshold(young, middle, _NEVER)
 
@@ -87,13 +101,13 @@ def forget() -> None:
 
 
 def _restore(*, collect: bool) -> None:
-    global _saved_threshold, _pending
+    global _saved_threshold, _pending, _held_since
     if _pending is not None:
         _pending.cancel()
         _pending = None
     if _saved_threshold is None:
         return
-    threshold, _saved_threshold = _saved_threshold, None
+    threshold, _saved_threshold, _held_since = _saved_threshold, None, None
     if collect and gc.isenabled():
         _full_collection()
     gc.set_threshold(*threshold)
