@@ -40,8 +40,8 @@ async def test_back_to_back_streams_run_the_overdue_pass_at_the_next_start(
     stream_gc.hold()  # ... but the next answer starts first: held on, no pass yet
     assert ran == [] and stream_gc.held()
     stream_gc.release()
-    clock.now += stream_gc.MAX_HOLD_S
-    stream_gc.hold()  # held for MAX_HOLD_S with a pass due: it runs before this answer's text
+    clock.now += stream_gc.MAX_POSTPONE_S
+    stream_gc.hold()  # held for MAX_POSTPONE_S with a pass due: it runs before this answer's text
     assert ran == ["full"] and stream_gc.held()
     stream_gc.release()
     clock.now += 1
@@ -53,7 +53,7 @@ async def test_back_to_back_streams_run_the_overdue_pass_at_the_next_start(
 async def test_a_long_single_stream_is_not_interrupted(passes: tuple[list[str], Clock]) -> None:
     ran, clock = passes
     stream_gc.hold()
-    clock.now += 10 * stream_gc.MAX_HOLD_S  # one answer streaming for minutes
+    clock.now += 10 * stream_gc.MAX_POSTPONE_S  # one answer streaming for minutes
     stream_gc.hold()  # a second stream in flight alongside it (nothing was due)
     assert ran == []
     stream_gc.release()

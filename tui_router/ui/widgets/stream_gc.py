@@ -25,22 +25,19 @@ from tui_router.ui import key_activity
 QUIET_S = 2.0
 #: ...and seconds without a key: the pass waits for a pause in typing.
 TYPING_PAUSE_S = 1.0
-#: Typing without such a pause postpones it at most this long after the stream (the garbage of
-#: a long answer, tens of MB, is not kept forever).
-MAX_POSTPONE_S = 60.0
-#: Streams that follow each other closely (an agent's steps, turn after turn) would otherwise
-#: cancel every postponed pass and the garbage of all their answers would pile up (measured: 217
-#: MB after 100 back-to-back turns, 179 MB with no postponing). So when full passes have been
-#: held this long, a stream that starts while one is still due runs it first: one pause at the
-#: start of an answer, before its text, at most this often.
-MAX_HOLD_S = 30.0
+#: Full passes are held back at most this long (from the first stream that held them): typing
+#: without a pause after a stream, or streams that follow each other closely (an agent's steps,
+#: turn after turn, each of which would otherwise cancel the pass the last one scheduled: 217 MB
+#: after 100 back-to-back turns, 179 MB with no postponing), do not keep the garbage for ever.
+#: Past it, the due pass runs at the next quiet moment even while typing, or, when a stream
+#: starts first, before that stream's text.
+MAX_POSTPONE_S = 30.0
 #: A threshold no stream reaches: no automatic pass of that generation while held.
 _NEVER = 1_000_000_000
 
 _streams = 0
 _saved_threshold: tuple[int, int, int] | None = None
 _pending: asyncio.TimerHandle | None = None
-_released_at = 0.0
 #: When full passes were last held back (time.monotonic()); None when they are not.
 _held_since: float | None = None
 
@@ -52,7 +49,7 @@ def hold() -> None:
     if _pending is not None:
         _pending.cancel()
         _pending = None
-        if _held_since is not None and time.monotonic() - _held_since >= MAX_HOLD_S:
+        if _overdue():
             if gc.isenabled():
                 _full_collection()
             _held_since = time.monotonic()
@@ -65,14 +62,12 @@ def hold() -> None:
 
 def release() -> None:
     """A stream ended; after the last one, the full pass runs once things are quiet."""
-    global _streams, _pending, _released_at
+    global _streams, _pending
     if _streams == 0:
         return
     _streams -= 1
     if _streams == 0 and _saved_threshold is not None and _pending is None:
-        loop = asyncio.get_running_loop()
-        _released_at = loop.time()
-        _pending = loop.call_later(QUIET_S, _when_due)
+        _pending = asyncio.get_running_loop().call_later(QUIET_S, _when_due)
 
 
 def _when_due() -> None:
@@ -81,10 +76,15 @@ def _when_due() -> None:
     _pending = None
     loop = asyncio.get_running_loop()
     since_key = key_activity.seconds_since_last_key()
-    if since_key < TYPING_PAUSE_S and loop.time() - _released_at < MAX_POSTPONE_S:
+    if since_key < TYPING_PAUSE_S and not _overdue():
         _pending = loop.call_later(TYPING_PAUSE_S - since_key, _when_due)
         return
     collect_now()
+
+
+def _overdue() -> bool:
+    """Full passes have been held back for `MAX_POSTPONE_S` or longer."""
+    return _held_since is not None and time.monotonic() - _held_since >= MAX_POSTPONE_S
 
 
 def collect_now() -> None:
