@@ -43,21 +43,29 @@ def resumable_sessions(store: Store, limit: int = DEFAULT_LIMIT) -> list[Resumab
         " ORDER BY s.started_at DESC, s.id DESC LIMIT ?",
         (limit,),
     )
+    ids = [row[0] for row in rows]
+    calls: dict[str, list[tuple[str, str | None]]] = {session_id: [] for session_id in ids}
+    if ids:  # every listed session's calls in one query, not one query per session
+        marks = ",".join("?" * len(ids))
+        for session_id, model, cost in store.query(
+            f"SELECT session_id, model, cost_usd FROM calls WHERE session_id IN ({marks})"
+            " ORDER BY id",
+            tuple(ids),
+        ):
+            calls[session_id].append((model, cost))
     found: list[ResumableSession] = []
     for session_id, started_at, title, start_model, first_prompt, turns in rows:
-        calls = store.query(
-            "SELECT model, cost_usd FROM calls WHERE session_id = ? ORDER BY id", (session_id,)
-        )
-        known = [Decimal(cost) for _model, cost in calls if cost is not None]
+        own = calls[session_id]
+        known = [Decimal(cost) for _model, cost in own if cost is not None]
         found.append(
             ResumableSession(
                 id=session_id,
                 started_at=started_at,
                 title=title or first_line(first_prompt or ""),
-                model=calls[-1][0] if calls else start_model,
-                calls=len(calls),
-                cost_usd=sum(known, Decimal(0)) if known or not calls else None,
-                unknown_price_calls=len(calls) - len(known),
+                model=own[-1][0] if own else start_model,
+                calls=len(own),
+                cost_usd=sum(known, Decimal(0)) if known or not own else None,
+                unknown_price_calls=len(own) - len(known),
                 turns=int(turns or 0),
             )
         )
@@ -66,6 +74,8 @@ def resumable_sessions(store: Store, limit: int = DEFAULT_LIMIT) -> list[Resumab
 
 def first_line(text: str, limit: int = 60) -> str:
     """The first non-empty line of ``text``, on one line, cut to ``limit`` characters."""
+    # The cut is agent.tools.short_line's; importing it would put that module's imports (~25 ms)
+    # on the first frame's path, which reaches this module through the session title.
     line = next((line for line in text.splitlines() if line.strip()), "")
     line = " ".join(line.split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
