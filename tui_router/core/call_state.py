@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tui_router.core.conversation import Conversation, ToolCall
+from tui_router.core import tokens
+from tui_router.core.conversation import Conversation, ToolCall, text_chars
 from tui_router.core.ledger import estimate_price
 from tui_router.core.pricing import Price, Rates
 from tui_router.core.token_calibration import (
@@ -17,7 +18,7 @@ from tui_router.core.token_calibration import (
     TokenCalibration,
     family_of,
 )
-from tui_router.core.tokens import tokens_for_chars
+from tui_router.core.tokens import TOKENS_PER_MESSAGE, TOKENS_PER_REPLY, tokens_for_chars
 from tui_router.core.usage import Usage
 
 
@@ -56,7 +57,7 @@ class CallInProgress:
         self.calibration = calibration
         self.prompt_chars, self.prompt_overhead = _prompt_size(conversation)
         #: for the answer limit and the budget check: the uncalibrated ~4 characters per token
-        self.prompt_estimate = _tokens_for_chars(self.prompt_chars) + self.prompt_overhead
+        self.prompt_estimate = tokens_for_chars(self.prompt_chars) + self.prompt_overhead
         self._observed = False
         self.rates = rates
         self.frontier_rates = frontier
@@ -173,28 +174,16 @@ def _has_local_tokenizer(model: str | None) -> bool:
     return model is not None and family_of(model) in O200K_FAMILIES
 
 
-def _tokens_for_chars(chars: int) -> int:
-    from tui_router.core.tokens import tokens_for_chars
-
-    return int(tokens_for_chars(chars))
-
-
 def _prompt_size(conversation: Conversation) -> tuple[int, int]:
     """The prompt's characters, and its fixed per-message tokens (not text: not calibrated)."""
-    from tui_router.core.tokens import TOKENS_PER_MESSAGE, TOKENS_PER_REPLY
-
     messages = conversation.for_provider()
-    chars = sum(len(m.content) for m in messages)
-    # An agent step's history holds tool calls too: their input is part of the prompt.
-    chars += sum(len(f"{c.name}{c.arguments}") for m in messages for c in m.tool_calls)
+    chars = text_chars(messages)
     if conversation.system:
         chars += len(conversation.system)
     return chars, TOKENS_PER_MESSAGE * len(messages) + TOKENS_PER_REPLY
 
 
 def prompt_tokens(conversation: Conversation) -> int:
-    from tui_router.core import tokens
-
     count = tokens.count_messages(conversation.for_provider())
     if conversation.system:
         count += tokens.count_tokens(conversation.system)
@@ -202,6 +191,4 @@ def prompt_tokens(conversation: Conversation) -> int:
 
 
 def _count_tokens(text: str) -> int:
-    from tui_router.core import tokens
-
     return int(tokens.count_tokens(text))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tui_router.core.conversation import Conversation, Message
+from tui_router.core.conversation import Conversation, Message, text_chars
 from tui_router.core.token_calibration import TokenCalibration, family_of
 from tui_router.core.tokens import TOKENS_PER_MESSAGE, TOKENS_PER_REPLY, tokens_for_chars
 from tui_router.core.usage import Usage
@@ -98,10 +98,7 @@ def _estimate(
     messages: Sequence[Message], model_id: str, calibration: TokenCalibration | None
 ) -> int:
     sent = [m for m in messages if m.role != "system"]  # the system prompt travels apart
-    chars = sum(len(m.content) for m in sent)
-    # an agent's history holds tool calls too: their input is part of the prompt
-    chars += sum(len(f"{c.name}{c.arguments}") for m in sent for c in m.tool_calls)
-    return TOKENS_PER_MESSAGE * len(sent) + _tokens(chars, model_id, calibration)
+    return TOKENS_PER_MESSAGE * len(sent) + _tokens(text_chars(sent), model_id, calibration)
 
 
 def _tokens(chars: int, model_id: str, calibration: TokenCalibration | None) -> int:

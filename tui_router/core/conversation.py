@@ -10,6 +10,7 @@ these into its own wire format (Anthropic ``tool_use``/``tool_result`` blocks, O
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -39,6 +40,16 @@ class Message:
     #: tool messages: the call this result answers, and whether it is an error the model sees
     tool_call_id: str | None = None
     is_error: bool = False
+
+
+def text_chars(messages: Iterable[Message]) -> int:
+    """The characters of ``messages`` that a prompt carries: their text, and for an agent's
+    history the tool calls' names and input too (what token estimates are made from)."""
+    total = 0
+    for message in messages:
+        total += len(message.content)
+        total += sum(len(f"{call.name}{call.arguments}") for call in message.tool_calls)
+    return total
 
 
 @dataclass
