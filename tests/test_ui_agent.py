@@ -7,34 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fakeserver_sse import Script
-from ui_support import SIZE, make_app, notes, settle, started, wait_for
+from ui_support import EDIT, ORIGINAL, RENAMED, SIZE, make_app, notes, settle, started, wait_for
 
 from tui_router.core.store import Store
 from tui_router.ui.widgets.approval import ApprovalPanel
 from tui_router.ui.widgets.prompt import PromptInput
 from tui_router.ui.widgets.status import StatusHeader
 from tui_router.ui.widgets.tool_line import ToolLine, cap_output
-
-ORIGINAL = "def add(a, b):\n    tmp = a + b\n    return tmp\n"
-RENAMED = "def add(a, b):\n    total = a + b\n    return total\n"
-EDIT = {
-    "name": "edit_file",
-    "input": {
-        "path": "src/utils.py",
-        "old_text": "    tmp = a + b\n    return tmp",
-        "new_text": "    total = a + b\n    return total",
-    },
-}
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    (root / "src").mkdir(parents=True)
-    (root / "src" / "utils.py").write_text(ORIGINAL)
-    return root
 
 
 def edit_scripts() -> list[Script]:

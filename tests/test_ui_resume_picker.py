@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from fakeserver_sse import Script
-from ui_support import SESSION_ID, SIZE, make_app, settle, started, wait_for
+from ui_support import EDIT, SESSION_ID, SIZE, make_app, settle, started, wait_for
 
 from tui_router.core.store import CallRow, Store
 from tui_router.core.usage import Usage
@@ -27,24 +27,6 @@ OLDEST = "01A0000000000000000000000A"
 TITLED = "01B0000000000000000000000B"
 NEWEST = "01C0000000000000000000000C"
 EMPTY = "01D0000000000000000000000D"  # opened and left without a prompt: never offered
-
-ORIGINAL = "def add(a, b):\n    tmp = a + b\n    return tmp\n"
-EDIT = {
-    "name": "edit_file",
-    "input": {
-        "path": "src/utils.py",
-        "old_text": "    tmp = a + b\n    return tmp",
-        "new_text": "    total = a + b\n    return total",
-    },
-}
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    (root / "src").mkdir(parents=True)
-    (root / "src" / "utils.py").write_text(ORIGINAL)
-    return root
 
 
 async def send(pilot: Any, text: str) -> None:

@@ -179,3 +179,25 @@ async def palette_offers(pilot: Pilot[Any], text: str) -> None:
         return isinstance(option, Command) and text in str(option.hit.text)
 
     await wait_for(pilot, offered, f"the palette to offer {text!r}")
+
+
+#: A one-file workspace the agent tests edit: `repo` holds src/utils.py with ORIGINAL, and EDIT is
+#: the edit_file call (as the fake server scripts it) that turns it into RENAMED.
+ORIGINAL = "def add(a, b):\n    tmp = a + b\n    return tmp\n"
+RENAMED = "def add(a, b):\n    total = a + b\n    return total\n"
+EDIT = {
+    "name": "edit_file",
+    "input": {
+        "path": "src/utils.py",
+        "old_text": "    tmp = a + b\n    return tmp",
+        "new_text": "    total = a + b\n    return total",
+    },
+}
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "utils.py").write_text(ORIGINAL)
+    return root
