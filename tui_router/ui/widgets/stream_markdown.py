@@ -190,7 +190,17 @@ class StreamedMarkdown(Vertical):
             yield self._live
 
     def on_mount(self) -> None:
-        self.watch(self.app, "theme", self._repaint_all, init=False)
+        # The theme-changed signal, not `watch(app, "theme")`: a watcher on the app is only
+        # dropped when the theme next changes, so every answer ever shown (its painted lines
+        # and hidden segments) would stay reachable from the app for the whole session.
+        # A subscription is dropped when the answer is removed.
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def on_unmount(self) -> None:
+        self.app.theme_changed_signal.unsubscribe(self)
+
+    def _theme_changed(self, _theme: object) -> None:
+        self._repaint_all()
 
     @property
     def source(self) -> str:
