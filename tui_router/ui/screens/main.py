@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, TextArea
+from textual.widgets import TextArea
 from textual.worker import Worker, WorkerState
 
 from tui_router.ui.attach import complete_path
@@ -31,6 +31,7 @@ from tui_router.ui.flow_suggest import SuggestionFlow
 from tui_router.ui.session_title import SessionTitle
 from tui_router.ui.strategy import current as current_strategy
 from tui_router.ui.widgets.chat import ChatPane, NoteKind
+from tui_router.ui.widgets.key_footer import KeyFooter
 from tui_router.ui.widgets.prompt import PromptInput
 from tui_router.ui.widgets.sidebar import ModelSidebar
 from tui_router.ui.widgets.status import StatusHeader
@@ -106,7 +107,7 @@ class MainScreen(Screen[None]):
                 yield PromptInput(id="prompt")
             yield ModelSidebar(id="sidebar")
         yield CostTicker(id="ticker")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.fit_to(*self.app.size)  # before the first frame: a Resize comes after it

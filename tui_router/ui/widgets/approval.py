@@ -108,10 +108,12 @@ class ApprovalPanel(Vertical, can_focus=True):
     ApprovalPanel > Input { height: 1; border: none; padding: 0 1; }
     """
 
+    # Not in the footer: the panel lists its keys in its own last line, and keys that come and
+    # go with the panel would rebuild the footer on the frame that opens it.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer('yes')", "Yes"),
-        Binding("n", "refuse_with_reason", "No"),
-        Binding("a", "answer('always')", "Always"),
+        Binding("y", "answer('yes')", "Yes", show=False),
+        Binding("n", "refuse_with_reason", "No", show=False),
+        Binding("a", "answer('always')", "Always", show=False),
         Binding("escape", "answer('no')", "No", show=False),
     ]
 

@@ -1,0 +1,58 @@
+"""The footer is rebuilt only when the keys it shows change (not on every focus change)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Button, Input
+from textual.widgets._footer import FooterKey
+
+from tui_router.ui.widgets.key_footer import KeyFooter
+
+
+class WithKey(Button):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("x", "press", "Press me")]
+
+
+class Harness(App[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "quit", "Quit")]
+
+    def compose(self) -> ComposeResult:
+        yield Input(id="one")
+        yield Input(id="two")
+        yield WithKey("with a key", id="keyed")
+        yield KeyFooter()
+
+
+def shown(app: App[None]) -> list[str]:
+    return [key.description for key in app.query(FooterKey)]
+
+
+async def test_focus_moves_without_a_change_of_keys_keep_the_footer_as_it_is() -> None:
+    app = Harness()
+    async with app.run_test(size=(80, 10)) as pilot:
+        await pilot.pause()
+        keys = list(app.query(FooterKey))
+        assert "Quit" in shown(app)
+        app.query_one("#two").focus()
+        await pilot.pause()
+        app.query_one("#one").focus()
+        await pilot.pause()
+        assert list(app.query(FooterKey)) == keys  # the same widgets: not rebuilt
+
+
+async def test_a_change_of_keys_rebuilds_it() -> None:
+    app = Harness()
+    async with app.run_test(size=(80, 10)) as pilot:
+        await pilot.pause()
+        assert "Press me" not in shown(app)
+        app.query_one("#keyed").focus()
+        await pilot.pause()
+        await pilot.pause()
+        assert "Press me" in shown(app)
+        app.query_one("#one").focus()
+        await pilot.pause()
+        await pilot.pause()
+        assert "Press me" not in shown(app)
