@@ -56,6 +56,26 @@ async def test_collector_paused_for_start_up_resumes_after_the_first_frame(
         assert gc.get_freeze_count() > 1000  # what start-up built is in the permanent generation
 
 
+async def test_what_the_session_loads_after_the_first_frame_is_frozen_too(
+    tmp_path: Path, gc_state: None
+) -> None:
+    # The session (SDKs, prices, router) and the markdown renderer load after the first frame
+    # and live as long as the process: frozen, full collections during the conversation do not
+    # walk them again. (The permanent generation is not among the collector's generations.)
+    pause_gc_for_start_up()
+    app = make_app(tmp_path, gc_paused=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.ready.wait()
+        await app.workers.wait_for_complete([w for w in app.workers if w.group == "warm"])
+        await pilot.pause()
+        assert not _collected(app.controller)
+
+
+def _collected(obj: object) -> bool:
+    """True if the collector's generations (not the permanent one) hold ``obj``."""
+    return any(o is obj for generation in range(3) for o in gc.get_objects(generation))
+
+
 async def test_collector_is_left_alone_when_the_command_did_not_pause_it(
     tmp_path: Path, gc_state: None
 ) -> None:
@@ -63,8 +83,10 @@ async def test_collector_is_left_alone_when_the_command_did_not_pause_it(
     gc.disable()  # someone else's choice (a host application, a profiler): not ours to undo
     async with app.run_test(size=SIZE) as pilot:
         await app.ready.wait()
+        await app.workers.wait_for_complete([w for w in app.workers if w.group == "warm"])
         await pilot.pause()
         assert not gc.isenabled()
+        assert _collected(app.controller)
     assert gc.get_freeze_count() == 0
 
 

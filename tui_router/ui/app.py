@@ -25,7 +25,7 @@ from tui_router.core.errors import UserFacingError
 from tui_router.ui import key_activity
 from tui_router.ui.boot import StartOptions, any_model_available, open_session, warm_up
 from tui_router.ui.screens.main import MainScreen, notify_failure
-from tui_router.ui.startup_gc import resume_gc_after_start_up
+from tui_router.ui.startup_gc import freeze_after_warm_up, resume_gc_after_start_up
 from tui_router.ui.widgets.chat import ChatPane
 
 if TYPE_CHECKING:  # the session's modules load after the first frame (see boot)
@@ -251,6 +251,8 @@ class TuiRouterApp(App[None]):
     def warm_up(self) -> None:
         if self.controller is not None:
             warm_up(self.controller)
+        if self.options.gc_paused:  # started by the command, which owns the process
+            freeze_after_warm_up()
 
     def push_welcome(self) -> None:
         from tui_router.ui.screens.welcome import WelcomeScreen
