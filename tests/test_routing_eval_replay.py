@@ -12,7 +12,8 @@ import pytest
 
 from tui_router.cli import main
 from tui_router.evaluation import replay
-from tui_router.evaluation.datasets import DatasetError, detect_format, load_dataset
+from tui_router.evaluation.datasets import DatasetError
+from tui_router.evaluation.loading import detect_format, load_dataset
 
 FRONTIER = "claude-opus-4-5-20251101"
 ISSUES = [

@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from tui_router.core.routing.learned import WEIGHTS_FILE  # noqa: E402
 from tui_router.evaluation import metrics, replay, shipped  # noqa: E402
-from tui_router.evaluation.datasets import load_dataset  # noqa: E402
+from tui_router.evaluation.loading import load_dataset  # noqa: E402
 
 LABELLED = Path(__file__).with_name("labelled_prompts.jsonl")
 MAX_COST_SHARE = 0.50

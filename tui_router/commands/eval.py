@@ -17,7 +17,7 @@ from tui_router.core.errors import UserFacingError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from tui_router.evaluation.datasets import FORMATS
+    from tui_router.evaluation.loading import FORMATS
 
     parser.add_argument(
         "--dataset",

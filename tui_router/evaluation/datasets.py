@@ -18,7 +18,6 @@ from typing import Any
 
 from tui_router.core.errors import UserFacingError
 
-FORMATS: tuple[str, ...] = ("swebench", "routerbench", "mtbench", "gsm8k")
 #: The frontier model of each published dataset (the baseline that "frontier-only" means).
 KNOWN_FRONTIER: tuple[str, ...] = ("claude-opus-4-5-20251101", "gpt-4-1106-preview")
 MTBENCH_FILES = ("mt_bench_question.jsonl", "mt_bench_judgements.jsonl")
@@ -68,72 +67,6 @@ class Dataset:
     @property
     def two_model(self) -> bool:
         return self.weak_model is not None
-
-
-def detect_format(path: Path) -> str:
-    """Guess the format from the path and the first record; raise `DatasetError` if unsure."""
-    if not path.exists():
-        raise DatasetError(f"{path}: no such file or directory")
-    if path.is_dir():
-        if all((path / name).exists() for name in MTBENCH_FILES):
-            return "mtbench"
-        if (path / "swebench_verified.jsonl").exists():
-            return "swebench"
-        if (path / GSM8K_FILE).exists():
-            return "gsm8k"
-        raise DatasetError(
-            f"{path}: a folder, but no known dataset in it; give a file and --format"
-        )
-    name = path.name.lower()
-    if name.startswith("mt_bench"):
-        return "mtbench"
-    head = _first_line(path)
-    if name.endswith(".jsonl"):
-        try:
-            record = json.loads(head)
-        except ValueError:
-            raise DatasetError(f"{path}:1: not a JSON line") from None
-        if isinstance(record, dict) and "outcomes" in record:
-            return "swebench"
-    elif name.endswith(".csv"):
-        if "|model_response" in head:
-            return "routerbench"
-        if "_response" in head and head.startswith("prompt,"):
-            return "gsm8k"
-    raise DatasetError(
-        f"{path}: cannot tell the dataset format; pass --format ({', '.join(FORMATS)})"
-    )
-
-
-def load_dataset(
-    path: Path, fmt: str | None = None, split: str | None = None, frontier: str | None = None
-) -> Dataset:
-    """Load ``path`` as ``fmt`` (detected when None); keep only ``split`` if the data has one."""
-    fmt = fmt or detect_format(path)
-    if fmt not in FORMATS:
-        raise DatasetError(f"unknown dataset format {fmt!r}; one of {', '.join(FORMATS)}")
-    if not path.exists():
-        raise DatasetError(f"{path}: no such file or directory")
-    from tui_router.evaluation.routellm import load_gsm8k, load_mtbench
-
-    loader = {
-        "swebench": load_swebench,
-        "routerbench": load_routerbench,
-        "mtbench": load_mtbench,
-        "gsm8k": load_gsm8k,
-    }[fmt]
-    dataset = loader(path, split)
-    if split is not None and fmt in ("mtbench", "gsm8k"):
-        dataset.notes.append(f"{fmt} has no train/test split: all items are used")
-    if not dataset.items:
-        raise DatasetError(f"{dataset.path}: no items" + (f" in split {split!r}" if split else ""))
-    if frontier is not None:
-        if frontier not in dataset.models:
-            raise DatasetError(
-                f"{dataset.path}: no model {frontier!r}; models: " + ", ".join(dataset.models)
-            )
-        dataset.frontier_model = frontier
-    return dataset
 
 
 def pick_frontier(items: list[Item], models: list[str]) -> str:
@@ -299,7 +232,7 @@ def _only_split(items: list[Item], split: str | None, path: Path) -> list[Item]:
     return [i for i in items if i.split == split]
 
 
-def _first_line(path: Path) -> str:
+def first_line(path: Path) -> str:
     try:
         with path.open(encoding="utf-8") as handle:
             return handle.readline()

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from tui_router.evaluation import honest, metrics
-from tui_router.evaluation.datasets import Dataset, Item, load_dataset
+from tui_router.evaluation.datasets import Dataset, Item
+from tui_router.evaluation.loading import load_dataset
 from tui_router.evaluation.metrics import Pick, Row, summarise
 from tui_router.evaluation.shipped import SHIPPED
 
