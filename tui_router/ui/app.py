@@ -26,6 +26,7 @@ from tui_router.ui import key_activity
 from tui_router.ui.boot import StartOptions, any_model_available, open_session, warm_up
 from tui_router.ui.screens.main import MainScreen, notify_failure
 from tui_router.ui.startup_gc import freeze_after_warm_up, resume_gc_after_start_up
+from tui_router.ui.widgets import stream_gc
 from tui_router.ui.widgets.chat import ChatPane
 
 if TYPE_CHECKING:  # the session's modules load after the first frame (see boot)
@@ -201,6 +202,7 @@ class TuiRouterApp(App[None]):
     def on_ready(self) -> None:
         if self.options.gc_paused:
             resume_gc_after_start_up()
+            stream_gc.pace()
         # After the first frame, not in on_mount: the session worker's imports (genai-prices,
         # sqlite, the router) would hold the GIL while the first frame is being composed.
         if self.options.pick_session:  # `--resume` without an id: the picker answers first

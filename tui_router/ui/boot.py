@@ -30,8 +30,10 @@ class StartOptions:
     #: check that the frontier model has a price while opening the session (the command loads
     #: the config without it: the check imports genai-prices, too slow for the first frame)
     check_prices: bool = False
-    #: the command paused the garbage collector for start-up (see `startup_gc`);
-    #: the app resumes it after its first frame
+    #: the command paused the garbage collector for start-up (see `startup_gc`): the app owns
+    #: the process's collector — it resumes it after its first frame, freezes what the warm-up
+    #: loaded and paces full passes (`stream_gc.pace`); an app inside a longer-lived process
+    #: (tests) leaves the collector's process-wide settings alone
     gc_paused: bool = False
 
 

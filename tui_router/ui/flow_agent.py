@@ -29,6 +29,7 @@ from tui_router.core.events import (
 from tui_router.core.verified_cascade import CascadeDone
 from tui_router.ui import format as fmt
 from tui_router.ui.format import failure_line
+from tui_router.ui.widgets import stream_gc
 from tui_router.ui.widgets.approval import ApprovalPanel, Decision
 from tui_router.ui.widgets.prompt import PromptInput
 from tui_router.ui.widgets.status import StatusHeader
@@ -172,7 +173,8 @@ class AgentTurnView:
         )
         self.panel, self.future = panel, event.approval
         main = self.screen.query_one("#main")
-        with self.screen.app.batch_update():  # the line and the panel in one repaint
+        # the line and the panel in one repaint, with no full garbage-collector pass in it
+        with stream_gc.no_pass_during(self.screen), self.screen.app.batch_update():
             await asyncio.gather(
                 self.screen.chat.add_entry(line),
                 main.mount(panel, before=self.screen.query_one(PromptInput)),
@@ -195,9 +197,10 @@ class AgentTurnView:
 
     async def _close_panel(self, panel: ApprovalPanel) -> None:
         refocus = panel.has_focus_within or self.screen.focused is None
-        await panel.remove()
-        if refocus:
-            self.screen.query_one(PromptInput).focus()
+        with stream_gc.no_pass_during(self.screen):  # the answer's frame is awaited too
+            await panel.remove()
+            if refocus:
+                self.screen.query_one(PromptInput).focus()
 
     def _tool_finished(self, event: ToolResult) -> None:
         outcome = event.outcome

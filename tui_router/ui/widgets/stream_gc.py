@@ -11,15 +11,28 @@ not typed for `TYPING_PAUSE_S` (a pass landing between two keys would hold the s
 for its whole length).
 
 Process-wide, like the collector itself: `hold` / `release` count the streams in flight.
+
+The app goes further with `pace`: from then on no full pass starts on its own at all, because
+one landing on any frame the person waits for (a key, an approval panel opening) holds it for
+the whole pass. A pass CPython would now run (ten young-generation passes since the last full
+one) waits for a quiet moment — no stream for `QUIET_S`, no key for `TYPING_PAUSE_S` — checked
+once a second, and runs anyway once it has waited `MAX_POSTPONE_S`, between two frames of
+work, never during one (an approval panel holds passes while it opens, as a stream does).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from tui_router.ui import key_activity
+
+if TYPE_CHECKING:
+    from textual.message_pump import MessagePump
 
 #: Seconds without a streaming answer before the postponed full pass runs.
 QUIET_S = 2.0
@@ -40,18 +53,29 @@ _saved_threshold: tuple[int, int, int] | None = None
 _pending: asyncio.TimerHandle | None = None
 #: When full passes were last held back (time.monotonic()); None when they are not.
 _held_since: float | None = None
+#: Seconds between the paced checks for a due pass (see `pace`).
+TICK_S = 1.0
+#: Whether the app paces full passes for its whole life (`pace`), not only during streams.
+_paced = False
+_tick: asyncio.TimerHandle | None = None
+#: When a paced check first found a full pass due; None when none is.
+_due_since: float | None = None
+#: When the last stream ended (time.monotonic()); None before the first.
+_last_release: float | None = None
 
 
 def hold() -> None:
     """A stream starts: no automatic full pass until every stream has been released."""
     global _streams, _saved_threshold, _pending, _held_since
     _streams += 1
+    if _paced and _streams == 1 and _overdue() and gc.isenabled():
+        _full_pass()  # due for MAX_POSTPONE_S: before this stream's work, not during it
     if _pending is not None:
         _pending.cancel()
         _pending = None
         if _overdue():
             if gc.isenabled():
-                _full_collection()
+                _full_pass()
             _held_since = time.monotonic()
     if _saved_threshold is None:
         _saved_threshold = gc.get_threshold()
@@ -62,10 +86,13 @@ def hold() -> None:
 
 def release() -> None:
     """A stream ended; after the last one, the full pass runs once things are quiet."""
-    global _streams, _pending
+    global _streams, _pending, _last_release
     if _streams == 0:
         return
     _streams -= 1
+    _last_release = time.monotonic()
+    if _paced:
+        return  # the paced checks run the pass when one is due and things are quiet
     if _streams == 0 and _saved_threshold is not None and _pending is None:
         _pending = asyncio.get_running_loop().call_later(QUIET_S, _when_due)
 
@@ -83,8 +110,50 @@ def _when_due() -> None:
 
 
 def _overdue() -> bool:
-    """Full passes have been held back for `MAX_POSTPONE_S` or longer."""
-    return _held_since is not None and time.monotonic() - _held_since >= MAX_POSTPONE_S
+    """Full passes have been held back (paced: a pass has been due) for `MAX_POSTPONE_S`."""
+    since = _due_since if _paced else _held_since
+    return since is not None and time.monotonic() - since >= MAX_POSTPONE_S
+
+
+def pace() -> None:
+    """From now on (until `forget`), full passes run only when due and at a quiet moment.
+
+    Needs a running event loop (the app calls it once it is up).
+    """
+    global _paced, _saved_threshold
+    if _paced:
+        return
+    _paced = True
+    if _saved_threshold is None:
+        _saved_threshold = gc.get_threshold()
+        young, middle, _ = _saved_threshold
+        gc.set_threshold(young, middle, _NEVER)
+    _schedule_check()
+
+
+def _schedule_check() -> None:
+    global _tick
+    _tick = asyncio.get_running_loop().call_later(TICK_S, _check)
+
+
+def _check() -> None:
+    """Once a second while paced: run a due full pass if things are quiet, or if it is overdue."""
+    global _due_since
+    _schedule_check()
+    if _saved_threshold is None or not gc.isenabled():
+        return
+    if gc.get_count()[2] < _saved_threshold[2]:
+        return  # CPython would not run one yet either
+    now = time.monotonic()
+    if _due_since is None:
+        _due_since = now
+    if _streams:
+        return  # `hold` runs it before the next stream if it becomes overdue
+    streamed_lately = _last_release is not None and now - _last_release < QUIET_S
+    typing = key_activity.seconds_since_last_key() < TYPING_PAUSE_S
+    if (streamed_lately or typing) and not _overdue():
+        return
+    _full_pass()
 
 
 def collect_now() -> None:
@@ -95,8 +164,13 @@ def collect_now() -> None:
 
 def forget() -> None:
     """The chat is going away (the app closes): thresholds back, no pass, nothing pending."""
-    global _streams
+    global _streams, _paced, _tick, _last_release
     _streams = 0
+    _paced = False
+    _last_release = None
+    if _tick is not None:
+        _tick.cancel()
+        _tick = None
     _restore(collect=False)
 
 
@@ -107,14 +181,44 @@ def _restore(*, collect: bool) -> None:
         _pending = None
     if _saved_threshold is None:
         return
+    if _paced:  # the thresholds stay held; the paced checks take over
+        if collect and gc.isenabled():
+            _full_pass()
+        _held_since = None
+        return
     threshold, _saved_threshold, _held_since = _saved_threshold, None, None
     if collect and gc.isenabled():
-        _full_collection()
+        _full_pass()
     gc.set_threshold(*threshold)
+
+
+def _full_pass() -> None:
+    global _due_since
+    _due_since = None
+    _full_collection()
 
 
 def _full_collection() -> None:
     gc.collect()
+
+
+def paced() -> bool:
+    """True while the app paces full passes (`pace`)."""
+    return _paced
+
+
+@contextlib.contextmanager
+def no_pass_during(node: MessagePump) -> Iterator[None]:
+    """While paced: no full pass during the block nor before ``node``'s next refresh is drawn
+    (the frames of an approval panel opening or closing, which the person waits for)."""
+    if not _paced:
+        yield
+        return
+    hold()
+    try:
+        yield
+    finally:
+        node.call_after_refresh(release)
 
 
 def held() -> bool:

@@ -1,0 +1,170 @@
+"""Paced full collections: when the app owns the process, no full pass starts on its own; a due
+one waits for a quiet moment (no stream, no key), and runs anyway once overdue, between frames."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from ui_support import SIZE, make_app
+
+from tui_router.ui import key_activity
+from tui_router.ui.startup_gc import pause_gc_for_start_up
+from tui_router.ui.widgets import stream_gc
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Counts:
+    """What `gc.get_count()` reports: the third is the middle-generation passes since the last
+    full one (CPython runs a full pass at 10)."""
+
+    def __init__(self) -> None:
+        self.middle_passes = 0
+
+    def __call__(self) -> tuple[int, int, int]:
+        return (0, 0, self.middle_passes)
+
+
+@pytest.fixture
+def paced(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[list[str], Clock, Counts]]:
+    ran: list[str] = []
+    clock, counts = Clock(), Counts()
+
+    def full_collection() -> None:
+        ran.append("full")
+        counts.middle_passes = 0
+
+    monkeypatch.setattr(stream_gc, "_full_collection", full_collection)
+    monkeypatch.setattr(stream_gc.time, "monotonic", clock)
+    monkeypatch.setattr(key_activity.time, "monotonic", clock)
+    monkeypatch.setattr(key_activity, "_last_key_at", None)
+    monkeypatch.setattr(stream_gc.gc, "get_count", counts)
+    threshold = gc.get_threshold()
+    stream_gc.forget()
+    try:
+        yield ran, clock, counts
+    finally:
+        stream_gc.forget()
+        assert gc.get_threshold() == threshold  # the collector's own settings are back
+
+
+async def test_no_full_pass_starts_on_its_own_while_paced(
+    paced: tuple[list[str], Clock, Counts],
+) -> None:
+    stream_gc.pace()  # (needs the running loop: its checks are timers on it)
+    assert gc.get_threshold()[2] > 1_000_000
+    ran, _, counts = paced
+    counts.middle_passes = 9
+    stream_gc._check()
+    assert ran == []  # CPython would not run one yet either
+
+
+async def test_a_due_pass_waits_for_a_pause_in_typing_and_streaming(
+    paced: tuple[list[str], Clock, Counts],
+) -> None:
+    stream_gc.pace()  # (needs the running loop: its checks are timers on it)
+    ran, clock, counts = paced
+    counts.middle_passes = 10
+    key_activity._last_key_at = clock.now  # a key just now
+    stream_gc._check()
+    assert ran == []
+    clock.now += stream_gc.TYPING_PAUSE_S
+    stream_gc.hold()  # an answer starts streaming
+    stream_gc._check()
+    assert ran == []
+    stream_gc.release()
+    clock.now += stream_gc.QUIET_S / 2
+    stream_gc._check()
+    assert ran == []  # just after a stream: more text may follow
+    clock.now += stream_gc.QUIET_S
+    stream_gc._check()
+    assert ran == ["full"]
+    stream_gc._check()
+    assert ran == ["full"]  # and not again until CPython would
+
+
+async def test_an_overdue_pass_runs_between_frames_even_while_typing(
+    paced: tuple[list[str], Clock, Counts],
+) -> None:
+    stream_gc.pace()  # (needs the running loop: its checks are timers on it)
+    ran, clock, counts = paced
+    counts.middle_passes = 10
+    for _ in range(int(stream_gc.MAX_POSTPONE_S)):  # someone typing without a pause
+        key_activity._last_key_at = clock.now
+        stream_gc._check()
+        clock.now += 1
+    assert ran == []
+    key_activity._last_key_at = clock.now
+    stream_gc._check()
+    assert ran == ["full"]
+
+
+async def test_an_overdue_pass_runs_before_a_stream_not_during_it(
+    paced: tuple[list[str], Clock, Counts],
+) -> None:
+    stream_gc.pace()  # (needs the running loop: its checks are timers on it)
+    ran, clock, counts = paced
+    counts.middle_passes = 10
+    stream_gc.hold()
+    stream_gc._check()  # due, but a stream is in flight
+    clock.now += stream_gc.MAX_POSTPONE_S
+    stream_gc._check()
+    assert ran == []
+    stream_gc.release()
+    stream_gc.hold()  # the next stream starts: the overdue pass runs first
+    assert ran == ["full"]
+    stream_gc.release()
+
+
+def test_without_pacing_panels_leave_the_collector_alone() -> None:
+    class Node:
+        def call_after_refresh(self, callback: object) -> None:
+            raise AssertionError("nothing to release")
+
+    stream_gc.forget()
+    with stream_gc.no_pass_during(Node()):  # type: ignore[arg-type]
+        assert not stream_gc.held()
+
+
+@pytest.fixture
+def gc_state() -> Iterator[None]:
+    threshold = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.enable()
+    stream_gc.forget()
+    assert gc.get_threshold() == threshold
+
+
+async def test_the_app_the_command_starts_paces_full_passes_until_it_exits(
+    tmp_path: Path, gc_state: None
+) -> None:
+    pause_gc_for_start_up()
+    before = gc.get_threshold()
+    app = make_app(tmp_path, gc_paused=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.ready.wait()
+        await pilot.pause()
+        assert stream_gc.paced()
+        assert gc.get_threshold()[2] > 1_000_000
+    assert not stream_gc.paced()
+    assert gc.get_threshold() == before
+
+
+async def test_an_app_in_a_longer_lived_process_does_not_pace(
+    tmp_path: Path, gc_state: None
+) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.ready.wait()
+        await pilot.pause()
+        assert not stream_gc.paced()
