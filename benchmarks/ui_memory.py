@@ -23,6 +23,11 @@ from _ui_common import apply_env, bench_env, make_home, rss_mb, start_fake_serve
 
 
 async def run(turns: int) -> list[tuple[int, float, float]]:
+    from tui_router.ui.startup_gc import pause_gc_for_start_up
+
+    # as `tui-router` starts the app: the collector paused until the first frame, then start-up
+    # and the warm-up frozen, and full passes paced (run when due, at quiet moments)
+    pause_gc_for_start_up()
     from tui_router.core.config import load_config
     from tui_router.ui.app import TuiRouterApp
     from tui_router.ui.boot import StartOptions
@@ -30,7 +35,9 @@ async def run(turns: int) -> list[tuple[int, float, float]]:
     from tui_router.ui.widgets.prompt import PromptInput
 
     app = TuiRouterApp(
-        load_config(), StartOptions(model="claude-haiku-4-5", mode="manual"), show_welcome=False
+        load_config(),
+        StartOptions(model="claude-haiku-4-5", mode="manual", gc_paused=True),
+        show_welcome=False,
     )
     checkpoints = {1, 10, 100, 250, 500, 750, turns}
     samples: list[tuple[int, float, float]] = []

@@ -108,19 +108,40 @@ async def test_an_overdue_pass_runs_between_frames_even_while_typing(
     assert ran == ["full"]
 
 
-async def test_an_overdue_pass_runs_before_a_stream_not_during_it(
+async def test_after_a_long_answer_the_pass_waits_for_a_pause_not_for_its_end(
+    paced: tuple[list[str], Clock, Counts],
+) -> None:
+    stream_gc.pace()  # (needs the running loop: its checks are timers on it)
+    ran, clock, counts = paced
+    stream_gc.hold()
+    counts.middle_passes = 10
+    stream_gc._check()  # due early in a long answer
+    clock.now += 2 * stream_gc.MAX_POSTPONE_S
+    stream_gc.release()  # the answer ends; the person types the next prompt at once
+    for _ in range(int(stream_gc.MAX_POSTPONE_S) - 1):
+        clock.now += 1
+        key_activity._last_key_at = clock.now
+        stream_gc._check()
+    assert ran == []  # MAX_POSTPONE_S counts from the end of the answer
+    clock.now += 1
+    key_activity._last_key_at = clock.now
+    stream_gc._check()
+    assert ran == ["full"]
+
+
+async def test_streams_back_to_back_get_the_pass_before_one_of_them_within_the_bound(
     paced: tuple[list[str], Clock, Counts],
 ) -> None:
     stream_gc.pace()  # (needs the running loop: its checks are timers on it)
     ran, clock, counts = paced
     counts.middle_passes = 10
-    stream_gc.hold()
-    stream_gc._check()  # due, but a stream is in flight
-    clock.now += stream_gc.MAX_POSTPONE_S
-    stream_gc._check()
-    assert ran == []
-    stream_gc.release()
-    stream_gc.hold()  # the next stream starts: the overdue pass runs first
+    while clock.now - 1000.0 < stream_gc.PACED_MAX_S:  # an agent's steps, one after another
+        stream_gc.hold()
+        stream_gc._check()  # due, but a stream is in flight
+        assert ran == []
+        clock.now += 10
+        stream_gc.release()
+    stream_gc.hold()  # held back PACED_MAX_S in all: it runs before this stream's text
     assert ran == ["full"]
     stream_gc.release()
 

@@ -16,8 +16,11 @@ The app goes further with `pace`: from then on no full pass starts on its own at
 one landing on any frame the person waits for (a key, an approval panel opening) holds it for
 the whole pass. A pass CPython would now run (ten young-generation passes since the last full
 one) waits for a quiet moment — no stream for `QUIET_S`, no key for `TYPING_PAUSE_S` — checked
-once a second, and runs anyway once it has waited `MAX_POSTPONE_S`, between two frames of
-work, never during one (an approval panel holds passes while it opens, as a stream does).
+once a second, and runs anyway once it has waited `MAX_POSTPONE_S` since the last stream
+ended (or `PACED_MAX_S` in all), between two frames of work, never during one (an approval panel
+holds passes while it opens, as a stream does). A long answer leaves a lot to collect (~250,000
+objects after 24 s of streaming: a 0.7 s pass), so the pass is not run as the answer ends, while
+the person may be typing the next prompt, unless they keep typing for `MAX_POSTPONE_S`.
 """
 
 from __future__ import annotations
@@ -60,6 +63,8 @@ _paced = False
 _tick: asyncio.TimerHandle | None = None
 #: When a paced check first found a full pass due; None when none is.
 _due_since: float | None = None
+#: Paced: a due pass is held back at most this long in all (streams back to back, typing).
+PACED_MAX_S = 120.0
 #: When the last stream ended (time.monotonic()); None before the first.
 _last_release: float | None = None
 
@@ -110,9 +115,15 @@ def _when_due() -> None:
 
 
 def _overdue() -> bool:
-    """Full passes have been held back (paced: a pass has been due) for `MAX_POSTPONE_S`."""
-    since = _due_since if _paced else _held_since
-    return since is not None and time.monotonic() - since >= MAX_POSTPONE_S
+    """Full passes have been held back for `MAX_POSTPONE_S` (paced: a pass has been due for
+    that long since the last stream ended, or for `PACED_MAX_S` in all)."""
+    now = time.monotonic()
+    if not _paced:
+        return _held_since is not None and now - _held_since >= MAX_POSTPONE_S
+    if _due_since is None:
+        return False
+    quiet_from = _due_since if _last_release is None else max(_due_since, _last_release)
+    return now - quiet_from >= MAX_POSTPONE_S or now - _due_since >= PACED_MAX_S
 
 
 def pace() -> None:
