@@ -11,6 +11,7 @@ import gc
 import weakref
 
 from textual.app import App, ComposeResult
+from ui_support import wait_for
 
 from tui_router.ui.widgets.chat import ChatPane
 from tui_router.ui.widgets.stream_markdown import StreamedMarkdown
@@ -37,9 +38,9 @@ async def test_trimmed_answers_and_their_painted_lines_are_freed() -> None:
             for start in range(0, len(ANSWER), 40):
                 await answer.append(ANSWER[start : start + 40])
             await answer.finish()
-            await pilot.pause()
             markdown = answer.query_one(StreamedMarkdown)
-            assert markdown.painted_count > 0  # its sealed parts are held as painted lines
+            # its sealed parts are held as painted lines
+            await wait_for(pilot, lambda: markdown.painted_count > 0, "painted")  # noqa: B023
             if turn < 2:
                 gone.append(weakref.ref(markdown))
         await pilot.pause()
@@ -52,6 +53,5 @@ async def test_trimmed_answers_and_their_painted_lines_are_freed() -> None:
         # a theme change still reaches the answers on screen
         shown = pane.query(StreamedMarkdown).last()
         app.theme = "textual-light"
-        await pilot.pause()
-        await pilot.pause()
-        assert shown.painted_count > 0
+        assert shown.painted_count == 0  # shown as blocks again, to be painted in new colours
+        await wait_for(pilot, lambda: shown.painted_count > 0, "painted again")

@@ -268,6 +268,13 @@ class ChatPane(VerticalScroll):
 
     def on_mount(self) -> None:
         self.anchor()
+        # one watcher for every answer in the pane, called as the theme is set (before the
+        # styles are refreshed and the next frame drawn): see StreamedMarkdown.theme_changed
+        self.watch(self.app, "theme", self._theme_changed, init=False)
+
+    def _theme_changed(self) -> None:
+        for markdown in self.query(StreamedMarkdown):
+            markdown.theme_changed()
 
     def on_unmount(self) -> None:
         stream_gc.forget()

@@ -189,17 +189,13 @@ class StreamedMarkdown(Vertical):
         if self._live is not None:
             yield self._live
 
-    def on_mount(self) -> None:
-        # The theme-changed signal, not `watch(app, "theme")`: a watcher on the app is only
-        # dropped when the theme next changes, so every answer ever shown (its painted lines
-        # and hidden segments) would stay reachable from the app for the whole session.
-        # A subscription is dropped when the answer is removed.
-        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+    def theme_changed(self) -> None:
+        """The app's theme changed: the painted lines have the old colours, paint them anew.
 
-    def on_unmount(self) -> None:
-        self.app.theme_changed_signal.unsubscribe(self)
-
-    def _theme_changed(self, _theme: object) -> None:
+        Called by the `ChatPane` around it, which watches the theme once for all its answers:
+        a watcher on the app per answer would stay there (and keep the answer, its painted lines
+        and hidden segments alive) until the theme next changes.
+        """
         self._repaint_all()
 
     @property
