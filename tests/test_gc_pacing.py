@@ -189,3 +189,30 @@ async def test_an_app_in_a_longer_lived_process_does_not_pace(
         await app.ready.wait()
         await pilot.pause()
         assert not stream_gc.paced()
+
+
+async def test_answers_back_to_back_with_typing_get_the_pass_before_the_next_answer(
+    paced: tuple[list[str], Clock, Counts],
+) -> None:
+    stream_gc.pace()  # (needs the running loop: its checks are timers on it)
+    ran, clock, counts = paced
+    counts.middle_passes = 10
+    key_activity._last_key_at = clock.now
+    stream_gc._check()  # due (someone typing)
+    for _ in range(3):  # short answers one after another, a key between them: never quiet
+        stream_gc.hold()
+        counts.middle_passes += 9
+        stream_gc.release()
+        clock.now += 1
+        key_activity._last_key_at = clock.now
+        stream_gc._check()
+    assert ran == []  # 37 young passes' worth waiting: within the bound
+    stream_gc.hold()
+    counts.middle_passes += 9
+    stream_gc.release()
+    key_activity._last_key_at = clock.now
+    stream_gc._check()
+    assert ran == []  # past the bound, but the person is typing: not now ...
+    stream_gc.hold()
+    assert ran == ["full"]  # ... before the next answer's text, while they wait for it
+    stream_gc.release()
