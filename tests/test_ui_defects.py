@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from fakeserver_sse import Script
-from ui_support import SIZE, answers, make_app, notes, settle, started, wait_for
+from ui_support import SIZE, answers, make_app, notes, settle, started, type_text, wait_for
 
 from tui_router.ui.widgets.chat import UserMessage
 from tui_router.ui.widgets.prompt import PromptInput
@@ -236,7 +236,7 @@ async def test_at_60x20_the_chat_keeps_the_width_and_the_bar_two_lines(
         )
         assert app.chat.size.width >= 55
         prompt_of(app).focus()
-        await pilot.press(*"why does this race condition deadlock")
+        await type_text(pilot, "why does this race condition deadlock")
         bar = app.query_one(SuggestionBar)
         await wait_for(pilot, lambda: bar.showing, "the suggestion bar")
         await pilot.pause()
@@ -287,7 +287,7 @@ async def test_a_new_prompt_queues_behind_a_held_one(server, tmp_path: Path) -> 
         await wait_for(pilot, lambda: app.main_screen.suggestions.held() is not None, "held")
         # typing a second prompt the router sends elsewhere must not replace the held one
         router.target, router.tier = "claude-sonnet-4-6", "balanced"
-        await pilot.press(*"another race condition in the cache")
+        await type_text(pilot, "another race condition in the cache")
         await pilot.pause()
         await app.workers.wait_for_complete()  # the typing's router run, debounce included
         assert app.main_screen.suggestions.held().prompt == HARD
@@ -322,7 +322,7 @@ async def test_the_router_keeps_suggesting_after_an_answer(server, tmp_path: Pat
         await pilot.press("escape")  # reject: sent on haiku
         await settle(pilot)
         assert server.requests[0].body["model"] == "claude-haiku-4-5"
-        await pilot.press(*"a different race condition in the scheduler")
+        await type_text(pilot, "a different race condition in the scheduler")
         await pilot.pause()
         await app.workers.wait_for_complete()  # the typing's router run, debounce included
         await pilot.press("enter")
@@ -342,12 +342,12 @@ async def test_a_new_prompt_after_answering_a_suggestion_gets_its_own(
     async with app.run_test(size=SIZE) as pilot:
         app, _router = await suggest_mode(pilot)
         bar = app.query_one(SuggestionBar)
-        await pilot.press(*HARD)
+        await type_text(pilot, HARD)
         await wait_for(pilot, lambda: bar.showing, "the suggestion while typing")
         await pilot.press("escape")  # rejected while typing
         assert not bar.showing
         await pilot.press("ctrl+c")  # cleared: a different prompt comes
-        await pilot.press(*"the race condition in the scheduler again")
+        await type_text(pilot, "the race condition in the scheduler again")
         await wait_for(pilot, lambda: bar.showing, "a suggestion for the new prompt")
 
 

@@ -15,6 +15,7 @@ from ui_support import (
     notes,
     palette_offers,
     started,
+    type_text,
     wait_for,
 )
 
@@ -195,7 +196,7 @@ async def test_ctrl_p_palette_runs_app_actions(server, tmp_path: Path) -> None:
         await started(pilot)
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
-        await pilot.press(*"Cycle routing mode")
+        await type_text(pilot, "Cycle routing mode")
         await palette_offers(pilot, "Cycle routing mode")
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.controller.mode == "suggest", "the mode to change")
@@ -210,7 +211,7 @@ async def test_palette_switches_model(server, tmp_path: Path) -> None:
         await started(pilot)
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
-        await pilot.press(*"Switch to claude-opus-4-6")
+        await type_text(pilot, "Switch to claude-opus-4-6")
         await palette_offers(pilot, "Switch to claude-opus-4-6")
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.controller.model_id == "claude-opus-4-6", "the switch")

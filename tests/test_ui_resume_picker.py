@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from fakeserver_sse import Script
-from ui_support import EDIT, SESSION_ID, SIZE, make_app, settle, started, wait_for
+from ui_support import EDIT, SESSION_ID, SIZE, make_app, settle, started, type_text, wait_for
 
 from tui_router.core.store import CallRow, Store
 from tui_router.core.usage import Usage
@@ -219,7 +219,7 @@ async def test_typing_filters_by_title(server, tmp_path: Path, history: None) ->
     app = make_app(tmp_path, pick_session=True)
     async with app.run_test(size=SIZE) as pilot:
         picker = await picker_up(pilot)
-        await pilot.press(*"readme")
+        await type_text(pilot, "readme")
         await wait_for(pilot, lambda: len(picker.shown) == 1, "the filtered list")
         assert listed(picker)[0].startswith("tidy the README")
         await pilot.press("enter")

@@ -19,6 +19,7 @@ from ui_support import (
     palette_offers,
     settle,
     started,
+    type_text,
     wait_for,
 )
 
@@ -151,7 +152,7 @@ async def test_the_palette_switches_the_strategy(server, tmp_path: Path) -> None
         await started(pilot)
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
-        await pilot.press(*"Strategy: cascade")
+        await type_text(pilot, "Strategy: cascade")
         await palette_offers(pilot, "Strategy: cascade")
         await pilot.press("enter")
         await wait_for(pilot, lambda: notes(app, "route"), "the switch to be said")

@@ -14,6 +14,7 @@ from ui_support import (
     notes,
     settle,
     started,
+    type_text,
     wait_for,
 )
 
@@ -52,11 +53,29 @@ def bar(app) -> SuggestionBar:
     return app.query_one(SuggestionBar)
 
 
+async def test_fast_typing_routes_once_and_leaves_no_unawaited_work(server, tmp_path: Path) -> None:
+    # keys faster than the loop starts workers: each cancels the debounce of the one before it
+    # before it has run; a coroutine made for it would be dropped unawaited (a warning per key)
+    import gc
+    import warnings
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app, router = await start(pilot)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            await type_text(pilot, HARD)
+            await wait_for(pilot, lambda: bar(app).showing, "the suggestion bar")
+            gc.collect()
+        assert [str(w.message) for w in caught if "never awaited" in str(w.message)] == []
+        assert router.calls == 1  # the router ran once, for the whole prompt
+
+
 async def test_typing_shows_a_suggestion_and_tab_accepts_it(server, tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         app, router = await start(pilot)
-        await pilot.press(*HARD)
+        await type_text(pilot, HARD)
         await wait_for(pilot, lambda: bar(app).showing, "the suggestion bar")
         text = str(bar(app).render())
         assert "▲ escalate to claude-opus-4-6 (frontier)" in text
@@ -80,7 +99,7 @@ async def test_esc_rejects_the_suggestion(server, tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         app, router = await start(pilot)
-        await pilot.press(*HARD)
+        await type_text(pilot, HARD)
         await wait_for(pilot, lambda: bar(app).showing, "the suggestion bar")
         await pilot.press("escape")
         await pilot.pause()
@@ -130,7 +149,7 @@ async def test_auto_mode_applies_and_says_so(server, tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         app, router = await start(pilot, mode="auto")
-        await pilot.press(*HARD)
+        await type_text(pilot, HARD)
         await typing_done(pilot)
         assert not bar(app).showing and router.calls == 0  # auto mode routes on enter only
         await pilot.press("enter")
@@ -150,7 +169,7 @@ async def test_manual_mode_is_silent_but_recorded(server, tmp_path: Path) -> Non
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         app, router = await start(pilot, mode="manual")
-        await pilot.press(*HARD)
+        await type_text(pilot, HARD)
         await typing_done(pilot)
         assert not bar(app).showing and router.calls == 0
         await pilot.press("enter")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Static
-from ui_support import palette_offers
+from ui_support import palette_offers, type_text
 
 from tui_router.core.config import load_config
 from tui_router.core.paths import get_paths
@@ -248,7 +248,7 @@ async def test_palette_provider_applies_and_saves_a_theme() -> None:
         app.action_command_palette()
         await pilot.pause()
         assert isinstance(app.screen, CommandPalette)
-        await pilot.press(*"theme light")
+        await type_text(pilot, "theme light")
         await palette_offers(pilot, "Theme: tui-router-light")
         await pilot.press("enter")
         await pilot.pause()

@@ -78,6 +78,27 @@ async def wait_for(
     raise AssertionError(f"timed out waiting for: {what}")
 
 
+async def type_text(pilot: Pilot[Any], text: str) -> None:
+    """Type ``text`` as key events, back to back, as a person typing fast or a terminal pasting
+    without bracketed paste sends them.
+
+    ``pilot.press`` waits for the app to go idle after every key (at least 40 ms a key, most of a
+    suggestion test's time); the keys here go into the app's queue in order, as the driver puts
+    them, and the app handles them as it would handle keys typed that fast.
+    """
+    from textual import events
+    from textual.keys import _character_to_key
+
+    app = pilot.app
+    for char in text:
+        event = events.Key(char if char.isalnum() else _character_to_key(char), char)
+        event.set_sender(app)
+        app.post_message(event)
+    # a key goes app -> screen -> focused widget, a queue each: one pause lets one hop finish
+    for _ in range(3):
+        await pilot.pause()
+
+
 async def started(pilot: Pilot[Any]) -> TuiRouterApp:
     app = pilot.app
     assert isinstance(app, TuiRouterApp)

@@ -61,9 +61,14 @@ class SuggestionFlow:
         self.route_typing(text)
 
     def route_typing(self, text: str) -> None:
-        # exclusive: a newer keystroke cancels the worker still waiting out the debounce
+        # exclusive: a newer keystroke cancels the worker still waiting out the debounce. The
+        # work is given as a function, not a coroutine: keys typed faster than the loop starts
+        # workers cancel them before they run, and a coroutine made for one would never be awaited
+        async def route() -> None:
+            await self._route_typing(text)
+
         self.screen.run_worker(
-            self._route_typing(text),
+            route,  # type: ignore[arg-type]  # Textual's WorkType union: mypy infers Never for it
             exclusive=True,
             group="router",
             name="router",
