@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,18 @@ import pytest
 # app's Pilot set-up (`server`, `no_local_model`, tests/ui_support.py) and the command line run
 # in-process (`cli`, tests/cli_runner.py).
 pytest_plugins = ("fakeserver", "ui_support", "cli_runner")
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: one worker more than the cores this process may use.
+
+    A worker is asleep ~40% of its time (Pilot waiting for the app to go idle, a fake server's
+    paced stream, a subprocess or tmux starting); one spare worker fills those gaps. More than one
+    costs more than it gains: each worker imports and collects everything (~5 s of CPU).
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (cores or 1) + 1
+
 
 _PROVIDER_ENV = (
     "ANTHROPIC_API_KEY",

@@ -8,6 +8,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Button, Input
 from textual.widgets._footer import FooterKey
+from ui_support import wait_for
 
 from tui_router.ui.widgets.key_footer import KeyFooter
 
@@ -33,26 +34,21 @@ def shown(app: App[None]) -> list[str]:
 async def test_focus_moves_without_a_change_of_keys_keep_the_footer_as_it_is() -> None:
     app = Harness()
     async with app.run_test(size=(80, 10)) as pilot:
-        await pilot.pause()
+        await wait_for(pilot, lambda: "Quit" in shown(app), "the footer's keys")
         keys = list(app.query(FooterKey))
-        assert "Quit" in shown(app)
         app.query_one("#two").focus()
-        await pilot.pause()
         app.query_one("#one").focus()
-        await pilot.pause()
+        for _ in range(3):  # time for a rebuild, had one been started (Textual's footer rebuilds)
+            await pilot.pause()
         assert list(app.query(FooterKey)) == keys  # the same widgets: not rebuilt
 
 
 async def test_a_change_of_keys_rebuilds_it() -> None:
     app = Harness()
     async with app.run_test(size=(80, 10)) as pilot:
-        await pilot.pause()
+        await wait_for(pilot, lambda: "Quit" in shown(app), "the footer's keys")
         assert "Press me" not in shown(app)
         app.query_one("#keyed").focus()
-        await pilot.pause()
-        await pilot.pause()
-        assert "Press me" in shown(app)
+        await wait_for(pilot, lambda: "Press me" in shown(app), "the focused button's key")
         app.query_one("#one").focus()
-        await pilot.pause()
-        await pilot.pause()
-        assert "Press me" not in shown(app)
+        await wait_for(pilot, lambda: "Press me" not in shown(app), "the button's key gone")

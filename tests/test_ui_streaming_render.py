@@ -17,6 +17,7 @@ from textual.geometry import Spacing
 from textual.widget import Widget
 from textual.widgets import Input, Markdown, Static
 from textual.widgets.markdown import MarkdownBlock
+from ui_support import wait_for
 
 from tui_router.ui import key_activity
 from tui_router.ui.widgets import chat, stream_markdown
@@ -55,7 +56,12 @@ def refresh_{n}(cache, key, load):
 ---
 """
 
-ANSWER = "".join(SECTION.format(n=n) for n in range(1, 5)) + "Done: **all four** steps.\n"
+ANSWER = "".join(SECTION.format(n=n) for n in range(1, 4)) + "Done: **all three** steps.\n"
+
+
+#: Screen rows that hold the whole answer (~110 rows at 70-100 columns): every cell is compared,
+#: and `reference_screen` fails if the answer does not fit.
+TALL = 120
 
 
 def chunks(text: str, size: int) -> list[str]:
@@ -99,6 +105,8 @@ async def reference_screen(size: tuple[int, int], pieces: list[str], *, home: bo
         if home:
             pane.scroll_home(animate=False)
         await pilot.pause()
+        if size[1] >= TALL:
+            assert pane.max_scroll_y == 0, "the screen is too short to show the whole answer"
         return app.export_screenshot()
 
 
@@ -121,7 +129,7 @@ def sealed_segments(markdown: StreamedMarkdown) -> list[Markdown]:
 
 async def test_streamed_segments_show_what_one_markdown_widget_shows() -> None:
     pieces = chunks(ANSWER, 40)
-    size = (100, 330)  # tall enough for the whole answer: every cell is compared
+    size = (100, TALL)  # tall enough for the whole answer: every cell is compared
     expected = await reference_screen(size, pieces)
     app = Harness()
     async with app.run_test(size=size) as pilot:
@@ -139,7 +147,7 @@ async def test_streamed_segments_show_what_one_markdown_widget_shows() -> None:
 async def test_the_message_streams_in_batches_to_the_same_screen() -> None:
     """Through `AssistantMessage.append` (the pump batches by time): same screen, same text."""
     pieces = chunks(ANSWER, 20)
-    size = (100, 330)
+    size = (100, TALL)
     expected = await reference_screen(size, pieces)
     app = Harness()
     async with app.run_test(size=size) as pilot:
@@ -237,9 +245,9 @@ async def test_a_frame_lays_out_the_same_few_widgets_however_long_the_answer() -
 
 async def test_a_resize_after_sealing_wraps_the_painted_parts_again() -> None:
     pieces = chunks(ANSWER, 40)
-    expected = await reference_screen((70, 330), pieces)
+    expected = await reference_screen((70, TALL), pieces)
     app = Harness()
-    async with app.run_test(size=(100, 330)) as pilot:
+    async with app.run_test(size=(100, TALL)) as pilot:
         message = await app.query_one(ChatPane).add_assistant("m", None)
         markdown = message.query_one(StreamedMarkdown)
         for piece in pieces:
@@ -247,7 +255,7 @@ async def test_a_resize_after_sealing_wraps_the_painted_parts_again() -> None:
         await markdown.close()
         await pilot.pause()
         assert markdown.painted_count >= 3
-        await pilot.resize_terminal(70, 330)
+        await pilot.resize_terminal(70, TALL)
         await pilot.pause()
         await pilot.pause()
         assert markdown.painted_count == len(markdown.segments)
@@ -256,7 +264,7 @@ async def test_a_resize_after_sealing_wraps_the_painted_parts_again() -> None:
 
 async def test_a_theme_change_repaints_the_painted_parts() -> None:
     pieces = chunks(ANSWER, 40)
-    size = (100, 330)
+    size = (100, TALL)
     light = Harness()
     async with light.run_test(size=size) as pilot:
         light.theme = "textual-light"
@@ -305,16 +313,15 @@ async def test_painted_text_can_be_selected_and_copied() -> None:
 
 
 async def test_a_resumed_answer_is_one_sealed_segment() -> None:
-    size = (100, 330)
+    size = (100, TALL)
     expected = await reference_screen(size, [ANSWER])
     app = Harness()
     async with app.run_test(size=size) as pilot:
         message = await app.query_one(ChatPane).add_assistant("m", None)
         await message.set_text(ANSWER)
-        await pilot.pause()
         markdown = message.query_one(StreamedMarkdown)
+        await wait_for(pilot, lambda: markdown.painted_count == 1, "the answer painted")
         assert len(markdown.segments) == 1
-        assert markdown.painted_count == 1
         assert markdown.source == ANSWER
         assert_same_screen(app.export_screenshot(), expected)
 
@@ -385,7 +392,7 @@ async def test_a_backlog_is_shown_in_short_steps(monkeypatch: Any) -> None:
         await original_append(self, fragment, **kwargs)
 
     monkeypatch.setattr(StreamedMarkdown, "append", recording_append)
-    size = (100, 330)
+    size = (100, TALL)
     expected = await reference_screen(size, [ANSWER])
     app = Harness()
     async with app.run_test(size=size) as pilot:

@@ -10,11 +10,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import _wait
 from textual.pilot import Pilot
 
 from tui_router.core.config import DEFAULT_KEYS, AppConfig
 from tui_router.ui.app import TuiRouterApp
 from tui_router.ui.boot import StartOptions
+
+# Pilot's `press` and `pause` wait for the app to go idle: they sleep in steps and stop once a
+# step passes with the process nearly idle (under 5% of it busy). Textual's step is 20 ms, and a
+# key press waits two steps at least; a test that types and waits through a few hundred of them
+# spends most of its time asleep. Steps of 5 ms keep the same rule (5% of a step) and cut that
+# sleep by three quarters. Tests never rely on a pause being long: they wait for what they check
+# (`wait_for`), so a shorter pause can only expose a test that did.
+_wait.SLEEP_GRANULARITY = 1 / 200
+_wait.SLEEP_IDLE = _wait.SLEEP_GRANULARITY / 20
 
 SIZE = (120, 40)
 SESSION_ID = "01TESTSESSION0000000000000"
