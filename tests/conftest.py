@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +25,30 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return (cores or 1) + 1
+
+
+_frozen = False
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """Between tests, what a process that ends with its app would not keep anyway.
+
+    Textual's colour memo holds the rendered lines of up to ~1,000 widgets of apps long gone
+    (`ui/widgets/render_cache.py`, which the chat calls as it trims): in a worker that had run
+    24 apps, ~160,000 line caches that every full collection walked. And once a worker has
+    loaded what an app session loads (Textual, the SDKs), that is moved out of the collector's
+    way, as `tui-router` does after its warm-up (`ui/startup_gc.py`).
+    """
+    global _frozen
+    if "textual.app" not in sys.modules:
+        return
+    from tui_router.ui.widgets import render_cache
+
+    render_cache.release_removed()
+    if not _frozen and "anthropic" in sys.modules:
+        _frozen = True
+        gc.collect()
+        gc.freeze()
 
 
 _PROVIDER_ENV = (

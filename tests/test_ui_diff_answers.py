@@ -14,7 +14,17 @@ from rich.color import Color
 from textual.geometry import Region
 from textual.widgets import Label
 from textual.widgets.markdown import MarkdownFence
-from ui_support import SESSION_ID, SIZE, answers, ask, make_app, make_config, settle, started
+from ui_support import (
+    SESSION_ID,
+    SIZE,
+    answers,
+    ask,
+    make_app,
+    make_config,
+    settle,
+    started,
+    wait_for,
+)
 
 from tui_router.ui.widgets.answer_markdown import AnswerFence
 from tui_router.ui.widgets.stream_markdown import SEAL_BLOCKS, SealedLines, StreamedMarkdown
@@ -114,7 +124,7 @@ async def test_a_streamed_diff_is_coloured_and_sealed(server, tmp_path: Path) ->
         # sealed while the answer streamed: a segment before the last one holds it, and its
         # lines are painted from the cache (the segment is not laid out any more)
         assert fence.parent in markdown.segments[:-1]
-        assert markdown.painted_count == len(markdown.segments)
+        await wait_for(pilot, lambda: markdown.painted_count == len(markdown.segments), "painted")
         assert not fence.parent.display
         assert_diff_coloured(app)
         assert_python_highlighted(app)

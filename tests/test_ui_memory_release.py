@@ -33,6 +33,7 @@ async def test_trimmed_answers_and_their_painted_lines_are_freed() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         pane = app.query_one(ChatPane)
         gone: list[weakref.ref[StreamedMarkdown]] = []
+        caches: list[weakref.ref[object]] = []
         for turn in range(4):
             answer = await pane.add_assistant("model", "fast")
             for start in range(0, len(ANSWER), 40):
@@ -43,6 +44,8 @@ async def test_trimmed_answers_and_their_painted_lines_are_freed() -> None:
             await wait_for(pilot, lambda: markdown.painted_count > 0, "painted")  # noqa: B023
             if turn < 2:
                 gone.append(weakref.ref(markdown))
+                # each widget's cache of its rendered lines (a painted answer's are most of it)
+                caches += [weakref.ref(w._styles_cache) for w in answer.walk_children()]
         await pilot.pause()
         assert pane.trimmed_count == 2
         # Textual's list of a container's shown children is rebuilt when next asked for; until
@@ -50,6 +53,7 @@ async def test_trimmed_answers_and_their_painted_lines_are_freed() -> None:
         pane.displayed_children  # noqa: B018
         gc.collect()
         assert [ref() for ref in gone] == [None, None]
+        assert [ref for ref in caches if ref() is not None] == []
         # a theme change still reaches the answers on screen
         shown = pane.query(StreamedMarkdown).last()
         app.theme = "textual-light"

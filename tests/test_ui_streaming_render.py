@@ -110,12 +110,26 @@ async def reference_screen(size: tuple[int, int], pieces: list[str], *, home: bo
         return app.export_screenshot()
 
 
+def _cells(svg: str) -> str:
+    # The export's ids are a hash of the segments, which carry mouse data (text offsets for
+    # selection) that is not painted: only the painted cells are compared.
+    return re.sub(r"terminal-\d+", "terminal", svg)
+
+
+async def shows(pilot: Any, expected: str) -> None:
+    """The app's screen comes to be ``expected`` within a few frames (a repaint follows the change
+    that asks for it by a frame), else fails as `assert_same_screen` does."""
+    for _ in range(50):
+        if _cells(pilot.app.export_screenshot()) == _cells(expected):
+            return
+        await pilot.pause(0.02)
+    assert_same_screen(pilot.app.export_screenshot(), expected)
+
+
 def assert_same_screen(actual: str, expected: str) -> None:
     """Cell by cell (the SVG export holds every cell's text and colours); on a difference, the
     first differing line of the export, not a diff of thousands of lines."""
-    # The export's ids are a hash of the segments, which carry mouse data (text offsets for
-    # selection) that is not painted: only the painted cells are compared.
-    actual, expected = (re.sub(r"terminal-\d+", "terminal", svg) for svg in (actual, expected))
+    actual, expected = _cells(actual), _cells(expected)
     if actual == expected:
         return
     pairs = zip(actual.splitlines(), expected.splitlines(), strict=False)
@@ -141,7 +155,7 @@ async def test_streamed_segments_show_what_one_markdown_widget_shows() -> None:
         await pilot.pause()
         assert len(markdown.segments) >= 3, "the answer was not split into sealed segments"
         assert markdown.source == ANSWER
-        assert_same_screen(app.export_screenshot(), expected)
+        await shows(pilot, expected)
 
 
 async def test_the_message_streams_in_batches_to_the_same_screen() -> None:
@@ -162,7 +176,7 @@ async def test_the_message_streams_in_batches_to_the_same_screen() -> None:
         assert not message.streaming
         assert message.text == ANSWER
         assert message.shown_text == ANSWER
-        assert_same_screen(app.export_screenshot(), expected)
+        await shows(pilot, expected)
 
 
 async def test_sealed_blocks_are_never_touched_again(monkeypatch: Any) -> None:
@@ -217,14 +231,15 @@ async def test_painted_parts_are_the_same_cells_at_the_top_too() -> None:
         for piece in pieces:
             await markdown.append(piece)
         await markdown.close()
-        await pilot.pause()
-        assert markdown.painted_count == len(markdown.segments) >= 3
+        await wait_for(
+            pilot, lambda: markdown.painted_count == len(markdown.segments) >= 3, "painted"
+        )
         assert not any(segment.display for segment in markdown.segments)
         assert laid_out_widgets(markdown) == 1, "sealed blocks are still laid out"
-        assert_same_screen(app.export_screenshot(), expected_end)
+        await shows(pilot, expected_end)
         pane.scroll_home(animate=False)
         await pilot.pause()
-        assert_same_screen(app.export_screenshot(), expected_top)
+        await shows(pilot, expected_top)
 
 
 async def test_a_frame_lays_out_the_same_few_widgets_however_long_the_answer() -> None:
@@ -239,7 +254,7 @@ async def test_a_frame_lays_out_the_same_few_widgets_however_long_the_answer() -
             await pilot.pause()
             await pilot.pause()
             counts.append(laid_out_widgets(markdown))
-        assert markdown.painted_count >= 2
+        await wait_for(pilot, lambda: markdown.painted_count >= 2, "segments painted")
         assert counts[-1] <= counts[0] + 5, counts
 
 
@@ -253,13 +268,10 @@ async def test_a_resize_after_sealing_wraps_the_painted_parts_again() -> None:
         for piece in pieces:
             await markdown.append(piece)
         await markdown.close()
-        await pilot.pause()
-        assert markdown.painted_count >= 3
+        await wait_for(pilot, lambda: markdown.painted_count >= 3, "segments painted")
         await pilot.resize_terminal(70, TALL)
-        await pilot.pause()
-        await pilot.pause()
-        assert markdown.painted_count == len(markdown.segments)
-        assert_same_screen(app.export_screenshot(), expected)
+        await wait_for(pilot, lambda: markdown.painted_count == len(markdown.segments), "repainted")
+        await shows(pilot, expected)
 
 
 async def test_a_theme_change_repaints_the_painted_parts() -> None:
@@ -286,12 +298,9 @@ async def test_a_theme_change_repaints_the_painted_parts() -> None:
         await pilot.pause()
         dark = app.export_screenshot()
         app.theme = "textual-light"
-        await pilot.pause()
-        await pilot.pause()
-        assert markdown.painted_count == len(markdown.segments)
-        screen = app.export_screenshot()
-        assert screen != dark
-        assert_same_screen(screen, expected)
+        await wait_for(pilot, lambda: markdown.painted_count == len(markdown.segments), "repainted")
+        await shows(pilot, expected)
+        assert app.export_screenshot() != dark
 
 
 async def test_painted_text_can_be_selected_and_copied() -> None:
@@ -323,7 +332,7 @@ async def test_a_resumed_answer_is_one_sealed_segment() -> None:
         await wait_for(pilot, lambda: markdown.painted_count == 1, "the answer painted")
         assert len(markdown.segments) == 1
         assert markdown.source == ANSWER
-        assert_same_screen(app.export_screenshot(), expected)
+        await shows(pilot, expected)
 
 
 def _block(top: int, bottom: int) -> Any:
@@ -404,7 +413,7 @@ async def test_a_backlog_is_shown_in_short_steps(monkeypatch: Any) -> None:
         assert message.shown_text == ANSWER
         assert len(steps) >= len(ANSWER) // chat.STEP_CHARS
         assert max(steps) <= chat.STEP_CHARS
-        assert_same_screen(app.export_screenshot(), expected)
+        await shows(pilot, expected)
 
 
 async def test_a_key_is_on_screen_before_the_next_step(monkeypatch: Any) -> None:

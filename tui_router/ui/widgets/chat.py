@@ -18,7 +18,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from tui_router.ui import key_activity
-from tui_router.ui.widgets import stream_gc
+from tui_router.ui.widgets import render_cache, stream_gc
 from tui_router.ui.widgets.stream_markdown import StreamedMarkdown
 
 NoteKind = Literal["info", "route", "warn", "error"]
@@ -295,6 +295,7 @@ class ChatPane(VerticalScroll):
     async def clear_all(self) -> None:
         self.trimmed_count = 0
         await self.remove_children()
+        render_cache.release_removed()
 
     @property
     def entries(self) -> list[Widget]:
@@ -317,6 +318,7 @@ class ChatPane(VerticalScroll):
             return
         self.trimmed_count += len(old)
         await self.remove_children(old)
+        render_cache.release_removed()
         label = (
             f"▲ {self.trimmed_count:,} earlier entries hidden to keep the screen fast "
             "(they stay in the session)"
