@@ -183,6 +183,8 @@ class StreamedMarkdown(Vertical):
         self._painted = 0
         self._painted_width = 0
         self._paint_due = False
+        #: the theme changed and Textual has not applied its styles yet (see `theme_changed`)
+        self._theme_pending = False
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield self._lines
@@ -195,8 +197,17 @@ class StreamedMarkdown(Vertical):
         Called by the `ChatPane` around it, which watches the theme once for all its answers:
         a watcher on the app per answer would stay there (and keep the answer, its painted lines
         and hidden segments alive) until the theme next changes.
+
+        Textual applies the new theme's styles a moment later (queued on the app): a paint that
+        ran in between would copy the old colours and keep them, so none runs until then.
         """
+        self._theme_pending = True
         self._repaint_all()
+        self.app.call_next(self._theme_applied)
+
+    def _theme_applied(self) -> None:
+        # queued behind Textual's own refresh of the styles: from here on, paints are right
+        self._theme_pending = False
 
     @property
     def source(self) -> str:
@@ -300,6 +311,9 @@ class StreamedMarkdown(Vertical):
         """Copy the sealed segments laid out since the last call into `SealedLines` and hide
         them; returns how many. The screen does not change: the lines are their cells."""
         self._paint_due = False
+        if self._theme_pending:
+            self._paint_after_frame()  # the new theme's styles are not applied yet
+            return 0
         width = self.size.width
         if self._painted and width != self._painted_width:
             self._repaint_all()  # a resize came first: everything wraps again
