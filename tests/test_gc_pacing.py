@@ -146,6 +146,26 @@ async def test_streams_back_to_back_get_the_pass_before_one_of_them_within_the_b
     stream_gc.release()
 
 
+async def test_a_panel_opening_leaves_a_waiting_pass_to_the_reading_after_it(
+    paced: tuple[list[str], Clock, Counts],
+) -> None:
+    # a pass past the garbage bound runs before an answer's text, but not inside the frames of
+    # an approval panel opening (40-140 ms each in the approval benchmark): after them
+    class Node:
+        def call_after_refresh(self, callback: object) -> None:
+            assert callable(callback)
+            callback()
+
+    stream_gc.pace()
+    ran, clock, counts = paced
+    counts.middle_passes = stream_gc.GARBAGE_BOUND * 10
+    with stream_gc.no_pass_during(Node()):  # type: ignore[arg-type]
+        assert ran == []
+    clock.now += stream_gc.QUIET_S
+    stream_gc._check()  # a paced check, the panel on screen: nobody typing, no stream
+    assert ran == ["full"]
+
+
 def test_without_pacing_panels_leave_the_collector_alone() -> None:
     class Node:
         def call_after_refresh(self, callback: object) -> None:

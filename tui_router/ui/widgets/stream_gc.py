@@ -73,11 +73,22 @@ GARBAGE_BOUND = 4
 _last_release: float | None = None
 
 
-def hold() -> None:
-    """A stream starts: no automatic full pass until every stream has been released."""
+def hold(*, catch_up: bool = True) -> None:
+    """A stream starts: no automatic full pass until every stream has been released.
+
+    Paced, a pass that is overdue or has too much waiting runs first, before the stream's work
+    (the person is waiting for the model then). ``catch_up=False`` leaves it to the next paced
+    check instead: a panel opening is what the person waits for, the reading after it is not.
+    """
     global _streams, _saved_threshold, _pending, _held_since
     _streams += 1
-    if _paced and _streams == 1 and (_overdue() or _too_much_waits()) and gc.isenabled():
+    if (
+        catch_up
+        and _paced
+        and _streams == 1
+        and (_overdue() or _too_much_waits())
+        and gc.isenabled()
+    ):
         _full_pass()  # before this stream's work, not during it
     if _pending is not None:
         _pending.cancel()
@@ -230,11 +241,12 @@ def paced() -> bool:
 @contextlib.contextmanager
 def no_pass_during(node: MessagePump) -> Iterator[None]:
     """While paced: no full pass during the block nor before ``node``'s next refresh is drawn
-    (the frames of an approval panel opening or closing, which the person waits for)."""
+    (the frames of an approval panel opening or closing, which the person waits for). A pass
+    that is due runs at the next paced check, while the person reads the panel."""
     if not _paced:
         yield
         return
-    hold()
+    hold(catch_up=False)
     try:
         yield
     finally:
