@@ -305,30 +305,25 @@ async def test_a_theme_change_repaints_the_painted_parts() -> None:
 
 async def test_a_paint_between_the_theme_and_its_styles_waits_for_the_styles() -> None:
     # Textual applies a new theme's styles a moment after the theme is set; a paint due from the
-    # stream (run after a frame) can land in between, and would keep the old colours for good
-    pieces = chunks(ANSWER, 40)
+    # answer (run after a frame) can land in between, and would keep the old colours for good
     size = (100, TALL)
     app = Harness()
     async with app.run_test(size=size) as pilot:
         app.theme = "textual-light"
         message = await app.query_one(ChatPane).add_assistant("m", None)
+        await message.set_text(ANSWER)
         markdown = message.query_one(StreamedMarkdown)
-        for piece in pieces:
-            await markdown.append(piece)
-        await markdown.close()
-        await wait_for(pilot, lambda: markdown.painted_count == len(markdown.segments), "painted")
+        await wait_for(pilot, lambda: markdown.painted_count == 1, "painted")
         expected = app.export_screenshot()
     app = Harness()
     async with app.run_test(size=size) as pilot:
         message = await app.query_one(ChatPane).add_assistant("m", None)
+        await message.set_text(ANSWER)
         markdown = message.query_one(StreamedMarkdown)
-        for piece in pieces:
-            await markdown.append(piece)
-        await markdown.close()
-        await pilot.pause()
+        await wait_for(pilot, lambda: markdown.painted_count == 1, "painted")
         app.theme = "textual-light"
         markdown.paint_sealed()  # the frame's paint, before the app has refreshed the styles
-        await wait_for(pilot, lambda: markdown.painted_count == len(markdown.segments), "painted")
+        await wait_for(pilot, lambda: markdown.painted_count == 1, "painted again")
         await shows(pilot, expected)
 
 

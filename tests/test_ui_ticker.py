@@ -216,7 +216,7 @@ async def test_the_suggestion_shows_the_recache_cost_of_a_cold_model(
     async with app.run_test(size=SIZE) as pilot:
         app, clock = await start_with_clock(pilot)
         app.controller.switch("claude-opus-4-6")
-        server.push(Script(text="a long answer " * 3000))  # ~10k tokens of history to re-send
+        server.push(Script(text="a long answer " * 1000))  # ~3.5k tokens of history to re-send
         await ask(pilot, "hello")
         clock.now += 1.0
         app.controller.set_mode("suggest")
