@@ -12,7 +12,7 @@ from typing import Any
 
 from textual import events
 from textual.app import App, ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.geometry import Spacing
 from textual.widget import Widget
 from textual.widgets import Input, Markdown, Static
@@ -325,6 +325,54 @@ async def test_a_paint_between_the_theme_and_its_styles_waits_for_the_styles() -
         markdown.paint_sealed()  # the frame's paint, before the app has refreshed the styles
         await wait_for(pilot, lambda: markdown.painted_count == 1, "painted again")
         await shows(pilot, expected)
+
+
+LISTS = (
+    "Steps:\n\n"
+    + "".join(
+        f"- item {n} with `code` and a [link](https://example.com/{n})\n" for n in range(1, 16)
+    )
+    + "\nIn order:\n\n"
+    + "".join(
+        f"{n}. numbered {n}\n" + ("   - nested under 5\n" if n == 5 else "") for n in range(1, 13)
+    )
+    + "\nDone.\n"
+)
+
+
+async def test_a_streamed_list_shows_what_one_markdown_widget_shows() -> None:
+    # items are added to the shown list, not the list rebuilt; the numbers widen past 9
+    pieces = chunks(LISTS, 60)
+    size = (90, TALL)
+    expected = await reference_screen(size, pieces)
+    app = Harness()
+    async with app.run_test(size=size) as pilot:
+        message = await app.query_one(ChatPane).add_assistant("m", None)
+        markdown = message.query_one(StreamedMarkdown)
+        for piece in pieces:
+            await markdown.append(piece)
+        await markdown.close()
+        assert markdown.source == LISTS
+        await shows(pilot, expected)
+
+
+async def test_a_growing_list_keeps_the_items_it_shows() -> None:
+    app = Harness()
+    async with app.run_test(size=(80, 40)) as pilot:
+        message = await app.query_one(ChatPane).add_assistant("m", None)
+        markdown = message.query_one(StreamedMarkdown)
+        await markdown.append("".join(f"- item {n}\n" for n in range(1, 6)))
+        await pilot.pause()
+        [first_row] = [row for row in app.query(Horizontal) if "item 1" in _text_of(row)]
+        await markdown.append("".join(f"- item {n}\n" for n in range(6, 20)))
+        await pilot.pause()
+        # Textual's own list would have been removed and mounted again, every item rebuilt
+        assert first_row in list(app.query(Horizontal))
+        assert len([row for row in app.query(Horizontal) if "item" in _text_of(row)]) == 19
+
+
+def _text_of(row: Widget) -> str:
+    return " ".join(str(w.render()) for w in row.query("MarkdownParagraph"))
 
 
 async def test_painted_text_can_be_selected_and_copied() -> None:

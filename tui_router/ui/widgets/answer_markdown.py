@@ -15,6 +15,7 @@ from textual.content import Content, Span
 from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownBlock, MarkdownFence
 
+from tui_router.ui.widgets.answer_lists import AnswerBulletList, AnswerOrderedList
 from tui_router.ui.widgets.approval import DiffKind, diff_kind
 
 #: Fence languages shown as a unified diff.
@@ -71,9 +72,14 @@ class AnswerFence(MarkdownFence):
 
 
 class AnswerMarkdown(Markdown):
-    """Markdown whose fenced blocks are `AnswerFence`s."""
+    """Markdown whose fenced blocks are `AnswerFence`s and whose lists grow item by item."""
 
     def get_block_class(self, block_name: str) -> type[MarkdownBlock]:
         if block_name in ("fence", "code_block"):
             return AnswerFence
+        # lists that grow by their new items as the answer streams (answer_lists.py)
+        if block_name == "bullet_list_open":
+            return AnswerBulletList
+        if block_name == "ordered_list_open":
+            return AnswerOrderedList
         return super().get_block_class(block_name)
