@@ -8,7 +8,18 @@ from pathlib import Path
 from typing import Any
 
 from fakeserver_sse import Script
-from ui_support import EDIT, ORIGINAL, RENAMED, SIZE, make_app, notes, settle, started, wait_for
+from ui_support import (
+    EDIT,
+    ORIGINAL,
+    RENAMED,
+    SIZE,
+    make_app,
+    notes,
+    settle,
+    started,
+    type_text,
+    wait_for,
+)
 
 from tui_router.core.store import Store
 from tui_router.ui.widgets.approval import ApprovalPanel
@@ -135,6 +146,20 @@ async def test_n_with_a_reason_refuses_and_the_model_is_told(server, repo: Path)
         assert tool_lines(app)[0].startswith("✗ edit_file src/utils.py")
         assert "refused by the user: keep tmp" in tool_lines(app)[0]
         assert "refused by the user: keep tmp" in tool_results(server)
+
+
+async def test_a_reason_typed_straight_after_n_keeps_its_first_letter(server, repo: Path) -> None:
+    # a fast typist: n and the reason back to back, before the reason's field has the focus
+    server.push(*edit_scripts())
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "rename tmp to total")
+        await panel_up(pilot)
+        await type_text(pilot, "nkeep tmp")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "refused by the user: keep tmp" in tool_lines(app)[0]
+        assert app.query_one(PromptInput).text == ""  # nothing of it went to the prompt
 
 
 async def test_esc_refuses(server, repo: Path) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 from rich.segment import Segment
-from textual import on
+from textual import events, on
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
@@ -145,6 +145,10 @@ class ApprovalPanel(Vertical, can_focus=True):
         self.cwd = cwd
         self.answer: Decision | None = None
         self.border_title = "Approve?"
+        # `n` was typed: what follows is the reason, also the keys Textual hands the panel
+        # before its `n` binding has run and the reason's field has the focus
+        self._reason_requested = False
+        self._early_reason = ""
 
     def compose(self):  # type: ignore[no-untyped-def]
         # (few widgets: the panel must paint within a frame or two of the request)
@@ -177,22 +181,55 @@ class ApprovalPanel(Vertical, can_focus=True):
 
     @property
     def asking_reason(self) -> bool:
-        return self.has_class("-reason")
+        return self._reason_requested or self.has_class("-reason")
 
     def action_answer(self, decision: Decision) -> None:
         if self.asking_reason:
             if decision == "no":  # esc while typing the reason: refuse with what is typed
-                self._send("no", self.query_one(Input).value.strip())
-            return  # other keys typed into the reason are text, not answers
+                fields = self.query(Input)
+                self._send("no", (fields.first().value if fields else self._early_reason).strip())
+            else:  # other keys typed into the reason are text, not answers
+                self._reason_text("y" if decision == "yes" else "a")
+            return
         self._send(decision, "")
 
     async def action_refuse_with_reason(self) -> None:
-        if self.asking_reason:
+        if self.has_class("-reason"):
+            self._reason_text("n")  # an `n` in the reason, before its field had the focus
             return
+        self._reason_requested = True
         self.add_class("-reason")
         reason = Input(placeholder="why not? (sent to the model; enter sends, esc skips)")
         await self.mount(reason, before=self.query_one(".keys"))
+        reason.insert_text_at_cursor(self._early_reason)
+        self._early_reason = ""
         reason.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        # Textual gives a key to the focused widget before it runs a binding of it: keys typed
+        # straight after `n` arrive here before the `n` binding has mounted the reason's field
+        if not event.is_printable or not event.character:
+            return
+        if not self.asking_reason:
+            self._reason_requested = event.key == "n"
+            return
+        if self._reason_text(event.character):
+            event.stop()
+            event.prevent_default()
+
+    def _reason_text(self, text: str) -> bool:
+        """``text`` typed into the reason while its field does not have the focus (not yet
+        mounted, or mounted and not yet focused): it goes there, not lost or taken as answers."""
+        if not self.asking_reason:
+            return False
+        fields = self.query(Input)
+        if not fields:
+            self._early_reason += text
+        elif fields.first().has_focus:
+            return False
+        else:
+            fields.first().insert_text_at_cursor(text)
+        return True
 
     @on(Input.Submitted)
     def reason_given(self, event: Input.Submitted) -> None:
