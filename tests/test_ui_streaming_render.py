@@ -93,7 +93,18 @@ class Harness(App[None]):
         yield ChatPane(id="pane")
 
 
+#: Reference screens made in this test process: several tests compare with the same one.
+_REFERENCES: dict[tuple[tuple[int, int], tuple[str, ...], bool], str] = {}
+
+
 async def reference_screen(size: tuple[int, int], pieces: list[str], *, home: bool = False) -> str:
+    key = (size, tuple(pieces), home)
+    if key not in _REFERENCES:
+        _REFERENCES[key] = await _reference_screen(size, pieces, home=home)
+    return _REFERENCES[key]
+
+
+async def _reference_screen(size: tuple[int, int], pieces: list[str], *, home: bool) -> str:
     app = Harness()
     async with app.run_test(size=size) as pilot:
         pane = app.query_one(ChatPane)
@@ -160,7 +171,7 @@ async def test_streamed_segments_show_what_one_markdown_widget_shows() -> None:
 
 async def test_the_message_streams_in_batches_to_the_same_screen() -> None:
     """Through `AssistantMessage.append` (the pump batches by time): same screen, same text."""
-    pieces = chunks(ANSWER, 20)
+    pieces = chunks(ANSWER, 40)
     size = (100, TALL)
     expected = await reference_screen(size, pieces)
     app = Harness()
