@@ -146,9 +146,10 @@ class ApprovalPanel(Vertical, can_focus=True):
         self.answer: Decision | None = None
         self.border_title = "Approve?"
         # `n` was typed: what follows is the reason, also the keys Textual hands the panel
-        # before its `n` binding has run and the reason's field has the focus
+        # before its `n` binding has mounted the reason's field and given it the focus
         self._reason_requested = False
-        self._early_reason = ""
+        self._reason_field: Input | None = None
+        self._early_reason = ""  # typed before the field was mounted
 
     def compose(self):  # type: ignore[no-untyped-def]
         # (few widgets: the panel must paint within a frame or two of the request)
@@ -181,29 +182,31 @@ class ApprovalPanel(Vertical, can_focus=True):
 
     @property
     def asking_reason(self) -> bool:
-        return self._reason_requested or self.has_class("-reason")
+        return self._reason_requested
 
     def action_answer(self, decision: Decision) -> None:
         if self.asking_reason:
             if decision == "no":  # esc while typing the reason: refuse with what is typed
-                fields = self.query(Input)
-                self._send("no", (fields.first().value if fields else self._early_reason).strip())
+                field = self._reason_field
+                typed = (field.value if field is not None else "") + self._early_reason
+                self._send("no", typed.strip())
             else:  # other keys typed into the reason are text, not answers
                 self._reason_text("y" if decision == "yes" else "a")
             return
         self._send(decision, "")
 
     async def action_refuse_with_reason(self) -> None:
-        if self.has_class("-reason"):
+        if self._reason_field is not None:
             self._reason_text("n")  # an `n` in the reason, before its field had the focus
             return
         self._reason_requested = True
-        self.add_class("-reason")
-        reason = Input(placeholder="why not? (sent to the model; enter sends, esc skips)")
-        await self.mount(reason, before=self.query_one(".keys"))
-        reason.insert_text_at_cursor(self._early_reason)
+        self._reason_field = field = Input(
+            placeholder="why not? (sent to the model; enter sends, esc skips)"
+        )
+        await self.mount(field, before=self.query_one(".keys"))
+        field.insert_text_at_cursor(self._early_reason)
         self._early_reason = ""
-        reason.focus()
+        field.focus()
 
     def on_key(self, event: events.Key) -> None:
         # Textual gives a key to the focused widget before it runs a binding of it: keys typed
@@ -220,15 +223,13 @@ class ApprovalPanel(Vertical, can_focus=True):
     def _reason_text(self, text: str) -> bool:
         """``text`` typed into the reason while its field does not have the focus (not yet
         mounted, or mounted and not yet focused): it goes there, not lost or taken as answers."""
-        if not self.asking_reason:
+        field = self._reason_field
+        if not self.asking_reason or (field is not None and field.has_focus):
             return False
-        fields = self.query(Input)
-        if not fields:
+        if field is None or not field.is_mounted:
             self._early_reason += text
-        elif fields.first().has_focus:
-            return False
         else:
-            fields.first().insert_text_at_cursor(text)
+            field.insert_text_at_cursor(text)
         return True
 
     @on(Input.Submitted)
