@@ -72,12 +72,11 @@ class AnswerOrderedList(MarkdownOrderedList):
         yield from super().compose()
 
     async def _update_from_block(self, block: MarkdownBlock) -> None:
-        numbering = _numbering(_items(block))
+        items = _items(block)
+        numbering = _numbering(items)
         if numbering == self._numbering:
             start, width = numbering
-            symbols = [
-                f"{n}{_SUFFIX}".rjust(width + 1) for n in range(start, start + len(_items(block)))
-            ]
+            symbols = [f"{n}{_SUFFIX}".rjust(width + 1) for n in range(start, start + len(items))]
             if await _grow(self, block, symbols):
                 return
         await super()._update_from_block(block)
