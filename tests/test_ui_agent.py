@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fakeserver_sse import Script
 from ui_support import (
     EDIT,
@@ -131,34 +132,28 @@ async def test_enter_never_approves(server, repo: Path) -> None:
         assert (repo / "src" / "utils.py").read_text() == ORIGINAL
 
 
-async def test_n_with_a_reason_refuses_and_the_model_is_told(server, repo: Path) -> None:
+@pytest.mark.parametrize("fast", [False, True], ids=["typed after the field", "typed at once"])
+async def test_n_with_a_reason_refuses_and_the_model_is_told(
+    server, repo: Path, fast: bool
+) -> None:
+    # fast: a typist's n and reason back to back, before the reason's field has the focus
     server.push(*edit_scripts())
     app = make_app(repo)
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "rename tmp to total")
         await panel_up(pilot)
-        await pilot.press("n")
-        await pilot.pause()
-        await pilot.press(*"keep tmp")
+        if fast:
+            await type_text(pilot, "nkeep tmp")
+        else:
+            await pilot.press("n")
+            await pilot.pause()
+            await pilot.press(*"keep tmp")
         await pilot.press("enter")  # sends the refusal (never a yes)
         await settle(pilot)
         assert (repo / "src" / "utils.py").read_text() == ORIGINAL
         assert tool_lines(app)[0].startswith("✗ edit_file src/utils.py")
         assert "refused by the user: keep tmp" in tool_lines(app)[0]
         assert "refused by the user: keep tmp" in tool_results(server)
-
-
-async def test_a_reason_typed_straight_after_n_keeps_its_first_letter(server, repo: Path) -> None:
-    # a fast typist: n and the reason back to back, before the reason's field has the focus
-    server.push(*edit_scripts())
-    app = make_app(repo)
-    async with app.run_test(size=SIZE) as pilot:
-        await send(pilot, "rename tmp to total")
-        await panel_up(pilot)
-        await type_text(pilot, "nkeep tmp")
-        await pilot.press("enter")
-        await settle(pilot)
-        assert "refused by the user: keep tmp" in tool_lines(app)[0]
         assert app.query_one(PromptInput).text == ""  # nothing of it went to the prompt
 
 

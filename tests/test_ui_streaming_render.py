@@ -121,6 +121,16 @@ async def _reference_screen(size: tuple[int, int], pieces: list[str], *, home: b
         return app.export_screenshot()
 
 
+async def streamed(app: App[None], pieces: list[str]) -> StreamedMarkdown:
+    """A new answer in ``app``'s chat: ``pieces`` appended to its markdown one by one, closed."""
+    message = await app.query_one(ChatPane).add_assistant("m", None)
+    markdown = message.query_one(StreamedMarkdown)
+    for piece in pieces:
+        await markdown.append(piece)
+    await markdown.close()
+    return markdown
+
+
 def _cells(svg: str) -> str:
     # The export's ids are a hash of the segments, which carry mouse data (text offsets for
     # selection) that is not painted: only the painted cells are compared.
@@ -158,11 +168,7 @@ async def test_streamed_segments_show_what_one_markdown_widget_shows() -> None:
     expected = await reference_screen(size, pieces)
     app = Harness()
     async with app.run_test(size=size) as pilot:
-        message = await app.query_one(ChatPane).add_assistant("m", None)
-        markdown = message.query_one(StreamedMarkdown)
-        for piece in pieces:
-            await markdown.append(piece)
-        await markdown.close()
+        markdown = await streamed(app, pieces)
         await pilot.pause()
         assert len(markdown.segments) >= 3, "the answer was not split into sealed segments"
         assert markdown.source == ANSWER
@@ -237,11 +243,7 @@ async def test_painted_parts_are_the_same_cells_at_the_top_too() -> None:
     app = Harness()
     async with app.run_test(size=size) as pilot:
         pane = app.query_one(ChatPane)
-        message = await pane.add_assistant("m", None)
-        markdown = message.query_one(StreamedMarkdown)
-        for piece in pieces:
-            await markdown.append(piece)
-        await markdown.close()
+        markdown = await streamed(app, pieces)
         await wait_for(
             pilot, lambda: markdown.painted_count == len(markdown.segments) >= 3, "painted"
         )
@@ -274,11 +276,7 @@ async def test_a_resize_after_sealing_wraps_the_painted_parts_again() -> None:
     expected = await reference_screen((70, TALL), pieces)
     app = Harness()
     async with app.run_test(size=(100, TALL)) as pilot:
-        message = await app.query_one(ChatPane).add_assistant("m", None)
-        markdown = message.query_one(StreamedMarkdown)
-        for piece in pieces:
-            await markdown.append(piece)
-        await markdown.close()
+        markdown = await streamed(app, pieces)
         await wait_for(pilot, lambda: markdown.painted_count >= 3, "segments painted")
         await pilot.resize_terminal(70, TALL)
         await wait_for(pilot, lambda: markdown.painted_count == len(markdown.segments), "repainted")
@@ -301,11 +299,7 @@ async def test_a_theme_change_repaints_the_painted_parts() -> None:
         expected = light.export_screenshot()
     app = Harness()
     async with app.run_test(size=size) as pilot:
-        message = await app.query_one(ChatPane).add_assistant("m", None)
-        markdown = message.query_one(StreamedMarkdown)
-        for piece in pieces:
-            await markdown.append(piece)
-        await markdown.close()
+        markdown = await streamed(app, pieces)
         await pilot.pause()
         dark = app.export_screenshot()
         app.theme = "textual-light"
@@ -358,11 +352,7 @@ async def test_a_streamed_list_shows_what_one_markdown_widget_shows() -> None:
     expected = await reference_screen(size, pieces)
     app = Harness()
     async with app.run_test(size=size) as pilot:
-        message = await app.query_one(ChatPane).add_assistant("m", None)
-        markdown = message.query_one(StreamedMarkdown)
-        for piece in pieces:
-            await markdown.append(piece)
-        await markdown.close()
+        markdown = await streamed(app, pieces)
         assert markdown.source == LISTS
         await shows(pilot, expected)
 
