@@ -13,7 +13,7 @@ import pytest
 # Fixtures: the loopback fake Anthropic/OpenAI server (`fake_server`, tests/fakeserver.py), the
 # app's Pilot set-up (`server`, `no_local_model`, tests/ui_support.py) and the command line run
 # in-process (`cli`, tests/cli_runner.py).
-pytest_plugins = ("fakeserver", "ui_support", "cli_runner")
+pytest_plugins = ("fakeserver", "ui_support", "cli_runner", "terminal_model")
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:

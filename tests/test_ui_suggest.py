@@ -83,10 +83,14 @@ async def test_typing_shows_a_suggestion_and_tab_accepts_it(server, tmp_path: Pa
         assert "this turn ~$0.0040 vs ~$0.0009 (+$0.0031, incl. $0.0002 lost cache)" in text
         assert decisions() == [("claude-opus-4-6", "claude-haiku-4-5", "shown")]
         await pilot.press("tab")
-        await pilot.pause()
+        # the switch (and its record) is a worker: wait for it, not for a pause to be long enough
+        await wait_for(
+            pilot,
+            lambda: decisions() == [("claude-opus-4-6", "claude-haiku-4-5", "accepted")],
+            "the accept recorded",
+        )
         assert not bar(app).showing
         assert app.controller.model_id == "claude-opus-4-6"
-        assert decisions() == [("claude-opus-4-6", "claude-haiku-4-5", "accepted")]
         assert router.feedback == [("claude-opus-4-6", True)]
         assert app.query_one(PromptInput).text == HARD  # tab did not type into the prompt
         await pilot.press("enter")
@@ -102,10 +106,13 @@ async def test_esc_rejects_the_suggestion(server, tmp_path: Path) -> None:
         await type_text(pilot, HARD)
         await wait_for(pilot, lambda: bar(app).showing, "the suggestion bar")
         await pilot.press("escape")
-        await pilot.pause()
+        await wait_for(
+            pilot,
+            lambda: decisions() == [("claude-opus-4-6", "claude-haiku-4-5", "rejected")],
+            "the reject recorded",
+        )
         assert not bar(app).showing
         assert app.controller.model_id == "claude-haiku-4-5"
-        assert decisions() == [("claude-opus-4-6", "claude-haiku-4-5", "rejected")]
         assert router.feedback == [("claude-opus-4-6", False)]
         assert app.controller.recent_rejections == ["escalate"]
         await pilot.press("enter")

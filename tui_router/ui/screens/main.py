@@ -17,9 +17,10 @@ from textual import events, on
 from textual.actions import SkipAction
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.reactive import var
+from textual.reactive import Reactive, var
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import TextArea
 from textual.worker import Worker, WorkerState
 
@@ -77,6 +78,12 @@ class MainScreen(Screen[None]):
     #: Read by the app with its own stylesheet: Textual loads the CSS of a pushed screen, not of
     #: the default one, and a second parse after the first frame would re-style every widget.
     CSS_PATH = Path(__file__).with_name("main.tcss")
+
+    #: Textual repaints the whole screen when the focus moves (a full frame: ~20 ms at 120x40,
+    #: on top of the frame of whatever moved it, such as an approval panel opening). The widgets
+    #: a move restyles (the one focused, the one left, their `:focus-within` ancestors) repaint
+    #: themselves; nothing else on this screen draws the focus (tests/test_ui_repaint.py).
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
     #: A reply (or a retry) is on its way: claimed before its worker starts, so a second enter
     #: cannot start another turn.
     streaming: var[bool] = var(False)
