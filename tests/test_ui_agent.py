@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from fakeserver_sse import Script
+from terminal_model import Terminal, assert_shows_the_screen
 from ui_support import (
     EDIT,
     ORIGINAL,
@@ -24,6 +25,7 @@ from ui_support import (
 
 from tui_router.core.store import Store
 from tui_router.ui.widgets.approval import ApprovalPanel
+from tui_router.ui.widgets.chat import ChatPane
 from tui_router.ui.widgets.prompt import PromptInput
 from tui_router.ui.widgets.status import StatusHeader
 from tui_router.ui.widgets.tool_line import ToolLine, cap_output
@@ -83,6 +85,36 @@ async def test_read_runs_without_asking_and_shows_a_tool_line(server, repo: Path
         assert line.is_open
         assert "tmp = a + b" in line.output
         assert any(n.startswith("Turn done: 2 steps · 1 tool call") for n in notes(app))
+
+
+async def test_a_tool_line_is_one_line_and_its_output_folds_open_under_it(
+    server, tmp_path: Path, terminal: Terminal
+) -> None:
+    title = "run_command pytest -q " + " ".join(f"tests/test_{n}.py" for n in range(12))
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        line = await app.query_one(ChatPane).add_entry(ToolLine("call_1", title))
+        line.finish("ok", "12 passed\nin 0.4 s", title=title, duration_s=3.0)
+        await pilot.pause()
+
+        def row_of_the_line() -> int:
+            [index] = [i for i, row in enumerate(terminal.rows()) if "run_command" in row]
+            return index
+
+        row = terminal.rows()[row_of_the_line()]
+        assert "✓ run_command pytest -q tests/test_0.py" in row
+        assert row.rstrip(" ▏").endswith("…"), "a long title is cut on its one line"
+        assert not any("12 passed" in r for r in terminal.rows())
+        line.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any("12 passed" in r for r in terminal.rows()), "the output")
+        below = terminal.rows()[row_of_the_line() + 1 : row_of_the_line() + 3]
+        assert "12 passed" in below[0] and "in 0.4 s" in below[1], below
+        assert_shows_the_screen(app, terminal, "the output folded open")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not any("12 passed" in r for r in terminal.rows()), "folded")
+        assert_shows_the_screen(app, terminal, "the output folded shut")
 
 
 async def test_y_approves_the_edit_and_the_file_changes(server, repo: Path) -> None:

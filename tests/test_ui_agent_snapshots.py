@@ -79,13 +79,18 @@ def test_approval_panel_with_a_diff(snap_compare, server, workspace: Path) -> No
 async def tool_turn(pilot: Any) -> None:
     app = pilot.app
     await send(pilot, "Look around, then fix mean()")
-    await wait_for(pilot, lambda: bool(app.query(ApprovalPanel)), "the approval panel")
+    # keys go to the panel once it has the focus (as on screen: it is drawn with it)
+    await wait_for(
+        pilot,
+        lambda: bool(app.query(ApprovalPanel)) and app.query_one(ApprovalPanel).has_focus,
+        "the approval panel, focused",
+    )
     await pilot.press("n")
     await pilot.press(*"not yet")
     await pilot.press("enter")
     await settle(pilot)
     lines = list(app.query(ToolLine))
-    lines[0].action_fold()  # the first call's output, folded open
+    await lines[0].action_fold()  # the first call's output, folded open
     app.query_one(PromptInput).focus()
     await pilot.pause()
 

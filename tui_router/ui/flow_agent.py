@@ -156,12 +156,12 @@ class AgentTurnView:
     async def _tool_requested(self, event: ToolCallRequested) -> None:
         await self._finish_message()
         self.tools += 1
-        line = ToolLine(event.call.id, event.preview.title)
+        waits = event.approval is not None
+        line = ToolLine(event.call.id, event.preview.title, "waiting" if waits else "running")
         self.lines[event.call.id] = line
-        if event.approval is None:
+        if not waits:
             await self.screen.chat.add_entry(line)
             return
-        line.waiting()
         preview = event.preview
         panel = ApprovalPanel(
             event.call.id,
@@ -198,9 +198,11 @@ class AgentTurnView:
     async def _close_panel(self, panel: ApprovalPanel) -> None:
         refocus = panel.has_focus_within or self.screen.focused is None
         with stream_gc.no_pass_during(self.screen):  # the answer's frame is awaited too
-            await panel.remove()
             if refocus:
-                self.screen.query_one(PromptInput).focus()
+                # before the removal: a focused panel removed hands the focus to the next
+                # widget in the chain (a tool line, the chat), one more restyle and repaint
+                self.screen.set_focus(self.screen.query_one(PromptInput), scroll_visible=False)
+            await panel.remove()
 
     def _tool_finished(self, event: ToolResult) -> None:
         outcome = event.outcome

@@ -102,7 +102,6 @@ class ApprovalPanel(Vertical, can_focus=True):
         border-title-style: bold;
         background: $surface;
     }
-    ApprovalPanel:focus-within { border: round $warning; }
     ApprovalPanel > .command { background: $background; padding: 0 1; }
     ApprovalPanel > .keys { color: $text-muted; }
     ApprovalPanel > Input { height: 1; border: none; padding: 0 1; }

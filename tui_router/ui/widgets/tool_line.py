@@ -13,9 +13,9 @@ from typing import ClassVar, Literal
 
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
 from textual.content import Content
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Static
 
 ToolLineState = Literal["waiting", "running", "ok", "denied", "error"]
@@ -45,25 +45,35 @@ def elapsed_text(seconds: float) -> str:
     return f"{int(seconds // 60)} min {int(seconds % 60)} s"
 
 
-class ToolLine(Vertical, can_focus=True):
-    """A tool call as one line; its output folds open under it (enter or click)."""
+class ToolLine(Widget, can_focus=True):
+    """A tool call as one line; its output folds open under it (enter or click).
+
+    One widget while folded (it draws its line itself): a chat holds up to a hundred entries,
+    and every frame that lays the screen out (an approval panel opening, an answer growing)
+    walks every widget in them. The output is a child mounted the first time it is opened,
+    below the line (its top margin), so the line above it is still this widget's own.
+    """
 
     DEFAULT_CSS = """
     ToolLine {
         height: auto;
         margin: 0 0 0 1;
         padding: 0 1;
+        color: $text-muted;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
     }
     ToolLine:focus { background: $boost; }
-    ToolLine > .head { color: $text-muted; }
-    ToolLine.-ok > .head { color: $text; }
-    ToolLine.-error > .head, ToolLine.-denied > .head { color: $text-error; }
+    ToolLine.-ok { color: $text; }
+    ToolLine.-error, ToolLine.-denied { color: $text-error; }
     ToolLine > .output {
         display: none;
-        margin: 0 0 0 2;
+        margin: 1 0 0 2;
         padding: 0 1;
         border-left: solid $foreground 20%;
         color: $text-muted;
+        text-wrap: wrap;
+        text-overflow: fold;
     }
     ToolLine.-open > .output { display: block; }
     """
@@ -74,23 +84,21 @@ class ToolLine(Vertical, can_focus=True):
 
     ICONS: ClassVar[dict[str, str]] = {"ok": "✓", "denied": "✗", "error": "✗", "waiting": "?"}
 
-    def __init__(self, call_id: str, title: str) -> None:
-        super().__init__(classes="-running")
+    def __init__(self, call_id: str, title: str, state: ToolLineState = "running") -> None:
+        super().__init__(classes=f"-{state}")
         self.call_id = call_id
         self.title = title
-        self.state: ToolLineState = "running"
+        self.state: ToolLineState = state
         self.detail = ""
         self.output = ""
         self.duration_s: float | None = None
         self._started = time.monotonic()
         self._frame = 0
-        self._head = Static(self._head_content(), classes="head", markup=False)
-        self._body = Static("", classes="output", markup=False)
+        self._body: Static | None = None  # the output, once opened
         self._timer: Timer | None = None
 
-    def compose(self):  # type: ignore[no-untyped-def]
-        yield self._head
-        yield self._body
+    def render(self) -> Content:
+        return self._head_content()
 
     def on_mount(self) -> None:
         if self.state == "running":
@@ -129,7 +137,8 @@ class ToolLine(Vertical, can_focus=True):
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
-        self._body.update(cap_output(output) if output else "(no output)")
+        if self._body is not None:
+            self._body.update(self._output_text())
         self._set_state(state)
 
     # -- showing --------------------------------------------------------------------------
@@ -142,25 +151,32 @@ class ToolLine(Vertical, can_focus=True):
     def is_open(self) -> bool:
         return self.has_class("-open")
 
-    def action_fold(self) -> None:
+    async def action_fold(self) -> None:
         if self.state in ("running", "waiting"):
             return
+        if self._body is None:
+            self._body = Static(self._output_text(), classes="output", markup=False)
+            await self.mount(self._body)
         self.toggle_class("-open")
-        self._head.update(self._head_content())
+        self.refresh()
 
-    def on_click(self, event: events.Click) -> None:
+    def _output_text(self) -> str:
+        return cap_output(self.output) if self.output else "(no output)"
+
+    async def on_click(self, event: events.Click) -> None:
         event.stop()
-        self.action_fold()
+        await self.action_fold()
 
     def _set_state(self, state: ToolLineState) -> None:
-        self.remove_class(f"-{self.state}")
-        self.state = state
-        self.add_class(f"-{state}")
-        self._head.update(self._head_content())
+        if state != self.state:
+            self.remove_class(f"-{self.state}", update=False)
+            self.state = state
+            self.add_class(f"-{state}")
+        self.refresh()
 
     def _spin(self) -> None:
         self._frame += 1
-        self._head.update(self._head_content())
+        self.refresh()
 
     def _head_content(self) -> Content:
         state = self.state
