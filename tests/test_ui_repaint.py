@@ -79,3 +79,57 @@ async def test_the_approval_panel_opens_and_closes_without_stale_cells(
         assert not app.query(ApprovalPanel)
         assert isinstance(app.focused, PromptInput)
         assert_shows_the_screen(app, terminal, "the panel closed, the prompt focused")
+
+
+#: An answer whose every piece opens another kind of block.
+ANSWER = [
+    "Two steps.\n\n",
+    "```python\nx = 1\n```\n\n",
+    "- one\n- two\n\n",
+    "| one | two |\n|---|---|\n| 1 | 2 |\n\n",
+    "> quoted\n\nDone.\n",
+]
+
+
+async def test_a_layout_that_places_a_new_widget_is_not_done_twice(
+    server: Any, tmp_path: Path, monkeypatch: Any, terminal: Terminal
+) -> None:
+    """The frame that lays out a newly mounted entry arranges the screen once: looking up where
+    widgets are afterwards (the chat keeping its end in view does, every step of an answer) uses
+    that layout. And the places it gives are the ones a fresh layout gives."""
+    from textual._compositor import Compositor
+
+    arranged: list[str] = []
+    arrange, reflow = Compositor._arrange_root, Compositor.reflow
+
+    def counting_arrange(self: Compositor, root: Any, size: Any, visible_only: bool = True) -> Any:
+        arranged.append("visible" if visible_only else "all")
+        return arrange(self, root, size, visible_only)
+
+    def counting_reflow(self: Compositor, parent: Any, size: Any) -> Any:
+        arranged.append("layout")
+        return reflow(self, parent, size)
+
+    monkeypatch.setattr(Compositor, "_arrange_root", counting_arrange)
+    monkeypatch.setattr(Compositor, "reflow", counting_reflow)
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        chat = app.query_one(ChatPane)
+        await pilot.pause()
+        arranged.clear()
+        message = await chat.add_assistant("claude-haiku-4-5", "fast")
+        for piece in ANSWER:  # each piece starts a new block: a widget mounted, then placed
+            await message.append(piece)
+            await pilot.pause()
+        await message.finish()
+        await wait_for(pilot, lambda: "Done." in "".join(terminal.rows()), "the answer")
+        await pilot.pause()
+        entries = [message]
+        placed = {w: w.region for w in (*entries, chat, app.query_one(PromptInput))}
+        layouts = arranged.count("layout")
+        assert layouts >= 1
+        assert arranged.count("all") == layouts, f"the whole screen arranged again: {arranged}"
+        compositor = app.screen._compositor
+        compositor._full_map_invalidated = True  # a fresh layout, for comparison
+        assert {w: compositor.full_map[w].region for w in placed} == placed

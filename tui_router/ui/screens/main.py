@@ -29,6 +29,7 @@ from tui_router.ui.commands import SLASH_COMMANDS
 from tui_router.ui.flow import TurnFlow
 from tui_router.ui.flow_commands import CommandFlow
 from tui_router.ui.flow_suggest import SuggestionFlow
+from tui_router.ui.screens.compositor import MainCompositor
 from tui_router.ui.session_title import SessionTitle
 from tui_router.ui.strategy import current as current_strategy
 from tui_router.ui.widgets.chat import ChatPane, NoteKind
@@ -90,6 +91,7 @@ class MainScreen(Screen[None]):
 
     def __init__(self, config: AppConfig, options: StartOptions, *, max_mounted: int) -> None:
         super().__init__()
+        self._compositor = MainCompositor()
         self.config = config
         self.options = options
         self.max_mounted = max_mounted
