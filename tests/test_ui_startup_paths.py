@@ -98,3 +98,21 @@ def test_the_command_turns_the_collector_back_on_when_the_app_cannot_start(
     assert main(["--resume", "no-such-session"]) == 2
     assert gc.isenabled()
     assert "no-such-session" in capsys.readouterr().err
+
+
+def test_the_command_hands_the_gil_over_every_millisecond_while_the_app_runs(
+    gc_state: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Keys are read and frames written on Textual's own threads: while the app runs they wait
+    at most 1 ms for the GIL, not Python's 5 ms; the process's setting is back afterwards."""
+    import sys
+
+    from tui_router.cli import main
+    from tui_router.ui.app import TuiRouterApp
+
+    seen: list[float] = []
+    monkeypatch.setattr(TuiRouterApp, "run", lambda self: seen.append(sys.getswitchinterval()))
+    before = sys.getswitchinterval()
+    assert main(["--cwd", str(tmp_path)]) == 0
+    assert seen == [0.001]
+    assert sys.getswitchinterval() == before

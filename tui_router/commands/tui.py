@@ -106,13 +106,25 @@ def _require_tier(catalog: Catalog, tier: str) -> None:
     raise UserFacingError(f"--tier {tier}: no model in that tier can be called ({needs})")
 
 
+#: How long a thread may hold the GIL while another waits for it, while the app runs (Python's
+#: default is 5 ms). Textual reads the keyboard and writes frames on threads of their own; while
+#: an answer streams the main thread is busy most of the time, and a key's way to the screen has
+#: two hops on those threads (read, then its frame written), each of which waited up to a whole
+#: period: in tmux a key's read took up to 12-24 ms at the default, 3-9 ms at 1 ms
+#: (benchmarks/RESULTS.md). The cost is more switches when two threads are busy, which is rare.
+SWITCH_INTERVAL_S = 0.001
+
+
 def run(args: argparse.Namespace) -> int:
     from tui_router.ui.startup_gc import pause_gc_for_start_up, resume_gc_after_start_up
 
     pause_gc_for_start_up()  # the app resumes it after its first frame
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     try:
         return _run(args)
     finally:
+        sys.setswitchinterval(switch_interval)
         resume_gc_after_start_up()  # also when the app never reached its first frame
 
 
