@@ -133,3 +133,42 @@ async def test_a_layout_that_places_a_new_widget_is_not_done_twice(
         compositor = app.screen._compositor
         compositor._full_map_invalidated = True  # a fresh layout, for comparison
         assert {w: compositor.full_map[w].region for w in placed} == placed
+
+
+async def test_a_sealed_part_of_an_answer_is_arranged_only_when_it_can_be_painted(
+    server: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """Copying a sealed part of an answer into painted lines arranges the part on its own. Tried
+    after a frame that has not laid it out yet (often, right after sealing), the screen's own
+    layout says so at no cost: no arrangement is made for nothing, the copy waits a frame."""
+    from textual.widgets import Markdown
+
+    from tui_router.ui.compositor import Compositor
+    from tui_router.ui.widgets.stream_markdown import StreamedMarkdown
+
+    arranged: list[Any] = []
+    reflow = Compositor.reflow
+
+    def counting(self: Compositor, parent: Any, size: Any) -> Any:
+        if isinstance(parent, Markdown):
+            arranged.append(parent)
+        return reflow(self, parent, size)
+
+    monkeypatch.setattr(Compositor, "reflow", counting)
+    section = (
+        "## Part {n}\n\nSome **text** for part {n}.\n\n```python\nx = {n}\n```\n\n- a\n- b\n\n"
+    )
+    text = "".join(section.format(n=n) for n in range(8))
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        message = await app.query_one(ChatPane).add_assistant("claude-haiku-4-5", "fast")
+        for start in range(0, len(text), 30):
+            await message.append(text[start : start + 30])
+            await pilot.pause()
+        await message.finish()
+        markdown = message.query_one(StreamedMarkdown)
+        await wait_for(pilot, lambda: not markdown._paint_due, "the sealed parts painted")
+        painted = markdown._painted
+        assert painted >= 3, "the answer was not sealed in parts"
+        assert len(arranged) == painted, f"{len(arranged)} arrangements for {painted} parts"

@@ -26,10 +26,10 @@ from textual.worker import Worker, WorkerState
 
 from tui_router.ui.attach import complete_path
 from tui_router.ui.commands import SLASH_COMMANDS
+from tui_router.ui.compositor import Compositor
 from tui_router.ui.flow import TurnFlow
 from tui_router.ui.flow_commands import CommandFlow
 from tui_router.ui.flow_suggest import SuggestionFlow
-from tui_router.ui.screens.compositor import MainCompositor
 from tui_router.ui.session_title import SessionTitle
 from tui_router.ui.strategy import current as current_strategy
 from tui_router.ui.widgets.chat import ChatPane, NoteKind
@@ -91,7 +91,7 @@ class MainScreen(Screen[None]):
 
     def __init__(self, config: AppConfig, options: StartOptions, *, max_mounted: int) -> None:
         super().__init__()
-        self._compositor = MainCompositor()
+        self._compositor = Compositor()
         self.config = config
         self.options = options
         self.max_mounted = max_mounted

@@ -132,9 +132,20 @@ def paint(segment: Widget) -> list[Strip] | None:
     must have the size this arrangement gives it, and the segment must end where its last child
     (the zero-height `SealMark`) starts.
     """
-    from textual._compositor import Compositor
+    from tui_router.ui.compositor import Compositor
 
     size = segment.outer_size
+    # First what the screen's own layout says: its SealMark placed, at the segment's end.
+    # Painted right after sealing, the segment often has not been laid out again yet, and
+    # arranging it (below) only to find that out took most of the paints' time. (Looking up
+    # where widgets are is free only while the screen's map of them is current; when it is
+    # not, the lookup would lay out the whole screen, so the check below decides alone.)
+    mark = segment.children[-1] if segment.children else None
+    if not isinstance(mark, SealMark) or not mark.outer_size.width:
+        return None
+    map_current = not segment.screen._compositor._full_map_invalidated
+    if map_current and mark.region.y - segment.region.y != size.height:
+        return None
     compositor = Compositor()
     compositor.reflow(segment, size)
     layout = compositor.full_map
