@@ -143,7 +143,7 @@ def paint(segment: Widget) -> list[Strip] | None:
     mark = segment.children[-1] if segment.children else None
     if not isinstance(mark, SealMark) or not mark.outer_size.width:
         return None
-    map_current = not segment.screen._compositor._full_map_invalidated
+    map_current = not getattr(segment.screen._compositor, "_full_map_invalidated", True)
     if map_current and mark.region.y - segment.region.y != size.height:
         return None
     compositor = Compositor()
