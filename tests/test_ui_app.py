@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from fakeserver_sse import Script
 from ui_support import (
     SESSION_ID,
@@ -310,6 +311,7 @@ async def test_ticker_ticks_while_a_reply_streams(server, tmp_path: Path) -> Non
         assert "400 in / 120 out" in ticker_text(app)
 
 
+@pytest.mark.worker_failure
 async def test_a_failing_worker_is_a_notification_not_a_crash(server, tmp_path: Path) -> None:
     def broken_factory(model_id, config):
         raise RuntimeError("provider registry exploded")

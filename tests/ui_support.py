@@ -77,6 +77,35 @@ def server(fake_server: Any, monkeypatch: pytest.MonkeyPatch, no_local_model: No
     return fake_server
 
 
+@pytest.fixture(autouse=True)
+def no_failed_workers(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Fail a test in which any worker raised, unless it is marked ``worker_failure``.
+
+    The app tells the user of a failed worker in a notification and goes on, and Textual drops a
+    finished worker from its list, so a test waiting for the app's workers can pass over one that
+    failed (a turn that crashed after its answer was drawn looked like a turn that ended).
+    """
+    from textual.worker import Worker, WorkerState
+
+    failed: list[Worker[Any]] = []
+    state = Worker.state
+
+    def set_state(worker: Worker[Any], new: WorkerState) -> None:
+        if new is WorkerState.ERROR:
+            failed.append(worker)
+        assert state.fset is not None
+        state.fset(worker, new)
+
+    monkeypatch.setattr(Worker, "state", property(state.fget, set_state))
+    yield failed
+    if failed and request.node.get_closest_marker("worker_failure") is None:
+        pytest.fail(
+            "a worker failed: "
+            + "; ".join(f"{w.name}: {type(w.error).__name__}: {w.error}" for w in failed),
+            pytrace=False,
+        )
+
+
 async def wait_for(
     pilot: Pilot[Any], condition: Callable[[], bool], what: str, attempts: int = 400
 ) -> None:
@@ -171,7 +200,10 @@ class StandInDecision:
 
 @dataclass
 class StandInRouter:
-    """Test-only router: suggests ``target`` for prompts containing ``trigger``."""
+    """Test-only router: suggests ``target`` for prompts containing ``trigger``. It has what a
+    session reads of its router (the strategy its calls are exported under)."""
+
+    strategy: str = "learned"
 
     target: str = "claude-opus-4-6"
     tier: str = "frontier"
