@@ -304,13 +304,16 @@ def one_run(args: argparse.Namespace, answer: str, seed: int) -> dict[str, Any]:
     ]
     client: ControlClient | None = None
     try:
-        tmux(socket, "-f", "/dev/null", "start-server")
+        # (no `start-server` first: a server without a session exits at once, and a
+        # `new-session` that reached it as it went failed with "server exited unexpectedly")
         subprocess.run(
             [
                 *(
                     "tmux",
                     "-L",
                     socket,
+                    "-f",
+                    "/dev/null",
                     "new-session",
                     "-d",
                     "-s",
