@@ -1,4 +1,4 @@
-"""A streamed answer looks exactly as one `Markdown` widget fed the same chunks would show it,
+"""A streamed answer looks exactly as one `Markdown` widget given the same text would show it,
 while its finished parts are sealed (never parsed, rebuilt or laid out again) and parked out of
 view. Checked on the screen itself (an SVG export of every cell, text and colours), against a
 reference: the whole text given to one `Markdown` widget at once (what Textual shows for that
