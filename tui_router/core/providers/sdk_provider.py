@@ -4,6 +4,11 @@
 read. The SDK is imported on the first call, in a worker thread (about a second for anthropic), and
 its client is rebuilt only when the key or base URL in force changes.
 
+Every client of the process shares one TLS context, built in that thread with the import: an SDK
+client left to build its own loads the system's CA certificates each time (~25 ms of CPU here) on
+the event loop, a stall the TUI would show on the first call of each provider and on every
+change of key or endpoint.
+
 The SDKs' own retries are off (``max_retries=0``): `SDKProvider._open` retries a request that
 failed before any answer arrived (429, 408/409, 5xx, overloaded, connection errors, a server that
 sent nothing) up to ``[network] retries`` times, honouring ``Retry-After`` up to
@@ -18,6 +23,8 @@ import asyncio
 import email.utils
 import importlib
 import random
+import ssl
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -32,6 +39,21 @@ from tui_router.core.providers.errors import NotAStream, RetryTooLong
 INITIAL_BACKOFF_S = 0.5
 MAX_BACKOFF_S = 8.0
 _RETRY_STATUSES = {408, 409, 429, 500, 502, 503, 504, 529}
+
+_tls_context: ssl.SSLContext | None = None
+_tls_lock = threading.Lock()
+
+
+def _load_sdk(name: str) -> tuple[Any, ssl.SSLContext]:
+    """The SDK module and the process's TLS context (run in a worker thread: both are slow)."""
+    global _tls_context
+    sdk = importlib.import_module(name)
+    with _tls_lock:
+        if _tls_context is None:
+            httpx2 = importlib.import_module("httpx2")  # the SDKs' HTTP library
+            # what the SDK's client would build for itself: the system's CAs (or SSL_CERT_FILE)
+            _tls_context = httpx2.create_ssl_context()
+        return sdk, _tls_context
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +140,7 @@ class SDKProvider:
         if self._client is not None and self._connection == connection:
             return self._client
         await self.aclose()
-        sdk = await asyncio.to_thread(importlib.import_module, self.SDK)
+        sdk, tls = await asyncio.to_thread(_load_sdk, self.SDK)
         httpx2 = importlib.import_module("httpx2")  # the SDKs' HTTP library, loaded with them
         timeout = httpx2.Timeout(
             self.timeout,  # read and write: the longest wait for the next bytes
@@ -130,6 +152,9 @@ class SDKProvider:
             base_url=connection.base_url,
             max_retries=0,  # retried by `_open`, which reports each retry
             timeout=timeout,
+            # the SDK's own default client (its limits, keep-alive, proxies from the
+            # environment), with the shared TLS context
+            http_client=sdk.DefaultAsyncHttpxClient(timeout=timeout, verify=tls),
         )
         self._connection = connection
         return self._client
