@@ -5,8 +5,10 @@ The benchmarks never reach the network: the SDKs talk to `tests/fakeserver.py` o
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -35,6 +37,7 @@ frontier = ["claude-opus-4-6"]
 def make_home(config: str = BENCH_CONFIG) -> Path:
     """A fresh TUI_ROUTER_HOME with a config that needs no real key and no local model."""
     home = Path(tempfile.mkdtemp(prefix="tui-router-bench-"))
+    atexit.register(shutil.rmtree, home, ignore_errors=True)  # the store and config go with the run
     (home / "config").mkdir(parents=True)
     (home / "config" / "config.toml").write_text(config)
     return home
