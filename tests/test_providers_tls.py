@@ -1,7 +1,7 @@
 """The SDK clients share one TLS context, built in the worker thread that imports the SDK.
 
-An SDK client left to itself loads the system's CA certificates each time it is built (~25 ms of
-CPU), on the event loop: a stall in the TUI on the first call of each provider and on every
+An SDK client left to itself loads the system's CA certificates each time it is built (~45 ms of
+CPU here), on the event loop: a stall in the TUI on the first call of each provider and on every
 change of key or endpoint.
 """
 

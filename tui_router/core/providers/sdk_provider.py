@@ -5,7 +5,7 @@ read. The SDK is imported on the first call, in a worker thread (about a second 
 its client is rebuilt only when the key or base URL in force changes.
 
 Every client of the process shares one TLS context, built in that thread with the import: an SDK
-client left to build its own loads the system's CA certificates each time (~25 ms of CPU here) on
+client left to build its own loads the system's CA certificates each time (~45 ms of CPU here) on
 the event loop, a stall the TUI would show on the first call of each provider and on every
 change of key or endpoint.
 
