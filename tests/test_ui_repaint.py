@@ -186,7 +186,9 @@ async def test_a_sealed_part_of_an_answer_is_arranged_only_when_it_can_be_painte
         await wait_for(pilot, lambda: not markdown._paint_due, "the sealed parts painted")
         painted = markdown._painted
         assert painted == len(markdown._sealed) >= 2, f"{painted} of {len(markdown._sealed)} parts"
-        assert sum(ok for _, _, ok in tries) == painted
+        # every part painted went through the recorder (a part is painted again when the width
+        # changes, e.g. as the chat's scrollbar appears; how often depends on the frames' timing)
+        assert sum(ok for _, _, ok in tries) >= painted
         for_nothing = [t for t in tries if t == (True, True, False)]
         assert not for_nothing, f"{len(for_nothing)} arrangements for nothing: {tries}"
 
