@@ -7,6 +7,11 @@ frame that shows the last key before it starts its next step, and the postponed 
 collection waits for a pause in typing.
 
 The app calls `note_key` around its own handling of each key event; the rest only read.
+
+And a key does not wait for the next frame: a frame that has a layout to do (a step of the
+answer mounted or grew its blocks) arranges and repaints the whole chat, 30-70 ms on 2 cores.
+The widget that handled the key sends its own repaint to the terminal as soon as it has handled
+it (`paint_now`), and the frame draws the rest.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from textual.app import App
+    from textual.dom import DOMNode
+    from textual.screen import Screen
 
 #: When any app of this process last received a key (time.monotonic()), or None.
 _last_key_at: float | None = None
@@ -83,10 +90,11 @@ def note_key(app: App[Any]) -> Iterator[None]:
     """Wrap the app's handling of one key event (`App.on_event`), which forwards it.
 
     On the way in the key counts as arrived; on the way out a callback is queued behind the
-    key at the widget it was forwarded to. That widget tells the screen what to repaint only
-    when it next goes idle, after the callback, so the screen may go idle once before it knows:
-    the callback waits for one screen refresh, then for the next, and when that one is done the
-    key's effect (a letter in the prompt) is on screen.
+    key at the widget it was forwarded to. When the callback runs, the widget has handled the
+    key: if it can paint its change now (`paint_now`), the key is on screen. Otherwise the
+    widget tells the screen what to repaint only when it next goes idle, after the callback, so
+    the screen may go idle once before it knows: the callback waits for one screen refresh,
+    then for the next, and when that one is done the key's effect is on screen.
     """
     activity = of(app)
     number = activity.arrived()
@@ -94,12 +102,60 @@ def note_key(app: App[Any]) -> Iterator[None]:
         yield
     finally:
         screen = app.screen
+        target = app.focused or screen
 
         def after_the_repaint_request() -> None:
             screen.call_after_refresh(activity.shown, number)
 
-        target = app.focused or screen
-        target.call_later(screen.call_after_refresh, after_the_repaint_request)
+        def handled() -> None:
+            if target is app.focused and paint_now(screen, target):
+                activity.shown(number)
+            else:
+                screen.call_after_refresh(after_the_repaint_request)
+
+        target.call_later(handled)
+
+
+def paint_now(screen: Screen[Any], widget: DOMNode) -> bool:
+    """Send ``widget``'s pending repaint to the terminal now, ahead of the screen's next frame;
+    True if it did.
+
+    Only when that cannot show a cell the next frame would not: the widget did not ask for a
+    layout (a prompt that grows a line does, so it waits for the frame), and it is on the
+    screen where the last layout put it. Whatever else the frame has to do (a layout of the
+    chat) it does after, and it does not paint the widget again. That holds during a batch
+    update too: what a batch holds back is the rest of the screen.
+    """
+    from textual.widget import Widget
+
+    app = screen.app
+    if not isinstance(widget, Widget) or not screen.is_current:
+        return False
+    if not widget._repaint_regions or widget._layout_required:
+        return False
+    if any(widget in asked for asked in screen._layout_widgets.values()):
+        return False
+    compositor = screen._compositor
+    if widget not in compositor.visible_widgets:
+        return False
+    # render only this widget's regions; what is already queued for the frame stays queued
+    pending = set(compositor._dirty_regions)
+    compositor._dirty_regions.clear()
+    try:
+        compositor.update_widgets({widget})
+        update = compositor.render_update(screen_stack=app._background_screens)
+    finally:
+        compositor._dirty_regions.update(pending)
+    if update is None:
+        return False
+    # A batch (the answer's markdown mounting its new blocks holds one across its awaits) keeps
+    # the screen's half-built state off the terminal; this widget's cells are not part of it.
+    batch, app._batch_count = app._batch_count, 0
+    try:
+        app._display(screen, update)
+    finally:
+        app._batch_count = batch
+    return True
 
 
 def seconds_since_last_key() -> float:

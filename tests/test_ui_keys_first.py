@@ -1,0 +1,96 @@
+"""A typed key reaches the terminal as soon as the prompt has handled it, not after the layout
+the streaming answer is waiting for (`key_activity.paint_now`): that layout arranges and
+repaints the whole chat, tens of milliseconds during which the key used to wait.
+
+What the terminal shows is followed with `terminal_model` (every update the app sends, applied
+in order), so a key drawn early that left a stale cell would fail here too."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fakeserver_sse import Script
+from terminal_model import Terminal, assert_shows_the_screen
+from ui_support import SIZE, make_app, settle, started, type_text
+
+from tui_router.ui import key_activity
+from tui_router.ui.widgets.chat import ChatPane
+from tui_router.ui.widgets.prompt import PromptInput
+
+
+def shown_rows(terminal: Terminal) -> str:
+    return "\n".join(terminal.rows())
+
+
+async def test_a_key_is_on_the_terminal_while_the_chat_waits_for_its_layout(
+    server: Any, tmp_path: Path, terminal: Terminal
+) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await type_text(pilot, "ab")
+        await settle(pilot)
+        screen = app.screen
+        prompt = app.query_one(PromptInput)
+        chat = app.query_one(ChatPane)
+        frames = terminal.frames
+        # What a step of a streamed answer does: its markdown mounts new blocks inside a batch
+        # (held across awaits), and the screen has a layout to do once the batch ends.
+        with app.batch_update():
+            note = await chat.add_note("a note the layout has not placed yet")
+            prompt.insert("x")
+            assert note not in screen._compositor.visible_widgets
+            assert key_activity.paint_now(screen, prompt)
+            assert terminal.frames == frames + 1
+            assert "abx" in shown_rows(terminal), "the key is not on the terminal"
+            assert "a note the layout" not in shown_rows(terminal), "the batch leaked"
+        await settle(pilot)
+        assert "a note the layout" in shown_rows(terminal)
+        assert_shows_the_screen(app, terminal, "after the layout")
+
+
+async def test_a_key_that_changes_the_prompts_height_waits_for_the_layout(
+    server: Any, tmp_path: Path, terminal: Terminal
+) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await settle(pilot)
+        prompt = app.query_one(PromptInput)
+        frames = terminal.frames
+        prompt.insert("one\ntwo\nthree\nfour")  # the prompt grows: its own region moves
+        assert not key_activity.paint_now(app.screen, prompt)
+        assert terminal.frames == frames
+        await settle(pilot)
+        assert_shows_the_screen(app, terminal, "the prompt grown")
+
+
+async def test_keys_typed_while_an_answer_streams_show_at_once_and_leave_no_stale_cell(
+    server: Any, tmp_path: Path, terminal: Terminal, monkeypatch: Any
+) -> None:
+    answer = "".join(
+        f"## Part {n}\n\nSome text for part {n}.\n\n```python\nx = {n}\n```\n\n- a\n- b\n\n"
+        for n in range(8)
+    )
+    server.push(Script(text=answer, n_chunks=60, delay=0.01))
+    painted: list[bool] = []
+    original = key_activity.paint_now
+
+    def recording(screen: Any, widget: Any) -> bool:
+        painted.append(original(screen, widget))
+        return painted[-1]
+
+    monkeypatch.setattr(key_activity, "paint_now", recording)
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await type_text(pilot, "explain")
+        await pilot.press("enter")
+        typed = "next question"
+        for char in typed:
+            await pilot.press("space" if char == " " else char)
+        await settle(pilot)
+        assert app.query_one(PromptInput).text == typed
+        assert any(painted), "no key was painted ahead of its frame"
+        assert_shows_the_screen(app, terminal, "the answer done, the next prompt typed")
