@@ -137,11 +137,13 @@ class AssistantMessage(Vertical):
 
         Every write re-parses (and re-highlights) the growing last block and lays the answer out
         again, which costs far more than a token. So a step takes at most `STEP_CHARS`, sealing
-        the live segment is a step of its own, and before each step the pump waits for the frame
-        showing any key typed meanwhile: a key waits for the step it arrived in, never for the
-        ones after it. Caught up, the pump waits between steps, longer after a step that took
-        long to show (a busy machine), leaving the event loop to the network and the keyboard.
-        `finish` stops it between steps, never in the middle of one.
+        the live segment is a step of its own (its layout is drawn with the next step's frame,
+        or the pause's), and before each step the pump waits for the frame showing any key typed
+        meanwhile: a key waits for the step it arrived in, never for the ones after it (and a
+        key the prompt can paint at once, `key_activity.paint_now`, not even that). Caught up,
+        the pump waits between steps, longer after a step that took long to show (a busy
+        machine), leaving the event loop to the network and the keyboard. `finish` stops it
+        between steps, never in the middle of one.
         """
         loop = asyncio.get_running_loop()
         keys = key_activity.of(self.app)
@@ -155,8 +157,7 @@ class AssistantMessage(Vertical):
             behind = await self._flush_pending()
             await self.wait_for_refresh()
             await keys.wait_until_shown(KEY_WAIT)
-            if await self._markdown.seal_if_due():
-                await self.wait_for_refresh()
+            await self._markdown.seal_if_due()
             if behind:
                 self._wake.set()
                 continue

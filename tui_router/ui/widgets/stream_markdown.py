@@ -34,10 +34,14 @@ if TYPE_CHECKING:
     from textual.widgets import Markdown
     from textual.widgets.markdown import MarkdownBlock
 
-#: Finished top-level blocks a live segment may hold before it is sealed.
-SEAL_BLOCKS = 6
+#: Finished top-level blocks a live segment may hold before it is sealed. Every frame lays out
+#: and repaints the live segment, and a key typed during a frame waits for it: with 3 instead
+#: of 6 the longest frames of a streamed answer are shorter (tmux, 2 cores: the key's worst
+#: extra delay 76-89 ms against 91-104), and since a seal no longer waits for a frame of its
+#: own, the twice as many seals cost no throughput (benchmarks/RESULTS.md, 2026-12-04).
+SEAL_BLOCKS = 3
 #: Blocks a sealed segment keeps at least (a split point nearer the start is not used).
-MIN_SEALED_BLOCKS = 3
+MIN_SEALED_BLOCKS = 2
 
 
 class SealMark(Widget):
