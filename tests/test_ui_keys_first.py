@@ -12,7 +12,7 @@ from typing import Any
 
 from fakeserver_sse import Script
 from terminal_model import Terminal, assert_shows_the_screen
-from ui_support import SIZE, make_app, settle, started, type_text
+from ui_support import SIZE, make_app, settle, started, type_text, wait_for
 
 from tui_router.ui import key_activity
 from tui_router.ui.widgets.chat import ChatPane
@@ -94,3 +94,68 @@ async def test_keys_typed_while_an_answer_streams_show_at_once_and_leave_no_stal
         assert app.query_one(PromptInput).text == typed
         assert any(painted), "no key was painted ahead of its frame"
         assert_shows_the_screen(app, terminal, "the answer done, the next prompt typed")
+
+
+async def test_a_frame_with_a_layout_waits_for_a_key_read_from_the_terminal(
+    server: Any, tmp_path: Path, terminal: Terminal, monkeypatch: Any
+) -> None:
+    """A key the input thread has read is on its way to the prompt through several hops of the
+    event loop; a layout frame that started then would make it wait for the whole frame."""
+    # here the key is held on its way for as long as the test likes
+    monkeypatch.setattr(key_activity, "IN_FLIGHT_S", 60.0)
+    monkeypatch.setattr(key_activity, "FRAME_WAIT_S", 60.0)
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await type_text(pilot, "ab")
+        await settle(pilot)
+        screen = app.screen
+        activity = key_activity.of(app)
+        activity.read()  # what the terminal's input thread does as it reads "c"
+        assert activity.in_flight
+        note = await app.query_one(ChatPane).add_note("placed after the key")
+        for _ in range(5):
+            await pilot.pause(0.02)
+        assert note not in screen._compositor.visible_widgets, "the layout went before the key"
+        await pilot.press("c")  # the key reaches the app
+        await settle(pilot)
+        assert app.query_one(PromptInput).text == "abc"
+        assert not activity.in_flight
+        assert note in screen._compositor.visible_widgets
+        assert_shows_the_screen(app, terminal, "the key, then the layout")
+
+
+async def test_the_driver_counts_the_keys_it_reads(server: Any, tmp_path: Path) -> None:
+    from textual import events
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await settle(pilot)
+        activity = key_activity.of(app)
+        read = activity._read
+        app._driver.process_message(events.Key("c", "c"))  # as the input thread calls it
+        assert activity._read == read + 1
+        await settle(pilot)
+        assert app.query_one(PromptInput).text == "c"
+        assert not activity.in_flight
+
+
+async def test_a_key_that_never_reaches_the_prompt_holds_no_frame_back_for_long(
+    server: Any, tmp_path: Path, terminal: Terminal
+) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await settle(pilot)
+        activity = key_activity.of(app)
+        activity.read()  # read, then dropped: never handled
+        assert activity.in_flight
+        note = await app.query_one(ChatPane).add_note("placed all the same")
+        await wait_for(
+            pilot,
+            lambda: note in app.screen._compositor.visible_widgets,
+            "the layout after the key's time ran out",
+        )
+        await settle(pilot)
+        assert_shows_the_screen(app, terminal, "the layout")

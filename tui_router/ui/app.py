@@ -166,6 +166,7 @@ class TuiRouterApp(App[None]):
         return {**THEME_VARIABLE_DEFAULTS, **APP_VARIABLE_DEFAULTS}
 
     def on_mount(self) -> None:
+        key_activity.watch_the_terminal(self)
         for problem, timeout in self._theme_problems:
             self.notify(problem, severity="warning", timeout=timeout)
         loop = asyncio.get_running_loop()

@@ -30,6 +30,13 @@ if TYPE_CHECKING:
 
 #: When any app of this process last received a key (time.monotonic()), or None.
 _last_key_at: float | None = None
+#: A key read from the terminal counts as on its way to the prompt for at most this long (a key
+#: the app drops is never handled; it must not hold frames back for longer than this).
+IN_FLIGHT_S = 0.05
+#: The longest a frame waits for keys on their way (`KeyActivity.in_flight`), in all...
+FRAME_WAIT_S = 0.03
+#: ...looking again after this long (the key's hops to the prompt and its paint take ~2-6 ms).
+HOP_S = 0.003
 
 
 class KeyActivity:
@@ -40,6 +47,21 @@ class KeyActivity:
         self._shown = 0  # the latest of them known to be on screen
         self._all_shown = asyncio.Event()
         self._all_shown.set()
+        # Counted by the terminal's input thread (`read`) and by the focused widget once it has
+        # handled a key: plain ints, each written by one thread.
+        self._read = 0
+        self._read_at = 0.0
+        self._handled = 0
+
+    def read(self) -> None:
+        """The terminal's input thread has read a key (it is on its way to the prompt)."""
+        self._read_at = time.monotonic()
+        self._read += 1
+
+    @property
+    def in_flight(self) -> bool:
+        """A key has been read from the terminal and not yet handled by the focused widget."""
+        return self._read > self._handled and time.monotonic() - self._read_at < IN_FLIGHT_S
 
     @property
     def unshown(self) -> int:
@@ -108,6 +130,8 @@ def note_key(app: App[Any]) -> Iterator[None]:
             screen.call_after_refresh(activity.shown, number)
 
         def handled() -> None:
+            # (keys not read from the terminal, such as a test's, never make it run ahead)
+            activity._handled = min(activity._handled + 1, activity._read)
             if target is app.focused and paint_now(screen, target):
                 activity.shown(number)
             else:
@@ -163,3 +187,26 @@ def seconds_since_last_key() -> float:
     if _last_key_at is None:
         return float("inf")
     return time.monotonic() - _last_key_at
+
+
+def watch_the_terminal(app: App[Any]) -> None:
+    """Count the keys ``app``'s driver reads, as it reads them (`KeyActivity.in_flight`).
+
+    A key goes from the input thread to the prompt through several hops of the event loop; a
+    frame that starts (or a render that follows a layout) while a key is on its way would make
+    it wait tens of milliseconds. The screen asks `in_flight` and lets the key go first.
+    """
+    from textual import events
+
+    driver = app._driver
+    if driver is None:
+        return
+    activity = of(app)
+    process = driver.process_message
+
+    def process_message(message: Any) -> None:
+        if isinstance(message, events.Key):
+            activity.read()
+        process(message)
+
+    driver.process_message = process_message  # type: ignore[method-assign]

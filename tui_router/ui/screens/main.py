@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -24,6 +25,7 @@ from textual.widget import Widget
 from textual.widgets import TextArea
 from textual.worker import Worker, WorkerState
 
+from tui_router.ui import key_activity
 from tui_router.ui.attach import complete_path
 from tui_router.ui.commands import SLASH_COMMANDS
 from tui_router.ui.compositor import Compositor
@@ -100,8 +102,40 @@ class MainScreen(Screen[None]):
         self.commands = CommandFlow(self)
         self.session_title = SessionTitle(self)
         self._interrupted_at = 0.0  # the last ctrl+c that did nothing but warn (monotonic)
+        self._keys_first_since: float | None = None  # a frame waiting for a key (monotonic)
         self._reply_clock: Timer | None = None
         self._reply_started = 0.0
+
+    # -- frames: a key on its way goes first ------------------------------------------------
+    def _on_timer_update(self) -> None:
+        if self._layout_required and self._let_keys_go_first(self._on_timer_update):
+            return
+        super()._on_timer_update()
+
+    def _compositor_refresh(self) -> None:
+        # after a layout (tens of ms), its render (tens more) waits for a key read meanwhile
+        if self is self.app.screen and self._let_keys_go_first(self._compositor_refresh):
+            return
+        super()._compositor_refresh()
+
+    def _let_keys_go_first(self, then: Callable[[], None]) -> bool:
+        """True if a key is on its way to the prompt: ``then`` runs a moment later, once it has
+        been handled and painted (`key_activity.paint_now`), and this frame's work waits.
+
+        A frame waits `key_activity.FRAME_WAIT_S` at most in all.
+        """
+        now = time.monotonic()
+        if not key_activity.of(self.app).in_flight:
+            self._keys_first_since = None
+            return False
+        if self._keys_first_since is None:
+            self._keys_first_since = now
+        elif now - self._keys_first_since > key_activity.FRAME_WAIT_S:
+            self._keys_first_since = None
+            return False
+        self._update_timer.pause()
+        self.set_timer(key_activity.HOP_S, then)
+        return True
 
     # -- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
