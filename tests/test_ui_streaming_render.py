@@ -491,6 +491,7 @@ async def test_a_backlog_is_shown_in_short_steps(monkeypatch: Any) -> None:
 async def test_a_key_is_on_screen_before_the_next_step(monkeypatch: Any) -> None:
     """A key typed while an answer streams is drawn before the chat starts another step: the
     step waits for the frame showing the key, not the key for the steps after it."""
+    monkeypatch.setattr(chat, "STEP_CHARS", 400)  # several steps of this answer
     log: list[tuple[str, str]] = []
     app = TypingHarness()
     original_append = StreamedMarkdown.append

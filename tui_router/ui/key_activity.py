@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -126,8 +126,20 @@ def note_key(app: App[Any]) -> Iterator[None]:
         screen = app.screen
         target = app.focused or screen
 
+        def after_a_frame(callback: Callable[[], None]) -> None:
+            # Textual runs "after refresh" callbacks after a screen update that drew nothing
+            # because a batch was held (an answer's markdown mounting blocks): not a frame
+            # (looked at again a moment later: a batch is held across awaits, a few ms)
+            def check() -> None:
+                if app._batch_count:
+                    screen.set_timer(HOP_S, lambda: screen.call_after_refresh(check))
+                else:
+                    callback()
+
+            screen.call_after_refresh(check)
+
         def after_the_repaint_request() -> None:
-            screen.call_after_refresh(activity.shown, number)
+            after_a_frame(lambda: activity.shown(number))
 
         def handled() -> None:
             # (keys not read from the terminal, such as a test's, never make it run ahead)
@@ -135,7 +147,7 @@ def note_key(app: App[Any]) -> Iterator[None]:
             if target is app.focused and paint_now(screen, target):
                 activity.shown(number)
             else:
-                screen.call_after_refresh(after_the_repaint_request)
+                after_a_frame(after_the_repaint_request)
 
         target.call_later(handled)
 
@@ -160,18 +172,31 @@ def paint_now(screen: Screen[Any], widget: DOMNode) -> bool:
     if any(widget in asked for asked in screen._layout_widgets.values()):
         return False
     compositor = screen._compositor
-    if widget not in compositor.visible_widgets:
+    placed = compositor.visible_widgets.get(widget)
+    if placed is None:
         return False
-    # render only this widget's regions; what is already queued for the frame stays queued
+    region, clip = placed
+    # the widget's repaint regions on the screen (as `Compositor.update_widgets` finds them),
+    # left to the frame unless this paints them
+    regions = [
+        visible
+        for dirty in widget._repaint_regions
+        if (visible := clip.intersection(dirty.translate(region.offset)))
+    ]
+    if not regions:
+        return False
+    # render only these; what is already queued for the frame stays queued
     pending = set(compositor._dirty_regions)
     compositor._dirty_regions.clear()
+    compositor._dirty_regions.update(regions)
     try:
-        compositor.update_widgets({widget})
         update = compositor.render_update(screen_stack=app._background_screens)
     finally:
+        compositor._dirty_regions.clear()
         compositor._dirty_regions.update(pending)
     if update is None:
         return False
+    widget._repaint_regions.clear()
     # A batch (the answer's markdown mounting its new blocks holds one across its awaits) keeps
     # the screen's half-built state off the terminal; this widget's cells are not part of it.
     batch, app._batch_count = app._batch_count, 0
