@@ -59,6 +59,11 @@ class KeyActivity:
         self._read += 1
 
     @property
+    def read_count(self) -> int:
+        """Keys the terminal's input thread has read so far."""
+        return self._read
+
+    @property
     def in_flight(self) -> bool:
         """A key has been read from the terminal and not yet handled by the focused widget."""
         return self._read > self._handled and time.monotonic() - self._read_at < IN_FLIGHT_S

@@ -103,6 +103,7 @@ class MainScreen(Screen[None]):
         self.session_title = SessionTitle(self)
         self._interrupted_at = 0.0  # the last ctrl+c that did nothing but warn (monotonic)
         self._keys_first_since: float | None = None  # a frame waiting for a key (monotonic)
+        self._keys_waited_for = 0  # the keys read when a frame last stopped waiting for them
         self._reply_clock: Timer | None = None
         self._reply_started = 0.0
 
@@ -125,13 +126,16 @@ class MainScreen(Screen[None]):
         A frame waits `key_activity.FRAME_WAIT_S` at most in all.
         """
         now = time.monotonic()
-        if not key_activity.of(self.app).in_flight:
+        keys = key_activity.of(self.app)
+        # (the keys read so far were waited for once already: not again, for the render)
+        if not keys.in_flight or keys.read_count == self._keys_waited_for:
             self._keys_first_since = None
             return False
         if self._keys_first_since is None:
             self._keys_first_since = now
         elif now - self._keys_first_since > key_activity.FRAME_WAIT_S:
             self._keys_first_since = None
+            self._keys_waited_for = keys.read_count
             return False
         self._update_timer.pause()
         self.set_timer(key_activity.HOP_S, then)
