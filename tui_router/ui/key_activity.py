@@ -11,7 +11,10 @@ The app calls `note_key` around its own handling of each key event; the rest onl
 And a key does not wait for the next frame: a frame that has a layout to do (a step of the
 answer mounted or grew its blocks) arranges and repaints the whole chat, 30-70 ms on 2 cores.
 The widget that handled the key sends its own repaint to the terminal as soon as it has handled
-it (`paint_now`), and the frame draws the rest.
+it (`paint_now`), and the frame draws the rest. Nor for a frame that starts while it is on its
+way from the terminal: the driver counts the keys it reads (`watch_the_terminal`), and the main
+screen holds a layout frame, or the render after one, for a few milliseconds while a key read
+has not been handled yet (`KeyActivity.in_flight`; `FRAME_WAIT_S` at most).
 """
 
 from __future__ import annotations
