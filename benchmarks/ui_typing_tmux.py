@@ -18,7 +18,11 @@ difference ("extra") is the app's.
 The streaming rate is the answer's o200k tokens over the time from its first marker to its last
 marker reaching the terminal (so a render that falls behind the network lowers it).
 
-Usage: python benchmarks/ui_typing_tmux.py [--runs N] [--sections N] [--json]
+With ``--tool-steps N`` the answer is an agent turn: N + 1 replies, each but the last ending in
+read-only tool calls (read a file, search, list files), so tool lines are mounted in the chat and
+the tools run while keys are typed (the streaming time then includes the tools' time).
+
+Usage: python benchmarks/ui_typing_tmux.py [--runs N] [--sections N] [--tool-steps N] [--json]
 """
 
 from __future__ import annotations
@@ -283,11 +287,46 @@ def type_for(
     return watches
 
 
+#: What the model calls between the parts of an agent turn (`--tool-steps`): read-only tools,
+#: which run without a yes, on files of this repository (the app runs in its root).
+TOOL_CALLS = [
+    {"name": "read_file", "input": {"path": "README.md", "limit": 80}},
+    {"name": "search", "input": {"pattern": "def ", "path": "tui_router/core/tokens.py"}},
+    {"name": "list_files", "input": {"path": "tui_router/core", "pattern": "*.py"}},
+]
+
+
+def scripts_for(args: argparse.Namespace, answer: str) -> list[dict[str, Any]]:
+    """The fake server's replies: the answer in one reply, or (``--tool-steps N``) in N + 1
+    replies, each but the last ending in tool calls, as an agent turn that reads the code
+    between the parts of its answer (a tool line per call in the chat)."""
+    parts = [answer]
+    if args.tool_steps:
+        sections = answer.split("## ")
+        per = max(1, (len(sections) - 1) // (args.tool_steps + 1))
+        parts = [sections[0]]
+        for index, section in enumerate(sections[1:]):
+            if index and index % per == 0 and len(parts) <= args.tool_steps:
+                parts.append("")
+            parts[-1] += "## " + section
+    scripts = []
+    for index, part in enumerate(parts):
+        chunks = [part[i : i + args.chunk] for i in range(0, len(part), args.chunk)]
+        script: dict[str, Any] = {
+            "chunks": chunks,
+            "delay": args.delay,
+            "input_tokens": 50,
+            "output_tokens": 0,
+        }
+        if index < len(parts) - 1:
+            script["tool_calls"] = TOOL_CALLS
+        scripts.append(script)
+    return scripts
+
+
 def one_run(args: argparse.Namespace, answer: str, seed: int) -> dict[str, Any]:
-    chunks = [answer[i : i + args.chunk] for i in range(0, len(answer), args.chunk)]
     home = make_home()
-    script = {"chunks": chunks, "delay": args.delay, "input_tokens": 50, "output_tokens": 0}
-    server, port = start_fake_server([script], home)
+    server, port = start_fake_server(scripts_for(args, answer), home)
     env = bench_env(home, port)
     env.update(TERM="xterm-256color", COLUMNS="120", LINES="40")
     socket = f"tui-router-typing-{uuid.uuid4().hex[:8]}"
@@ -460,6 +499,12 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=0.4, help="seconds between keys")
     parser.add_argument("--idle-keys", type=int, default=40)
     parser.add_argument("--settle", type=float, default=4.0, help="seconds after the first frame")
+    parser.add_argument(
+        "--tool-steps",
+        type=int,
+        default=0,
+        help="an agent turn: the answer in this many + 1 replies with tool calls between them",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument(
         "--app-script", type=Path, help="run this script (tui_router's CLI args) instead of the app"
@@ -475,6 +520,11 @@ def main() -> None:
         f"tui-router typing while streaming, tmux 120x40, {os.cpu_count()} cores; answer: "
         f"{args.sections} sections, {args.chunk}-char chunks every {args.delay * 1000:.0f} ms, "
         f"a key every {args.interval} s"
+        + (
+            f"; an agent turn: {args.tool_steps} tool steps of {len(TOOL_CALLS)} read-only calls"
+            if args.tool_steps
+            else ""
+        )
     )
     results = []
     for number in range(1, args.runs + 1):

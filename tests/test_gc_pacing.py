@@ -236,3 +236,26 @@ async def test_answers_back_to_back_with_typing_get_the_pass_before_the_next_ans
     stream_gc.hold()
     assert ran == ["full"]  # ... before the next answer's text, while they wait for it
     stream_gc.release()
+
+
+async def test_a_later_step_of_an_agent_turn_leaves_a_due_pass_to_a_quiet_moment(
+    paced: tuple[list[str], Clock, Counts],
+) -> None:
+    # An agent's next step streams while the person may be typing the next prompt: a pass past
+    # the garbage bound does not run before its text (0.2-0.4 s into a long turn) ...
+    stream_gc.pace()
+    ran, clock, counts = paced
+    counts.middle_passes = stream_gc.GARBAGE_BOUND * 10
+    key_activity._last_key_at = clock.now
+    stream_gc.hold(catch_up=False)
+    assert ran == []
+    stream_gc.release()
+    # ... nor while the person keeps typing ...
+    clock.now += stream_gc.QUIET_S
+    key_activity._last_key_at = clock.now
+    stream_gc._check()
+    assert ran == []
+    # ... but before the next turn's answer, which the person waits for
+    stream_gc.hold()
+    assert ran == ["full"]
+    stream_gc.release()

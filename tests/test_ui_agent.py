@@ -25,7 +25,7 @@ from ui_support import (
 
 from tui_router.core.store import Store
 from tui_router.ui.widgets.approval import ApprovalPanel
-from tui_router.ui.widgets.chat import ChatPane
+from tui_router.ui.widgets.chat import AssistantMessage, ChatPane
 from tui_router.ui.widgets.prompt import PromptInput
 from tui_router.ui.widgets.status import StatusHeader
 from tui_router.ui.widgets.tool_line import ToolLine, cap_output
@@ -414,3 +414,26 @@ async def test_undo_by_turns_back_and_by_checkpoint_id(server, repo: Path) -> No
             f"Undone checkpoint {first}: src/utils.py put back",
             f"Undone checkpoint {second}: src/other.py put back",
         ]
+
+
+async def test_a_later_step_of_a_turn_does_not_run_a_due_garbage_pass_before_its_text(
+    server: Any, repo: Path
+) -> None:
+    """The person may be typing the next prompt while an agent works: a full garbage pass that
+    is due (0.2-0.4 s into a long turn, in tmux a key held that long) waits for a quiet moment
+    instead of running before a later step's text; the turn's first answer still runs it."""
+    server.push(
+        Script(
+            text="I will read it.",
+            tool_calls=[{"name": "read_file", "input": {"path": "src/utils.py"}}],
+        ),
+        Script(text="It adds."),
+    )
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "what does src/utils.py do?")
+        await settle(pilot)
+        messages = list(app.query(AssistantMessage))
+        assert [m.text for m in messages if m.text] == ["I will read it.", "It adds."]
+        flags = {m.text: m.gc_catch_up for m in messages if m.text}
+        assert flags == {"I will read it.": True, "It adds.": False}

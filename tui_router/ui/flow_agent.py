@@ -144,7 +144,11 @@ class AgentTurnView:
 
     async def _new_message(self, model: str) -> AssistantMessage:
         c = self.c
-        self.message = await self.screen.chat.add_assistant(model, c.catalog.describe(model).tier)
+        # A step after the first comes while the person may be typing their next prompt: a
+        # full garbage pass (0.2-0.4 s into a long turn) is left to a quiet moment, not run here.
+        self.message = await self.screen.chat.add_assistant(
+            model, c.catalog.describe(model).tier, gc_catch_up=self.step <= 1
+        )
         self.message.set_meta(c.live_meta_line(model))
         self.priced = False
         return self.message

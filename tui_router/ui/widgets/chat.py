@@ -84,10 +84,13 @@ class AssistantMessage(Vertical):
     }
     """
 
-    def __init__(self, model: str, tier: str | None) -> None:
+    def __init__(self, model: str, tier: str | None, *, gc_catch_up: bool = True) -> None:
         super().__init__()
         self.model = model
         self.tier = tier
+        #: a full garbage pass that is due runs before this answer's text (`stream_gc.hold`):
+        #: not for a later step of an agent turn, while the person may be typing the next prompt
+        self.gc_catch_up = gc_catch_up
         self._parts: list[str] = []
         self._markdown = StreamedMarkdown()
         self._meta = Static("", classes="meta")
@@ -130,7 +133,7 @@ class AssistantMessage(Vertical):
         self._pending.append(fragment)
         if self._pump is None:
             self._stop.clear()
-            stream_gc.hold()
+            stream_gc.hold(catch_up=self.gc_catch_up)
             self._pump = asyncio.create_task(self._run_pump())
         self._wake.set()
 
@@ -285,8 +288,10 @@ class ChatPane(VerticalScroll):
     async def add_user(self, text: str, attachments: list[str] | None = None) -> UserMessage:
         return await self._add(UserMessage(text, attachments))
 
-    async def add_assistant(self, model: str, tier: str | None) -> AssistantMessage:
-        return await self._add(AssistantMessage(model, tier))
+    async def add_assistant(
+        self, model: str, tier: str | None, *, gc_catch_up: bool = True
+    ) -> AssistantMessage:
+        return await self._add(AssistantMessage(model, tier, gc_catch_up=gc_catch_up))
 
     async def add_note(self, text: str, kind: NoteKind = "info") -> Note:
         return await self._add(Note(text, kind))

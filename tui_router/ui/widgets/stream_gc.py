@@ -78,7 +78,8 @@ def hold(*, catch_up: bool = True) -> None:
 
     Paced, a pass that is overdue or has too much waiting runs first, before the stream's work
     (the person is waiting for the model then). ``catch_up=False`` leaves it to the next paced
-    check instead: a panel opening is what the person waits for, the reading after it is not.
+    check instead: a panel opening is what the person waits for, the reading after it is not;
+    and a later step of an agent turn streams while the person may be typing the next prompt.
     """
     global _streams, _saved_threshold, _pending, _held_since
     _streams += 1
