@@ -133,9 +133,9 @@ async def test_the_driver_counts_the_keys_it_reads(server: Any, tmp_path: Path) 
         await started(pilot)
         await settle(pilot)
         activity = key_activity.of(app)
-        read = activity._read
+        read = activity.read_count
         app._driver.process_message(events.Key("c", "c"))  # as the input thread calls it
-        assert activity._read == read + 1
+        assert activity.read_count == read + 1
         await settle(pilot)
         assert app.query_one(PromptInput).text == "c"
         assert not activity.in_flight
@@ -159,3 +159,24 @@ async def test_a_key_that_never_reaches_the_prompt_holds_no_frame_back_for_long(
         )
         await settle(pilot)
         assert_shows_the_screen(app, terminal, "the layout")
+
+
+def test_a_frame_waits_for_keys_on_their_way_once_and_briefly(monkeypatch: Any) -> None:
+    now = [100.0]
+    monkeypatch.setattr(key_activity.time, "monotonic", lambda: now[0])
+    activity = key_activity.KeyActivity()
+    assert not activity.frame_waits()  # no key on its way
+    activity.read()
+    assert activity.frame_waits()
+    now[0] += key_activity.FRAME_WAIT_S / 2
+    assert activity.frame_waits()  # still on its way, within the frame's wait
+    now[0] += key_activity.FRAME_WAIT_S
+    assert not activity.frame_waits()  # the frame gave up on it ...
+    assert not activity.frame_waits()  # ... and its render does not wait for it again
+    activity.read()
+    assert activity.frame_waits()  # a new key: the next frame waits for it
+    activity.handled()
+    activity.handled()  # (a key from elsewhere, not read from the terminal, counts for none)
+    assert not activity.in_flight and not activity.frame_waits()
+    activity.read()
+    assert activity.in_flight

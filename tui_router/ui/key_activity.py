@@ -55,6 +55,9 @@ class KeyActivity:
         self._read = 0
         self._read_at = 0.0
         self._handled = 0
+        # a frame waiting for keys on their way: since when, and the keys it gave up on
+        self._waiting_since: float | None = None
+        self._waited_for = 0
 
     def read(self) -> None:
         """The terminal's input thread has read a key (it is on its way to the prompt)."""
@@ -66,10 +69,31 @@ class KeyActivity:
         """Keys the terminal's input thread has read so far."""
         return self._read
 
+    def handled(self) -> None:
+        """The focused widget has handled a key. (Keys not read from the terminal, such as a
+        test's, are not counted past the ones read: they never make `in_flight` run ahead.)"""
+        self._handled = min(self._handled + 1, self._read)
+
     @property
     def in_flight(self) -> bool:
         """A key has been read from the terminal and not yet handled by the focused widget."""
         return self._read > self._handled and time.monotonic() - self._read_at < IN_FLIGHT_S
+
+    def frame_waits(self) -> bool:
+        """Whether the screen's next piece of frame work (a layout, or the render after one)
+        should wait `HOP_S` for a key on its way. A frame waits `FRAME_WAIT_S` at most in all,
+        and not again for keys it has already given up on."""
+        if not self.in_flight or self._read == self._waited_for:
+            self._waiting_since = None
+            return False
+        now = time.monotonic()
+        if self._waiting_since is None:
+            self._waiting_since = now
+        elif now - self._waiting_since > FRAME_WAIT_S:
+            self._waiting_since = None
+            self._waited_for = self._read
+            return False
+        return True
 
     @property
     def unshown(self) -> int:
@@ -150,8 +174,7 @@ def note_key(app: App[Any]) -> Iterator[None]:
             after_a_frame(lambda: activity.shown(number))
 
         def handled() -> None:
-            # (keys not read from the terminal, such as a test's, never make it run ahead)
-            activity._handled = min(activity._handled + 1, activity._read)
+            activity.handled()
             if target is app.focused and paint_now(screen, target):
                 activity.shown(number)
             else:

@@ -102,8 +102,6 @@ class MainScreen(Screen[None]):
         self.commands = CommandFlow(self)
         self.session_title = SessionTitle(self)
         self._interrupted_at = 0.0  # the last ctrl+c that did nothing but warn (monotonic)
-        self._keys_first_since: float | None = None  # a frame waiting for a key (monotonic)
-        self._keys_waited_for = 0  # the keys read when a frame last stopped waiting for them
         self._reply_clock: Timer | None = None
         self._reply_started = 0.0
 
@@ -120,22 +118,9 @@ class MainScreen(Screen[None]):
         super()._compositor_refresh()
 
     def _let_keys_go_first(self, then: Callable[[], None]) -> bool:
-        """True if a key is on its way to the prompt: ``then`` runs a moment later, once it has
-        been handled and painted (`key_activity.paint_now`), and this frame's work waits.
-
-        A frame waits `key_activity.FRAME_WAIT_S` at most in all.
-        """
-        now = time.monotonic()
-        keys = key_activity.of(self.app)
-        # (the keys read so far were waited for once already: not again, for the render)
-        if not keys.in_flight or keys.read_count == self._keys_waited_for:
-            self._keys_first_since = None
-            return False
-        if self._keys_first_since is None:
-            self._keys_first_since = now
-        elif now - self._keys_first_since > key_activity.FRAME_WAIT_S:
-            self._keys_first_since = None
-            self._keys_waited_for = keys.read_count
+        """True if a key is on its way to the prompt (`KeyActivity.frame_waits`): ``then`` runs
+        a moment later, once it has been handled and painted, and this frame's work waits."""
+        if not key_activity.of(self.app).frame_waits():
             return False
         self._update_timer.pause()
         self.set_timer(key_activity.HOP_S, then)
