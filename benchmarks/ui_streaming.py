@@ -131,9 +131,9 @@ async def probe_keys(
             before = len(prompt.text)
             start = time.perf_counter()
             app.post_message(events.Key("x", "x"))
-            while not any(when >= start and length > before for when, length in sent):
+            # the first update sent since the key with the prompt holding it
+            while (when := next((w for w, n in sent if w >= start and n > before), None)) is None:
                 await asyncio.sleep(0.0005)
-            when = next(w for w, length in sent if w >= start and length > before)
             latencies.append((when - start) * 1000)
             sent.clear()
             await asyncio.sleep(interval)
