@@ -2,8 +2,9 @@
 
 Target: <= 50 ms. Headless at 120x40, the real app and session (no model call is made: the
 events are handed to the turn's view as `Session.run_turn` would yield them). Each run renders
-the event (tool line + panel mounted above the prompt, diff coloured) and waits for the screen
-refresh that paints it; then the panel is answered and removed before the next run.
+the event (a tool line mounted in the chat; the panel, mounted hidden when the session opened,
+filled in above the prompt with the diff coloured) and waits for the screen refresh that paints
+it; then the panel is answered and hidden before the next run.
 
 The same is measured for a 5-line diff: the difference is what the diff's size costs (the panel
 draws only the diff lines in view), the rest is the screen's own layout and repaint.
@@ -97,7 +98,7 @@ async def one_panel(app: Any, view: Any, call_id: str, diff: str) -> tuple[float
     await panel.wait_for_refresh()
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     assert panel.region.height > 3, "the panel was not laid out"
-    await view.answer(panel, "no", "")
+    await view.answer(panel, call_id, "no", "")
     return elapsed, cpu
 
 

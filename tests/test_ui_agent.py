@@ -15,6 +15,7 @@ from ui_support import (
     ORIGINAL,
     RENAMED,
     SIZE,
+    asking,
     make_app,
     notes,
     settle,
@@ -48,7 +49,7 @@ async def send(pilot: Any, text: str) -> None:
 
 async def panel_up(pilot: Any) -> ApprovalPanel:
     app = pilot.app
-    await wait_for(pilot, lambda: bool(app.query(ApprovalPanel)), "the approval panel")
+    await wait_for(pilot, lambda: asking(app) is not None, "the approval panel")
     await pilot.pause()
     return app.query_one(ApprovalPanel)
 
@@ -75,7 +76,7 @@ async def test_read_runs_without_asking_and_shows_a_tool_line(server, repo: Path
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "what does src/utils.py do?")
         await settle(pilot)
-        assert not app.query(ApprovalPanel)
+        assert asking(app) is None
         [line] = app.query(ToolLine)
         assert line.state == "ok"
         assert line.line.startswith("✓ read_file src/utils.py")
@@ -131,7 +132,7 @@ async def test_y_approves_the_edit_and_the_file_changes(server, repo: Path) -> N
         await settle(pilot)
         assert (repo / "src" / "utils.py").read_text() == RENAMED
         assert tool_lines(app) == ["✓ edit_file src/utils.py (+2 −2)  ▸ 8 lines"]
-        assert not app.query(ApprovalPanel)
+        assert asking(app) is None
         assert isinstance(app.focused, PromptInput)
         [done] = [n for n in notes(app) if n.startswith("Turn done")]
         assert "1 file changed (src/utils.py); /undo puts them back" in done
@@ -147,7 +148,7 @@ async def test_enter_never_approves(server, repo: Path) -> None:
         for _ in range(3):
             await pilot.press("enter")
         await pilot.pause()
-        assert app.query(ApprovalPanel)  # still waiting
+        assert asking(app) is not None  # still waiting
         assert (repo / "src" / "utils.py").read_text() == ORIGINAL
         # the prompt can be typed in but not sent while the panel waits
         prompt = app.query_one(PromptInput)
@@ -325,9 +326,7 @@ async def test_esc_cancels_mid_turn_and_keeps_the_work(server, repo: Path) -> No
         await pilot.press("y")
         await wait_for(
             pilot,
-            lambda: (
-                bool(app.query(ApprovalPanel)) and app.query_one(ApprovalPanel).command is not None
-            ),
+            lambda: asking(app) is not None and app.query_one(ApprovalPanel).command is not None,
             "the command's approval panel",
         )
         panel = app.query_one(ApprovalPanel)
@@ -378,7 +377,7 @@ async def test_permissions_lists_the_config_rules_and_a_deny_rule_refuses(
         assert "edit_file, write_file, run_command: asked, unless allowed below" in shown
         await send(pilot, "rename tmp to total")
         await settle(pilot)
-        assert not app.query(ApprovalPanel)  # a deny rule is never asked about
+        assert asking(app) is None  # a deny rule is never asked about
         assert app.query(ToolLine).first().state == "denied"
         assert (repo / "src" / "utils.py").read_text() == ORIGINAL
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from fakeserver_sse import Script
-from ui_support import SIZE, make_app, settle, started, wait_for
+from ui_support import SIZE, asking, make_app, settle, started, wait_for
 
 import tui_router.ui.flow_agent as flow_agent
 from tui_router.ui.screens.main import MainScreen
@@ -61,7 +61,7 @@ async def send(pilot: Any, text: str) -> None:
 async def until_panel(pilot: Any) -> None:
     app = pilot.app
     await send(pilot, "Make mean() fail clearly on an empty list")
-    await wait_for(pilot, lambda: bool(app.query(ApprovalPanel)), "the approval panel")
+    await wait_for(pilot, lambda: asking(app) is not None, "the approval panel")
     await pilot.pause()
     await pilot.pause()
 
@@ -82,7 +82,7 @@ async def tool_turn(pilot: Any) -> None:
     # keys go to the panel once it has the focus (as on screen: it is drawn with it)
     await wait_for(
         pilot,
-        lambda: bool(app.query(ApprovalPanel)) and app.query_one(ApprovalPanel).has_focus,
+        lambda: asking(app) is not None and app.query_one(ApprovalPanel).has_focus,
         "the approval panel, focused",
     )
     await pilot.press("n")

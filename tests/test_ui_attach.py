@@ -11,7 +11,17 @@ from typing import Any
 import pytest
 from fakeserver_sse import Script
 from textual import events
-from ui_support import SESSION_ID, SIZE, make_app, make_config, notes, settle, started, wait_for
+from ui_support import (
+    SESSION_ID,
+    SIZE,
+    asking,
+    make_app,
+    make_config,
+    notes,
+    settle,
+    started,
+    wait_for,
+)
 
 from tui_router.core.agent.permissions import PermissionsConfig
 from tui_router.ui.attach import (
@@ -21,7 +31,6 @@ from tui_router.ui.attach import (
     save_paste,
     session_pastes,
 )
-from tui_router.ui.widgets.approval import ApprovalPanel
 from tui_router.ui.widgets.chat import UserMessage
 from tui_router.ui.widgets.prompt import PromptInput
 from tui_router.ui.widgets.question import QuestionPanel
@@ -104,7 +113,7 @@ async def test_a_huge_paste_attached_as_a_file_is_read_by_the_agent(server, tmp_
         assert "worker 024000" not in sent
         assert "which batch failed in [paste #1]?" in sent
         # the model's read_file of that path got the lines, with no question asked
-        assert not app.query(ApprovalPanel)
+        assert asking(app) is None
         (result,) = tool_results(server.requests[1])
         assert result.splitlines()[:2] == [
             "30000\t2026-12-03 worker 030000 processed batch ok",

@@ -13,6 +13,7 @@ from ui_support import (
     SIZE,
     answers,
     ask,
+    asking,
     make_app,
     make_config,
     notes,
@@ -216,12 +217,11 @@ def _write_snippet(content: str) -> Script:
 
 
 async def _approve_the_write(pilot) -> None:
-    from tui_router.ui.widgets.approval import ApprovalPanel
 
     app = pilot.app
     app.query_one(PromptInput).load_text(PROMPT)
     await pilot.press("enter")
-    await wait_for(pilot, lambda: bool(app.query(ApprovalPanel)), "the write's approval panel")
+    await wait_for(pilot, lambda: asking(app) is not None, "the write's approval panel")
     await pilot.pause()
     await pilot.press("y")
     await settle(pilot)

@@ -10,7 +10,7 @@ from typing import Any
 
 from fakeserver_sse import Script
 from terminal_model import Terminal, assert_shows_the_screen
-from ui_support import EDIT, SIZE, make_app, settle, started, type_text, wait_for
+from ui_support import EDIT, SIZE, asking, make_app, settle, started, type_text, wait_for
 
 from tui_router.ui.widgets.approval import ApprovalPanel
 from tui_router.ui.widgets.chat import ChatPane
@@ -53,7 +53,7 @@ async def test_the_approval_panel_opens_and_closes_without_stale_cells(
         await started(pilot)
         await type_text(pilot, "rename tmp to total")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: bool(app.query(ApprovalPanel)), "the approval panel")
+        await wait_for(pilot, lambda: asking(app) is not None, "the approval panel")
         await pilot.pause()
         assert app.query_one(ApprovalPanel).has_focus
         assert_shows_the_screen(app, terminal, "the panel open")
@@ -69,14 +69,14 @@ async def test_the_approval_panel_opens_and_closes_without_stale_cells(
         await pilot.press("enter")
         await wait_for(
             pilot,
-            lambda: bool(app.query(ApprovalPanel)) and app.query_one(ApprovalPanel).answer is None,
+            lambda: asking(app) is not None and app.query_one(ApprovalPanel).answer is None,
             "the second panel",
         )
         await pilot.pause()
         assert_shows_the_screen(app, terminal, "the second panel open")
         await pilot.press("y")
         await settle(pilot)
-        assert not app.query(ApprovalPanel)
+        assert asking(app) is None
         assert isinstance(app.focused, PromptInput)
         assert_shows_the_screen(app, terminal, "the panel closed, the prompt focused")
 

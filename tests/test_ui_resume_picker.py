@@ -12,12 +12,21 @@ from typing import Any
 
 import pytest
 from fakeserver_sse import Script
-from ui_support import EDIT, SESSION_ID, SIZE, make_app, settle, started, type_text, wait_for
+from ui_support import (
+    EDIT,
+    SESSION_ID,
+    SIZE,
+    asking,
+    make_app,
+    settle,
+    started,
+    type_text,
+    wait_for,
+)
 
 from tui_router.core.store import CallRow, Store
 from tui_router.core.usage import Usage
 from tui_router.ui.screens.resume_picker import ResumePicker
-from tui_router.ui.widgets.approval import ApprovalPanel
 from tui_router.ui.widgets.chat import AssistantMessage, UserMessage
 from tui_router.ui.widgets.prompt import PromptInput
 from tui_router.ui.widgets.status import StatusHeader
@@ -39,7 +48,7 @@ async def send(pilot: Any, text: str) -> None:
 
 async def answer_panel(pilot: Any, key: str) -> None:
     app = pilot.app
-    await wait_for(pilot, lambda: bool(app.query(ApprovalPanel)), "the approval panel")
+    await wait_for(pilot, lambda: asking(app) is not None, "the approval panel")
     await pilot.pause()
     await pilot.press(key)
 

@@ -16,6 +16,7 @@ from textual.pilot import Pilot
 from tui_router.core.config import DEFAULT_KEYS, AppConfig
 from tui_router.ui.app import TuiRouterApp
 from tui_router.ui.boot import StartOptions
+from tui_router.ui.widgets.approval import ApprovalPanel
 
 # Pilot's `press` and `pause` wait for the app to go idle: they sleep in steps and stop once a
 # step passes with the process nearly idle (under 5% of it busy). Textual's step is 20 ms, and a
@@ -162,6 +163,12 @@ async def settle(pilot: Pilot[Any]) -> None:
     await wait_for(pilot, lambda: not app.streaming, "the reply to finish")  # type: ignore[attr-defined]
     await app.workers.wait_for_complete()
     await pilot.pause()
+
+
+def asking(app: Any) -> ApprovalPanel | None:
+    """The approval panel while it shows a call (it stays mounted, hidden, between calls)."""
+    panels = app.query(ApprovalPanel)
+    return next((panel for panel in panels if panel.display), None)
 
 
 def notes(app: TuiRouterApp, kind: str | None = None) -> list[str]:

@@ -167,31 +167,30 @@ class AgentTurnView:
             await self.screen.chat.add_entry(line)
             return
         preview = event.preview
-        panel = ApprovalPanel(
-            event.call.id,
-            preview.title,
-            event.reason,
-            diff=preview.diff,
-            command=preview.command,
-            cwd=preview.cwd,
-        )
+        panel = await self.screen.approval_panel()
         self.panel, self.future = panel, event.approval
-        main = self.screen.query_one("#main")
         # the line and the panel in one repaint, with no full garbage-collector pass in it
         with stream_gc.no_pass_during(self.screen), self.screen.app.batch_update():
-            await asyncio.gather(
-                self.screen.chat.add_entry(line),
-                main.mount(panel, before=self.screen.query_one(PromptInput)),
+            await self.screen.chat.add_entry(line)
+            panel.ask(
+                event.call.id,
+                preview.title,
+                event.reason,
+                diff=preview.diff,
+                command=preview.command,
+                cwd=preview.cwd,
             )
             panel.focus()
             self.show_progress()
 
-    async def answer(self, panel: ApprovalPanel, decision: Decision, note: str) -> None:
-        """The person answered the panel: set the session's future, take the panel away."""
-        if panel is not self.panel:
+    async def answer(
+        self, panel: ApprovalPanel, call_id: str, decision: Decision, note: str
+    ) -> None:
+        """The person answered the call ``call_id``: set the session's future, hide the panel."""
+        if panel is not self.panel or call_id != panel.call_id:
             return
         future, self.future, self.panel = self.future, None, None
-        line = self.lines.get(panel.call_id)
+        line = self.lines.get(call_id)
         if future is not None and not future.done():
             future.set_result(Approval(decision, note))
         if line is not None and decision != "no":
@@ -203,10 +202,10 @@ class AgentTurnView:
         refocus = panel.has_focus_within or self.screen.focused is None
         with stream_gc.no_pass_during(self.screen):  # the answer's frame is awaited too
             if refocus:
-                # before the removal: a focused panel removed hands the focus to the next
+                # before it is hidden: a focused panel hidden hands the focus to the next
                 # widget in the chain (a tool line, the chat), one more restyle and repaint
                 self.screen.set_focus(self.screen.query_one(PromptInput), scroll_visible=False)
-            await panel.remove()
+            await panel.close()
 
     def _tool_finished(self, event: ToolResult) -> None:
         outcome = event.outcome

@@ -104,6 +104,7 @@ class MainScreen(Screen[None]):
         self._interrupted_at = 0.0  # the last ctrl+c that did nothing but warn (monotonic)
         self._reply_clock: Timer | None = None
         self._reply_started = 0.0
+        self._approval: ApprovalPanel | None = None
 
     # -- frames: a key on its way goes first ------------------------------------------------
     def _on_timer_update(self) -> None:
@@ -224,8 +225,19 @@ class MainScreen(Screen[None]):
         self.session_title.session_opened(controller)
         self.refresh_status()
 
+    async def approval_panel(self) -> ApprovalPanel:
+        """The panel a tool call asks for a yes in, above the prompt: mounted hidden when the
+        session opens (not for the first frame), then shown and hidden for each call."""
+        if self._approval is None:
+            from tui_router.ui.widgets.approval import ApprovalPanel
+
+            self._approval = ApprovalPanel()
+            await self.query_one("#main").mount(self._approval, before=self.query_one(PromptInput))
+        return self._approval
+
     async def session_ready(self, controller: SessionController) -> None:
         """After `app.ready`: route what was typed while the session opened; say it resumed."""
+        await self.approval_panel()
         # a call the history could not take is kept in the journal: say so, once per write
         controller.store.on_deferred = lambda warning: self.note_later(str(warning), "warn")
         typed = self.query_one(PromptInput).text
@@ -308,7 +320,7 @@ class MainScreen(Screen[None]):
         """y / n / a / esc on a tool call's approval panel (see `flow_agent`)."""
         view = self.turns.agent_view
         if view is not None:
-            await view.answer(message.panel, message.decision, message.note)
+            await view.answer(message.panel, message.call_id, message.decision, message.note)
 
     @on(Worker.StateChanged)
     def worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -5,6 +5,10 @@ headers), or the exact command and the folder it runs in — and why it asks (th
 check's reason). Keys: ``y`` yes, ``n`` no (a one-line reason for the model can be typed; enter
 sends the refusal), ``a`` always for this session, esc no. Enter never approves. The answer
 goes out as an `ApprovalPanel.Answered` message; the turn flow sets the core's future.
+
+One panel per screen, mounted hidden when the session opens and filled in place for each call
+that asks (`ApprovalPanel.ask`): opening it mounts and styles no widget, which was a third of
+the time from the request to the painted panel (benchmarks/ui_approval.py).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import Input, Static
 
 Decision = Literal["yes", "no", "always"]
@@ -37,6 +42,24 @@ def diff_kind(line: str) -> DiffKind:
     if line.startswith("-"):
         return "remove"
     return "context"
+
+
+#: The pseudo classes a change of focus turns on or off.
+FOCUS_PSEUDO_CLASSES = frozenset({"focus", "blur", "focus-within"})
+
+
+def focus_styles_reach(widget: Widget) -> bool:
+    """Whether a rule of the app's stylesheet that depends on the focus could style ``widget``
+    or a widget in it: Textual's own first test of a rule against a node (the rule's last
+    selector names one of the node's types, classes or id, or is ``*``)."""
+    names: set[str] = set()
+    for node in widget.walk_children(with_self=True):
+        names |= node._selector_names
+    return any(
+        rule.selector_names & names
+        for rule in widget.app.stylesheet.rules
+        if not FOCUS_PSEUDO_CLASSES.isdisjoint(rule.pseudo_classes)
+    )
 
 
 class DiffView(ScrollView, can_focus=False):
@@ -65,13 +88,22 @@ class DiffView(ScrollView, can_focus=False):
     DiffView > .diff--context { color: $text; }
     """
 
-    def __init__(self, diff: str) -> None:
+    def __init__(self, diff: str = "") -> None:
         super().__init__()
-        raw = diff.rstrip("\n").split("\n")
+        self.lines: list[str] = []
+        self.kinds: list[DiffKind] = []
+        self.show_diff(diff)
+
+    def show_diff(self, diff: str) -> None:
+        """Show ``diff`` from its first line ("" shows nothing and frees the last one)."""
+        raw = diff.rstrip("\n").split("\n") if diff else []
         self.lines = [line.expandtabs(4) for line in raw]
         self.kinds = [diff_kind(line) for line in self.lines]
         width = max((len(line) for line in self.lines), default=0)
         self.virtual_size = Size(width + 1, len(self.lines))
+        if self.is_mounted:
+            self.scroll_to(0, 0, animate=False, immediate=True)
+        self.refresh(layout=True)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self.lines)
@@ -89,7 +121,10 @@ class DiffView(ScrollView, can_focus=False):
 
 
 class ApprovalPanel(Vertical, can_focus=True):
-    """One tool call waiting for a yes. Focused while it waits; answers once."""
+    """The tool call waiting for a yes: shown and focused while it waits; answers once per call.
+
+    Hidden between calls (``display`` off: a hidden widget is neither laid out nor painted).
+    """
 
     DEFAULT_CSS = """
     ApprovalPanel {
@@ -122,26 +157,20 @@ class ApprovalPanel(Vertical, can_focus=True):
         def __init__(self, panel: ApprovalPanel, decision: Decision, note: str) -> None:
             super().__init__()
             self.panel = panel
+            #: the call answered (the panel may be asking about the next one when this arrives)
+            self.call_id = panel.call_id
             self.decision: Decision = decision
             self.note = note
 
-    def __init__(
-        self,
-        call_id: str,
-        title: str,
-        reason: str,
-        *,
-        diff: str | None = None,
-        command: str | None = None,
-        cwd: str | None = None,
-    ) -> None:
+    def __init__(self) -> None:
         super().__init__(id="approval")
-        self.call_id = call_id
-        self.title = title
-        self.reason = reason
-        self.diff = diff
-        self.command = command
-        self.cwd = cwd
+        self.display = False
+        self.call_id = ""
+        self.title = ""
+        self.reason = ""
+        self.diff: str | None = None
+        self.command: str | None = None
+        self.cwd: str | None = None
         self.answer: Decision | None = None
         self.border_title = "Approve?"
         # `n` was typed: what follows is the reason, also the keys Textual hands the panel
@@ -149,22 +178,15 @@ class ApprovalPanel(Vertical, can_focus=True):
         self._reason_requested = False
         self._reason_field: Input | None = None
         self._early_reason = ""  # typed before the field was mounted
+        self._head = Static("", classes="title", markup=False)
+        self._command = Static("", classes="command", markup=False)
+        self._diff = DiffView()
+        self._command.display = self._diff.display = False
 
     def compose(self):  # type: ignore[no-untyped-def]
-        # (few widgets: the panel must paint within a frame or two of the request)
-        head = Content.styled(self.title, "bold")
-        if self.reason:
-            head = Content.assemble(
-                head, ("\nwhy asked: ", "$text-muted"), (self.reason, "$text-muted")
-            )
-        yield Static(head, classes="title", markup=False)
-        if self.command is not None:
-            body = Content.assemble(("$ ", "dim"), (self.command, "bold"))
-            if self.cwd:
-                body = Content.assemble(body, ("\nin ", "dim"), self.cwd)
-            yield Static(body, classes="command", markup=False)
-        elif self.diff:
-            yield DiffView(self.diff)
+        yield self._head
+        yield self._command
+        yield self._diff
         yield Static(
             Content.assemble(
                 ("y", "bold"),
@@ -178,6 +200,56 @@ class ApprovalPanel(Vertical, can_focus=True):
             ),
             classes="keys",
         )
+
+    def watch_has_focus(self, has_focus: bool) -> None:
+        # Textual restyles a widget and all in it when it gains or loses the focus (~3 ms
+        # here); no rule of the shipped styles depends on this panel's focus, so that
+        # restyle would only delay the panel's first frame. A theme that adds one gets it.
+        if focus_styles_reach(self):
+            self.update_node_styles()
+
+    @property
+    def asking(self) -> bool:
+        """Shown, and not yet answered."""
+        return self.display and self.answer is None
+
+    def ask(
+        self,
+        call_id: str,
+        title: str,
+        reason: str,
+        *,
+        diff: str | None = None,
+        command: str | None = None,
+        cwd: str | None = None,
+    ) -> None:
+        """Show the call ``call_id``, waiting for its answer (the caller gives it the focus)."""
+        self.call_id, self.title, self.reason = call_id, title, reason
+        self.diff, self.command, self.cwd = diff, command, cwd
+        self.answer = None
+        self._reason_requested = False
+        self._early_reason = ""
+        head = Content.styled(title, "bold")
+        if reason:
+            head = Content.assemble(head, ("\nwhy asked: ", "$text-muted"), (reason, "$text-muted"))
+        self._head.update(head)
+        if command is not None:
+            body = Content.assemble(("$ ", "dim"), (command, "bold"))
+            if cwd:
+                body = Content.assemble(body, ("\nin ", "dim"), cwd)
+            self._command.update(body)
+        self._command.display = command is not None
+        self._diff.display = command is None and bool(diff)
+        self._diff.show_diff((diff or "") if command is None else "")
+        self.display = True
+
+    async def close(self) -> None:
+        """Hide the panel until the next call asks; drop the reason's field and the diff."""
+        self.display = False
+        self._diff.show_diff("")
+        field, self._reason_field = self._reason_field, None
+        if field is not None:
+            await field.remove()
 
     @property
     def asking_reason(self) -> bool:

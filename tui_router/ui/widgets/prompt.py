@@ -125,6 +125,19 @@ class PromptInput(TextArea):
     def on_focus(self) -> None:
         self.wake_cursor()
 
+    def watch_has_focus(self, has_focus: bool) -> None:
+        # Losing the focus only dims the border (`:focus` above), and restyling a text area
+        # (its component classes too) takes ~3 ms: after the next frame, so the widget taking
+        # the focus (an approval panel, a picker) is painted that much sooner.
+        if has_focus:
+            self.update_node_styles()
+        else:
+            self.call_after_refresh(self._restyle_blurred)
+
+    def _restyle_blurred(self) -> None:
+        if not self.has_focus:  # focused again meanwhile: restyled then
+            self.update_node_styles()
+
     def on_mouse_down(self) -> None:
         self.wake_cursor()
 

@@ -1,0 +1,128 @@
+"""The approval panel is one widget per screen, filled in place for each tool call that asks:
+nothing of an earlier call stays in it, an answer to an earlier call moves nothing, and the
+focus styles still follow the focus (the restyles it skips or defers are ones no rule needs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fakeserver_sse import Script
+from terminal_model import from_scratch
+from textual.app import App, ComposeResult
+from textual.widgets import Input
+from ui_support import EDIT, ORIGINAL, RENAMED, SIZE, asking, make_app, settle, started, wait_for
+
+from tui_router.ui.widgets.approval import ApprovalPanel, DiffView, focus_styles_reach
+from tui_router.ui.widgets.prompt import PromptInput
+
+
+def numbered_diff(name: str, lines: int) -> str:
+    body = [f"+{name} line {n}" for n in range(lines)]
+    return "\n".join([f"--- a/{name}", f"+++ b/{name}", "@@ -0,0 +1 @@", *body]) + "\n"
+
+
+class Harness(App[None]):
+    CSS = ""
+
+    def compose(self) -> ComposeResult:
+        yield ApprovalPanel()
+        yield PromptInput(id="prompt")
+
+
+async def test_each_call_fills_the_panel_afresh() -> None:
+    app = Harness()
+    async with app.run_test(size=(100, 40)) as pilot:
+        panel = app.query_one(ApprovalPanel)
+        diff_view = panel.query_one(DiffView)
+        assert not panel.display, "the panel shows before any call asks"
+        panel.ask("call-1", "edit_file a.py", "edits a file", diff=numbered_diff("a.py", 80))
+        panel.focus()
+        await pilot.pause()
+        assert panel.asking and diff_view.display
+        diff_view.scroll_to(0, 30, animate=False, immediate=True)
+        await pilot.press("n", "l", "a", "t", "e", "r")  # the refusal's reason, typed
+        await wait_for(pilot, lambda: bool(panel.query(Input)), "the reason's field")
+        panel._send("no", "later")
+        await panel.close()
+        await pilot.pause()
+        assert not panel.display and not panel.query(Input)
+
+        panel.ask("call-2", "run_command pytest", "runs a command", command="pytest -q", cwd="/w")
+        panel.focus()
+        await pilot.pause()
+        assert panel.asking and panel.answer is None and not panel.asking_reason
+        assert not diff_view.display and diff_view.lines == []
+        shown = "\n".join(from_scratch(app).rows())
+        assert "$ pytest -q" in shown and "a.py line" not in shown and "later" not in shown
+
+        panel.ask("call-3", "edit_file b.py", "", diff=numbered_diff("b.py", 80))
+        panel.focus()
+        await pilot.pause()
+        assert diff_view.display and diff_view.scroll_offset.y == 0
+        shown = "\n".join(from_scratch(app).rows())
+        assert "+b.py line 0" in shown and "$ pytest" not in shown
+        await pilot.press("y")
+        assert panel.answer == "yes" and not panel.asking
+
+
+async def test_an_answer_to_an_earlier_call_changes_nothing(server: Any, repo: Path) -> None:
+    server.push(Script(text="I will rename it.", tool_calls=[EDIT]), Script(text="Renamed."))
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        prompt = app.query_one(PromptInput)
+        prompt.focus()
+        prompt.load_text("rename tmp to total")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: asking(app) is not None, "the approval panel")
+        panel = app.query_one(ApprovalPanel)
+        view = app.main_screen.turns.agent_view
+        assert view is not None
+        await view.answer(panel, "an-earlier-call", "yes", "")
+        await pilot.pause()
+        assert asking(app) is panel
+        assert (repo / "src" / "utils.py").read_text() == ORIGINAL
+        await pilot.press("y")
+        await settle(pilot)
+        assert (repo / "src" / "utils.py").read_text() == RENAMED
+        assert asking(app) is None and isinstance(app.focused, PromptInput)
+
+
+async def test_the_prompt_loses_its_focus_style_once_the_panel_is_painted() -> None:
+    app = Harness()
+    async with app.run_test(size=(100, 40)) as pilot:
+        prompt = app.query_one(PromptInput)
+        panel = app.query_one(ApprovalPanel)
+        prompt.focus()
+        await pilot.pause()
+        focused_border = prompt.styles.border_top
+        panel.ask("call-1", "edit_file a.py", "", diff=numbered_diff("a.py", 5))
+        panel.focus()
+        await pilot.pause()
+        await pilot.pause()
+        assert prompt.styles.border_top != focused_border, "the prompt kept its focus style"
+        prompt.focus()
+        await pilot.pause()
+        assert prompt.styles.border_top == focused_border
+
+
+class FocusStyled(Harness):
+    CSS = "ApprovalPanel:focus { border: heavy $error; }"
+
+
+async def test_a_style_for_the_panels_focus_is_applied() -> None:
+    shipped = Harness()
+    async with shipped.run_test(size=(100, 40)):
+        assert not focus_styles_reach(shipped.query_one(ApprovalPanel))
+    app = FocusStyled()
+    async with app.run_test(size=(100, 40)) as pilot:
+        panel = app.query_one(ApprovalPanel)
+        assert focus_styles_reach(panel)
+        panel.ask("call-1", "edit_file a.py", "", diff=numbered_diff("a.py", 5))
+        panel.focus()
+        await pilot.pause()
+        assert panel.styles.border_top[0] == "heavy"
+        app.query_one(PromptInput).focus()
+        await pilot.pause()
+        assert panel.styles.border_top[0] == "round"
