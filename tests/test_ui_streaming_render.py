@@ -531,6 +531,29 @@ async def test_a_key_is_on_screen_before_the_next_step(monkeypatch: Any) -> None
         assert len([kind for kind, _ in log if kind == "step"]) > 3
 
 
+async def test_the_paint_after_a_frame_waits_for_a_key_read_from_the_terminal(
+    monkeypatch: Any,
+) -> None:
+    """Painting sealed parts renders every line of them (tens of ms) and falls right after a
+    frame: a key the terminal's input thread read during that frame goes first."""
+    # here the key is held on its way for as long as the test likes
+    monkeypatch.setattr(key_activity, "IN_FLIGHT_S", 60.0)
+    monkeypatch.setattr(key_activity, "FRAME_WAIT_S", 60.0)
+    app = Harness()
+    async with app.run_test(size=(90, 24)) as pilot:
+        activity = key_activity.of(app)
+        activity.read()  # a key on its way
+        markdown = await streamed(app, chunks(ANSWER, 40))
+        for _ in range(5):
+            await pilot.pause(0.02)
+        assert len(markdown.segments) >= 3
+        assert markdown.painted_count == 0, "sealed parts were painted before the key"
+        activity.handled()  # the key reached the prompt
+        await wait_for(
+            pilot, lambda: markdown.painted_count == len(markdown.segments), "painted after it"
+        )
+
+
 async def test_the_full_collection_waits_for_a_pause_in_typing(monkeypatch: Any) -> None:
     """Keys typed when the postponed full pass falls due are handled first; the pass runs only
     once the person has stopped typing for `TYPING_PAUSE_S`."""
