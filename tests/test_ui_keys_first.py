@@ -180,3 +180,31 @@ def test_a_frame_waits_for_keys_on_their_way_once_and_briefly(monkeypatch: Any) 
     assert not activity.in_flight and not activity.frame_waits()
     activity.read()
     assert activity.in_flight
+
+
+def test_a_key_read_during_long_frame_work_is_on_its_way_again_after_it(monkeypatch: Any) -> None:
+    """A key read while a frame held the event loop could not move towards the prompt: when
+    the frame is done, its time on the way starts again, so the render or the paint queued
+    after the frame lets it go first. A key that was handled, or one the app dropped, does not
+    hold frames back any longer for it."""
+    now = [100.0]
+    monkeypatch.setattr(key_activity.time, "monotonic", lambda: now[0])
+    activity = key_activity.KeyActivity()
+    activity.loop_was_held()
+    assert not activity.in_flight  # nothing read
+    activity.read()
+    now[0] += 2 * key_activity.IN_FLIGHT_S  # a long frame
+    assert not activity.in_flight
+    activity.loop_was_held()
+    assert activity.in_flight and activity.frame_waits()
+    activity.handled()
+    now[0] += 2 * key_activity.IN_FLIGHT_S
+    activity.loop_was_held()
+    assert not activity.in_flight  # handled: nothing to wait for
+
+    activity.read()  # a key the app will drop: waited for once, briefly
+    assert activity.frame_waits()
+    now[0] += 2 * key_activity.FRAME_WAIT_S
+    assert not activity.frame_waits()
+    activity.loop_was_held()
+    assert activity.in_flight and not activity.frame_waits()

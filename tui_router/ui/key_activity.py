@@ -14,7 +14,10 @@ The widget that handled the key sends its own repaint to the terminal as soon as
 it (`paint_now`), and the frame draws the rest. Nor for a frame that starts while it is on its
 way from the terminal: the driver counts the keys it reads (`watch_the_terminal`), and the main
 screen holds a layout frame, or the render after one, for a few milliseconds while a key read
-has not been handled yet (`KeyActivity.in_flight`; `FRAME_WAIT_S` at most).
+has not been handled yet (`KeyActivity.in_flight`; `FRAME_WAIT_S` at most), and so does the
+answer's paint of its sealed parts, which runs right after a frame. A key read during a long
+frame could not move while it ran: its time on the way starts again when the frame is done
+(`KeyActivity.loop_was_held`), so what runs after the frame lets it go first.
 """
 
 from __future__ import annotations
@@ -73,6 +76,15 @@ class KeyActivity:
         """The focused widget has handled a key. (Keys not read from the terminal, such as a
         test's, are not counted past the ones read: they never make `in_flight` run ahead.)"""
         self._handled = min(self._handled + 1, self._read)
+        if self._handled == self._read:  # a frame's wait was for these: the next key's is new
+            self._waiting_since = None
+
+    def loop_was_held(self) -> None:
+        """Frame work has held the event loop: a key read meanwhile could not move towards the
+        prompt, so its time on the way (`IN_FLIGHT_S`) starts again now. (A key the app drops
+        still holds frames back `FRAME_WAIT_S` at most, once.)"""
+        if self._read > self._handled:
+            self._read_at = time.monotonic()
 
     @property
     def in_flight(self) -> bool:
@@ -80,10 +92,13 @@ class KeyActivity:
         return self._read > self._handled and time.monotonic() - self._read_at < IN_FLIGHT_S
 
     def frame_waits(self) -> bool:
-        """Whether the screen's next piece of frame work (a layout, or the render after one)
-        should wait `HOP_S` for a key on its way. A frame waits `FRAME_WAIT_S` at most in all,
-        and not again for keys it has already given up on."""
+        """Whether the screen's next piece of frame work (a layout, the render after one, the
+        paint of an answer's sealed parts after a frame) should wait `HOP_S` for a key on its
+        way. It waits `FRAME_WAIT_S` at most in all, and not again for keys it has given up on
+        (or whose time on the way ran out while it waited)."""
         if not self.in_flight or self._read == self._waited_for:
+            if self._waiting_since is not None and self._read > self._handled:
+                self._waited_for = self._read  # waited for, and their time ran out meanwhile
             self._waiting_since = None
             return False
         now = time.monotonic()

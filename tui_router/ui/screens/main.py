@@ -111,11 +111,17 @@ class MainScreen(Screen[None]):
         if self._layout_required and self._let_keys_go_first(self._on_timer_update):
             return
         super()._on_timer_update()
+        # what runs after a frame (the answer's paint of its sealed parts) lets a key read
+        # during it go first, however long the frame took
+        key_activity.of(self.app).loop_was_held()
 
     def _compositor_refresh(self) -> None:
-        # after a layout (tens of ms), its render (tens more) waits for a key read meanwhile
-        if self is self.app.screen and self._let_keys_go_first(self._compositor_refresh):
-            return
+        # after a layout (tens of ms), its render (tens more) waits for a key read meanwhile,
+        # even one read early in a layout of 50 ms or more (it could not move during it)
+        if self is self.app.screen:
+            key_activity.of(self.app).loop_was_held()
+            if self._let_keys_go_first(self._compositor_refresh):
+                return
         super()._compositor_refresh()
 
     def _let_keys_go_first(self, then: Callable[[], None]) -> bool:
