@@ -22,6 +22,10 @@ With ``--tool-steps N`` the answer is an agent turn: N + 1 replies, each but the
 read-only tool calls (read a file, search, list files), so tool lines are mounted in the chat and
 the tools run while keys are typed (the streaming time then includes the tools' time).
 
+With ``--chunk 400 --interval 0.15`` the answer arrives far faster than the screen can draw it
+(~10,000 tok/s offered): the chat falls behind and catches up in steps, which is what typing
+during a burst from a fast provider meets (issue 14's targets are for ~300 tok/s).
+
 Usage: python benchmarks/ui_typing_tmux.py [--runs N] [--sections N] [--tool-steps N] [--json]
 """
 
