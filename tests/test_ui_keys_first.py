@@ -208,3 +208,42 @@ def test_a_key_read_during_long_frame_work_is_on_its_way_again_after_it(monkeypa
     assert not activity.frame_waits()
     activity.loop_was_held()
     assert activity.in_flight and not activity.frame_waits()
+
+
+async def test_the_terminals_input_reaches_the_app_in_order_without_a_task_per_event(
+    server: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """What the driver's input thread reads is queued on the app straight away (not through a
+    coroutine run on the loop, a turn later), keys and a paste in the order they were read."""
+    import asyncio
+    import threading
+
+    from textual import events
+
+    coroutines: list[Any] = []
+    original = asyncio.run_coroutine_threadsafe
+
+    def counting(coro: Any, loop: Any) -> Any:
+        coroutines.append(coro)
+        return original(coro, loop)
+
+    monkeypatch.setattr(asyncio, "run_coroutine_threadsafe", counting)
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await settle(pilot)
+        driver = app._driver
+        assert driver is not None
+        coroutines.clear()  # (the driver's first size event is sent that way, at start)
+        sent = [events.Key("a", "a"), events.Paste("bcd"), events.Key("e", "e")]
+
+        def input_thread() -> None:
+            for message in sent:
+                driver.process_message(message)
+
+        reader = threading.Thread(target=input_thread)
+        reader.start()
+        reader.join()
+        await wait_for(pilot, lambda: app.query_one(PromptInput).text == "abcde", "the input")
+        assert coroutines == []
+        assert not key_activity.of(app).in_flight

@@ -261,7 +261,8 @@ def seconds_since_last_key() -> float:
 
 
 def watch_the_terminal(app: App[Any]) -> None:
-    """Count the keys ``app``'s driver reads, as it reads them (`KeyActivity.in_flight`).
+    """Count the keys ``app``'s driver reads, as it reads them (`KeyActivity.in_flight`), and
+    hand what it reads to the app's queue one turn of the event loop sooner.
 
     A key goes from the input thread to the prompt through several hops of the event loop; a
     frame that starts (or a render that follows a layout) while a key is on its way would make
@@ -281,3 +282,13 @@ def watch_the_terminal(app: App[Any]) -> None:
         process(message)
 
     driver.process_message = process_message  # type: ignore[method-assign]
+
+    def send_message(message: Any) -> None:
+        # Textual's driver hands each message to the loop as a coroutine to run (a task made in
+        # one turn of the loop, its step run in the next); `post_message` from this thread
+        # queues it in the first. A turn is 10-20 ms while an answer catches up (the widgets a
+        # frame resized each handle their messages in it): one fewer for every key. All the
+        # terminal's input takes this path, so it stays in the order it was read.
+        app.post_message(message)
+
+    driver.send_message = send_message  # type: ignore[method-assign]
