@@ -301,12 +301,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _text_frames(self, script: Script, frame: Any) -> bool:
         """Send the text chunks; True when a scripted fault stopped the stream early."""
         for index, piece in enumerate(script.text_chunks()):
+            if index:  # the next chunk is due, or the fault that takes its place
+                self.fake.sleep(script.delay)
             if script.inject is not None and index == script.inject_after:
                 self._chunk(script.inject.encode())
             if self._fault_at(script, index):
                 return True
-            if index:
-                self.fake.sleep(script.delay)
             self._chunk(frame(piece))
         return self._fault_at(script, len(script.text_chunks()), end=True)
 

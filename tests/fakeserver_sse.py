@@ -46,7 +46,9 @@ class Script:
     Faults: ``status`` answers with that HTTP status and an error body at once;
     ``stream_error_after`` sends an in-stream error after that many text chunks;
     ``disconnect_after`` drops the connection after that many text chunks (no clean end);
-    ``reset_after`` resets it (TCP RST) after that many text chunks;
+    ``reset_after`` resets it (TCP RST) after that many text chunks (a fault comes when the
+    next chunk would, ``delay`` after the last: a reset throws away what the client's socket
+    holds unread, so a script that needs its chunks read first gives them that time);
     ``close_after`` ends the body cleanly after that many text chunks, with no stop event and
     no ``[DONE]``; ``inject`` sends those raw bytes after ``inject_after`` text chunks (garbage
     or truncated SSE lines) and carries on; ``omit_stop`` leaves out Anthropic's

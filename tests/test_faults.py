@@ -99,7 +99,8 @@ APIS = pytest.mark.parametrize("api", ["anthropic", "openai"])
 
 @APIS
 async def test_reset_mid_stream(apis: FakeServer, api: str) -> None:
-    apis.push(Script(chunks=["alpha ", "beta ", "gamma"], reset_after=2))
+    # the reset comes 0.1 s after "beta ": a reset discards what the client has not read yet
+    apis.push(Script(chunks=["alpha ", "beta ", "gamma"], reset_after=2, delay=0.1))
     outcome = await _turn(apis, api)
     message = _one_line(outcome.result.error)
     assert "lost the connection" in message and "retry" in message
