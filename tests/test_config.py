@@ -331,3 +331,32 @@ def test_a_top_level_setting_written_below_a_table_says_where_it_belongs(tmp_pat
     message = error_of(write(tmp_path, '[keys]\nhelp = "f1"\nrouting_mode = "auto"\n'))
     assert "line 3" in message and "'keys.routing_mode'" in message
     assert "move it above the first [table] header" in message
+
+
+def test_a_config_without_permission_rules_loads_without_the_rules_checker(
+    isolated_home: Path,
+) -> None:
+    """Config loads on the way to the app's first frame: the permission rules' checker (and
+    the conversation types it brings) loads only for a config that has rules, and then checks
+    them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from tui_router.core.config import load_config\n"
+        "config = load_config(check_prices=False)\n"
+        "print(config.permissions.allow, 'tui_router.core.agent.permissions' in sys.modules)\n"
+    )
+    config_file = get_paths().config_file
+    config_file.parent.mkdir(parents=True, exist_ok=True)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["()", "False"]
+    config_file.write_text('[permissions]\nallow = ["run_command:pytest"]\n')
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["('run_command:pytest',)", "True"]
+    config_file.write_text('[permissions]\nallow = ["run_comand"]\n')
+    with pytest.raises(UserFacingError, match="run_comand"):
+        load_config(check_prices=False)

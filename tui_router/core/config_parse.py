@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 from tui_router.core.config_records import (
     AGENT_KEYS,
@@ -28,15 +28,13 @@ from tui_router.core.config_records import (
     ConfigError,
     EndpointConfig,
     NetworkConfig,
+    PermissionsConfig,
     PriceOverride,
     did_you_mean,
 )
 from tui_router.core.routing import strategies
 from tui_router.core.tiers import TIERS
 from tui_router.core.toml_lines import dotted, locate
-
-if TYPE_CHECKING:
-    from tui_router.core.agent.permissions import PermissionsConfig
 
 _ENDPOINT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -281,10 +279,11 @@ class ConfigParser:
     def permissions(self, data: dict[str, Any]) -> PermissionsConfig:
         """``[permissions]``: allow / deny rule lists and extra folders (absolute or ~)."""
         table = self.table(data, "permissions")
-        from tui_router.core.agent.permissions import PermissionsConfig, parse_rule
-
         if not table:
             return PermissionsConfig()
+        # the rules' checker, only for a config that has rules (config loads before the frame)
+        from tui_router.core.agent.permissions import parse_rule
+
         for key in table:
             if key not in PERMISSIONS_KEYS:
                 self.unknown_key(("permissions", key), PERMISSIONS_KEYS)

@@ -10,14 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tui_router.core.errors import UserFacingError
 from tui_router.core.errors import did_you_mean as did_you_mean  # re-exported
 from tui_router.core.tiers import BALANCED, FAST, FRONTIER, LOCAL
-
-if TYPE_CHECKING:  # imported when first needed (_no_permission_rules): config loads early
-    from tui_router.core.agent.permissions import PermissionsConfig
 
 ROUTING_MODES: tuple[str, ...] = ("manual", "suggest", "auto")
 ENDPOINT_KINDS: tuple[str, ...] = ("anthropic", "openai", "local")
@@ -45,10 +42,20 @@ DEFAULT_KEYS: dict[str, str] = {
 }
 
 
-def _no_permission_rules() -> PermissionsConfig:
-    from tui_router.core.agent.permissions import PermissionsConfig
+@dataclass(frozen=True)
+class PermissionsConfig:
+    """The ``[permissions]`` table of config.toml (checked by `core.agent.permissions`, which
+    loads only when a turn runs or the table has rules: config loads before the first frame).
 
-    return PermissionsConfig()
+    Attributes:
+        allow: rules (``TOOL`` or ``TOOL:PATTERN``) for calls that run without asking.
+        deny: rules for calls that never run, whatever else says yes.
+        extra_dirs: folders outside the project the tools may reach (each use is asked about).
+    """
+
+    allow: tuple[str, ...] = ()
+    deny: tuple[str, ...] = ()
+    extra_dirs: tuple[Path, ...] = ()
 
 
 class ConfigError(UserFacingError):
@@ -139,7 +146,7 @@ class AppConfig:
     #: background (recorded with purpose "title"); off: the prompt's first line is the title
     session_titles: bool = True
     #: ``[permissions]``: allow / deny rules for the agent's tools and extra folders it may reach
-    permissions: PermissionsConfig = field(default_factory=_no_permission_rules)
+    permissions: PermissionsConfig = field(default_factory=PermissionsConfig)
     #: ``[agent] max_steps``: most model calls one agent turn may make before it stops
     agent_max_steps: int = 40
     #: ``[agent] check``: a shell command that verifies an agent turn (e.g. "pytest -q"), or None

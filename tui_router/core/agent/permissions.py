@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Literal
 
 from tui_router.core.agent.workspace import ToolRefused, Workspace
+from tui_router.core.config_records import PermissionsConfig as PermissionsConfig  # re-exported
 from tui_router.core.conversation import ToolCall
 
 Verdict = Literal["allow", "ask", "deny"]
@@ -57,21 +58,6 @@ KNOWN_TOOLS: tuple[str, ...] = (
 _COMMAND_SPLIT = re.compile(r"\|\||&&|[;|\n&]")
 _UNSAFE_FOR_ALLOW = ("$(", "`", "<(", ">(")
 _TOOL_PART = re.compile(r"^[A-Za-z0-9_*?\[\]-]+$")
-
-
-@dataclass(frozen=True)
-class PermissionsConfig:
-    """The ``[permissions]`` table of config.toml.
-
-    Attributes:
-        allow: rules (``TOOL`` or ``TOOL:PATTERN``) for calls that run without asking.
-        deny: rules for calls that never run, whatever else says yes.
-        extra_dirs: folders outside the project the tools may reach (each use is asked about).
-    """
-
-    allow: tuple[str, ...] = ()
-    deny: tuple[str, ...] = ()
-    extra_dirs: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -160,8 +146,7 @@ class Permissions:
         self._deny = [parse_rule(text) for text in config.deny]
         self._allow = [parse_rule(text) for text in (*config.allow, *allow_tools)]
         self._always: list[Rule] = []
-        # imported here, not at the top: config loads `PermissionsConfig` on the way to the
-        # app's first frame, and the tools module brings asyncio and subprocess
+        # imported here, not at the top: the tools module brings asyncio and subprocess
         from tui_router.core.agent.search import is_secret_name
         from tui_router.core.agent.tools import READ_ONLY_TOOLS, WRITE_TOOLS
 
