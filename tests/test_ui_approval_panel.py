@@ -79,7 +79,7 @@ async def test_an_answer_to_an_earlier_call_changes_nothing(server: Any, repo: P
         panel = app.query_one(ApprovalPanel)
         view = app.main_screen.turns.agent_view
         assert view is not None
-        await view.answer(panel, "an-earlier-call", "yes", "")
+        await view.answer("an-earlier-call", "yes", "")
         await pilot.pause()
         assert asking(app) is panel
         assert (repo / "src" / "utils.py").read_text() == ORIGINAL

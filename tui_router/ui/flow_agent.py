@@ -183,11 +183,11 @@ class AgentTurnView:
             panel.focus()
             self.show_progress()
 
-    async def answer(
-        self, panel: ApprovalPanel, call_id: str, decision: Decision, note: str
-    ) -> None:
-        """The person answered the call ``call_id``: set the session's future, hide the panel."""
-        if panel is not self.panel or call_id != panel.call_id:
+    async def answer(self, call_id: str, decision: Decision, note: str) -> None:
+        """The person answered the call ``call_id``: set the session's future, hide the panel
+        (an answer to a call no longer asked about changes nothing)."""
+        panel = self.panel
+        if panel is None or call_id != panel.call_id:
             return
         future, self.future, self.panel = self.future, None, None
         line = self.lines.get(call_id)

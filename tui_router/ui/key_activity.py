@@ -253,6 +253,15 @@ def paint_now(screen: Screen[Any], widget: DOMNode) -> bool:
     return True
 
 
+def keys_go_first(node: DOMNode, then: Callable[[], object]) -> bool:
+    """True if a key is on its way to the prompt (`KeyActivity.frame_waits`): ``then`` runs
+    `HOP_S` later instead of now, so the key is handled and painted before this frame work."""
+    if not of(node.app).frame_waits():
+        return False
+    node.set_timer(HOP_S, then)
+    return True
+
+
 def seconds_since_last_key() -> float:
     """Seconds since any app of this process last received a key (infinite if none has)."""
     if _last_key_at is None:

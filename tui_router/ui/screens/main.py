@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -108,30 +107,25 @@ class MainScreen(Screen[None]):
 
     # -- frames: a key on its way goes first ------------------------------------------------
     def _on_timer_update(self) -> None:
-        if self._layout_required and self._let_keys_go_first(self._on_timer_update):
+        if self._layout_required and key_activity.keys_go_first(self, self._on_timer_update):
+            self._update_timer.pause()
             return
         super()._on_timer_update()
-        # what runs after a frame (the answer's paint of its sealed parts) lets a key read
-        # during it go first, however long the frame took
-        key_activity.of(self.app).loop_was_held()
 
     def _compositor_refresh(self) -> None:
-        # after a layout (tens of ms), its render (tens more) waits for a key read meanwhile,
-        # even one read early in a layout of 50 ms or more (it could not move during it)
-        if self is self.app.screen:
-            key_activity.of(self.app).loop_was_held()
-            if self._let_keys_go_first(self._compositor_refresh):
-                return
+        # Every frame ends here (a layout's too). A key read during the layout before it could
+        # not move (however long that took): the render waits for it; and what runs after the
+        # render (the answer's paint of its sealed parts) lets it go first too.
+        if self is not self.app.screen:
+            super()._compositor_refresh()
+            return
+        activity = key_activity.of(self.app)
+        activity.loop_was_held()
+        if key_activity.keys_go_first(self, self._compositor_refresh):
+            self._update_timer.pause()
+            return
         super()._compositor_refresh()
-
-    def _let_keys_go_first(self, then: Callable[[], None]) -> bool:
-        """True if a key is on its way to the prompt (`KeyActivity.frame_waits`): ``then`` runs
-        a moment later, once it has been handled and painted, and this frame's work waits."""
-        if not key_activity.of(self.app).frame_waits():
-            return False
-        self._update_timer.pause()
-        self.set_timer(key_activity.HOP_S, then)
-        return True
+        activity.loop_was_held()
 
     # -- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -326,7 +320,7 @@ class MainScreen(Screen[None]):
         """y / n / a / esc on a tool call's approval panel (see `flow_agent`)."""
         view = self.turns.agent_view
         if view is not None:
-            await view.answer(message.panel, message.call_id, message.decision, message.note)
+            await view.answer(message.call_id, message.decision, message.note)
 
     @on(Worker.StateChanged)
     def worker_state_changed(self, event: Worker.StateChanged) -> None:

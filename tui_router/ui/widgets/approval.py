@@ -152,13 +152,12 @@ class ApprovalPanel(Vertical, can_focus=True):
     ]
 
     class Answered(Message):
-        """The person answered the panel ``call_id``."""
+        """The person answered the call ``call_id`` (the panel may be asking about the next
+        one when this arrives)."""
 
-        def __init__(self, panel: ApprovalPanel, decision: Decision, note: str) -> None:
+        def __init__(self, call_id: str, decision: Decision, note: str) -> None:
             super().__init__()
-            self.panel = panel
-            #: the call answered (the panel may be asking about the next one when this arrives)
-            self.call_id = panel.call_id
+            self.call_id = call_id
             self.decision: Decision = decision
             self.note = note
 
@@ -312,4 +311,4 @@ class ApprovalPanel(Vertical, can_focus=True):
         if self.answer is not None:
             return
         self.answer = decision
-        self.post_message(self.Answered(self, decision, note))
+        self.post_message(self.Answered(self.call_id, decision, note))

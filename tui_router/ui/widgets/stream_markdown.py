@@ -331,11 +331,10 @@ class StreamedMarkdown(Vertical):
         if self._theme_pending:
             self._paint_after_frame()  # the new theme's styles are not applied yet
             return 0
-        if key_activity.of(self.app).frame_waits():
-            # a key read during the frame goes first: a paint renders every line of a segment
-            # (20-40 ms), and it runs right after the frame, ahead of the key's message
+        # a key read during the frame goes first: a paint renders every line of a segment
+        # (20-40 ms), and it runs right after the frame, ahead of the key's message
+        if key_activity.keys_go_first(self, self.paint_sealed):
             self._paint_due = True
-            self.set_timer(key_activity.HOP_S, self.paint_sealed)
             return 0
         width = self.size.width
         if self._painted and width != self._painted_width:
