@@ -6,6 +6,9 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -93,6 +96,59 @@ async def test_undo_restores_content_and_mode_and_removes_created_files(
     assert last_checkpoint_id(store) is None
     with pytest.raises(CheckpointError, match="already undone"):
         restore_checkpoint(store, checkpoint.id)
+
+
+def _imported_a(project: Path) -> str:
+    """``a`` as a fresh Python process imports it, writing and reading bytecode as most
+    machines do."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.pop("PYTHONPYCACHEPREFIX", None)
+    done = subprocess.run(
+        [sys.executable, "-c", "import a; print(a.a)"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+async def test_each_write_in_the_same_second_is_seen_by_the_next_import(
+    store: Store, project: Path
+) -> None:
+    # An edit, a check that imports it, the checkpoint put back and the next edit within one
+    # second, each the same size: Python must not run an earlier version's cached bytecode.
+    now = time.time_ns()
+    os.utime(project / "a.py", ns=(now, now - now % 1_000_000_000))  # this second, like an edit
+    session = store.create_session()
+    ws = Workspace(project)
+    box = ToolBox(ws, env={"PATH": os.environ["PATH"]})
+    assert _imported_a(project) == "1"
+    checkpoint = Checkpoint(store, session, 1, ws)
+    edit = ToolCall("1", "edit_file", {"path": "a.py", "old_text": "a = 1", "new_text": "a = 2"})
+    assert not (await box.run(edit, checkpoint)).is_error
+    assert _imported_a(project) == "2"
+    checkpoint.finish()
+    assert checkpoint.id is not None
+    restore_checkpoint(store, checkpoint.id)
+    assert _imported_a(project) == "1"
+    again = ToolCall("2", "write_file", {"path": "a.py", "content": "a = 3\n"})
+    assert not (await box.run(again)).is_error
+    assert _imported_a(project) == "3"
+
+
+async def test_a_write_leaves_the_file_newer_than_it_was_even_when_its_time_is_ahead(
+    project: Path,
+) -> None:
+    # the deterministic form of the test above: whatever the clock says, a write moves the
+    # file's modification second forward, so no cache keyed on (second, size) takes it as before
+    ahead = (time.time_ns() // 1_000_000_000 + 30) * 1_000_000_000
+    os.utime(project / "a.py", ns=(ahead, ahead))
+    box = ToolBox(Workspace(project), env={"PATH": os.environ["PATH"]})
+    edit = ToolCall("1", "edit_file", {"path": "a.py", "old_text": "a = 1", "new_text": "a = 2"})
+    assert not (await box.run(edit)).is_error
+    assert (project / "a.py").stat().st_mtime_ns // 1_000_000_000 > ahead // 1_000_000_000
 
 
 def test_conflict_writes_nothing_without_force(store: Store, project: Path) -> None:

@@ -46,6 +46,9 @@ def repo(tmp_path: Path, fake_server: FakeServer, monkeypatch: pytest.MonkeyPatc
     paths.config_file.write_text(CONFIG, encoding="utf-8")
     monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_server.anthropic_base_url)
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
+    # the check writes bytecode, as on most machines: a `.pyc` of an earlier version written in
+    # the same second, with the same size, must not be taken for the fixed file's
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
     root = tmp_path / "repo"
     (root / "src").mkdir(parents=True)
     (root / "src" / "utils.py").write_text(ORIGINAL)

@@ -16,6 +16,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from tui_router.core.agent import file_writes
 from tui_router.core.agent.workspace import Workspace
 from tui_router.core.errors import UserFacingError
 from tui_router.core.store import Store
@@ -208,7 +209,7 @@ def restore_checkpoint(store: Store, checkpoint_id: int, *, force: bool = False)
         try:
             if existed:
                 target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(content or b"")
+                file_writes.write_bytes(target, content or b"")
                 if mode is not None:
                     os.chmod(target, mode)
                 restored.append(path)

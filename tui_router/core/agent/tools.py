@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tui_router.core.agent import file_writes
 from tui_router.core.agent import search as search_impl
 from tui_router.core.agent.commands import DEFAULT_TIMEOUT_S, MAX_TIMEOUT_S, run_shell
 from tui_router.core.agent.commands import scrubbed_env as scrubbed_env
@@ -469,7 +470,7 @@ class ToolBox:
         new = _apply_edit(old, args["old_text"], args["new_text"], relative)
         if checkpoint is not None:
             checkpoint.save(path)
-        path.write_bytes(new.encode("utf-8"))
+        file_writes.write_bytes(path, new.encode("utf-8"))
         return self._changed(relative, old, new, created=False)
 
     def _write_file(self, args: dict[str, Any], checkpoint: Checkpoint | None) -> ToolOutcome:
@@ -482,7 +483,7 @@ class ToolBox:
         if checkpoint is not None:
             checkpoint.save(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content.encode("utf-8"))
+        file_writes.write_bytes(path, content.encode("utf-8"))
         return self._changed(relative, old, content, created=not existed)
 
     def _changed(self, relative: str, old: str, new: str, *, created: bool) -> ToolOutcome:
