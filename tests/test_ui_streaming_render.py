@@ -1,8 +1,9 @@
-"""A streamed answer looks exactly as one `Markdown` widget given the same text would show it,
+"""A streamed answer looks exactly as one markdown widget given the same text would show it,
 while its finished parts are sealed (never parsed, rebuilt or laid out again) and parked out of
 view. Checked on the screen itself (an SVG export of every cell, text and colours), against a
-reference: the whole text given to one `Markdown` widget at once (what Textual shows for that
-document; feeding it the same chunks through `append` gives the same cells at ~1.5x the CPU)."""
+reference: the whole text given at once to one `AnswerMarkdown` (Textual's `Markdown` with the
+answer's own tables, fences and lists: what it shows for that document; feeding it the same
+chunks through `append` gives the same cells at ~1.5x the CPU)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from ui_support import wait_for
 
 from tui_router.ui import key_activity
 from tui_router.ui.widgets import chat, stream_markdown
+from tui_router.ui.widgets.answer_markdown import AnswerMarkdown
 from tui_router.ui.widgets.chat import ChatPane
 from tui_router.ui.widgets.stream_markdown import SealedLines, StreamedMarkdown
 
@@ -70,7 +72,8 @@ def chunks(text: str, size: int) -> list[str]:
 
 
 class ReferenceMessage(Vertical):
-    """The answer widget as it was: one Markdown, then the meta line."""
+    """The answer widget as it was: one markdown widget (the answer's kind: its own fences,
+    lists and tables), then the meta line."""
 
     DEFAULT_CSS = """
     ReferenceMessage { height: auto; margin: 1 0 0 0; padding: 0 1; }
@@ -80,7 +83,7 @@ class ReferenceMessage(Vertical):
 
     def __init__(self) -> None:
         super().__init__()
-        self.markdown = Markdown()
+        self.markdown = AnswerMarkdown()
 
     def compose(self) -> ComposeResult:
         yield self.markdown

@@ -16,6 +16,7 @@ from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownBlock, MarkdownFence
 
 from tui_router.ui.widgets.answer_lists import AnswerBulletList, AnswerOrderedList
+from tui_router.ui.widgets.answer_table import AnswerTable
 from tui_router.ui.widgets.approval import DiffKind, diff_kind
 
 #: Fence languages shown as a unified diff.
@@ -72,7 +73,8 @@ class AnswerFence(MarkdownFence):
 
 
 class AnswerMarkdown(Markdown):
-    """Markdown whose fenced blocks are `AnswerFence`s and whose lists grow item by item."""
+    """Markdown whose fenced blocks are `AnswerFence`s, whose lists grow item by item and
+    whose tables are drawn by one widget each."""
 
     def get_block_class(self, block_name: str) -> type[MarkdownBlock]:
         if block_name in ("fence", "code_block"):
@@ -82,4 +84,7 @@ class AnswerMarkdown(Markdown):
             return AnswerBulletList
         if block_name == "ordered_list_open":
             return AnswerOrderedList
+        # a table is one widget, not one per cell (answer_table.py)
+        if block_name == "table_open":
+            return AnswerTable
         return super().get_block_class(block_name)
