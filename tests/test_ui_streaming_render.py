@@ -14,7 +14,7 @@ from typing import Any
 
 from textual import events
 from textual.app import App, ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.geometry import Spacing
 from textual.widget import Widget
 from textual.widgets import Input, Markdown, Static
@@ -23,6 +23,7 @@ from ui_support import wait_for
 
 from tui_router.ui import key_activity
 from tui_router.ui.widgets import chat, stream_markdown
+from tui_router.ui.widgets.answer_lists import ListRow
 from tui_router.ui.widgets.answer_markdown import AnswerMarkdown
 from tui_router.ui.widgets.chat import ChatPane
 from tui_router.ui.widgets.stream_markdown import SealedLines, StreamedMarkdown
@@ -366,16 +367,12 @@ async def test_a_growing_list_keeps_the_items_it_shows() -> None:
         markdown = message.query_one(StreamedMarkdown)
         await markdown.append("".join(f"- item {n}\n" for n in range(1, 6)))
         await pilot.pause()
-        [first_row] = [row for row in app.query(Horizontal) if "item 1" in _text_of(row)]
+        [first_row] = [row for row in app.query(ListRow) if row.plain == "item 1"]
         await markdown.append("".join(f"- item {n}\n" for n in range(6, 20)))
         await pilot.pause()
         # Textual's own list would have been removed and mounted again, every item rebuilt
-        assert first_row in list(app.query(Horizontal))
-        assert len([row for row in app.query(Horizontal) if "item" in _text_of(row)]) == 19
-
-
-def _text_of(row: Widget) -> str:
-    return " ".join(str(w.render()) for w in row.query("MarkdownParagraph"))
+        assert first_row in list(app.query(ListRow))
+        assert [row.plain for row in app.query(ListRow)] == [f"item {n}" for n in range(1, 20)]
 
 
 async def test_painted_text_can_be_selected_and_copied() -> None:

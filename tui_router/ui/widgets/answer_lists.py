@@ -8,20 +8,32 @@ the last one (Textual draws tight and loose lists alike), so an update keeps the
 only the last item and what follows it. A numbered list whose numbers get wider (item 10 after
 9: every number is padded to one width) or start elsewhere is rebuilt as Textual would.
 
+An item that is one paragraph (most are) is one `ListRow` widget that draws its bullet and its
+text wrapped beside it, where Textual mounts four (a row, the bullet, a column, the paragraph):
+the same cells, a quarter of the widgets to style and lay out. Any other item (two paragraphs, a
+nested list, a code block) keeps Textual's row.
+
 Uses Textual's list classes from its private module (pinned version): they are not exported.
 """
 
 from __future__ import annotations
 
 import contextlib
+from typing import ClassVar
 
+from rich.cells import cell_len
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.geometry import Size
+from textual.widget import Widget
+from textual.widgets import Markdown
 from textual.widgets._markdown import (
     MarkdownBlock,
     MarkdownBullet,
     MarkdownBulletList,
     MarkdownListItem,
     MarkdownOrderedList,
+    MarkdownParagraph,
 )
 
 _SUFFIX = ". "
@@ -31,17 +43,75 @@ def _items(block: MarkdownBlock) -> list[MarkdownListItem]:
     return [b for b in block._blocks if isinstance(b, MarkdownListItem)]
 
 
-def _row(symbol: str, item: MarkdownListItem) -> Horizontal:
+class ListRow(Widget):
+    """A list item that is one paragraph: the bullet, and the text wrapped to its right (as
+    Textual's row of a bullet and a column draws it)."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"list-row--bullet"}
+
+    DEFAULT_CSS = """
+    ListRow {
+        width: 1fr;
+        height: auto;
+        & > .list-row--bullet {
+            color: $text-primary;
+        }
+        &:light > .list-row--bullet {
+            color: $text-secondary;
+        }
+    }
+    """
+
+    def __init__(self, symbol: str, text: Content) -> None:
+        super().__init__()
+        self.symbol = symbol
+        self.text = text
+        self._lines: tuple[int, list[Content]] | None = None  # (width, lines) last drawn
+
+    @property
+    def plain(self) -> str:
+        """The item's text, without its bullet."""
+        return self.text.plain
+
+    def lines(self, width: int) -> list[Content]:
+        """The item drawn ``width`` cells wide."""
+        if self._lines is None or self._lines[0] != width:
+            indent = cell_len(self.symbol)
+            wrapped = self.text.wrap(max(1, width - indent)) or [Content("")]
+            bullet = Content.styled(self.symbol, ".list-row--bullet")
+            hang = Content.styled(" " * indent, ".list-row--bullet")  # the bullet's column
+            self._lines = (width, [bullet + wrapped[0], *(hang + line for line in wrapped[1:])])
+        return self._lines[1]
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self.lines(width))
+
+    def render(self) -> Content:
+        return Content("\n").join(self.lines(self.size.width))
+
+    async def action_link(self, href: str) -> None:
+        # a link in the item: open it as the markdown's own links open
+        self.post_message(Markdown.LinkClicked(self.query_ancestor(Markdown), href))
+
+
+def _row(symbol: str, item: MarkdownListItem) -> Widget:
+    blocks = item._blocks
+    if len(blocks) == 1 and type(blocks[0]) is MarkdownParagraph:
+        return ListRow(symbol, blocks[0]._content)
     # as Textual's list `compose` builds an item: its bullet, then its blocks
     bullet = MarkdownBullet()
     bullet.symbol = symbol
-    return Horizontal(bullet, Vertical(*item._blocks))
+    return Horizontal(bullet, Vertical(*blocks))
+
+
+def _rows(list_block: MarkdownBlock) -> list[Widget]:
+    return [child for child in list_block.children if isinstance(child, (ListRow, Horizontal))]
 
 
 async def _grow(shown: MarkdownBlock, new: MarkdownBlock, symbols: list[str] | None) -> bool:
     """Replace ``shown``'s last row and add the rows after it from ``new`` (not mounted);
     False when ``new`` is not ``shown`` with items added or the last one grown."""
-    rows = list(shown.query_children(Horizontal))
+    rows = _rows(shown)
     items = _items(new)
     if type(new) is not type(shown) or not rows or len(items) < len(rows):
         return False
@@ -56,6 +126,12 @@ async def _grow(shown: MarkdownBlock, new: MarkdownBlock, symbols: list[str] | N
 class AnswerBulletList(MarkdownBulletList):
     """A bullet list that grows by its new items (module docstring)."""
 
+    def compose(self):  # type: ignore[no-untyped-def]
+        items = _items(self)
+        self._blocks.clear()
+        for item in items:
+            yield _row(item.bullet, item)
+
     async def _update_from_block(self, block: MarkdownBlock) -> None:
         if not await _grow(self, block, None):
             await super()._update_from_block(block)
@@ -68,8 +144,11 @@ class AnswerOrderedList(MarkdownOrderedList):
     _numbering: tuple[int, int] | None = None
 
     def compose(self):  # type: ignore[no-untyped-def]
-        self._numbering = _numbering(_items(self))
-        yield from super().compose()
+        items = _items(self)
+        self._numbering = start, width = _numbering(items)
+        self._blocks.clear()
+        for number, item in enumerate(items, start):
+            yield _row(f"{number}{_SUFFIX}".rjust(width + 1), item)
 
     async def _update_from_block(self, block: MarkdownBlock) -> None:
         items = _items(block)
