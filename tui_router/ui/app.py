@@ -244,11 +244,13 @@ class TuiRouterApp(App[None]):
             return
         self.controller = controller
         await screen.show_session(controller)
+        # the warm-up's worker is listed before `ready` is set, so whoever waits for the session
+        # can wait for the warm-up too (benchmarks do: its imports hold the GIL for ~1 s)
+        self.warm_up()
         self.ready.set()
         await screen.session_ready(controller)
         if self.show_welcome and not any_model_available(controller.catalog):
             self.push_welcome()
-        self.warm_up()
 
     @work(thread=True, group="warm", name="warm up", exit_on_error=False)
     def warm_up(self) -> None:
