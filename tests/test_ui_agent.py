@@ -97,7 +97,8 @@ async def test_a_tool_line_is_one_line_and_its_output_folds_open_under_it(
         await started(pilot)
         line = await app.query_one(ChatPane).add_entry(ToolLine("call_1", title))
         line.finish("ok", "12 passed\nin 0.4 s", title=title, duration_s=3.0)
-        await pilot.pause()
+        # the frame that shows it finished (on a busy machine, not always the next pause's)
+        await wait_for(pilot, lambda: any("✓ run_command" in r for r in terminal.rows()), "✓")
 
         def row_of_the_line() -> int:
             [index] = [i for i, row in enumerate(terminal.rows()) if "run_command" in row]
