@@ -11,6 +11,9 @@ Imported on first use (it loads markdown-it and pygments, which the first frame 
 
 from __future__ import annotations
 
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
 from textual.content import Content, Span
 from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownBlock, MarkdownFence
@@ -18,6 +21,9 @@ from textual.widgets.markdown import MarkdownBlock, MarkdownFence
 from tui_router.ui.widgets.answer_lists import AnswerBulletList, AnswerOrderedList
 from tui_router.ui.widgets.answer_table import AnswerTable
 from tui_router.ui.widgets.approval import DiffKind, diff_kind
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 #: Fence languages shown as a unified diff.
 DIFF_LANGUAGES = frozenset({"diff", "patch", "udiff"})
@@ -62,14 +68,54 @@ def highlight_diff(code: str, *, ansi: bool = False) -> Content:
 
 
 class AnswerFence(MarkdownFence):
-    """A fenced block: a diff coloured line by line, any other language highlighted."""
+    """A fenced block: a diff coloured line by line, any other language highlighted.
+
+    It draws its code itself, where Textual's fence holds a `Label` that does: one widget per
+    block instead of two, with the same cells. The label was as wide as the longest line, so a
+    long line ran on to the fence's right edge, cut there (the fence scrolled sideways, with no
+    scrollbar): here the fence has no right padding and cuts its lines. What it cannot do is
+    scroll sideways; a painted (sealed) part of an answer never could.
+    """
+
+    DEFAULT_CSS = """
+    AnswerFence {
+        padding: 1 0 1 2;
+        overflow: hidden hidden;
+        text-wrap: nowrap;
+        text-overflow: clip;
+    }
+    AnswerFence:ansi {
+        padding: 1 0;
+    }
+    """
+
+    def __init__(self, markdown: Markdown, token: Token, code: str) -> None:
+        super().__init__(markdown, token, code)
+        self.update(self._highlighted_code)
 
     @classmethod
     def highlight(cls, code: str, language: str, ansi: bool = False, dark: bool = False) -> Content:
-        # (also called again on a theme change: the colours follow the theme)
-        if language.strip().lower() in DIFF_LANGUAGES:
-            return highlight_diff(code, ansi=ansi)
-        return super().highlight(code, language, ansi, dark)
+        # Called when the block is made and again on every style update (each mount, a theme
+        # change): the same arguments give the same colours, so they are worked out once.
+        return _highlighted(code, language, ansi, dark)
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        return ()  # the code is this widget's own content (no label)
+
+    def set_content(self, content: Content) -> None:
+        self._content = content
+        self.update(content)
+
+    @property
+    def allow_horizontal_scroll(self) -> bool:
+        return False
+
+
+@lru_cache(maxsize=64)
+def _highlighted(code: str, language: str, ansi: bool, dark: bool) -> Content:
+    if language.strip().lower() in DIFF_LANGUAGES:
+        return highlight_diff(code, ansi=ansi)
+    return MarkdownFence.highlight(code, language, ansi, dark)
 
 
 class AnswerMarkdown(Markdown):
