@@ -12,7 +12,6 @@ import pytest
 from fakeserver_sse import Script
 from rich.color import Color
 from textual.geometry import Region
-from textual.widgets import Label
 from textual.widgets.markdown import MarkdownFence
 from ui_support import (
     SESSION_ID,
@@ -78,9 +77,8 @@ def painted_lines(app) -> dict[str, tuple[Color | None, bool]]:
     for fence in app.query(MarkdownFence):
         if fence.parent is None or not fence.parent.display:
             continue
-        label = fence.query_one(Label)
-        width, height = label.outer_size  # (with the padding: render_lines counts from its top)
-        for strip in label.render_lines(Region(0, 0, width, height)):
+        width, height = fence.outer_size  # (with the padding: render_lines counts from its top)
+        for strip in fence.render_lines(Region(0, 0, width, height)):
             first_letter(strip, lines)
     return lines
 

@@ -133,7 +133,8 @@ class Usage:
         creation = read.table(raw.get("cache_creation"))
         write_1h = read(creation.get("ephemeral_1h_input_tokens"))
         if creation and not cache_write:
-            cache_write = read(creation.get("ephemeral_5m_input_tokens")) + write_1h
+            # the sum is one field too: two plausible parts can add up to an implausible whole
+            cache_write = read(read(creation.get("ephemeral_5m_input_tokens")) + write_1h)
         details = read.table(raw.get("output_tokens_details"))
         output = read(raw.get("output_tokens"))
         return cls(
