@@ -119,3 +119,12 @@ async def test_a_link_in_a_cell_is_opened_as_the_answers_links_are() -> None:
         await pilot.click(TableGrid, offset=(x + 1, y - grid.region.y))
         await pilot.pause()
         assert app.links == ["https://example.org/docs"]
+
+
+async def test_wide_characters_keep_their_cells_however_narrow_the_screen() -> None:
+    app = TableApp("| 漢字 | b |\n|---|---|\n| 全角 | c |\n")
+    async with app.run_test(size=(12, 20)) as pilot:
+        await pilot.pause()
+        shown = "".join(screen_rows(app))
+        for char in "漢字全角":
+            assert char in shown, f"{char} was dropped"

@@ -46,7 +46,8 @@ def column_widths(columns: list[list[Content]], available: int) -> list[int]:
     Every column its longest cell when they all fit. Else every column its longest word and the
     room left shared out as water fills: a column that wants less than an even share of what is
     left gets all it wants, the others split the rest. Else (not even the words fit)
-    ``available`` shared in proportion to the longest words, at least 1 each.
+    ``available`` shared in proportion to the longest words, at least 2 each (a wide
+    character's width) where there is room, else 1.
     """
     natural = [max(1, *(cell.cell_length for cell in column)) for column in columns]
     if sum(natural) <= available:
@@ -54,7 +55,9 @@ def column_widths(columns: list[list[Content]], available: int) -> list[int]:
     words = [max(1, *(_longest_word(cell) for cell in column)) for column in columns]
     if sum(words) >= available:
         total = sum(words)
-        widths = [max(1, available * word // total) for word in words]
+        # at least 2 cells where there is room: a wide character (CJK, emoji) needs two
+        least = 2 if available >= 2 * len(words) else 1
+        widths = [max(least, available * word // total) for word in words]
         left = available - sum(widths)
         for index in sorted(range(len(widths)), key=lambda i: -words[i]):
             if left <= 0:
@@ -119,7 +122,8 @@ class TableGrid(Widget):
         columns = [[row[index] for row in rows] for index in range(count)]
         # keylines: one each side and one between columns; padding each side of every cell
         available = width - (count + 1) - 2 * _PAD * count
-        widths = column_widths(columns, max(available, count))
+        # too narrow even for that: 2 cells a column (a wide character), the lines cut at the edge
+        widths = column_widths(columns, max(available, 2 * count))
         out = [self._keyline(_TOP, widths)]
         for index, row in enumerate(rows):
             if index:
