@@ -11,16 +11,18 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui_router.core import endpoints
 from tui_router.core.config import AppConfig, EndpointConfig, PriceOverride, did_you_mean
 from tui_router.core.endpoints import UnknownModelError, all_endpoints, resolve_model
 from tui_router.core.errors import UserFacingError
 from tui_router.core.extras import install_command
-from tui_router.core.pricing import Price, Rates, model_rates, price_call, warm_price_engine
 from tui_router.core.tiers import DEFAULT_MODEL_ORDER, TIERS
-from tui_router.core.usage import Usage
+
+if TYPE_CHECKING:
+    from tui_router.core.pricing import Price, Rates
+    from tui_router.core.usage import Usage
 
 #: The context the bundled SmolLM2-135M runs with (its n_ctx in the local provider).
 LOCAL_CONTEXT_WINDOW = 2048
@@ -64,6 +66,10 @@ class ModelInfo:
     @functools.cached_property
     def rates(self) -> Rates | None:
         """$/MTok (None when no price is known). First access may import genai-prices."""
+        # (pricing is imported on first use: `tui-router --model X` builds a catalog to check X
+        # before the first frame, and needs no price for that)
+        from tui_router.core.pricing import model_rates
+
         return model_rates(self.api_model, self.price_provider, self._overrides())
 
     @functools.cached_property
@@ -77,6 +83,8 @@ class ModelInfo:
             return rates.context_window
         if self.price_provider == "local":
             return None
+        from tui_router.core.pricing import model_rates
+
         known = model_rates(self.api_model, self.price_provider)  # the override hid it
         return known.context_window if known is not None else None
 
@@ -94,6 +102,8 @@ class ModelInfo:
 
     def price(self, usage: Usage) -> Price:
         """The cost of one call's ``usage`` on this model (override, genai-prices or unknown)."""
+        from tui_router.core.pricing import price_call
+
         return price_call(usage, self.api_model, self.price_provider, self._overrides())
 
     def to_dict(self) -> dict[str, Any]:
@@ -256,6 +266,8 @@ class Catalog:
         for model in self.models:
             _ = model.rates, model.context_window
         if price_engine:
+            from tui_router.core.pricing import warm_price_engine
+
             warm_price_engine()
 
 
