@@ -24,9 +24,7 @@ from typing import ClassVar
 from rich.cells import cell_len
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.geometry import Size
 from textual.widget import Widget
-from textual.widgets import Markdown
 from textual.widgets._markdown import (
     MarkdownBlock,
     MarkdownBullet,
@@ -36,6 +34,8 @@ from textual.widgets._markdown import (
     MarkdownParagraph,
 )
 
+from tui_router.ui.widgets.drawn_lines import DrawnLines
+
 _SUFFIX = ". "
 
 
@@ -43,7 +43,7 @@ def _items(block: MarkdownBlock) -> list[MarkdownListItem]:
     return [b for b in block._blocks if isinstance(b, MarkdownListItem)]
 
 
-class ListRow(Widget):
+class ListRow(DrawnLines):
     """A list item that is one paragraph: the bullet, and the text wrapped to its right (as
     Textual's row of a bullet and a column draws it)."""
 
@@ -51,8 +51,6 @@ class ListRow(Widget):
 
     DEFAULT_CSS = """
     ListRow {
-        width: 1fr;
-        height: auto;
         & > .list-row--bullet {
             color: $text-primary;
         }
@@ -66,32 +64,18 @@ class ListRow(Widget):
         super().__init__()
         self.symbol = symbol
         self.text = text
-        self._lines: tuple[int, list[Content]] | None = None  # (width, lines) last drawn
 
     @property
     def plain(self) -> str:
         """The item's text, without its bullet."""
         return self.text.plain
 
-    def lines(self, width: int) -> list[Content]:
-        """The item drawn ``width`` cells wide."""
-        if self._lines is None or self._lines[0] != width:
-            indent = cell_len(self.symbol)
-            wrapped = self.text.wrap(max(1, width - indent)) or [Content("")]
-            bullet = Content.styled(self.symbol, ".list-row--bullet")
-            hang = Content.styled(" " * indent, ".list-row--bullet")  # the bullet's column
-            self._lines = (width, [bullet + wrapped[0], *(hang + line for line in wrapped[1:])])
-        return self._lines[1]
-
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(self.lines(width))
-
-    def render(self) -> Content:
-        return Content("\n").join(self.lines(self.size.width))
-
-    async def action_link(self, href: str) -> None:
-        # a link in the item: open it as the markdown's own links open
-        self.post_message(Markdown.LinkClicked(self.query_ancestor(Markdown), href))
+    def draw(self, width: int) -> list[Content]:
+        indent = cell_len(self.symbol)
+        wrapped = self.text.wrap(max(1, width - indent)) or [Content("")]
+        bullet = Content.styled(self.symbol, ".list-row--bullet")
+        hang = Content.styled(" " * indent, ".list-row--bullet")  # the bullet's column
+        return [bullet + wrapped[0], *(hang + line for line in wrapped[1:])]
 
 
 def _row(symbol: str, item: MarkdownListItem) -> Widget:

@@ -23,10 +23,9 @@ from typing import ClassVar
 from rich.cells import cell_len
 from textual.content import Content
 from textual.css.query import NoMatches
-from textual.geometry import Size
-from textual.widget import Widget
-from textual.widgets import Markdown
 from textual.widgets._markdown import MarkdownBlock, MarkdownTable
+
+from tui_router.ui.widgets.drawn_lines import DrawnLines
 
 #: keyline pieces: (left, middle, right, line) for the top, the separators and the bottom
 _TOP = ("┌", "┬", "┐", "─")
@@ -41,23 +40,22 @@ def _longest_word(cell: Content) -> int:
 
 
 def column_widths(columns: list[list[Content]], available: int) -> list[int]:
-    """The text width of each column, ``available`` cells in all at most.
+    """The text width of each column, ``available`` cells in all at most (but 2 a column at
+    least: a wide character's width; a table wider than the screen has its lines cut).
 
     Every column its longest cell when they all fit. Else every column its longest word and the
     room left shared out as water fills: a column that wants less than an even share of what is
-    left gets all it wants, the others split the rest. Else (not even the words fit)
-    ``available`` shared in proportion to the longest words, at least 2 each (a wide
-    character's width) where there is room, else 1.
+    left gets all it wants, the others split the rest. Else (not even the words fit) 2 each and
+    the rest shared in proportion to the longest words.
     """
+    available = max(available, 2 * len(columns))
     natural = [max(1, *(cell.cell_length for cell in column)) for column in columns]
     if sum(natural) <= available:
         return natural
     words = [max(1, *(_longest_word(cell) for cell in column)) for column in columns]
     if sum(words) >= available:
-        total = sum(words)
-        # at least 2 cells where there is room: a wide character (CJK, emoji) needs two
-        least = 2 if available >= 2 * len(words) else 1
-        widths = [max(least, available * word // total) for word in words]
+        total, room = sum(words), available - 2 * len(words)
+        widths = [2 + room * word // total for word in words]
         left = available - sum(widths)
         for index in sorted(range(len(widths)), key=lambda i: -words[i]):
             if left <= 0:
@@ -76,15 +74,13 @@ def column_widths(columns: list[list[Content]], available: int) -> list[int]:
     return widths
 
 
-class TableGrid(Widget):
+class TableGrid(DrawnLines):
     """A markdown table's headers and rows, drawn as lines of text (module docstring)."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"table-grid--keyline", "table-grid--header"}
 
     DEFAULT_CSS = """
     TableGrid {
-        width: 1fr;
-        height: auto;
         text-wrap: nowrap;  /* the lines are drawn to the width; a narrower screen cuts them */
         text-overflow: clip;
         & > .table-grid--keyline {
@@ -100,30 +96,20 @@ class TableGrid(Widget):
         super().__init__()
         self.headers = headers
         self.rows = rows
-        self._lines: tuple[int, list[Content]] | None = None  # (width, lines) last drawn
 
     def set_cells(self, headers: list[Content], rows: list[list[Content]]) -> None:
         """Show these cells (the table grew while the answer streams)."""
         self.headers, self.rows = headers, rows
-        self._lines = None
-        self.refresh(layout=True)
+        self.redraw()
 
-    def lines(self, width: int) -> list[Content]:
-        """The table drawn ``width`` cells wide (its lines may be narrower)."""
-        if self._lines is None or self._lines[0] != width:
-            self._lines = (width, self._draw(width))
-        return self._lines[1]
-
-    def _draw(self, width: int) -> list[Content]:
+    def draw(self, width: int) -> list[Content]:
         count = max([len(self.headers), *(len(row) for row in self.rows)], default=0)
         if not count:
             return []
         rows = [self._padded(self.headers, count), *(self._padded(r, count) for r in self.rows)]
         columns = [[row[index] for row in rows] for index in range(count)]
         # keylines: one each side and one between columns; padding each side of every cell
-        available = width - (count + 1) - 2 * _PAD * count
-        # too narrow even for that: 2 cells a column (a wide character), the lines cut at the edge
-        widths = column_widths(columns, max(available, 2 * count))
+        widths = column_widths(columns, width - (count + 1) - 2 * _PAD * count)
         out = [self._keyline(_TOP, widths)]
         for index, row in enumerate(rows):
             if index:
@@ -161,17 +147,6 @@ class TableGrid(Widget):
                 parts.extend((pad, text, pad, bar))
             out.append(Content("").join(parts))
         return out
-
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(self.lines(width))
-
-    def render(self) -> Content:
-        return Content("\n").join(self.lines(self.size.width))
-
-    async def action_link(self, href: str) -> None:
-        # a link in a cell: open it as the markdown's own links open
-        markdown = self.query_ancestor(Markdown)
-        self.post_message(Markdown.LinkClicked(markdown, href))
 
 
 class AnswerTable(MarkdownTable):
