@@ -91,7 +91,7 @@ class AnswerFence(MarkdownFence):
 
     def __init__(self, markdown: Markdown, token: Token, code: str) -> None:
         super().__init__(markdown, token, code)
-        self.update(self._highlighted_code)
+        self.set_content(self._highlighted_code)
 
     @classmethod
     def highlight(cls, code: str, language: str, ansi: bool = False, dark: bool = False) -> Content:
