@@ -177,11 +177,9 @@ def test_without_pacing_panels_leave_the_collector_alone() -> None:
 
 
 @pytest.fixture
-def gc_state() -> Iterator[None]:
+def gc_state(collector_state: None) -> Iterator[None]:
     threshold = gc.get_threshold()
     yield
-    gc.unfreeze()
-    gc.enable()
     stream_gc.forget()
     assert gc.get_threshold() == threshold
 

@@ -4,7 +4,6 @@ garbage collector paused for start-up is turned back on."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,17 +34,10 @@ async def test_priced_frontier_model_opens_the_session(tmp_path: Path) -> None:
         assert app.controller is not None
 
 
-@pytest.fixture
-def gc_state() -> Iterator[None]:
-    """Leave the interpreter's collector as the test found it."""
-    yield
-    gc.unfreeze()
-    gc.enable()
-
-
 async def test_collector_paused_for_start_up_resumes_after_the_first_frame(
-    tmp_path: Path, gc_state: None
+    tmp_path: Path, collector_state: None
 ) -> None:
+    frozen_before = gc.get_freeze_count()
     pause_gc_for_start_up()
     assert not gc.isenabled()
     app = make_app(tmp_path, gc_paused=True)
@@ -53,11 +45,12 @@ async def test_collector_paused_for_start_up_resumes_after_the_first_frame(
         await app.ready.wait()
         await pilot.pause()
         assert gc.isenabled()
-        assert gc.get_freeze_count() > 1000  # what start-up built is in the permanent generation
+        # what start-up built is in the permanent generation
+        assert gc.get_freeze_count() > frozen_before + 1000
 
 
 async def test_what_the_session_loads_after_the_first_frame_is_frozen_too(
-    tmp_path: Path, gc_state: None
+    tmp_path: Path, collector_state: None
 ) -> None:
     # The session (SDKs, prices, router) and the markdown renderer load after the first frame
     # and live as long as the process: frozen, full collections during the conversation do not
@@ -77,8 +70,9 @@ def _collected(obj: object) -> bool:
 
 
 async def test_collector_is_left_alone_when_the_command_did_not_pause_it(
-    tmp_path: Path, gc_state: None
+    tmp_path: Path, collector_state: None
 ) -> None:
+    frozen_before = gc.get_freeze_count()
     app = make_app(tmp_path)
     gc.disable()  # someone else's choice (a host application, a profiler): not ours to undo
     async with app.run_test(size=SIZE) as pilot:
@@ -87,11 +81,11 @@ async def test_collector_is_left_alone_when_the_command_did_not_pause_it(
         await pilot.pause()
         assert not gc.isenabled()
         assert _collected(app.controller)
-    assert gc.get_freeze_count() == 0
+    assert gc.get_freeze_count() == frozen_before  # the app froze nothing
 
 
 def test_the_command_turns_the_collector_back_on_when_the_app_cannot_start(
-    gc_state: None, capsys: pytest.CaptureFixture[str]
+    collector_state: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from tui_router.cli import main
 
@@ -101,7 +95,7 @@ def test_the_command_turns_the_collector_back_on_when_the_app_cannot_start(
 
 
 def test_the_command_hands_the_gil_over_every_millisecond_while_the_app_runs(
-    gc_state: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    collector_state: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """Keys are read and frames written on Textual's own threads: while the app runs they wait
     at most 1 ms for the GIL, not Python's 5 ms; the process's setting is back afterwards."""
