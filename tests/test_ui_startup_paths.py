@@ -81,7 +81,8 @@ async def test_collector_is_left_alone_when_the_command_did_not_pause_it(
         await pilot.pause()
         assert not gc.isenabled()
         assert _collected(app.controller)
-    assert gc.get_freeze_count() == frozen_before  # the app froze nothing
+    # the app froze nothing (frozen objects can still be freed, so the count may only drop)
+    assert gc.get_freeze_count() <= frozen_before
 
 
 def test_the_command_turns_the_collector_back_on_when_the_app_cannot_start(
