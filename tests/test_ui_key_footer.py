@@ -1,13 +1,16 @@
-"""The footer is rebuilt only when the keys it shows change (not on every focus change)."""
+"""The footer is one widget that shows the cells Textual's `Footer` shows (keys, a disabled key,
+a hovered key, the palette's key on the right, a window too narrow for all), is drawn again only
+when its keys change, and presses a key that is clicked."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+import pytest
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Button, Input
-from textual.widgets._footer import FooterKey
+from textual.widget import Widget
+from textual.widgets import Button, Footer, Input
 from ui_support import wait_for
 
 from tui_router.ui.widgets.key_footer import KeyFooter
@@ -18,37 +21,130 @@ class WithKey(Button):
 
 
 class Harness(App[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "quit", "Quit")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit"),
+        Binding("f5", "shout", "Shout", tooltip="Say it loud"),
+        Binding("f6", "later", "Not now"),  # shown disabled: `check_action` says None
+        Binding("f7", "hidden", "Hidden", show=False),
+    ]
+
+    def __init__(self, footer: type[Widget] = KeyFooter, theme: str = "textual-dark") -> None:
+        super().__init__()
+        self.footer_type = footer
+        self.start_theme = theme
+        self.shouts = 0
+        self.bells = 0
 
     def compose(self) -> ComposeResult:
         yield Input(id="one")
         yield Input(id="two")
         yield WithKey("with a key", id="keyed")
-        yield KeyFooter()
+        yield self.footer_type()
+
+    def on_mount(self) -> None:
+        self.theme = self.start_theme
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return None if action == "later" else True
+
+    def action_shout(self) -> None:
+        self.shouts += 1
+
+    def bell(self) -> None:
+        self.bells += 1
 
 
-def shown(app: App[None]) -> list[str]:
-    return [key.description for key in app.query(FooterKey)]
+Cells = list[tuple[str, str]]
 
 
-async def test_focus_moves_without_a_change_of_keys_keep_the_footer_as_it_is() -> None:
+def footer_cells(app: App[None]) -> Cells:
+    strips = app.screen._compositor.render_strips(app.size)
+    return [(char, str(segment.style)) for segment in strips[-1] for char in segment.text]
+
+
+def shown(app: App[None]) -> str:
+    return "".join(char for char, _ in footer_cells(app))
+
+
+async def cells_of(
+    footer: type[Widget], theme: str, width: int, hover_x: int | None = None
+) -> Cells:
+    app = Harness(footer, theme)
+    async with app.run_test(size=(width, 8)) as pilot:
+        await wait_for(pilot, lambda: "Quit" in shown(app), "the footer's keys")
+        if hover_x is not None:
+            await pilot.hover(offset=(hover_x, 7))
+            await pilot.pause()
+        return footer_cells(app)
+
+
+# solarized sets the footer's colours; ansi-dark gives each key a background of its own
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light", "solarized-light", "ansi-dark"])
+@pytest.mark.parametrize("width", [100, 40])
+async def test_the_footer_shows_the_cells_textuals_footer_shows(theme: str, width: int) -> None:
+    want = await cells_of(Footer, theme, width)
+    got = await cells_of(KeyFooter, theme, width)
+    assert got == want, (
+        f"\n  want {''.join(c for c, _ in want)!r}\n  got  {''.join(c for c, _ in got)!r}"
+    )
+
+
+@pytest.mark.parametrize("x", [2, 12, 97])  # on Quit, on Shout, on the palette's key
+async def test_a_hovered_key_shows_the_cells_textuals_footer_shows(x: int) -> None:
+    want = await cells_of(Footer, "textual-dark", 100, hover_x=x)
+    got = await cells_of(KeyFooter, "textual-dark", 100, hover_x=x)
+    assert got == want
+    assert got != await cells_of(KeyFooter, "textual-dark", 100)  # the hover shows
+
+
+async def test_focus_moves_without_a_change_of_keys_leave_the_footer_as_it_is() -> None:
     app = Harness()
     async with app.run_test(size=(80, 10)) as pilot:
         await wait_for(pilot, lambda: "Quit" in shown(app), "the footer's keys")
-        keys = list(app.query(FooterKey))
+        footer = app.query_one(KeyFooter)
+        keys = footer.keys
         app.query_one("#two").focus()
         app.query_one("#one").focus()
-        for _ in range(3):  # time for a rebuild, had one been started (Textual's footer rebuilds)
+        for _ in range(3):  # time for a redraw, had one been started
             await pilot.pause()
-        assert list(app.query(FooterKey)) == keys  # the same widgets: not rebuilt
+        assert footer.keys is keys  # not recomputed into a new value: nothing to draw again
 
 
-async def test_a_change_of_keys_rebuilds_it() -> None:
+async def test_a_change_of_keys_redraws_it() -> None:
     app = Harness()
     async with app.run_test(size=(80, 10)) as pilot:
         await wait_for(pilot, lambda: "Quit" in shown(app), "the footer's keys")
         assert "Press me" not in shown(app)
+        assert "Hidden" not in shown(app)
         app.query_one("#keyed").focus()
         await wait_for(pilot, lambda: "Press me" in shown(app), "the focused button's key")
         app.query_one("#one").focus()
         await wait_for(pilot, lambda: "Press me" not in shown(app), "the button's key gone")
+
+
+async def test_a_click_on_a_key_presses_it_and_on_a_disabled_key_rings_the_bell() -> None:
+    app = Harness()
+    async with app.run_test(size=(100, 8)) as pilot:
+        await wait_for(pilot, lambda: "Shout" in shown(app), "the footer's keys")
+        text = shown(app)
+        await pilot.click(KeyFooter, offset=(text.index("Shout"), 0))
+        await wait_for(pilot, lambda: app.shouts == 1, "the clicked key's action")
+        await pilot.click(KeyFooter, offset=(text.index("Not now"), 0))
+        await wait_for(pilot, lambda: app.bells == 1, "the bell for a disabled key")
+        assert app.shouts == 1
+        await pilot.click(KeyFooter, offset=(text.index("Quit") + 30, 0))  # between keys
+        await pilot.pause()
+        assert (app.shouts, app.bells) == (1, 1)
+
+
+async def test_a_hovered_key_shows_its_tooltip() -> None:
+    app = Harness()
+    async with app.run_test(size=(100, 8)) as pilot:
+        await wait_for(pilot, lambda: "Shout" in shown(app), "the footer's keys")
+        footer = app.query_one(KeyFooter)
+        await pilot.hover(KeyFooter, offset=(shown(app).index("Shout"), 0))
+        assert footer.tooltip == "Say it loud"
+        await pilot.hover(KeyFooter, offset=(footer.size.width - 2, 0))  # the palette's key
+        assert footer.tooltip == "Open the command palette"
+        await pilot.hover(Input)
+        assert footer.tooltip is None

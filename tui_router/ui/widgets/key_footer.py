@@ -1,46 +1,239 @@
-"""The footer of key bindings, rebuilt only when the keys it shows change.
+"""The footer of key bindings, drawn as one line by one widget.
 
-Textual's `Footer` removes and mounts all its keys (~12 widgets, each styled anew) whenever the
-screen's bindings may have changed: every focus change, every `refresh_bindings`. Most of those
-leave the shown keys as they were — the prompt and the approval panel show no keys of their own
-there (the panel lists its keys in its own line) — yet the rebuild costs ~12 ms on 2 cores, on the
-frame that opens an approval panel or follows a key. This footer compares what it would show
-with what it shows and rebuilds only when they differ.
+Textual's `Footer` is a scrolling container of one widget per key (~9 here), each styled,
+measured, arranged and rendered on its own; at start-up they were a third of the Python calls an
+app makes to its first frame. This footer draws the same cells (the keys' colours, the command
+palette's key on the right behind its keyline, the hovered key's background, a disabled key's
+dim) from the same theme variables, and redraws only when the keys it shows change: a focus move
+that leaves them as they were costs nothing.
+
+**Decided:** keys that do not fit are cut at the palette's key (as Textual's footer shows them
+before it is scrolled); this footer does not scroll sideways.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
-from textual.widgets import Footer
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.strip import Strip
+from textual.widget import Widget
 
 if TYPE_CHECKING:
     from textual.screen import Screen
 
-#: What one shown key looks like in the footer (a change in any of it needs a rebuild).
-KeyShown = tuple[str, str, str, bool, str]
+
+@dataclass(frozen=True)
+class ShownKey:
+    """One key in the footer, as Textual's footer would show it."""
+
+    key: str  # what a click presses
+    display: str  # how the key is written (``^q``)
+    description: str
+    enabled: bool
+    tooltip: str
+    palette: bool = False  # the command palette's key, on the right
 
 
-class KeyFooter(Footer):
-    """A `Footer` that skips rebuilds which would show the same keys."""
+class KeyFooter(Widget, can_focus=False):
+    """The screen's key bindings on one line; a click on a key presses it."""
+
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "key-footer--item",
+        "key-footer--hover",
+        "key-footer--disabled",
+        "key-footer--key",
+        "key-footer--description",
+        "key-footer--keyline",
+    }
+    # The values of Textual's footer (its `Footer` and `FooterKey` CSS), so that a theme which
+    # sets the footer's variables looks the same.
+    DEFAULT_CSS = """
+    KeyFooter {
+        dock: bottom;
+        height: 1;
+        color: $footer-foreground;
+        background: $footer-background;
+        .key-footer--item { background: $footer-item-background; }
+        .key-footer--hover {
+            color: $footer-key-foreground;
+            background: $block-hover-background;
+        }
+        .key-footer--disabled { text-style: dim; }
+        .key-footer--key {
+            color: $footer-key-foreground;
+            background: $footer-key-background;
+            text-style: bold;
+        }
+        .key-footer--description {
+            color: $footer-description-foreground;
+            background: $footer-description-background;
+        }
+        .key-footer--keyline { color: $foreground 20%; }
+    }
+    """
 
     def __init__(self) -> None:
         super().__init__()
-        self._shown: tuple[KeyShown, ...] | None = None
+        self.keys: tuple[ShownKey, ...] = ()
+        self._hover: ShownKey | None = None
+        self._places: list[tuple[int, int, ShownKey]] = []  # (start x, end x, key) as drawn
+        self._styles: dict[tuple[str, bool, bool], Style] = {}
 
-    def keys_shown(self, screen: Screen[object]) -> tuple[KeyShown, ...]:
-        """The keys ``screen``'s bindings would put in the footer, in order."""
-        palette = screen.app.COMMAND_PALETTE_BINDING  # shown on the right, whatever its `show`
-        return tuple(
-            (binding.key, binding.description, binding.action, enabled, tooltip or "")
-            for key, (_, binding, enabled, tooltip) in screen.active_bindings.items()
-            if binding.show or key == palette
-        )
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
+        self.show_keys(self.keys_shown(self.screen))
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def keys_shown(self, screen: Screen[object]) -> tuple[ShownKey, ...]:
+        """The keys ``screen``'s bindings put in the footer, in order (the palette's last)."""
+        app = screen.app
+        active = screen.active_bindings
+        keys: list[ShownKey] = []
+        actions: set[str] = set()  # the first key of each action, as Textual's footer shows
+        for _, binding, enabled, tooltip in active.values():
+            if binding.show and binding.action not in actions:
+                actions.add(binding.action)
+                display = app.get_key_display(binding)
+                keys.append(ShownKey(binding.key, display, binding.description, enabled, tooltip))
+        palette = app.COMMAND_PALETTE_BINDING
+        if app.ENABLE_COMMAND_PALETTE and palette in active:
+            _, binding, enabled, _ = active[palette]
+            tooltip = binding.tooltip or binding.description
+            display = app.get_key_display(binding)
+            keys.append(ShownKey(binding.key, display, binding.description, enabled, tooltip, True))
+        return tuple(keys)
 
     def bindings_changed(self, screen: Screen[object]) -> None:
+        # as Textual's footer: not while the terminal has no focus (bindings then change and
+        # change back), and only for the screen this footer is on
         if self.is_attached and screen is self.screen and screen.app.app_focus:
-            shown = self.keys_shown(screen)
-            if shown == self._shown:
-                return
-            self._shown = shown
-        super().bindings_changed(screen)
+            self.show_keys(self.keys_shown(screen))
+
+    def show_keys(self, keys: tuple[ShownKey, ...]) -> None:
+        """Show ``keys``; the same keys as shown are not drawn again."""
+        if keys != self.keys:
+            self.keys = keys
+            self._hover = None
+            self.refresh()
+
+    # -- drawing ------------------------------------------------------------------------------
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()  # a new theme: the colours are resolved again
+
+    def _style(self, part: str, key: ShownKey) -> Style:
+        """The style of ``part`` (key, description, item) of ``key``: the footer's own,
+        under the key's (hovered, disabled), under the part's, blended as Textual blends a
+        widget's style over its ancestors' (`DOMNode.rich_style`)."""
+        hover = key is self._hover
+        cache_key = (part, hover, key.enabled)
+        if cache_key not in self._styles:
+            background = self.background_colors[1]
+            color = self.styles.color
+            text = self.rich_style.without_color
+            layers = ["key-footer--item"]
+            if hover:
+                layers.append("key-footer--hover")
+            if not key.enabled:
+                layers.append("key-footer--disabled")
+            if part != "item":
+                layers.append(f"key-footer--{part}")
+            for name in layers:
+                styles = self.get_component_styles(name)
+                if styles.has_rule("background"):
+                    background += styles.background
+                if styles.has_rule("color"):
+                    color = styles.color
+                text += styles.text_style
+            self._styles[cache_key] = text + Style.from_color(
+                (background + color).rich_color if (background.a or color.a) else None,
+                background.rich_color if background.a else None,
+            )
+        return self._styles[cache_key]
+
+    def _draw(self, key: ShownKey) -> list[Segment]:
+        if key.palette:  # Textual draws it compact, behind a keyline, one cell from the edge
+            # (a border's colour is blended over the background under the key, not the key's)
+            keyline = (
+                self.background_colors[1] + self.get_component_styles("key-footer--keyline").color
+            )
+            under = self._style("item", key).bgcolor
+            return [
+                Segment("▏", Style.from_color(keyline.rich_color, under)),
+                Segment(key.display, self._style("key", key)),
+                Segment(f" {key.description}", self._style("description", key)),
+                Segment(" ", Style.from_color(bgcolor=self._style("item", key).bgcolor)),
+            ]
+        return [
+            Segment(f" {key.display} ", self._style("key", key)),
+            Segment(f"{key.description} ", self._style("description", key)),
+        ]
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        background = self.background_colors[1]
+        blank = Style.from_color(bgcolor=background.rich_color if background.a else None)
+        places: list[tuple[int, int, ShownKey]] = []
+        left: list[Segment] = []
+        palette: list[Segment] = []
+        palette_key: ShownKey | None = None
+        x = 0
+        for key in self.keys:
+            segments = self._draw(key)
+            if key.palette:
+                palette, palette_key = segments, key
+                continue
+            length = Segment.get_line_length(segments)
+            left.extend(segments)
+            places.append((x, x + length, key))
+            x += length
+        start = max(0, width - Segment.get_line_length(palette))
+        line = Segment.adjust_line_length(left, start, blank)
+        places = [(a, min(b, start), key) for a, b, key in places if a < start]
+        if palette_key is not None:
+            if start > 0:
+                line.extend(palette)
+            else:  # narrower than the palette's key alone: as much of it as fits
+                line = Segment.adjust_line_length(palette, width, blank)
+            places.append((start, width, palette_key))
+        self._places = places
+        return Strip(line, width)
+
+    # -- the mouse ----------------------------------------------------------------------------
+
+    def key_at(self, x: int) -> ShownKey | None:
+        """The key drawn at column ``x`` (as last drawn), if any."""
+        for start, end, key in self._places:
+            if start <= x < end:
+                return key
+        return None
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        self._set_hover(self.key_at(event.x))
+
+    def on_leave(self, event: events.Leave) -> None:
+        self._set_hover(None)
+
+    def _set_hover(self, key: ShownKey | None) -> None:
+        if key is not self._hover:
+            self._hover = key
+            self.tooltip = (key.tooltip or None) if key is not None else None
+            self.styles.pointer = "pointer" if key is not None else "default"
+            self.refresh()
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        key = self.key_at(event.x)
+        if key is None:
+            return
+        if key.enabled:
+            self.app.simulate_key(key.key)
+        else:
+            self.app.bell()
