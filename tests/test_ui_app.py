@@ -24,7 +24,7 @@ from ui_support import (
 from tui_router.core.store import Store
 from tui_router.ui.widgets.chat import UserMessage
 from tui_router.ui.widgets.prompt import PromptInput
-from tui_router.ui.widgets.sidebar import ModelEntry
+from tui_router.ui.widgets.sidebar import ModelSidebar
 from tui_router.ui.widgets.status import StatusHeader
 from tui_router.ui.widgets.ticker import CostTicker
 
@@ -45,10 +45,12 @@ async def test_start_shows_model_tier_mode_and_focuses_prompt(server, tmp_path: 
         header = header_text(app)
         assert "claude-haiku-4-5" in header and "(fast)" in header and "mode manual" in header
         assert SESSION_ID in header
-        entries = {e.row.id: e for e in app.query(ModelEntry)}
-        assert list(entries)[:3] == ["claude-haiku-4-5", "claude-sonnet-4-6", "claude-opus-4-6"]
-        assert entries["claude-haiku-4-5"].has_class("-current")
-        assert "$1 / $5 · 200k" in str(entries["claude-haiku-4-5"].render())
+        sidebar = app.query_one(ModelSidebar)
+        ids = [row.id for row in sidebar.rows]
+        assert ids[:3] == ["claude-haiku-4-5", "claude-sonnet-4-6", "claude-opus-4-6"]
+        assert sidebar.current == "claude-haiku-4-5"
+        haiku = sidebar.models.model_lines("claude-haiku-4-5")
+        assert "$1 / $5 · 200k" in sidebar.models.render_line(haiku.y + 1).text
         assert "spent $0.0000" in ticker_text(app)
 
 

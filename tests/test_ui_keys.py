@@ -247,12 +247,13 @@ async def test_keys_come_from_the_config(server, tmp_path: Path) -> None:
 
 
 async def test_clicking_a_model_in_the_sidebar_switches_to_it(server, tmp_path: Path) -> None:
-    from tui_router.ui.widgets.sidebar import ModelEntry
+    from tui_router.ui.widgets.sidebar import ModelList
 
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
-        opus = next(e for e in app.query(ModelEntry) if e.row.id == "claude-opus-4-6")
-        await pilot.click(opus)
+        models = app.query_one(ModelList)
+        opus = models.model_lines("claude-opus-4-6")
+        await pilot.click(ModelList, offset=(3, opus.y + 1))  # on its second line
         await wait_for(pilot, lambda: app.controller.model_id == "claude-opus-4-6", "the switch")
-        assert opus.has_class("-current")
+        assert models.current == "claude-opus-4-6"

@@ -22,6 +22,8 @@ from textual import events
 from textual.strip import Strip
 from textual.widget import Widget
 
+from tui_router.ui.widgets.layered_style import fill, layered_style
+
 if TYPE_CHECKING:
     from textual.screen import Screen
 
@@ -130,15 +132,11 @@ class KeyFooter(Widget, can_focus=False):
         self._styles.clear()  # a new theme: the colours are resolved again
 
     def _style(self, part: str, key: ShownKey) -> Style:
-        """The style of ``part`` (key, description, item) of ``key``: the footer's own,
-        under the key's (hovered, disabled), under the part's, blended as Textual blends a
-        widget's style over its ancestors' (`DOMNode.rich_style`)."""
+        """The style of ``part`` (key, description, item) of ``key``: the footer's own, under
+        the key's (hovered, disabled), under the part's."""
         hover = key is self._hover
         cache_key = (part, hover, key.enabled)
         if cache_key not in self._styles:
-            background = self.background_colors[1]
-            color = self.styles.color
-            text = self.rich_style.without_color
             layers = ["key-footer--item"]
             if hover:
                 layers.append("key-footer--hover")
@@ -146,17 +144,7 @@ class KeyFooter(Widget, can_focus=False):
                 layers.append("key-footer--disabled")
             if part != "item":
                 layers.append(f"key-footer--{part}")
-            for name in layers:
-                styles = self.get_component_styles(name)
-                if styles.has_rule("background"):
-                    background += styles.background
-                if styles.has_rule("color"):
-                    color = styles.color
-                text += styles.text_style
-            self._styles[cache_key] = text + Style.from_color(
-                (background + color).rich_color if (background.a or color.a) else None,
-                background.rich_color if background.a else None,
-            )
+            self._styles[cache_key] = layered_style(self, layers)
         return self._styles[cache_key]
 
     def _draw(self, key: ShownKey) -> list[Segment]:
@@ -170,7 +158,7 @@ class KeyFooter(Widget, can_focus=False):
                 Segment("▏", Style.from_color(keyline.rich_color, under)),
                 Segment(key.display, self._style("key", key)),
                 Segment(f" {key.description}", self._style("description", key)),
-                Segment(" ", Style.from_color(bgcolor=self._style("item", key).bgcolor)),
+                Segment(" ", fill(self._style("item", key))),
             ]
         return [
             Segment(f" {key.display} ", self._style("key", key)),
@@ -179,8 +167,7 @@ class KeyFooter(Widget, can_focus=False):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        background = self.background_colors[1]
-        blank = Style.from_color(bgcolor=background.rich_color if background.a else None)
+        blank = fill(self.rich_style)
         places: list[tuple[int, int, ShownKey]] = []
         left: list[Segment] = []
         palette: list[Segment] = []

@@ -1,23 +1,36 @@
 """The model switcher: models grouped by tier with $/MTok, context window and availability.
 
-Clicking a model row posts `ModelSidebar.Selected`; the current model is highlighted.
+Clicking a model row posts `ModelSidebar.Selected`; the current model is highlighted, a hovered
+one too, and a hovered row's tooltip says why a model is or is not available.
+
+The rows are drawn by one widget (`ModelList`) inside the scrolling sidebar: as one widget per
+row, a catalog of a dozen models was ~30 widgets mounted, styled and arranged when the session
+opened, and restyled on every switch. The cells are those the widgets showed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import ClassVar
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.geometry import Region, Size
 from textual.message import Message
-from textual.widgets import Static
+from textual.strip import Strip
+from textual.widget import Widget
 
 from tui_router.core.tiers import TIERS
 from tui_router.ui import format as fmt
+from tui_router.ui.widgets.layered_style import fill, layered_style
 
 TIER_ORDER = TIERS  # the tiers in order, from core/tiers.py
+LEGEND = "$/MTok in / out · context"
 
 
 @dataclass(frozen=True)
@@ -33,35 +46,149 @@ class ModelRow:
     availability: str
 
 
-class ModelEntry(Static):
+def row_text(row: ModelRow) -> Text:
+    """A model's two lines: its mark and id, then its rates and window (dim)."""
+    mark = "●" if row.available else "○"
+    text = Text(f"{mark} {row.id}\n", no_wrap=True, overflow="ellipsis")
+    rates = f"{fmt.rate(row.input_rate)} / {fmt.rate(row.output_rate)}"
+    if row.input_rate == 0 and row.output_rate == 0:
+        rates = "free"
+    window = fmt.context_window(row.context_window).removesuffix(" ctx")
+    detail = f"  {rates} · {window}"
+    if not row.available:
+        detail += " · off"
+    text.append(detail, style="dim")
+    return text
+
+
+@dataclass(frozen=True)
+class _Line:
+    """One drawn line: a piece of text in a part's style, or the blank above a tier's name."""
+
+    part: str  # legend, tier, blank, model
+    text: Text
+    row: ModelRow | None = None
+
+
+class ModelList(Widget):
+    """The sidebar's rows, drawn line by line: the legend, then each tier's name and models."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "model-list--legend",
+        "model-list--tier",
+        "model-list--model",
+        "model-list--hover",
+        "model-list--current",
+        "model-list--unavailable",
+    }
+    # The rows' looks, as their widgets had them (`padding: 0 1` for each; a tier's name has a
+    # blank line above it).
     DEFAULT_CSS = """
-    ModelEntry { padding: 0 1; height: auto; }
-    ModelEntry:hover { background: $boost; }
-    ModelEntry.-current { background: $primary 30%; text-style: bold; }
-    ModelEntry.-unavailable { color: $text-disabled; }
+    ModelList {
+        height: auto;
+        .model-list--legend { color: $text-muted; }
+        .model-list--tier { color: $accent; text-style: bold; }
+        .model-list--hover { background: $boost; }
+        .model-list--current { background: $primary 30%; text-style: bold; }
+        .model-list--unavailable { color: $text-disabled; }
+    }
     """
 
-    def __init__(self, row: ModelRow) -> None:
-        super().__init__(self._render_row(row), classes="" if row.available else "-unavailable")
-        self.row = row
-        self.tooltip = row.availability
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[ModelRow] = []
+        self.current: str | None = None
+        self._lines: list[_Line] = []
+        self._hover: ModelRow | None = None
+        self._styles: dict[tuple[str, bool, bool, bool], Style] = {}
 
-    @staticmethod
-    def _render_row(row: ModelRow) -> Text:
-        mark = "●" if row.available else "○"
-        text = Text(f"{mark} {row.id}\n", no_wrap=True, overflow="ellipsis")
-        rates = f"{fmt.rate(row.input_rate)} / {fmt.rate(row.output_rate)}"
-        if row.input_rate == 0 and row.output_rate == 0:
-            rates = "free"
-        window = fmt.context_window(row.context_window).removesuffix(" ctx")
-        detail = f"  {rates} · {window}"
-        if not row.available:
-            detail += " · off"
-        text.append(detail, style="dim")
-        return text
+    def show(self, rows: list[ModelRow], current: str | None) -> None:
+        self.rows, self.current, self._hover = rows, current, None
+        lines = [_Line("legend", Text(LEGEND))]
+        for tier in TIER_ORDER + tuple(sorted({r.tier for r in rows} - set(TIER_ORDER))):
+            in_tier = [r for r in rows if r.tier == tier]
+            if not in_tier:
+                continue
+            lines += [_Line("blank", Text()), _Line("tier", Text(tier.upper()))]
+            for row in in_tier:
+                first, second = row_text(row).split("\n")
+                lines += [_Line("model", first, row), _Line("model", second, row)]
+        self._lines = lines
+        self.refresh(layout=True)
+
+    def set_current(self, model_id: str | None) -> None:
+        if model_id != self.current:
+            self.current = model_id
+            self.refresh()
+
+    def model_lines(self, model_id: str) -> Region:
+        """Where ``model_id``'s two lines are drawn (in this widget's coordinates)."""
+        y = next(n for n, line in enumerate(self._lines) if line.row and line.row.id == model_id)
+        return Region(0, y, self.size.width, 2)
+
+    def row_at(self, y: int) -> ModelRow | None:
+        return self._lines[y].row if 0 <= y < len(self._lines) else None
+
+    # -- drawing ------------------------------------------------------------------------------
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()  # a new theme: the colours are resolved again
+
+    def _style(self, line: _Line) -> Style:
+        row = line.row
+        hover = row is not None and row is self._hover
+        current = row is not None and row.id == self.current
+        unavailable = row is not None and not row.available
+        cache_key = (line.part, hover, current, unavailable)
+        if cache_key not in self._styles:
+            layers = [f"model-list--{line.part}"] if line.part != "blank" else []
+            if current:  # its background, hovered or not (a row had one background rule)
+                layers.append("model-list--current")
+            elif hover:
+                layers.append("model-list--hover")
+            if unavailable:
+                layers.append("model-list--unavailable")
+            self._styles[cache_key] = layered_style(self, layers)
+        return self._styles[cache_key]
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self._lines)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if not 0 <= y < len(self._lines):
+            return Strip.blank(width, fill(self.rich_style))
+        line = self._lines[y]
+        style = self._style(line)
+        pad = fill(style)
+        if line.part == "blank":
+            return Strip.blank(width, pad)
+        inner = max(0, width - 2)
+        text = line.text.copy()
+        text.truncate(inner, overflow="ellipsis")
+        body = Segment.apply_style(text.render(self.app.console, end=""), style)
+        rest = Segment(" " * (inner - text.cell_len), pad)
+        return Strip([Segment(" ", pad), *body, rest, Segment(" ", pad)]).crop_extend(0, width, pad)
+
+    # -- the mouse ----------------------------------------------------------------------------
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        self._set_hover(self.row_at(event.y))
+
+    def on_leave(self, event: events.Leave) -> None:
+        self._set_hover(None)
+
+    def _set_hover(self, row: ModelRow | None) -> None:
+        if row is not self._hover:
+            self._hover = row
+            self.tooltip = row.availability if row is not None else None
+            self.refresh()
 
     def on_click(self, event: events.Click) -> None:
-        self.post_message(ModelSidebar.Selected(self.row.id))
+        row = self.row_at(event.y)
+        if row is not None:
+            self.post_message(ModelSidebar.Selected(row.id))
 
 
 class ModelSidebar(VerticalScroll, can_focus=False):
@@ -74,8 +201,6 @@ class ModelSidebar(VerticalScroll, can_focus=False):
         border-left: vkey $primary 40%;
         padding: 0 0 1 0;
     }
-    ModelSidebar > .tier { color: $accent; text-style: bold; padding: 1 1 0 1; }
-    ModelSidebar > .legend { color: $text-muted; padding: 0 1; }
     """
 
     @dataclass
@@ -84,26 +209,29 @@ class ModelSidebar(VerticalScroll, can_focus=False):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.rows: list[ModelRow] = []
-        self.current: str | None = None
+        self.models = ModelList()
+
+    @property
+    def rows(self) -> list[ModelRow]:
+        return self.models.rows
+
+    @property
+    def current(self) -> str | None:
+        return self.models.current
+
+    def compose(self) -> ComposeResult:
+        yield self.models
 
     async def set_models(self, rows: list[ModelRow], current: str | None) -> None:
-        self.rows = rows
-        self.current = current
-        await self.remove_children()
-        widgets: list[Static] = [Static("$/MTok in / out · context", classes="legend")]
-        for tier in TIER_ORDER + tuple(sorted({r.tier for r in rows} - set(TIER_ORDER))):
-            in_tier = [r for r in rows if r.tier == tier]
-            if not in_tier:
-                continue
-            widgets.append(Static(tier.upper(), classes="tier"))
-            widgets.extend(ModelEntry(r) for r in in_tier)
-        await self.mount_all(widgets)
+        self.models.show(rows, current)
         self.set_current(current)
 
     def set_current(self, model_id: str | None) -> None:
-        self.current = model_id
-        for entry in self.query(ModelEntry):
-            entry.set_class(entry.row.id == model_id, "-current")
-            if entry.row.id == model_id and self.is_mounted:
-                self.call_after_refresh(entry.scroll_visible, animate=False)
+        self.models.set_current(model_id)
+        if model_id in {row.id for row in self.rows} and self.is_mounted:
+            self.call_after_refresh(self._show_current)
+
+    def _show_current(self) -> None:
+        if self.current in {row.id for row in self.rows}:
+            lines = self.models.model_lines(self.current)
+            self.scroll_to_region(lines, animate=False)
