@@ -1,8 +1,9 @@
 """The footer of key bindings, drawn as one line by one widget.
 
-Textual's `Footer` is a scrolling container of one widget per key (~9 here), each styled,
-measured, arranged and rendered on its own; at start-up they were a third of the Python calls an
-app makes to its first frame. This footer draws the same cells (the keys' colours, the command
+Textual's `Footer` is a scrolling container of one widget per key (8 here), each styled,
+measured, arranged and rendered on its own, mounted after the first frame and again when the
+keys change: ~30% of the Python calls an app made from its start to an idle screen
+(`benchmarks/ui_start_calls.py`). This footer draws the same cells (the keys' colours, the command
 palette's key on the right behind its keyline, the hovered key's background, a disabled key's
 dim) from the same theme variables, and redraws only when the keys it shows change: a focus move
 that leaves them as they were costs nothing.
