@@ -4,8 +4,8 @@ Clicking a model row posts `ModelSidebar.Selected`; the current model is highlig
 one too, and a hovered row's tooltip says why a model is or is not available.
 
 The rows are drawn by one widget (`ModelList`) inside the scrolling sidebar: as one widget per
-row, a catalog of a dozen models was ~30 widgets mounted, styled and arranged when the session
-opened, and restyled on every switch. The cells are those the widgets showed.
+row, the default catalog (8 models in 4 tiers) was 13 widgets mounted, styled and arranged when
+the session opened, and restyled on every switch. The cells are those the widgets showed.
 """
 
 from __future__ import annotations
