@@ -21,9 +21,8 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.strip import Strip
-from textual.widget import Widget
 
-from tui_router.ui.widgets.layered_style import fill, layered_style
+from tui_router.ui.widgets.layered_style import LayeredStyleWidget, fill
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -41,7 +40,7 @@ class ShownKey:
     palette: bool = False  # the command palette's key, on the right
 
 
-class KeyFooter(Widget, can_focus=False):
+class KeyFooter(LayeredStyleWidget, can_focus=False):
     """The screen's key bindings on one line; a click on a key presses it."""
 
     ALLOW_SELECT = False
@@ -85,7 +84,6 @@ class KeyFooter(Widget, can_focus=False):
         self.keys: tuple[ShownKey, ...] = ()
         self._hover: ShownKey | None = None
         self._places: list[tuple[int, int, ShownKey]] = []  # (start x, end x, key) as drawn
-        self._styles: dict[tuple[str, bool, bool], Style] = {}
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
@@ -128,25 +126,17 @@ class KeyFooter(Widget, can_focus=False):
 
     # -- drawing ------------------------------------------------------------------------------
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._styles.clear()  # a new theme: the colours are resolved again
-
     def _style(self, part: str, key: ShownKey) -> Style:
         """The style of ``part`` (key, description, item) of ``key``: the footer's own, under
         the key's (hovered, disabled), under the part's."""
-        hover = key is self._hover
-        cache_key = (part, hover, key.enabled)
-        if cache_key not in self._styles:
-            layers = ["key-footer--item"]
-            if hover:
-                layers.append("key-footer--hover")
-            if not key.enabled:
-                layers.append("key-footer--disabled")
-            if part != "item":
-                layers.append(f"key-footer--{part}")
-            self._styles[cache_key] = layered_style(self, layers)
-        return self._styles[cache_key]
+        layers = ["key-footer--item"]
+        if key is self._hover:
+            layers.append("key-footer--hover")
+        if not key.enabled:
+            layers.append("key-footer--disabled")
+        if part != "item":
+            layers.append(f"key-footer--{part}")
+        return self.layered(*layers)
 
     def _draw(self, key: ShownKey) -> list[Segment]:
         if key.palette:  # Textual draws it compact, behind a keyline, one cell from the edge
@@ -154,12 +144,12 @@ class KeyFooter(Widget, can_focus=False):
             keyline = (
                 self.background_colors[1] + self.get_component_styles("key-footer--keyline").color
             )
-            under = self._style("item", key).bgcolor
+            item = self._style("item", key)
             return [
-                Segment("▏", Style.from_color(keyline.rich_color, under)),
+                Segment("▏", Style.from_color(keyline.rich_color, item.bgcolor)),
                 Segment(key.display, self._style("key", key)),
                 Segment(f" {key.description}", self._style("description", key)),
-                Segment(" ", fill(self._style("item", key))),
+                Segment(" ", fill(item)),
             ]
         return [
             Segment(f" {key.display} ", self._style("key", key)),

@@ -4,6 +4,7 @@ A widget that draws several pieces in one (`KeyFooter`'s keys, `ModelSidebar`'s 
 of one widget each still has to show the cells those widgets showed: each piece's style is the
 widget's own with the piece's component classes over it, backgrounds blended and colours
 replaced as Textual blends a widget's style over its ancestors' (`DOMNode.rich_style`).
+`LayeredStyleWidget` keeps those styles per set of layers until its styles change (a theme).
 """
 
 from __future__ import annotations
@@ -48,3 +49,21 @@ def fill(style: Style) -> Style:
     """The style of padding around text in ``style``: its background alone, as Textual paints
     a widget's padding."""
     return Style.from_color(bgcolor=style.bgcolor)
+
+
+class LayeredStyleWidget(Widget):
+    """A widget that draws its pieces in `layered_style`s, each worked out once per theme."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._layered: dict[tuple[str, ...], Style] = {}
+
+    def layered(self, *layers: str) -> Style:
+        """`layered_style` of this widget and ``layers``, from the cache when it has it."""
+        if layers not in self._layered:
+            self._layered[layers] = layered_style(self, layers)
+        return self._layered[layers]
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._layered.clear()  # a new theme: the colours are resolved again

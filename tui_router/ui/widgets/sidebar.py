@@ -23,11 +23,10 @@ from textual.containers import VerticalScroll
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.strip import Strip
-from textual.widget import Widget
 
 from tui_router.core.tiers import TIERS
 from tui_router.ui import format as fmt
-from tui_router.ui.widgets.layered_style import fill, layered_style
+from tui_router.ui.widgets.layered_style import LayeredStyleWidget, fill
 
 TIER_ORDER = TIERS  # the tiers in order, from core/tiers.py
 LEGEND = "$/MTok in / out · context"
@@ -70,7 +69,7 @@ class _Line:
     row: ModelRow | None = None
 
 
-class ModelList(Widget):
+class ModelList(LayeredStyleWidget):
     """The sidebar's rows, drawn line by line: the legend, then each tier's name and models."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -100,7 +99,6 @@ class ModelList(Widget):
         self.current: str | None = None
         self._lines: list[_Line] = []
         self._hover: ModelRow | None = None
-        self._styles: dict[tuple[str, bool, bool, bool], Style] = {}
 
     def show(self, rows: list[ModelRow], current: str | None) -> None:
         self.rows, self.current, self._hover = rows, current, None
@@ -131,26 +129,17 @@ class ModelList(Widget):
 
     # -- drawing ------------------------------------------------------------------------------
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._styles.clear()  # a new theme: the colours are resolved again
-
     def _style(self, line: _Line) -> Style:
         row = line.row
-        hover = row is not None and row is self._hover
-        current = row is not None and row.id == self.current
-        unavailable = row is not None and not row.available
-        cache_key = (line.part, hover, current, unavailable)
-        if cache_key not in self._styles:
-            layers = [f"model-list--{line.part}"] if line.part != "blank" else []
-            if current:  # its background, hovered or not (a row had one background rule)
+        layers = [f"model-list--{line.part}"] if line.part != "blank" else []
+        if row is not None:
+            if row.id == self.current:  # its background, hovered or not (one rule won)
                 layers.append("model-list--current")
-            elif hover:
+            elif row is self._hover:
                 layers.append("model-list--hover")
-            if unavailable:
+            if not row.available:
                 layers.append("model-list--unavailable")
-            self._styles[cache_key] = layered_style(self, layers)
-        return self._styles[cache_key]
+        return self.layered(*layers)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self._lines)
