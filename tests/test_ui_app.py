@@ -50,6 +50,7 @@ async def test_start_shows_model_tier_mode_and_focuses_prompt(server, tmp_path: 
         assert ids[:3] == ["claude-haiku-4-5", "claude-sonnet-4-6", "claude-opus-4-6"]
         assert sidebar.current == "claude-haiku-4-5"
         haiku = sidebar.models.model_lines("claude-haiku-4-5")
+        assert haiku is not None  # listed
         assert "$1 / $5 · 200k" in sidebar.models.render_line(haiku.y + 1).text
         assert "spent $0.0000" in ticker_text(app)
 

@@ -254,6 +254,7 @@ async def test_clicking_a_model_in_the_sidebar_switches_to_it(server, tmp_path: 
         await started(pilot)
         models = app.query_one(ModelList)
         opus = models.model_lines("claude-opus-4-6")
+        assert opus is not None  # listed
         await pilot.click(ModelList, offset=(3, opus.y + 1))  # on its second line
         await wait_for(pilot, lambda: app.controller.model_id == "claude-opus-4-6", "the switch")
         assert models.current == "claude-opus-4-6"

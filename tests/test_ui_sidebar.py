@@ -106,10 +106,10 @@ class Harness(App[None]):
     def compose(self) -> ComposeResult:
         yield RefSidebar() if self.reference else ModelSidebar()
 
-    async def on_mount(self) -> None:
+    def on_mount(self) -> None:
         self.theme = self.start_theme
         if not self.reference:
-            await self.query_one(ModelSidebar).set_models(ROWS, CURRENT)
+            self.query_one(ModelSidebar).set_models(ROWS, CURRENT)
 
     def on_model_sidebar_selected(self, message: ModelSidebar.Selected) -> None:
         self.selected.append(message.model_id)
@@ -158,6 +158,7 @@ async def test_a_click_selects_a_model_and_a_hover_says_why_it_is_available_or_n
         await pilot.pause()
         models = app.query_one(ModelList)
         nano = models.model_lines("gpt-5-nano")
+        assert nano is not None  # listed
         await pilot.hover(ModelList, offset=(5, nano.y))
         assert models.tooltip == "no OPENAI_API_KEY"
         await pilot.click(ModelList, offset=(5, nano.y + 1))
@@ -174,27 +175,32 @@ async def test_the_current_model_is_scrolled_into_view() -> None:
     app = Harness(False, "textual-dark")
     async with app.run_test(size=(60, 24)) as pilot:
         sidebar = app.query_one(ModelSidebar)
-        await sidebar.set_models(many, "model-00")
+        sidebar.set_models(many, "model-00")
         await pilot.pause()
         assert sidebar.scroll_y == 0
         sidebar.set_current("model-29")
         await wait_for(pilot, lambda: sidebar.scroll_y > 0, "the scroll to the current model")
         lines = sidebar.models.model_lines("model-29")
+        assert lines is not None  # listed
         assert (
             sidebar.scroll_y
             <= lines.y
             < sidebar.scroll_y + sidebar.scrollable_content_region.height
         )
         assert "model-29" in sidebar.models.render_line(lines.y).text
+        assert sidebar.models.model_lines("no-such-model") is None
+        sidebar.set_current("no-such-model")  # not listed: nothing to scroll to, no error
+        await pilot.pause()
 
 
 async def test_an_id_too_long_for_the_sidebar_is_cut_with_an_ellipsis() -> None:
     app = Harness(False, "textual-dark")
     async with app.run_test(size=(60, 24)) as pilot:
         sidebar = app.query_one(ModelSidebar)
-        await sidebar.set_models([*ROWS, row(LONG_ID, "frontier")], CURRENT)
+        sidebar.set_models([*ROWS, row(LONG_ID, "frontier")], CURRENT)
         await pilot.pause()
         lines = sidebar.models.model_lines(LONG_ID)
+        assert lines is not None  # listed
         first = sidebar.models.render_line(lines.y).text
         second = sidebar.models.render_line(lines.y + 1).text
         assert first.rstrip().endswith("…") and first.startswith(" ● a-model-id-far-too")

@@ -212,7 +212,7 @@ class MainScreen(Screen[None]):
     # -- the session ------------------------------------------------------------------------
     async def show_session(self, controller: SessionController) -> None:
         """The session just opened: its models, the turns of a resumed session, the chrome."""
-        await self.query_one(ModelSidebar).set_models(controller.model_rows(), controller.model_id)
+        self.query_one(ModelSidebar).set_models(controller.model_rows(), controller.model_id)
         for entry in controller.restored:
             if entry.role == "user":
                 await self.chat.add_user(entry.text, entry.attachments)

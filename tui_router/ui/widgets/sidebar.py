@@ -119,10 +119,12 @@ class ModelList(LayeredStyleWidget):
             self.current = model_id
             self.refresh()
 
-    def model_lines(self, model_id: str) -> Region:
-        """Where ``model_id``'s two lines are drawn (in this widget's coordinates)."""
-        y = next(n for n, line in enumerate(self._lines) if line.row and line.row.id == model_id)
-        return Region(0, y, self.size.width, 2)
+    def model_lines(self, model_id: str | None) -> Region | None:
+        """Where ``model_id``'s two lines are drawn (in this widget's coordinates), if listed."""
+        for y, line in enumerate(self._lines):
+            if line.row is not None and line.row.id == model_id:
+                return Region(0, y, self.size.width, 2)
+        return None
 
     def row_at(self, y: int) -> ModelRow | None:
         return self._lines[y].row if 0 <= y < len(self._lines) else None
@@ -211,16 +213,16 @@ class ModelSidebar(VerticalScroll, can_focus=False):
     def compose(self) -> ComposeResult:
         yield self.models
 
-    async def set_models(self, rows: list[ModelRow], current: str | None) -> None:
+    def set_models(self, rows: list[ModelRow], current: str | None) -> None:
         self.models.show(rows, current)
         self.set_current(current)
 
     def set_current(self, model_id: str | None) -> None:
         self.models.set_current(model_id)
-        if model_id in {row.id for row in self.rows} and self.is_mounted:
+        if self.is_mounted:  # once the list is laid out, its lines have their width
             self.call_after_refresh(self._show_current)
 
     def _show_current(self) -> None:
-        if self.current in {row.id for row in self.rows}:
-            lines = self.models.model_lines(self.current)
+        lines = self.models.model_lines(self.current)
+        if lines is not None:
             self.scroll_to_region(lines, animate=False)
