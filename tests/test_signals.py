@@ -35,6 +35,7 @@ DEADLINE_S = 30.0
 def _env(fake: FakeServer) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
     env.update(ANTHROPIC_BASE_URL=fake.anthropic_base_url, ANTHROPIC_API_KEY="sk-ant-test")
+    env.update(OPENAI_BASE_URL=fake.openai_base_url, OPENAI_API_KEY="sk-test")
     return env
 
 
@@ -53,21 +54,23 @@ def _read_until(proc: subprocess.Popen[bytes], wanted: bytes) -> bytes:
     return seen
 
 
+# Both providers' streams are cut: the Anthropic SDK once, the OpenAI SDK (half the import
+# time in each process) for the other two signals.
 @pytest.mark.parametrize(
-    ("signum", "line"),
+    ("signum", "line", "model"),
     [
-        (signal.SIGTERM, "stopped by SIGTERM"),
-        (signal.SIGHUP, "stopped by SIGHUP"),
-        (signal.SIGINT, "interrupted"),
+        (signal.SIGTERM, "stopped by SIGTERM", "claude-haiku-4-5"),
+        (signal.SIGHUP, "stopped by SIGHUP", "gpt-5-mini"),
+        (signal.SIGINT, "interrupted", "gpt-5-mini"),
     ],
-    ids=["SIGTERM", "SIGHUP", "SIGINT"],
+    ids=["SIGTERM-anthropic", "SIGHUP-openai", "SIGINT-openai"],
 )
 def test_ask_records_the_call_in_flight_as_cancelled(
-    fake_server: FakeServer, signum: signal.Signals, line: str
+    fake_server: FakeServer, signum: signal.Signals, line: str, model: str
 ) -> None:
     fake_server.push(Script(text=SLOW, n_chunks=len(WORDS), delay=0.2, input_tokens=500))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tui_router", "ask", "--model", "claude-haiku-4-5", "count"],
+        [sys.executable, "-m", "tui_router", "ask", "--model", model, "count"],
         env=_env(fake_server),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -94,7 +97,7 @@ def test_ask_records_the_call_in_flight_as_cancelled(
         [call] = store.session_calls(session_id)
         messages = store.session_messages(session_id)
     assert session is not None and session.ended_at is not None
-    assert call.status == "cancelled" and call.model == "claude-haiku-4-5"
+    assert call.status == "cancelled" and call.model == model
     assert call.usage.input_tokens > 0 and call.usage.output_tokens > 0
     assert call.usage.estimated  # no usage came back: counted, and marked so
     assert messages[0].role == "user" and messages[0].content == "count"
