@@ -126,3 +126,90 @@ async def test_a_style_for_the_panels_focus_is_applied() -> None:
         app.query_one(PromptInput).focus()
         await pilot.pause()
         assert panel.styles.border_top[0] == "round"
+
+
+async def test_a_small_window_keeps_the_keys_and_scrolls_the_diff(server: Any, repo: Path) -> None:
+    # At 60x20 the 9-line diff and the panel's other rows needed more than the panel's 70% of
+    # the column: the panel cut the diff's last lines (the diff did not scroll: it did not know)
+    # and the line that says which key approves.
+    server.push(Script(text="I will rename it.", tool_calls=[EDIT]), Script(text="Renamed."))
+    app = make_app(repo)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await started(pilot)
+        prompt = app.query_one(PromptInput)
+        prompt.focus()
+        prompt.load_text("rename tmp to total")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: asking(app) is not None, "the approval panel")
+        panel = app.query_one(ApprovalPanel)
+        diff_view = panel.query_one(DiffView)
+        last_line = "+    return total"
+
+        def screen() -> str:
+            return "\n".join(from_scratch(app).rows())
+
+        await wait_for(
+            pilot,
+            lambda: "↑↓ scroll" in screen() and diff_view.max_scroll_y > 0,
+            "the diff fitted to the panel, scrolling",
+        )
+        assert "y yes · n no" in screen() and last_line not in screen()
+        keys = panel.query_one(".keys")
+        assert keys.region.bottom <= panel.content_region.bottom  # inside the panel, not cut
+        for _ in range(diff_view.max_scroll_y):
+            await pilot.press("down")
+        await wait_for(pilot, lambda: last_line in screen(), "the diff's last line")
+        assert "y yes · n no" in screen()
+
+        await pilot.resize_terminal(120, 40)  # room enough: the whole diff, no scrolling
+        await wait_for(pilot, lambda: diff_view.max_scroll_y == 0, "the diff at full height")
+        await wait_for(pilot, lambda: "↑↓ scroll" not in screen(), "no scroll hint")
+        assert "--- a/src/utils.py" in screen() and last_line in screen()
+
+        await pilot.resize_terminal(60, 20)  # and smaller again
+        await wait_for(pilot, lambda: diff_view.max_scroll_y > 0, "the diff scrolls again")
+        await wait_for(pilot, lambda: "↑↓ scroll" in screen(), "the scroll hint")
+        assert "y yes · n no" in screen()
+        await pilot.press("y")
+        await settle(pilot)
+        assert (repo / "src" / "utils.py").read_text() == RENAMED
+
+
+async def test_a_long_diff_shows_its_most_rows_when_the_window_has_room() -> None:
+    app = Harness()
+    async with app.run_test(size=(100, 40)) as pilot:
+        panel = app.query_one(ApprovalPanel)
+        diff_view = panel.query_one(DiffView)
+        panel.ask("call-1", "edit_file a.py", "edits a file", diff=numbered_diff("a.py", 80))
+        panel.focus()
+        await wait_for(pilot, lambda: diff_view.size.height == DiffView.MOST_ROWS, "20 rows")
+        shown = "\n".join(from_scratch(app).rows())
+        assert "+a.py line 16" in shown and "+a.py line 17" not in shown
+        assert "y yes · n no" in shown and "↑↓ scroll" in shown
+        await pilot.press("down", "down")
+        assert diff_view.scroll_offset.y == 2
+        panel.ask("call-2", "edit_file b.py", "", diff=numbered_diff("b.py", 3))
+        await wait_for(pilot, lambda: diff_view.size.height == 6, "a short diff's own height")
+        assert "↑↓ scroll" not in "\n".join(from_scratch(app).rows())
+
+
+async def test_the_reason_for_a_no_is_on_screen_as_it_is_typed() -> None:
+    # Textual's `Input:focus` border outranked the panel's borderless one-row field: the
+    # focused field was two rows of border and the reason was typed out of sight.
+    app = Harness()
+    async with app.run_test(size=(60, 20)) as pilot:
+        panel = app.query_one(ApprovalPanel)
+        panel.ask("call-1", "run_command ls", "runs a command", command="ls -la", cwd="/w")
+        panel.focus()
+        await pilot.pause()
+        await pilot.press("n", *"not now")
+        await wait_for(pilot, lambda: bool(panel.query(Input)), "the reason's field")
+        field = panel.query_one(Input)
+        await wait_for(pilot, lambda: field.has_focus and field.value == "not now", "typed")
+        await wait_for(
+            pilot,
+            lambda: any("not now" in row for row in from_scratch(app).rows()),
+            "the reason on screen",
+        )
+        assert field.region.height == 1
+        assert any("y yes · n no" in row for row in from_scratch(app).rows())

@@ -20,6 +20,7 @@ from textual import events, on
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
+from textual.css.scalar import Scalar
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -73,10 +74,12 @@ class DiffView(ScrollView, can_focus=False):
         "diff--remove",
         "diff--context",
     }
+    #: Rows of diff shown at most (the panel may give it fewer: `ApprovalPanel.fit_diff`).
+    MOST_ROWS: ClassVar[int] = 20
+
     DEFAULT_CSS = """
     DiffView {
         height: auto;
-        max-height: 20;
         background: $background;
         scrollbar-size-vertical: 1;
         scrollbar-size-horizontal: 0;
@@ -92,6 +95,7 @@ class DiffView(ScrollView, can_focus=False):
         super().__init__()
         self.lines: list[str] = []
         self.kinds: list[DiffKind] = []
+        self.styles.max_height = self.MOST_ROWS
         self.show_diff(diff)
 
     def show_diff(self, diff: str) -> None:
@@ -120,6 +124,19 @@ class DiffView(ScrollView, can_focus=False):
         return strip.crop(scroll_x, scroll_x + width)
 
 
+KEYS = Content.assemble(
+    ("y", "bold"),
+    " yes · ",
+    ("n", "bold"),
+    " no (+ reason) · ",
+    ("a", "bold"),
+    " always · ",
+    ("esc", "bold"),
+    " no · enter does not approve",
+)
+KEYS_SCROLL = Content.assemble(KEYS, " · ", ("↑↓", "bold"), " scroll")
+
+
 class ApprovalPanel(Vertical, can_focus=True):
     """The tool call waiting for a yes: shown and focused while it waits; answers once per call.
 
@@ -138,8 +155,10 @@ class ApprovalPanel(Vertical, can_focus=True):
         background: $surface;
     }
     ApprovalPanel > .command { background: $background; padding: 0 1; }
-    ApprovalPanel > .keys { color: $text-muted; }
-    ApprovalPanel > Input { height: 1; border: none; padding: 0 1; }
+    ApprovalPanel > .keys { color: $text-muted; dock: bottom; }
+    /* with :focus too: Textual's `Input:focus` border outranks a rule without it, and on a
+       one-row field it left no row for the text (the reason was typed blind) */
+    ApprovalPanel > Input, ApprovalPanel > Input:focus { height: 1; border: none; padding: 0 1; }
     """
 
     # Not in the footer: the panel lists its keys in its own last line, and keys that come and
@@ -149,6 +168,8 @@ class ApprovalPanel(Vertical, can_focus=True):
         Binding("n", "refuse_with_reason", "No", show=False),
         Binding("a", "answer('always')", "Always", show=False),
         Binding("escape", "answer('no')", "No", show=False),
+        Binding("up", "scroll_diff(-1)", "Scroll up", show=False),
+        Binding("down", "scroll_diff(1)", "Scroll down", show=False),
     ]
 
     class Answered(Message):
@@ -181,24 +202,15 @@ class ApprovalPanel(Vertical, can_focus=True):
         self._command = Static("", classes="command", markup=False)
         self._diff = DiffView()
         self._command.display = self._diff.display = False
+        # docked at the panel's foot: whatever the panel's height cuts, it is never this line
+        self._keys = Static(KEYS, classes="keys")
+        self._keys_say_scroll = False
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield self._head
         yield self._command
         yield self._diff
-        yield Static(
-            Content.assemble(
-                ("y", "bold"),
-                " yes · ",
-                ("n", "bold"),
-                " no (+ reason) · ",
-                ("a", "bold"),
-                " always · ",
-                ("esc", "bold"),
-                " no · enter does not approve",
-            ),
-            classes="keys",
-        )
+        yield self._keys
 
     def watch_has_focus(self, has_focus: bool) -> None:
         # Textual restyles a widget and all in it when it gains or loses the focus (~3 ms
@@ -241,6 +253,47 @@ class ApprovalPanel(Vertical, can_focus=True):
         self._diff.display = command is None and bool(diff)
         self._diff.show_diff((diff or "") if command is None else "")
         self.display = True
+        shown_rows = self._diff.styles.max_height
+        self._show_keys(int(shown_rows.value) if shown_rows is not None else DiffView.MOST_ROWS)
+        self.call_after_refresh(self.fit_diff)
+
+    def on_resize(self) -> None:
+        self.fit_diff()
+
+    def fit_diff(self) -> None:
+        """Give the diff the rows the panel's max-height leaves it (at most `DiffView.MOST_ROWS`).
+
+        The diff is as tall as its lines, and the panel at most 70% of the column; in a small
+        window the two did not fit, and the panel cut off the diff's last lines (out of reach:
+        the diff did not know it was cut, so it did not scroll) and the line of keys below it.
+        Here the diff gets what is left after the panel's other rows, and scrolls (↑↓, the
+        wheel) when its lines need more.
+        """
+        limit, column = self.styles.max_height, self.parent
+        if not self.display or limit is None or not self._diff.display:
+            return
+        if not isinstance(column, Widget):
+            return
+        most = int(limit.resolve(column.content_size, self.app.size)) - self.styles.gutter.height
+        others = sum(
+            child.outer_size.height
+            for child in self.children
+            if child is not self._diff and child.display
+        )
+        rows = max(1, min(DiffView.MOST_ROWS, most - others))
+        if self._diff.styles.max_height != Scalar.from_number(rows):
+            self._diff.styles.max_height = rows
+        self._show_keys(rows)
+
+    def _show_keys(self, diff_rows: int) -> None:
+        scrolls = self._diff.display and len(self._diff.lines) > diff_rows
+        if scrolls != self._keys_say_scroll:
+            self._keys_say_scroll = scrolls
+            self._keys.update(KEYS_SCROLL if scrolls else KEYS)
+
+    def action_scroll_diff(self, lines: int) -> None:
+        if self._diff.display and not self.asking_reason:
+            self._diff.scroll_relative(y=lines, animate=False, immediate=True)
 
     async def close(self) -> None:
         """Hide the panel until the next call asks; drop the reason's field and the diff."""
@@ -277,6 +330,7 @@ class ApprovalPanel(Vertical, can_focus=True):
         field.insert_text_at_cursor(self._early_reason)
         self._early_reason = ""
         field.focus()
+        self.call_after_refresh(self.fit_diff)  # the field takes a row
 
     def on_key(self, event: events.Key) -> None:
         # Textual gives a key to the focused widget before it runs a binding of it: keys typed
