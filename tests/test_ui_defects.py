@@ -450,6 +450,55 @@ async def test_header_shows_streaming_at_120_columns(server, tmp_path: Path) -> 
         await settle(pilot)
 
 
+def test_a_header_wider_than_the_window_drops_whole_parts_least_important_first() -> None:
+    from tui_router.ui.widgets.status import StatusHeader
+
+    progress = "step 1/40 · 8 s · waiting for your answer"
+    args = ("claude-haiku-4-5", "fast", "manual", "0123abcd", True, "learned", progress)
+    full = StatusHeader.describe(*args, title="Rename tmp").plain
+    assert full.endswith("esc cancels  ·  “Rename tmp”  ·  session 0123abcd")
+    assert StatusHeader.describe(*args, title="Rename tmp", width=len(full)).plain == full
+    fitted = StatusHeader.describe(*args, title="Rename tmp", width=118).plain
+    assert fitted == (
+        "tui-router  claude-haiku-4-5 (fast)  ·  mode manual  ·  "
+        "step 1/40 · 8 s · waiting for your answer · esc cancels"
+    )
+    narrow = StatusHeader.describe(*args, title="Rename tmp", width=90).plain
+    assert (
+        narrow
+        == "claude-haiku-4-5 (fast)  ·  step 1/40 · 8 s · waiting for your answer · esc cancels"
+    )
+
+
+async def test_header_keeps_esc_cancels_while_the_agent_waits_for_a_yes(server, repo: Path) -> None:
+    # An agent turn's progress ("step 1/40 · 8 s · waiting for your answer") is longer than
+    # "streaming…": at 120 columns the header cut "esc cancels" off, and a session id mid-word.
+    from ui_support import EDIT, asking
+
+    from tui_router.ui.widgets.status import StatusHeader
+
+    server.push(Script(text="I will rename it.", tool_calls=[EDIT]), Script(text="Renamed."))
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        prompt_of(app).load_text("rename tmp to total")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: asking(app) is not None, "the approval panel")
+        header = app.query_one(StatusHeader)
+        await wait_for(pilot, lambda: "waiting for your answer" in header.content.plain, "progress")
+        plain = header.content.plain
+        assert plain.endswith("esc cancels")
+        assert len(plain) <= header.content_region.width
+        await pilot.resize_terminal(70, 30)  # too narrow for even the model and the progress
+        await wait_for(
+            pilot,
+            lambda: header.content.plain.startswith("claude-haiku-4-5 (fast)  ·  step 1/40"),
+            "the header refitted: the app's name and the mode dropped",
+        )
+        await pilot.press("escape")
+        await settle(pilot)
+
+
 # -- 13. a paste too large for the model is kept, with a model that holds it ---------------------
 async def test_a_paste_too_large_is_kept_and_offered_a_model_that_holds_it(
     server, tmp_path: Path

@@ -1,6 +1,8 @@
 """The one-line header: app name, current model and tier, routing mode and strategy, the
 session's title and id. No clock; while an agent turn runs, its step and elapsed time
-("step 3/40 · 12 s")."""
+("step 3/40 · 12 s"). A line wider than the header drops whole parts, least important first
+(the session id, the title, the strategy, the mode, the app's name), so what is running and
+"esc cancels" stay in view."""
 
 from __future__ import annotations
 
@@ -36,15 +38,29 @@ class StatusHeader(Static):
     ) -> None:
         self._shown = (model, tier, mode, session, streaming, strategy, title)
         text = self.describe(
-            model, tier, mode, session, streaming, strategy, self.progress, title=title
+            model,
+            tier,
+            mode,
+            session,
+            streaming,
+            strategy,
+            self.progress,
+            title=title,
+            width=self.content_region.width or None,
         )
         if text != self.content:  # the app refreshes the status often; most times nothing changed
             # One line whatever it says: a repaint, not a layout of the whole screen.
             self.update(text, layout=False)
 
+    def on_resize(self) -> None:
+        self._show_again()
+
     def set_progress(self, progress: str | None) -> None:
         """Show (or, with None, clear) the running turn's step and time."""
         self.progress = progress
+        self._show_again()
+
+    def _show_again(self) -> None:
         if self._shown is not None:
             model, tier, mode, session, streaming, strategy, title = self._shown
             self.show(
@@ -68,20 +84,40 @@ class StatusHeader(Static):
         progress: str | None = None,
         *,
         title: str | None = None,
+        width: int | None = None,
     ) -> Text:
-        """The header line (also the widget's content when it is created)."""
-        text = Text()
-        text.append("tui-router", style="bold")
-        text.append("  ")
-        text.append(model, style="bold")
-        text.append(f" ({tier or 'no tier'})")
-        text.append(f"  ·  mode {mode}")
+        """The header line (also the widget's content when it is created); with ``width``, the
+        parts that fit in it, the least important dropped first."""
+        parts: dict[str, Text] = {
+            "name": Text("tui-router", style="bold"),
+            "model": Text.assemble((model, "bold"), f" ({tier or 'no tier'})"),
+            "mode": Text(f"mode {mode}"),
+        }
         if strategy:
-            text.append(f" · {strategy} routing")
-        if streaming:  # before the session id: the line may be cut on the right
-            text.append(f"  ·  {progress or 'streaming…'} · esc cancels", style="italic")
-        if title:  # before the id: what the session is about says more than its number
-            text.append(f"  ·  “{title}”")
+            parts["strategy"] = Text(f"{strategy} routing")
+        if streaming:
+            parts["activity"] = Text(f"{progress or 'streaming…'} · esc cancels", style="italic")
+        if title:  # what the session is about says more than its number
+            parts["title"] = Text(f"“{title}”")
         if session:
-            text.append(f"  ·  session {session}", style="dim")
+            parts["session"] = Text(f"session {session}", style="dim")
+        text = _join(parts)
+        for least in ("session", "title", "strategy", "mode", "name"):
+            if width is None or text.cell_len <= width:
+                break
+            if parts.pop(least, None) is not None:
+                text = _join(parts)
         return text
+
+
+#: What goes before a part that is not the first (the strategy belongs to the mode before it).
+_BEFORE = {"model": "  ", "strategy": " · "}
+
+
+def _join(parts: dict[str, Text]) -> Text:
+    text = Text()
+    for name, part in parts.items():
+        if text.plain:
+            text.append(_BEFORE.get(name, "  ·  "))
+        text.append_text(part)
+    return text
