@@ -275,3 +275,22 @@ def test_the_summary_states_the_prompt_cache_hit_ratio() -> None:
         store.record_call(_call(sid, 1, "claude-haiku-4-5", "fast", usage), text="a", prompt="q")
         view = summary_view(build_report(store, sid))
     assert view.escalations_text.endswith("prompt cache: 75% of input read from cache")
+
+
+async def test_the_spend_per_turn_heading_counts_turns_in_words() -> None:
+    with Store() as store:
+        sid = store.create_session(
+            start_model="claude-haiku-4-5", mode="manual", frontier_model=FRONTIER
+        )
+        usage = Usage(input_tokens=900, output_tokens=40)
+        store.record_call(_call(sid, 1, "claude-haiku-4-5", "fast", usage), text="a", prompt="q")
+        one_turn = build_report(store, sid)
+    for report, heading in (
+        (one_turn, "Spend per turn (1 turn, same scale)"),
+        (make_report(), "Spend per turn (3 turns, same scale)"),
+    ):
+        app = SummaryApp(report)
+        async with app.run_test(size=(100, 40)) as pilot:
+            await pilot.pause()
+            sections = [text_of(s) for s in app.screen.query(".section").results(Static)]
+            assert heading in sections, sections

@@ -212,8 +212,10 @@ class SummaryScreen(ModalScreen[bool]):
                 yield Static(view.suggestions_text, id="suggestions")
                 yield Static(view.escalations_text, id="escalations")
                 yield Static(view.most_expensive_text, id="most-expensive")
+                count = len(view.turn_costs)
                 yield Static(
-                    f"Spend per turn ({len(view.turn_costs)} turns, same scale)", classes="section"
+                    f"Spend per turn ({count} turn{'s' if count != 1 else ''}, same scale)",
+                    classes="section",
                 )
                 top = max([*view.turn_costs, *view.turn_baselines, 0.0])
                 yield from self._spark_row("actual", "spark-actual", view.turn_costs, top)
