@@ -469,6 +469,17 @@ def test_a_header_wider_than_the_window_drops_whole_parts_least_important_first(
         == "claude-haiku-4-5 (fast)  ·  step 1/40 · 8 s · waiting for your answer · esc cancels"
     )
 
+    # between turns the title (free text) is cut with "…" before the strategy or the mode go
+    idle = ("claude-sonnet-4-6", "balanced", "manual", "0123abcd", False, "learned")
+    title = "the login form rejects valid passwords"
+    cut = StatusHeader.describe(*idle, title=title, width=100).plain
+    assert cut == (
+        "tui-router  claude-sonnet-4-6 (balanced)  ·  mode manual · learned routing  ·  "
+        "“the login form rej…”"
+    )
+    assert len(cut) == 100
+    assert StatusHeader.describe(*idle, title=title, width=90).plain.endswith("learned routing")
+
 
 async def test_header_keeps_esc_cancels_while_the_agent_waits_for_a_yes(server, repo: Path) -> None:
     # An agent turn's progress ("step 1/40 · 8 s · waiting for your answer") is longer than

@@ -1,8 +1,8 @@
 """The one-line header: app name, current model and tier, routing mode and strategy, the
 session's title and id. No clock; while an agent turn runs, its step and elapsed time
 ("step 3/40 · 12 s"). A line wider than the header drops whole parts, least important first
-(the session id, the title, the strategy, the mode, the app's name), so what is running and
-"esc cancels" stay in view."""
+(the session id, then the title — cut with "…" while enough of it is left —, the strategy, the
+mode, the app's name), so what is running and "esc cancels" stay in view."""
 
 from __future__ import annotations
 
@@ -105,9 +105,26 @@ class StatusHeader(Static):
         for least in ("session", "title", "strategy", "mode", "name"):
             if width is None or text.cell_len <= width:
                 break
+            if least == "title" and title and _shorten_title(parts, title, width):
+                text = _join(parts)
+                continue
             if parts.pop(least, None) is not None:
                 text = _join(parts)
         return text
+
+
+#: A title cut shorter than this says too little to keep: it is dropped instead.
+MIN_TITLE_CELLS = 12
+
+
+def _shorten_title(parts: dict[str, Text], title: str, width: int) -> bool:
+    """Cut the title (free text, the one part that can be cut) to what ``width`` leaves it."""
+    without = _join({name: part for name, part in parts.items() if name != "title"})
+    room = width - without.cell_len - len("  ·  ") - len("“…”")
+    if room < MIN_TITLE_CELLS:
+        return False
+    parts["title"] = Text(f"“{title[:room].rstrip()}…”")
+    return True
 
 
 #: What goes before a part that is not the first (the strategy belongs to the mode before it).
