@@ -86,6 +86,29 @@ async def test_ctx_grows_with_the_conversation_and_warns_past_80_percent(
         assert "ctx 170k/1M" in ticker_line(app) and not warned(app)
 
 
+async def test_ctx_of_a_resumed_session_counts_the_tool_definitions(server, tmp_path: Path) -> None:
+    # A resumed session has no exact count of its own yet: the estimate is the whole prompt,
+    # and each agent call carries the tool definitions (~900 tokens) besides the messages.
+    from ui_support import SESSION_ID
+
+    from tui_router.core.context_use import measure
+    from tui_router.core.turn import tools_tokens
+
+    server.push(Script(text=ANSWER, input_tokens=1840, output_tokens=212))
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "hello")
+    resumed = make_app(tmp_path, resume=SESSION_ID)
+    async with resumed.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        c = resumed.controller
+        assert c.agent is not None and c.context_mark is None
+        tools = tools_tokens(c.agent.specs)
+        assert tools > 500
+        messages_only = measure(c.conversation, c.model_id, c.model.context_window, None)
+        assert c.context_use().tokens == messages_only.tokens + tools
+
+
 def warned(app) -> bool:
     """Whether the ctx part is painted in the warning style (and the rest is not)."""
     ticker = app.query_one(CostTicker)

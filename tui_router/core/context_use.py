@@ -3,8 +3,9 @@
 The exact part is the last call's prompt as the API counted it (cache reads and writes included);
 what the conversation gained since (that call's answer, tool results, a new prompt) is estimated
 from its characters with the session's calibrated characters per token (`token_calibration`).
-Without an exact part (no call yet, a model of another family, a history cut or rewritten since:
-retry, /compact, elided tool output) the whole prompt is estimated.
+Without an exact part (no call yet, a resumed session, a model of another family, a history cut
+or rewritten since: retry, /compact, elided tool output) the whole prompt is estimated: the
+system prompt, the messages and the tool definitions an agent's call carries.
 """
 
 from __future__ import annotations
@@ -73,16 +74,18 @@ def measure(
     mark: ContextMark | None,
     calibration: TokenCalibration | None = None,
     live: Usage | None = None,
+    tools: int = 0,
 ) -> ContextUse:
     """The tokens the next call on ``model_id`` would send. While a call streams (``live``),
-    its prompt and what it has written so far."""
+    its prompt and what it has written so far. ``tools``: the estimated tokens of the tool
+    definitions each call sends (a mark's exact count has them already)."""
     if live is not None:
         return ContextUse(live.input_tokens + live.output_tokens, window)
     messages = conversation.messages
     if mark is not None and _holds(mark, messages) and family_of(mark.model) == family_of(model_id):
         added = messages[mark.messages :]
         return ContextUse(mark.prompt_tokens + _estimate(added, model_id, calibration), window)
-    tokens = _estimate(messages, model_id, calibration) + TOKENS_PER_REPLY
+    tokens = _estimate(messages, model_id, calibration) + TOKENS_PER_REPLY + tools
     if conversation.system:
         tokens += TOKENS_PER_MESSAGE + _tokens(len(conversation.system), model_id, calibration)
     return ContextUse(tokens, window)

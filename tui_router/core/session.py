@@ -315,6 +315,7 @@ class Session:
         """How much of the current model's window the next call would send (None while the
         conversation is empty and nothing streams)."""
         from tui_router.core.context_use import measure
+        from tui_router.core.turn import tools_tokens
 
         live = self.live
         if live is None and not self.conversation.messages:
@@ -326,6 +327,8 @@ class Session:
             self.context_mark,
             getattr(self.runner, "calibration", None),
             None if live is None else live.usage,
+            # (while a call streams its live usage is the answer: no estimate, none of this)
+            tools=tools_tokens(self.agent.specs) if self.agent is not None and live is None else 0,
         )
 
     def set_mode(self, mode: str) -> str:
