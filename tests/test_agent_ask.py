@@ -337,3 +337,21 @@ def test_a_retry_is_said_as_it_happens_and_noted_on_the_call(
     with Store() as store:
         (call,) = store.session_calls(answer["session_id"])
     assert call.status == "ok" and call.error is not None and "after 1 retry" in call.error
+
+
+def test_ask_without_a_keyboard_refuses_a_read_outside_and_says_what_would_allow_it(
+    repo: Path, keys: FakeServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keys.push(
+        Script(
+            text="Reading.", tool_calls=[{"name": "read_file", "input": {"path": "../outside.txt"}}]
+        ),
+        Script(text="I could not read it."),
+    )
+    code, answer, _ = _ask(capsys, "--model", "claude-haiku-4-5", "--cwd", str(repo), "notes?")
+    assert code == 0 and [(t["name"], t["status"]) for t in answer["tools"]] == [
+        ("read_file", "denied")
+    ]
+    [result] = _tool_results(keys)
+    assert "nobody is at the keyboard" in result and "extra_dirs" in result
+    assert "--allow read_file" not in result and "private notes" not in result

@@ -55,6 +55,59 @@ def test_outside_everything_is_denied_with_the_reason(ws: Workspace) -> None:
     assert verdict(perms, ws, call("write_file", path=".git/config", content="")) == "deny"
 
 
+def test_a_read_outside_the_workspace_is_asked_about_never_taken_on_yes(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "todo.txt").write_text("buy milk\n")
+    todo = str(notes / "todo.txt")
+    perms = Permissions(PermissionsConfig(allow=("read_file:*",)))  # a rule for the workspace
+    check = perms.check(call("read_file", path=todo), ws)
+    assert check.verdict == "ask" and check.reason == f"{todo} is outside the workspace"
+    assert check.outside == notes / "todo.txt"
+    assert verdict(perms, ws, call("list_files", path=str(notes))) == "ask"
+    assert verdict(perms, ws, call("search", pattern="milk", path="../notes")) == "ask"
+    # writes outside stay refused, asked or not; special files too
+    assert verdict(perms, ws, call("write_file", path=todo, content="")) == "deny"
+    assert verdict(perms, ws, call("read_file", path="/proc/self/environ")) == "deny"
+    # --yes answers for nobody: it does not cover a read outside
+    blanket = Permissions(PermissionsConfig(), approve_all=True)
+    refused = blanket.check(call("read_file", path=todo), ws)
+    assert refused.verdict == "deny" and "--yes does not cover" in refused.reason
+    # a config deny wins
+    denied = Permissions(PermissionsConfig(deny=("read_file:*.txt",)))
+    assert verdict(denied, ws, call("read_file", path=todo)) == "deny"
+    # "always" for that read: that exact path, not its folder
+    asked = call("read_file", path=todo)
+    assert perms.check(asked, ws).verdict == "ask"
+    assert perms.remember_always(asked) == f"read_file on {todo}"
+    again = perms.check(call("read_file", path=todo), ws)
+    assert again.verdict == "allow" and again.outside == notes / "todo.txt"
+    (notes / "other.txt").write_text("x\n")
+    assert verdict(perms, ws, call("read_file", path=str(notes / "other.txt"))) == "ask"
+
+
+def test_a_yes_to_a_read_outside_opens_that_path_for_that_call_only(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    from tui_router.core.agent.workspace import ToolRefused
+
+    notes = tmp_path / "notes"
+    (notes / "sub").mkdir(parents=True)
+    (notes / "sub" / "a.txt").write_text("a\n")
+    with pytest.raises(ToolRefused, match="outside the workspace"):
+        ws.resolve(str(notes / "sub" / "a.txt"))
+    with ws.reading_outside(notes):
+        assert ws.resolve(str(notes / "sub" / "a.txt")) == notes / "sub" / "a.txt"
+        with pytest.raises(ToolRefused):
+            ws.resolve(str(notes / "sub" / "a.txt"), write=True)
+        with pytest.raises(ToolRefused, match="outside the workspace"):
+            ws.resolve(str(tmp_path / "elsewhere.txt"))
+    with pytest.raises(ToolRefused, match="outside the workspace"):
+        ws.resolve(str(notes / "sub" / "a.txt"))
+
+
 def test_a_saved_paste_is_read_without_asking_and_never_written(
     ws: Workspace, tmp_path: Path
 ) -> None:
@@ -62,7 +115,7 @@ def test_a_saved_paste_is_read_without_asking_and_never_written(
     paste.parent.mkdir()
     paste.write_text("pasted\n")
     perms = Permissions(PermissionsConfig())
-    assert verdict(perms, ws, call("read_file", path=str(paste))) == "deny"
+    assert verdict(perms, ws, call("read_file", path=str(paste))) == "ask"  # outside: asked
     ws.allow_reading([paste])
     assert verdict(perms, ws, call("read_file", path=str(paste))) == "allow"
     assert verdict(perms, ws, call("search", pattern="p", path=str(paste))) == "allow"

@@ -88,6 +88,39 @@ async def test_read_runs_without_asking_and_shows_a_tool_line(server, repo: Path
         assert any(n.startswith("Turn done: 2 steps · 1 tool call") for n in notes(app))
 
 
+async def test_a_read_outside_the_workspace_asks_and_a_yes_reads_it_once(
+    server, repo: Path
+) -> None:
+    outside = repo.parent / "notes.txt"
+    outside.write_text("private notes: ship on friday\n")
+    read_it = {"name": "read_file", "input": {"path": "../notes.txt"}}
+    server.push(
+        Script(text="Reading it.", tool_calls=[read_it]),
+        Script(text="Ship on Friday."),
+        Script(text="Again.", tool_calls=[read_it]),
+        Script(text="Not read."),
+    )
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "what do my notes say?")
+        panel = await panel_up(pilot)
+        assert panel.title.startswith("read_file") and "notes.txt" in panel.title
+        assert panel.reason == f"{outside} is outside the workspace"
+        assert "private notes" not in "".join(tool_results(server))  # nothing read before the yes
+        await pilot.press("enter")  # enter never approves
+        assert asking(app) is panel
+        await pilot.press("y")
+        await settle(pilot)
+        assert any("private notes: ship on friday" in r for r in tool_results(server))
+        # a yes was for that call: the same read in the next turn asks again; esc refuses it
+        await send(pilot, "read them again")
+        await panel_up(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert tool_results(server)[-1] == "refused by the user"
+        assert [line.state for line in app.query(ToolLine)] == ["ok", "denied"]
+
+
 async def test_a_tool_line_is_one_line_and_its_output_folds_open_under_it(
     server, tmp_path: Path, terminal: Terminal
 ) -> None:

@@ -468,10 +468,11 @@ def _answer_headless(event: ToolCallRequested) -> None:
     from tui_router.core.events import Approval
 
     if event.approval is not None and not event.approval.done():
-        note = (
-            "not approved: nobody is at the keyboard (the user can rerun with "
-            f"--allow {event.call.name} or --yes)"
-        )
+        if event.reason.endswith("is outside the workspace"):  # no flag covers that read
+            how = "list its folder in [permissions] extra_dirs and rerun with --yes"
+        else:
+            how = f"rerun with --allow {event.call.name} or --yes"
+        note = f"not approved: nobody is at the keyboard (the user can {how})"
         event.approval.set_result(Approval("no", note=note))
 
 

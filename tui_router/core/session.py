@@ -622,7 +622,8 @@ class Session:
         else:
             yield ToolCallRequested(call, preview, check.reason)
         started = time.monotonic()
-        outcome = await agent.toolbox.run(call, checkpoint)
+        with agent.workspace.reading_outside(check.outside):  # a yes to one read outside
+            outcome = await agent.toolbox.run(call, checkpoint)
         status = "error" if outcome.is_error else "ok"
         for path in outcome.files_changed:
             if path not in state.files_changed:

@@ -140,7 +140,8 @@ async def run_subtask(
             elif check.verdict != "allow":
                 out = ToolOutcome(f"refused: {check.reason}", is_error=True)
             else:
-                out = await agent.toolbox.run(sub_call)
+                with agent.workspace.reading_outside(check.outside):  # an "always" for it
+                    out = await agent.toolbox.run(sub_call)
             conversation.add_tool_result(sub_call.id, out.content, is_error=out.is_error)
     else:  # the step cap came first
         answer = answer or f"the sub-task stopped after {SUBAGENT_MAX_STEPS} steps"

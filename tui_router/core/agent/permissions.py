@@ -16,15 +16,18 @@ is ``TOOL`` or ``TOOL:PATTERN``:
 The decision, in order:
 
 1. a deny rule from config matches → deny (nothing overrides it, not even ``--yes``);
-2. a path outside the workspace and every extra folder, into ``.git`` for a write, or a special
-   file → deny, with the reason;
-3. ``approve_all`` (``--yes``) → allow;
-4. a file that looks like a secret (``.env*``, ``*.pem``, ``*.key``, ``id_*`` SSH keys) → ask,
+2. into ``.git`` for a write, a special file, or a write outside the workspace and every extra
+   folder → deny, with the reason;
+3. a read (read_file, list_files, search) outside the workspace and every extra folder → ask,
+   unless an "always" for that path allows it; ``--yes`` never covers it (deny: nobody was
+   asked). A yes lets that one call read that path (`PermissionCheck.outside`);
+4. ``approve_all`` (``--yes``) → allow;
+5. a file that looks like a secret (``.env*``, ``*.pem``, ``*.key``, ``id_*`` SSH keys) → ask,
    unless an allow rule *with a pattern* names it (a bare tool name does not);
-5. a path in an extra folder → ask, unless an allow rule with a pattern matches it;
-6. read_file, list_files, search → allow (inside the workspace, or a saved paste the workspace
+6. a path in an extra folder → ask, unless an allow rule with a pattern matches it;
+7. read_file, list_files, search → allow (inside the workspace, or a saved paste the workspace
    lets them read: `Workspace.allow_reading`);
-7. edit_file, write_file, run_command → ask, unless an allow rule matches.
+8. edit_file, write_file, run_command → ask, unless an allow rule matches.
 
 Tools this module does not know (a later ``delegate``, say) are asked about unless allowed.
 """
@@ -64,6 +67,10 @@ _TOOL_PART = re.compile(r"^[A-Za-z0-9_*?\[\]-]+$")
 class PermissionCheck:
     verdict: Verdict
     reason: str
+    #: a read outside the workspace and every extra folder, asked about (or allowed by an
+    #: "always" for that path): what the call may read, and only while it runs
+    #: (`Workspace.reading_outside`)
+    outside: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -162,14 +169,18 @@ class Permissions:
         command = args.get("command") if name == "run_command" else None
         relative: str | None = None
         outside_root = False
+        beyond: Path | None = None  # a read outside the workspace and every extra folder
         if name in self._path_tools:
             given = args.get("path", "." if name in ("list_files", "search") else None)
             if isinstance(given, str):
+                reading = name in self._read_only
                 try:
-                    resolved = workspace.resolve(given, write=name in self._writes)
+                    resolved = workspace.resolve(given, write=name in self._writes, outside=reading)
                 except ToolRefused as exc:
                     return PermissionCheck("deny", str(exc))
                 relative = workspace.relative(resolved)
+                if not (workspace.is_allowed(resolved) or workspace.is_read_only_file(resolved)):
+                    beyond = resolved
                 # a saved paste is outside the root but the user's own text: read without asking
                 outside_root = not (
                     workspace.is_inside(resolved) or workspace.is_read_only_file(resolved)
@@ -178,6 +189,16 @@ class Permissions:
         for deny in self._deny:
             if self._matches(deny, name, relative, command, deny=True):
                 return PermissionCheck("deny", f"denied by the config rule {deny.text!r}")
+        if beyond is not None:
+            if rule := self._allowed_outside(name, str(beyond)):
+                return PermissionCheck("allow", f"allowed by {rule.text!r}", outside=beyond)
+            if self.approve_all:
+                return PermissionCheck(
+                    "deny",
+                    f"{relative} is outside the workspace, and --yes does not cover that: add "
+                    "its folder to [permissions] extra_dirs",
+                )
+            return PermissionCheck("ask", f"{relative} is outside the workspace", outside=beyond)
         if self.approve_all:
             return PermissionCheck("allow", "approved by --yes")
         if relative is not None and self._is_secret(relative.rsplit("/", 1)[-1]):
@@ -240,6 +261,19 @@ class Permissions:
         return lines
 
     # -- matching ---------------------------------------------------------------------------
+
+    def _allowed_outside(self, name: str, path: str) -> Rule | None:
+        """An allow or "always" rule naming ``path`` (outside the workspace) by its absolute
+        path: a rule written for the workspace (``read_file:*``, a file name) never reaches out."""
+        for rule in (*self._allow, *self._always):
+            pattern = rule.pattern or ""
+            if (
+                rule.names_tool(name)
+                and pattern.startswith("/")
+                and fnmatch.fnmatchcase(path, pattern)
+            ):
+                return rule
+        return None
 
     def _allowed(
         self, name: str, relative: str | None, command: object, *, with_pattern: bool

@@ -10,9 +10,10 @@ a large paste the user chose to attach as a file, saved in the session's data fo
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from tui_router.core.errors import UserFacingError
@@ -42,6 +43,8 @@ class Workspace:
         self.root = Path(root).expanduser().resolve()
         self.extra_dirs = tuple(Path(d).expanduser().resolve() for d in extra_dirs)
         self.read_only_files: frozenset[Path] = frozenset()
+        #: paths outside both that the person said yes to reading, while that call runs
+        self._reading_outside: list[Path] = []
 
     def allow_reading(self, files: Sequence[Path]) -> None:
         """Make exactly ``files`` readable (replacing the previous set): the user's saved
@@ -49,8 +52,26 @@ class Workspace:
         self.read_only_files = frozenset(Path(f).expanduser().resolve() for f in files)
 
     def is_read_only_file(self, path: Path) -> bool:
-        """Whether the (resolved) ``path`` is one of `read_only_files`."""
-        return Path(path) in self.read_only_files
+        """Whether the (resolved) ``path`` is one of `read_only_files`, or under a path being
+        read after a yes (`reading_outside`)."""
+        path = Path(path)
+        return path in self.read_only_files or any(
+            path == base or path.is_relative_to(base) for base in self._reading_outside
+        )
+
+    @contextlib.contextmanager
+    def reading_outside(self, path: Path | None) -> Iterator[None]:
+        """While the block runs, ``path`` (outside the workspace: a file, or a folder and what
+        is under it) may be read, never written: a tool call the person said yes to. ``None``:
+        nothing changes."""
+        if path is None:
+            yield
+            return
+        self._reading_outside.append(path)
+        try:
+            yield
+        finally:
+            self._reading_outside.remove(path)
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.root)!r}, extra_dirs={[str(d) for d in self.extra_dirs]})"
