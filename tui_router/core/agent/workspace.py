@@ -4,8 +4,9 @@ A `Workspace` is a root folder (the project) plus optional extra folders from co
 tool receives goes through `Workspace.resolve`, which follows symlinks and ``..`` before deciding,
 so a link inside the project that points outside it is outside. Writes into ``.git`` and reads of
 special files (FIFOs, devices, sockets, /proc, /sys, /dev) are refused with a one-line reason the
-model sees (`ToolRefused`). Single files outside it can be opened for reading only (`allow_reading`:
-a large paste the user chose to attach as a file, saved in the session's data folder).
+model sees (`ToolRefused`). Paths outside it can be opened for reading only: single files for the
+session (`allow_reading`: a large paste the user chose to attach as a file, saved in the session's
+data folder), or a path for the one tool call the person said yes to (`reading_outside`).
 """
 
 from __future__ import annotations
