@@ -590,7 +590,9 @@ class Session:
             async for event in self._delegate(call, result.model, state):
                 yield event
             return
-        preview = agent.toolbox.preview(call)
+        check = agent.permissions.check(call, agent.workspace)
+        with agent.workspace.reading_outside(check.outside):  # the preview reads what it asks
+            preview = agent.toolbox.preview(call)
         if malformed is not None:
             outcome = ToolOutcome(
                 f"error: the input of {call.name} was not a JSON object: {malformed[:200]!r}",
@@ -599,7 +601,6 @@ class Session:
             async for event in self._answer_tool(call, "error", outcome, 0.0, state):
                 yield event
             return
-        check = agent.permissions.check(call, agent.workspace)
         status: ToolStatus
         if check.verdict == "deny":
             outcome = ToolOutcome(f"refused: {check.reason}", is_error=True)
