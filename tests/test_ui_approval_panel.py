@@ -213,3 +213,27 @@ async def test_the_reason_for_a_no_is_on_screen_as_it_is_typed() -> None:
         )
         assert field.region.height == 1
         assert any("y yes · n no" in row for row in from_scratch(app).rows())
+
+
+async def test_the_ticker_says_the_turn_waits_for_an_answer_not_that_it_streams(
+    server: Any, repo: Path
+) -> None:
+    from tui_router.ui.widgets.ticker import CostTicker
+
+    server.push(Script(text="I will rename it.", tool_calls=[EDIT]), Script(text="Renamed."))
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        prompt = app.query_one(PromptInput)
+        prompt.focus()
+        prompt.load_text("rename tmp to total")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: asking(app) is not None, "the approval panel")
+        ticker = app.query_one(CostTicker)
+        await wait_for(
+            pilot, lambda: "waiting for your answer" in str(ticker.render()), "the ticker"
+        )
+        assert "streaming" not in str(ticker.render())
+        await pilot.press("y")
+        await settle(pilot)
+        assert (repo / "src" / "utils.py").read_text() == RENAMED

@@ -170,6 +170,8 @@ class MainScreen(Screen[None]):
         waiting = view is not None and view.panel is not None
         if waiting or self.turns.attach.question is not None:  # the user's turn, not the model's
             self.turns.last_token_at = now
+            self.query_one(CostTicker).set_activity("waiting for your answer")
+            return
         silent = now - self.turns.last_token_at
         activity = f"streaming {now - self._reply_started:.0f} s"
         if silent >= STALL_NOTICE_AFTER:
