@@ -314,6 +314,17 @@ async def test_compact_says_tokens_before_and_after_and_cost(server, repo: Path)
         with Store() as store:
             purposes = [c.purpose for c in store.session_calls(app.controller.session_id)]
         assert purposes == ["chat", "compact"]
+        assert "Compacting the conversation…" in notes(app)
+
+
+async def test_compact_with_nothing_to_compact_says_only_that(server, repo: Path) -> None:
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "/compact")
+        await settle(pilot)
+        await wait_for(pilot, lambda: bool(notes(app)), "a note")
+        assert notes(app) == ["Nothing to compact yet: the conversation is empty"]
+        assert server.requests == []
 
 
 async def test_check_sets_shows_and_clears(server, repo: Path) -> None:

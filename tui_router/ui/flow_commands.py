@@ -229,7 +229,8 @@ class CommandFlow:
         screen, c = self.screen, self.screen.controller
         assert c is not None
         try:
-            await screen.note("Compacting the conversation…")
+            if c.conversation.messages:  # (an empty one is said at once, below)
+                await screen.note("Compacting the conversation…")
             await screen.note(await c.compact_line(), "route")
         except UserFacingError as exc:
             await screen.note(str(exc), "warn")
