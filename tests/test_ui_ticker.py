@@ -294,3 +294,13 @@ def test_ticker_snapshot(snap_compare, server, tmp_path: Path, size) -> None:
     )
     app = make_app(tmp_path)
     assert snap_compare(app, terminal_size=size, run_before=one_cached_turn)
+
+
+def test_a_budget_is_shown_to_the_digits_it_was_set_with() -> None:
+    from tui_router.ui.widgets.ticker import budget_text
+
+    assert budget_text(Decimal("5")) == "$5.00"
+    assert budget_text(Decimal("0.05")) == "$0.05"
+    assert budget_text(Decimal("0.002")) == "$0.002"  # was "$0.00": a budget that reads as none
+    assert budget_text(Decimal("0.00015")) == "$0.0002"
+    assert budget_text(Decimal("12.5")) == "$12.50"
