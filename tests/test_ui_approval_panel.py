@@ -30,6 +30,16 @@ class Harness(App[None]):
         yield PromptInput(id="prompt")
 
 
+async def ask_for_the_edit(pilot: Any) -> None:
+    """Send the prompt the scripted `EDIT` answers, and wait for its approval panel."""
+    app = await started(pilot)
+    prompt = app.query_one(PromptInput)
+    prompt.focus()
+    prompt.load_text("rename tmp to total")
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: asking(app) is not None, "the approval panel")
+
+
 async def test_each_call_fills_the_panel_afresh() -> None:
     app = Harness()
     async with app.run_test(size=(100, 40)) as pilot:
@@ -70,12 +80,7 @@ async def test_an_answer_to_an_earlier_call_changes_nothing(server: Any, repo: P
     server.push(Script(text="I will rename it.", tool_calls=[EDIT]), Script(text="Renamed."))
     app = make_app(repo)
     async with app.run_test(size=SIZE) as pilot:
-        await started(pilot)
-        prompt = app.query_one(PromptInput)
-        prompt.focus()
-        prompt.load_text("rename tmp to total")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: asking(app) is not None, "the approval panel")
+        await ask_for_the_edit(pilot)
         panel = app.query_one(ApprovalPanel)
         view = app.main_screen.turns.agent_view
         assert view is not None
@@ -135,12 +140,7 @@ async def test_a_small_window_keeps_the_keys_and_scrolls_the_diff(server: Any, r
     server.push(Script(text="I will rename it.", tool_calls=[EDIT]), Script(text="Renamed."))
     app = make_app(repo)
     async with app.run_test(size=(60, 20)) as pilot:
-        await started(pilot)
-        prompt = app.query_one(PromptInput)
-        prompt.focus()
-        prompt.load_text("rename tmp to total")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: asking(app) is not None, "the approval panel")
+        await ask_for_the_edit(pilot)
         panel = app.query_one(ApprovalPanel)
         diff_view = panel.query_one(DiffView)
         last_line = "+    return total"
@@ -223,12 +223,7 @@ async def test_the_ticker_says_the_turn_waits_for_an_answer_not_that_it_streams(
     server.push(Script(text="I will rename it.", tool_calls=[EDIT]), Script(text="Renamed."))
     app = make_app(repo)
     async with app.run_test(size=SIZE) as pilot:
-        await started(pilot)
-        prompt = app.query_one(PromptInput)
-        prompt.focus()
-        prompt.load_text("rename tmp to total")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: asking(app) is not None, "the approval panel")
+        await ask_for_the_edit(pilot)
         ticker = app.query_one(CostTicker)
         await wait_for(
             pilot, lambda: "waiting for your answer" in str(ticker.render()), "the ticker"
