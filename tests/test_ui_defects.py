@@ -261,6 +261,29 @@ async def test_summary_table_keeps_cost_and_baseline_whole_on_small_windows(widt
         assert table.virtual_size.width <= table.scrollable_content_region.width
 
 
+@pytest.mark.parametrize("width", [34, 20])
+async def test_on_a_tiny_window_the_summary_never_shows_a_cut_cost(width) -> None:
+    # At 20 columns the cost column was cut at the edge: "$0.0837" read "$0".
+    from terminal_model import from_scratch
+    from test_ui_summary import SummaryApp, make_report
+    from textual.widgets import DataTable
+
+    report = make_report()
+    app = SummaryApp(report)
+    async with app.run_test(size=(width, 12)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#per-model", DataTable)
+        keys = [c.key.value for c in table.columns.values()]
+        assert "cost" in keys and "baseline" not in keys
+        cost_column = sum(
+            c.get_render_width(table) for c in list(table.columns.values())[: keys.index("cost")]
+        )
+        assert cost_column + table.columns["cost"].get_render_width(table) <= (
+            table.scrollable_content_region.width
+        )
+        assert any("$0.0837" in row for row in from_scratch(app).rows())  # the total, whole
+
+
 # -- 3 / 4. suggest mode: a held prompt stays until decided; the router keeps suggesting --------
 HARD = "why does this race condition deadlock"
 

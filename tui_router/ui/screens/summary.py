@@ -51,7 +51,8 @@ MIN_MODEL_WIDTH = 6
 def fit_columns(terminal_width: int) -> list[tuple[str, int, bool]]:
     """The table's columns for a terminal ``terminal_width`` wide: below `NARROW_BELOW` tier and
     cache go, then as many of `DROP_ORDER` as needed, then the model column narrows (its
-    names end in "…"), so cost and baseline are always whole (at 60 columns cost was cut)."""
+    names end in "…"), so cost and baseline are whole (at 60 columns cost was cut); under ~38
+    columns the baseline goes too, and under ~26 the cost comes first."""
     if terminal_width >= NARROW_BELOW:
         return list(TABLE_COLUMNS)
     room = terminal_width - FRAME_COLUMNS
@@ -65,6 +66,13 @@ def fit_columns(terminal_width: int) -> list[tuple[str, int, bool]]:
     while rest(columns) + MIN_MODEL_WIDTH > room and drops:
         gone = drops.pop(0)
         columns = [c for c in columns if c[0] != gone]
+    if rest(columns) + MIN_MODEL_WIDTH > room:
+        # Under ~38 columns even model, cost and baseline do not fit: the baseline goes (its
+        # total is said below the table), and if the cost still would be cut at the edge
+        # ("$0.0011" read "$0"), it comes first and the model's name is what the edge cuts.
+        columns = [c for c in columns if c[0] != "baseline"]
+        if rest(columns) + MIN_MODEL_WIDTH > room:
+            columns.sort(key=lambda c: c[0] != "cost")
     model_width = max(MIN_MODEL_WIDTH, min(26, room - rest(columns)))
     return [(k, model_width if k == "model" else w, r) for k, w, r in columns]
 
