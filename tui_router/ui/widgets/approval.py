@@ -20,7 +20,6 @@ from textual import events, on
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.css.scalar import Scalar
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -95,8 +94,17 @@ class DiffView(ScrollView, can_focus=False):
         super().__init__()
         self.lines: list[str] = []
         self.kinds: list[DiffKind] = []
-        self.styles.max_height = self.MOST_ROWS
+        #: rows shown at most now (`cap_rows`); more lines scroll
+        self.max_rows = self.MOST_ROWS
+        self.styles.max_height = self.max_rows
         self.show_diff(diff)
+
+    def cap_rows(self, rows: int) -> None:
+        """Show at most ``rows`` rows (at most `MOST_ROWS`); more lines scroll."""
+        rows = min(rows, self.MOST_ROWS)
+        if rows != self.max_rows:
+            self.max_rows = rows
+            self.styles.max_height = rows
 
     def show_diff(self, diff: str) -> None:
         """Show ``diff`` from its first line ("" shows nothing and frees the last one)."""
@@ -204,7 +212,6 @@ class ApprovalPanel(Vertical, can_focus=True):
         self._command.display = self._diff.display = False
         # docked at the panel's foot: whatever the panel's height cuts, it is never this line
         self._keys = Static(KEYS, classes="keys")
-        self._keys_say_scroll = False
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield self._head
@@ -253,8 +260,7 @@ class ApprovalPanel(Vertical, can_focus=True):
         self._diff.display = command is None and bool(diff)
         self._diff.show_diff((diff or "") if command is None else "")
         self.display = True
-        shown_rows = self._diff.styles.max_height
-        self._show_keys(int(shown_rows.value) if shown_rows is not None else DiffView.MOST_ROWS)
+        self._show_keys()
         self.call_after_refresh(self.fit_diff)
 
     def on_resize(self) -> None:
@@ -280,16 +286,15 @@ class ApprovalPanel(Vertical, can_focus=True):
             for child in self.children
             if child is not self._diff and child.display
         )
-        rows = max(1, min(DiffView.MOST_ROWS, most - others))
-        if self._diff.styles.max_height != Scalar.from_number(rows):
-            self._diff.styles.max_height = rows
-        self._show_keys(rows)
+        self._diff.cap_rows(max(1, most - others))
+        self._show_keys()
 
-    def _show_keys(self, diff_rows: int) -> None:
-        scrolls = self._diff.display and len(self._diff.lines) > diff_rows
-        if scrolls != self._keys_say_scroll:
-            self._keys_say_scroll = scrolls
-            self._keys.update(KEYS_SCROLL if scrolls else KEYS)
+    def _show_keys(self) -> None:
+        """The keys line, with "↑↓ scroll" when the diff has more lines than it shows."""
+        diff = self._diff
+        keys = KEYS_SCROLL if diff.display and len(diff.lines) > diff.max_rows else KEYS
+        if self._keys.content is not keys:  # an update lays the line out again
+            self._keys.update(keys)
 
     def action_scroll_diff(self, lines: int) -> None:
         if self._diff.display and not self.asking_reason:
