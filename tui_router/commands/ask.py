@@ -468,7 +468,7 @@ def _answer_headless(event: ToolCallRequested) -> None:
     from tui_router.core.events import Approval
 
     if event.approval is not None and not event.approval.done():
-        if event.reason.endswith("is outside the workspace"):  # no flag covers that read
+        if event.outside:  # no flag covers a read outside the workspace
             how = "list its folder in [permissions] extra_dirs and rerun with --yes"
         else:
             how = f"rerun with --allow {event.call.name} or --yes"

@@ -68,6 +68,9 @@ class ToolCallRequested:
     preview: ToolPreview
     reason: str
     approval: asyncio.Future[Approval] | None = None
+    #: a read outside the workspace and every extra folder: only a person's yes covers it
+    #: (no --allow flag, not --yes)
+    outside: bool = False
 
 
 @dataclass(frozen=True)

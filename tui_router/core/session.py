@@ -610,7 +610,9 @@ class Session:
             return
         if check.verdict == "ask":
             future: asyncio.Future[Approval] = asyncio.get_running_loop().create_future()
-            yield ToolCallRequested(call, preview, check.reason, future)
+            yield ToolCallRequested(
+                call, preview, check.reason, future, outside=check.outside is not None
+            )
             answer = await future
             if not answer.approved:
                 why = f": {answer.note}" if answer.note else ""
