@@ -232,7 +232,7 @@ class AgentTurnView:
     def files_text(self) -> str:
         files = self.files
         shown = ", ".join(files[:4]) + (f" and {len(files) - 4} more" if len(files) > 4 else "")
-        return f"{len(files)} file{'s' if len(files) != 1 else ''} changed ({shown})"
+        return f"{fmt.counted(len(files), 'file')} changed ({shown})"
 
     async def finished(self) -> None:
         """The turn ended on its own: one line when it used tools, stopped early or escalated."""
@@ -249,8 +249,7 @@ class AgentTurnView:
             line, style = _cascade_line(cascade)
             await screen.note(line, style)
         if self.tools or done.stopped or done.steps > 1:
-            parts = [f"{done.steps} step{'s' if done.steps != 1 else ''}"]
-            parts.append(f"{self.tools} tool call{'s' if self.tools != 1 else ''}")
+            parts = [fmt.counted(done.steps, "step"), fmt.counted(self.tools, "tool call")]
             parts.append(self.cost_text())
             line = "Turn done: " + " · ".join(parts)
             if self.files:

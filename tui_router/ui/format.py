@@ -16,6 +16,11 @@ def tokens(count: int) -> str:
     return f"{count / 1_000_000:.2f}M"
 
 
+def counted(count: int, noun: str) -> str:
+    """1 -> "1 turn"; 3 -> "3 turns"; 1200 -> "1,200 turns" (a regular plural)."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def usd(amount: Decimal | None, *, estimated: bool = False, places: int = 4) -> str:
     """ "$0.0123", "~$0.0123" while estimated, "n/a" when the price is unknown (never $0)."""
     if amount is None:

@@ -51,7 +51,7 @@ def started_text(iso: str) -> str:
 def session_label(session: ResumableSession) -> Text:
     """Two lines: the title, then date · spend · model · turns (dim)."""
     label = Text(session.title or "(no title)", style="bold", overflow="ellipsis")
-    turns = f"{session.turns} turn{'s' if session.turns != 1 else ''}"
+    turns = fmt.counted(session.turns, "turn")
     details = " · ".join(
         [started_text(session.started_at), spend_text(session), session.model or "?", turns]
     )

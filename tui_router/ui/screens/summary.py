@@ -21,7 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Sparkline, Static
 
 from tui_router.core.report import SessionReport
-from tui_router.ui.format import tokens, usd
+from tui_router.ui.format import counted, tokens, usd
 from tui_router.ui.screens.summary_view import ModelLine, SummaryView, summary_view
 
 __all__ = ["ModelLine", "SharedScaleSparkline", "SummaryScreen", "SummaryView", "summary_view"]
@@ -220,9 +220,8 @@ class SummaryScreen(ModalScreen[bool]):
                 yield Static(view.suggestions_text, id="suggestions")
                 yield Static(view.escalations_text, id="escalations")
                 yield Static(view.most_expensive_text, id="most-expensive")
-                count = len(view.turn_costs)
                 yield Static(
-                    f"Spend per turn ({count} turn{'s' if count != 1 else ''}, same scale)",
+                    f"Spend per turn ({counted(len(view.turn_costs), 'turn')}, same scale)",
                     classes="section",
                 )
                 top = max([*view.turn_costs, *view.turn_baselines, 0.0])

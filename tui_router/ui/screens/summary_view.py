@@ -12,6 +12,7 @@ from decimal import Decimal
 from tui_router.core.ledger import Totals, format_total
 from tui_router.core.pricing import format_usd
 from tui_router.core.report import ExpensiveTurn, SessionReport, SuggestionCounts
+from tui_router.ui.format import counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +80,9 @@ def savings_text(totals: Totals) -> str:
     pct = totals.savings_pct
     text = format_usd(savings) + (f" ({pct:.0f}%)" if pct is not None else "")
     if totals.savings_excluded_calls:
-        n = totals.savings_excluded_calls
-        text += f" · {n} call{'s' if n != 1 else ''} with an unknown price left out"
+        text += (
+            f" · {counted(totals.savings_excluded_calls, 'call')} with an unknown price left out"
+        )
     return text
 
 

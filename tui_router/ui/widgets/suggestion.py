@@ -89,7 +89,7 @@ def cost_difference(s: SuggestionView) -> str:
         text += f", incl. {fmt.usd(s.recache)} to re-cache the history"
         turns = s.break_even_turns
         if turns:
-            text += f", paid back in {turns} turn{'s' if turns != 1 else ''}"
+            text += f", paid back in {fmt.counted(turns, 'turn')}"
     elif s.recache is None and s.lost_cache:
         text += f", incl. {fmt.usd(s.lost_cache)} lost cache"
     return text + ")" + _free_switch_back(s)

@@ -18,6 +18,8 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
 
+from tui_router.ui.format import counted
+
 ToolLineState = Literal["waiting", "running", "ok", "denied", "error"]
 
 #: Lines of output shown when a line is folded open; the rest is counted.
@@ -34,7 +36,7 @@ def cap_output(text: str, limit: int = OUTPUT_LINES) -> str:
     if len(shown) <= limit:
         return "\n".join(shown)
     more = len(shown) - limit
-    return "\n".join([*shown[:limit], f"… {more:,} more line{'s' if more != 1 else ''}"])
+    return "\n".join([*shown[:limit], f"… {counted(more, 'more line')}"])
 
 
 def elapsed_text(seconds: float) -> str:
@@ -196,5 +198,5 @@ class ToolLine(Widget, can_focus=True):
         if self.output:
             count = len(self.output.rstrip("\n").splitlines())
             fold = "▾" if self.is_open else "▸"
-            parts.append((f"  {fold} {count:,} line{'s' if count != 1 else ''}", "dim"))
+            parts.append((f"  {fold} {counted(count, 'line')}", "dim"))
         return Content.assemble(*parts)
