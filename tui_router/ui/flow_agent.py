@@ -87,7 +87,7 @@ class AgentTurnView:
         if self.step == 0:
             return
         elapsed = _whole_seconds(clock() - self.started)
-        waiting = " · waiting for your answer" if self.panel is not None else ""
+        waiting = f" · {fmt.WAITING_FOR_ANSWER}" if self.panel is not None else ""
         self.screen.query_one(StatusHeader).set_progress(
             f"step {self.step}/{self.max_steps} · {elapsed}{waiting}"
         )

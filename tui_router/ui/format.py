@@ -6,6 +6,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+#: what the header and the ticker say while a turn waits for the person (an approval, a
+#: question): the model is not streaming then
+WAITING_FOR_ANSWER = "waiting for your answer"
+
 
 def tokens(count: int) -> str:
     """1234 -> "1,234"; 123456 -> "123.5k"; 1234567 -> "1.23M" (compact for the ticker)."""

@@ -31,6 +31,7 @@ from tui_router.ui.compositor import Compositor
 from tui_router.ui.flow import TurnFlow
 from tui_router.ui.flow_commands import CommandFlow
 from tui_router.ui.flow_suggest import SuggestionFlow
+from tui_router.ui.format import WAITING_FOR_ANSWER
 from tui_router.ui.session_title import SessionTitle
 from tui_router.ui.strategy import current as current_strategy
 from tui_router.ui.widgets.chat import ChatPane, NoteKind
@@ -170,7 +171,7 @@ class MainScreen(Screen[None]):
         waiting = view is not None and view.panel is not None
         if waiting or self.turns.attach.question is not None:  # the user's turn, not the model's
             self.turns.last_token_at = now
-            self.query_one(CostTicker).set_activity("waiting for your answer")
+            self.query_one(CostTicker).set_activity(WAITING_FOR_ANSWER)
             return
         silent = now - self.turns.last_token_at
         activity = f"streaming {now - self._reply_started:.0f} s"
