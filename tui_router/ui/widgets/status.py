@@ -6,6 +6,8 @@ mode, the app's name), so what is running and "esc cancels" stay in view."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.widgets import Static
 
@@ -13,7 +15,8 @@ from textual.widgets import Static
 class StatusHeader(Static):
     #: what the running turn is at ("step 3/40 · 12 s"), None between turns (`set_progress`)
     progress: str | None = None
-    _shown: tuple[str, str | None, str, str | None, bool, str | None, str | None] | None = None
+    #: what `show` was last given (the header is drawn again from it on a resize or a step)
+    _shown: dict[str, Any] | None = None
 
     DEFAULT_CSS = """
     StatusHeader {
@@ -36,42 +39,33 @@ class StatusHeader(Static):
         strategy: str | None = None,
         title: str | None = None,
     ) -> None:
-        self._shown = (model, tier, mode, session, streaming, strategy, title)
-        text = self.describe(
-            model,
-            tier,
-            mode,
-            session,
-            streaming,
-            strategy,
-            self.progress,
-            title=title,
-            width=self.content_region.width or None,
-        )
-        if text != self.content:  # the app refreshes the status often; most times nothing changed
-            # One line whatever it says: a repaint, not a layout of the whole screen.
-            self.update(text, layout=False)
+        self._shown = {
+            "model": model,
+            "tier": tier,
+            "mode": mode,
+            "session": session,
+            "streaming": streaming,
+            "strategy": strategy,
+            "title": title,
+        }
+        self._draw()
 
     def on_resize(self) -> None:
-        self._show_again()
+        self._draw()
 
     def set_progress(self, progress: str | None) -> None:
         """Show (or, with None, clear) the running turn's step and time."""
         self.progress = progress
-        self._show_again()
+        self._draw()
 
-    def _show_again(self) -> None:
-        if self._shown is not None:
-            model, tier, mode, session, streaming, strategy, title = self._shown
-            self.show(
-                model=model,
-                tier=tier,
-                mode=mode,
-                session=session,
-                streaming=streaming,
-                strategy=strategy,
-                title=title,
-            )
+    def _draw(self) -> None:
+        if self._shown is None:
+            return
+        width = self.content_region.width or None
+        text = self.describe(**self._shown, progress=self.progress, width=width)
+        if text != self.content:  # the app refreshes the status often; most times nothing changed
+            # One line whatever it says: a repaint, not a layout of the whole screen.
+            self.update(text, layout=False)
 
     @staticmethod
     def describe(
