@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -101,6 +102,13 @@ class Agent:
         if not self.tools_enabled:
             return ()
         return (*TOOL_SPECS, DELEGATE_SPEC) if self.delegate else TOOL_SPECS
+
+    @functools.cached_property
+    def specs_tokens(self) -> int:
+        """Estimated prompt tokens of `specs`, sent with every call (fixed for the agent)."""
+        from tui_router.core.turn import tools_tokens
+
+        return tools_tokens(self.specs)
 
     @classmethod
     def for_workspace(
@@ -315,7 +323,6 @@ class Session:
         """How much of the current model's window the next call would send (None while the
         conversation is empty and nothing streams)."""
         from tui_router.core.context_use import measure
-        from tui_router.core.turn import tools_tokens
 
         live = self.live
         if live is None and not self.conversation.messages:
@@ -327,8 +334,7 @@ class Session:
             self.context_mark,
             getattr(self.runner, "calibration", None),
             None if live is None else live.usage,
-            # (while a call streams its live usage is the answer: no estimate, none of this)
-            tools=tools_tokens(self.agent.specs) if self.agent is not None and live is None else 0,
+            tools=self.agent.specs_tokens if self.agent is not None else 0,
         )
 
     def set_mode(self, mode: str) -> str:
