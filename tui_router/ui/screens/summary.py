@@ -41,8 +41,9 @@ TABLE_COLUMNS: list[tuple[str, int, bool]] = [
 NARROW_BELOW = 106  # terminal columns under which the table drops tier and cache
 
 
-#: Columns a narrower terminal drops first; the money (cost, baseline) is never dropped.
-DROP_ORDER = ("cache", "tier", "input", "output", "calls")
+#: Columns a narrower terminal drops, in turn; the cost is never dropped, the baseline last
+#: (under ~38 columns: its total is said below the table).
+DROP_ORDER = ("cache", "tier", "input", "output", "calls", "baseline")
 #: Columns besides the table's: the frame's border and padding, the scrollbar.
 FRAME_COLUMNS = 6
 MIN_MODEL_WIDTH = 6
@@ -67,12 +68,9 @@ def fit_columns(terminal_width: int) -> list[tuple[str, int, bool]]:
         gone = drops.pop(0)
         columns = [c for c in columns if c[0] != gone]
     if rest(columns) + MIN_MODEL_WIDTH > room:
-        # Under ~38 columns even model, cost and baseline do not fit: the baseline goes (its
-        # total is said below the table), and if the cost still would be cut at the edge
-        # ("$0.0011" read "$0"), it comes first and the model's name is what the edge cuts.
-        columns = [c for c in columns if c[0] != "baseline"]
-        if rest(columns) + MIN_MODEL_WIDTH > room:
-            columns.sort(key=lambda c: c[0] != "cost")
+        # the cost would be cut at the edge ("$0.0011" read "$0"): it comes first, and the
+        # model's name is what the edge cuts
+        columns.sort(key=lambda c: c[0] != "cost")
     model_width = max(MIN_MODEL_WIDTH, min(26, room - rest(columns)))
     return [(k, model_width if k == "model" else w, r) for k, w, r in columns]
 
