@@ -185,6 +185,33 @@ async def test_typing_reaches_the_prompt_when_the_chat_has_focus(server, tmp_pat
         assert chat.scroll_y == bottom
 
 
+async def test_keys_read_in_one_go_with_the_chat_focused_send_the_prompt(
+    server, tmp_path: Path
+) -> None:
+    """A quick typist (or a terminal read holding several keys) after a click in the chat: the
+    keys are queued before the first one has moved the focus, so the enter behind them went to
+    the chat (or folded a tool line) and the prompt was not sent."""
+    from textual import events
+
+    server.push(Script(text="ok"))
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await settle(pilot)
+        app.chat.focus()
+        await pilot.pause()
+        assert app.focused is app.chat
+        driver = app._driver
+        assert driver is not None
+        for key, character in [("h", "h"), ("i", "i"), ("enter", "\r")]:
+            driver.process_message(events.Key(key, character))
+        await wait_for(pilot, lambda: bool(answers(app)), "the prompt to be sent and answered")
+        await settle(pilot)
+        (user,) = app.query(UserMessage)
+        assert "hi" in str(user.render())
+        assert prompt_of(app).text == ""
+
+
 # -- 2 / 9. small terminals: nothing crashes, the sidebar collapses ------------------------------
 @pytest.mark.parametrize("size", [(20, 8), (30, 10), (38, 12), (60, 20), (80, 24)])
 async def test_small_terminals_do_not_crash(server, tmp_path: Path, size) -> None:

@@ -177,6 +177,8 @@ class TuiRouterApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:  # (not one bubbling back)
+            if self._main_screen is not None:
+                self._main_screen.take_typing(event)  # before the key goes to the focused widget
             # Keys go first: a streaming answer's next step waits for the frame showing this.
             with key_activity.note_key(self):
                 await super().on_event(event)

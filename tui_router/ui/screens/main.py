@@ -297,19 +297,20 @@ class MainScreen(Screen[None]):
             "end": chat.scroll_end,
         }[message.key](animate=False)
 
-    def on_key(self, event: events.Key) -> None:
+    def take_typing(self, event: events.Key) -> None:
         """A printable key with the chat (or nothing) focused goes to the prompt: typing after a
-        click in the chat or a tab was silently lost."""
+        click in the chat or a tab was silently lost.
+
+        The app calls this before it hands the key to the focused widget, and the focus moves at
+        once (`set_focus`, not `focus()`, which waits a turn): keys read in one go are all queued
+        before the first is handled, and the enter behind them went to the chat, not the prompt.
+        """
         focused = self.focused
         if not event.is_printable or event.character is None or not self.on_top():
             return
         if focused is not None and focused is not self.chat and self.chat not in focused.ancestors:
             return
-        event.stop()
-        event.prevent_default()
-        prompt = self.query_one(PromptInput)
-        prompt.focus()
-        prompt.insert(event.character)
+        self.set_focus(self.query_one(PromptInput))
 
     @on(PromptInput.LargePaste)
     def large_paste(self, message: PromptInput.LargePaste) -> None:
