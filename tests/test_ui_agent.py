@@ -152,6 +152,42 @@ async def test_a_tool_line_is_one_line_and_its_output_folds_open_under_it(
         assert_shows_the_screen(app, terminal, "the output folded shut")
 
 
+async def test_the_focused_tool_line_stands_out_on_a_256_colour_terminal(
+    server, tmp_path: Path, terminal: Terminal
+) -> None:
+    """Tab reaches a tool line, enter folds it: the line with the focus must be seen. Its
+    `$boost` background was, in 256 colours (tmux's default), the chat's own: invisible."""
+    from rich.color import ColorSystem
+    from rich.style import Style
+
+    def background(row: int, column: int) -> object:
+        color = Style.parse(terminal.cells[row][column][1]).bgcolor
+        return color.downgrade(ColorSystem.EIGHT_BIT) if color is not None else None
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        line = await app.query_one(ChatPane).add_entry(ToolLine("call_1", "run_command make"))
+        line.finish("ok", "built\nall done", title="run_command make")
+        await wait_for(pilot, lambda: any("✓ run_command" in r for r in terminal.rows()), "✓")
+        [row] = [i for i, r in enumerate(terminal.rows()) if "✓ run_command" in r]
+        column = terminal.rows()[row].index("run_command")
+        chat = background(row - 1, column)
+        assert background(row, column) == chat
+        line.focus()
+        await wait_for(pilot, lambda: background(row, column) != chat, "the focus to show")
+        assert background(row, column + 30) != chat, "the whole line, not only its words"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any("built" in r for r in terminal.rows()), "the output")
+        [row] = [i for i, r in enumerate(terminal.rows()) if "✓ run_command" in r]  # (scrolled)
+        below = terminal.rows()[row + 1]
+        assert "built" in below and background(row, column) != chat
+        assert background(row + 1, below.index("built")) == chat, "the output is not highlighted"
+        line.blur()
+        await wait_for(pilot, lambda: background(row, column) == chat, "the focus to go")
+        assert_shows_the_screen(app, terminal, "after the focus left the line")
+
+
 async def test_y_approves_the_edit_and_the_file_changes(server, repo: Path) -> None:
     server.push(*edit_scripts())
     app = make_app(repo)

@@ -27,6 +27,7 @@ OUTPUT_LINES = 40
 #: A very long line of output is cut here (the model saw it whole).
 OUTPUT_WIDTH = 400
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+FOCUSED_STYLE = "$block-cursor-foreground on $block-cursor-background"
 
 
 def cap_output(text: str, limit: int = OUTPUT_LINES) -> str:
@@ -65,7 +66,6 @@ class ToolLine(Widget, can_focus=True):
         text-wrap: nowrap;
         text-overflow: ellipsis;
     }
-    ToolLine:focus { background: $boost; }
     ToolLine.-ok { color: $text; }
     ToolLine.-error, ToolLine.-denied { color: $text-error; }
     ToolLine > .output {
@@ -100,7 +100,20 @@ class ToolLine(Widget, can_focus=True):
         self._timer: Timer | None = None
 
     def render(self) -> Content:
-        return self._head_content()
+        head = self._head_content()
+        if not self.has_focus:
+            return head
+        # The focused line in the block cursor's colours, as Textual's own foldable title has
+        # it: a `:focus` background would also fill the output folded open under the line, and
+        # `$boost` was the background itself on a 256-colour terminal (the focus was invisible).
+        head = head.extend_right(max(0, self.content_region.width - head.cell_length))
+        return head.stylize_before(FOCUSED_STYLE)
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
 
     def on_mount(self) -> None:
         if self.state == "running":
