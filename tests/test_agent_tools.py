@@ -181,6 +181,7 @@ async def test_list_files_honours_gitignore_and_skips_git(
     assert py.content.splitlines() == ["src/utils.py"]
     sub = await box.run(call("list_files", path="src"))
     assert sub.content.splitlines() == ["src/utils.py"]
+    assert (outcome.summary, sub.summary) == ("3 files", "1 file")  # the tool line's words
 
 
 async def test_list_files_caps_at_a_thousand(box: ToolBox, project: Path) -> None:
@@ -192,7 +193,7 @@ async def test_list_files_caps_at_a_thousand(box: ToolBox, project: Path) -> Non
     lines = outcome.content.splitlines()
     assert len(lines) == 1001 and lines[0] == "many/f0000.txt"
     assert "200 more files" in lines[-1]
-    assert outcome.summary == "1200 files"
+    assert outcome.summary == "1,200 files"
 
 
 @pytest.mark.parametrize("use_rg", [True, False])
@@ -208,6 +209,7 @@ async def test_search_finds_lines_honouring_gitignore(
     assert outcome.content.splitlines() == ["README.md:2: hello world"]
     one = await box.run(call("search", pattern="return", path="src/utils.py"))
     assert one.content == "src/utils.py:2:     return a + b"
+    assert one.summary == "1 match in 1 file"  # (it said "1 matches in 1 files")
     none = await box.run(call("search", pattern="zebra"))
     assert not none.is_error and "no matches" in none.content
     bad = await box.run(call("search", pattern="(unclosed"))

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from tui_router.core.cascade_verifiers import CheckCommand, Verdict, Verifier, VerifierKind
 from tui_router.core.errors import UserFacingError
 from tui_router.core.events import Notice, ToolResult, TurnDone, TurnError, TurnEvent
+from tui_router.core.plural import counted
 
 if TYPE_CHECKING:
     from tui_router.core.routing.decision import Decision
@@ -256,7 +257,7 @@ def _restore(session: Session, done: TurnDone) -> str:
     # the attempt's own files, just written: nothing else has touched them
     restored = restore_checkpoint(session.store, done.checkpoint_id, force=True)
     changed = len(restored.restored) + len(restored.removed)
-    return f"restored {changed} file{'s' if changed != 1 else ''} it changed"
+    return f"restored {counted(changed, 'file')} it changed"
 
 
 def _retry_prompt(

@@ -6,6 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from tui_router.core.plural import counted as counted  # (the UI's plural is the core's)
+
 #: what the header and the ticker say while a turn waits for the person (an approval, a
 #: question): the model is not streaming then
 WAITING_FOR_ANSWER = "waiting for your answer"
@@ -18,11 +20,6 @@ def tokens(count: int) -> str:
     if count < 1_000_000:
         return f"{count / 1000:.1f}k"
     return f"{count / 1_000_000:.2f}M"
-
-
-def counted(count: int, noun: str) -> str:
-    """1 -> "1 turn"; 3 -> "3 turns"; 1200 -> "1,200 turns" (a regular plural)."""
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def usd(amount: Decimal | None, *, estimated: bool = False, places: int = 4) -> str:

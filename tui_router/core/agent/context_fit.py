@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from tui_router.core.conversation import Conversation, Message
+from tui_router.core.plural import counted
 from tui_router.core.tokens import TOKENS_PER_MESSAGE, estimate_tokens
 
 #: tool results of the latest turn that are never elided
@@ -59,7 +60,7 @@ def fit_to_window(conversation: Conversation, budget_tokens: int) -> list[str]:
         elided += 1
     if elided:
         notes.append(
-            f"elided {elided} older tool result{'s' if elided != 1 else ''} "
+            f"elided {counted(elided, 'older tool result')} "
             f"(~{saved:,} tokens) to fit the context window"
         )
     dropped = 0
@@ -71,10 +72,7 @@ def fit_to_window(conversation: Conversation, budget_tokens: int) -> list[str]:
         del messages[:cut]
         dropped += 1
     if dropped:
-        notes.append(
-            f"dropped the {dropped} oldest turn{'s' if dropped != 1 else ''} "
-            "to fit the context window"
-        )
+        notes.append(f"dropped the {counted(dropped, 'oldest turn')} to fit the context window")
     return notes
 
 

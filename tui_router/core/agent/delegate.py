@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from tui_router.core.conversation import Conversation
+from tui_router.core.plural import counted
 from tui_router.core.providers.base import ToolSpec
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ class SubtaskEnd:
 
     @property
     def summary(self) -> str:
-        steps = f"{self.steps} step{'s' if self.steps != 1 else ''}"
+        steps = counted(self.steps, "step")
         return f"→ {self.model} · {steps} · ${self.cost_usd.quantize(Decimal('0.0001'))}"
 
 

@@ -23,6 +23,7 @@ from tui_router.core.agent.commands import DEFAULT_TIMEOUT_S, MAX_TIMEOUT_S, run
 from tui_router.core.agent.commands import scrubbed_env as scrubbed_env
 from tui_router.core.agent.workspace import ToolRefused, Workspace
 from tui_router.core.conversation import ToolCall
+from tui_router.core.plural import counted
 from tui_router.core.providers.base import ToolSpec
 
 if TYPE_CHECKING:
@@ -422,7 +423,7 @@ class ToolBox:
             shown.append(
                 f"[... and {len(names) - MAX_LISTED_FILES} more files; narrow with path or pattern]"
             )
-        return ToolOutcome("\n".join(shown), summary=f"{len(names)} files")
+        return ToolOutcome("\n".join(shown), summary=counted(len(names), "file"))
 
     def _search(self, args: dict[str, Any], checkpoint: Checkpoint | None) -> ToolOutcome:
         pattern: str = args["pattern"]
@@ -454,7 +455,8 @@ class ToolBox:
                 "the path]"
             )
         files = len({m.path for m in matches})
-        return ToolOutcome("\n".join(out), summary=f"{len(matches)} matches in {files} files")
+        summary = f"{counted(len(matches), 'match', 'matches')} in {counted(files, 'file')}"
+        return ToolOutcome("\n".join(out), summary=summary)
 
     def _edit_file(self, args: dict[str, Any], checkpoint: Checkpoint | None) -> ToolOutcome:
         path, relative = self._existing_file(args["path"], write=True)
