@@ -138,6 +138,34 @@ async def test_always_approves_the_same_tool_for_the_rest_of_the_session(
     assert (workspace / "a.txt").read_text() == "a" and (workspace / "b.txt").read_text() == "b"
 
 
+async def test_an_edit_that_cannot_apply_is_answered_at_once_not_asked_about(
+    session: Session, fake_server: FakeServer, workspace: Path
+) -> None:
+    """An edit whose old_text is not in the file changes nothing: the person was asked to
+    approve it anyway (a panel with no diff), and the model heard why only after a yes."""
+    edit = {"path": "notes.txt", "old_text": "gamma", "new_text": "delta"}
+    fake_server.push(Script(tool_calls=[{"name": "edit_file", "input": edit}]))
+    fake_server.push(Script(text="I see, it is not there."))
+    asked: list[ToolCallRequested] = []
+
+    def answer(event: ToolCallRequested) -> Approval:
+        asked.append(event)
+        return Approval("yes")
+
+    events = await _collect(session, "replace gamma", answer)
+    assert asked == []
+    (requested,) = [e for e in events if isinstance(e, ToolCallRequested)]
+    assert requested.approval is None and requested.preview.diff is None
+    (result,) = [e for e in events if isinstance(e, ToolResult)]
+    assert result.status == "error"
+    assert result.outcome.content.startswith("old_text not found in notes.txt")
+    assert result.outcome.content == requested.preview.problem  # what a run would have said
+    sent = fake_server.last_request.messages[-1]["content"][0]
+    assert sent["type"] == "tool_result" and sent["is_error"] is True
+    assert (workspace / "notes.txt").read_text() == "alpha\nbeta\n"
+    assert isinstance(events[-1], TurnDone) and events[-1].files_changed == ()
+
+
 async def test_the_turn_waits_while_the_approval_is_open(
     session: Session, fake_server: FakeServer, workspace: Path
 ) -> None:

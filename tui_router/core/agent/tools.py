@@ -150,6 +150,9 @@ class ToolPreview:
     diff: str | None = None  # unified diff, a/ and b/ paths relative to the workspace
     command: str | None = None
     cwd: str | None = None
+    #: why the call fails as it stands (an edit whose old_text is not in the file), in the words
+    #: a run would answer with: nobody is asked to approve it
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -269,7 +272,9 @@ class ToolBox:
         """What ``call`` would do (a diff against the file as it is now); cheap, never raises."""
         problem = check_arguments(call)
         if problem is not None:
-            return ToolPreview(call.name, f"{call.name} (invalid input: {problem})")
+            return ToolPreview(
+                call.name, f"{call.name} (invalid input: {problem})", problem=problem
+            )
         args = call.arguments
         if call.name == "run_command":
             command = str(args["command"])
@@ -287,7 +292,10 @@ class ToolBox:
         try:
             path = self.workspace.resolve(args["path"], write=call.name in WRITE_TOOLS)
         except ToolRefused as exc:
-            return ToolPreview(call.name, f"{call.name} {args['path']} (refused: {exc})")
+            refused = f"refused: {exc}"
+            return ToolPreview(
+                call.name, f"{call.name} {args['path']} ({refused})", problem=refused
+            )
         relative = self.workspace.relative(path)
         title = f"{call.name} {relative}"
         if call.name == "read_file":
@@ -299,7 +307,8 @@ class ToolBox:
             else:
                 new = _apply_edit(old, args["old_text"], args["new_text"], relative)
         except (_ToolError, OSError) as exc:
-            return ToolPreview(call.name, f"{title} ({exc})")
+            failure = _failure(call.name, exc)
+            return ToolPreview(call.name, f"{title} ({failure})", problem=self.redact(failure))
         diff = unified_diff(old, new, relative, created=not existed)
         return ToolPreview(call.name, title, diff=self.redact(diff))
 
@@ -318,12 +327,8 @@ class ToolBox:
                 outcome = await asyncio.to_thread(handler, call.arguments, checkpoint)
         except ToolRefused as exc:
             outcome = ToolOutcome(f"refused: {exc}", is_error=True, summary=f"refused: {exc}")
-        except _ToolError as exc:
-            outcome = ToolOutcome(str(exc), is_error=True, summary=short_line(str(exc)))
-        except OSError as exc:
-            message = f"{call.name} failed: {exc.strerror or exc}" + (
-                f": {exc.filename}" if exc.filename else ""
-            )
+        except (_ToolError, OSError) as exc:
+            message = _failure(call.name, exc)
             outcome = ToolOutcome(message, is_error=True, summary=short_line(message))
         except Exception as exc:  # a bug must not end the turn; the model and the user see it
             message = f"{call.name} failed: {type(exc).__name__}: {exc}"
@@ -531,6 +536,13 @@ def _read_text_or_empty(path: Path) -> tuple[str, bool]:
     except FileNotFoundError:
         return "", False
     return data.decode("utf-8", "replace"), True
+
+
+def _failure(tool: str, exc: _ToolError | OSError) -> str:
+    """What the model is told when a tool fails (the same from a run and from a preview)."""
+    if isinstance(exc, _ToolError):
+        return str(exc)
+    return f"{tool} failed: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
 
 
 def _apply_edit(old: str, old_text: str, new_text: str, relative: str) -> str:
