@@ -159,11 +159,26 @@ async def test_an_edit_that_cannot_apply_is_answered_at_once_not_asked_about(
     (result,) = [e for e in events if isinstance(e, ToolResult)]
     assert result.status == "error"
     assert result.outcome.content.startswith("old_text not found in notes.txt")
-    assert result.outcome.content == requested.preview.problem  # what a run would have said
+    assert result.outcome == requested.preview.settled
     sent = fake_server.last_request.messages[-1]["content"][0]
     assert sent["type"] == "tool_result" and sent["is_error"] is True
     assert (workspace / "notes.txt").read_text() == "alpha\nbeta\n"
     assert isinstance(events[-1], TurnDone) and events[-1].files_changed == ()
+
+
+async def test_a_write_of_what_the_file_holds_is_not_asked_about(
+    session: Session, fake_server: FakeServer, workspace: Path
+) -> None:
+    fake_server.push(Script(tool_calls=[_write("notes.txt", "alpha\nbeta\n")]))
+    fake_server.push(Script(text="It was already so."))
+    events = await _collect(session, "write notes.txt", Approval("yes"))
+    (requested,) = [e for e in events if isinstance(e, ToolCallRequested)]
+    assert requested.approval is None
+    (result,) = [e for e in events if isinstance(e, ToolResult)]
+    assert result.status == "ok" and result.outcome.summary == "notes.txt (unchanged)"
+    assert "already holds exactly this content" in result.outcome.content
+    assert isinstance(events[-1], TurnDone) and events[-1].files_changed == ()
+    assert events[-1].checkpoint_id is None  # nothing to undo
 
 
 async def test_the_turn_waits_while_the_approval_is_open(

@@ -587,7 +587,7 @@ class Session:
         state: _TurnState,
     ) -> AsyncIterator[TurnEvent]:
         """Check, ask about, run and answer one tool call."""
-        from tui_router.core.agent.tools import ToolOutcome, short_line
+        from tui_router.core.agent.tools import ToolOutcome
 
         agent = self.agent
         assert agent is not None
@@ -614,14 +614,14 @@ class Session:
             async for event in self._answer_tool(call, "denied", outcome, 0.0, state):
                 yield event
             return
-        if check.verdict == "ask" and preview.problem is not None:
-            # It would change nothing as it stands (an edit whose old_text is not in the file):
-            # the model hears why at once, and nobody is asked to approve a failure. It is not
-            # run: the file could change between this look and a run that no one approved.
-            problem = preview.problem
-            outcome = ToolOutcome(problem, is_error=True, summary=short_line(problem))
+        if check.verdict == "ask" and preview.settled is not None:
+            # It would change nothing as it stands (an edit whose old_text is not in the file, a
+            # write of what is there): the model hears so at once, and nobody is asked to approve
+            # it. It is not run: the file could change between this look and a run no one approved.
+            outcome = preview.settled
+            status = "error" if outcome.is_error else "ok"
             yield ToolCallRequested(call, preview, check.reason)
-            async for event in self._answer_tool(call, "error", outcome, 0.0, state):
+            async for event in self._answer_tool(call, status, outcome, 0.0, state):
                 yield event
             return
         if check.verdict == "ask":

@@ -150,9 +150,9 @@ class ToolPreview:
     diff: str | None = None  # unified diff, a/ and b/ paths relative to the workspace
     command: str | None = None
     cwd: str | None = None
-    #: why the call fails as it stands (an edit whose old_text is not in the file), in the words
-    #: a run would answer with: nobody is asked to approve it
-    problem: str | None = None
+    #: the outcome, known without a run: an edit whose old_text is not in the file (the error a
+    #: run would give), a write of what the file already holds. Nobody is asked about it.
+    settled: ToolOutcome | None = None
 
 
 @dataclass(frozen=True)
@@ -273,7 +273,7 @@ class ToolBox:
         problem = check_arguments(call)
         if problem is not None:
             return ToolPreview(
-                call.name, f"{call.name} (invalid input: {problem})", problem=problem
+                call.name, f"{call.name} (invalid input: {problem})", settled=_failed(problem)
             )
         args = call.arguments
         if call.name == "run_command":
@@ -294,7 +294,7 @@ class ToolBox:
         except ToolRefused as exc:
             refused = f"refused: {exc}"
             return ToolPreview(
-                call.name, f"{call.name} {args['path']} ({refused})", problem=refused
+                call.name, f"{call.name} {args['path']} ({refused})", settled=_failed(refused)
             )
         relative = self.workspace.relative(path)
         title = f"{call.name} {relative}"
@@ -307,8 +307,15 @@ class ToolBox:
             else:
                 new = _apply_edit(old, args["old_text"], args["new_text"], relative)
         except (_ToolError, OSError) as exc:
-            failure = _failure(call.name, exc)
-            return ToolPreview(call.name, f"{title} ({failure})", problem=self.redact(failure))
+            failure = self.redact(_failure(call.name, exc))
+            return ToolPreview(call.name, f"{title} ({failure})", settled=_failed(failure))
+        if existed and new == old:  # (an edit cannot get here: old_text == new_text is refused)
+            unchanged = ToolOutcome(
+                f"{relative} already holds exactly this content; nothing was written",
+                path=relative,
+                summary=f"{relative} (unchanged)",
+            )
+            return ToolPreview(call.name, title, settled=unchanged)
         diff = unified_diff(old, new, relative, created=not existed)
         return ToolPreview(call.name, title, diff=self.redact(diff))
 
@@ -536,6 +543,10 @@ def _read_text_or_empty(path: Path) -> tuple[str, bool]:
     except FileNotFoundError:
         return "", False
     return data.decode("utf-8", "replace"), True
+
+
+def _failed(message: str) -> ToolOutcome:
+    return ToolOutcome(message, is_error=True, summary=short_line(message))
 
 
 def _failure(tool: str, exc: _ToolError | OSError) -> str:
