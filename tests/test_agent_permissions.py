@@ -203,13 +203,14 @@ def test_remember_always_is_per_command_prefix_or_tool(ws: Workspace) -> None:
     perms = Permissions(PermissionsConfig())
     pytest_call = call("run_command", command="pytest -q")
     assert verdict(perms, ws, pytest_call) == "ask"
-    description = perms.remember_always(pytest_call)
-    assert "pytest" in description
+    assert perms.remember_always(pytest_call) == "commands starting with 'pytest'"
     assert verdict(perms, ws, call("run_command", command="pytest tests/test_x.py")) == "allow"
     assert verdict(perms, ws, call("run_command", command="rm -rf build")) == "ask"
     edit = call("edit_file", path="src/a.py", old_text="a", new_text="b")
     perms.check(edit, ws)
-    assert perms.remember_always(edit) == "edit_file: every call"
+    assert perms.always_for(edit) == "every edit_file call"  # said before, and nothing allowed
+    assert verdict(perms, ws, call("edit_file", path="b.py", old_text="a", new_text="b")) == "ask"
+    assert perms.remember_always(edit) == "every edit_file call"
     assert (
         verdict(perms, ws, call("edit_file", path="other.py", old_text="a", new_text="b"))
         == "allow"

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fakeserver_sse import Script
 from terminal_model import Terminal, assert_shows_the_screen
+from textual.widgets import Static
 from ui_support import (
     EDIT,
     ORIGINAL,
@@ -284,7 +285,10 @@ async def test_a_remembers_for_the_session(server, repo: Path) -> None:
     app = make_app(repo)
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "rename tmp to total")
-        await panel_up(pilot)
+        panel = await panel_up(pilot)
+        # what `a` would allow is said before it is pressed (it was said nowhere)
+        head = str(panel.query_one(".title", Static).render())
+        assert "a always: every edit_file call, this session" in head
         await pilot.press("a")
         await settle(pilot)
         assert (repo / "src" / "utils.py").read_text() == RENAMED

@@ -71,6 +71,8 @@ class ToolCallRequested:
     #: a read outside the workspace and every extra folder: only a person's yes covers it
     #: (no --allow flag, not --yes)
     outside: bool = False
+    #: what an "always" answer would allow for the rest of the session (`Permissions.always_for`)
+    always: str = ""
 
 
 @dataclass(frozen=True)

@@ -627,7 +627,12 @@ class Session:
         if check.verdict == "ask":
             future: asyncio.Future[Approval] = asyncio.get_running_loop().create_future()
             yield ToolCallRequested(
-                call, preview, check.reason, future, outside=check.outside is not None
+                call,
+                preview,
+                check.reason,
+                future,
+                outside=check.outside is not None,
+                always=agent.permissions.always_for(call),
             )
             answer = await future
             if not answer.approved:

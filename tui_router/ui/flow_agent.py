@@ -179,6 +179,7 @@ class AgentTurnView:
                 diff=preview.diff,
                 command=preview.command,
                 cwd=preview.cwd,
+                always=event.always,
             )
             panel.focus()
             self.show_progress()

@@ -220,7 +220,19 @@ class Permissions:
         return PermissionCheck("ask", f"{name} is not a known tool")
 
     def remember_always(self, call: ToolCall) -> str:
-        """Allow calls like ``call`` for the rest of the session; return what was allowed.
+        """Allow calls like ``call`` for the rest of the session; return what was allowed
+        (`always_for`'s words)."""
+        rule, description = self._always_rule(call)
+        self._always.append(rule)
+        return description
+
+    def always_for(self, call: ToolCall) -> str:
+        """What an "always" answer to ``call`` would allow, said before it is given:
+        "commands starting with 'pytest'", "every edit_file call", "read_file on .env"."""
+        return self._always_rule(call)[1]
+
+    def _always_rule(self, call: ToolCall) -> tuple[Rule, str]:
+        """The rule an "always" answer to ``call`` adds, and its description.
 
         run_command: its command's first word ("pytest"), so ``pytest -q`` and ``pytest tests/``
         run without asking but ``rm`` still asks. A secret file or a path outside the workspace
@@ -232,8 +244,7 @@ class Permissions:
             words = _command_words(parts[0]) if parts else []
             if words:
                 rule = Rule(f"run_command:{words[0]}", "run_command", _glob_escape(words[0]))
-                self._always.append(rule)
-                return f"run_command: commands starting with {words[0]!r}"
+                return rule, f"commands starting with {words[0]!r}"
         path = self._checked_paths.get(call.id)
         if (
             call.name in self._path_tools
@@ -241,10 +252,8 @@ class Permissions:
             and (self._is_secret(path.rsplit("/", 1)[-1]) or Path(path).is_absolute())
         ):
             rule = Rule(f"{call.name}:{path}", call.name, _glob_escape(path))
-            self._always.append(rule)
-            return f"{call.name} on {path}"
-        self._always.append(Rule(call.name, _glob_escape(call.name), None))
-        return f"{call.name}: every call"
+            return rule, f"{call.name} on {path}"
+        return Rule(call.name, _glob_escape(call.name), None), f"every {call.name} call"
 
     def describe(self) -> list[str]:
         """Lines for a /permissions view: the rules in force and this session's "always" list."""

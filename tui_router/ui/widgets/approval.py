@@ -240,8 +240,12 @@ class ApprovalPanel(Vertical, can_focus=True):
         diff: str | None = None,
         command: str | None = None,
         cwd: str | None = None,
+        always: str = "",
     ) -> None:
-        """Show the call ``call_id``, waiting for its answer (the caller gives it the focus)."""
+        """Show the call ``call_id``, waiting for its answer (the caller gives it the focus).
+
+        ``always`` says what `a` would allow for the rest of the session ("commands starting
+        with 'pytest'", "every edit_file call"): said before the key is pressed, not after."""
         self.call_id, self.title, self.reason = call_id, title, reason
         self.diff, self.command, self.cwd = diff, command, cwd
         self.answer = None
@@ -250,6 +254,10 @@ class ApprovalPanel(Vertical, can_focus=True):
         head = Content.styled(title, "bold")
         if reason:
             head = Content.assemble(head, ("\nwhy asked: ", "$text-muted"), (reason, "$text-muted"))
+        if always:
+            head = Content.assemble(
+                head, ("\na", "bold"), (f" always: {always}, this session", "$text-muted")
+            )
         self._head.update(head)
         if command is not None:
             body = Content.assemble(("$ ", "dim"), (command, "bold"))
