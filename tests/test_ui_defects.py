@@ -476,6 +476,45 @@ async def test_a_stalled_reply_shows_its_time_and_the_stall(
         assert "streaming" not in str(ticker.render())
 
 
+async def test_a_running_tool_is_not_a_stalled_reply(
+    server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a command ran (a test suite: minutes) the ticker said "streaming 26 s · no tokens for
+    24 s — esc to cancel": no token is due then, and esc would cancel a healthy turn."""
+    import time
+
+    import tui_router.ui.screens.main as main
+    from tui_router.ui.widgets.ticker import CostTicker
+    from tui_router.ui.widgets.tool_line import ToolLine
+
+    monkeypatch.setattr(main, "STALL_NOTICE_AFTER", 1.0)
+    slow = {"name": "run_command", "input": {"command": "sleep 30"}}
+    server.push(Script(tool_calls=[slow]), Script(text="never"))
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        prompt_of(app).load_text("run it")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: bool(app.query("ApprovalPanel")), "the approval panel")
+        await pilot.pause()
+        await pilot.press("y")
+        await wait_for(
+            pilot,
+            lambda: [line.state for line in app.query(ToolLine)] == ["running"],
+            "the command to run",
+        )
+        ticker = app.query_one(CostTicker)
+        await wait_for(pilot, lambda: "running run_command" in str(ticker.render()), "the ticker")
+        ran_from = time.monotonic()
+        # (a negative check needs a window: two clock ticks past the stall threshold)
+        await wait_for(pilot, lambda: time.monotonic() - ran_from > 2.5, "2.5 s", attempts=250)
+        shown = str(ticker.render())
+        assert "running run_command" in shown and "no tokens" not in shown, shown
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "running" not in str(ticker.render())
+
+
 # -- 12. the header keeps "streaming… esc cancels" in view at 120 columns -------------------------
 async def test_header_shows_streaming_at_120_columns(server, tmp_path: Path) -> None:
     from ui_support import SESSION_ID, make_config

@@ -92,6 +92,10 @@ class AgentTurnView:
             f"step {self.step}/{self.max_steps} · {elapsed}{waiting}"
         )
 
+    def running_tool(self) -> ToolLine | None:
+        """The tool call running now, if one is (its line spins)."""
+        return next((line for line in self.lines.values() if line.state == "running"), None)
+
     # -- the events -------------------------------------------------------------------------
     async def consume(self, events: Any) -> None:
         async for event in events:

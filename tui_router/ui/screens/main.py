@@ -173,6 +173,13 @@ class MainScreen(Screen[None]):
             self.turns.last_token_at = now
             self.query_one(CostTicker).set_activity(WAITING_FOR_ANSWER)
             return
+        tool = view.running_tool() if view is not None else None
+        if tool is not None:
+            # No token is due while a tool runs (a test suite can take minutes): said as it is,
+            # and the stall clock starts again when the model has the result.
+            self.turns.last_token_at = now
+            self.query_one(CostTicker).set_activity(f"running {tool.tool_name}")
+            return
         silent = now - self.turns.last_token_at
         activity = f"streaming {now - self._reply_started:.0f} s"
         if silent >= STALL_NOTICE_AFTER:

@@ -163,6 +163,11 @@ class ToolLine(Widget, can_focus=True):
         return self._head_content().plain
 
     @property
+    def tool_name(self) -> str:
+        """The tool's name: its title's first word ("run_command pytest -q")."""
+        return self.title.split(" ", 1)[0]
+
+    @property
     def is_open(self) -> bool:
         return self.has_class("-open")
 
