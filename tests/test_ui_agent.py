@@ -206,7 +206,7 @@ async def test_y_approves_the_edit_and_the_file_changes(server, repo: Path) -> N
         assert asking(app) is None
         assert isinstance(app.focused, PromptInput)
         [done] = [n for n in notes(app) if n.startswith("Turn done")]
-        assert "1 file changed (src/utils.py); /undo puts them back" in done
+        assert "1 file changed (src/utils.py); /undo puts it back" in done
         assert "step" not in str(app.query_one(StatusHeader).render())
 
 

@@ -234,6 +234,9 @@ class AgentTurnView:
             return "n/a (a model without a known price)"
         return fmt.usd(self.cost)
 
+    def undo_text(self) -> str:
+        return "/undo puts it back" if len(self.files) == 1 else "/undo puts them back"
+
     def files_text(self) -> str:
         files = self.files
         shown = ", ".join(files[:4]) + (f" and {len(files) - 4} more" if len(files) > 4 else "")
@@ -258,7 +261,7 @@ class AgentTurnView:
             parts.append(self.cost_text())
             line = "Turn done: " + " · ".join(parts)
             if self.files:
-                line += f" — {self.files_text()}; /undo puts them back"
+                line += f" — {self.files_text()}; {self.undo_text()}"
             await screen.note(line, "info")
         if done.stopped and not self.errors:
             await screen.note(f"Stopped: {done.stopped}; the work so far is kept", "warn")
@@ -290,7 +293,7 @@ class AgentTurnView:
         if not self.tools:  # a plain reply: as before the agent
             await screen.note("Reply cancelled — the partial answer and its cost are kept", "warn")
             return
-        kept = f"; {self.files_text()} — /undo puts them back" if self.files else ""
+        kept = f"; {self.files_text()} — {self.undo_text()}" if self.files else ""
         await screen.note(
             f"Turn cancelled at step {self.step} — the work done so far and its cost "
             f"({self.cost_text()}) are kept{kept}",
