@@ -157,7 +157,7 @@ def test_render_shows_table_assumption_and_sparklines() -> None:
         "n/a",
         "≥ $0.0245 (n/a for 1 call)",
         f"re-priced at {OPUS}",
-        "Savings: $0.0080 (24.6%)",
+        "Savings: $0.0080 (24.6%) · 1 call with an unknown price left out",
         "1 accepted · 2 rejected",
         "Escalations: 1 · retries on a stronger tier: 1",
         "Most expensive turn: #2",

@@ -486,7 +486,7 @@ async def test_undo_by_turns_back_and_by_checkpoint_id(server, repo: Path) -> No
         first, second = app.controller.checkpoints
         await send(pilot, "/undo 3")
         await settle(pilot)
-        assert "/undo 3: this session has 2 turn(s) to undo" in notes(app, "warn")
+        assert "/undo 3: this session has 2 turns to undo" in notes(app, "warn")
         await send(pilot, "/undo 2")  # the first turn's edit; the second's stays
         await settle(pilot)
         assert (repo / "src" / "utils.py").read_text() == ORIGINAL

@@ -112,7 +112,7 @@ def test_a_check_that_never_passes_ends_non_zero_after_the_top_model(
     code, answer, err = _ask(
         capsys, "--model", "claude-haiku-4-5", "--check", CHECK, "--cwd", str(repo), "fix"
     )
-    assert code != 0 and "still fails after 3 attempt(s)" in err
+    assert code != 0 and "still fails after 3 attempts" in err
     assert [a["check"] for a in answer["attempts"]] == ["fail", "fail", "fail"]
     assert [a["model"] for a in answer["attempts"]] == [
         "claude-haiku-4-5",

@@ -41,6 +41,7 @@ from tui_router.commands.ask_output import (
 )
 from tui_router.core.agent.workspace import workspace_folder
 from tui_router.core.errors import UserFacingError
+from tui_router.core.plural import counted
 from tui_router.core.routing import strategies
 from tui_router.core.tiers import TIERS
 
@@ -442,8 +443,8 @@ async def _ask(
     failed = cascade is not None and not cascade.passed and cascade.attempts[-1].check == "fail"
     if failed and check is not None and cascade is not None:  # mypy cannot narrow via `failed`
         print(
-            f"tui-router: the check `{check}` still fails after {len(cascade.attempts)} "
-            f"attempt(s); the last attempt's work is kept",
+            f"tui-router: the check `{check}` still fails after "
+            f"{counted(len(cascade.attempts), 'attempt')}; the last attempt's work is kept",
             file=sys.stderr,
         )
         return 4

@@ -15,6 +15,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+from tui_router.core.plural import counted
+
 #: at most this many turns in the sparklines (one character each)
 SPARK_TURNS = 60
 
@@ -166,7 +168,8 @@ def render(report: Any, console: Any = None) -> None:
         pct = totals.savings_pct
         text = format_usd(savings, places) + ("" if pct is None else f" ({pct:.1f}%)")
         if totals.savings_excluded_calls:
-            text += f" · {totals.savings_excluded_calls} call(s) with an unknown price left out"
+            left_out = counted(totals.savings_excluded_calls, "call")
+            text += f" · {left_out} with an unknown price left out"
         console.print(f"Savings: {text}", style="green" if savings >= 0 else "red")
     ratio = totals.usage.cache_hit_ratio
     if ratio is not None:

@@ -11,6 +11,8 @@ import argparse
 import json
 from typing import Any
 
+from tui_router.core.plural import counted
+
 
 def run_routing_report(args: argparse.Namespace) -> int:
     from tui_router.core.catalog import build_catalog
@@ -90,10 +92,10 @@ def render(review: Any, console: Any = None) -> None:
     else:
         console.print("No routing suggestions were shown.")
 
-    regret = f"{review.retried_stronger} turn(s) retried stronger"
+    regret = f"{counted(review.retried_stronger, 'turn')} retried stronger"
     if review.retried_stronger:
         regret += f", discarded answers cost {format_usd(review.regret_usd)}"
-    console.print(f"Regret: {regret}; {review.cascade_escalations} cascade escalation(s).")
+    console.print(f"Regret: {regret}; {counted(review.cascade_escalations, 'cascade escalation')}.")
     for session_id, turn, old, new in review.regret_turns[:10]:
         console.print(f"  [dim]{session_id[:10]} turn {turn}: {escape(old)} → {escape(new)}[/]")
 

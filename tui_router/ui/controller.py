@@ -15,6 +15,7 @@ from typing import Any
 
 from tui_router.core.errors import UserFacingError
 from tui_router.core.events import CallPriced, TextDelta, TurnDone, TurnError
+from tui_router.core.plural import counted
 from tui_router.core.session import Session
 from tui_router.core.turn import TurnResult
 from tui_router.core.usage import Usage
@@ -292,9 +293,8 @@ class SessionController(Session):
             if not self.checkpoints:
                 raise UserFacingError("Nothing to undo: no turn of this session changed files")
             if not 1 <= back <= len(self.checkpoints):
-                raise UserFacingError(
-                    f"/undo {back}: this session has {len(self.checkpoints)} turn(s) to undo"
-                )
+                turns = counted(len(self.checkpoints), "turn")
+                raise UserFacingError(f"/undo {back}: this session has {turns} to undo")
             checkpoint_id = self.checkpoints[-back]
         done = restore_checkpoint(self.store, checkpoint_id)
         if checkpoint_id in self.checkpoints:
