@@ -199,6 +199,33 @@ def test_allow_rules_for_paths(ws: Workspace) -> None:
     assert verdict(perms, ws, call("write_file", path="anything.txt", content="")) == "allow"
 
 
+@pytest.mark.parametrize(
+    ("approved", "covered", "still_asked"),
+    [
+        ("pytest -q", "pytest tests/test_x.py", "rm -rf build"),
+        ("git status", "git status --short", "git push --force"),
+        ("uv run pytest -q", "uv run pytest tests/", "uv run python -c 'import os'"),
+        ("python3 -m pytest -q", "python3 -m pytest tests/", "python3 -c 'import shutil'"),
+        ("python3 -c 'print(1)'", "python3 -c 'print(1)'", "python3 -c 'print(2)'"),
+        ("npm test", "npm test -- --watch=false", "npm publish"),
+        ("cd src && pytest -q", "cd lib && pytest tests/", "cd src && make"),
+    ],
+)
+def test_always_covers_the_program_a_command_runs_not_its_first_word(
+    ws: Workspace, approved: str, covered: str, still_asked: str
+) -> None:
+    """A yes-always to `python3 -m pytest` allowed every `python3 …` (`python3 -c` runs
+    anything), to `git status` every `git …` (`git push --force`)."""
+    perms = Permissions(PermissionsConfig())
+    first = call("run_command", command=approved)
+    assert verdict(perms, ws, first) == "ask"
+    said = perms.always_for(first)
+    assert perms.remember_always(first) == said
+    assert verdict(perms, ws, first) == "allow"
+    assert verdict(perms, ws, call("run_command", command=covered)) == "allow"
+    assert verdict(perms, ws, call("run_command", command=still_asked)) == "ask"
+
+
 def test_remember_always_is_per_command_prefix_or_tool(ws: Workspace) -> None:
     perms = Permissions(PermissionsConfig())
     pytest_call = call("run_command", command="pytest -q")

@@ -123,6 +123,41 @@ def _command_words(part: str) -> list[str]:
     return words
 
 
+#: tools whose first word says little: the next one names what runs ("git status", "npm test")
+_SUBCOMMAND_TOOLS = frozenset(
+    {"git", "npm", "pnpm", "yarn", "bun", "cargo", "go", "uv", "poetry", "pdm", "hatch", "pipx",
+     "pip", "pip3", "docker", "kubectl", "make", "just", "dotnet", "bundle", "gradle", "mvn"}
+)  # fmt: skip
+#: ... and after these verbs the one after ("uv run pytest", "npm run test", "bundle exec rspec")
+_RUN_VERBS = frozenset({"run", "exec", "x"})
+#: interpreters and launchers: their script or module names what runs ("python3 -m pytest",
+#: "node build.js", "npx prettier"); with code on the line (-c, -e) only that exact command
+_INTERPRETERS = frozenset(
+    {"python", "python3", "node", "deno", "ruby", "perl", "php", "bash", "sh", "zsh", "npx",
+     "bunx", "uvx", "sudo", "env", "xargs", "time", "nice", "timeout"}
+)  # fmt: skip
+
+
+def command_prefix(words: list[str]) -> list[str]:
+    """The words of a command an "always" answer covers: what names the program that runs.
+
+    ``pytest -q`` → ``pytest``; ``git status`` → ``git status`` (not every git command: a yes to
+    ``git status`` is no yes to ``git push``); ``uv run pytest -q`` → ``uv run pytest``;
+    ``python3 -m pytest`` → ``python3 -m pytest`` (a yes to it is no yes to ``python3 -c …``,
+    which can do anything); ``python3 -c CODE`` → the whole command.
+    """
+    first = words[0]
+    if first in _INTERPRETERS:
+        if len(words) >= 3 and words[1] == "-m":
+            return words[:3]
+        if len(words) >= 2 and not words[1].startswith("-"):
+            return words[:2]
+        return words
+    if first in _SUBCOMMAND_TOOLS and len(words) >= 2:
+        return words[:3] if words[1] in _RUN_VERBS and len(words) >= 3 else words[:2]
+    return words[:1]
+
+
 def _command_matches(pattern: str, part: str) -> bool:
     normalized = " ".join(_command_words(part))
     return any(
@@ -222,29 +257,36 @@ class Permissions:
     def remember_always(self, call: ToolCall) -> str:
         """Allow calls like ``call`` for the rest of the session; return what was allowed
         (`always_for`'s words)."""
-        rule, description = self._always_rule(call)
-        self._always.append(rule)
+        rules, description = self._always_rules(call)
+        self._always.extend(rules)
         return description
 
     def always_for(self, call: ToolCall) -> str:
         """What an "always" answer to ``call`` would allow, said before it is given:
         "commands starting with 'pytest'", "every edit_file call", "read_file on .env"."""
-        return self._always_rule(call)[1]
+        return self._always_rules(call)[1]
 
-    def _always_rule(self, call: ToolCall) -> tuple[Rule, str]:
-        """The rule an "always" answer to ``call`` adds, and its description.
+    def _always_rules(self, call: ToolCall) -> tuple[list[Rule], str]:
+        """The rules an "always" answer to ``call`` adds, and their description.
 
-        run_command: its command's first word ("pytest"), so ``pytest -q`` and ``pytest tests/``
-        run without asking but ``rm`` still asks. A secret file or a path outside the workspace
-        (as `check` resolved it for this call): that exact path. Anything else: the tool.
+        run_command: the words of each part that name the program (`command_prefix`), so
+        ``pytest -q`` and ``pytest tests/`` run without asking but ``rm`` still asks. A secret
+        file or a path outside the workspace (as `check` resolved it for this call): that exact
+        path. Anything else: the tool.
         """
         args = call.arguments if isinstance(call.arguments, dict) else {}
         if call.name == "run_command" and isinstance(args.get("command"), str):
-            parts = command_parts(args["command"])
-            words = _command_words(parts[0]) if parts else []
-            if words:
-                rule = Rule(f"run_command:{words[0]}", "run_command", _glob_escape(words[0]))
-                return rule, f"commands starting with {words[0]!r}"
+            # each part of a compound command (`cd src && pytest`): a compound is allowed when
+            # every part is, so one rule for the first part left the next one asking again
+            prefixes = [
+                " ".join(command_prefix(words))
+                for part in command_parts(args["command"])
+                if (words := _command_words(part))
+            ]
+            prefixes = list(dict.fromkeys(prefixes))
+            if prefixes:
+                rules = [Rule(f"run_command:{p}", "run_command", _glob_escape(p)) for p in prefixes]
+                return rules, "commands starting with " + ", ".join(map(repr, prefixes))
         path = self._checked_paths.get(call.id)
         if (
             call.name in self._path_tools
@@ -252,8 +294,8 @@ class Permissions:
             and (self._is_secret(path.rsplit("/", 1)[-1]) or Path(path).is_absolute())
         ):
             rule = Rule(f"{call.name}:{path}", call.name, _glob_escape(path))
-            return rule, f"{call.name} on {path}"
-        return Rule(call.name, _glob_escape(call.name), None), f"every {call.name} call"
+            return [rule], f"{call.name} on {path}"
+        return [Rule(call.name, _glob_escape(call.name), None)], f"every {call.name} call"
 
     def describe(self) -> list[str]:
         """Lines for a /permissions view: the rules in force and this session's "always" list."""

@@ -43,7 +43,7 @@ FIXED_KEYS: tuple[tuple[str, str], ...] = (
 AGENT_KEYS: tuple[tuple[str, str], ...] = (
     ("y", "approve the tool call (the panel shows its diff, or the command and folder)"),
     ("n", "refuse it; type a reason for the model, enter sends the refusal"),
-    ("a", "approve it and the like for this session (a command: its first word)"),
+    ("a", "approve it and the like for this session (the panel says what: `git status …`)"),
     ("esc", "refuse it (enter never approves; the prompt keeps what you type meanwhile)"),
     ("enter / click", "on a tool line in the chat: fold its output open or shut"),
 )
