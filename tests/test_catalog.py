@@ -232,6 +232,12 @@ def test_next_model_cycles_available_models_in_sidebar_order(
     assert back is not None and back.id == order[2]
     start = catalog.next_model("not-in-catalog")
     assert start is not None and start.id == order[0]
+    # from a model without its key (`/model gpt-5-mini`): on from its place in the sidebar
+    assert not catalog.describe("gpt-5-mini").available
+    on = catalog.next_model("gpt-5-mini")
+    assert on is not None and on.id == "claude-sonnet-4-6"
+    back = catalog.next_model("gpt-5-mini", step=-1)
+    assert back is not None and back.id == "claude-haiku-4-5"
 
 
 def test_json_form_has_decimal_strings(no_local_model: None) -> None:

@@ -248,15 +248,22 @@ class Catalog:
     def next_model(self, current_id: str | None, step: int = 1) -> ModelInfo | None:
         """The model ``step`` places after ``current_id`` in sidebar order, wrapping around.
 
-        Only available models take part (all models when none is available); an id not in the
-        list starts from the first (``step > 0``) or the last model.
+        Only available models take part (all models when none is available). From a model that
+        is not available (switched to by name) the count starts at its place in the sidebar: f2
+        on gpt-5-mini without its key went back to the first model, not on to the next one. An
+        id not in the catalog starts from the first (``step > 0``) or the last model.
         """
         candidates = [m for m in self.models if m.available] or list(self.models)
         if not candidates:
             return None
         current = self.get(current_id) if current_id else None
-        if current is None or current not in candidates:
+        if current is None:
             return candidates[0] if step > 0 else candidates[-1]
+        if current not in candidates:  # its place among the others, then one step less
+            place = self.models.index(current)
+            before = sum(1 for m in candidates if self.models.index(m) < place)
+            index = before - 1 if step > 0 else before
+            return candidates[(index + step) % len(candidates)]
         index = candidates.index(current)
         return candidates[(index + step) % len(candidates)]
 
