@@ -14,10 +14,13 @@ import pytest
 from fakeserver_sse import Script
 from ui_support import (
     EDIT,
+    ORIGINAL,
+    RENAMED,
     SESSION_ID,
     SIZE,
     asking,
     make_app,
+    notes,
     settle,
     started,
     type_text,
@@ -64,6 +67,33 @@ def chat_rows(app: Any) -> list[str]:
         elif isinstance(entry, ToolLine):
             rows.append(f"tool: {entry.line}")
     return rows
+
+
+async def test_undo_after_resume_puts_back_what_the_sessions_turns_changed(
+    server, repo: Path
+) -> None:
+    """`/undo` after `--resume` said "Nothing to undo: no turn of this session changed files"
+    while the session's edit was on disk and its checkpoint in the store."""
+    server.push(Script(text="Renaming.", tool_calls=[EDIT]), Script(text="Renamed."))
+    target = repo / "src" / "utils.py"
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "rename tmp to total")
+        await answer_panel(pilot, "y")
+        await settle(pilot)
+    assert target.read_text() == RENAMED
+
+    resumed = make_app(repo, resume=SESSION_ID)
+    async with resumed.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        assert any(n.startswith(f"Resumed session {SESSION_ID}: 1 turn, ") for n in notes(resumed))
+        await send(pilot, "/undo")
+        await settle(pilot)
+        assert target.read_text() == ORIGINAL
+        assert any(n.startswith("Undone checkpoint") for n in notes(resumed)), notes(resumed)
+        await send(pilot, "/undo")  # once only: it is marked undone in the store
+        await settle(pilot)
+        assert "Nothing to undo: no turn of this session changed files" in notes(resumed, "warn")
 
 
 async def test_a_resumed_agent_turn_redraws_its_tool_lines_between_prompt_and_answer(

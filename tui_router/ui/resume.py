@@ -21,6 +21,8 @@ _FILE_BLOCK = re.compile(r'\n*<file path="([^"]+)">\n.*?\n</file>', re.S)
 _EXIT_CODE = re.compile(r"^exit code (-?\d+)\b", re.M)
 #: the most characters of an error shown on a restored tool line (as the live line)
 DETAIL_CHARS = 120
+#: how many of a resumed session's turns `/undo N` can still reach
+MAX_UNDO_TURNS = 200
 
 
 @dataclass
@@ -96,6 +98,11 @@ def restore(controller: SessionController) -> None:
             controller.last_prompt = user.content
             # ... and steps up from the model that answered it (None: from the current model)
             controller.last_answer_model = (answers[-1].model or None) if answers else None
+    # `/undo` goes on where the session left off: its turns' changes not undone yet
+    from tui_router.core.agent.checkpoints import list_checkpoints
+
+    kept = list_checkpoints(controller.store, controller.session_id, limit=MAX_UNDO_TURNS)
+    controller.checkpoints = [row.id for row in reversed(kept) if not row.restored]
 
 
 @dataclass

@@ -31,7 +31,7 @@ from tui_router.ui.compositor import Compositor
 from tui_router.ui.flow import TurnFlow
 from tui_router.ui.flow_commands import CommandFlow
 from tui_router.ui.flow_suggest import SuggestionFlow
-from tui_router.ui.format import WAITING_FOR_ANSWER
+from tui_router.ui.format import WAITING_FOR_ANSWER, counted
 from tui_router.ui.session_title import SessionTitle
 from tui_router.ui.strategy import current as current_strategy
 from tui_router.ui.widgets.chat import ChatPane, NoteKind
@@ -256,7 +256,7 @@ class MainScreen(Screen[None]):
         if controller.restored:
             await self.note(
                 f"Resumed session {controller.session_id}: "
-                f"{controller.turn_index} turns, spent "
+                f"{counted(controller.turn_index, 'turn')}, spent "
                 f"{controller.ledger.totals.cost_text()}"
             )
 
