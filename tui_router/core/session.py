@@ -614,10 +614,11 @@ class Session:
             async for event in self._answer_tool(call, "denied", outcome, 0.0, state):
                 yield event
             return
-        if check.verdict == "ask" and preview.settled is not None:
+        if preview.settled is not None:
             # It would change nothing as it stands (an edit whose old_text is not in the file, a
             # write of what is there): the model hears so at once, and nobody is asked to approve
-            # it. It is not run: the file could change between this look and a run no one approved.
+            # it. It is not run: the file could change between this look and a run no one approved
+            # (and a write of the same bytes is no "file changed" to undo).
             outcome = preview.settled
             status = "error" if outcome.is_error else "ok"
             yield ToolCallRequested(call, preview, check.reason)
