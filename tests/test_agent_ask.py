@@ -183,6 +183,31 @@ def test_ask_without_yes_changes_nothing_and_the_model_is_told(
     assert answer["checkpoint"] is None
     results = _tool_results(keys)
     assert any("--allow edit_file" in r for r in results)
+    # stderr says what was refused and why, once ("refused: refused by the user: not approved:")
+    [line] = [x for x in err.splitlines() if x.startswith("edit_file ")]
+    assert line == (
+        "edit_file src/utils.py ✗ refused: nobody is at the keyboard "
+        "(the user can rerun with --allow edit_file or --yes)"
+    )
+
+
+def test_ask_says_a_failed_edit_once_with_its_file(
+    keys: FakeServer, repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit = {"path": "src/utils.py", "old_text": "not in the file", "new_text": "x"}
+    keys.push(
+        Script(text="Editing.", tool_calls=[{"name": "edit_file", "input": edit}]),
+        Script(text="It was not there."),
+    )
+    code, answer, err = _ask(
+        capsys, "--yes", "--model", "claude-haiku-4-5", "--cwd", str(repo), "x"
+    )
+    assert code == 0 and [(t["name"], t["status"]) for t in answer["tools"]] == [
+        ("edit_file", "error")
+    ]
+    [line] = [x for x in err.splitlines() if x.startswith("edit_file ")]
+    assert line.startswith("edit_file src/utils.py ✗ error: old_text not found in src/utils.py")
+    assert line.count("old_text not found") == 1
 
 
 def test_allow_grants_only_the_named_tools(

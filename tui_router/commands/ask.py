@@ -473,19 +473,30 @@ def _answer_headless(event: ToolCallRequested) -> None:
             how = "list its folder in [permissions] extra_dirs and rerun with --yes"
         else:
             how = f"rerun with --allow {event.call.name} or --yes"
-        note = f"not approved: nobody is at the keyboard (the user can {how})"
+        note = f"nobody is at the keyboard (the user can {how})"
         event.approval.set_result(Approval("no", note=note))
 
 
 def _tool_line(event: ToolResult) -> str:
-    """``edit_file src/utils.py ✓`` — one line per tool call, on stderr."""
-    mark = {"ok": "✓", "denied": "✗ refused", "error": "✗ error"}[event.status]
-    what = event.outcome.summary or event.outcome.path or _call_subject(event.call.arguments)
+    """``edit_file src/utils.py (+1 −1) ✓``, ``edit_file src/utils.py ✗ error: old_text not
+    found …`` — one line per tool call, on stderr.
+
+    A failure names what the call was about and then why, once: its summary is the reason
+    itself, and a refusal's reason starts with the "refused" the mark already says.
+    """
+    outcome = event.outcome
+    if event.status == "ok":
+        what = outcome.summary or outcome.path or _call_subject(event.call.arguments)
+        return f"{event.call.name} {what} ✓".replace("  ", " ")
+    mark = "✗ refused" if event.status == "denied" else "✗ error"
+    what = outcome.path or _call_subject(event.call.arguments)
+    reason = " ".join(outcome.content.split())
+    for said in ("refused by the user: ", "refused by the user", "refused: "):
+        if event.status == "denied" and reason.startswith(said):
+            reason = reason.removeprefix(said)
+            break
     line = f"{event.call.name} {what} {mark}".replace("  ", " ")
-    if event.status != "ok":
-        reason = " ".join(event.outcome.content.split())
-        line += f": {reason[:160]}"
-    return line
+    return f"{line}: {reason[:160]}" if reason else line
 
 
 def _call_subject(arguments: dict[str, Any]) -> str:
