@@ -69,6 +69,29 @@ def chat_rows(app: Any) -> list[str]:
     return rows
 
 
+async def test_a_command_that_fails_is_a_cross_live_and_resumed(server, repo: Path) -> None:
+    """`✓ run_command false → exit 1`: a failing test run read as a success at a glance."""
+    failing = {"name": "run_command", "input": {"command": "echo boom; exit 3"}}
+    passing = {"name": "run_command", "input": {"command": "echo fine"}}
+    server.push(Script(tool_calls=[failing]), Script(tool_calls=[passing]), Script(text="ok"))
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "run them")
+        await answer_panel(pilot, "y")
+        await answer_panel(pilot, "y")
+        await settle(pilot)
+        live = [(line.state, line.line.split("  ")[0]) for line in app.query(ToolLine)]
+    assert live == [
+        ("error", "✗ run_command echo boom; exit 3 → exit 3"),
+        ("ok", "✓ run_command echo fine → exit 0"),
+    ]
+    resumed = make_app(repo, resume=SESSION_ID)
+    async with resumed.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        shown = [(line.state, line.line.split("  ")[0]) for line in resumed.query(ToolLine)]
+    assert shown == live
+
+
 async def test_undo_after_resume_puts_back_what_the_sessions_turns_changed(
     server, repo: Path
 ) -> None:

@@ -33,7 +33,7 @@ from tui_router.ui.widgets import stream_gc
 from tui_router.ui.widgets.approval import ApprovalPanel, Decision
 from tui_router.ui.widgets.prompt import PromptInput
 from tui_router.ui.widgets.status import StatusHeader
-from tui_router.ui.widgets.tool_line import ToolLine
+from tui_router.ui.widgets.tool_line import ToolLine, ToolLineState
 
 if TYPE_CHECKING:
     from tui_router.ui.attach import Attachment
@@ -226,7 +226,10 @@ class AgentTurnView:
         output = outcome.content
         if event.status == "ok" and outcome.diff:
             output = outcome.diff
-        line.finish(event.status, output, title=title, detail=detail, duration_s=event.duration_s)
+        state: ToolLineState = event.status
+        if outcome.exit_code not in (None, 0):  # a command that failed is no ✓ ("→ exit 1")
+            state = "error"
+        line.finish(state, output, title=title, detail=detail, duration_s=event.duration_s)
 
     # -- the end ----------------------------------------------------------------------------
     def cost_text(self) -> str:

@@ -81,6 +81,9 @@ def restore(controller: SessionController) -> None:
             shown.output, shown.detail = row.content, ""
             if not row.is_error:
                 shown.state, shown.title = "ok", tool_title(asked, row.content)
+                codes = _EXIT_CODE.findall(row.content) if asked.name == "run_command" else []
+                if codes and codes[-1] != "0":  # as the live line: a failed command is no ✓
+                    shown.state = "error"
             else:
                 # a refusal (a rule, or the person) reads "refused…", as the live line said
                 shown.state = "denied" if row.content.startswith("refused") else "error"
