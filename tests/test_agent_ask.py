@@ -210,6 +210,17 @@ def test_ask_says_a_failed_edit_once_with_its_file(
     assert line.count("old_text not found") == 1
 
 
+def test_ask_marks_a_command_that_exits_non_zero_with_a_cross(
+    keys: FakeServer, repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = {"name": "run_command", "input": {"command": "exit 4"}}
+    keys.push(Script(text="Testing.", tool_calls=[run]), Script(text="It fails."))
+    code, _, err = _ask(capsys, "--yes", "--model", "claude-haiku-4-5", "--cwd", str(repo), "x")
+    assert code == 0
+    [line] = [x for x in err.splitlines() if x.startswith("run_command ")]
+    assert line == "run_command exit 4 → exit 4 ✗"
+
+
 def test_allow_grants_only_the_named_tools(
     keys: FakeServer, repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
