@@ -189,6 +189,30 @@ async def test_the_focused_tool_line_stands_out_on_a_256_colour_terminal(
         assert_shows_the_screen(app, terminal, "after the focus left the line")
 
 
+async def test_a_budget_stop_mid_turn_keeps_the_work_and_offers_no_stronger_tier(
+    server, repo: Path
+) -> None:
+    """Stopped by the budget before step 2: the line said "ctrl+r retries on a stronger tier"
+    (which costs more), and step 2's empty answer waited "for the first tokens…" for ever."""
+    from decimal import Decimal
+
+    from ui_support import make_config
+
+    read = {"name": "read_file", "input": {"path": "src/utils.py"}}
+    server.push(Script(tool_calls=[read], input_tokens=2000, output_tokens=100), Script(text="x"))
+    app = make_app(repo, config=make_config(budget_usd=Decimal("0.004")))
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "read it")
+        await settle(pilot)
+        [error] = notes(app, "error")
+        assert "session budget has $" in error and "ctrl+r" not in error, error
+        assert [m.text for m in app.query(AssistantMessage)] == [""]  # step 1's, with its meta
+        assert "waiting for the first tokens" not in app.query_one(AssistantMessage).meta_text
+        assert any(n.startswith("Turn stopped: 2 steps · 1 tool call") for n in notes(app))
+        assert [line.state for line in app.query(ToolLine)] == ["ok"]
+        assert len(server.requests) == 1
+
+
 async def test_y_approves_the_edit_and_the_file_changes(server, repo: Path) -> None:
     server.push(*edit_scripts())
     app = make_app(repo)

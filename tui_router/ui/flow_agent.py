@@ -133,7 +133,9 @@ class AgentTurnView:
             if event.kind == "config":
                 self.unsent = True
             self.errors.append(event.message)
-            if self.unsent:
+            if self.unsent or event.kind == "stop":
+                # not sent (no key, a budget): the line says what to do; a stronger tier
+                # (ctrl+r) would be stopped the same way
                 who = f"{event.model}: " if event.model else ""
                 await screen.note(f"{who}{event.message}", "error")
             else:
@@ -249,9 +251,10 @@ class AgentTurnView:
         """The turn ended on its own: one line when it used tools, stopped early or escalated."""
         screen, done = self.screen, self.done
         await self._finish_message()
+        if self.message is not None and not self.message.text and not self.priced:
+            # the step that was never sent (a budget, a key): no "waiting for the first tokens…"
+            await self.message.remove()
         if self.unsent:
-            if self.message is not None and not self.message.text:
-                await self.message.remove()
             return
         if done is None:
             return
@@ -262,7 +265,7 @@ class AgentTurnView:
         if self.tools or done.stopped or done.steps > 1:
             parts = [fmt.counted(done.steps, "step"), fmt.counted(self.tools, "tool call")]
             parts.append(self.cost_text())
-            line = "Turn done: " + " · ".join(parts)
+            line = ("Turn stopped: " if done.stopped else "Turn done: ") + " · ".join(parts)
             if self.files:
                 line += f" — {self.files_text()}; {self.undo_text()}"
             await screen.note(line, "info")
