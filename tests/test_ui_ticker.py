@@ -232,6 +232,23 @@ async def test_the_suggestion_says_switching_back_to_a_warm_model_costs_nothing_
         assert "lost cache" not in text and "re-cache" not in text
 
 
+async def test_on_a_first_prompt_no_model_is_said_to_have_a_warm_cache(
+    server, tmp_path: Path
+) -> None:
+    """With no history there is nothing to re-cache (0), which the bar took for a warm cache:
+    "switching back to claude-opus-4-6 while its cache is warm", of a model never called."""
+    app = make_app(tmp_path, config=make_config(routing_mode="suggest", routing_strategy="rules"))
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        app.query_one(PromptInput).load_text(
+            "Refactor the authentication module across all files and fix the race condition"
+        )
+        bar = app.query_one(SuggestionBar)
+        await wait_for(pilot, lambda: bar.showing, "the suggestion bar")
+        assert "cache is warm" not in str(bar.render())
+        assert bar.suggestion.kind == "escalate" and not bar.suggestion.target_warm
+
+
 async def test_the_suggestion_shows_the_recache_cost_of_a_cold_model(
     server, tmp_path: Path
 ) -> None:

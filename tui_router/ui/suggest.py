@@ -97,6 +97,7 @@ def view_of(controller: SessionController, decision: Any) -> SuggestionView:
         lost_cache=_money(decision, "lost_cache_usd") if recache is None else recache,
         recache=recache,
         break_even_turns=getattr(decision, "break_even_turns", None),
+        target_warm=decision.model in controller.warm_caches(),
     )
 
 

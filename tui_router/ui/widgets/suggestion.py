@@ -28,6 +28,8 @@ class SuggestionView:
     recache: Decimal | None = None
     #: for a cheaper model, the turns its lower price needs to pay ``recache`` back
     break_even_turns: int | None = None
+    #: the suggested model's cache holds this session's history now (it answered lately)
+    target_warm: bool = False
 
 
 class SuggestionBar(Static):
@@ -96,6 +98,8 @@ def cost_difference(s: SuggestionView) -> str:
 
 
 def _free_switch_back(s: SuggestionView) -> str:
-    if s.recache is None or s.recache != 0:
+    # (a re-cache of 0 on a cold model is an empty history, not a warm cache: said of a model
+    # the session had never called, on its first prompt)
+    if not s.target_warm or s.recache is None or s.recache != 0:
         return ""
     return f"; switching back to {s.model} while its cache is warm costs nothing extra"
