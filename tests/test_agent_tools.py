@@ -309,10 +309,19 @@ def test_preview_shows_the_diff_without_writing(box: ToolBox, project: Path) -> 
     assert (project / "src" / "utils.py").read_text().endswith("a + b\n")
     cmd = box.preview(call("run_command", command="pytest -q"))
     assert cmd.command == "pytest -q" and cmd.cwd == str(project)
+    assert preview.settled is None  # it can apply: the person is asked
+    # what cannot apply is settled, in the words a run would answer with
     bad = box.preview(call("edit_file", path="src/utils.py"))
-    assert "invalid input" in bad.title
+    assert bad.title == "edit_file" and bad.settled is not None and bad.settled.is_error
+    assert "old_text" in bad.settled.content
     refused = box.preview(call("write_file", path="../x", content=""))
-    assert "refused" in refused.title
+    assert refused.title == "write_file ../x" and refused.settled is not None
+    assert refused.settled.content.startswith("refused: ")
+    missing = box.preview(
+        call("edit_file", path="src/utils.py", old_text="not there", new_text="x")
+    )
+    assert missing.title == "edit_file src/utils.py" and missing.settled is not None
+    assert missing.settled.content.startswith("old_text not found in src/utils.py")
 
 
 # -- run_command -----------------------------------------------------------------------------

@@ -92,6 +92,26 @@ async def test_a_command_that_fails_is_a_cross_live_and_resumed(server, repo: Pa
     assert shown == live
 
 
+async def test_a_failed_edit_reads_the_same_live_and_resumed(server, repo: Path) -> None:
+    """Live, a failed edit's line was its error ("✗ edit_file old_text not found in src/…");
+    resumed, its file and then the error. Both now: what it was about, then why."""
+    edit = {"path": "src/utils.py", "old_text": "not in the file", "new_text": "x"}
+    server.push(Script(tool_calls=[{"name": "edit_file", "input": edit}]), Script(text="ok"))
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "edit it")
+        await settle(pilot)
+        [line] = app.query(ToolLine)
+        live = (line.state, line.line)
+    assert live[0] == "error"
+    assert live[1].startswith("✗ edit_file src/utils.py  old_text not found in src/utils.py")
+    resumed = make_app(repo, resume=SESSION_ID)
+    async with resumed.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        [line] = resumed.query(ToolLine)
+        assert (line.state, line.line) == live
+
+
 async def test_undo_after_resume_puts_back_what_the_sessions_turns_changed(
     server, repo: Path
 ) -> None:

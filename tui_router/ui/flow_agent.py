@@ -222,9 +222,11 @@ class AgentTurnView:
                 self.files.append(path)
         if line is None:
             return
-        title = f"{event.call.name} {outcome.summary}" if outcome.summary else None
-        shown_whole = event.status == "error" and outcome.content == outcome.summary
-        detail = "" if event.status == "ok" or shown_whole else _one_line(outcome.content)
+        if event.status == "ok":  # what it did: "edit_file src/utils.py (+2 −2)"
+            title = f"{event.call.name} {outcome.summary}" if outcome.summary else None
+            detail = ""
+        else:  # what it was about, then why it failed (as a resumed session shows it)
+            title, detail = None, _one_line(outcome.content)
         output = outcome.content
         if event.status == "ok" and outcome.diff:
             output = outcome.diff

@@ -272,9 +272,7 @@ class ToolBox:
         """What ``call`` would do (a diff against the file as it is now); cheap, never raises."""
         problem = check_arguments(call)
         if problem is not None:
-            return ToolPreview(
-                call.name, f"{call.name} (invalid input: {problem})", settled=_failed(problem)
-            )
+            return ToolPreview(call.name, call.name, settled=_failed(problem))
         args = call.arguments
         if call.name == "run_command":
             command = str(args["command"])
@@ -292,9 +290,8 @@ class ToolBox:
         try:
             path = self.workspace.resolve(args["path"], write=call.name in WRITE_TOOLS)
         except ToolRefused as exc:
-            refused = f"refused: {exc}"
             return ToolPreview(
-                call.name, f"{call.name} {args['path']} ({refused})", settled=_failed(refused)
+                call.name, f"{call.name} {args['path']}", settled=_failed(f"refused: {exc}")
             )
         relative = self.workspace.relative(path)
         title = f"{call.name} {relative}"
@@ -308,7 +305,7 @@ class ToolBox:
                 new = _apply_edit(old, args["old_text"], args["new_text"], relative)
         except (_ToolError, OSError) as exc:
             failure = self.redact(_failure(call.name, exc))
-            return ToolPreview(call.name, f"{title} ({failure})", settled=_failed(failure))
+            return ToolPreview(call.name, title, settled=_failed(failure))
         if existed and new == old:  # (an edit cannot get here: old_text == new_text is refused)
             unchanged = ToolOutcome(
                 f"{relative} already holds exactly this content; nothing was written",
