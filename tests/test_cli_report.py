@@ -209,6 +209,19 @@ def test_report_by_id_prefix_and_json(capsys: pytest.CaptureFixture[str]) -> Non
     assert data["session_id"] == sid and data["total"]["calls"] == 6
 
 
+def test_report_last_skips_a_later_session_that_made_no_call(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`/new` then quit, or a start without a prompt: `report --last` showed that empty session
+    ($0.000000 everywhere) instead of the one that spent."""
+    with Store() as store:
+        sid = _session(store)
+        store.create_session()
+    assert main(["report", "--last", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["session_id"] == sid and data["total"]["calls"] == 6
+
+
 def test_routing_flag_dispatches_to_the_routing_review(monkeypatch: pytest.MonkeyPatch) -> None:
     seen = []
     fake = types.ModuleType("tui_router.commands.report_routing")

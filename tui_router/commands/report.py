@@ -28,7 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SESSION_ID",
         help="a session id or a unique prefix of one (see `tui-router sessions`)",
     )
-    parser.add_argument("--last", action="store_true", help="the most recent session (default)")
+    parser.add_argument(
+        "--last", action="store_true", help="the most recent session that made a call (default)"
+    )
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print one JSON object for scripts")
     output.add_argument(
@@ -55,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         if args.session_id:
             session_id = store.resolve_session_id(args.session_id)
         else:
-            last = store.last_session_id()
+            last = store.last_session_id(with_calls=True) or store.last_session_id()
             if last is None:
                 raise UnknownSessionError(
                     "no sessions recorded yet: start one with `tui-router` or `tui-router ask`"

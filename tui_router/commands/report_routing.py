@@ -35,7 +35,7 @@ def run_routing_report(args: argparse.Namespace) -> int:
         if session_id:
             sessions = [store.resolve_session_id(session_id)]
         elif last:
-            newest = store.last_session_id()
+            newest = store.last_session_id(with_calls=True) or store.last_session_id()
             sessions = [newest] if newest else []
         review = build_review(store, catalog, router, sessions)
     if getattr(args, "json", False):

@@ -466,10 +466,14 @@ class Store:
             )
         return str(rows[0][0])
 
-    def last_session_id(self) -> str | None:
+    def last_session_id(self, *, with_calls: bool = False) -> str | None:
+        """The newest session; with ``with_calls``, the newest that made a call (the one
+        `/new` or a start without a prompt left empty has nothing to report)."""
+        called = " WHERE EXISTS (SELECT 1 FROM calls c WHERE c.session_id = s.id)"
         with self._lock:
             row = self._db.execute(
-                "SELECT id FROM sessions ORDER BY started_at DESC, id DESC LIMIT 1"
+                "SELECT s.id FROM sessions s"
+                f"{called if with_calls else ''} ORDER BY s.started_at DESC, s.id DESC LIMIT 1"
             ).fetchone()
         return str(row[0]) if row else None
 
