@@ -106,10 +106,10 @@ async def test_slash_cost(server, tmp_path: Path) -> None:
         await type_and_send(pilot, "/cost")
         lines = notes(app, "info")
         assert any(
-            "1 calls, spent $0.0015" in n and "frontier-only baseline $0.0075" in n for n in lines
+            "1 call, spent $0.0015" in n and "frontier-only baseline $0.0075" in n for n in lines
         )
         assert any("Saved $0.0060 (80%)" in n for n in lines)
-        assert any(n.strip().startswith("claude-haiku-4-5: 1 calls") for n in lines)
+        assert any(n.strip().startswith("claude-haiku-4-5: 1 call,") for n in lines)
 
 
 async def test_slash_new_starts_a_fresh_session(server, tmp_path: Path) -> None:
@@ -118,6 +118,9 @@ async def test_slash_new_starts_a_fresh_session(server, tmp_path: Path) -> None:
         await ask(pilot, "hello")
         await type_and_send(pilot, "/new")
         assert app.controller.session_id != SESSION_ID
+        # what the old session spent is said (the summary at quit is the new session's)
+        [said] = [n for n in notes(app, "info") if n.startswith("New session")]
+        assert f"(session {SESSION_ID}: 1 call, $0.0015, is kept in the history" in said
         assert not answers(app)
         assert app.controller.ledger.totals.calls == 0
         assert "spent $0.0000" in str(app.query_one("#ticker").render())

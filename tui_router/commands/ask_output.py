@@ -26,12 +26,13 @@ class Route:
 def cost_line(result: Any, ledger: Any = None) -> str:
     """One quiet line for a person at a terminal (scripts, with stderr redirected, never see it).
     With ``ledger`` (a turn of several calls), the turn's totals follow the last call's line."""
+    from tui_router.core.plural import counted
     from tui_router.core.pricing import format_usd
 
     if ledger is not None:
         totals = ledger.totals
         return (
-            f"[{result.model} · {totals.calls} calls · {format_usd(totals.cost_usd, 6)}"
+            f"[{result.model} · {counted(totals.calls, 'call')} · {format_usd(totals.cost_usd, 6)}"
             f" · frontier-only {format_usd(totals.baseline_usd, 6)}]"
         )
 

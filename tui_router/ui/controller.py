@@ -375,8 +375,8 @@ class SessionController(Session):
     def cost_lines(self) -> list[str]:
         totals = self.ledger.totals
         lines = [
-            f"Session {self.session_id}: {totals.calls} calls, spent {totals.cost_text()}, "
-            f"frontier-only baseline {totals.baseline_text()} "
+            f"Session {self.session_id}: {counted(totals.calls, 'call')}, "
+            f"spent {totals.cost_text()}, frontier-only baseline {totals.baseline_text()} "
             f"(same tokens priced at {self.config.frontier_model})",
         ]
         savings, pct = totals.savings_usd, totals.savings_pct
@@ -387,7 +387,7 @@ class SessionController(Session):
             lines.append(f"Saved {fmt.usd(savings)}{share}")
         for model, t in self.ledger.per_model().items():
             lines.append(
-                f"  {model}: {t.calls} calls, {t.usage.input_tokens:,} in / "
+                f"  {model}: {counted(t.calls, 'call')}, {t.usage.input_tokens:,} in / "
                 f"{t.usage.output_tokens:,} out, {t.cost_text()}"
             )
         return lines

@@ -10,6 +10,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from tui_router.core.errors import UserFacingError
+from tui_router.ui import format as fmt
 from tui_router.ui.attach import (
     Attachment,
     check_fits,
@@ -270,9 +271,14 @@ class CommandFlow:
         if c is None:
             return
         screen.turns.cancel_reply("new session")
-        old = c.session_id
+        old, totals = c.session_id, c.ledger.totals
+        # what the old session spent is said here: the summary at quit is the new one's
+        spent = f"{fmt.counted(totals.calls, 'call')}, {totals.cost_text()}"
         await asyncio.to_thread(c.new_session)
         screen.suggestions.hide()
         await screen.chat.clear_all()
         screen.refresh_status()
-        await screen.note(f"New session {c.session_id} (session {old} is kept in the history)")
+        await screen.note(
+            f"New session {c.session_id} (session {old}: {spent}, is kept in the history; "
+            f"`tui-router report {old[:10]}`)"
+        )
