@@ -159,7 +159,7 @@ def test_render_shows_table_assumption_and_sparklines() -> None:
         f"re-priced at {OPUS}",
         "Savings: $0.0080 (24.6%) · 1 call with an unknown price left out",
         "1 accepted · 2 rejected",
-        "Escalations: 1 · retries on a stronger tier: 1",
+        "Cascade escalations: 1 · retries on a stronger tier: 1",
         "Most expensive turn: #2",
         "actual   ",
         "baseline ",

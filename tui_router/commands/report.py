@@ -191,7 +191,7 @@ def render(report: Any, console: Any = None) -> None:
         + (f" · {s.unanswered} unanswered" if s.unanswered else "")
     )
     console.print(
-        f"Escalations: {report.escalations} · retries on a stronger tier: {report.retries}"
+        f"Cascade escalations: {report.escalations} · retries on a stronger tier: {report.retries}"
         f" · errors: {report.errors} · cancelled: {report.cancelled}"
     )
     top = report.most_expensive_turn

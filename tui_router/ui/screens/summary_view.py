@@ -124,7 +124,9 @@ def suggestions_line(counts: SuggestionCounts) -> str:
 
 def escalations_line(report: SessionReport) -> str:
     """Cascade escalations, "retry stronger" calls, and failed or cancelled calls (all counted)."""
-    text = f"Escalations: {report.escalations} · retries on a stronger tier: {report.retries}"
+    text = (
+        f"Cascade escalations: {report.escalations} · retries on a stronger tier: {report.retries}"
+    )
     if report.errors or report.cancelled:
         text += f" · failed calls: {report.errors} · cancelled: {report.cancelled}"
     usage = report.totals.usage
