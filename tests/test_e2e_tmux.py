@@ -245,7 +245,16 @@ def test_a_whole_session_in_a_real_terminal(
     # enter leaves the app cleanly.
     tmux.keys("Enter")
     tmux.wait_for("the app to exit", lambda s: "E2E-EXIT=" in s)
-    assert "E2E-EXIT=0" in tmux.screen(), tmux.screen()
+    after = tmux.screen()
+    assert "E2E-EXIT=0" in after, after
+    # what the session spent stays in the terminal once the app is gone
+    rows = after.splitlines()
+    [at] = [i for i, row in enumerate(rows) if row.startswith("tui-router: 2 calls")]
+    assert rows[at].rstrip() == (
+        "tui-router: 2 calls · spent $0.0087 · frontier-only $0.0235 · saved $0.0148 (63%)"
+    ), after
+    short = rows[at + 1].split("--resume ")[1].split(" ")[0]
+    assert rows[at + 1].strip() == f"tui-router --resume {short} · tui-router report {short}"
 
     # The history on disk has both calls, each on its model.
     result = subprocess.run(
@@ -258,6 +267,7 @@ def test_a_whole_session_in_a_real_terminal(
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
+    assert report["session_id"].startswith(short)  # the exit line named this session
     calls = _calls_in_report(report)
     assert [c.get("model") for c in calls] == ["claude-haiku-4-5", "claude-sonnet-4-6"], calls
     assert [Decimal(c["cost_usd"]) for c in calls] == [Decimal("0.0027"), Decimal("0.006")]

@@ -21,6 +21,7 @@ from tui_router.core.errors import UserFacingError
 
 if TYPE_CHECKING:
     from tui_router.core.catalog import Catalog
+    from tui_router.ui.app import TuiRouterApp
 
 
 #: `--resume` given without an id: the picker chooses
@@ -171,4 +172,25 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     if app.return_code:  # an unhandled error (Textual printed it): the shell must see a failure
         return app.return_code
+    line = exit_line(app)
+    if line is not None:
+        print(line)
     return 0
+
+
+def exit_line(app: TuiRouterApp) -> str | None:
+    """What the session spent, left in the terminal once the app is gone, whichever way it
+    went (the summary's enter, a double ctrl+c): the summary screen leaves with the app, and a
+    double ctrl+c never showed it. None when the session made no call."""
+    from tui_router.core.plural import counted
+    from tui_router.ui.screens.summary_view import savings_text
+
+    c = app.controller
+    if c is None or not c.ledger.totals.calls:
+        return None
+    totals, short = c.ledger.totals, c.session_id[:10]  # (a prefix names it: `sessions`)
+    return (
+        f"tui-router: {counted(totals.calls, 'call')} · spent {totals.cost_text()} · frontier-only "
+        f"{totals.baseline_text()} · saved {savings_text(totals)}\n"
+        f"  tui-router --resume {short} · tui-router report {short}"
+    )
