@@ -295,6 +295,7 @@ def test_a_cap_reached_mid_turn_keeps_the_work_and_stops(
     )
     assert code != 0 and "turn's cost cap" in err
     assert 1 <= answer["steps"] < 5
+    assert answer["steps"] == len(keys.requests)  # the step the cap stopped was not sent
     assert Decimal(answer["total"]["cost_usd"]) <= Decimal("0.005")
     # every request asked for no more output than the cap had left
     assert all(r.body["max_tokens"] <= 4096 for r in keys.requests)

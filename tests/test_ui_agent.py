@@ -208,7 +208,7 @@ async def test_a_budget_stop_mid_turn_keeps_the_work_and_offers_no_stronger_tier
         assert "session budget has $" in error and "ctrl+r" not in error, error
         assert [m.text for m in app.query(AssistantMessage)] == [""]  # step 1's, with its meta
         assert "waiting for the first tokens" not in app.query_one(AssistantMessage).meta_text
-        assert any(n.startswith("Turn stopped: 2 steps · 1 tool call") for n in notes(app))
+        assert any(n.startswith("Turn stopped: 1 step · 1 tool call") for n in notes(app))
         assert [line.state for line in app.query(ToolLine)] == ["ok"]
         assert len(server.requests) == 1
 

@@ -464,6 +464,7 @@ class Session:
                     break
         except UserFacingError as exc:  # raised before a request (no key, a budget)
             if state.results:  # the turn has done work: keep it, stop here
+                state.steps -= 1  # the step that raised was never sent
                 state.stopped = str(exc)
                 yield TurnError(str(exc), model_id, kind="stop")
             else:  # nothing was sent: as if the turn had never started
