@@ -60,7 +60,7 @@ CURRENT = "claude-sonnet-4-6"
 class RefEntry(Static):
     DEFAULT_CSS = """
     RefEntry { padding: 0 1; height: auto; }
-    RefEntry:hover { background: $boost; }
+    RefEntry:hover { background: $primary 20%; }
     RefEntry.-current { background: $primary 30%; text-style: bold; }
     RefEntry.-unavailable { color: $text-disabled; }
     """
@@ -150,6 +150,25 @@ async def test_a_hovered_row_shows_the_cells_of_a_hovered_widget(y: int) -> None
     assert_same(got, want)
     if y != 14:  # the current row keeps its own background under the mouse
         assert got != await sidebar_cells(False, "textual-dark")  # the hover shows
+
+
+@pytest.mark.parametrize("theme", ["tui-router-dark", "tui-router-light", "tui-router-contrast"])
+async def test_a_hovered_row_shows_on_a_256_colour_terminal_in_every_shipped_theme(
+    theme: str,
+) -> None:
+    """The hover was `$boost`, which the shipped themes leave transparent (they set `panel`, and
+    Textual then makes no boost): a hovered row looked like any other, in every terminal."""
+    from rich.color import ColorSystem
+    from rich.style import Style
+
+    def background(cells: Cells, y: int) -> object:
+        color = Style.parse(cells[y][2][1]).bgcolor  # (a cell of the row's text)
+        return None if color is None else color.downgrade(ColorSystem.EIGHT_BIT)
+
+    still = await sidebar_cells(False, theme)
+    hovered = await sidebar_cells(False, theme, hover_y=4)  # the free model's first line
+    assert background(hovered, 4) != background(still, 4)
+    assert background(hovered, 14) == background(still, 14)  # the current row is not hovered
 
 
 async def test_a_click_selects_a_model_and_a_hover_says_why_it_is_available_or_not() -> None:

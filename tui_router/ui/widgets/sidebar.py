@@ -87,7 +87,8 @@ class ModelList(LayeredStyleWidget):
         height: auto;
         .model-list--legend { color: $text-muted; }
         .model-list--tier { color: $accent; text-style: bold; }
-        .model-list--hover { background: $boost; }
+        /* not $boost: the shipped themes set `panel`, and Textual then leaves boost transparent */
+        .model-list--hover { background: $primary 20%; }
         .model-list--current { background: $primary 30%; text-style: bold; }
         .model-list--unavailable { color: $text-disabled; }
     }
