@@ -185,6 +185,16 @@ async def test_typing_reaches_the_prompt_when_the_chat_has_focus(server, tmp_pat
         assert chat.scroll_y == bottom
 
 
+def test_a_key_before_the_screen_is_composed_is_left_as_it_is(tmp_path: Path) -> None:
+    """`take_typing` runs in the app for every key, also one the terminal sends while the app
+    starts: with no prompt composed yet it must leave the key alone, not fail to find one."""
+    from textual import events
+
+    app = make_app(tmp_path)
+    screen = app.get_default_screen()  # made, not mounted
+    screen.take_typing(events.Key("a", "a"))  # nothing to move the focus to: no error
+
+
 async def test_keys_read_in_one_go_with_the_chat_focused_send_the_prompt(
     server, tmp_path: Path
 ) -> None:

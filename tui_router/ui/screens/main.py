@@ -102,6 +102,7 @@ class MainScreen(Screen[None]):
         self.commands = CommandFlow(self)
         self.session_title = SessionTitle(self)
         self._interrupted_at = 0.0  # the last ctrl+c that did nothing but warn (monotonic)
+        self._prompt: PromptInput | None = None  # (composed with the screen)
         self._reply_clock: Timer | None = None
         self._reply_started = 0.0
         self._approval: ApprovalPanel | None = None
@@ -138,7 +139,8 @@ class MainScreen(Screen[None]):
             with Vertical(id="main"):
                 yield ChatPane(id="chat", max_mounted=self.max_mounted)
                 yield SuggestionBar(id="suggestion")
-                yield PromptInput(id="prompt")
+                self._prompt = PromptInput(id="prompt")
+                yield self._prompt
             yield ModelSidebar(id="sidebar")
         yield CostTicker(id="ticker")
         yield KeyFooter()
@@ -312,12 +314,16 @@ class MainScreen(Screen[None]):
         once (`set_focus`, not `focus()`, which waits a turn): keys read in one go are all queued
         before the first is handled, and the enter behind them went to the chat, not the prompt.
         """
-        focused = self.focused
-        if not event.is_printable or event.character is None or not self.on_top():
+        prompt = self._prompt
+        if not event.is_printable or event.character is None:
             return
+        # a key the terminal sends while the app starts can come before the screen is composed
+        if prompt is None or not prompt.is_mounted or not self.on_top():
+            return
+        focused = self.focused
         if focused is not None and focused is not self.chat and self.chat not in focused.ancestors:
             return
-        self.set_focus(self.query_one(PromptInput))
+        self.set_focus(prompt)
 
     @on(PromptInput.LargePaste)
     def large_paste(self, message: PromptInput.LargePaste) -> None:
