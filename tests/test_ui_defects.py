@@ -195,6 +195,22 @@ def test_a_key_before_the_screen_is_composed_is_left_as_it_is(tmp_path: Path) ->
     screen.take_typing(events.Key("a", "a"))  # nothing to move the focus to: no error
 
 
+async def test_a_key_that_reaches_the_screen_with_nothing_focused_goes_into_the_prompt(
+    server, tmp_path: Path
+) -> None:
+    """A key the app handed on before the prompt was composed reaches the screen itself (no
+    widget had the focus): typed while the app started, it is kept, not lost."""
+    from textual import events
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        app.screen.set_focus(None)
+        app.screen._forward_event(events.Key("x", "x"))  # as the app hands on a key it kept
+        await wait_for(pilot, lambda: prompt_of(app).text == "x", "the key in the prompt")
+        assert isinstance(app.focused, PromptInput)
+
+
 async def test_keys_read_in_one_go_with_the_chat_focused_send_the_prompt(
     server, tmp_path: Path
 ) -> None:

@@ -325,6 +325,19 @@ class MainScreen(Screen[None]):
             return
         self.set_focus(prompt)
 
+    def on_key(self, event: events.Key) -> None:
+        """A printable key that reached the screen (nothing focused: the app had not composed
+        the prompt when `take_typing` saw it) goes into the prompt, not lost."""
+        prompt = self._prompt
+        if not event.is_printable or event.character is None or not self.on_top():
+            return
+        if prompt is None or not prompt.is_mounted or self.focused is not None:
+            return
+        event.stop()
+        event.prevent_default()
+        self.set_focus(prompt)
+        prompt.insert(event.character)
+
     @on(PromptInput.LargePaste)
     def large_paste(self, message: PromptInput.LargePaste) -> None:
         self.commands.handle_paste(message.text)
