@@ -103,6 +103,7 @@ class MainScreen(Screen[None]):
         self.session_title = SessionTitle(self)
         self._interrupted_at = 0.0  # the last ctrl+c that did nothing but warn (monotonic)
         self._prompt: PromptInput | None = None  # (composed with the screen)
+        self._chat: ChatPane | None = None
         self._reply_clock: Timer | None = None
         self._reply_started = 0.0
         self._approval: ApprovalPanel | None = None
@@ -137,7 +138,8 @@ class MainScreen(Screen[None]):
         yield StatusHeader(header, id="header")
         with Horizontal(id="body"):
             with Vertical(id="main"):
-                yield ChatPane(id="chat", max_mounted=self.max_mounted)
+                self._chat = ChatPane(id="chat", max_mounted=self.max_mounted)
+                yield self._chat
                 yield SuggestionBar(id="suggestion")
                 self._prompt = PromptInput(id="prompt")
                 yield self._prompt
@@ -208,7 +210,8 @@ class MainScreen(Screen[None]):
 
     @property
     def chat(self) -> ChatPane:
-        return self.query_one(ChatPane)
+        # kept from compose: a query walks every entry before it (each key asks, `take_typing`)
+        return self._chat if self._chat is not None else self.query_one(ChatPane)
 
     def on_top(self) -> bool:
         """No other screen (picker, help, summary, palette) is over this one."""
