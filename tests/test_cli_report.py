@@ -235,8 +235,13 @@ def test_sessions_table_and_json_in_process(capsys: pytest.CaptureFixture[str]) 
     assert "No sessions yet" in capsys.readouterr().out
     with Store() as store:
         sid = _session(store)
+        empty = store.create_session()  # opened and left, or left empty by /new
+    # a session that made no call is not listed (it crowded the list with $0.0000 rows) ...
     assert main(["sessions", "--json", "--limit", "1"]) == 0
     [listed] = json.loads(capsys.readouterr().out)
+    # ... unless asked for
+    assert main(["sessions", "--json", "--all"]) == 0
+    assert [s["session_id"] for s in json.loads(capsys.readouterr().out)] == [empty, sid]
     assert listed["session_id"] == sid and listed["calls"] == 6
     assert listed["cost_usd"] == "0.0245" and listed["unknown_price_calls"] == 1
     assert listed["savings_usd"] is None  # a total with an unknown price has no exact savings

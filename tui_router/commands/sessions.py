@@ -22,13 +22,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="show the N most recent sessions (default 20)",
     )
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="also the sessions that made no call (opened and left, or left empty by /new)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from tui_router.core.store import Store
 
     with Store(read_only=True) as store:  # a store we cannot write is still read
-        sessions = store.list_sessions(limit=args.limit)
+        sessions = store.list_sessions(limit=args.limit, with_calls=not args.all)
     if args.json:
         print(json.dumps([_as_dict(s) for s in sessions], ensure_ascii=False, indent=2))
         return 0

@@ -477,13 +477,17 @@ class Store:
             ).fetchone()
         return str(row[0]) if row else None
 
-    def list_sessions(self, limit: int | None = 20) -> list[SessionTotals]:
-        """Most recent first, each with its call count, models, cost and baseline."""
+    def list_sessions(
+        self, limit: int | None = 20, *, with_calls: bool = False
+    ) -> list[SessionTotals]:
+        """Most recent first, each with its call count, models, cost and baseline; with
+        ``with_calls``, only the sessions that made a call (``limit`` counts those)."""
+        called = " WHERE EXISTS (SELECT 1 FROM calls c WHERE c.session_id = sessions.id)"
         with self._lock:
             sessions = [
                 SessionRow(*row)
                 for row in self._db.execute(
-                    f"SELECT {SESSION_COLUMNS} FROM sessions"
+                    f"SELECT {SESSION_COLUMNS} FROM sessions{called if with_calls else ''}"
                     " ORDER BY started_at DESC, id DESC LIMIT ?",
                     (-1 if limit is None else limit,),
                 )
