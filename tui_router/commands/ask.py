@@ -487,7 +487,7 @@ def _tool_line(event: ToolResult) -> str:
     outcome = event.outcome
     if event.status == "ok":
         what = outcome.summary or outcome.path or _call_subject(event.call.arguments)
-        mark = "✓" if outcome.exit_code in (None, 0) else "✗"  # "pytest -q → exit 1 ✗"
+        mark = "✗" if outcome.command_failed else "✓"  # "pytest -q → exit 1 ✗"
         return f"{event.call.name} {what} {mark}".replace("  ", " ")
     mark = "✗ refused" if event.status == "denied" else "✗ error"
     what = outcome.path or _call_subject(event.call.arguments)

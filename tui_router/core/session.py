@@ -671,7 +671,7 @@ class Session:
         state.unsaved_results.append((call.id, outcome.content, outcome.is_error))
         state.tools.append(ToolRecord(call.name, status, outcome.path))
         self.telemetry.record_tool(call.name, status, duration_s)
-        if status == "error" or (outcome.exit_code not in (None, 0)):
+        if status == "error" or outcome.command_failed:
             signature = f"{call.name} {json.dumps(call.arguments, sort_keys=True)}"
             count = state.failures[signature] = state.failures.get(signature, 0) + 1
             if count >= REPEATED_ERRORS and state.escalation is None:

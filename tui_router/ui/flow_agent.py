@@ -231,7 +231,7 @@ class AgentTurnView:
         if event.status == "ok" and outcome.diff:
             output = outcome.diff
         state: ToolLineState = event.status
-        if outcome.exit_code not in (None, 0):  # a command that failed is no ✓ ("→ exit 1")
+        if outcome.command_failed:  # no ✓ for "→ exit 1"
             state = "error"
         line.finish(state, output, title=title, detail=detail, duration_s=event.duration_s)
 

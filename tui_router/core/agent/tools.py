@@ -167,6 +167,12 @@ class ToolOutcome:
     diff: str | None = None
     exit_code: int | None = None  # run_command: the command's exit code
 
+    @property
+    def command_failed(self) -> bool:
+        """A command that ran and exited non-zero: the call worked, what it ran did not (the
+        chat's ✗, `ask`'s ✗, a failure counted toward "the same error again")."""
+        return self.exit_code not in (None, 0)
+
 
 class _ToolError(Exception):
     """A call that cannot be carried out; the message tells the model what to do instead."""
