@@ -328,7 +328,7 @@ class ToolBox:
         """Run ``call``; a bad call, a refusal or a failure is an outcome with ``is_error``."""
         problem = check_arguments(call)
         if problem is not None:
-            return ToolOutcome(problem, is_error=True, summary=short_line(problem))
+            return _failed(problem)
         try:
             if call.name == "run_command":
                 outcome = await self._run_command(call.arguments)
@@ -338,11 +338,9 @@ class ToolBox:
         except ToolRefused as exc:
             outcome = ToolOutcome(f"refused: {exc}", is_error=True, summary=f"refused: {exc}")
         except (_ToolError, OSError) as exc:
-            message = _failure(call.name, exc)
-            outcome = ToolOutcome(message, is_error=True, summary=short_line(message))
+            outcome = _failed(_failure(call.name, exc))
         except Exception as exc:  # a bug must not end the turn; the model and the user see it
-            message = f"{call.name} failed: {type(exc).__name__}: {exc}"
-            outcome = ToolOutcome(message, is_error=True, summary=short_line(message))
+            outcome = _failed(f"{call.name} failed: {type(exc).__name__}: {exc}")
         return self._redacted(outcome)
 
     def redact(self, text: str) -> str:
@@ -549,6 +547,7 @@ def _read_text_or_empty(path: Path) -> tuple[str, bool]:
 
 
 def _failed(message: str) -> ToolOutcome:
+    """A call that failed, as a run answers it and a preview settles it."""
     return ToolOutcome(message, is_error=True, summary=short_line(message))
 
 

@@ -57,7 +57,8 @@ class Workspace:
         read after a yes (`reading_outside`)."""
         path = Path(path)
         return path in self.read_only_files or any(
-            path == base or path.is_relative_to(base) for base in self._reading_outside
+            path.is_relative_to(base)
+            for base in self._reading_outside  # (the base itself too)
         )
 
     @contextlib.contextmanager
