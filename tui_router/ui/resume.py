@@ -101,11 +101,12 @@ def restore(controller: SessionController) -> None:
             controller.last_prompt = user.content
             # ... and steps up from the model that answered it (None: from the current model)
             controller.last_answer_model = (answers[-1].model or None) if answers else None
-    # `/undo` goes on where the session left off: its turns' changes not undone yet
-    from tui_router.core.agent.checkpoints import list_checkpoints
+    # `/undo` goes on where the session left off: its turns' changes not undone yet (one query;
+    # the rows with their files are for `tui-router undo --list`)
+    from tui_router.core.agent.checkpoints import undoable_checkpoint_ids
 
-    kept = list_checkpoints(controller.store, controller.session_id, limit=MAX_UNDO_TURNS)
-    controller.checkpoints = [row.id for row in reversed(kept) if not row.restored]
+    undoable = undoable_checkpoint_ids(controller.store, controller.session_id, MAX_UNDO_TURNS)
+    controller.checkpoints = undoable[::-1]  # oldest first, as the session keeps them
 
 
 @dataclass

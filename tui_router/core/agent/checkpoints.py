@@ -156,17 +156,26 @@ def list_checkpoints(
     return [row for row in rows if row is not None and row.files]
 
 
-def last_checkpoint_id(store: Store, session_id: str | None = None) -> int | None:
-    """The newest checkpoint not yet restored (of ``session_id``, or of any session)."""
+def undoable_checkpoint_ids(
+    store: Store, session_id: str | None = None, limit: int = 1
+) -> list[int]:
+    """The checkpoints not yet restored that saved a file (of ``session_id``, or of any
+    session), newest first, at most ``limit``."""
     where = " AND c.session_id = ?" if session_id is not None else ""
     params = (session_id,) if session_id is not None else ()
     rows = store.query(
         "SELECT c.id FROM checkpoints c WHERE c.restored_at IS NULL"
         " AND EXISTS (SELECT 1 FROM checkpoint_files f WHERE f.checkpoint_id = c.id)"
-        f"{where} ORDER BY c.id DESC LIMIT 1",
-        params,
+        f"{where} ORDER BY c.id DESC LIMIT ?",
+        (*params, limit),
     )
-    return int(rows[0][0]) if rows else None
+    return [int(row[0]) for row in rows]
+
+
+def last_checkpoint_id(store: Store, session_id: str | None = None) -> int | None:
+    """The newest checkpoint not yet restored (of ``session_id``, or of any session)."""
+    ids = undoable_checkpoint_ids(store, session_id)
+    return ids[0] if ids else None
 
 
 def restore_checkpoint(store: Store, checkpoint_id: int, *, force: bool = False) -> RestoreResult:
