@@ -66,6 +66,10 @@ __all__ = [
     "strategies_used",
 ]
 
+#: the sessions that made a call (`/new`, or a start left without a prompt, leave one that did
+#: not: nothing to list or report)
+_MADE_A_CALL = " WHERE EXISTS (SELECT 1 FROM calls c WHERE c.session_id = sessions.id)"
+
 PURPOSES = (
     "chat", "cascade", "judge", "background", "retry", "agent", "subagent", "title", "compact",
 )  # fmt: skip
@@ -469,11 +473,10 @@ class Store:
     def last_session_id(self, *, with_calls: bool = False) -> str | None:
         """The newest session; with ``with_calls``, the newest that made a call (the one
         `/new` or a start without a prompt left empty has nothing to report)."""
-        called = " WHERE EXISTS (SELECT 1 FROM calls c WHERE c.session_id = s.id)"
         with self._lock:
             row = self._db.execute(
-                "SELECT s.id FROM sessions s"
-                f"{called if with_calls else ''} ORDER BY s.started_at DESC, s.id DESC LIMIT 1"
+                f"SELECT id FROM sessions{_MADE_A_CALL if with_calls else ''}"
+                " ORDER BY started_at DESC, id DESC LIMIT 1"
             ).fetchone()
         return str(row[0]) if row else None
 
@@ -482,12 +485,11 @@ class Store:
     ) -> list[SessionTotals]:
         """Most recent first, each with its call count, models, cost and baseline; with
         ``with_calls``, only the sessions that made a call (``limit`` counts those)."""
-        called = " WHERE EXISTS (SELECT 1 FROM calls c WHERE c.session_id = sessions.id)"
         with self._lock:
             sessions = [
                 SessionRow(*row)
                 for row in self._db.execute(
-                    f"SELECT {SESSION_COLUMNS} FROM sessions{called if with_calls else ''}"
+                    f"SELECT {SESSION_COLUMNS} FROM sessions{_MADE_A_CALL if with_calls else ''}"
                     " ORDER BY started_at DESC, id DESC LIMIT ?",
                     (-1 if limit is None else limit,),
                 )
