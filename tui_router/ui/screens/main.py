@@ -317,29 +317,34 @@ class MainScreen(Screen[None]):
         once (`set_focus`, not `focus()`, which waits a turn): keys read in one go are all queued
         before the first is handled, and the enter behind them went to the chat, not the prompt.
         """
-        prompt = self._prompt
-        if not event.is_printable or event.character is None:
-            return
-        # a key the terminal sends while the app starts can come before the screen is composed
-        if prompt is None or not prompt.is_mounted or not self.on_top():
-            return
+        prompt = self._typing_target(event)
         focused = self.focused
-        if focused is not None and focused is not self.chat and self.chat not in focused.ancestors:
+        if prompt is None or (
+            focused is not None and focused is not self.chat and self.chat not in focused.ancestors
+        ):
             return
         self.set_focus(prompt)
 
     def on_key(self, event: events.Key) -> None:
         """A printable key that reached the screen (nothing focused: the app had not composed
         the prompt when `take_typing` saw it) goes into the prompt, not lost."""
-        prompt = self._prompt
-        if not event.is_printable or event.character is None or not self.on_top():
-            return
-        if prompt is None or not prompt.is_mounted or self.focused is not None:
+        prompt = self._typing_target(event)
+        if prompt is None or self.focused is not None:
             return
         event.stop()
         event.prevent_default()
         self.set_focus(prompt)
-        prompt.insert(event.character)
+        prompt.insert(event.character or "")
+
+    def _typing_target(self, event: events.Key) -> PromptInput | None:
+        """The prompt, for a printable key while this screen is on top; None before the prompt
+        is composed (a key the terminal sends while the app starts)."""
+        prompt = self._prompt
+        if not event.is_printable or event.character is None:
+            return None
+        if prompt is None or not prompt.is_mounted or not self.on_top():
+            return None
+        return prompt
 
     @on(PromptInput.LargePaste)
     def large_paste(self, message: PromptInput.LargePaste) -> None:
