@@ -139,12 +139,13 @@ class _InstantProvider:
 
 async def step_overhead(steps: int = 200) -> dict[str, float]:
     """The agent's own milliseconds per step (median and p95), model and tool time excluded."""
+    from tui_router.core.agent.agent import Agent
     from tui_router.core.catalog import build_catalog
     from tui_router.core.config import AppConfig
     from tui_router.core.endpoints import BUILTIN_ENDPOINTS, ResolvedModel
     from tui_router.core.events import StepStarted, ToolResult
     from tui_router.core.ledger import Ledger
-    from tui_router.core.session import Agent, Session
+    from tui_router.core.session import Session
     from tui_router.core.store import Store
     from tui_router.core.turn import TurnRunner
 

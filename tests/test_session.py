@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fakeserver import FakeServer, Script
 
+from tui_router.core.agent.agent import Agent
 from tui_router.core.background import compact, make_title
 from tui_router.core.catalog import build_catalog
 from tui_router.core.config import AppConfig
@@ -25,7 +26,7 @@ from tui_router.core.events import (
     TurnError,
 )
 from tui_router.core.ledger import Ledger
-from tui_router.core.session import Agent, Session
+from tui_router.core.session import Session
 from tui_router.core.store import Store
 from tui_router.core.turn import TurnRunner
 

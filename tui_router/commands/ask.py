@@ -312,6 +312,7 @@ async def _ask(
     check: str | None = None,
     ladder: tuple[str, ...] | None = None,
 ) -> int:
+    from tui_router.core.agent.agent import Agent
     from tui_router.core.events import (
         Notice,
         TextDelta,
@@ -322,7 +323,7 @@ async def _ask(
     )
     from tui_router.core.ledger import Ledger
     from tui_router.core.redact import ControlStripper
-    from tui_router.core.session import Agent, Session
+    from tui_router.core.session import Session
     from tui_router.core.store import Store
     from tui_router.core.telemetry import Telemetry
     from tui_router.core.turn import TurnRunner

@@ -5,10 +5,11 @@ model and routing mode, the turn counter and the session's row in the store; the
 only render its events and answer its questions. `Session.run_turn` runs one turn as an async
 stream of `core.events` (see that module for the contract):
 
-prompt → (route) → model call with the tools → tool calls checked against the workspace and
-the permissions → approval future when a yes is needed → tool runs (a checkpoint first for
-writes) → result back to the model → … until an answer without tool calls, ``max_steps``, the
-turn's cost cap, an error or a cancel. Every model call is priced and on disk before the next.
+prompt → (route) → model call with the tools → each tool call checked, asked about, run and
+answered (`core.agent.tool_step`; ``delegate`` runs a sub-task on a cheap model here) → results
+back to the model → … until an answer without tool calls, ``max_steps``, the turn's cost cap, an
+error or a cancel. Every model call is priced and on disk before the next; the turn's record is a
+`core.turn_state.TurnState`, and its last event is made from it.
 
 Prompt caching: every call of a session carries the session id as its cache key, so the tools +
 system prefix and the history written so far are read from the provider's cache on the next step.
@@ -18,39 +19,30 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
-import json
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui_router.core.config import ROUTING_MODES, AppConfig
 from tui_router.core.conversation import Conversation, ToolCall
 from tui_router.core.errors import UserFacingError
 from tui_router.core.events import (
-    Approval,
     CallPriced,
     Notice,
     RouteSuggested,
     StepStarted,
     TextDelta,
     ToolCallRequested,
-    ToolRecord,
-    ToolResult,
     ToolStatus,
-    TurnDone,
     TurnError,
     TurnEvent,
 )
 
 if TYPE_CHECKING:
+    from tui_router.core.agent.agent import Agent
     from tui_router.core.agent.checkpoints import Checkpoint
-    from tui_router.core.agent.permissions import Permissions
-    from tui_router.core.agent.tools import ToolBox, ToolOutcome
-    from tui_router.core.agent.workspace import Workspace
+    from tui_router.core.agent.tool_step import ToolStep
     from tui_router.core.call_state import UsageUpdate
     from tui_router.core.catalog import Catalog, ModelInfo
     from tui_router.core.context_use import ContextMark, ContextUse
@@ -63,125 +55,10 @@ if TYPE_CHECKING:
 
 from tui_router.core.telemetry import Telemetry
 from tui_router.core.tiers import TIERS, tier_rank
+from tui_router.core.turn_state import TurnState
 
-#: the default most model calls one agent turn may make
-DEFAULT_MAX_STEPS = 40
 #: seconds a provider keeps a prompt cache after its last use (Anthropic's default 5 minutes)
 CACHE_TTL_S = 300.0
-#: a failing call (same tool, same input) that fails this often is a reason to escalate
-REPEATED_ERRORS = 3
-#: fewest output tokens a step is worth sending with (a cost cap clamps max_tokens to this)
-MIN_STEP_TOKENS = 256
-
-
-@dataclass
-class Agent:
-    """The tool side of a session: where it works, what it may do, and the tools themselves.
-
-    A session without an `Agent` (``Session.agent is None``) is a plain chat: no tools are
-    offered. ``tools_enabled=False`` keeps the agent (for /undo) but offers no tools.
-    """
-
-    workspace: Workspace
-    permissions: Permissions
-    toolbox: ToolBox
-    tools_enabled: bool = True
-    max_steps: int = DEFAULT_MAX_STEPS
-    #: offer the ``delegate`` tool (read-only sub-tasks on a cheap model)
-    delegate: bool = True
-
-    @property
-    def workspace_root(self) -> Path:
-        return self.workspace.root
-
-    @property
-    def specs(self) -> tuple[ToolSpec, ...]:
-        from tui_router.core.agent.delegate import DELEGATE_SPEC
-        from tui_router.core.agent.tools import TOOL_SPECS
-
-        if not self.tools_enabled:
-            return ()
-        return (*TOOL_SPECS, DELEGATE_SPEC) if self.delegate else TOOL_SPECS
-
-    @functools.cached_property
-    def specs_tokens(self) -> int:
-        """Estimated prompt tokens of `specs`, sent with every call (fixed for the agent)."""
-        from tui_router.core.turn import tools_tokens
-
-        return tools_tokens(self.specs)
-
-    @classmethod
-    def for_workspace(
-        cls,
-        config: AppConfig,
-        root: Path,
-        *,
-        approve_all: bool = False,
-        allow_tools: Sequence[str] = (),
-        tools_enabled: bool = True,
-        max_steps: int | None = None,
-    ) -> Agent:
-        """The agent for ``root``, with the config's permissions and a scrubbed environment."""
-        import os
-
-        from tui_router.core.agent.permissions import Permissions
-        from tui_router.core.agent.tools import ToolBox, scrubbed_env
-        from tui_router.core.agent.workspace import Workspace
-
-        permissions_config = config.permissions
-        workspace = Workspace(root, permissions_config.extra_dirs)
-        key_envs = _key_env_names(config)
-        secrets = [os.environ[name] for name in key_envs if os.environ.get(name, "").strip()]
-        toolbox = ToolBox(
-            workspace, env=scrubbed_env(os.environ, key_envs), secrets=[s for s in secrets if s]
-        )
-        permissions = Permissions(
-            permissions_config, approve_all=approve_all, allow_tools=allow_tools
-        )
-        return cls(
-            workspace=workspace,
-            permissions=permissions,
-            toolbox=toolbox,
-            tools_enabled=tools_enabled,
-            max_steps=max_steps or config.agent_max_steps or DEFAULT_MAX_STEPS,
-        )
-
-
-@dataclass
-class _TurnState:
-    """What one running turn has done so far."""
-
-    results: list[TurnResult] = field(default_factory=list)
-    tools: list[ToolRecord] = field(default_factory=list)
-    files_changed: list[str] = field(default_factory=list)
-    text: str = ""
-    model: str | None = None
-    steps: int = 0
-    stopped: str | None = None
-    #: the same failing call (tool + input) and how often it failed this turn
-    failures: dict[str, int] = field(default_factory=dict)
-    #: why the turn should go to a stronger model (repeated tool errors), when it should
-    escalation: str | None = None
-    #: this step's tool results not yet in the store (written together, one sync per step)
-    unsaved_results: list[tuple[str, str, bool]] = field(default_factory=list)
-
-    def cost(self) -> Decimal | None:
-        known = [r.price.usd for r in self.results if r.price.usd is not None]
-        return sum(known, Decimal(0)) if known else None
-
-    def done(self, checkpoint: Checkpoint | None) -> TurnDone:
-        return TurnDone(
-            text=self.text,
-            model=self.model,
-            steps=self.steps,
-            tools=tuple(self.tools),
-            files_changed=tuple(self.files_changed),
-            checkpoint_id=None if checkpoint is None else checkpoint.id,
-            stopped=self.stopped,
-            cost_usd=self.cost(),
-            results=tuple(self.results),
-            escalation=self.escalation,
-        )
 
 
 class Session:
@@ -419,8 +296,9 @@ class Session:
             self.turn_index += 1
         self.last_prompt = prompt
         self.conversation.add_user(prompt)
-        state = _TurnState(model=model_id)
+        state = TurnState(model=model_id)
         checkpoint = self._checkpoint() if tools else None
+        tool_step = self._tool_step(state, checkpoint) if tools else None
         span = self.telemetry.turn_span(
             turn=self.turn_index, session_id=self.session_id, model=model_id
         )
@@ -453,10 +331,15 @@ class Session:
                     break
                 self._add_answer(result)
                 state.text = result.text
-                if not result.tool_calls:
+                if not result.tool_calls or tool_step is None:  # (no tools offered: none run)
                     break
+                malformed = result.malformed_tool_input or {}
                 for call in result.tool_calls:
-                    async for tool_event in self._tool(call, result, checkpoint, state):
+                    if call.name == "delegate" and call.id not in malformed:
+                        steps = self._delegate(call, result.model, tool_step)
+                    else:
+                        steps = tool_step.run(call, malformed.get(call.id))
+                    async for tool_event in steps:
                         yield tool_event
                 self._save_results(state)
                 if stop_on_repeated_errors and state.escalation is not None:
@@ -520,7 +403,7 @@ class Session:
         purpose: str,
         tools: tuple[ToolSpec, ...],
         max_tokens: int,
-        state: _TurnState,
+        state: TurnState,
     ) -> AsyncIterator[TextDelta | Notice | CallPriced]:
         """One model call: stream its text (and a `Notice` per retry), then a `CallPriced`
         (the runner has recorded it)."""
@@ -580,107 +463,14 @@ class Session:
             self._cache_used_at[result.model] = self.clock()
         yield self._priced(result)
 
-    async def _tool(
-        self,
-        call: ToolCall,
-        result: TurnResult,
-        checkpoint: Checkpoint | None,
-        state: _TurnState,
-    ) -> AsyncIterator[TurnEvent]:
-        """Check, ask about, run and answer one tool call."""
-        from tui_router.core.agent.tools import ToolOutcome
+    def _tool_step(self, state: TurnState, checkpoint: Checkpoint | None) -> ToolStep:
+        from tui_router.core.agent.tool_step import ToolStep
 
-        agent = self.agent
-        assert agent is not None
-        malformed = (result.malformed_tool_input or {}).get(call.id)
-        if call.name == "delegate" and malformed is None:
-            async for event in self._delegate(call, result.model, state):
-                yield event
-            return
-        check = agent.permissions.check(call, agent.workspace)
-        with agent.workspace.reading_outside(check.outside):  # the preview reads what it asks
-            preview = agent.toolbox.preview(call)
-        if malformed is not None:
-            outcome = ToolOutcome(
-                f"error: the input of {call.name} was not a JSON object: {malformed[:200]!r}",
-                is_error=True,
-            )
-            async for event in self._answer_tool(call, "error", outcome, 0.0, state):
-                yield event
-            return
-        status: ToolStatus
-        if check.verdict == "deny":
-            outcome = ToolOutcome(f"refused: {check.reason}", is_error=True)
-            yield ToolCallRequested(call, preview, check.reason)
-            async for event in self._answer_tool(call, "denied", outcome, 0.0, state):
-                yield event
-            return
-        if preview.settled is not None:
-            # It would change nothing as it stands (an edit whose old_text is not in the file, a
-            # write of what is there): the model hears so at once, and nobody is asked to approve
-            # it. It is not run: the file could change between this look and a run no one approved
-            # (and a write of the same bytes is no "file changed" to undo).
-            outcome = preview.settled
-            status = "error" if outcome.is_error else "ok"
-            yield ToolCallRequested(call, preview, check.reason)
-            async for event in self._answer_tool(call, status, outcome, 0.0, state):
-                yield event
-            return
-        if check.verdict == "ask":
-            future: asyncio.Future[Approval] = asyncio.get_running_loop().create_future()
-            yield ToolCallRequested(
-                call,
-                preview,
-                check.reason,
-                future,
-                outside=check.outside is not None,
-                always=agent.permissions.always_for(call),
-            )
-            answer = await future
-            if not answer.approved:
-                why = f": {answer.note}" if answer.note else ""
-                outcome = ToolOutcome(f"refused by the user{why}", is_error=True)
-                async for event in self._answer_tool(call, "denied", outcome, 0.0, state):
-                    yield event
-                return
-            if answer.decision == "always":
-                agent.permissions.remember_always(call)
-        else:
-            yield ToolCallRequested(call, preview, check.reason)
-        started = time.monotonic()
-        with agent.workspace.reading_outside(check.outside):  # a yes to one read outside
-            outcome = await agent.toolbox.run(call, checkpoint)
-        status = "error" if outcome.is_error else "ok"
-        for path in outcome.files_changed:
-            if path not in state.files_changed:
-                state.files_changed.append(path)
-        async for event in self._answer_tool(
-            call, status, outcome, time.monotonic() - started, state
-        ):
-            yield event
-
-    async def _answer_tool(
-        self,
-        call: ToolCall,
-        status: ToolStatus,
-        outcome: ToolOutcome,
-        duration_s: float,
-        state: _TurnState,
-    ) -> AsyncIterator[TurnEvent]:
-        self.conversation.add_tool_result(call.id, outcome.content, is_error=outcome.is_error)
-        state.unsaved_results.append((call.id, outcome.content, outcome.is_error))
-        state.tools.append(ToolRecord(call.name, status, outcome.path))
-        self.telemetry.record_tool(call.name, status, duration_s)
-        if status == "error" or outcome.command_failed:
-            signature = f"{call.name} {json.dumps(call.arguments, sort_keys=True)}"
-            count = state.failures[signature] = state.failures.get(signature, 0) + 1
-            if count >= REPEATED_ERRORS and state.escalation is None:
-                what = outcome.summary or call.name
-                state.escalation = f"repeated tool errors: {what} failed {count} times"
-        yield ToolResult(call, status, outcome, duration_s)
+        assert self.agent is not None
+        return ToolStep(self.agent, self.conversation, state, checkpoint, self.telemetry)
 
     async def _delegate(
-        self, call: ToolCall, caller_model: str, state: _TurnState
+        self, call: ToolCall, caller_model: str, tool_step: ToolStep
     ) -> AsyncIterator[TurnEvent]:
         """Run a ``delegate`` sub-task on a cheap model with read-only tools (see
         `agent.delegate`); its calls are priced as ``subagent``, its answer is the result."""
@@ -692,10 +482,7 @@ class Session:
         parsed = parse_delegate(call.arguments)
         if isinstance(parsed, str):
             yield ToolCallRequested(call, ToolPreview("delegate", "delegate"), "invalid input")
-            async for event in self._answer_tool(
-                call, "error", ToolOutcome(parsed, is_error=True), 0.0, state
-            ):
-                yield event
+            yield tool_step.answer(call, "error", ToolOutcome(parsed, is_error=True))
             return
         model = self._subagent_model(parsed.tier, caller_model)
         title = f"delegate → {model}: {short_line(parsed.task)}"
@@ -713,14 +500,12 @@ class Session:
             if isinstance(step, SubtaskEnd):
                 end = step
             else:
-                state.results.append(step)
+                tool_step.state.results.append(step)
                 yield self._priced(step, prompt=parsed.task)
         assert end is not None
         outcome = ToolOutcome(end.answer, is_error=end.failed, summary=end.summary)
-        async for event in self._answer_tool(
-            call, "error" if end.failed else "ok", outcome, time.monotonic() - started, state
-        ):
-            yield event
+        status: ToolStatus = "error" if end.failed else "ok"
+        yield tool_step.answer(call, status, outcome, time.monotonic() - started)
 
     def _subagent_model(self, tier: str, caller_model: str) -> str:
         """The first callable model of ``tier``, never above the caller's own tier; the caller's
@@ -731,7 +516,7 @@ class Session:
         found = self.catalog.first_available(tier, fallback_ok=False)
         return caller_model if found is None else found.id
 
-    def _save_results(self, state: _TurnState) -> None:
+    def _save_results(self, state: TurnState) -> None:
         results, state.unsaved_results = state.unsaved_results, []
         self.store.add_tool_results(self.session_id, self.turn_index, results)
 
@@ -830,12 +615,3 @@ class Session:
         finally:
             self.store.close()
             self.telemetry.shutdown(timeout_s=2.0)
-
-
-def _key_env_names(config: AppConfig) -> list[str]:
-    """Every environment variable that holds a provider key: the two SDKs' and each endpoint's."""
-    from tui_router.core.providers.common import DEFAULT_KEY_ENV
-
-    names = set(DEFAULT_KEY_ENV.values())
-    names.update(e.api_key_env for e in config.endpoints if e.api_key_env)
-    return sorted(names)

@@ -45,9 +45,9 @@ def open_session(
 ) -> SessionController:
     """The session for the app; its agent works in ``cwd`` (the app's working directory): the
     workspace boundary, the permissions of config.toml, the tools and the checkpoints."""
+    from tui_router.core.agent.agent import Agent
     from tui_router.core.catalog import build_catalog
     from tui_router.core.ledger import Ledger
-    from tui_router.core.session import Agent
     from tui_router.core.store import Store
     from tui_router.core.turn import TurnRunner
     from tui_router.ui.controller import SessionController

@@ -20,7 +20,7 @@ from tui_router.core.plural import counted
 from tui_router.core.providers.base import ToolSpec
 
 if TYPE_CHECKING:
-    from tui_router.core.session import Agent
+    from tui_router.core.agent.agent import Agent
     from tui_router.core.turn import TurnResult, TurnRunner
 
 #: most model calls one delegated sub-task may make
