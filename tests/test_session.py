@@ -122,6 +122,21 @@ async def test_a_write_waits_for_its_approval_future(
         assert events[-1].files_changed == ("new.txt",) and events[-1].checkpoint_id is not None
 
 
+async def test_a_tool_call_in_a_turn_that_offered_no_tools_runs_nothing(
+    session: Session, fake_server: FakeServer, workspace: Path
+) -> None:
+    # ask --no-tools keeps the agent but offers no tools: an endpoint that answers with
+    # a tool call anyway gets nothing run, even with a yes at hand
+    session.agent.tools_enabled = False
+    fake_server.push(Script(text="Writing it.", tool_calls=[_write("new.txt", "hello\n")]))
+    events = await _collect(session, "create new.txt", Approval("yes"))
+    assert not (workspace / "new.txt").exists()
+    assert not [e for e in events if isinstance(e, ToolCallRequested | ToolResult)]
+    done = events[-1]
+    assert done.steps == 1 and done.text == "Writing it." and done.files_changed == ()
+    assert not (fake_server.last_request.body or {}).get("tools")
+
+
 async def test_always_approves_the_same_tool_for_the_rest_of_the_session(
     session: Session, fake_server: FakeServer, workspace: Path
 ) -> None:
