@@ -169,6 +169,8 @@ async def test_a_hovered_row_shows_on_a_256_colour_terminal_in_every_shipped_the
     hovered = await sidebar_cells(False, theme, hover_y=4)  # the free model's first line
     assert background(hovered, 4) != background(still, 4)
     assert background(hovered, 14) == background(still, 14)  # the current row is not hovered
+    # and a hovered row is not mistaken for the current model's
+    assert background(hovered, 4) != background(still, 14)
 
 
 async def test_a_click_selects_a_model_and_a_hover_says_why_it_is_available_or_not() -> None:
