@@ -7,12 +7,8 @@ from typing import Any
 
 import pytest
 
-from tui_router.core.agent.permissions import (
-    Permissions,
-    PermissionsConfig,
-    command_parts,
-    parse_rule,
-)
+from tui_router.core.agent.permissions import Permissions, PermissionsConfig, parse_rule
+from tui_router.core.agent.shell_commands import command_parts, commands_run
 from tui_router.core.agent.workspace import Workspace
 from tui_router.core.config import AppConfig, ConfigError, load_config
 from tui_router.core.conversation import ToolCall
@@ -174,6 +170,72 @@ def test_deny_wins_over_allow_and_yes(ws: Workspace) -> None:
     assert verdict(perms, ws, call("run_command", command="rmdir empty")) == "allow"
     assert verdict(perms, ws, call("read_file", path="keys/server.pem")) == "deny"
     assert verdict(perms, ws, call("write_file", path="a.py", content="")) == "deny"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        'sh -c "rm -f x"',
+        "bash -lc 'cd src && rm -f x'",
+        "env rm -f x",
+        "env -i PATH=/bin rm -f x",
+        "env -S 'rm -f x'",
+        "time rm -f x",
+        "nohup rm -f x &",
+        "nice -n 5 rm -f x",
+        "timeout -s KILL 5 rm -f x",
+        "sudo -u root rm -f x",
+        "command rm -f x",
+        "echo x | xargs -n 1 rm -f",
+        "echo $(rm -f x)",
+        "echo `rm -f x`",
+        "diff <(rm -f x) y",
+        "(rm -f x)",
+        "{ rm -f x; }",
+        "if true; then rm -f x; fi",
+        "for f in a b; do rm -f $f; done",
+        "eval 'rm -f x'",
+        "find . -name '*.pyc' -exec rm {} ;",
+        "echo $(echo $(sh -c 'rm -f x'))",
+        "\\rm -f x",
+        "'rm' -f x",
+    ],
+)
+def test_a_deny_rule_finds_the_command_wherever_the_line_runs_it(
+    ws: Workspace, command: str
+) -> None:
+    # with --yes the deny list is the only guard: a wrapper, a subshell or a substitution
+    # around `rm` ran it before
+    perms = Permissions(PermissionsConfig(deny=("run_command:rm",)), approve_all=True)
+    check = perms.check(call("run_command", command=command), ws)
+    assert check.verdict == "deny", command
+    assert "run_command:rm" in check.reason
+
+
+def test_commands_run_lists_the_wrapper_and_what_it_runs() -> None:
+    assert commands_run("sudo -u me git push origin && ls") == [
+        ["sudo", "-u", "me", "git", "push", "origin"],
+        ["git", "push", "origin"],
+        ["ls"],
+    ]
+    assert commands_run("timeout 5 pytest -q") == [
+        ["timeout", "5", "pytest", "-q"],
+        ["pytest", "-q"],
+    ]
+    assert commands_run("echo rm; rmdir x; git rm x; python3 -c 'print(1)'") == [
+        ["echo", "rm"],
+        ["rmdir", "x"],
+        ["git", "rm", "x"],
+        ["python3", "-c", "print(1)"],
+    ]
+
+
+@pytest.mark.parametrize("command", ["echo rm", "rmdir empty", "git rm --cached x", "grep -r rm ."])
+def test_a_deny_rule_leaves_commands_that_only_mention_the_word(
+    ws: Workspace, command: str
+) -> None:
+    perms = Permissions(PermissionsConfig(deny=("run_command:rm",)), approve_all=True)
+    assert perms.check(call("run_command", command=command), ws).verdict == "allow"
 
 
 def test_allow_rules_for_commands_cover_every_part(ws: Workspace) -> None:

@@ -7,9 +7,11 @@ is ``TOOL`` or ``TOOL:PATTERN``:
 * ``TOOL`` is a tool name, or a glob over tool names (``edit_*``, ``*``);
 * for ``run_command`` the PATTERN is a command prefix in words, with globs: ``rm`` matches
   ``rm -rf build``, ``git push`` matches ``git push origin main``, ``rm *`` the same as ``rm``.
-  A command is split at ``;`` ``&&`` ``||`` ``|`` and new lines: a deny rule matching any part
-  denies the whole; an allow rule covers a command only when every part is allowed, and never a
-  command with ``$(``, backticks or ``<(``, which can run anything;
+  A deny rule matching any command the line runs denies the whole: every part between ``;``
+  ``&&`` ``||`` ``|`` and new lines, and what substitutions, subshells, wrappers (``env``,
+  ``sudo``, ``xargs``…) and ``sh -c`` strings run (`shell_commands.commands_run`, a best effort:
+  ``python3 -c`` can still do what ``rm`` does). An allow rule covers a command only when every
+  part is allowed, and never a command with ``$(``, backticks or ``<(``, which can run anything;
 * for the other tools the PATTERN is a glob matched against the path relative to the workspace,
   and against the file name (``read_file:*.pem``, ``edit_file:src/*``); ``*`` crosses ``/``.
 
@@ -36,12 +38,13 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from tui_router.core.agent.shell_commands import command_parts as command_parts  # re-exported
+from tui_router.core.agent.shell_commands import command_words, commands_run
 from tui_router.core.agent.workspace import ToolRefused, Workspace
 from tui_router.core.config_records import PermissionsConfig as PermissionsConfig  # re-exported
 from tui_router.core.conversation import ToolCall
@@ -58,7 +61,6 @@ KNOWN_TOOLS: tuple[str, ...] = (
     "run_command",
     "delegate",
 )
-_COMMAND_SPLIT = re.compile(r"\|\||&&|[;|\n&]")
 _UNSAFE_FOR_ALLOW = ("$(", "`", "<(", ">(")
 _TOOL_PART = re.compile(r"^[A-Za-z0-9_*?\[\]-]+$")
 
@@ -104,25 +106,6 @@ def parse_rule(text: str) -> Rule:
     return Rule(text.strip(), tool, pattern.strip() if sep else None)
 
 
-def command_parts(command: str) -> list[str]:
-    """The simple commands of a shell line, split at ``;`` ``&&`` ``||`` ``|`` ``&`` and new
-    lines (quotes are not parsed: a separator inside quotes splits too, which only makes a
-    deny rule stricter)."""
-    return [part.strip() for part in _COMMAND_SPLIT.split(command) if part.strip()]
-
-
-def _command_words(part: str) -> list[str]:
-    try:
-        words = shlex.split(part)
-    except ValueError:
-        words = part.split()
-    while words and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[0]):  # FOO=1 cmd
-        words.pop(0)
-    if words and "/" in words[0]:  # /bin/rm → rm
-        words[0] = words[0].rsplit("/", 1)[-1]
-    return words
-
-
 #: tools whose first word says little: the next one names what runs ("git status", "npm test")
 _SUBCOMMAND_TOOLS = frozenset(
     {"git", "npm", "pnpm", "yarn", "bun", "cargo", "go", "uv", "poetry", "pdm", "hatch", "pipx",
@@ -158,12 +141,14 @@ def command_prefix(words: list[str]) -> list[str]:
     return words[:1]
 
 
+def _words_match(pattern: str, words: list[str]) -> bool:
+    """A command prefix pattern (``rm``, ``git push``, ``rm *``) against a command's words."""
+    candidate = " ".join(words)
+    return fnmatch.fnmatchcase(candidate, pattern) or fnmatch.fnmatchcase(candidate, pattern + " *")
+
+
 def _command_matches(pattern: str, part: str) -> bool:
-    normalized = " ".join(_command_words(part))
-    return any(
-        fnmatch.fnmatchcase(candidate, pattern) or fnmatch.fnmatchcase(candidate, pattern + " *")
-        for candidate in (normalized, " ".join(part.split()))
-    )
+    return _words_match(pattern, command_words(part)) or _words_match(pattern, part.split())
 
 
 class Permissions:
@@ -281,7 +266,7 @@ class Permissions:
             prefixes = [
                 " ".join(command_prefix(words))
                 for part in command_parts(args["command"])
-                if (words := _command_words(part))
+                if (words := command_words(part))
             ]
             prefixes = list(dict.fromkeys(prefixes))
             if prefixes:
@@ -365,9 +350,12 @@ class Permissions:
         if isinstance(command, str):
             if not deny:
                 return False  # allow rules for commands are matched in `_allowed`
-            parts = command_parts(command)
-            return any(_command_matches(rule.pattern, p) for p in parts) or _command_matches(
-                rule.pattern, command
+            # every command the line runs: in substitutions, behind wrappers, in `sh -c`
+            pattern = rule.pattern
+            return (
+                any(_words_match(pattern, words) for words in commands_run(command))
+                or any(_command_matches(pattern, part) for part in command_parts(command))
+                or _command_matches(pattern, command)
             )
         if relative is not None:
             file_name = relative.rsplit("/", 1)[-1]

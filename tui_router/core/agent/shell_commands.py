@@ -1,0 +1,200 @@
+"""What a shell command line runs, as the permission rules see it.
+
+A ``run_command`` call is one line for ``sh -c``. Rules name programs (``rm``, ``git push``), so
+a deny rule has to find a program wherever the line runs it, not only at the start of each part
+between ``;`` ``&&`` ``||`` ``|`` ``&``. `commands_run` lists every simple command of a line,
+looking through what hides a program's name from that split:
+
+* command and process substitutions, ``$(…)``, backticks, ``<(…)``, ``>(…)``: what is inside runs;
+* subshells and groups ``( … )``, ``{ …; }``, and the words of ``if``/``while``/``for``
+  (``then rm x``);
+* wrappers that run the rest of their line: ``env``, ``time``, ``nohup``, ``nice``, ``timeout``,
+  ``sudo``, ``xargs``, ``command``, ``exec``, ``stdbuf`` and the like (the wrapper's own
+  command is listed too: a rule may name it);
+* a shell's ``-c STRING`` (``sh -c``, ``bash -lc``), ``eval`` and ``env -S``: the string is a
+  line of its own;
+* ``find … -exec CMD …``.
+
+It is a best effort, not a sandbox: a program can do anything its language allows (``python3 -c``,
+a script, a Makefile), so a deny rule keeps the model from running a command by its name, not
+from reaching the same effect another way. Quotes are not parsed when a line is split: a
+separator inside quotes splits too, which only makes a deny rule stricter.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+_SEPARATORS = re.compile(r"\|\||&&|[;|\n&]")
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+#: words that open or continue a compound command: the program is the next word
+_KEYWORDS = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{", "("})
+#: programs that run the rest of their line, and their options that take a value (the next
+#: word); words before the command that are not options (timeout's duration) in `_LEADING_ARGS`
+_WRAPPERS: dict[str, frozenset[str]] = {
+    "env": frozenset({"-u", "--unset", "-C", "--chdir"}),
+    "time": frozenset({"-f", "--format", "-o", "--output"}),
+    "nohup": frozenset(),
+    "nice": frozenset({"-n", "--adjustment"}),
+    "ionice": frozenset({"-c", "--class", "-n", "--classdata"}),
+    "timeout": frozenset({"-s", "--signal", "-k", "--kill-after"}),
+    "sudo": frozenset({"-u", "--user", "-g", "--group", "-h", "--host", "-p", "--prompt",
+                       "-C", "-D", "--chdir", "-r", "--role", "-t", "--type", "-U", "-T"}),
+    "doas": frozenset({"-u", "-C"}),
+    "xargs": frozenset({"-I", "-n", "--max-args", "-P", "--max-procs", "-d", "--delimiter",
+                        "-L", "--max-lines", "-s", "--max-chars", "-E", "-a", "--arg-file"}),
+    "command": frozenset(),
+    "builtin": frozenset(),
+    "exec": frozenset({"-a"}),
+    "stdbuf": frozenset({"-i", "-o", "-e"}),
+    "setsid": frozenset(),
+    "chronic": frozenset(),
+    "unbuffer": frozenset(),
+    "watch": frozenset({"-n", "--interval", "-d"}),
+    "strace": frozenset({"-o", "-e", "-p", "-s", "-u"}),
+    "ltrace": frozenset({"-o", "-e", "-p", "-s", "-u"}),
+}  # fmt: skip
+_LEADING_ARGS = {"timeout": 1}
+_SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "mksh", "fish", "busybox"})
+_FIND_EXEC = frozenset({"-exec", "-execdir", "-ok", "-okdir"})
+#: how deep substitutions and ``-c`` strings are followed (a line nested deeper is unusual)
+_MAX_DEPTH = 8
+
+
+def command_parts(command: str) -> list[str]:
+    """The simple commands of a shell line, split at ``;`` ``&&`` ``||`` ``|`` ``&`` and new
+    lines, as written (substitutions and wrappers are not looked into: see `commands_run`)."""
+    return [part.strip() for part in _SEPARATORS.split(command) if part.strip()]
+
+
+def command_words(part: str) -> list[str]:
+    """The words of one simple command, from the program on: leading ``NAME=value``
+    assignments dropped, the program's path reduced to its name (``/bin/rm`` → ``rm``)."""
+    try:
+        words = shlex.split(part)
+    except ValueError:  # an unclosed quote: the plain words still name the program
+        words = part.split()
+    while words and _ASSIGNMENT.match(words[0]):
+        words.pop(0)
+    if words and "/" in words[0]:
+        words[0] = words[0].rsplit("/", 1)[-1]
+    return words
+
+
+def commands_run(line: str) -> list[list[str]]:
+    """The words of every simple command ``line`` runs (see the module docstring), outermost
+    first; a wrapper's own command and the command it runs are both listed."""
+    found: list[list[str]] = []
+    _collect_line(line, found, 0)
+    return found
+
+
+def _collect_line(line: str, found: list[list[str]], depth: int) -> None:
+    if depth > _MAX_DEPTH:
+        return
+    outer, inner = _substitutions(line)
+    for text in inner:
+        _collect_line(text, found, depth + 1)
+    for part in command_parts(outer):
+        words = command_words(part.strip("(){} \t"))
+        _collect_words(words, found, depth)
+
+
+def _collect_words(words: list[str], found: list[list[str]], depth: int) -> None:
+    while words and (words[0] in _KEYWORDS or _ASSIGNMENT.match(words[0])):
+        words = words[1:]
+    if not words or depth > _MAX_DEPTH:
+        return
+    if "/" in words[0]:
+        words = [words[0].rsplit("/", 1)[-1], *words[1:]]
+    found.append(words)
+    program, rest = words[0], words[1:]
+    if program in _SHELLS:
+        script = _shell_script(rest)
+        if script is not None:
+            _collect_line(script, found, depth + 1)
+    elif program == "eval":
+        _collect_line(" ".join(rest), found, depth + 1)
+    elif program == "find":
+        for index, word in enumerate(rest):
+            if word in _FIND_EXEC:
+                _collect_words(rest[index + 1 :], found, depth + 1)
+    elif program in _WRAPPERS:
+        if program == "env":  # env -S 'rm x': the string is split into words and run
+            for index, word in enumerate(rest[:-1]):
+                if word in ("-S", "--split-string"):
+                    _collect_line(rest[index + 1], found, depth + 1)
+        _collect_words(_after_wrapper(program, rest), found, depth + 1)
+
+
+def _after_wrapper(program: str, rest: list[str]) -> list[str]:
+    """The command a wrapper runs: ``rest`` after the wrapper's options (and their values)."""
+    takes_value = _WRAPPERS[program]
+    leading = _LEADING_ARGS.get(program, 0)
+    index = 0
+    while index < len(rest):
+        word = rest[index]
+        if word == "--":
+            index += 1
+            break
+        if word.startswith("-") and len(word) > 1:
+            index += 2 if word in takes_value else 1
+        elif program == "env" and _ASSIGNMENT.match(word):
+            index += 1
+        elif leading:
+            leading -= 1
+            index += 1
+        else:
+            break
+    return rest[index:]
+
+
+def _shell_script(args: list[str]) -> str | None:
+    """The string ``sh -c STRING`` runs (``-c`` may be among other flags: ``-lc``, ``-e -c``)."""
+    reads_string = False
+    for word in args:
+        if word.startswith("-") and not word.startswith("--") and len(word) > 1:
+            reads_string = reads_string or "c" in word[1:]
+            continue
+        return word if reads_string else None
+    return None
+
+
+def _substitutions(line: str) -> tuple[str, list[str]]:
+    """``line`` with each ``$(…)``, ``<(…)``, ``>(…)`` and backtick part replaced by a plain
+    word, and the text of each (nested ones are found when that text is read in its turn)."""
+    inner: list[str] = []
+    out: list[str] = []
+    index = 0
+    while index < len(line):
+        char = line[index]
+        if char in "$<>" and line.startswith("(", index + 1):
+            end = _closing_paren(line, index + 2)
+            inner.append(line[index + 2 : end])
+            out.append(" _ ")
+            index = end + 1
+        elif char == "`":
+            end = line.find("`", index + 1)
+            end = len(line) if end < 0 else end
+            inner.append(line[index + 1 : end])
+            out.append(" _ ")
+            index = end + 1
+        else:
+            out.append(char)
+            index += 1
+    return "".join(out), inner
+
+
+def _closing_paren(line: str, start: int) -> int:
+    """The index of the ``)`` that closes a ``(`` just before ``start`` (the end of the line
+    when it is never closed)."""
+    depth = 1
+    for index in range(start, len(line)):
+        if line[index] == "(":
+            depth += 1
+        elif line[index] == ")":
+            depth -= 1
+            if depth == 0:
+                return index
+    return len(line)
