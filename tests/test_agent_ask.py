@@ -270,9 +270,10 @@ def test_cost_cap_is_checked_before_a_step_is_sent(
         ]
     )
     err = capsys.readouterr().err
-    assert code != 0
+    assert code == 3  # a cap exits 3, before the first step as after it
     assert "not sent: a call to claude-opus-4-6 could cost up to $" in err
-    assert "the turn's cost cap has $0.001 left of $0.001 — raise --max-cost" in err
+    assert "the turn's cost cap has $0.001 left of $0.001 — raise --max-cost\n" in err
+    assert "/new" not in err  # a new session is no way round a turn's cap
     assert keys.requests == []  # nothing was sent that could have gone over
 
 
@@ -293,7 +294,8 @@ def test_a_cap_reached_mid_turn_keeps_the_work_and_stops(
         str(repo),
         "go",
     )
-    assert code != 0 and "turn's cost cap" in err
+    assert code == 3 and "turn's cost cap" in err  # a cap, not a failure (that exits 1)
+    assert answer["stopped"].startswith("not sent: a call to claude-haiku-4-5")
     assert 1 <= answer["steps"] < 5
     assert answer["steps"] == len(keys.requests)  # the step the cap stopped was not sent
     assert Decimal(answer["total"]["cost_usd"]) <= Decimal("0.005")
@@ -310,8 +312,8 @@ def test_the_session_budget_stops_a_call_before_it_is_sent(
     keys.push(Script(text="never"))
     code = main(["ask", "--model", "claude-haiku-4-5", "--cwd", str(repo), "hi"])
     err = capsys.readouterr().err
-    assert code != 0 and "session budget has $0.002 left of $0.002" in err
-    assert "[budget] session_usd" in err and keys.requests == []
+    assert code == 3 and "session budget has $0.002 left of $0.002" in err
+    assert "raise [budget] session_usd or start a /new session" in err and keys.requests == []
 
 
 def test_the_daily_budget_counts_every_session_in_the_store(
@@ -392,3 +394,20 @@ def test_ask_without_a_keyboard_refuses_a_read_outside_and_says_what_would_allow
     [result] = _tool_results(keys)
     assert "nobody is at the keyboard" in result and "extra_dirs" in result
     assert "--allow read_file" not in result and "private notes" not in result
+
+
+def test_json_says_a_commands_exit_code_and_keeps_a_broken_off_answer(
+    keys: FakeServer, repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keys.push(
+        Script(tool_calls=[{"name": "run_command", "input": {"command": "exit 3"}}]),
+        Script(text="It failed because the exit", n_chunks=6, stream_error_after=3),
+    )
+    code, answer, err = _ask(
+        capsys, "--yes", "--model", "claude-haiku-4-5", "--cwd", str(repo), "go"
+    )
+    assert code == 1 and "→ exit 3 ✗" in err
+    # the tool worked (status ok); the command did not, and the JSON says so
+    assert answer["tools"] == [{"name": "run_command", "status": "ok", "exit_code": 3}]
+    # the part of the answer that streamed before the error is the text, as it is in the store
+    assert answer["text"] and "It failed because the exit".startswith(answer["text"])

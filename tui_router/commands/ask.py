@@ -345,6 +345,7 @@ async def _ask(
     done: TurnDone | None = None
     cascade: CascadeDone | None = None
     errors: list[str] = []
+    capped: str | None = None  # a budget or --max-cost refused a call
     wrote_text = ended_line = False
     telemetry = Telemetry.from_config(config, workspace)
     with Store() as store:
@@ -404,8 +405,11 @@ async def _ask(
                 elif isinstance(event, Notice):
                     print(f"tui-router: {event.text}", file=sys.stderr, flush=True)
                 elif isinstance(event, TurnError):
-                    who = f"{event.model}: " if event.model else ""
-                    errors.append(f"{who}{event.message}")
+                    if event.budget:  # a cap, not a failure: exit 3 (below)
+                        capped = event.message
+                    else:
+                        who = f"{event.model}: " if event.model else ""
+                        errors.append(f"{who}{event.message}")
                 elif isinstance(event, TurnDone):
                     done = event
                 elif isinstance(event, CascadeDone):
@@ -423,6 +427,13 @@ async def _ask(
         ended_line = tail.endswith("\n")
     if wrote_text and not ended_line:
         sys.stdout.write("\n")
+    if done is not None and not done.results and capped is not None:
+        # a cap refused the first call: nothing was sent, and a cap exits 3 wherever it stops
+        if args.json:
+            unsent = {"session_id": session_id, **_turn_json(done, ledger, workspace)}
+            print(json.dumps({**unsent, "stopped": capped}, ensure_ascii=False))
+        print(f"tui-router: {capped}", file=sys.stderr)
+        return 3
     if done is None or (not done.results and not done.stopped):
         # nothing was sent (no key): the reason, one line
         raise UserFacingError(errors[0] if errors else "the turn ended before any call")
@@ -517,7 +528,12 @@ def _turn_json(done: TurnDone, ledger: Any, workspace: Path) -> dict[str, Any]:
     return {
         "text": done.text,
         "tools": [
-            {"name": t.name, "status": t.status, **({"path": t.path} if t.path else {})}
+            {
+                "name": t.name,
+                "status": t.status,
+                **({"path": t.path} if t.path else {}),
+                **({"exit_code": t.exit_code} if t.exit_code is not None else {}),
+            }
             for t in done.tools
         ],
         "files_changed": list(done.files_changed),

@@ -34,6 +34,9 @@ class BudgetExceeded(UserFacingError):
     """A call was not sent: its worst case does not fit what a budget has left."""
 
 
+SESSION_KEY = "[budget] session_usd"
+
+
 @dataclass(frozen=True)
 class Limit:
     name: str  # "session budget", "daily budget", …, shown to the user
@@ -79,7 +82,7 @@ class Budget:
             found.append(
                 Limit(
                     "session budget",
-                    "[budget] session_usd",
+                    SESSION_KEY,
                     self.session_usd,
                     self._session_spent(),
                 )
@@ -108,10 +111,13 @@ class Budget:
             affordable = max_tokens if rates.output <= 0 else int(room * MTOK / rates.output)
             if room <= 0 or affordable < MIN_OUTPUT_TOKENS:
                 worst = input_usd + rates.output * max_tokens / MTOK
+                # a new session starts the session budget over; a day's, a month's or a
+                # turn's cap it does not
+                fresh = " or start a /new session" if limit.key == SESSION_KEY else ""
                 raise BudgetExceeded(
                     f"not sent: a call to {model} could cost up to {usd(worst)} and "
                     f"the {limit.name} has {usd(max(limit.left, Decimal(0)))} left "
-                    f"of {usd(limit.amount)} — raise {limit.key} or start a /new session"
+                    f"of {usd(limit.amount)} — raise {limit.key}{fresh}"
                 )
             allowed = min(allowed, affordable)
         return allowed

@@ -114,6 +114,8 @@ class ToolRecord:
     name: str
     status: ToolStatus
     path: str | None = None
+    #: run_command: the command's exit code (status "ok" says the tool worked, not the command)
+    exit_code: int | None = None
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,11 @@ class TurnError:
 
     message: str
     model: str | None = None
+    #: "other": the provider failed; "config": not sent (no key, or a budget before the first
+    #: call: the turn is undone); "stop": a budget stopped a turn that had done work
     kind: str = "other"
+    #: a budget or cost cap refused the call (``ask`` exits 3 on it, as on any cap)
+    budget: bool = False
 
 
 TurnEvent = (

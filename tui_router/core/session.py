@@ -326,6 +326,8 @@ class Session:
                 if not result.ok:
                     if result.text or result.tool_calls:
                         self._add_answer(result)
+                    if result.text:  # a broken-off answer: what was seen of it
+                        state.text = result.text
                     yield TurnError(result.error or result.status, result.model)
                     state.stopped = result.error or result.status
                     break
@@ -346,13 +348,16 @@ class Session:
                     state.stopped = state.escalation
                     break
         except UserFacingError as exc:  # raised before a request (no key, a budget)
+            from tui_router.core.budget import BudgetExceeded
+
+            budget_stop = isinstance(exc, BudgetExceeded)
             if state.results:  # the turn has done work: keep it, stop here
                 state.steps -= 1  # the step that raised was never sent
                 state.stopped = str(exc)
-                yield TurnError(str(exc), model_id, kind="stop")
+                yield TurnError(str(exc), model_id, kind="stop", budget=budget_stop)
             else:  # nothing was sent: as if the turn had never started
                 self.undo_unsent_turn(before)
-                yield TurnError(str(exc), model_id, kind="config")
+                yield TurnError(str(exc), model_id, kind="config", budget=budget_stop)
                 yield state.done(None)
                 return
         finally:

@@ -123,7 +123,7 @@ class ToolStep:
         self.conversation.add_tool_result(call.id, outcome.content, is_error=outcome.is_error)
         state = self.state
         state.unsaved_results.append((call.id, outcome.content, outcome.is_error))
-        state.tools.append(ToolRecord(call.name, status, outcome.path))
+        state.tools.append(ToolRecord(call.name, status, outcome.path, outcome.exit_code))
         self.telemetry.record_tool(call.name, status, duration_s)
         if status == "error" or outcome.command_failed:
             signature = f"{call.name} {json.dumps(call.arguments, sort_keys=True)}"
