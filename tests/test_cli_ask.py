@@ -348,3 +348,24 @@ def test_model_outside_the_catalog_priced_if_known_else_na(
     assert unknown["baseline"]["cost_usd"] is not None  # the usage is known, so is the baseline
     report = json.loads(cli("report", "--last", "--json", env=_env(None)).stdout)
     assert report["total"]["cost_usd"] is None and report["total"]["unknown_price_calls"] == 1
+
+
+def test_a_dash_among_the_words_puts_stdin_in_its_place(fake_server: FakeServer, cli: Cli) -> None:
+    # `git diff | tui-router ask "review this" -`: the words frame the piped text
+    fake_server.push(Script(text="Looks fine."))
+    proc = cli(
+        "ask",
+        "--model",
+        "claude-haiku-4-5",
+        "review this diff:",
+        "-",
+        "and be brief",
+        env=_env(fake_server),
+        stdin=b"+def f(): pass\n",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (
+        fake_server.requests[0].texts[-1] == "review this diff:\n\n+def f(): pass\n\nand be brief"
+    )
+    proc = cli("ask", "--model", "claude-haiku-4-5", "-", "-", env=_env(None), stdin=b"x")
+    assert proc.returncode == 2 and "only once" in proc.stderr

@@ -125,15 +125,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "prompt",
         metavar="PROMPT",
         nargs="+",
-        help="the request (quoting is optional); - reads it from stdin",
+        help="the request (quoting is optional); a - stands for stdin: ask review this -",
     )
 
 
 def run(args: argparse.Namespace) -> int:
+    from tui_router.commands.prompt_input import read_prompt
     from tui_router.core.catalog import build_catalog
     from tui_router.core.config import load_config
 
-    prompt = read_prompt(" ".join(args.prompt))
+    prompt = read_prompt(list(args.prompt), usage="give the question to ask")
     config = load_config()
     catalog = build_catalog(config)
     route = _choose_model(config, catalog, args, prompt)
@@ -236,27 +237,6 @@ def _usd(text: str) -> Decimal:
         raise argparse.ArgumentTypeError(f"{text!r} is not an amount in USD") from None
     if not value.is_finite() or value <= 0:
         raise argparse.ArgumentTypeError("must be a positive amount in USD")
-    return value
-
-
-def read_prompt(value: str) -> str:
-    """The prompt text; ``-`` reads stdin as UTF-8. Empty or binary input is a clear error."""
-    if value == "-":
-        data = sys.stdin.buffer.read()
-        if b"\x00" in data:
-            raise UserFacingError("stdin holds binary data (a NUL byte); ask takes a text prompt")
-        try:
-            value = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise UserFacingError(
-                f"stdin is not UTF-8 text (undecodable byte at offset {exc.start}); "
-                "ask takes a text prompt"
-            ) from None
-        where = "stdin"
-    else:
-        where = "PROMPT"
-    if not value.strip():
-        raise UserFacingError(f"empty prompt ({where}): give the question to ask")
     return value
 
 

@@ -64,7 +64,11 @@ def run(args: argparse.Namespace) -> int:
     words: list[str] = list(args.prompt)
     if words == ["reset"]:
         return _reset(args)
-    prompt = _read_prompt(words)
+    if not words and not sys.stdin.isatty():  # `… | tui-router route`
+        words = ["-"]
+    from tui_router.commands.prompt_input import read_prompt
+
+    prompt = read_prompt(words, usage='give a prompt: tui-router route "rename foo to bar"')
     if args.context_tokens < 0:
         raise UserFacingError("--context-tokens must be 0 or more")
 
@@ -99,16 +103,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         _render(decision)
     return 0
-
-
-def _read_prompt(words: list[str]) -> str:
-    if words == ["-"] or (not words and not sys.stdin.isatty()):
-        text = sys.stdin.read()
-    else:
-        text = " ".join(words)
-    if not text.strip():
-        raise UserFacingError('give a prompt: tui-router route "rename foo to bar"')
-    return text
 
 
 def _attach(path: Path) -> tuple[str, int]:
