@@ -247,3 +247,17 @@ def test_json_form_has_decimal_strings(no_local_model: None) -> None:
         "input": "1", "output": "5", "cache_read": "0.1", "cache_write": "1.25"
     }  # fmt: skip
     assert haiku["context_window"] == 200_000 and haiku["tier"] == "fast"
+
+
+def test_a_name_the_local_endpoint_does_not_serve_is_unknown() -> None:
+    # the bundled runtime loads one model: any other name was answered by it, and recorded
+    # under the name that was typed
+    config = AppConfig()
+    assert endpoints.resolve_model("local/smollm2-135m", config).model == "smollm2-135m"
+    with pytest.raises(UnknownModelError, match="serves only local/smollm2-135m"):
+        endpoints.resolve_model("local/gpt-17", config)
+    # an endpoint prefix with no such endpoint says so (its hint was the very id typed)
+    with pytest.raises(
+        UnknownModelError, match=r"no endpoint named 'ollama'.*\[endpoints\.ollama\]"
+    ):
+        endpoints.resolve_model("ollama/llama3.2", config)

@@ -236,6 +236,8 @@ def test_bad_stdin_is_one_clear_line(stdin: bytes, message: str, cli: Cli) -> No
 def test_unknown_model_and_missing_key_are_clear(cli: Cli) -> None:
     proc = cli("ask", "--model", "no-such-model-x", "hi", env=_env(None))
     assert proc.returncode == 2 and "unknown model" in proc.stderr
+    proc = cli("ask", "--model", " ", "hi", env=_env(None))  # not "let the router choose"
+    assert proc.returncode == 2 and "--model: empty" in proc.stderr
     proc = cli("ask", "--model", "claude-haiku-4-5", "hi", env=_env(None))
     assert proc.returncode == 2 and "ANTHROPIC_API_KEY" in proc.stderr
     assert "Traceback" not in proc.stderr

@@ -13,3 +13,10 @@ def positive_int(text: str) -> int:
     if value <= 0:
         raise argparse.ArgumentTypeError("must be a positive whole number")
     return value
+
+
+def model_id(text: str) -> str:
+    """A ``--model`` value: an empty one is an error, not "let the router choose"."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("empty: give a model id (`tui-router models` lists them)")
+    return text.strip()

@@ -31,7 +31,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tui_router.commands.arguments import positive_int
+from tui_router.commands.arguments import model_id, positive_int
 from tui_router.commands.ask_output import (
     Route,
     cost_line,
@@ -59,6 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     choice.add_argument(
         "--model",
         metavar="ID",
+        type=model_id,
         help="model id, e.g. claude-haiku-4-5, gpt-5-mini, ollama/llama3.2 (any id its endpoint "
         "serves, also one outside `tui-router models`)",
     )

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tui_router.commands.arguments import model_id
 from tui_router.core.errors import UserFacingError
 from tui_router.core.routing import strategies
 
@@ -41,6 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--model",
         metavar="MODEL",
         default=None,
+        type=model_id,
         help="the model in use (decides stay / escalate / downgrade and the lost prompt cache)",
     )
     parser.add_argument(

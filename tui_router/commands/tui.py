@@ -15,6 +15,7 @@ import contextlib
 import sys
 from typing import TYPE_CHECKING
 
+from tui_router.commands.arguments import model_id
 from tui_router.core.agent.workspace import workspace_folder
 from tui_router.core.config import ROUTING_MODES, TIERS, load_config
 from tui_router.core.errors import UserFacingError
@@ -47,7 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="continue the last session (the last one with a prompt)",
     )
-    parser.add_argument("--model", help="start on this model (any id in `tui-router models`)")
+    parser.add_argument(
+        "--model", type=model_id, help="start on this model (any id in `tui-router models`)"
+    )
     parser.add_argument(
         "--tier", choices=TIERS, help="start on the first available model of a tier"
     )

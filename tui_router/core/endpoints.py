@@ -55,7 +55,14 @@ def resolve_model(model_id: str, config: AppConfig) -> ResolvedModel:
     endpoints = {e.name: e for e in all_endpoints(config)}
     prefix, sep, rest = model_id.partition("/")
     if sep and prefix in endpoints:
-        return ResolvedModel(endpoints[prefix], rest)
+        endpoint = endpoints[prefix]
+        if endpoint.kind == "local" and rest not in endpoint.models:
+            # the bundled runtime loads one model: any other name would be answered by it
+            # and recorded under a name that was never run
+            raise UnknownModelError(
+                f"unknown model {model_id!r}: the local endpoint serves only local/{LOCAL_MODEL_ID}"
+            )
+        return ResolvedModel(endpoint, rest)
     for endpoint in config.endpoints:  # a config endpoint that lists the bare id
         if model_id in endpoint.models:
             return ResolvedModel(endpoint, model_id)
@@ -67,6 +74,11 @@ def resolve_model(model_id: str, config: AppConfig) -> ResolvedModel:
     if model_id == LOCAL_MODEL_ID:
         return ResolvedModel(endpoints["local"], model_id)
     names = ", ".join(sorted(endpoints))
+    if sep and prefix and rest:  # an endpoint prefix, but no such endpoint
+        raise UnknownModelError(
+            f"unknown model {model_id!r}: no endpoint named {prefix!r} (the endpoints: {names});"
+            f" add [endpoints.{prefix}] with its base_url to config.toml"
+        )
     raise UnknownModelError(
         f"unknown model {model_id!r}: use an id such as claude-haiku-4-5 or gpt-5-mini, "
         f"or prefix it with an endpoint name ({names}), e.g. ollama/llama3.2"
