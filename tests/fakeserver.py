@@ -162,6 +162,51 @@ class FakeServer:
         self.stop()
 
 
+def unanswered_tool_calls(body: dict[str, Any], anthropic: bool) -> str | None:
+    """The error the real API gives a history with a tool call not answered right after it
+    (Anthropic: the next message must start with a ``tool_result`` per ``tool_use``; OpenAI: the
+    assistant's ``tool_calls`` must be followed by a ``tool`` message each), or None."""
+    messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
+    for index, message in enumerate(messages):
+        if message.get("role") != "assistant":
+            continue
+        following = messages[index + 1 :]
+        if anthropic:
+            content = message.get("content")
+            blocks = content if isinstance(content, list) else []
+            uses = [
+                b.get("id") for b in blocks if isinstance(b, dict) and b.get("type") == "tool_use"
+            ]
+            after = following[0].get("content") if following else None
+            answered = {
+                b.get("tool_use_id")
+                for b in (after if isinstance(after, list) else [])
+                if isinstance(b, dict) and b.get("type") == "tool_result"
+            }
+            missing = [u for u in uses if u not in answered]
+            if missing:
+                return (
+                    f"messages.{index + 1}: `tool_use` ids were found without `tool_result` blocks "
+                    f"immediately after: {', '.join(map(str, missing))}. Each `tool_use` block must "
+                    "have a corresponding `tool_result` block in the next message."
+                )
+        else:
+            calls = [c.get("id") for c in message.get("tool_calls") or [] if isinstance(c, dict)]
+            answered = set()
+            for later in following:
+                if later.get("role") != "tool":
+                    break
+                answered.add(later.get("tool_call_id"))
+            missing = [c for c in calls if c not in answered]
+            if missing:
+                return (
+                    "An assistant message with 'tool_calls' must be followed by tool messages "
+                    "responding to each 'tool_call_id'. The following tool_call_ids did not have "
+                    f"response messages: {', '.join(map(str, missing))}"
+                )
+    return None
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # chunked streams, so a dropped connection is detectable
     server_version = "FakeLLM/1.0"
@@ -266,6 +311,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(
                 400, Script(status=400, error_message="body is not JSON").error_body(anthropic)
             )
+            return
+        problem = unanswered_tool_calls(body, anthropic)
+        if problem is not None:  # as the real APIs do: refused before any reply is spent
+            self._send_json(400, Script(status=400, error_message=problem).error_body(anthropic))
             return
         script = self.fake.next_script(body)
         self.fake.sleep(script.first_byte_delay)

@@ -87,7 +87,8 @@ def test_starting_the_tui_imports_no_other_command_module() -> None:
     assert result.returncode == 0, result.stderr
     mode, loaded = result.stdout.split()
     assert mode == "auto"
-    assert loaded == "tui_router.commands.tui"
+    # (and the argument types the commands share, a few lines of argparse checks)
+    assert loaded == "tui_router.commands.arguments,tui_router.commands.tui"
 
 
 def test_bad_config_exits_2_from_a_real_process() -> None:

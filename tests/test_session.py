@@ -242,6 +242,29 @@ async def test_cancelling_keeps_the_work_done_and_its_cost(
     assert (workspace / "kept.txt").read_text() == "kept"
     assert len(session.ledger.records) == 2  # both calls counted
     assert session.checkpoints  # the write stays undoable
+    # The next prompt sends a history both APIs accept: every tool_use answered by its
+    # tool_result (the cancelled command's says it did not finish), in the store too.
+    fake_server.push(Script(text="ok"))
+    await _collect(session, "and now?")
+    sent = fake_server.last_request.messages
+    uses = [
+        b["id"]
+        for m in sent
+        if m["role"] == "assistant"
+        for b in m["content"]
+        if isinstance(b, dict) and b.get("type") == "tool_use"
+    ]
+    results = {
+        b["tool_use_id"]: b
+        for m in sent
+        if m["role"] == "user" and isinstance(m["content"], list)
+        for b in m["content"]
+        if b.get("type") == "tool_result"
+    }
+    assert len(uses) == 2 and set(uses) == set(results)
+    assert "not completed" in str(results[uses[1]]["content"]) and results[uses[1]]["is_error"]
+    stored = session.store.session_messages(session.session_id)
+    assert uses[1] in {m.tool_call_id for m in stored if m.role == "tool"}
 
 
 async def test_a_missing_key_leaves_the_session_as_it_was(

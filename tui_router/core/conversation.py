@@ -76,6 +76,27 @@ class Conversation:
         self.messages.append(message)
         return message
 
+    def answer_open_calls(self, content: str) -> list[Message]:
+        """Answer each tool call of the last assistant message that has no result yet with
+        ``content`` (an error the model sees); return the results added.
+
+        Both APIs refuse a history in which a tool call is not followed by its result, so a
+        turn that ends between a call and its result (a cancel, a stream that broke off after
+        a tool call, a cap) must not leave one open: the next prompt would fail.
+        """
+        messages = self.messages
+        last = next(
+            (i for i in range(len(messages) - 1, -1, -1) if messages[i].role == "assistant"), None
+        )
+        if last is None or not messages[last].tool_calls:
+            return []
+        answered = {m.tool_call_id for m in messages[last + 1 :] if m.role == "tool"}
+        return [
+            self.add_tool_result(call.id, content, is_error=True)
+            for call in messages[last].tool_calls
+            if call.id not in answered
+        ]
+
     def pop_last_turn(self) -> tuple[Message | None, Message | None]:
         """Remove the last turn (its prompt and everything after it: tool calls, tool results,
         the answer) for "retry stronger"; return (the prompt, the final answer)."""
