@@ -458,6 +458,12 @@ async def test_esc_cancels_mid_turn_and_keeps_the_work(server, repo: Path) -> No
         await send(pilot, "/undo")
         await settle(pilot)
         assert (repo / "src" / "utils.py").read_text() == ORIGINAL
+        # the next prompt is answered: the cancelled command has its result in the history
+        # (the loopback server refuses a tool call left without one, as the real APIs do)
+        await send(pilot, "and now?")
+        await settle(pilot)
+        assert app.query(AssistantMessage).last().text == "never"
+        assert not [n for n in notes(app, "error")]
 
 
 def test_cap_output_counts_what_it_leaves_out() -> None:
