@@ -551,3 +551,55 @@ async def test_a_later_step_of_a_turn_does_not_run_a_due_garbage_pass_before_its
         assert [m.text for m in messages if m.text] == ["I will read it.", "It adds."]
         flags = {m.text: m.gc_catch_up for m in messages if m.text}
         assert flags == {"I will read it.": True, "It adds.": False}
+
+
+async def test_the_summary_over_a_running_turn_leaves_it_running(server, repo: Path) -> None:
+    """The summary (ctrl+q, or the palette's) cancelled the running turn as it opened, so esc
+    came back to a cancelled turn; only a confirmed quit cancels it now."""
+    from tui_router.ui.screens.summary import SummaryScreen
+
+    server.push(*edit_scripts())
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "rename it")
+        await panel_up(pilot)
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, SummaryScreen), "the summary")
+        box = app.screen.query_one("Vertical")
+        assert "cancel the running turn and exit" in str(box.border_subtitle)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, SummaryScreen), "the session")
+        assert asking(app) is not None  # the approval still waits
+        app.action_summary()  # the palette's look mid-session
+        await wait_for(pilot, lambda: isinstance(app.screen, SummaryScreen), "the summary")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, SummaryScreen), "the session")
+        await panel_up(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert (repo / "src" / "utils.py").read_text() == RENAMED
+        assert app.query(AssistantMessage).last().text == "Renamed tmp to total."
+        assert not [n for n in notes(app, "warn") if "cancelled" in n]
+
+
+async def test_quitting_over_a_running_turn_cancels_it_and_saves_the_summary(
+    server, repo: Path
+) -> None:
+    from tui_router.ui.screens.summary import SummaryScreen
+
+    server.push(*edit_scripts())
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "rename it")
+        await panel_up(pilot)
+        session_id = app.controller.session_id
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, SummaryScreen), "the summary")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not app.is_running, "the exit")
+    with Store() as store:
+        calls = store.session_calls(session_id)
+        assert [c.status for c in calls] == ["ok"]  # the call that asked for the edit
+        row = store.get_session(session_id)
+        assert row is not None and row.summary is not None
+    assert (repo / "src" / "utils.py").read_text() == ORIGINAL  # never approved

@@ -321,19 +321,33 @@ class TuiRouterApp(App[None]):
         if controller is None:
             self.exit()
             return
-        if self.main_screen.streaming:
-            self.main_screen.turns.cancel_reply("quit")
         from tui_router.core.report import build_report
 
+        # A running turn goes on while the summary is up: esc comes back to it as it was. Only
+        # a confirmed quit cancels it (its call is recorded as cancelled, then the summary saved).
+        turns = self.main_screen.turns
+        running = self.main_screen.streaming
         report = await asyncio.to_thread(build_report, controller.store, controller.session_id)
+
+        async def quit_now() -> None:
+            final = report
+            task = turns.turn_task
+            if task is not None and not task.done():
+                turns.cancel_reply("quit")
+                await asyncio.wait([task], timeout=5.0)
+                final = await asyncio.to_thread(
+                    build_report, controller.store, controller.session_id
+                )
+            # "It is saved with the session": the summary travels with the history.
+            controller.store.save_summary(controller.session_id, final.to_dict())
+            self.exit()
 
         def done(confirmed: bool | None) -> None:
             if confirmed and quitting:
-                # "It is saved with the session": the summary travels with the history.
-                controller.store.save_summary(controller.session_id, report.to_dict())
-                self.exit()
+                self.run_worker(quit_now(), group="quit")
 
-        await self.push_screen(SummaryScreen(report, quitting=quitting), done)
+        screen = SummaryScreen(report, quitting=quitting, turn_running=running and quitting)
+        await self.push_screen(screen, done)
 
     async def on_unmount(self) -> None:
         loop = asyncio.get_running_loop()

@@ -175,15 +175,23 @@ class SummaryScreen(ModalScreen[bool]):
         Binding("escape", "back", "Back to the session"),
     ]
 
-    def __init__(self, report: SessionReport | SummaryView, *, quitting: bool = True) -> None:
+    def __init__(
+        self,
+        report: SessionReport | SummaryView,
+        *,
+        quitting: bool = True,
+        turn_running: bool = False,
+    ) -> None:
         """
         Args:
             report: the session's report (`core.report.build_report`), or a ready view.
             quitting: opened by the quit key, so enter/q exit the app and esc cancels the quit.
+            turn_running: a turn is running behind it: exiting cancels it (the keys say so).
         """
         super().__init__()
         self.view = report if isinstance(report, SummaryView) else summary_view(report)
         self.quitting = quitting
+        self.turn_running = turn_running
 
     def compose(self) -> ComposeResult:
         view = self.view
@@ -191,11 +199,12 @@ class SummaryScreen(ModalScreen[bool]):
             titled = f" · “{view.title}”" if view.title else ""
             # Text, not markup: a title a model wrote may hold square brackets
             box.border_title = Text(f"Session summary{titled} · {view.session_id}")
-            box.border_subtitle = (
-                "enter or q: exit · esc: back to the session"
-                if self.quitting
-                else "esc, enter or q: close"
-            )
+            if not self.quitting:
+                box.border_subtitle = "esc, enter or q: close"
+            elif self.turn_running:
+                box.border_subtitle = "enter or q: cancel the running turn and exit · esc: back"
+            else:
+                box.border_subtitle = "enter or q: exit · esc: back to the session"
             with VerticalScroll():
                 yield self._model_table()
                 with Grid(id="money"):
