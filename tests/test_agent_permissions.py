@@ -314,6 +314,25 @@ def test_remember_always_is_per_command_prefix_or_tool(ws: Workspace) -> None:
     assert any("read_file:.env" in line for line in lines)
 
 
+def test_an_always_for_a_program_by_path_is_no_yes_to_another_program_of_that_name(
+    ws: Workspace,
+) -> None:
+    # `a` on `/usr/bin/python3 -m pytest` allowed `./python3 -m pytest` (a file in the
+    # workspace, which the model may have written) without a question
+    perms = Permissions(PermissionsConfig())
+    by_path = call("run_command", command="/usr/bin/python3 -m pytest -q")
+    assert perms.remember_always(by_path) == "commands starting with '/usr/bin/python3 -m pytest'"
+    assert (
+        verdict(perms, ws, call("run_command", command="/usr/bin/python3 -m pytest x")) == "allow"
+    )
+    for other in ("./python3 -m pytest", "python3 -m pytest", "bin/python3 -m pytest"):
+        assert verdict(perms, ws, call("run_command", command=other)) == "ask", other
+    # and an allow rule by name covers that name only, not a file of that name somewhere
+    named = Permissions(PermissionsConfig(allow=("run_command:pytest",)))
+    assert verdict(named, ws, call("run_command", command="pytest -q")) == "allow"
+    assert verdict(named, ws, call("run_command", command="./pytest -q")) == "ask"
+
+
 def test_describe_lists_config_rules(ws: Workspace) -> None:
     perms = Permissions(PermissionsConfig(allow=("run_command:pytest",), deny=("run_command:rm",)))
     lines = perms.describe()

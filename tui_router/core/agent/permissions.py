@@ -129,7 +129,7 @@ def command_prefix(words: list[str]) -> list[str]:
     ``python3 -m pytest`` → ``python3 -m pytest`` (a yes to it is no yes to ``python3 -c …``,
     which can do anything); ``python3 -c CODE`` → the whole command.
     """
-    first = words[0]
+    first = words[0].rsplit("/", 1)[-1]  # (what kind of program; the words keep its path)
     if first in _INTERPRETERS:
         if len(words) >= 3 and words[1] == "-m":
             return words[:3]
@@ -266,7 +266,7 @@ class Permissions:
             prefixes = [
                 " ".join(command_prefix(words))
                 for part in command_parts(args["command"])
-                if (words := command_words(part))
+                if (words := command_words(part, keep_path=True))
             ]
             prefixes = list(dict.fromkeys(prefixes))
             if prefixes:
@@ -328,8 +328,9 @@ class Permissions:
                 return None
             found: Rule | None = None
             for part in parts:
+                words = command_words(part, keep_path=True)  # ./python is no `python`
                 found = next(
-                    (r for r in rules if r.pattern and _command_matches(r.pattern, part)), None
+                    (r for r in rules if r.pattern and _words_match(r.pattern, words)), None
                 )
                 if found is None:
                     return None

@@ -68,16 +68,18 @@ def command_parts(command: str) -> list[str]:
     return [part.strip() for part in _SEPARATORS.split(command) if part.strip()]
 
 
-def command_words(part: str) -> list[str]:
+def command_words(part: str, *, keep_path: bool = False) -> list[str]:
     """The words of one simple command, from the program on: leading ``NAME=value``
-    assignments dropped, the program's path reduced to its name (``/bin/rm`` → ``rm``)."""
+    assignments dropped, and the program's path reduced to its name (``/bin/rm`` → ``rm``)
+    unless ``keep_path``: what a deny rule sees, where any ``rm`` is ``rm``. An allow rule
+    keeps the path: ``./python`` is not the ``python`` a yes was given to."""
     try:
         words = shlex.split(part)
     except ValueError:  # an unclosed quote: the plain words still name the program
         words = part.split()
     while words and _ASSIGNMENT.match(words[0]):
         words.pop(0)
-    if words and "/" in words[0]:
+    if words and "/" in words[0] and not keep_path:
         words[0] = words[0].rsplit("/", 1)[-1]
     return words
 
