@@ -99,6 +99,26 @@ def test_bad_config_exits_2_from_a_real_process() -> None:
     assert str(path) in result.stderr and "did you mean 'tiers.frontier'?" in result.stderr
 
 
+def test_the_app_without_a_terminal_says_so_instead_of_drawing_into_a_pipe() -> None:
+    # `tui-router < /dev/null > out` (a cron job, a pipe) drew its frames into the file and
+    # waited for keys forever
+    result = subprocess.run(
+        [sys.executable, "-m", "tui_router"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "ANTHROPIC_API_KEY": "test"},
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""  # no escape sequences in the pipe
+    assert result.stderr == (
+        "tui-router: the interactive app needs a terminal (stdin and stdout are not one); "
+        'for one question without it: tui-router ask "…"\n'
+    )
+
+
 # -- in-process (`cli`: tests/cli_runner.py) ---------------------------------------------------
 
 

@@ -104,6 +104,19 @@ class TuiRouterApp(App[None]):
         Binding("ctrl+c", "screen.interrupt", "Cancel", priority=True, show=False),
     ]
 
+    def run(self, *, headless: bool = False, **kwargs: Any) -> None:
+        """Run in this terminal; without one (stdin or stdout redirected, a cron job, a pipe)
+        one line says so: Textual would draw its frames into the pipe and wait for keys that
+        never come."""
+        import sys
+
+        if not headless and not (sys.stdin.isatty() and sys.stdout.isatty()):
+            raise UserFacingError(
+                "the interactive app needs a terminal (stdin and stdout are not one); for one "
+                'question without it: tui-router ask "…"'
+            )
+        super().run(headless=headless, **kwargs)
+
     def __init__(
         self,
         config: AppConfig | None = None,
