@@ -28,15 +28,19 @@ ISSUES = [
 ]
 
 
-def _write_swebench(path: Path, n_train: int = 20, n_test: int = 10) -> Path:
+def _write_swebench(
+    path: Path, n_train: int = 20, n_test: int = 10, small_models_resolve: bool = True
+) -> Path:
     lines = []
     for k in range(n_train + n_test):
         repo, text = ISSUES[k % len(ISSUES)]
         hard = k % 3 == 0
+        mid = (not hard or k % 2 == 0) and small_models_resolve
+        cheap = not hard and k % 4 != 1 and small_models_resolve
         outcomes = {
             FRONTIER: {"resolved": k % 5 != 0, "cost": 1.0, "api_calls": 10},
-            "mid-model": {"resolved": not hard or k % 2 == 0, "cost": 0.4, "api_calls": 10},
-            "cheap-model": {"resolved": not hard and k % 4 != 1, "cost": 0.05, "api_calls": 10},
+            "mid-model": {"resolved": mid, "cost": 0.4, "api_calls": 10},
+            "cheap-model": {"resolved": cheap, "cost": 0.05, "api_calls": 10},
         }
         lines.append(
             json.dumps(
@@ -181,6 +185,24 @@ def test_swebench_predictor_is_fit_on_train_only(tmp_path: Path) -> None:
     row_before = next(r for r in before.rows if r.strategy == pick)
     row_after = next(r for r in after.rows if r.strategy == pick)
     assert row_before.calls == row_after.calls
+
+
+def test_no_verified_chain_within_budget_is_a_note_not_a_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The cheaper models never resolve: every chain escalates to the frontier on (nearly) every
+    # issue and costs more than half of frontier-only, so no chain can be chosen on train.
+    path = _write_swebench(tmp_path / "swe.jsonl", small_models_resolve=False)
+    data = _run_json(capsys, "--dataset", str(path), "--split", "test")
+    names = [r["strategy"] for r in data["rows"]]  # type: ignore[union-attr]
+    assert not any(name.startswith("verified cascade") for name in names)
+    assert "success predictor (eval-only, fit on train)" in names  # the rest still runs
+    notes = [n for n in data["notes"] if "verified cascade" in n]  # type: ignore[union-attr]
+    assert len(notes) == 1 and "no chain" in notes[0] and "20 train items" in notes[0]
+    # The same data as a table: one clear note, no traceback.
+    assert main(["eval", "--dataset", str(path), "--split", "test"]) == 0
+    out, err = capsys.readouterr()
+    assert "note: verified cascade left out: no chain" in out and "Traceback" not in err
 
 
 def test_routerbench_cascade_gates_the_recorded_cheap_answer(

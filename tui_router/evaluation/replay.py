@@ -374,10 +374,19 @@ def _swebench_rows(
             f"{router.cv_cost_share:.1%})",
         )
         rows.append(honest.annotate(dataset, row, [picks], shipped=False))
-    if "verified" in strategies:
-        chain, train_q, train_c = swebench.choose_chain(
-            train, dataset.models, dataset.frontier_model
+    chosen = (
+        swebench.choose_chain(train, dataset.models, dataset.frontier_model)
+        if "verified" in strategies
+        else None
+    )
+    if "verified" in strategies and chosen is None:
+        report.notes.append(
+            f"verified cascade left out: no chain ending on {dataset.frontier_model} costs at "
+            f"most {swebench.CHAIN_BUDGET:.0%} of frontier-only on the {len(train)} train items "
+            f"(gate_false_accept {swebench.FALSE_ACCEPTS[0]:.2f}), so none is chosen"
         )
+    if chosen is not None:
+        chain, train_q, train_c = chosen
         for false_accept in swebench.FALSE_ACCEPTS:
             draws = swebench.verified_cascade_draws(
                 dataset.items, chain, false_accept, swebench.FALSE_REJECT, honest.SEEDS

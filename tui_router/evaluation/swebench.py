@@ -278,9 +278,11 @@ def cascade_expectation(
 
 def choose_chain(
     train: Sequence[Item], models: Sequence[str], frontier: str
-) -> tuple[list[str], float, float]:
+) -> tuple[list[str], float, float] | None:
     """The chain (cheapest first, ending on ``frontier``) with the best expected TRAIN quality
-    under `CHAIN_BUDGET` at the lower false-accept rate; returns it with its train figures."""
+    under `CHAIN_BUDGET` at the lower false-accept rate; returns it with its train figures, or
+    None when no chain costs at most `CHAIN_BUDGET` on train (no chain is then chosen: one over
+    the budget would be a setting the budget rules out)."""
     base = sum(cost_of(i, frontier) for i in train) / len(train) or 1.0
     share = {m: sum(cost_of(i, m) for i in train) / len(train) / base for m in models}
     steps = sorted(
@@ -296,7 +298,8 @@ def choose_chain(
         q, c = cascade_expectation(train, chain, FALSE_ACCEPTS[0], FALSE_REJECT)
         if c / base <= CHAIN_BUDGET and (best is None or (q, -c) > (best[0], -best[1] * base)):
             best = (q, c / base, chain)
-    assert best is not None
+    if best is None:
+        return None
     return best[2], best[0], best[1]
 
 
