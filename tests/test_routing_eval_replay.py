@@ -198,11 +198,64 @@ def test_no_verified_chain_within_budget_is_a_note_not_a_crash(
     assert not any(name.startswith("verified cascade") for name in names)
     assert "success predictor (eval-only, fit on train)" in names  # the rest still runs
     notes = [n for n in data["notes"] if "verified cascade" in n]  # type: ignore[union-attr]
-    assert len(notes) == 1 and "no chain" in notes[0] and "20 train items" in notes[0]
+    assert len(notes) == 1 and "no chain" in notes[0] and "on train, 20 items" in notes[0]
     # The same data as a table: one clear note, no traceback.
     assert main(["eval", "--dataset", str(path), "--split", "test"]) == 0
     out, err = capsys.readouterr()
     assert "note: verified cascade left out: no chain" in out and "Traceback" not in err
+
+
+def test_without_split_fit_on_train_and_report_on_test(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A file with both splits and no --split: the same figures as --split test (fit on the 20
+    # train items, every row on the 10 test items), not all 30 items fit and reported in-sample.
+    path = _write_swebench(tmp_path / "swe.jsonl")
+    both = _run_json(capsys, "--dataset", str(path))
+    test = _run_json(capsys, "--dataset", str(path), "--split", "test")
+    assert (both["split"], both["n"]) == ("test", 10)
+    assert both["rows"] == test["rows"]
+    assert (both["n_fit"], both["in_sample"]) == (20, False)
+    assert both["difficulty"] == test["difficulty"]  # type: ignore[index]
+    assert both["difficulty"]["n"] == 10 and both["difficulty"]["on"] == "test"  # type: ignore[index]
+    assert any("reporting on the 10 test items" in n for n in both["notes"])  # type: ignore[union-attr]
+    assert main(["eval", "--dataset", str(path), "--strategy", "learned"]) == 0
+    assert "split test (fit on 20 train items): 10 items" in capsys.readouterr().out
+
+
+def test_only_train_items_or_no_split_are_labelled_in_sample(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write_swebench(tmp_path / "swe.jsonl", n_train=20, n_test=0)
+    data = _run_json(capsys, "--dataset", str(path))
+    assert any(n.startswith("IN-SAMPLE") for n in data.get("notes", []))  # type: ignore[attr-defined]
+    assert (data["split"], data["n"], data["n_fit"], data["in_sample"]) == ("train", 20, 20, True)
+    predictor = _row(data, "success predictor (eval-only, fit on train)")
+    assert "fit on train (in-sample) only" in predictor["note"]  # type: ignore[operator]
+    assert "quality_ci" in predictor and "random_same_mix" in predictor
+    assert main(["eval", "--dataset", str(path), "--strategy", "learned"]) == 0
+    assert "IN-SAMPLE" in capsys.readouterr().out
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    for line in lines:
+        del line["split"]
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    data = _run_json(capsys, "--dataset", str(path))
+    assert (data["split"], data["n"], data["in_sample"]) == ("all", 20, True)
+
+
+def test_test_items_without_train_items_are_one_clear_message_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Nothing to fit on but the test items themselves: nothing is evaluated.
+    path = _write_swebench(tmp_path / "swe.jsonl", n_train=0, n_test=10)
+    for split in ([], ["--split", "test"]):
+        assert main(["eval", "--dataset", str(path), *split]) == 2
+        err = capsys.readouterr().err
+        assert "10 test items and no train items" in err and "Traceback" not in err
+    test = _write_routerbench(tmp_path, "test")  # no mbpp_train.csv beside it
+    assert main(["eval", "--dataset", str(test)]) == 2
+    err = capsys.readouterr().err
+    assert "no train file (mbpp_train.csv)" in err and "Traceback" not in err
 
 
 def test_routerbench_cascade_gates_the_recorded_cheap_answer(

@@ -1,8 +1,10 @@
 """`tui-router eval`: replay routing strategies on recorded model outcomes, one row per strategy.
 
 Reference rows (frontier-only, cheapest-only, each single model, random at the same spend, oracle)
-are always shown. Dataset-specific strategies are fit on the train split only and applied to the
-split being reported. Broken or missing dataset files give one message naming file and line.
+are always shown. Strategies are fit on the train split only and every row is reported on the
+test split (without ``--split``, too); with nothing held out (``--split train``, data without a
+split) fit and report are the same items, labelled in-sample. Broken or missing dataset files
+give one message naming file and line.
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--split",
         choices=("train", "test"),
         default=None,
-        help="which split to report (strategies are always fit on train)",
+        help="which split to report (default: test when the data has one; strategies are "
+        "always fit on train, and train is reported in-sample)",
     )
     parser.add_argument(
         "--strategy",
@@ -148,6 +151,10 @@ def _print_table(report: Any) -> None:
     from rich.table import Table
 
     split = f", split {report.split}" if report.split != "all" else ""
+    if report.in_sample:
+        split += " (IN-SAMPLE: fit on these same items)"
+    elif report.n_fit:
+        split += f" (fit on {report.n_fit} train items)"
     table = Table(
         title=f"{report.dataset}{split}: {report.n} items; frontier = {report.frontier_model}",
         title_justify="left",
@@ -207,8 +214,9 @@ def _print_table(report: Any) -> None:
     if difficulty:
         console.print(
             f"difficulty ({difficulty['task']}): balanced accuracy "
-            f"{difficulty['balanced_accuracy']:.3f} on {difficulty['n']} test issues "
-            f"(fit on {difficulty['fit_on']})",
+            f"{difficulty['balanced_accuracy']:.3f} on {difficulty['n']} "
+            + ("" if difficulty["on"] == "all" else f"{difficulty['on']} ")
+            + f"issues (fit on {difficulty['fit_on']})",
             highlight=False,
         )
     for note in report.notes:

@@ -9,6 +9,9 @@ predictor and the verified cascade simulated with a stated gate error; on Router
 that gate the cheap model's recorded answer. Every strategy row has a 95% bootstrap CI on quality
 (and spend) and a same-mix random baseline (its own picks dealt to random items, many seeds).
 Two-model data (MT-Bench, GSM8K) also gets RouteLLM's APGR (with a CI) and CPT.
+
+Which items are fit on and which are reported is decided once, by `partition`: fit on train,
+report on test; or fit and report on the same items, labelled in-sample, when nothing is held out.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from tui_router.evaluation import honest, metrics
 from tui_router.evaluation.datasets import Dataset, Item
 from tui_router.evaluation.loading import load_dataset
 from tui_router.evaluation.metrics import Pick, Row, summarise
+from tui_router.evaluation.partition import Partition, partition
 from tui_router.evaluation.shipped import SHIPPED
 
 #: Strategy names `--strategy` accepts (reference rows are always shown): those the product
@@ -50,12 +54,17 @@ class Report:
     rows: list[Row]
     notes: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    #: items the strategies were fit on; in-sample: the reported items are those same items
+    n_fit: int = 0
+    in_sample: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "dataset": self.dataset,
             "split": self.split,
             "n": self.n,
+            "n_fit": self.n_fit,
+            "in_sample": self.in_sample,
             "frontier_model": self.frontier_model,
             "rows": [r.to_json() for r in self.rows],
         }
@@ -80,14 +89,20 @@ def run(
     start: Start = _no_start,
     advance: Advance = _no_advance,
 ) -> Report:
-    """Replay ``strategies`` (and the reference rows) on ``dataset``."""
+    """Replay ``strategies`` (and the reference rows) on ``dataset``: fit on its train items,
+    every row on the items not fitted on (see `partition`)."""
+    part = partition(dataset)
+    dataset = part.report
+    train = part.fit
     report = Report(
         dataset.format,
         dataset.split,
         len(dataset.items),
         dataset.frontier_model,
         [],
-        list(dataset.notes),
+        [*dataset.notes, *part.notes],
+        n_fit=len(train),
+        in_sample=part.in_sample,
     )
     rows = report.rows
     frontier = summarise(
@@ -118,7 +133,6 @@ def run(
     )
     honest.annotate(dataset, rows[-1], [oracle_picks], None, baseline=False)
 
-    train = _train_items(dataset)
     tiers = _tier_models(dataset, train)
     main: list[Row] = []
     start("routing through Router.decide", len(dataset.items) * 4)
@@ -132,9 +146,9 @@ def run(
         scored = _scored_strategies(dataset, strategies, start, advance)
         _add_two_model_curves(dataset, scored, main)
     elif dataset.format == "swebench":
-        main.extend(_swebench_rows(dataset, strategies, budget, report, start, advance))
+        main.extend(_swebench_rows(part, strategies, budget, report, start, advance))
     elif dataset.format == "routerbench" and "gated" in strategies:
-        main.extend(_routerbench_rows(dataset, report, start, advance))
+        main.extend(_routerbench_rows(part, report, start, advance))
     if dataset.two_model:
         weak, strong = cheapest.quality, frontier.quality
         rows.append(
@@ -291,19 +305,6 @@ def _tier_models(dataset: Dataset, train: Sequence[Item]) -> dict[str, str]:
     }
 
 
-def _train_items(dataset: Dataset) -> list[Item]:
-    """The train split that goes with ``dataset`` (itself when there is none)."""
-    if dataset.format == "swebench" and dataset.split == "test":
-        return load_dataset(dataset.path, "swebench", "train").items
-    if dataset.format == "routerbench" and dataset.split != "train":
-        from tui_router.evaluation.routerbench import train_counterpart
-
-        train = train_counterpart(dataset)
-        if train is not None:
-            return train.items
-    return dataset.items
-
-
 # ---- two-model data (RouteLLM) -------------------------------------------------------------------
 
 
@@ -340,7 +341,7 @@ def _add_two_model_curves(
 
 
 def _swebench_rows(
-    dataset: Dataset,
+    part: Partition,
     strategies: Sequence[str],
     budget: float,
     report: Report,
@@ -350,11 +351,9 @@ def _swebench_rows(
     from tui_router.evaluation import swebench
     from tui_router.evaluation.datasets import load_difficulty_extra
 
-    train = _train_items(dataset)
+    dataset, train = part.report, part.fit
     rows: list[Row] = []
-    fitted_on = (
-        "train" if dataset.split != "train" else "train (in-sample: this IS the train split)"
-    )
+    fitted_on = part.fit_label
     if "predictor" in strategies:
         start(
             "fitting per-model success on train",
@@ -382,8 +381,9 @@ def _swebench_rows(
     if "verified" in strategies and chosen is None:
         report.notes.append(
             f"verified cascade left out: no chain ending on {dataset.frontier_model} costs at "
-            f"most {swebench.CHAIN_BUDGET:.0%} of frontier-only on the {len(train)} train items "
-            f"(gate_false_accept {swebench.FALSE_ACCEPTS[0]:.2f}), so none is chosen"
+            f"most {swebench.CHAIN_BUDGET:.0%} of frontier-only at gate_false_accept "
+            f"{swebench.FALSE_ACCEPTS[0]:.2f} on {fitted_on}, {len(train)} items, so none is "
+            "chosen"
         )
     if chosen is not None:
         chain, train_q, train_c = chosen
@@ -395,7 +395,7 @@ def _swebench_rows(
                 dataset,
                 f"verified cascade (gate_false_accept {false_accept:.2f})",
                 draws,
-                " -> ".join(chain) + f"; chain chosen on train (best quality at <= "
+                " -> ".join(chain) + f"; chain chosen on {fitted_on} (best quality at <= "
                 f"{swebench.CHAIN_BUDGET:.0%} of frontier cost with gate_false_accept "
                 f"{swebench.FALSE_ACCEPTS[0]:.2f}; train {train_q:.3f} at {train_c:.1%}); the gate "
                 f"(the agent's check) is simulated from the resolved flags: it accepts a failed "
@@ -412,15 +412,13 @@ def _swebench_rows(
             rows.append(honest.annotate(dataset, row, draws, shipped=False))
     extra_path = dataset.path.with_name("swebench_extra_difficulty_train.jsonl")
     extra = load_difficulty_extra(extra_path) if extra_path.exists() else []
-    test_items = (
-        dataset.items if dataset.split != "all" else [i for i in dataset.items if i.split == "test"]
-    )
-    if test_items and any(i.difficulty for i in test_items):
+    if any(i.difficulty for i in dataset.items):
         groups = sorted({i.group for i in train if sum(j.group == i.group for j in train) >= 5})
         report.extra["difficulty"] = {
             "task": "easy (<15 min fix) vs the rest, from the issue text and repository",
-            **swebench.difficulty_report(train, extra, test_items, groups),
-            "fit_on": "train" + (" + extra difficulty train" if extra else ""),
+            **swebench.difficulty_report(train, extra, dataset.items, groups),
+            "on": dataset.split,
+            "fit_on": fitted_on + (" + extra difficulty train" if extra else ""),
         }
     return rows
 
@@ -428,12 +426,10 @@ def _swebench_rows(
 # ---- RouterBench ---------------------------------------------------------------------------------
 
 
-def _routerbench_rows(
-    dataset: Dataset, report: Report, start: Start, advance: Advance
-) -> list[Row]:
+def _routerbench_rows(part: Partition, report: Report, start: Start, advance: Advance) -> list[Row]:
     from tui_router.evaluation import routerbench
 
-    train = _train_items(dataset)
+    dataset, train = part.report, part.fit
     frontier = dataset.frontier_model
     cheap = routerbench.choose_cheap(train, dataset.models, frontier)
     start("gating recorded answers", len(dataset.items) * 2)
@@ -448,15 +444,13 @@ def _routerbench_rows(
             dataset,
             "cascade: parse gate (eval-only pair)",
             picks,
-            note=f"{cheap} -> {frontier} (the pair chosen on train) when the answer holds no "
+            note=f"{cheap} -> {frontier} (the pair chosen on {part.fit_label}) when the answer "
+            "holds no "
             "Python that parses (or is empty/refused/truncated)",
         )
         rows.append(honest.annotate(dataset, row, [picks], shipped=False))
     else:
         report.notes.append("the parse gate is for coding sets (MBPP); not run on this one")
-    if train is dataset.items and dataset.split != "train":
-        report.notes.append("no train split found next to this file: learned gate not fitted")
-        return rows
     gate = routerbench.fit_learned_gate(train, cheap, frontier, budget=0.09)
     passes = []
     for item in dataset.items:
@@ -467,8 +461,8 @@ def _routerbench_rows(
         dataset,
         "cascade: learned gate (eval-only, fit on train)",
         picks,
-        note=f"logistic gate on {cheap}'s answer features, fit on the train split; threshold "
-        f"chosen on train for cost <= 9% (train: {gate.train_quality:.3f} at "
+        note=f"logistic gate on {cheap}'s answer features, fit on {part.fit_label}; threshold "
+        f"chosen there for cost <= 9% (train: {gate.train_quality:.3f} at "
         f"{gate.train_cost_share:.1%})",
     )
     rows.append(honest.annotate(dataset, row, [picks], shipped=False))
