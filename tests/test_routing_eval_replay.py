@@ -258,6 +258,19 @@ def test_test_items_without_train_items_are_one_clear_message_and_exit_2(
     assert "no train file (mbpp_train.csv)" in err and "Traceback" not in err
 
 
+def test_too_few_train_items_for_cross_validation_is_a_note_not_a_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # One train item: every cross-validation fold but one would be fit on nothing.
+    path = _write_swebench(tmp_path / "swe.jsonl", n_train=1, n_test=3)
+    data = _run_json(capsys, "--dataset", str(path), "--split", "test")
+    names = [r["strategy"] for r in data["rows"]]  # type: ignore[union-attr]
+    assert "success predictor (eval-only, fit on train)" not in names
+    assert "learned (shipped, Router.decide)" in names  # the rest still runs
+    notes = [n for n in data["notes"] if "success predictor" in n]  # type: ignore[union-attr]
+    assert len(notes) == 1 and "train has 1" in notes[0]
+
+
 def test_routerbench_cascade_gates_the_recorded_cheap_answer(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -354,7 +354,12 @@ def _swebench_rows(
     dataset, train = part.report, part.fit
     rows: list[Row] = []
     fitted_on = part.fit_label
-    if "predictor" in strategies:
+    if "predictor" in strategies and not swebench.can_cross_validate(train):
+        report.notes.append(
+            f"success predictor left out: its {swebench.FOLDS}-fold cross-validation needs train "
+            f"items in two folds or more; {fitted_on} has {len(train)}"
+        )
+    elif "predictor" in strategies:
         start(
             "fitting per-model success on train",
             swebench.choose_steps(train, dataset.models, dataset.frontier_model, budget),

@@ -91,6 +91,11 @@ def _fold(item: Item) -> int:
     return int(hashlib.sha1(item.id.encode()).hexdigest(), 16) % FOLDS
 
 
+def can_cross_validate(train: Sequence[Item]) -> bool:
+    """Cross-validation needs train items in two folds or more (else a fold fits on nothing)."""
+    return len({_fold(i) for i in train}) >= 2
+
+
 @dataclass(slots=True)
 class SuccessRouter:
     """Per-candidate success models and the chosen cost weight."""
