@@ -411,3 +411,29 @@ def test_json_says_a_commands_exit_code_and_keeps_a_broken_off_answer(
     assert answer["tools"] == [{"name": "run_command", "status": "ok", "exit_code": 3}]
     # the part of the answer that streamed before the error is the text, as it is in the store
     assert answer["text"] and "It failed because the exit".startswith(answer["text"])
+
+
+def test_a_key_pasted_into_the_prompt_never_reaches_the_store(
+    keys: FakeServer, repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the prompt (and the title made of it), a tool call's input, the answer, an error: every
+    # text the store keeps is written without the keys of the environment
+    keys.push(
+        Script(
+            text=f"Checking {ANTHROPIC_KEY}.",
+            tool_calls=[{"name": "run_command", "input": {"command": f"echo {OPENAI_KEY}"}}],
+        ),
+        Script(text="It is set.", status=500, error_message=f"bad key {ANTHROPIC_KEY}"),
+    )
+    prompt = f"my key {ANTHROPIC_KEY} fails, why"
+    code, answer, _ = _ask(
+        capsys, "--yes", "--model", "claude-haiku-4-5", "--cwd", str(repo), prompt
+    )
+    assert answer["session_id"]
+    stored = b"".join(p.read_bytes() for p in get_paths().database.parent.glob("*"))
+    assert ANTHROPIC_KEY.encode() not in stored and OPENAI_KEY.encode() not in stored
+    with Store() as store:
+        row = store.get_session(answer["session_id"])
+        assert row is not None and row.title is not None and "[redacted]" in row.title
+        texts = [m.content for m in store.session_messages(row.id)]
+        assert "my key [redacted] fails, why" in texts

@@ -2,16 +2,54 @@
 
 `scrub_url` / `scrub_urls` hide the userinfo (``http://user:KEY@host``) and token-like query
 values (``?key=``, ``api_key=``, ``token=``, ...) of URLs before they reach a message, a log or the
-store. `strip_control` and the streaming `ControlStripper` remove terminal escape sequences (CSI,
-OSC, DCS, ...) and other C0/C1 controls from model output, keeping newlines and tabs.
+store. `key_values` are the API keys of this process's environment and `redact_values` blanks
+them out of text (a key pasted into a prompt never reaches the store). `strip_control` and the
+streaming `ControlStripper` remove terminal escape sequences (CSI, OSC, DCS, ...) and other C0/C1
+controls from model output, keeping newlines and tabs.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 MASK = "***"
+#: what a key's value becomes in a tool's output and in the store
+REDACTED = "[redacted]"
+#: variables that hold a key, whatever the config names (each endpoint's own are added to them)
+KEY_ENV_NAMES = frozenset({"ANTHROPIC_API_KEY", "OPENAI_API_KEY"})
+#: ... and every variable whose name ends with one of these (compared in upper case)
+KEY_ENV_SUFFIXES = ("_API_KEY", "_TOKEN", "_SECRET")
+#: a value shorter than this is no key: a placeholder ("test", "none") would blank every word
+MIN_KEY_CHARS = 16
+
+
+def holds_key(name: str, named: Iterable[str] = ()) -> bool:
+    """Whether the environment variable ``name`` holds a key (see `KEY_ENV_NAMES`)."""
+    upper = name.upper()
+    return upper in KEY_ENV_NAMES or upper.endswith(KEY_ENV_SUFFIXES) or upper in set(named)
+
+
+def key_values(environ: Mapping[str, str], named: Iterable[str] = ()) -> tuple[str, ...]:
+    """The values of ``environ``'s key variables long enough to be keys, longest first (a key
+    that holds another is blanked whole)."""
+    upper = {n.upper() for n in named}
+    found = {
+        value.strip()
+        for name, value in environ.items()
+        if holds_key(name, upper) and len(value.strip()) >= MIN_KEY_CHARS
+    }
+    return tuple(sorted(found, key=len, reverse=True))
+
+
+def redact_values(text: str, values: Iterable[str]) -> str:
+    """``text`` with each of ``values`` replaced by `REDACTED`."""
+    for value in values:
+        if value in text:
+            text = text.replace(value, REDACTED)
+    return text
+
 
 #: Query parameters whose value is a credential (compared lower-case, ``-`` as ``_``).
 SECRET_PARAMS = frozenset(

@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
@@ -30,6 +30,7 @@ from tui_router.core.conversation import ToolCall
 from tui_router.core.journal import Journal, journal_path
 from tui_router.core.migrations import MIGRATIONS, StoreError, applied_migrations, migrate
 from tui_router.core.paths import ensure_dir, get_paths
+from tui_router.core.redact import key_values, redact_values
 from tui_router.core.store_rows import (
     CALL_COLUMNS,
     DECISION_COLUMNS,
@@ -132,6 +133,9 @@ class Store:
         #: told of each deferred write (``ask`` prints it on stderr)
         self.on_deferred: Callable[[StoreWriteDeferred], None] | None = None
         self.read_only = False
+        #: the API keys of this process's environment: blanked out of every text stored (a key
+        #: pasted into a prompt, echoed in a command's input, put in a title)
+        self.secrets: tuple[str, ...] = key_values(os.environ)
         self._lock = threading.RLock()
         try:
             self._db = self._open_for_writing()
@@ -372,6 +376,7 @@ class Store:
     ) -> str:
         """A new session row; ``project`` is the workspace folder's name (`stats --by project`)."""
         session_id = session_id or new_session_id()
+        title = self.redact(title)
         with self._transaction() as db:
             db.execute(
                 "INSERT INTO sessions (id, started_at, title, start_model, mode, strategy,"
@@ -404,7 +409,7 @@ class Store:
             self._defer(record, problem, "the session's end")
 
     def set_title(self, session_id: str, title: str) -> None:
-        self._set_session_column(session_id, "title", title)
+        self._set_session_column(session_id, "title", self.redact(title) or "")
 
     def set_mode(self, session_id: str, mode: str) -> None:
         """The routing mode in force now (ctrl+o, `/mode`): what `--resume` comes back to."""
@@ -524,6 +529,10 @@ class Store:
             raise ValueError(f"unknown call purpose {call.purpose!r}")
         if call.status not in STATUSES:
             raise ValueError(f"unknown call status {call.status!r}")
+        if self.secrets:
+            text, prompt = self.redact(text), self.redact(prompt)
+            tool_calls = self._redact_calls(tool_calls)
+            call = replace(call, error=self.redact(call.error))
         if self.deferred:  # this process deferred a write: keep the history in order if we can
             self.replay_journal()
         try:
@@ -614,6 +623,7 @@ class Store:
         transaction: one sync to disk per agent step, not one per tool call."""
         if not results:
             return
+        results = [(call_id, self.redact(text) or "", error) for call_id, text, error in results]
 
         def write(db: sqlite3.Connection) -> None:
             self._insert_tool_results(db, session_id, turn, results)
@@ -673,14 +683,27 @@ class Store:
                 db,
                 session_id,
                 role,
-                content,
+                self.redact(content) or "",
                 turn,
                 model,
                 call_id,
-                tool_calls=tool_calls,
+                tool_calls=self._redact_calls(tool_calls),
                 tool_call_id=tool_call_id,
                 is_error=is_error,
             )
+
+    def redact(self, text: str | None) -> str | None:
+        """``text`` without this process's API keys (see `secrets`)."""
+        return text if text is None or not self.secrets else redact_values(text, self.secrets)
+
+    def _redact_calls(self, calls: Sequence[ToolCall]) -> Sequence[ToolCall]:
+        if not self.secrets or not calls:
+            return calls
+        # a key is letters, digits, - and _: the same characters in the JSON of the input
+        return [
+            replace(c, arguments=json.loads(self.redact(json.dumps(c.arguments)) or "{}"))
+            for c in calls
+        ]
 
     @staticmethod
     def _insert_message(

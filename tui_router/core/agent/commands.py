@@ -18,10 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-#: Always removed from a command's environment, whatever the config names.
-ALWAYS_SCRUBBED = frozenset({"ANTHROPIC_API_KEY", "OPENAI_API_KEY"})
-#: A variable whose name ends with one of these is removed too (compared in upper case).
-SCRUBBED_SUFFIXES = ("_API_KEY", "_TOKEN", "_SECRET")
+from tui_router.core.redact import holds_key
 
 DEFAULT_TIMEOUT_S = 120.0
 MAX_TIMEOUT_S = 1800.0
@@ -40,12 +37,8 @@ def scrubbed_env(environ: Mapping[str, str], key_env_names: Iterable[str]) -> di
     ``_API_KEY``, ``_TOKEN`` or ``_SECRET`` (case-insensitive), such as ``GITHUB_TOKEN`` or
     ``AWS_SECRET``. Everything else (PATH, HOME, virtualenv variables) is kept.
     """
-    named = {name.upper() for name in key_env_names} | ALWAYS_SCRUBBED
-    return {
-        name: value
-        for name, value in environ.items()
-        if name.upper() not in named and not name.upper().endswith(SCRUBBED_SUFFIXES)
-    }
+    named = {name.upper() for name in key_env_names}
+    return {name: value for name, value in environ.items() if not holds_key(name, named)}
 
 
 @dataclass(frozen=True)

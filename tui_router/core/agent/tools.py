@@ -25,6 +25,7 @@ from tui_router.core.agent.workspace import ToolRefused, Workspace
 from tui_router.core.conversation import ToolCall
 from tui_router.core.plural import counted
 from tui_router.core.providers.base import ToolSpec
+from tui_router.core.redact import REDACTED
 
 if TYPE_CHECKING:
     from tui_router.core.agent.checkpoints import Checkpoint
@@ -51,7 +52,6 @@ MAX_SEARCH_MATCHES = 200
 MAX_SEARCH_CHARS = 40_000
 #: Secrets shorter than this are not redacted (a 3-character "secret" would shred every output).
 MIN_SECRET_CHARS = 6
-REDACTED = "[redacted]"
 
 
 def _spec(name: str, description: str, properties: dict[str, Any], required: list[str]) -> ToolSpec:
