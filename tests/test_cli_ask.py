@@ -371,3 +371,24 @@ def test_a_dash_among_the_words_puts_stdin_in_its_place(fake_server: FakeServer,
     )
     proc = cli("ask", "--model", "claude-haiku-4-5", "-", "-", env=_env(None), stdin=b"x")
     assert proc.returncode == 2 and "only once" in proc.stderr
+
+
+def test_a_prompt_far_past_every_window_is_refused_before_it_is_sent(
+    fake_server: FakeServer, cli: Cli
+) -> None:
+    # ~2M tokens (8.5 MB): no model of the catalog has a window for it. The router said so,
+    # but ask fell back to the default model without a word and sent it.
+    huge = ("word " * 1_700_000).encode()
+    env = _env(fake_server)
+    config = get_paths().config_file
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('routing_mode = "auto"\nsession_titles = false\n')
+    proc = cli("ask", "-", env=env, stdin=huge)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert lines[0].startswith("tui-router: the router chose no callable model (")
+    assert "context window holds 200,000; shorten it" in lines[-1] and "not sent" in lines[-1]
+    assert [r for r in fake_server.requests if r.method == "POST"] == []
+    proc = cli("ask", "--model", "claude-haiku-4-5", "-", env=env, stdin=huge)
+    assert proc.returncode == 2 and "not sent: the prompt is ~" in proc.stderr
+    assert [r for r in fake_server.requests if r.method == "POST"] == []

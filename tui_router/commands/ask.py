@@ -260,20 +260,23 @@ def _choose_model(config: Any, catalog: Any, args: argparse.Namespace, prompt: s
         return Route(default, "manual", "default model")
     if strategy == "manual":
         return Route(default, "manual", "default model")
-    routed = _routed(config, catalog, prompt, strategy)
-    return routed or Route(default, "manual", "default model")
+    return _routed(config, catalog, prompt, default, strategy)
 
 
-def _routed(config: Any, catalog: Any, prompt: str, strategy: str | None = None) -> Route | None:
+def _routed(
+    config: Any, catalog: Any, prompt: str, default: Any, strategy: str | None = None
+) -> Route:
     """Let the router pick (routing_mode suggest/auto or --strategy: headless, there is no one
-    to ask)."""
+    to ask); when it picks no callable model, the default model, and the router's reason said."""
     from tui_router.core.paths import get_paths
     from tui_router.core.routing.router import Router
 
     router = Router(config, catalog, get_paths().feedback_file, strategy=strategy)
     decision = router.decide(prompt)
     if decision.model is None or not decision.available:
-        return None
+        why = f"the router chose no callable model ({decision.reason})"
+        print(f"tui-router: {why}; asking the default model, {default.id}", file=sys.stderr)
+        return Route(default, "manual", f"default model: {why}")
     return Route(
         catalog.describe(decision.model), "auto", decision.reason, decision.strategy, decision
     )

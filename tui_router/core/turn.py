@@ -27,6 +27,7 @@ from tui_router.core.call_state import CallInProgress, UsageUpdate
 from tui_router.core.config import AppConfig
 from tui_router.core.conversation import Conversation, Message, ToolCall
 from tui_router.core.endpoints import ResolvedModel
+from tui_router.core.errors import UserFacingError
 from tui_router.core.ledger import CallRecord, Ledger, PricedModel, price_model_call
 from tui_router.core.pricing import Price
 from tui_router.core.providers.base import (
@@ -55,6 +56,8 @@ MIN_ANSWER_TOKENS = 256
 #: Spare kept on the prompt's estimated size when clamping (another model's tokenizer may
 #: count a quarter more tokens for dense code than ~4 characters per token).
 PROMPT_SLACK = 0.25
+#: a prompt estimated at this many times a model's window is too long for it, estimate or not
+TOO_LONG = 1.5
 
 
 class ModelDescription(PricedModel, Protocol):
@@ -183,6 +186,14 @@ class TurnRunner:
         )
         # A stand-in catalog entry may not know windows; an unknown window sends the cap as is.
         window: int | None = getattr(info, "context_window", None)
+        local = getattr(getattr(info, "endpoint", None), "kind", None) == "local"
+        if window is not None and call.prompt_estimate > window * TOO_LONG and not local:
+            # Far past the window, whatever the estimate's error: the API would refuse it after
+            # the upload (megabytes of it). The bundled model drops its oldest turns itself.
+            raise UserFacingError(
+                f"not sent: the prompt is ~{call.prompt_estimate:,} tokens, and {model_id}'s "
+                f"context window holds {window:,}; shorten it"
+            )
         limit = answer_limit(max_tokens or self.config.max_tokens, window, call.prompt_estimate)
         if self.budget is not None:  # BudgetExceeded: not sent, nothing to record
             limit = self.budget.clamp(
