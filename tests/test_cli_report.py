@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import sys
@@ -122,7 +123,7 @@ def test_report_data_hand_computed() -> None:
     assert [(t.turn, t.cost_usd, t.baseline_usd) for t in report.per_turn] == [
         (1, Decimal("0.0040"), Decimal("0.0100")),
         (2, Decimal("0.0205"), Decimal("0.0225")),
-        (3, Decimal("0"), Decimal("0.0040")),
+        (3, None, Decimal("0.0040")),  # its one call is unpriced: unknown, never $0
         (4, Decimal("0"), Decimal("0")),
     ]
     assert report.baseline_assumption == f"baseline = same token counts re-priced at {OPUS}"
@@ -262,8 +263,6 @@ def test_long_session_sparkline_shows_the_last_turns() -> None:
 
 
 def test_report_and_sessions_csv(capsys: pytest.CaptureFixture[str]) -> None:
-    import csv
-
     with Store() as store:
         sid = _session(store)
     capsys.readouterr()
@@ -294,3 +293,64 @@ def test_report_states_the_prompt_cache_hit_ratio(capsys: pytest.CaptureFixture[
     )
     assert main(["report", sid, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["cache_hit_ratio"] == 0.5
+
+
+def _unpriced_session(store: Store) -> str:
+    """One turn on a model with no known price; a second turn priced on one call of two."""
+    sid = store.create_session(start_model="claude-foo-1", mode="manual", frontier_model=OPUS)
+    store.record_call(_call(sid, 1, "claude-foo-1", None, None, "0.0075"), text="ok", prompt="hi")
+    return sid
+
+
+def test_nothing_priced_is_na_on_every_surface_never_zero(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A session whose one call has no known price showed "≥ $0.000000 (n/a for 1 call)" as its
+    most expensive turn and its spend per turn, "0" in `sessions --json` and `--csv`, and "0" for
+    its turns in `report --json` while the total there was null."""
+    with Store() as store:
+        sid = _unpriced_session(store)
+    capsys.readouterr()
+    assert main(["report", sid]) == 0
+    text = capsys.readouterr().out
+    assert "$0.0000" not in text and "n/a for" not in text
+    assert "Most expensive turn: #1 on claude-foo-1: n/a" in text
+    actual = next(line for line in text.splitlines() if line.startswith("  actual"))
+    assert actual.endswith("n/a")
+    assert main(["report", sid, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["total"]["cost_usd"] is None
+    assert data["most_expensive_turn"]["cost_usd"] is None
+    assert [t["cost_usd"] for t in data["turns"]] == [None]
+    assert main(["sessions"]) == 0
+    text = capsys.readouterr().out
+    assert "$0.0000" not in text and " n/a " in text
+    assert main(["sessions", "--json"]) == 0
+    [listed] = json.loads(capsys.readouterr().out)
+    assert listed["cost_usd"] is None and listed["unknown_price_calls"] == 1
+    assert listed["baseline_usd"] == "0.0075"
+    assert main(["sessions", "--csv"]) == 0
+    (row,) = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert row["cost_usd"] == "" and row["baseline_usd"] == "0.0075"
+
+
+def test_a_partly_priced_turn_keeps_the_known_part_and_says_what_is_unknown(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with Store() as store:
+        sid = _unpriced_session(store)
+        store.record_call(_call(sid, 2, "claude-haiku-4-5", "fast", "0.0010", "0.0050"))
+        store.record_call(_call(sid, 2, "claude-foo-1", None, None, "0.0050"))
+    capsys.readouterr()
+    assert main(["report", sid]) == 0
+    text = capsys.readouterr().out
+    expensive = "Most expensive turn: #2 on claude-haiku-4-5, claude-foo-1: ≥ $0.0010 (n/a for"
+    assert expensive in " ".join(text.split())
+    actual = next(line for line in text.splitlines() if line.startswith("  actual"))
+    assert actual.endswith("≥ $0.0010 (n/a for 2 calls)")
+    assert main(["report", sid, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [(t["cost_usd"], t["unknown_price_calls"]) for t in data["turns"]] == [
+        (None, 1),
+        ("0.0010", 1),
+    ]

@@ -174,3 +174,21 @@ def test_sessions_record_their_project_and_stats_group_by_it(
         assert store.get_session(a).project == "billing-api"  # type: ignore[union-attr]
     groups = _json(capsys, "stats", "--json", "--by", "project")["groups"]
     assert {g["project"]: g["cost_usd"] for g in groups} == {"billing-api": "0.001", "n/a": "0.002"}
+
+
+def test_stats_spend_per_day_with_no_known_price_is_na_never_zero(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Every call unpriced over two days: the sum by the spend-per-day bars read "$0.000000"."""
+    with Store() as store:
+        sid = store.create_session(frontier_model=OPUS)
+        for turn, day in ((1, "2026-11-20"), (2, "2026-11-21")):
+            when = f"{day}T10:00:00.000+00:00"
+            store.record_call(_call(sid, turn, "claude-foo-1", None, None, "0.0075", "chat", when))
+    capsys.readouterr()
+    assert main(["stats"]) == 0
+    out = capsys.readouterr().out
+    actual = next(line for line in out.splitlines() if line.startswith("  actual"))
+    assert actual.endswith("n/a") and "$0" not in actual
+    baseline = next(line for line in out.splitlines() if line.startswith("  baseline"))
+    assert baseline.endswith("$0.0150")

@@ -107,7 +107,7 @@ def test_rollups_per_model_per_tier_and_turn_series() -> None:
     assert [(s.turn, s.cost_usd, s.baseline_usd, s.unknown_price_calls) for s in series] == [
         (1, Decimal("0.004"), Decimal("0.010"), 0),
         (2, Decimal("0.002"), Decimal("0.010"), 0),
-        (3, Decimal("0"), Decimal("0.001"), 1),
+        (3, None, Decimal("0.001"), 1),  # no known price in the turn: unknown, never $0
     ]
 
 

@@ -294,3 +294,21 @@ async def test_the_spend_per_turn_heading_counts_turns_in_words() -> None:
             await pilot.pause()
             sections = [text_of(s) for s in app.screen.query(".section").results(Static)]
             assert heading in sections, sections
+
+
+def test_the_peak_turn_of_an_unpriced_session_is_na_never_zero() -> None:
+    """The summary's spend-per-turn row read "peak $0.0000" when no call had a known price."""
+    from tui_router.ui.screens.summary_view import summary_view
+
+    with Store() as store:
+        sid = store.create_session(start_model="mystery-model", frontier_model=FRONTIER)
+        usage = Usage(input_tokens=900, output_tokens=40)
+        store.record_call(
+            _call(sid, 1, "mystery-model", "fast", usage, priced=False), text="a", prompt="q"
+        )
+        unpriced = summary_view(build_report(store, sid))
+        store.record_call(_call(sid, 2, "claude-haiku-4-5", "fast", usage), text="b", prompt="r")
+        partly = summary_view(build_report(store, sid))
+    assert unpriced.turn_cost_peak == "n/a" and unpriced.turn_costs == [0.0]
+    assert partly.turn_cost_peak.startswith("≥ $0.00")
+    assert partly.turn_baseline_peak.startswith("$0.0")

@@ -106,6 +106,7 @@ def render(report: Any, console: Any = None) -> None:
     from rich.table import Table
 
     from tui_router.core.ledger import format_total
+    from tui_router.core.price_sum import PriceSum
     from tui_router.core.pricing import format_usd
     from tui_router.core.report import sparkline
 
@@ -205,8 +206,10 @@ def render(report: Any, console: Any = None) -> None:
         console.print(line)
     if report.per_turn:
         shown = report.per_turn[-SPARK_TURNS:]
-        costs = [t.cost_usd for t in shown]
-        baselines = [t.baseline_usd for t in shown]
+        costs = [t.cost.known_usd for t in shown]  # the bars: the known part of each turn
+        baselines = [t.baseline.known_usd for t in shown]
+        spent = sum((t.cost for t in shown), PriceSum())
+        base = sum((t.baseline for t in shown), PriceSum())
         scale = max([*costs, *baselines])
         which = (
             ""
@@ -214,10 +217,10 @@ def render(report: Any, console: Any = None) -> None:
             else (f"last {len(shown)} of {len(report.per_turn):,} turns, ")
         )
         console.print(f"Spend per turn ({which}same scale):")
-        console.print(f"  actual   {sparkline(costs, scale)}  {format_usd(sum(costs), places)}")
-        console.print(
-            f"  baseline {sparkline(baselines, scale)}  {format_usd(sum(baselines), places)}"
-        )
+        spent_text = format_total(spent.usd, spent.unknown, places)
+        base_text = format_total(base.usd, base.unknown, places)
+        console.print(f"  actual   {sparkline(costs, scale)}  {spent_text}")
+        console.print(f"  baseline {sparkline(baselines, scale)}  {base_text}")
 
 
 def _cost_cell(totals: Any, places: int) -> str:

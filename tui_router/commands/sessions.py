@@ -45,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _as_dict(totals: Any) -> dict[str, Any]:
+    from tui_router.core.store_rows import money_text
+
     session = totals.session
     savings = totals.savings_usd
     return {
@@ -55,12 +57,12 @@ def _as_dict(totals: Any) -> dict[str, Any]:
         "mode": session.mode,
         "models": list(totals.models),
         "calls": totals.calls,
-        "cost_usd": str(totals.cost_usd),
+        "cost_usd": money_text(totals.cost_usd),
         "unknown_price_calls": totals.unknown_price_calls,
         "baseline_model": session.frontier_model,
-        "baseline_usd": str(totals.baseline_usd),
+        "baseline_usd": money_text(totals.baseline_usd),
         "unknown_baseline_calls": totals.unknown_baseline_calls,
-        "savings_usd": None if savings is None else str(savings),
+        "savings_usd": money_text(savings),
     }
 
 
@@ -97,7 +99,7 @@ def _print_table(sessions: list[Any]) -> None:
     if not sessions:
         console.print("No sessions yet. Start one with `tui-router` or `tui-router ask PROMPT`.")
         return
-    places = 6 if all(t.cost_usd < Decimal("0.01") for t in sessions) else 4
+    places = 6 if all(t.cost.known_usd < Decimal("0.01") for t in sessions) else 4
     table = Table(
         title="Recent sessions",
         title_justify="left",

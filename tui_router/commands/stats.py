@@ -217,6 +217,11 @@ def _money(amount: Decimal | None, unknown_calls: int, places: int) -> str:
     return f"≥ {text} ({unknown_calls} n/a)" if amount is not None and unknown_calls else text
 
 
+def _money_sum(total: Any, places: int) -> str:
+    """A `PriceSum` as a cell (see `_money`)."""
+    return _money(total.usd, total.unknown, places)
+
+
 def _every_day(per_day: list[Group]) -> list[tuple[str, Decimal, Decimal]]:
     """(day, cost, baseline) for every day from the first to the last, quiet days as zero."""
     known = {g.key: g for g in per_day if g.key != "unknown"}
@@ -239,6 +244,7 @@ def render(stats: Stats, console: Any = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from tui_router.core.price_sum import PriceSum
     from tui_router.core.pricing import format_usd
     from tui_router.core.report import sparkline
 
@@ -297,9 +303,12 @@ def render(stats: Stats, console: Any = None) -> None:
         baselines = [baseline for _, _, baseline in days]
         scale = max([*costs, *baselines])
         console.print(f"Spend per day, {days[0][0]} → {days[-1][0]} (same scale):")
-        spent, base = sum(costs, Decimal(0)), sum(baselines, Decimal(0))
-        console.print(f"  actual   {sparkline(costs, scale)}  {format_usd(spent, places)}")
-        console.print(f"  baseline {sparkline(baselines, scale)}  {format_usd(base, places)}")
+        # the bars draw the known part of each day; the sums say what is unknown
+        shown = {day for day, _, _ in days}
+        spent = sum((g.totals.cost for g in stats.per_day if g.key in shown), PriceSum())
+        base = sum((g.totals.baseline for g in stats.per_day if g.key in shown), PriceSum())
+        console.print(f"  actual   {sparkline(costs, scale)}  {_money_sum(spent, places)}")
+        console.print(f"  baseline {sparkline(baselines, scale)}  {_money_sum(base, places)}")
     console.print(
         "baseline = each call's token counts re-priced at the session's frontier model · "
         "n/a = calls whose price is unknown (not counted as $0) · "

@@ -4,9 +4,10 @@ The frontier-only baseline of a call is its token usage re-priced at the configu
 (same input, cache and output token counts). Savings = baseline - actual.
 
 Unknown prices are never counted as $0. A total keeps the sum of the known prices and the number of
-calls whose price is unknown; it is shown as "≥ $0.0123 (n/a for 2 calls)", or "n/a" when no call
-in it has a known price. Savings and their percentage are computed over the calls whose actual
-*and* baseline prices are known; ``savings_excluded_calls`` says how many calls were left out.
+calls whose price is unknown (a `price_sum.PriceSum`); it is shown as "≥ $0.0123 (n/a for 2
+calls)", or "n/a" when no call in it has a known price. Savings and their percentage are computed
+over the calls whose actual *and* baseline prices are known; ``savings_excluded_calls`` says how
+many calls were left out.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from tui_router.core.config import PriceOverride
+from tui_router.core.price_sum import PriceSum
 from tui_router.core.pricing import MTOK, Price, PriceSource, Rates, format_usd, price_call
 from tui_router.core.store_rows import CallRow
 from tui_router.core.usage import Usage
@@ -83,10 +85,8 @@ class Totals:
 
     calls: int = 0
     usage: Usage = field(default_factory=Usage)
-    known_cost_usd: Decimal = Decimal(0)
-    unknown_price_calls: int = 0
-    known_baseline_usd: Decimal = Decimal(0)
-    unknown_baseline_calls: int = 0
+    cost: PriceSum = field(default_factory=PriceSum)
+    baseline: PriceSum = field(default_factory=PriceSum)
     comparable_cost_usd: Decimal = Decimal(0)
     comparable_baseline_usd: Decimal = Decimal(0)
     savings_excluded_calls: int = 0
@@ -94,20 +94,32 @@ class Totals:
 
     @property
     def has_unknown_price(self) -> bool:
-        return self.unknown_price_calls > 0
+        return self.cost.unknown > 0
+
+    @property
+    def known_cost_usd(self) -> Decimal:
+        return self.cost.known_usd
+
+    @property
+    def unknown_price_calls(self) -> int:
+        return self.cost.unknown
+
+    @property
+    def known_baseline_usd(self) -> Decimal:
+        return self.baseline.known_usd
+
+    @property
+    def unknown_baseline_calls(self) -> int:
+        return self.baseline.unknown
 
     @property
     def cost_usd(self) -> Decimal | None:
         """The known part of the cost; None when there are calls and none has a known price."""
-        if self.calls and self.unknown_price_calls == self.calls:
-            return None
-        return self.known_cost_usd
+        return self.cost.usd
 
     @property
     def baseline_usd(self) -> Decimal | None:
-        if self.calls and self.unknown_baseline_calls == self.calls:
-            return None
-        return self.known_baseline_usd
+        return self.baseline.usd
 
     @property
     def savings_usd(self) -> Decimal | None:
@@ -135,10 +147,8 @@ class Totals:
         return Totals(
             calls=self.calls + 1,
             usage=self.usage + record.usage,
-            known_cost_usd=self.known_cost_usd + (cost or 0),
-            unknown_price_calls=self.unknown_price_calls + (cost is None),
-            known_baseline_usd=self.known_baseline_usd + (baseline or 0),
-            unknown_baseline_calls=self.unknown_baseline_calls + (baseline is None),
+            cost=self.cost.add(cost),
+            baseline=self.baseline.add(baseline),
             comparable_cost_usd=self.comparable_cost_usd + (cost if comparable and cost else 0),
             comparable_baseline_usd=self.comparable_baseline_usd
             + (baseline if comparable and baseline else 0),
@@ -152,9 +162,25 @@ class TurnSpend:
     """Spend of one turn (all its calls: cascade attempts, judges, retries) and its baseline."""
 
     turn: int
-    cost_usd: Decimal
-    baseline_usd: Decimal
-    unknown_price_calls: int = 0
+    cost: PriceSum
+    baseline: PriceSum
+
+    @property
+    def cost_usd(self) -> Decimal | None:
+        """The known part; None when no call of the turn has a known price."""
+        return self.cost.usd
+
+    @property
+    def baseline_usd(self) -> Decimal | None:
+        return self.baseline.usd
+
+    @property
+    def unknown_price_calls(self) -> int:
+        return self.cost.unknown
+
+    @property
+    def unknown_baseline_calls(self) -> int:
+        return self.baseline.unknown
 
 
 def format_total(amount: Decimal | None, unknown_calls: int, places: int = 4) -> str:
@@ -228,14 +254,11 @@ class Ledger:
         return float(self._totals.known_cost_usd / budget_usd)
 
     def per_turn(self) -> list[TurnSpend]:
-        """Spend per turn in turn order (unknown prices count 0 here and are flagged)."""
+        """Spend per turn in turn order (a turn with no known price has a cost of None)."""
         by_turn: dict[int, Totals] = {}
         for record in self.records:
             by_turn[record.turn] = by_turn.get(record.turn, Totals()).add(record)
-        return [
-            TurnSpend(turn, t.known_cost_usd, t.known_baseline_usd, t.unknown_price_calls)
-            for turn, t in sorted(by_turn.items())
-        ]
+        return [TurnSpend(turn, t.cost, t.baseline) for turn, t in sorted(by_turn.items())]
 
 
 class _KeyOf(Protocol):

@@ -47,7 +47,7 @@ class SuggestionCounts:
 @dataclass(frozen=True, slots=True)
 class ExpensiveTurn:
     turn: int
-    cost_usd: Decimal
+    cost_usd: Decimal | None  # None: no call of the turn has a known price
     unknown_price_calls: int
     models: tuple[str, ...]
     prompt: str
@@ -133,6 +133,7 @@ class SessionReport:
                     "cost_usd": money_text(t.cost_usd),
                     "baseline_usd": money_text(t.baseline_usd),
                     "unknown_price_calls": t.unknown_price_calls,
+                    "unknown_baseline_calls": t.unknown_baseline_calls,
                 }
                 for t in self.per_turn
             ],
@@ -219,7 +220,8 @@ def _most_expensive(
     turns = ledger.per_turn()
     if not turns:
         return None
-    top = max(turns, key=lambda t: t.cost_usd)  # first of equals: the earliest turn
+    # by the known part; first of equals: the earliest turn
+    top = max(turns, key=lambda t: t.cost.known_usd)
     models = tuple(dict.fromkeys(c.model for c in calls if c.turn == top.turn))
     prompt = " ".join(prompts.get(top.turn, "").split())
     return ExpensiveTurn(top.turn, top.cost_usd, top.unknown_price_calls, models, prompt)

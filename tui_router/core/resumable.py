@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from tui_router.core.price_sum import PriceSum
+
 if TYPE_CHECKING:
     from tui_router.core.store import Store
 
@@ -56,7 +58,7 @@ def resumable_sessions(store: Store, limit: int = DEFAULT_LIMIT) -> list[Resumab
     found: list[ResumableSession] = []
     for session_id, started_at, title, start_model, first_prompt, turns in rows:
         own = calls[session_id]
-        known = [Decimal(cost) for _model, cost in own if cost is not None]
+        spent = PriceSum.of(None if cost is None else Decimal(cost) for _model, cost in own)
         found.append(
             ResumableSession(
                 id=session_id,
@@ -64,8 +66,8 @@ def resumable_sessions(store: Store, limit: int = DEFAULT_LIMIT) -> list[Resumab
                 title=title or first_line(first_prompt or ""),
                 model=own[-1][0] if own else start_model,
                 calls=len(own),
-                cost_usd=sum(known, Decimal(0)) if known or not own else None,
-                unknown_price_calls=len(own) - len(known),
+                cost_usd=spent.usd,
+                unknown_price_calls=spent.unknown,
                 turns=int(turns or 0),
             )
         )

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from tui_router.core.conversation import ToolCall
+from tui_router.core.price_sum import PriceSum
 from tui_router.core.usage import Usage
 
 
@@ -139,45 +140,45 @@ class DecisionRow:
 
 @dataclass(frozen=True, slots=True)
 class SessionTotals:
-    """A session with its call totals, for `sessions` listings."""
+    """A session with its call totals, for `sessions` listings (money: None when unknown)."""
 
     session: SessionRow
     calls: int
     models: tuple[str, ...]
-    cost_usd: Decimal
-    unknown_price_calls: int
-    baseline_usd: Decimal
-    unknown_baseline_calls: int
+    cost: PriceSum
+    baseline: PriceSum
+
+    @property
+    def cost_usd(self) -> Decimal | None:
+        return self.cost.usd
+
+    @property
+    def unknown_price_calls(self) -> int:
+        return self.cost.unknown
+
+    @property
+    def baseline_usd(self) -> Decimal | None:
+        return self.baseline.usd
+
+    @property
+    def unknown_baseline_calls(self) -> int:
+        return self.baseline.unknown
 
     @property
     def savings_usd(self) -> Decimal | None:
-        if self.unknown_price_calls or self.unknown_baseline_calls:
+        if self.cost.unknown or self.baseline.unknown:
             return None
-        return self.baseline_usd - self.cost_usd
+        return self.baseline.known_usd - self.cost.known_usd
 
 
 def session_totals(
     session: SessionRow, calls: list[tuple[str, str | None, str | None]]
 ) -> SessionTotals:
     """Totals of one session from its calls' (model, cost, baseline cost) columns."""
-    cost = Decimal(0)
-    baseline = Decimal(0)
-    unknown_cost = unknown_baseline = 0
-    models: list[str] = []
-    for model, cost_text, baseline_text in calls:
-        if model not in models:
-            models.append(model)
-        if cost_text is None:
-            unknown_cost += 1
-        else:
-            cost += Decimal(cost_text)
-        if baseline_text is None:
-            unknown_baseline += 1
-        else:
-            baseline += Decimal(baseline_text)
-    return SessionTotals(
-        session, len(calls), tuple(models), cost, unknown_cost, baseline, unknown_baseline
-    )
+    models = tuple(dict.fromkeys(model for model, _cost, _baseline in calls))
+    cost = PriceSum.of(parse_money(cost) for _model, cost, _baseline in calls)
+    baseline = PriceSum.of(parse_money(baseline) for _model, _cost, baseline in calls)
+    return SessionTotals(session, len(calls), models, cost, baseline)
 
 
 def money_text(amount: Decimal | None) -> str | None:

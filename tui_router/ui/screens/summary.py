@@ -8,7 +8,6 @@ screen itself never computes money.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import ClassVar
 
 from rich.style import Style
@@ -21,7 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Sparkline, Static
 
 from tui_router.core.report import SessionReport
-from tui_router.ui.format import counted, tokens, usd
+from tui_router.ui.format import counted, tokens
 from tui_router.ui.screens.summary_view import ModelLine, SummaryView, summary_view
 
 __all__ = ["ModelLine", "SharedScaleSparkline", "SummaryScreen", "SummaryView", "summary_view"]
@@ -232,19 +231,22 @@ class SummaryScreen(ModalScreen[bool]):
                     classes="section",
                 )
                 top = max([*view.turn_costs, *view.turn_baselines, 0.0])
-                yield from self._spark_row("actual", "spark-actual", view.turn_costs, top)
-                yield from self._spark_row("baseline", "spark-baseline", view.turn_baselines, top)
+                yield from self._spark_row(
+                    "actual", "spark-actual", view.turn_costs, top, view.turn_cost_peak
+                )
+                yield from self._spark_row(
+                    "baseline", "spark-baseline", view.turn_baselines, top, view.turn_baseline_peak
+                )
 
     def _spark_row(
-        self, label: str, widget_id: str, values: Sequence[float], top: float
+        self, label: str, widget_id: str, values: Sequence[float], top: float, peak: str
     ) -> ComposeResult:
         spark = SharedScaleSparkline(list(values), id=widget_id)
         spark.scale_max = top
-        peak = max(values, default=0.0)
         with Horizontal(classes="spark-row"):
             yield Label(label)
             yield spark
-            yield Label(f"peak {usd(Decimal(str(peak)))}", classes="peak")
+            yield Label(f"peak {peak}", classes="peak")
 
     def _model_table(self) -> DataTable[Text]:
         table: DataTable[Text] = DataTable(

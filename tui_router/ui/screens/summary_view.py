@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from tui_router.core.ledger import Totals, format_total
+from tui_router.core.price_sum import PriceSum
 from tui_router.core.pricing import format_usd
 from tui_router.core.report import ExpensiveTurn, SessionReport, SuggestionCounts
 from tui_router.ui.format import counted
@@ -44,8 +45,12 @@ class SummaryView:
     suggestions_text: str
     escalations_text: str
     most_expensive_text: str
+    #: the known part of each turn's spend and baseline (the bars)
     turn_costs: list[float] = field(default_factory=list)
     turn_baselines: list[float] = field(default_factory=list)
+    #: the highest turn: "$0.0123", "≥ $0.0123" when some turn has an unknown price, or "n/a"
+    turn_cost_peak: str = "$0.0000"
+    turn_baseline_peak: str = "$0.0000"
     #: the session's title (its first prompt's line, or the one a fast-tier model wrote)
     title: str | None = None
 
@@ -102,10 +107,21 @@ def summary_view(report: SessionReport) -> SummaryView:
         suggestions_text=suggestions_line(report.suggestions),
         escalations_text=escalations_line(report),
         most_expensive_text=most_expensive_line(report.most_expensive_turn),
-        turn_costs=[float(t.cost_usd) for t in report.per_turn],
-        turn_baselines=[float(t.baseline_usd) for t in report.per_turn],
+        turn_costs=[float(t.cost.known_usd) for t in report.per_turn],
+        turn_baselines=[float(t.baseline.known_usd) for t in report.per_turn],
+        turn_cost_peak=peak_text([t.cost for t in report.per_turn]),
+        turn_baseline_peak=peak_text([t.baseline for t in report.per_turn]),
         title=report.session.title,
     )
+
+
+def peak_text(spends: list[PriceSum]) -> str:
+    """The highest of the turns' spends, known parts only: "≥" when a turn has an unknown price,
+    "n/a" when no turn has a known one."""
+    if spends and all(spend.usd is None for spend in spends):
+        return "n/a"
+    peak = max((spend.known_usd for spend in spends), default=Decimal(0))
+    return ("≥ " if any(spend.unknown for spend in spends) else "") + format_usd(peak)
 
 
 def suggestions_line(counts: SuggestionCounts) -> str:
