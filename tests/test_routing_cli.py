@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -225,3 +226,65 @@ def test_report_routing_reviews_recorded_sessions(capsys: pytest.CaptureFixture[
 def test_report_routing_with_no_history(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["report", "--routing"]) == 0
     assert "No answered turns" in capsys.readouterr().out
+
+
+def test_report_routing_counts_agent_turns_and_reprices_every_step(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A turn with tools is recorded with purpose "agent" (one call per step); the review counted
+    only chat/cascade/retry calls, so after `ask` (tools on by default) it said "0 answered
+    turns"."""
+    from tui_router.core.pricing import price_call
+
+    prompt = "our prod migration drops the users.email column; write it safely with a rollback"
+    with Store() as store:
+        sid = store.create_session(start_model="claude-haiku-4-5", mode="auto", strategy="rules")
+        store.record_decision(
+            DecisionRow(
+                session_id=sid,
+                turn=1,
+                strategy="rules",
+                suggested_model="claude-opus-4-6",
+                suggested_tier="frontier",
+                current_model="claude-haiku-4-5",
+                current_tier="fast",
+                reason="rule irreversible-or-production: ...",
+                rule="irreversible-or-production",
+                outcome="auto-applied",
+            )
+        )
+        for step, (cost, text) in enumerate((("0.020", "reading"), ("0.025", "done")), start=1):
+            store.record_call(
+                _call(sid, 1, "claude-opus-4-6", "agent", cost, "frontier", 2_000 * step),
+                text=text,
+                prompt=prompt,
+            )
+    data = run_json(capsys, "report", "--routing", "--json")
+    assert data["turns"] == 1 and data["turns_per_tier"] == {"frontier": 1}
+    assert Decimal(data["actual_cost_usd"]) == Decimal("0.045")
+    [rule] = data["suggestions"]
+    assert rule["reason"] == "irreversible-or-production" and rule["auto_applied"] == 1
+    manual = next(w for w in data["what_if"] if w["strategy"] == "manual")
+    # the answer is both steps: 2,000 + 4,000 input and 300 + 300 output tokens re-priced
+    both_steps = Usage(input_tokens=6_000, output_tokens=600)
+    assert Decimal(manual["cost_usd"]) == price_call(both_steps, "claude-opus-4-6", "anthropic").usd
+    assert main(["report", "--routing"]) == 0
+    out = capsys.readouterr().out
+    assert "1 answered turn" in out and "No answered turns" not in out
+
+
+def test_report_routing_after_ask_counts_its_turn(fake_server: Any, cli: Any) -> None:
+    """The user's pass: `ask` (an agent turn) then `report --routing` said "0 answered turns"."""
+    from fakeserver import Script
+
+    fake_server.push(Script(text="done", input_tokens=1_000, output_tokens=100))
+    env = {"ANTHROPIC_BASE_URL": fake_server.anthropic_base_url, "ANTHROPIC_API_KEY": "test"}
+    asked = cli("ask", "--json", "--model", "claude-haiku-4-5", "rename foo to bar", env=env)
+    assert asked.returncode == 0, asked.stderr
+    with Store() as store:
+        sid = json.loads(asked.stdout)["session_id"]
+        assert [c.purpose for c in store.session_calls(sid)] == ["agent"]
+    reviewed = cli("report", "--routing", "--json")
+    assert reviewed.returncode == 0, reviewed.stderr
+    data = json.loads(reviewed.stdout)
+    assert data["turns"] == 1 and data["turns_per_tier"] == {"fast": 1}

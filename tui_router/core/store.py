@@ -52,6 +52,7 @@ from tui_router.core.store_rows import (
 from tui_router.core.usage import Usage
 
 __all__ = [
+    "ANSWER_PURPOSES",
     "CallRow",
     "DecisionRow",
     "MessageRow",
@@ -74,6 +75,10 @@ _MADE_A_CALL = " WHERE EXISTS (SELECT 1 FROM calls c WHERE c.session_id = sessio
 PURPOSES = (
     "chat", "cascade", "judge", "background", "retry", "agent", "subagent", "title", "compact",
 )  # fmt: skip
+#: the purposes of the calls that answer the user's prompt (an agent turn's steps are "agent",
+#: a "retry stronger" turn's "retry"; the others work for the app: cascade judges, subtasks,
+#: titles, compaction)
+ANSWER_PURPOSES = ("chat", "cascade", "retry", "agent")
 STATUSES = ("ok", "error", "cancelled")
 OUTCOMES = ("shown", "accepted", "rejected", "auto-applied", "silent")
 #: how long one write waits for another process's lock (SQLite's busy handler)

@@ -42,15 +42,13 @@ from tui_router.core.providers.base import (
     ToolSpec,
     UsageEvent,
 )
-from tui_router.core.store import CallRow, Store, now_iso
+from tui_router.core.store import ANSWER_PURPOSES, CallRow, Store, now_iso
 from tui_router.core.token_calibration import TokenCalibration
 from tui_router.core.usage import Usage
 
 __all__ = ["TurnResult", "TurnRunner", "UsageUpdate", "answer_limit"]
 
 ProviderFactory = Callable[[str, AppConfig], tuple[Provider, ResolvedModel]]
-#: purposes whose conversation ends with the session user's own prompt (stored as the turn's)
-_PROMPT_PURPOSES = ("chat", "cascade", "retry", "agent")
 #: The fewest output tokens a call is clamped to; with less room the prompt does not fit.
 MIN_ANSWER_TOKENS = 256
 #: Spare kept on the prompt's estimated size when clamping (another model's tokenizer may
@@ -208,7 +206,8 @@ class TurnRunner:
             cache_key=cache_key,
             effort=effort,
         )
-        prompt = _turn_prompt(messages) if purpose in _PROMPT_PURPOSES else None
+        # an answering call's conversation ends with the user's own prompt (stored as the turn's)
+        prompt = _turn_prompt(messages) if purpose in ANSWER_PURPOSES else None
         started_at = now_iso()
         started = time.monotonic()
         stream = provider.stream(request)

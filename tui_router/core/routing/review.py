@@ -1,11 +1,13 @@
 """The routing review (`tui-router report --routing`) as data, built from the store.
 
-Per turn it finds the call that answered (the last successful chat/cascade/retry call), then
-reports: the share of turns per tier; suggestions shown/accepted/rejected grouped by the rule or
-reason behind them; turns retried stronger (regret) and what the discarded answers cost; and what
-each strategy would have cost on the same turns — every stored prompt is re-decided with each
-strategy and the answering call's recorded token counts are re-priced on the model it picks
-(the same assumption as the frontier-only baseline: same input, cache and output token counts).
+Per turn it finds the call that answered (the last successful call that answers the prompt:
+chat, agent step, cascade attempt or retry; `store.ANSWER_PURPOSES`), then reports: the share of
+turns per tier; suggestions shown/accepted/rejected grouped by the rule or reason behind them;
+turns retried stronger (regret) and what the discarded answers cost; and what each strategy would
+have cost on the same turns — every stored prompt is re-decided with each strategy and the
+answer's recorded token counts (every step of an agent's answer) are re-priced on the model it
+picks (the same assumption as the frontier-only baseline: same input, cache and output token
+counts).
 """
 
 from __future__ import annotations
@@ -21,15 +23,14 @@ from tui_router.core.routing import strategies
 from tui_router.core.routing.context import RoutingContext
 from tui_router.core.routing.features import estimate_tokens
 from tui_router.core.routing.router import Router
-from tui_router.core.store import Store
+from tui_router.core.store import ANSWER_PURPOSES, Store
 from tui_router.core.store_rows import CallRow, DecisionRow
 from tui_router.core.tiers import TIERS, tier_rank
 from tui_router.core.usage import Usage
 
-ANSWER_PURPOSES = ("chat", "cascade", "retry")
 ASSUMPTION = (
-    "other strategies: each stored prompt re-decided, the answering call's token counts "
-    "re-priced on the model chosen (cascade: its first attempt only)"
+    "other strategies: each stored prompt re-decided, the answer's token counts (every step of "
+    "an agent's answer) re-priced on the model chosen (cascade: its first attempt only)"
 )
 
 
@@ -43,6 +44,22 @@ class Turn:
     answer: CallRow
     spent_usd: Decimal | None  # every call of the turn (cascade attempts, judge, retries)
     retried_from: str | None  # the model whose answer "retry stronger" replaced
+    #: the answer's calls: the answering call, and before it the earlier steps of the same agent
+    #: loop (same purpose and model); one call for a turn without tools
+    steps: tuple[CallRow, ...] = ()
+
+    @property
+    def usage(self) -> Usage:
+        """The token counts of the answer (all its steps)."""
+        total = Usage()
+        for step in self.steps or (self.answer,):
+            total = total + step.usage
+        return total
+
+    @property
+    def context_tokens(self) -> int:
+        """What the answer's first step was sent (the conversation and the prompt)."""
+        return (self.steps or (self.answer,))[0].usage.input_tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +197,11 @@ def _turns(session_id: str, calls: list[CallRow], prompts: dict[int, str]) -> li
         if not answering or turn not in prompts:
             continue
         answer = answering[-1]
+        steps = [answer]
+        for call in reversed(answering[:-1]):
+            if (call.purpose, call.model) != (answer.purpose, answer.model):
+                break
+            steps.insert(0, call)
         retried_from = None
         if answer.purpose == "retry":
             earlier = [c for c in answering[:-1] if c.purpose != "retry"] or answering[:-1]
@@ -192,6 +214,7 @@ def _turns(session_id: str, calls: list[CallRow], prompts: dict[int, str]) -> li
                 answer,
                 _sum(c.cost_usd for c in turn_calls),
                 retried_from,
+                tuple(steps),
             )
         )
     return out
@@ -199,7 +222,8 @@ def _turns(session_id: str, calls: list[CallRow], prompts: dict[int, str]) -> li
 
 def _discarded_cost(store: Store, turn: Turn) -> Decimal | None:
     calls = [c for c in store.session_calls(turn.session_id) if c.turn == turn.turn]
-    discarded = [c for c in calls if c.id != turn.answer.id and c.purpose != "judge"]
+    kept = {step.id for step in turn.steps or (turn.answer,)}
+    discarded = [c for c in calls if c.id not in kept and c.purpose != "judge"]
     return _sum(c.cost_usd for c in discarded)
 
 
@@ -252,10 +276,10 @@ def _what_if(
     changed = 0
     previous: dict[str, str] = {}
     for turn in turns:
-        usage: Usage = turn.answer.usage
+        usage = turn.usage
         current = previous.get(turn.session_id)
         context = RoutingContext(
-            conversation_tokens=max(0, usage.input_tokens - estimate_tokens(turn.prompt)),
+            conversation_tokens=max(0, turn.context_tokens - estimate_tokens(turn.prompt)),
             current_model=current or turn.answer.model,
             turn_index=turn.turn,
         )
