@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import sys
@@ -354,3 +355,57 @@ def test_a_partly_priced_turn_keeps_the_known_part_and_says_what_is_unknown(
         (None, 1),
         ("0.0010", 1),
     ]
+
+
+def _small_sessions(store: Store) -> tuple[str, str]:
+    """Sub-cent sessions: one priced ($0.007872), one estimated and partly unpriced."""
+    priced = store.create_session(start_model="claude-haiku-4-5", frontier_model=OPUS)
+    store.record_call(
+        _call(priced, 1, "claude-haiku-4-5", "fast", "0.007872", "0.039360"), prompt="wal"
+    )
+    mixed = store.create_session(
+        start_model="claude-haiku-4-5", mode="suggest", strategy="rules", frontier_model=OPUS
+    )
+    estimated = _call(mixed, 1, "claude-haiku-4-5", "fast", "0.001270", "0.006350")
+    usage = Usage(input_tokens=1000, output_tokens=100, estimated=True)
+    store.record_call(dataclasses.replace(estimated, usage=usage), prompt="hi")
+    store.record_call(_call(mixed, 2, "claude-foo-1", None, None, "0.006350"), prompt="again")
+    return priced, mixed
+
+
+def test_at_80_columns_sessions_and_report_cut_no_value_and_break_no_fact(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 80 columns (piped, or a terminal that wide) `sessions` cut its savings column to "$"
+    under an empty header, `report` lost its model column and broke facts across lines
+    ("cancelled: ⏎0", "mode manual · ⏎strategy manual")."""
+    monkeypatch.setenv("COLUMNS", "80")
+    with Store() as store:
+        priced, mixed = _small_sessions(store)
+    capsys.readouterr()
+    assert main(["sessions"]) == 0
+    out = capsys.readouterr().out
+    assert all(len(line.rstrip()) <= 80 for line in out.splitlines())
+    assert "savings" in out and "$0.0315" in out  # 0.039360 - 0.007872, whole
+    assert "≥ $0.0013 (1 n/a)" in out and "$0.0079" in out
+    assert main(["report", mixed]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert all(len(line.rstrip()) <= 80 for line in lines)
+    assert "claude-haiku-4-5" in out and "claude-foo-1" in out
+    assert any(line.startswith("cancelled: 0") or "· cancelled: 0" in line for line in lines)
+    assert any("mode suggest" in line for line in lines)
+    assert any(line.startswith("strategy rules") or "· strategy rules" in line for line in lines)
+    assert main(["report", priced]) == 0
+    assert "Total: $0.0079" in capsys.readouterr().out  # the same figure as in `sessions`
+
+
+def test_fact_lines_break_only_between_facts() -> None:
+    from tui_router.commands.fit import fact_lines
+
+    facts = ["Cascade escalations: 0", "retries on a stronger tier: 0", "errors: 0", "cancelled: 0"]
+    assert fact_lines(facts, 80) == [
+        "Cascade escalations: 0 · retries on a stronger tier: 0 · errors: 0",
+        "cancelled: 0",
+    ]
+    assert fact_lines(["a" * 90, "b"], 80) == ["a" * 90, "b"]  # too long: a line of its own

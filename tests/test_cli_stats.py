@@ -192,3 +192,22 @@ def test_stats_spend_per_day_with_no_known_price_is_na_never_zero(
     assert actual.endswith("n/a") and "$0" not in actual
     baseline = next(line for line in out.splitlines() if line.startswith("  baseline"))
     assert baseline.endswith("$0.0150")
+
+
+def test_stats_in_an_80_column_terminal_cuts_no_value() -> None:
+    """In a terminal 80 columns wide the table squeezed every column: "6,0…" for 6,000 input
+    tokens, "baseli…", and the model column gone."""
+    from rich.console import Console
+
+    from tui_router.commands.stats import collect, load, render
+
+    with Store() as store:
+        _history(store)
+        stats = collect(load(store), "model", None)
+    out = io.StringIO()
+    render(stats, Console(file=out, width=80, force_terminal=True, color_system=None))
+    text = out.getvalue()
+    assert "…" not in text
+    assert all(len(line.rstrip()) <= 80 for line in text.splitlines())
+    for whole in ("baseline", "savings", "cost", "≥ $0.0245 (1 n/a)", "$0.0365"):
+        assert whole in text, whole

@@ -266,3 +266,17 @@ def test_a_warm_models_and_route_run_never_imports_genai_prices() -> None:
             [sys.executable, "-c", code, *argv], timeout=120, capture_output=True, text=True
         )
         assert run.returncode == 0, (argv, run.stderr)
+
+
+def test_the_display_rule_reads_a_figure_the_same_wherever_it_is_shown() -> None:
+    """Four places ($0.0079 for 0.007872), more only when needed for two significant digits:
+    a price that is not zero never reads "$0.0000"."""
+    from tui_router.core.pricing import format_usd
+
+    shown = {x: format_usd(Decimal(x), None) for x in ("0.007872", "0.0175", "0.000435", "0")}
+    assert shown == {
+        "0.007872": "$0.0079",
+        "0.0175": "$0.0175",
+        "0.000435": "$0.00044",
+        "0": "$0.0000",
+    }

@@ -12,7 +12,6 @@ import argparse
 import json
 import sys
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, Literal
 
 from tui_router.core.plural import counted
@@ -101,10 +100,9 @@ def _routing_report(args: argparse.Namespace) -> int:
 
 def render(report: Any, console: Any = None) -> None:
     """Print a `SessionReport` for people (rich tables; plain text when not a terminal)."""
-    from rich import box
     from rich.console import Console
-    from rich.table import Table
 
+    from tui_router.commands.fit import print_facts, print_table
     from tui_router.core.ledger import format_total
     from tui_router.core.price_sum import PriceSum
     from tui_router.core.pricing import format_usd
@@ -113,97 +111,86 @@ def render(report: Any, console: Any = None) -> None:
     console = console or Console()
     session = report.session
     totals = report.totals
-    head = f"Session {session.id} · started {_local_time(session.started_at)}"
+    head = [f"Session {session.id}", f"started {_local_time(session.started_at)}"]
     if session.mode:
-        head += f" · mode {session.mode}"
+        head.append(f"mode {session.mode}")
     if session.strategy:  # every strategy the session used, in order ("learned,cascade")
-        head += f" · strategy {session.strategy.replace(',', ' → ')}"
-    console.print(head, style="bold")
+        head.append(f"strategy {session.strategy.replace(',', ' → ')}")
+    print_facts(console, head, style="bold")
     if session.title:
-        console.print(f"“{session.title}”", style="dim")
+        console.print(f"“{session.title}”", style="dim", markup=False)
 
-    places = 6 if (totals.baseline_usd or 0) < Decimal("0.01") else 4
-    table = Table(
-        header_style="bold",
-        show_footer=True,
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        collapse_padding=True,
-    )
-    columns = ("model", "tier", "calls", "input", "cache r/w", "output", "cost", "baseline")
-    footer = (
-        "total",
-        "",
-        str(totals.calls),
-        f"{totals.usage.input_tokens:,}",
-        f"{totals.usage.cache_read_tokens:,}/{totals.usage.cache_write_tokens:,}",
-        f"{totals.usage.output_tokens:,}",
-        _cost_cell(totals, places),
-        format_total(totals.baseline_usd, totals.unknown_baseline_calls, places),
-    )
-    for name, text in zip(columns, footer, strict=True):
-        justify: Literal["left", "right"] = "left" if name in ("model", "tier") else "right"
-        table.add_column(
-            name, footer=text, justify=justify, no_wrap=name != "model", overflow="fold"
-        )
-    for row in report.models:
-        t = row.totals
-        table.add_row(
-            row.model,
-            row.tier or "-",
-            str(t.calls),
-            f"{t.usage.input_tokens:,}",
-            f"{t.usage.cache_read_tokens:,}/{t.usage.cache_write_tokens:,}",
-            f"{t.usage.output_tokens:,}",
-            _cost_cell(t, places),
-            format_total(t.baseline_usd, t.unknown_baseline_calls, places),
-        )
-    console.print(table)
+    # the prompt cache line below says what the cache column does; the tier is the model's
+    print_table(console, lambda left_out: _model_table(report, left_out), _LEAST_NEEDED)
 
-    console.print(f"Total: {totals.cost_text(places)}")
-    console.print(
-        f"Frontier-only baseline: {totals.baseline_text(places)} ({report.baseline_assumption})"
+    print_facts(console, [f"Total: {totals.cost_text(None)}"])
+    print_facts(
+        console,
+        [
+            f"Frontier-only baseline: {totals.baseline_text(None)}",
+            f"({report.baseline_assumption})",
+        ],
+        sep=" ",
     )
     savings = totals.savings_usd
     if savings is None:
-        console.print("Savings: n/a (no call has both prices known)")
+        print_facts(console, ["Savings: n/a", "(no call has both prices known)"], sep=" ")
     else:
         pct = totals.savings_pct
-        text = format_usd(savings, places) + ("" if pct is None else f" ({pct:.1f}%)")
+        facts = [
+            f"Savings: {format_usd(savings, None)}" + ("" if pct is None else f" ({pct:.1f}%)")
+        ]
         if totals.savings_excluded_calls:
             left_out = counted(totals.savings_excluded_calls, "call")
-            text += f" · {left_out} with an unknown price left out"
-        console.print(f"Savings: {text}", style="green" if savings >= 0 else "red")
+            facts.append(f"{left_out} with an unknown price left out")
+        print_facts(console, facts, style="green" if savings >= 0 else "red")
     ratio = totals.usage.cache_hit_ratio
     if ratio is not None:
-        console.print(
-            f"Prompt cache: {ratio:.0%} of input read from cache "
-            f"({totals.usage.cache_read_tokens:,} of {totals.usage.input_tokens:,} tokens)"
+        print_facts(
+            console,
+            [
+                f"Prompt cache: {ratio:.0%} of input read from cache",
+                f"({totals.usage.cache_read_tokens:,} of {totals.usage.input_tokens:,} tokens)",
+            ],
+            sep=" ",
         )
     if totals.usage.estimated:
-        console.print(
-            "~ some token counts are local estimates (the server sent no usage)", style="dim"
+        print_facts(
+            console,
+            ["~ some token counts are local estimates", "(the server sent no usage)"],
+            sep=" ",
+            style="dim",
         )
 
     s = report.suggestions
-    console.print(
-        f"Suggestions: {s.shown} shown · {s.accepted} accepted · {s.rejected} rejected"
-        + (f" · {s.auto_applied} applied in auto mode" if s.auto_applied else "")
-        + (f" · {s.unanswered} unanswered" if s.unanswered else "")
+    print_facts(
+        console,
+        [
+            f"Suggestions: {s.shown} shown",
+            f"{s.accepted} accepted",
+            f"{s.rejected} rejected",
+            f"{s.auto_applied} applied in auto mode" if s.auto_applied else "",
+            f"{s.unanswered} unanswered" if s.unanswered else "",
+        ],
     )
-    console.print(
-        f"Cascade escalations: {report.escalations} · retries on a stronger tier: {report.retries}"
-        f" · errors: {report.errors} · cancelled: {report.cancelled}"
+    print_facts(
+        console,
+        [
+            f"Cascade escalations: {report.escalations}",
+            f"retries on a stronger tier: {report.retries}",
+            f"errors: {report.errors}",
+            f"cancelled: {report.cancelled}",
+        ],
     )
     top = report.most_expensive_turn
     if top is not None:
-        line = (
-            f"Most expensive turn: #{top.turn} on {', '.join(top.models)}: "
-            f"{format_total(top.cost_usd, top.unknown_price_calls, places)}"
-        )
+        facts = [
+            f"Most expensive turn: #{top.turn} on {', '.join(top.models)}:",
+            format_total(top.cost_usd, top.unknown_price_calls, None),
+        ]
         if top.prompt:
-            line += f" — “{top.prompt[:50]}{'…' if len(top.prompt) > 50 else ''}”"
-        console.print(line)
+            facts.append(f"— “{top.prompt[:50]}{'…' if len(top.prompt) > 50 else ''}”")
+        print_facts(console, facts, sep=" ")
     if report.per_turn:
         shown = report.per_turn[-SPARK_TURNS:]
         costs = [t.cost.known_usd for t in shown]  # the bars: the known part of each turn
@@ -217,17 +204,65 @@ def render(report: Any, console: Any = None) -> None:
             else (f"last {len(shown)} of {len(report.per_turn):,} turns, ")
         )
         console.print(f"Spend per turn ({which}same scale):")
-        spent_text = format_total(spent.usd, spent.unknown, places)
-        base_text = format_total(base.usd, base.unknown, places)
-        console.print(f"  actual   {sparkline(costs, scale)}  {spent_text}")
-        console.print(f"  baseline {sparkline(baselines, scale)}  {base_text}")
+        spent_text = format_total(spent.usd, spent.unknown, None)
+        base_text = format_total(base.usd, base.unknown, None)
+        print_facts(console, [f"  actual   {sparkline(costs, scale)}", spent_text], sep="  ")
+        print_facts(console, [f"  baseline {sparkline(baselines, scale)}", base_text], sep="  ")
 
 
-def _cost_cell(totals: Any, places: int) -> str:
-    """A cost cell; "~" marks a figure that rests on estimated token counts."""
-    from tui_router.core.ledger import format_total
+#: the per-model table's columns, and those left out first when the console is narrow
+_MODEL_COLUMNS = ("model", "tier", "calls", "input", "cache r/w", "output", "cost", "baseline")
+_LEAST_NEEDED = ("cache r/w", "tier", "input", "output")
 
-    text = format_total(totals.cost_usd, totals.unknown_price_calls, places)
+
+def _model_table(report: Any, left_out: frozenset[str]) -> Any:
+    from rich import box
+    from rich.table import Table
+
+    from tui_router.core.ledger import format_cell
+
+    def cells(name: str, tier: str, t: Any) -> tuple[str, ...]:
+        return (
+            name,
+            tier,
+            str(t.calls),
+            f"{t.usage.input_tokens:,}",
+            f"{t.usage.cache_read_tokens:,}/{t.usage.cache_write_tokens:,}",
+            f"{t.usage.output_tokens:,}",
+            _estimated(t, format_cell(t.cost_usd, t.unknown_price_calls)),
+            format_cell(t.baseline_usd, t.unknown_baseline_calls),
+        )
+
+    keep = [i for i, name in enumerate(_MODEL_COLUMNS) if name not in left_out]
+    table = Table(
+        header_style="bold",
+        show_footer=True,
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    footer = cells("total", "", report.totals)
+    longest = max((len(row.model) for row in report.models), default=5)
+    for i in keep:
+        name = _MODEL_COLUMNS[i]
+        justify: Literal["left", "right"] = "left" if name in ("model", "tier") else "right"
+        # a model's name folds as a last resort (never below 16 characters); the rest is whole
+        table.add_column(
+            name,
+            footer=footer[i],
+            justify=justify,
+            no_wrap=name != "model",
+            overflow="fold",
+            min_width=min(longest, 16) if name == "model" else None,
+        )
+    for row in report.models:
+        values = cells(row.model, row.tier or "-", row.totals)
+        table.add_row(*(values[i] for i in keep))
+    return table
+
+
+def _estimated(totals: Any, text: str) -> str:
+    """``text`` marked "~" when the figure rests on estimated token counts."""
     return ("~" + text) if totals.usage.estimated and totals.cost_usd is not None else text
 
 

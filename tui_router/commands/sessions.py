@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from tui_router.commands.arguments import positive_int
@@ -87,19 +86,38 @@ _CSV_COLUMNS = (
 
 
 def _print_table(sessions: list[Any]) -> None:
-    from rich import box
     from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
 
-    from tui_router.core.ledger import format_total
-    from tui_router.core.pricing import format_usd
+    from tui_router.commands.fit import print_facts, print_table
 
     console = Console()
     if not sessions:
         console.print("No sessions yet. Start one with `tui-router` or `tui-router ask PROMPT`.")
         return
-    places = 6 if all(t.cost.known_usd < Decimal("0.01") for t in sessions) else 4
+    # narrow: the start time goes under the id, then the baseline (savings stay)
+    print_table(console, lambda left_out: _table(sessions, left_out), _LEAST_NEEDED)
+    print_facts(
+        console,
+        [
+            "baseline = each call's token counts re-priced at the session's frontier model",
+            "n/a = calls whose price is unknown (not counted as $0)",
+            "Details: `tui-router report SESSION_ID` (a unique prefix of the id will do)",
+        ],
+        style="dim",
+    )
+
+
+_LEAST_NEEDED = ("started", "baseline")
+
+
+def _table(sessions: list[Any], left_out: frozenset[str]) -> Any:
+    from rich import box
+    from rich.markup import escape
+    from rich.table import Table
+
+    from tui_router.core.ledger import format_cell
+    from tui_router.core.pricing import format_usd
+
     table = Table(
         title="Recent sessions",
         title_justify="left",
@@ -108,30 +126,33 @@ def _print_table(sessions: list[Any]) -> None:
         pad_edge=False,
         collapse_padding=True,
     )
+    started_below = "started" in left_out
     table.add_column("session · title · models", overflow="fold", min_width=26)
-    table.add_column("started", no_wrap=True)
-    table.add_column("calls", justify="right")
-    table.add_column("cost", justify="right")
-    table.add_column("baseline", justify="right")
-    table.add_column("savings", justify="right")
+    if not started_below:
+        table.add_column("started", no_wrap=True)
+    table.add_column("calls", justify="right", no_wrap=True)
+    table.add_column("cost", justify="right", no_wrap=True)
+    if "baseline" not in left_out:
+        table.add_column("baseline", justify="right", no_wrap=True)
+    table.add_column("savings", justify="right", no_wrap=True)
     for totals in sessions:
         session = totals.session
         savings = totals.savings_usd
-        detail = " · ".join(x for x in (session.title, ", ".join(totals.models)) if x)
-        table.add_row(
-            session.id + (f"\n[dim]{escape(detail)}[/dim]" if detail else ""),
-            _local_time(session.started_at),
-            str(totals.calls),
-            format_total(totals.cost_usd, totals.unknown_price_calls, places),
-            format_total(totals.baseline_usd, totals.unknown_baseline_calls, places),
-            "n/a" if savings is None else format_usd(savings, places),
+        started = _local_time(session.started_at)
+        detail = " · ".join(
+            x
+            for x in (started if started_below else "", session.title, ", ".join(totals.models))
+            if x
         )
-    console.print(table)
-    console.print(
-        "baseline = each call's token counts re-priced at the session's frontier model. "
-        "Details: `tui-router report SESSION_ID` (a unique prefix of the id will do).",
-        style="dim",
-    )
+        row = [session.id + (f"\n[dim]{escape(detail)}[/dim]" if detail else "")]
+        if not started_below:
+            row.append(started)
+        row += [str(totals.calls), format_cell(totals.cost_usd, totals.unknown_price_calls)]
+        if "baseline" not in left_out:
+            row.append(format_cell(totals.baseline_usd, totals.unknown_baseline_calls))
+        row.append(format_usd(savings, None))
+        table.add_row(*row)
+    return table
 
 
 def _local_time(iso: str) -> str:

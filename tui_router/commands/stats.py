@@ -209,7 +209,10 @@ def write_csv(stats: Stats) -> None:
         writer.writerow({k: "" if v is None else v for k, v in group.to_dict(stats.by).items()})
 
 
-def _money(amount: Decimal | None, unknown_calls: int, places: int) -> str:
+_HEADERS = ("calls", "input", "output", "cache hit", "cost", "baseline", "savings", "escal.")
+
+
+def _money(amount: Decimal | None, unknown_calls: int, places: int | None) -> str:
     """A table cell: "$0.0123", "≥ $0.0123 (2 n/a)" when some prices are unknown, or "n/a"."""
     from tui_router.core.pricing import format_usd
 
@@ -217,7 +220,7 @@ def _money(amount: Decimal | None, unknown_calls: int, places: int) -> str:
     return f"≥ {text} ({unknown_calls} n/a)" if amount is not None and unknown_calls else text
 
 
-def _money_sum(total: Any, places: int) -> str:
+def _money_sum(total: Any, places: int | None) -> str:
     """A `PriceSum` as a cell (see `_money`)."""
     return _money(total.usd, total.unknown, places)
 
@@ -244,6 +247,7 @@ def render(stats: Stats, console: Any = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from tui_router.commands.fit import print_table
     from tui_router.core.price_sum import PriceSum
     from tui_router.core.pricing import format_usd
     from tui_router.core.report import sparkline
@@ -258,19 +262,10 @@ def render(stats: Stats, console: Any = None) -> None:
         )
         return
     total = stats.total
-    places = 6 if (total.totals.baseline_usd or 0) < Decimal("0.01") else 4
+    places = None  # the display rule: the same figure reads the same as in report and sessions
     title = "Spend by " + stats.by
     if stats.since is not None:
         title += f" since {stats.since.astimezone().strftime('%Y-%m-%d %H:%M')}"
-    table = Table(
-        title=title,
-        title_justify="left",
-        header_style="bold",
-        show_footer=True,
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        collapse_padding=True,
-    )
 
     def cells(group: Group) -> tuple[str, ...]:
         t = group.totals
@@ -290,13 +285,27 @@ def render(stats: Stats, console: Any = None) -> None:
             str(group.escalations),
         )
 
-    headers = ("calls", "input", "output", "cache hit", "cost", "baseline", "savings", "escal.")
-    table.add_column(stats.by, footer="total", overflow="fold", min_width=10)
-    for header, footer in zip(headers, cells(total), strict=True):
-        table.add_column(header, footer=footer, justify="right", no_wrap=True)
-    for group in stats.groups:
-        table.add_row(group.key, *cells(group))
-    console.print(table)
+    def build(left_out: frozenset[str]) -> Any:
+        table = Table(
+            title=title,
+            title_justify="left",
+            header_style="bold",
+            show_footer=True,
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+            collapse_padding=True,
+        )
+        keep = [i for i, header in enumerate(_HEADERS) if header not in left_out]
+        table.add_column(stats.by, footer="total", overflow="fold", min_width=10)
+        footer = cells(total)
+        for i in keep:
+            table.add_column(_HEADERS[i], footer=footer[i], justify="right", no_wrap=True)
+        for group in stats.groups:
+            values = cells(group)
+            table.add_row(group.key, *(values[i] for i in keep))
+        return table
+
+    print_table(console, build, ("cache hit", "input", "output", "escal."))
     days = _every_day(stats.per_day)[-SPARK_DAYS:]
     if len(days) > 1:
         costs = [cost for _, cost, _ in days]

@@ -135,10 +135,10 @@ class Totals:
             return None
         return float(savings / self.comparable_baseline_usd * 100)
 
-    def cost_text(self, places: int = 4) -> str:
+    def cost_text(self, places: int | None = 4) -> str:
         return format_total(self.cost_usd, self.unknown_price_calls, places)
 
-    def baseline_text(self, places: int = 4) -> str:
+    def baseline_text(self, places: int | None = 4) -> str:
         return format_total(self.baseline_usd, self.unknown_baseline_calls, places)
 
     def add(self, record: CallRecord) -> Totals:
@@ -183,8 +183,10 @@ class TurnSpend:
         return self.baseline.unknown
 
 
-def format_total(amount: Decimal | None, unknown_calls: int, places: int = 4) -> str:
-    """ "$0.0123", "≥ $0.0123 (n/a for 2 calls)" when some prices are unknown, or "n/a"."""
+def format_total(amount: Decimal | None, unknown_calls: int, places: int | None = 4) -> str:
+    """ "$0.0123", "≥ $0.0123 (n/a for 2 calls)" when some prices are unknown, or "n/a".
+
+    ``places=None``: the display rule (`pricing.display_places`)."""
     if amount is None:
         return "n/a"
     text = format_usd(amount, places)
@@ -192,6 +194,13 @@ def format_total(amount: Decimal | None, unknown_calls: int, places: int = 4) ->
         plural = "call" if unknown_calls == 1 else "calls"
         return f"≥ {text} (n/a for {unknown_calls} {plural})"
     return text
+
+
+def format_cell(amount: Decimal | None, unknown_calls: int) -> str:
+    """A table cell, in the display rule's places: "$0.0123", "≥ $0.0123 (2 n/a)" when some
+    prices are unknown (a table's note says what n/a means), or "n/a"."""
+    text = format_usd(amount, None)
+    return f"≥ {text} ({unknown_calls} n/a)" if amount is not None and unknown_calls else text
 
 
 class Ledger:

@@ -168,10 +168,27 @@ def known_price_providers() -> list[str]:
     return [*ids, "local"]
 
 
-def format_usd(amount: Decimal | None, places: int = 4) -> str:
-    """ "$0.0123" or "n/a"; never prints an unknown price as zero."""
+#: the places of a figure in reports and listings (`format_usd(amount, None)`)
+DISPLAY_PLACES = 4
+
+
+def display_places(amount: Decimal) -> int:
+    """`DISPLAY_PLACES`, or more for a small figure: enough for two significant digits, so a
+    price that is not zero never reads "$0.0000" ($0.00042). One figure, one text, wherever it
+    is shown: the rule looks at the figure only, never at the others in the table."""
+    if not amount or amount.is_nan() or amount.is_infinite():
+        return DISPLAY_PLACES
+    first_digit = -amount.copy_abs().adjusted()  # 0.00042 -> 4: the first significant place
+    return max(DISPLAY_PLACES, first_digit + 1)
+
+
+def format_usd(amount: Decimal | None, places: int | None = 4) -> str:
+    """ "$0.0123" or "n/a"; never prints an unknown price as zero. ``places=None``: the display
+    rule (`display_places`)."""
     if amount is None:
         return "n/a"
+    if places is None:
+        places = display_places(amount)
     quantum = Decimal(1).scaleb(-places)
     return f"${amount.quantize(quantum):,}"
 
