@@ -396,6 +396,8 @@ def test_at_80_columns_sessions_and_report_cut_no_value_and_break_no_fact(
     assert any(line.startswith("cancelled: 0") or "· cancelled: 0" in line for line in lines)
     assert any("mode suggest" in line for line in lines)
     assert any(line.startswith("strategy rules") or "· strategy rules" in line for line in lines)
+    # the total of estimated figures keeps the estimate's marker, as its rows do
+    assert "Total: ~≥ $0.0013 (n/a for 1 call)" in lines
     assert main(["report", priced]) == 0
     assert "Total: $0.0079" in capsys.readouterr().out  # the same figure as in `sessions`
 

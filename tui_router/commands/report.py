@@ -123,7 +123,8 @@ def render(report: Any, console: Any = None) -> None:
     # the prompt cache line below says what the cache column does; the tier is the model's
     print_table(console, lambda left_out: _model_table(report, left_out), _LEAST_NEEDED)
 
-    print_facts(console, [f"Total: {totals.cost_text(None)}"])
+    # the total of estimated figures is an estimate too: the same "~" as its rows
+    print_facts(console, [f"Total: {_estimated(totals, totals.cost_text(None))}"])
     print_facts(
         console,
         [
