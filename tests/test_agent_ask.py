@@ -426,7 +426,7 @@ def test_a_key_pasted_into_the_prompt_never_reaches_the_store(
         Script(text="It is set.", status=500, error_message=f"bad key {ANTHROPIC_KEY}"),
     )
     prompt = f"my key {ANTHROPIC_KEY} fails, why"
-    code, answer, _ = _ask(
+    _, answer, _ = _ask(
         capsys, "--yes", "--model", "claude-haiku-4-5", "--cwd", str(repo), prompt
     )
     assert answer["session_id"]
