@@ -426,9 +426,7 @@ def test_a_key_pasted_into_the_prompt_never_reaches_the_store(
         Script(text="It is set.", status=500, error_message=f"bad key {ANTHROPIC_KEY}"),
     )
     prompt = f"my key {ANTHROPIC_KEY} fails, why"
-    _, answer, _ = _ask(
-        capsys, "--yes", "--model", "claude-haiku-4-5", "--cwd", str(repo), prompt
-    )
+    _, answer, _ = _ask(capsys, "--yes", "--model", "claude-haiku-4-5", "--cwd", str(repo), prompt)
     assert answer["session_id"]
     stored = b"".join(p.read_bytes() for p in get_paths().database.parent.glob("*"))
     assert ANTHROPIC_KEY.encode() not in stored and OPENAI_KEY.encode() not in stored

@@ -115,7 +115,7 @@ class TuiRouterApp(App[None]):
                 "the interactive app needs a terminal (stdin and stdout are not one); for one "
                 'question without it: tui-router ask "…"'
             )
-        super().run(headless=headless, **kwargs)
+        return super().run(headless=headless, **kwargs)  # (a snapshot exits with its picture)
 
     def __init__(
         self,
