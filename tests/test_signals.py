@@ -4,18 +4,24 @@ against the loopback fake server (a slow stream), and the TUI in a real terminal
 Each signal is handled as ctrl+c is: the call in flight is recorded as cancelled with its partial
 text, the session is ended, one line is said, the exit code is 128 + the signal, and the TUI
 leaves the terminal as it found it (no alternate screen, no mouse reporting).
+
+And the TUI's terminal closed under it (a pseudo-terminal whose other side is closed, as a
+terminal window or a multiplexer does): the app ends, its session ended, in any state.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import select
 import shutil
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import time
 import uuid
 from collections.abc import Iterator
@@ -233,3 +239,113 @@ def test_tui_restores_the_terminal_and_ends_the_session(
     assert call.status == "cancelled" and call.usage.output_tokens > 0
     [answer] = [m for m in messages if m.role == "assistant"]
     assert answer.content.startswith("word00 word01 word02") and "word39" not in answer.content
+
+
+# -- the terminal goes away ---------------------------------------------------------------------
+
+#: Make the pseudo-terminal on stdin the controlling terminal of the new session, then become
+#: the app: the app is the session's leader, as when a terminal window or a multiplexer runs it
+#: directly, so a hangup sends it SIGHUP and SIGCONT and its writes then fail (EIO).
+_CONTROLLING_TTY = (
+    "import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
+    "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"
+)
+_ESCAPES = re.compile(rb"\x1b(?:\[[0-?]*[ -/]*[@-~]|[()][0-9A-Za-z]|[=>78M])")
+
+
+class PseudoTerminal:
+    """The master side of a 120x40 pseudo-terminal and what the app has written to it."""
+
+    def __init__(self) -> None:
+        self.master, self.slave = os.openpty()
+        fcntl.ioctl(self.slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+        self.seen = b""
+
+    def text(self) -> str:
+        return _ESCAPES.sub(b"", self.seen).decode(errors="replace")
+
+    def wait_for(self, what: str, wanted: str) -> None:
+        """Read what the app writes until its text (escape sequences left out) holds ``wanted``."""
+        deadline = time.monotonic() + DEADLINE_S
+        while wanted not in self.text():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}; the app wrote:\n{self.text()}")
+            ready, _, _ = select.select([self.master], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(self.master, 65536)
+                except OSError:  # (EIO: the app's side is closed)
+                    chunk = b""
+                assert chunk, f"the app left while waiting for {what}; it wrote:\n{self.text()}"
+                self.seen += chunk
+
+    def type(self, keys: str) -> None:
+        os.write(self.master, keys.encode())
+
+    def hang_up(self) -> None:
+        """Close the terminal: the app's side is hung up."""
+        if self.master >= 0:
+            os.close(self.master)
+            self.master = -1
+
+
+@pytest.mark.parametrize("state", ["idle", "streaming", "approval"])
+def test_tui_ends_its_session_when_the_terminal_goes_away(
+    fake_server: FakeServer, isolated_home: Path, tmp_path: Path, state: str
+) -> None:
+    """A closed terminal left the app hung for good (parent 1, every thread asleep) after its
+    SIGHUP handler had run: closing the terminal must end the app and its session."""
+    (isolated_home / "config").mkdir(parents=True, exist_ok=True)
+    (isolated_home / "config" / "config.toml").write_text(CONFIG)
+    workspace = tmp_path / "work"
+    workspace.mkdir()
+    if state == "streaming":
+        fake_server.push(Script(text=SLOW, n_chunks=len(WORDS), delay=0.2))
+    elif state == "approval":
+        write = {"name": "write_file", "input": {"path": "gen/big.py", "content": "x = 1\n"}}
+        fake_server.push(Script(text="", tool_calls=[write]), Script(text="done"))
+    env = {**_env(fake_server), "TERM": "xterm-256color"}
+    terminal = PseudoTerminal()
+    app = ["-m", "tui_router", "--model", "claude-haiku-4-5", "--mode", "manual"]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _CONTROLLING_TTY, *app, "--cwd", str(workspace)],
+        stdin=terminal.slave,
+        stdout=terminal.slave,
+        stderr=terminal.slave,
+        start_new_session=True,
+        env=env,
+    )
+    os.close(terminal.slave)
+    try:
+        # (the first frame comes before the session opens: its models fill the sidebar)
+        terminal.wait_for("the session to open", "claude-sonnet-4-6")
+        if state != "idle":
+            prompt = "count slowly" if state == "streaming" else "generate module"
+            terminal.type(prompt)
+            terminal.wait_for("the prompt to show the text", prompt)
+            terminal.type("\r")
+            if state == "streaming":
+                terminal.wait_for("the answer to start streaming", "word02")
+            else:
+                terminal.wait_for("the approval panel", "enter does not approve")
+        terminal.hang_up()
+        try:
+            proc.wait(timeout=DEADLINE_S)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the app did not end within {DEADLINE_S:.0f} s of its terminal going away")
+        assert proc.returncode == 128 + signal.SIGHUP
+    finally:
+        terminal.hang_up()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+    with Store() as store:
+        session_id = store.last_session_id()
+        assert session_id is not None
+        session = store.get_session(session_id)
+        calls = store.session_calls(session_id)
+    assert session is not None and session.ended_at is not None
+    if state == "streaming":
+        [call] = calls
+        assert call.status == "cancelled" and call.usage.output_tokens > 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -30,7 +31,10 @@ from tui_router.ui.widgets import stream_gc
 from tui_router.ui.widgets.chat import ChatPane
 
 if TYPE_CHECKING:  # the session's modules load after the first frame (see boot)
+    from textual.driver import Driver
+
     from tui_router.ui.controller import SessionController
+    from tui_router.ui.terminal_driver import TerminalGone
 
 #: Fallbacks for the theme variables the app's CSS uses (a theme file may override them).
 THEME_VARIABLE_DEFAULTS = {"cost-ok": "#98c379", "cost-warn": "#e5a550"}
@@ -147,6 +151,20 @@ class TuiRouterApp(App[None]):
         # re-parses and re-applies all CSS (~40 ms) before the first frame.
         self._theme_problems = self._apply_themes()
 
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's terminal driver, but one that lets go of a terminal that has gone away
+        (`terminal_driver`); Windows' and one named by TEXTUAL_DRIVER as they are."""
+        driver_class = super().get_driver_class()
+        if sys.platform == "win32":
+            return driver_class
+        from textual.drivers.linux_driver import LinuxDriver
+
+        if driver_class is not LinuxDriver:
+            return driver_class
+        from tui_router.ui.terminal_driver import TerminalDriver
+
+        return TerminalDriver
+
     # -- the main screen ------------------------------------------------------------------
     def get_default_screen(self) -> MainScreen:
         self._main_screen = MainScreen(self.config, self.options, max_mounted=self.max_mounted)
@@ -205,6 +223,11 @@ class TuiRouterApp(App[None]):
         if self.exit_signal is None:
             self.exit_signal = signum
             self.run_worker(self._exit_after_cancel(), group="signal", name="stop on signal")
+
+    def on_terminal_gone(self, _: TerminalGone) -> None:
+        """The terminal went away (its writes fail): leave as on SIGHUP, which the hangup sends
+        only to some processes (the session's leader, the foreground group)."""
+        self.stop_on_signal(signal.SIGHUP)
 
     async def _exit_after_cancel(self) -> None:
         screen = self._main_screen
