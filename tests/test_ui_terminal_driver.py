@@ -87,3 +87,20 @@ async def test_the_terminal_gone_ends_the_app_as_sighup_does(server, tmp_path: P
     with Store() as store:
         session = store.get_session(SESSION_ID)
     assert session is not None and session.ended_at is not None
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Textual's Linux/macOS driver")
+async def test_only_the_sigcont_after_its_own_suspend_restarts_application_mode(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A hangup sends the session's leader SIGCONT too: Textual's driver started application
+    mode again on the dead terminal (a second writer and input thread), which hung the app."""
+    monkeypatch.setattr(signal, "signal", lambda *_: None)  # (not this process's handlers)
+    driver = TerminalDriver(make_app(tmp_path))
+    resumed: list[bool] = []
+    monkeypatch.setattr(driver, "resume_application_mode", lambda: resumed.append(True))
+    driver._sigcont_application(signal.SIGCONT, None)  # a hangup's, or `kill -CONT`
+    assert resumed == []
+    driver._must_signal_resume = True  # what its SIGTSTP handler (ctrl+z) sets before stopping
+    driver._sigcont_application(signal.SIGCONT, None)
+    assert resumed == [True]
