@@ -304,7 +304,10 @@ def test_tui_ends_its_session_when_the_terminal_goes_away(
     elif state == "approval":
         write = {"name": "write_file", "input": {"path": "gen/big.py", "content": "x = 1\n"}}
         fake_server.push(Script(text="", tool_calls=[write]), Script(text="done"))
+    # (an xdist worker has COLUMNS=80 and LINES=24, which win over the terminal's own size)
     env = {**_env(fake_server), "TERM": "xterm-256color"}
+    env.pop("COLUMNS", None)
+    env.pop("LINES", None)
     terminal = PseudoTerminal()
     app = ["-m", "tui_router", "--model", "claude-haiku-4-5", "--mode", "manual"]
     proc = subprocess.Popen(
