@@ -1,5 +1,6 @@
-"""--resume: a stored session back into the controller (conversation, turn count; the last prompt
-and the model that answered it, for ctrl+r) and into the rows the chat pane shows (prompts without
+"""--resume: a stored session back into the controller (the conversation as the models saw it,
+tool calls and results included, see `core.stored_history`; the turn count; the last prompt and
+the model that answered it, for ctrl+r) and into the rows the chat pane shows (prompts without
 their attached file bodies, answers with meta, and each tool call as the line the turn showed,
 its stored result folded under it)."""
 
@@ -60,10 +61,16 @@ class ShownTool:
 
 def restore(controller: SessionController) -> None:
     """Fill ``controller.conversation`` and ``controller.restored`` from the store."""
+    from tui_router.core.stored_history import stored_conversation
+
     calls = {c.id: c for c in controller.store.session_calls(controller.session_id)}
+    rows = controller.store.session_messages(controller.session_id)
+    # what the models saw: every step's answer, tool calls and results (the last attempt of a
+    # retried turn), under the system prompt the session built for its workspace
+    controller.conversation.messages.extend(stored_conversation(rows))
     by_turn: dict[int, list[Any]] = {}
     tools: dict[str, tuple[ToolCall, ShownTool]] = {}
-    for row in controller.store.session_messages(controller.session_id):
+    for row in rows:
         by_turn.setdefault(row.turn or 0, []).append(row)
         if row.role == "user":
             text, files = split_file_blocks(row.content)
@@ -89,13 +96,9 @@ def restore(controller: SessionController) -> None:
                 shown.state = "denied" if row.content.startswith("refused") else "error"
                 shown.detail = short_line(row.content, DETAIL_CHARS)
     for turn in sorted(by_turn):
-        rows = by_turn[turn]
-        user = next((r for r in rows if r.role == "user"), None)
-        answers = [r for r in rows if r.role == "assistant"]
-        if user is not None:
-            controller.conversation.add_user(user.content)
-            if answers:  # after a retry the last answer is the one the model saw
-                controller.conversation.add_assistant(answers[-1].content, answers[-1].model or "")
+        turn_rows = by_turn[turn]
+        user = next((r for r in turn_rows if r.role == "user"), None)
+        answers = [r for r in turn_rows if r.role == "assistant"]
         controller.turn_index = max(controller.turn_index, turn)
         if user is not None:  # ctrl+r after --resume resends the prompt with its files
             controller.last_prompt = user.content

@@ -1,0 +1,145 @@
+"""`core.stored_history`: a stored session's messages back into the conversation the models saw
+(the real store; the rows as a session's runner and tool steps write them)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tui_router.core.conversation import Message, ToolCall
+from tui_router.core.providers.common import anthropic_messages, openai_messages
+from tui_router.core.store import CallRow, Store
+from tui_router.core.stored_history import NO_RESULT, stored_conversation
+from tui_router.core.usage import Usage
+
+SESSION = "01STOREDHISTORY00000000000"
+READ = ToolCall("toolu_1", "read_file", {"path": "calc.py"})
+EDIT = ToolCall("toolu_2", "edit_file", {"path": "calc.py", "old_text": "a", "new_text": "b"})
+
+
+def step(
+    store: Store,
+    turn: int,
+    text: str,
+    *,
+    prompt: str,
+    model: str = "claude-haiku-4-5",
+    tool_calls: tuple[ToolCall, ...] = (),
+    purpose: str = "agent",
+) -> None:
+    """One model call of a turn, as the runner records it."""
+    usage = Usage(input_tokens=100, output_tokens=10)
+    row = CallRow(SESSION, turn, model, purpose, usage, Decimal("0.001"), "test prices")
+    store.record_call(row, text=text, prompt=prompt, tool_calls=tool_calls)
+
+
+def shape(messages: list[Message]) -> list[tuple[str, str, str | None]]:
+    return [(m.role, m.content, m.model) for m in messages]
+
+
+def test_every_step_call_and_result_comes_back_in_order(tmp_path) -> None:
+    with Store(tmp_path / "history.db") as store:
+        store.create_session(session_id=SESSION)
+        step(store, 1, "Reading it.", prompt="what does calc.py do?", tool_calls=(READ,))
+        store.add_tool_results(SESSION, 1, [("toolu_1", "1 def add(a, b): ...", False)])
+        step(store, 1, "It adds.", prompt="what does calc.py do?")
+        step(store, 2, "", prompt="rename a", tool_calls=(EDIT,))
+        store.add_tool_results(SESSION, 2, [("toolu_2", "refused by the user", True)])
+        step(store, 2, "Not renamed.", prompt="rename a")
+        messages = stored_conversation(store.session_messages(SESSION))
+    assert shape(messages) == [
+        ("user", "what does calc.py do?", None),
+        ("assistant", "Reading it.", "claude-haiku-4-5"),
+        ("tool", "1 def add(a, b): ...", None),
+        ("assistant", "It adds.", "claude-haiku-4-5"),
+        ("user", "rename a", None),
+        ("assistant", "", "claude-haiku-4-5"),
+        ("tool", "refused by the user", None),
+        ("assistant", "Not renamed.", "claude-haiku-4-5"),
+    ]
+    assert messages[1].tool_calls == (READ,)
+    assert (messages[2].tool_call_id, messages[2].is_error) == ("toolu_1", False)
+    assert (messages[6].tool_call_id, messages[6].is_error) == ("toolu_2", True)
+
+
+def test_a_retried_turn_keeps_its_last_attempt_only(tmp_path) -> None:
+    """ctrl+r or a cascade's escalation: the store keeps both attempts, the live conversation
+    had only the last (the first one's calls and results are not the model's history)."""
+    with Store(tmp_path / "history.db") as store:
+        store.create_session(session_id=SESSION)
+        # an attempt stopped by repeated tool errors: it ends on a result, not on an answer
+        step(store, 1, "", prompt="fix it", tool_calls=(EDIT,), purpose="cascade")
+        store.add_tool_results(SESSION, 1, [("toolu_2", "error: old_text not found", True)])
+        strong = "claude-sonnet-4-6"
+        step(store, 1, "", prompt="fix it", model=strong, tool_calls=(READ,), purpose="cascade")
+        store.add_tool_results(SESSION, 1, [("toolu_1", "1 def add(a, b): ...", False)])
+        step(store, 1, "Fixed.", prompt="fix it", model=strong, purpose="cascade")
+        # ctrl+r after a finished answer
+        step(store, 2, "Short.", prompt="explain")
+        step(store, 2, "Longer.", prompt="explain", model=strong, purpose="retry")
+        messages = stored_conversation(store.session_messages(SESSION))
+    assert shape(messages) == [
+        ("user", "fix it", None),
+        ("assistant", "", strong),
+        ("tool", "1 def add(a, b): ...", None),
+        ("assistant", "Fixed.", strong),
+        ("user", "explain", None),
+        ("assistant", "Longer.", strong),
+    ]
+
+
+def test_a_call_without_a_stored_result_is_answered_so_the_apis_take_the_history(
+    tmp_path,
+) -> None:
+    with Store(tmp_path / "history.db") as store:
+        store.create_session(session_id=SESSION)
+        # two calls in one step; the turn was cancelled while the second waited for a yes
+        step(store, 1, "", prompt="read, then edit", tool_calls=(READ, EDIT))
+        store.add_tool_results(SESSION, 1, [("toolu_1", "1 def add(a, b): ...", False)])
+        messages = stored_conversation(store.session_messages(SESSION))
+    messages.append(Message("user", "and now?"))
+    assert [(m.role, m.tool_call_id, m.is_error) for m in messages] == [
+        ("user", None, False),
+        ("assistant", None, False),
+        ("tool", "toolu_1", False),
+        ("tool", "toolu_2", True),
+        ("user", None, False),
+    ]
+    assert messages[3].content == NO_RESULT
+    # Anthropic: every tool_use answered in the next user message, the prompt after the results
+    wire = anthropic_messages(messages)
+    assert [m["role"] for m in wire] == ["user", "assistant", "user"]
+    assert [b["type"] for b in wire[2]["content"]] == ["tool_result", "tool_result", "text"]
+    assert [b["tool_use_id"] for b in wire[2]["content"][:2]] == ["toolu_1", "toolu_2"]
+    # OpenAI: the assistant's tool_calls, then one tool message per call
+    chat = openai_messages("system", messages)
+    assert [m["role"] for m in chat] == ["system", "user", "assistant", "tool", "tool", "user"]
+    assert [m.get("tool_call_id") for m in chat[3:5]] == ["toolu_1", "toolu_2"]
+
+
+def test_a_turn_without_a_prompt_is_left_out(tmp_path) -> None:
+    with Store(tmp_path / "history.db") as store:
+        store.create_session(session_id=SESSION)
+        store.add_message(SESSION, "assistant", "a stray answer", turn=1, model="m")
+        step(store, 2, "Hi.", prompt="hello")
+        messages = stored_conversation(store.session_messages(SESSION))
+    assert shape(messages) == [("user", "hello", None), ("assistant", "Hi.", "claude-haiku-4-5")]
+
+
+def test_a_resumed_history_is_fitted_to_the_window_as_a_live_one(tmp_path) -> None:
+    """The old tool results of a resumed history are elided first, as in a live session."""
+    from tui_router.core.agent.context_fit import fit_to_window, history_tokens
+    from tui_router.core.conversation import Conversation
+
+    big = "x = 1\n" * 2_000
+    with Store(tmp_path / "history.db") as store:
+        store.create_session(session_id=SESSION)
+        step(store, 1, "", prompt="read calc.py", tool_calls=(READ,))
+        store.add_tool_results(SESSION, 1, [("toolu_1", big, False)])
+        step(store, 1, "Read.", prompt="read calc.py")
+        conversation = Conversation(messages=stored_conversation(store.session_messages(SESSION)))
+    conversation.add_user("and now?")
+    notes = fit_to_window(conversation, history_tokens(conversation) // 2)
+    assert len(notes) == 1 and notes[0].startswith("elided 1 older tool result (~")
+    result = conversation.messages[2]
+    assert result.role == "tool" and result.tool_call_id == "toolu_1"
+    assert result.content.startswith("[tool output elided")

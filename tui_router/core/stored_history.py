@@ -1,0 +1,86 @@
+"""A stored session's history as the models saw it, for `--resume`.
+
+The store keeps every message of a session in order: each turn's prompt, each model call's
+answer with the tools it asked for, and each tool result as it was sent (redacted and capped as
+the model got it). `stored_conversation` turns those rows back into the conversation a live
+session would hold at that point, so the first call after a resume carries the files read, the
+commands run and the steps in between, not only the prompts and final answers.
+
+A turn that was tried again (ctrl+r "retry stronger", a cascade's escalation or fail-over) keeps
+every attempt in the store, but the conversation only the last one: the live session drops the
+earlier attempts (`Conversation.pop_last_turn`). An attempt ends with an answer that asks for no
+tool, and a retry always runs on another model, so a new attempt starts at an answer that
+follows a finished answer or that another model wrote.
+
+A tool call without a stored result (the turn was cancelled while it waited or ran, the app
+stopped, or the call's stream broke off) is answered with `NO_RESULT`: the APIs reject a tool
+call that no result follows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from tui_router.core.conversation import Message
+from tui_router.core.store_rows import MessageRow
+
+#: the result given to a stored tool call that has none (an error result, as the model reads it)
+NO_RESULT = (
+    "no result: this call never ran to the end (the turn was cancelled or the app stopped "
+    "before its result was recorded)"
+)
+
+
+@dataclass
+class _Attempt:
+    model: str | None
+    answers: list[MessageRow] = field(default_factory=list)
+
+    @property
+    def finished(self) -> bool:
+        """Its last answer asked for no tool: the attempt ended there."""
+        return bool(self.answers) and not self.answers[-1].tool_calls
+
+
+def stored_conversation(rows: Sequence[MessageRow]) -> list[Message]:
+    """The messages a live session would send after the turns ``rows`` hold (a session's
+    messages in store order; system rows and turns without a prompt are left out)."""
+    turns: dict[int, list[MessageRow]] = {}
+    for row in rows:
+        turns.setdefault(row.turn or 0, []).append(row)
+    messages: list[Message] = []
+    for turn in sorted(turns):
+        messages.extend(_turn_messages(turns[turn]))
+    return messages
+
+
+def _turn_messages(rows: list[MessageRow]) -> list[Message]:
+    prompt = next((r for r in rows if r.role == "user"), None)
+    if prompt is None:  # nothing to answer: the APIs want a prompt before an answer
+        return []
+    results: dict[str, MessageRow] = {}
+    attempts: list[_Attempt] = []
+    for row in rows:
+        if row.role == "assistant":
+            last = attempts[-1] if attempts else None
+            if last is None or last.finished or row.model != last.model:
+                last = _Attempt(row.model)
+                attempts.append(last)
+            last.answers.append(row)
+        elif row.role == "tool" and row.tool_call_id is not None:
+            results.setdefault(row.tool_call_id, row)
+    messages = [Message("user", prompt.content)]
+    for answer in attempts[-1].answers if attempts else []:
+        messages.append(
+            Message("assistant", answer.content, model=answer.model, tool_calls=answer.tool_calls)
+        )
+        for call in answer.tool_calls:
+            result = results.get(call.id)
+            if result is None:
+                messages.append(Message("tool", NO_RESULT, tool_call_id=call.id, is_error=True))
+            else:
+                messages.append(
+                    Message("tool", result.content, tool_call_id=call.id, is_error=result.is_error)
+                )
+    return messages
