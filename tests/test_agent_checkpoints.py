@@ -174,6 +174,31 @@ def test_conflict_writes_nothing_without_force(store: Store, project: Path) -> N
     assert (project / "a.py").read_text() == "a = 1\n"
 
 
+def test_a_checkpoint_whose_folder_is_gone_names_it_and_writes_nothing(
+    store: Store, project: Path
+) -> None:
+    """It said "a.py changed since that turn; … --force overwrites them" for a deleted folder;
+    and --force would have made the folder again with one turn's files in it."""
+    import shutil
+
+    session = store.create_session()
+    checkpoint = Checkpoint(store, session, 1, Workspace(project))
+    checkpoint.save(project / "a.py")
+    (project / "a.py").write_text("a = 2\n")
+    checkpoint.finish()
+    assert checkpoint.id is not None
+    shutil.rmtree(project)
+    for force in (False, True):
+        with pytest.raises(CheckpointError) as info:
+            restore_checkpoint(store, checkpoint.id, force=force)
+        assert str(info.value) == (
+            f"checkpoint {checkpoint.id}: its folder {project.resolve()} is gone "
+            "(moved or deleted); nothing was restored"
+        )
+    assert not project.exists()
+    assert last_checkpoint_id(store) == checkpoint.id  # still there, should the folder return
+
+
 def test_unknown_and_empty_checkpoints(store: Store) -> None:
     with pytest.raises(CheckpointError, match="no checkpoint 42"):
         restore_checkpoint(store, 42)

@@ -185,6 +185,8 @@ def restore_checkpoint(store: Store, checkpoint_id: int, *, force: bool = False)
     conflict: without ``force`` nothing is written and the error names the files. A checkpoint
     never finished (the turn crashed) has no hashes, so nothing conflicts. Files the turn
     created are removed. The checkpoint is then marked restored: undoing it twice is an error.
+    A checkpoint whose workspace folder is gone is an error too, ``force`` or not: rebuilding a
+    deleted project from one turn's files is not an undo.
     """
     row = get_checkpoint(store, checkpoint_id)
     if row is None or not row.files:
@@ -193,6 +195,11 @@ def restore_checkpoint(store: Store, checkpoint_id: int, *, force: bool = False)
         )
     if row.restored_at is not None:
         raise CheckpointError(f"checkpoint {checkpoint_id} was already undone ({row.restored_at})")
+    if not Path(row.workspace).is_dir():  # not "changed since": there is nothing to put back into
+        raise CheckpointError(
+            f"checkpoint {checkpoint_id}: its folder {row.workspace} is gone (moved or deleted); "
+            "nothing was restored"
+        )
     saved = store.query(
         "SELECT path, existed, content, mode, after_sha256 FROM checkpoint_files"
         " WHERE checkpoint_id = ? ORDER BY rowid",
