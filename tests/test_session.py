@@ -416,3 +416,11 @@ async def test_in_auto_mode_the_switch_is_applied_and_said(
     events = [e async for e in session.run_turn("a hard question", route=True)]
     assert any(isinstance(e, Notice) and "auto: escalate" in e.text for e in events)
     assert fake_server.last_request.body["model"] == "claude-sonnet-4-6"
+
+
+def test_new_keeps_the_workspace_on_the_new_session(session: Session, workspace: Path) -> None:
+    """`/new` recorded a session without its folder: `--resume` of it could not go back there
+    (and `stats --by project` did not know its project)."""
+    second = session.store.get_session(session.new_session())
+    assert second is not None
+    assert (second.project, second.workspace) == (workspace.name, str(workspace.resolve()))

@@ -342,6 +342,7 @@ async def _ask(
             frontier_model=config.frontier_model,
             title=session_title(prompt),
             project=workspace.name,
+            workspace=str(workspace),
         )
         if route.decision is not None:
             store.record_decision(decision_row(session_id, route.decision))

@@ -234,11 +234,18 @@ def m004_session_project(db: sqlite3.Connection) -> None:
     run_script(db, "ALTER TABLE sessions ADD COLUMN project TEXT;")
 
 
+def m005_session_workspace(db: sqlite3.Connection) -> None:
+    """The workspace folder a session ran in (its absolute path), so `--resume` works there
+    again; NULL before this (a session that changed files has it on its checkpoints)."""
+    run_script(db, "ALTER TABLE sessions ADD COLUMN workspace TEXT;")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     m001_initial,
     m002_stop_reason_and_indexes,
     m003_agent,
     m004_session_project,
+    m005_session_workspace,
 )
 
 

@@ -599,11 +599,14 @@ class Session:
         from tui_router.core.ledger import Ledger
 
         self.store.end_session(self.session_id)
+        root = self.agent.workspace_root if self.agent is not None else None
         self.session_id = self.store.create_session(
             start_model=self.model_id,
             mode=self.mode,
             strategy=strategy or self.config.routing_strategy,
             frontier_model=self.config.frontier_model,
+            project=None if root is None else root.name,
+            workspace=None if root is None else str(root),
         )
         self.ledger = Ledger()
         self.runner.ledger = self.ledger

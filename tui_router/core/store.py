@@ -378,14 +378,16 @@ class Store:
         title: str | None = None,
         session_id: str | None = None,
         project: str | None = None,
+        workspace: str | None = None,
     ) -> str:
-        """A new session row; ``project`` is the workspace folder's name (`stats --by project`)."""
+        """A new session row; ``project`` is the workspace folder's name (`stats --by project`),
+        ``workspace`` its absolute path (where `--resume` works again)."""
         session_id = session_id or new_session_id()
         title = self.redact(title)
         with self._transaction() as db:
             db.execute(
                 "INSERT INTO sessions (id, started_at, title, start_model, mode, strategy,"
-                " frontier_model, project) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " frontier_model, project, workspace) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     session_id,
                     now_iso(),
@@ -395,6 +397,7 @@ class Store:
                     strategy,
                     frontier_model,
                     project,
+                    workspace,
                 ),
             )
         self._restrict_permissions()

@@ -45,6 +45,8 @@ class SessionRow:
     summary_json: str | None = None
     #: the workspace folder's name (None for sessions recorded before it was kept)
     project: str | None = None
+    #: the workspace folder's absolute path (None for sessions recorded before it was kept)
+    workspace: str | None = None
 
     @property
     def summary(self) -> dict[str, Any] | None:
@@ -255,7 +257,7 @@ def strategies_used(stored: str | None) -> list[str]:
 #: The SELECT column lists, in the order the row mappers read them.
 SESSION_COLUMNS = (
     "id, started_at, ended_at, title, start_model, mode, strategy, frontier_model, summary_json,"
-    " project"
+    " project, workspace"
 )
 CALL_COLUMNS = (
     "session_id, turn, model, purpose, input_tokens, cache_read_tokens, cache_write_tokens,"

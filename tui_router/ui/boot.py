@@ -82,6 +82,7 @@ def open_session(
                 frontier_model=config.frontier_model,
                 session_id=options.session_id,
                 project=root.name,
+                workspace=str(root),
             )
         runner = TurnRunner(config, catalog, store, ledger, provider_factory=provider_factory)
         controller = SessionController(
