@@ -1,14 +1,29 @@
 """`--resume` gives the model the session it left: every step's answer, tool call and tool result
-(as they were sent), in order, under the system prompt a fresh session builds — against the
-loopback fake server with the real Anthropic SDK, the real store and a real workspace."""
+(as they were sent), in order, under the system prompt a fresh session builds; and it works in the
+session's own folder (or says why not) — against the loopback fake server with the real Anthropic
+SDK, the real store and real workspaces."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fakeserver_sse import Script
-from ui_support import SESSION_ID, SIZE, asking, make_app, settle, started, wait_for
+from ui_support import (
+    EDIT,
+    ORIGINAL,
+    RENAMED,
+    SESSION_ID,
+    SIZE,
+    asking,
+    make_app,
+    notes,
+    settle,
+    started,
+    wait_for,
+)
 
 from tui_router.core.stored_history import NO_RESULT
 from tui_router.ui.widgets.prompt import PromptInput
@@ -129,3 +144,99 @@ def _uncached(message: dict[str, Any]) -> dict[str, Any]:
         **message,
         "content": [{k: v for k, v in b.items() if k != "cache_control"} for b in content],
     }
+
+
+# -- the folder a resumed session works in ---------------------------------------------------
+
+
+def resume_app(**options: Any) -> Any:
+    """The app as `tui-router --resume ID` starts it: no --cwd unless ``cwd`` is given."""
+    from ui_support import make_config
+
+    from tui_router.ui.app import TuiRouterApp
+    from tui_router.ui.boot import StartOptions
+
+    cwd = options.pop("cwd", None)
+    return TuiRouterApp(make_config(), StartOptions(resume=SESSION_ID, **options), cwd=cwd)
+
+
+async def edit_in(server: Any, folder: Path) -> None:
+    """A session in ``folder`` whose one turn renamed tmp to total in src/utils.py."""
+    (folder / "src").mkdir(parents=True)
+    (folder / "src" / "utils.py").write_text(ORIGINAL)
+    server.push(Script(tool_calls=[EDIT]), Script(text="Renamed."))
+    app = make_app(folder)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "rename tmp to total")
+        await wait_for(pilot, lambda: asking(app) is not None, "the approval panel")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+    assert (folder / "src" / "utils.py").read_text() == RENAMED
+
+
+async def test_resumed_without_cwd_the_session_works_in_its_own_folder(
+    server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`cd B && tui-router --resume ID` moved a session started in A to B without a word: its
+    history spoke of A's files, its tools worked in B."""
+    started_in, elsewhere = tmp_path / "a", tmp_path / "b"
+    elsewhere.mkdir()
+    await edit_in(server, started_in)
+    monkeypatch.chdir(elsewhere)
+    resumed = resume_app()
+    async with resumed.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        assert resumed.controller.agent.workspace_root == started_in.resolve()
+        assert resumed.cwd == started_in.resolve()  # @files resolve there too
+        assert f"Working in {started_in.resolve()}, where this session started" in notes(resumed)
+        await send(pilot, "/permissions")
+        await settle(pilot)
+        assert f"Workspace: {started_in.resolve()}" in notes(resumed)
+        await send(pilot, "/undo")
+        await settle(pilot)
+    assert (started_in / "src" / "utils.py").read_text() == ORIGINAL
+    assert not (elsewhere / "src").exists()
+
+
+async def test_resumed_with_another_cwd_says_where_the_session_started(
+    server, tmp_path: Path
+) -> None:
+    started_in, elsewhere = tmp_path / "a", tmp_path / "b"
+    elsewhere.mkdir()
+    await edit_in(server, started_in)
+    resumed = resume_app(cwd=elsewhere)
+    async with resumed.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        assert resumed.controller.agent.workspace_root == elsewhere.resolve()
+        assert (
+            f"This session started in {started_in.resolve()}; working in {elsewhere.resolve()} now"
+            in notes(resumed)
+        )
+
+
+async def test_a_resumed_session_whose_folder_is_gone_says_so_and_undo_names_it(
+    server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the folder deleted, the resumed session moved to the current directory silently and
+    `/undo` said "src/utils.py changed since that turn … --force overwrites them"."""
+    started_in, elsewhere = tmp_path / "a", tmp_path / "b"
+    elsewhere.mkdir()
+    await edit_in(server, started_in)
+    gone = str(started_in.resolve())
+    shutil.rmtree(started_in)
+    monkeypatch.chdir(elsewhere)
+    resumed = resume_app()
+    async with resumed.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        assert resumed.controller.agent.workspace_root == elsewhere.resolve()
+        [line] = [n for n in notes(resumed, "warn") if "is gone" in n]
+        assert line.startswith(
+            f"This session's folder {gone} is gone (moved or deleted): working in "
+            f"{elsewhere.resolve()} now"
+        )
+        await send(pilot, "/undo")
+        await settle(pilot)
+        [undo] = [n for n in notes(resumed) if "checkpoint" in n]
+        assert undo.endswith(f"its folder {gone} is gone (moved or deleted); nothing was restored")
+    assert not started_in.exists()  # not rebuilt from one turn's files

@@ -3,7 +3,8 @@
 As in Claude Code: `--continue` (`-c`) continues the last session, `--resume` (`-r`) without an
 id opens a picker of the sessions (newest first), `--resume SESSION_ID` (or a unique prefix)
 continues that one. `--model`, `--tier` and `--mode` set the start state, `--cwd DIR` the agent's
-workspace (default: the current directory). The session id is checked here, before the screen
+workspace (default: the current directory; for a resumed session, the folder it was started in
+while that folder is there). The session id is checked here, before the screen
 takes over, so a wrong id — or no session at all to resume — is one line on stderr and exit
 code 2. Textual is imported only when the app starts.
 """
@@ -63,7 +64,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--cwd",
         metavar="DIR",
         help="the agent's workspace: tools read and write inside it, @files resolve in it "
-        "(default: the current directory)",
+        "(default: the current directory; a resumed session's own folder while it exists)",
     )
 
 
@@ -161,7 +162,8 @@ def _run(args: argparse.Namespace) -> int:
         check_prices=True,
         gc_paused=True,
     )
-    app = TuiRouterApp(config, options, cwd=workspace_folder(args.cwd))
+    # without --cwd a resumed session works in its own folder again (`core.resume_folder`)
+    app = TuiRouterApp(config, options, cwd=workspace_folder(args.cwd) if args.cwd else None)
     app.run()
     if app.exit_signal is not None:  # SIGTERM/SIGHUP: the reply cancelled, the session ended
         import signal

@@ -135,7 +135,10 @@ class TuiRouterApp(App[None]):
         self.config = config or AppConfig()
         self.options = options or StartOptions()
         self.provider_factory = provider_factory
+        #: the workspace: ``cwd`` (``--cwd``), else the current directory — or, once a resumed
+        #: session has opened, the folder it works in (its own, see `core.resume_folder`)
         self.cwd = cwd or Path.cwd()
+        self._cwd_given = cwd is not None
         self.max_mounted = max_mounted
         self.show_welcome = show_welcome
         self.controller: SessionController | None = None
@@ -270,7 +273,11 @@ class TuiRouterApp(App[None]):
         screen = self.main_screen
         try:
             controller = await asyncio.to_thread(
-                open_session, self.config, self.options, self.provider_factory, self.cwd
+                open_session,
+                self.config,
+                self.options,
+                self.provider_factory,
+                self.cwd if self._cwd_given else None,
             )
         except UserFacingError as exc:
             self.boot_error = str(exc)
@@ -281,6 +288,8 @@ class TuiRouterApp(App[None]):
             await screen.note(f"Cannot start the session: {exc}", "error")
             return
         self.controller = controller
+        if controller.agent is not None:  # @files and completion resolve where the agent works
+            self.cwd = controller.agent.workspace_root
         await screen.show_session(controller)
         # the warm-up's worker is listed before `ready` is set, so whoever waits for the session
         # can wait for the warm-up too (benchmarks do: its imports hold the GIL for ~1 s)

@@ -43,11 +43,14 @@ def open_session(
     provider_factory: Any | None = None,
     cwd: Path | None = None,
 ) -> SessionController:
-    """The session for the app; its agent works in ``cwd`` (the app's working directory): the
-    workspace boundary, the permissions of config.toml, the tools and the checkpoints."""
+    """The session for the app; its agent works in ``cwd`` (``--cwd``; None: not given, the
+    current directory): the workspace boundary, the permissions of config.toml, the tools and
+    the checkpoints. A resumed session without ``--cwd`` works in its own folder again while
+    that is there (`core.resume_folder`), said by ``controller.folder``."""
     from tui_router.core.agent.agent import Agent
     from tui_router.core.catalog import build_catalog
     from tui_router.core.ledger import Ledger
+    from tui_router.core.resume_folder import ResumeFolder, resume_folder
     from tui_router.core.store import Store
     from tui_router.core.turn import TurnRunner
     from tui_router.ui.controller import SessionController
@@ -62,12 +65,15 @@ def open_session(
     try:
         ledger = Ledger()
         row = None
+        folder = ResumeFolder(root)
         if options.resume:
             row = store.get_session(options.resume)
             if row is None:
                 raise UserFacingError(f"no session {options.resume!r} to resume")
             calls = store.session_calls(row.id)
             ledger = Ledger.from_rows(calls)
+            folder = resume_folder(store, row, cwd, Path.cwd())
+            root = folder.root
         model_id = _start_model(catalog, config, options, row, ledger)
         mode = options.mode or (row.mode if row and row.mode else None) or config.routing_mode
         if mode not in ROUTING_MODES:
@@ -97,6 +103,7 @@ def open_session(
             mode,
             Agent.for_workspace(config, root),
         )
+        controller.folder = folder
         if row is not None:
             controller.restore()
         return controller

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui_router.core.errors import UserFacingError
 from tui_router.core.events import CallPriced, TextDelta, TurnDone, TurnError
@@ -23,6 +23,9 @@ from tui_router.ui.attach import Attachment
 from tui_router.ui.widgets.sidebar import ModelRow
 from tui_router.ui.widgets.ticker import TickerState
 
+if TYPE_CHECKING:
+    from tui_router.core.resume_folder import ResumeFolder
+
 
 class SessionController(Session):
     """One interactive session as the screen sees it. All methods are called on the UI's
@@ -32,6 +35,8 @@ class SessionController(Session):
         super().__init__(*args, **kwargs)
         self.last_attachments: list[Attachment] = []
         self.restored: list[Any] = []  # resume.ShownTurn, for the chat pane
+        #: where a resumed session works and the line saying so (`core.resume_folder`)
+        self.folder: ResumeFolder | None = None
         #: `/check CMD`: the command the verified cascade runs after each of the next turns
         self.check_command: str | None = None
         # the cache hit ratio, and the (ledger, calls) it was computed for: the ticker asks

@@ -154,8 +154,8 @@ class MainScreen(Screen[None]):
         bar.accept_key = _key_label(keys.get("accept_suggestion", "tab"))
         bar.reject_key = _key_label(keys.get("reject_suggestion", "escape"))
         prompt = self.query_one(PromptInput)
-        root = self.router_app.cwd
-        prompt.complete_path = lambda fragment: complete_path(fragment, root)
+        app = self.router_app  # its cwd follows a resumed session to that session's folder
+        prompt.complete_path = lambda fragment: complete_path(fragment, app.cwd)
         prompt.slash_names = list(SLASH_COMMANDS)
 
     def watch_streaming(self, streaming: bool) -> None:
@@ -264,6 +264,9 @@ class MainScreen(Screen[None]):
                 f"{counted(controller.turn_index, 'turn')}, spent "
                 f"{controller.ledger.totals.cost_text()}"
             )
+        folder = controller.folder
+        if folder is not None and folder.note:  # where it works, when that is news
+            await self.note(folder.note, "warn" if folder.gone else "info")
 
     # -- state shown in the chrome ----------------------------------------------------------
     def refresh_status(self) -> None:
