@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tui_router.core.conversation import Message, ToolCall
+from tui_router.core.conversation import NO_RESULT, Message, ToolCall
 from tui_router.core.providers.common import anthropic_messages, openai_messages
 from tui_router.core.store import CallRow, Store
-from tui_router.core.stored_history import NO_RESULT, stored_conversation
+from tui_router.core.stored_history import stored_conversation
 from tui_router.core.usage import Usage
 
 SESSION = "01STOREDHISTORY00000000000"

@@ -466,6 +466,35 @@ async def test_esc_cancels_mid_turn_and_keeps_the_work(server, repo: Path) -> No
         assert not [n for n in notes(app, "error")]
 
 
+async def test_the_turn_after_one_cancelled_mid_tool_answers_the_open_call(
+    server, repo: Path
+) -> None:
+    """The next request carried the cancelled call's tool_use with no tool_result after it,
+    which the real APIs refuse (every later turn of the session failed)."""
+    from tui_router.core.conversation import NO_RESULT
+
+    command = {"name": "run_command", "input": {"command": "pytest -q"}, "id": "toolu_run_1"}
+    server.push(Script(tool_calls=[command]), Script(text="Not run."))
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "run the tests")
+        await panel_up(pilot)
+        await pilot.press("ctrl+c")  # cancels the turn while the call waits for a yes
+        await settle(pilot)
+        await send(pilot, "and now?")
+        await settle(pilot)
+    messages = server.last_request.messages
+    assert [m["role"] for m in messages] == ["user", "assistant", "user"]
+    result, prompt = messages[2]["content"]
+    assert (result["type"], result["tool_use_id"], result["is_error"]) == (
+        "tool_result",
+        "toolu_run_1",
+        True,
+    )
+    assert result["content"] == NO_RESULT
+    assert prompt["text"] == "and now?"
+
+
 def test_cap_output_counts_what_it_leaves_out() -> None:
     text = "\n".join(f"line {i}" for i in range(100))
     shown = cap_output(text, 40)

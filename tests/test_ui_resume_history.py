@@ -25,7 +25,7 @@ from ui_support import (
     wait_for,
 )
 
-from tui_router.core.stored_history import NO_RESULT
+from tui_router.core.conversation import NO_RESULT
 from tui_router.ui.widgets.prompt import PromptInput
 from tui_router.ui.widgets.tool_line import ToolLine
 

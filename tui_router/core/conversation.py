@@ -16,6 +16,14 @@ from typing import Any, Literal
 
 Role = Literal["system", "user", "assistant", "tool"]
 
+#: the result a tool call gets when it has none (an error result, as the model reads it): a turn
+#: that ended between the call and its result, live or in a stored session; the APIs reject a
+#: history with a tool call that no result follows
+NO_RESULT = (
+    "no result: this call never ran to the end (the turn was cancelled or stopped, or the app "
+    "stopped, before its result was recorded); it may have run in part"
+)
+
 
 @dataclass(frozen=True)
 class ToolCall:
@@ -76,7 +84,7 @@ class Conversation:
         self.messages.append(message)
         return message
 
-    def answer_open_calls(self, content: str) -> list[Message]:
+    def answer_open_calls(self, content: str = NO_RESULT) -> list[Message]:
         """Answer each tool call of the last assistant message that has no result yet with
         ``content`` (an error the model sees); return the results added.
 

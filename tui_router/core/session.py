@@ -59,11 +59,6 @@ from tui_router.core.turn_state import TurnState
 
 #: seconds a provider keeps a prompt cache after its last use (Anthropic's default 5 minutes)
 CACHE_TTL_S = 300.0
-#: the result of a tool call the turn ended before answering (cancelled, broken off, capped)
-UNFINISHED_CALL = (
-    "not completed: the turn ended before this call finished (cancelled by the user, or "
-    "stopped); it may have run in part"
-)
 
 
 class Session:
@@ -368,7 +363,7 @@ class Session:
         finally:
             # also on cancel and when the consumer stops: what was written stays undoable, and
             # a call left without its result is answered, or the next prompt would be refused
-            for closed in self.conversation.answer_open_calls(UNFINISHED_CALL):
+            for closed in self.conversation.answer_open_calls():
                 assert closed.tool_call_id is not None
                 state.unsaved_results.append((closed.tool_call_id, closed.content, True))
             self._save_results(state)

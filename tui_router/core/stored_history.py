@@ -13,8 +13,8 @@ tool, and a retry always runs on another model, so a new attempt starts at an an
 follows a finished answer or that another model wrote.
 
 A tool call without a stored result (the turn was cancelled while it waited or ran, the app
-stopped, or the call's stream broke off) is answered with `NO_RESULT`: the APIs reject a tool
-call that no result follows.
+stopped, or the call's stream broke off) is answered with `NO_RESULT`, as a live session does
+(`Conversation.answer_open_calls`): the APIs reject a tool call that no result follows.
 """
 
 from __future__ import annotations
@@ -22,14 +22,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from tui_router.core.conversation import Message
+from tui_router.core.conversation import NO_RESULT, Message
 from tui_router.core.store_rows import MessageRow
-
-#: the result given to a stored tool call that has none (an error result, as the model reads it)
-NO_RESULT = (
-    "no result: this call never ran to the end (the turn was cancelled or the app stopped "
-    "before its result was recorded)"
-)
 
 
 @dataclass
