@@ -248,6 +248,10 @@ async def test_a_tool_using_attempt_the_gates_reject_is_undone_and_escalated(
         task = server.requests[2].texts[-1]
         assert "-foo = 1" in task and "+bar = 1" in task and "def f(:" in task
         assert answers(app)[-1].text == GOOD
+        # the turn's line counts every step it sent, both attempts' (it said "1 step"), and
+        # no file as changed: the rejected attempt's was put back (it said "/undo puts it back")
+        [done] = [n for n in notes(app) if n.startswith("Turn done")]
+        assert done.startswith("Turn done: 3 steps · 1 tool call") and "changed" not in done
     assert calls() == [
         ("claude-haiku-4-5", "cascade"),
         ("claude-haiku-4-5", "cascade"),

@@ -62,6 +62,8 @@ class AgentTurnView:
         self.future: asyncio.Future[Approval] | None = None
         self.step = 0
         self.max_steps = 0
+        #: steps sent in the whole turn: a cascade's attempts each count theirs from 1
+        self.steps_sent = 0
         self.started = clock()
         self.cost = Decimal(0)
         self.unpriced = False
@@ -109,6 +111,7 @@ class AgentTurnView:
             self.turns.tick(message, event.model)
         elif isinstance(event, StepStarted):
             self.step, self.max_steps, self.model_id = event.step, event.max_steps, event.model
+            self.steps_sent += 1
             await self._finish_message()
             await self._new_message(event.model)
             self.show_progress()
@@ -132,6 +135,9 @@ class AgentTurnView:
         elif isinstance(event, TurnError):
             if event.kind == "config":
                 self.unsent = True
+            if event.kind == "stop":  # a cap stopped the step it had just announced
+                self.step = max(self.step - 1, 0)
+                self.steps_sent = max(self.steps_sent - 1, 0)
             self.errors.append(event.message)
             if self.unsent or event.kind == "stop":
                 # not sent (no key, a budget): the line says what to do; a stronger tier
@@ -147,6 +153,9 @@ class AgentTurnView:
         elif isinstance(event, CascadeDone):
             self.cascade = event
             self.done = event.final
+            # a rejected attempt's files were put back before the next one: what stays changed
+            # is the kept attempt's
+            self.files = list(event.final.files_changed)
 
     async def _new_message(self, model: str) -> AssistantMessage:
         c = self.c
@@ -264,8 +273,9 @@ class AgentTurnView:
         if cascade is not None:
             line, style = _cascade_line(cascade)
             await screen.note(line, style)
-        if self.tools or done.stopped or done.steps > 1:
-            parts = [fmt.counted(done.steps, "step"), fmt.counted(self.tools, "tool call")]
+        steps = max(self.steps_sent, done.steps)
+        if self.tools or done.stopped or steps > 1:
+            parts = [fmt.counted(steps, "step"), fmt.counted(self.tools, "tool call")]
             parts.append(self.cost_text())
             line = ("Turn stopped: " if done.stopped else "Turn done: ") + " · ".join(parts)
             if self.files:
@@ -303,7 +313,7 @@ class AgentTurnView:
             return
         kept = f"; {self.files_text()} — {self.undo_text()}" if self.files else ""
         await screen.note(
-            f"Turn cancelled at step {self.step} — the work done so far and its cost "
+            f"Turn cancelled at step {self.steps_sent} — the work done so far and its cost "
             f"({self.cost_text()}) are kept{kept}",
             "warn",
         )
