@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fakeserver_sse import Script
@@ -415,3 +416,39 @@ async def test_a_call_the_history_cannot_take_is_said_and_still_counted(
         (line,) = notes(app, "warn")
         assert "database or disk is full" in line and "journal" in line
         assert "spent $0.0027" in ticker_text(app)  # the ledger counted the call
+
+
+async def test_the_header_guesses_no_tier_or_mode_before_the_session_opens(
+    server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first frame comes before the session opens: its header said "(no tier)" for a model
+    that has one, and a resumed manual session's "mode suggest" (the config's) for seconds."""
+    import threading
+
+    from tui_router.ui import app as app_module
+
+    server.push(Script(text="first answer"))
+    first = make_app(tmp_path)  # a manual session (ui_support's config)
+    async with first.run_test(size=SIZE) as pilot:
+        await ask(pilot, "first question")
+    release = threading.Event()
+    real_open = app_module.open_session
+
+    def held_open(*args: Any, **kwargs: Any) -> Any:
+        release.wait(timeout=30)
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(app_module, "open_session", held_open)
+    resumed = make_app(tmp_path, resume=SESSION_ID, config=make_config(routing_mode="suggest"))
+    async with resumed.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        header = resumed.query_one(StatusHeader).content.plain
+        assert "opening the session…" in header
+        assert "no tier" not in header and "mode" not in header
+        release.set()
+        await started(pilot)
+        await wait_for(
+            pilot,
+            lambda: "mode manual" in resumed.query_one(StatusHeader).content.plain,
+            "the session's own mode",
+        )

@@ -132,9 +132,13 @@ class MainScreen(Screen[None]):
 
     # -- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        model = self.options.model or self.config.default_model or "…"
-        mode = self.options.mode or self.config.routing_mode
-        header = StatusHeader.describe(model, None, mode, None, False, self.config.routing_strategy)
+        # Drawn before the session opens: what is known is shown, its tier and mode are not
+        # guessed (a resumed session comes back to its own mode; the config's was shown for
+        # seconds, and "no tier" for a model that has one).
+        options = self.options
+        resuming = options.resume is not None or options.pick_session
+        model = options.model or ("…" if resuming else self.config.default_model or "…")
+        header = StatusHeader.describe(model, None, None, None, False, None)
         yield StatusHeader(header, id="header")
         with Horizontal(id="body"):
             with Vertical(id="main"):

@@ -71,7 +71,7 @@ class StatusHeader(Static):
     def describe(
         model: str,
         tier: str | None,
-        mode: str,
+        mode: str | None,
         session: str | None,
         streaming: bool = False,
         strategy: str | None = None,
@@ -81,11 +81,19 @@ class StatusHeader(Static):
         width: int | None = None,
     ) -> Text:
         """The header line (also the widget's content when it is created); with ``width``, the
-        parts that fit in it, the least important dropped first."""
+        parts that fit in it, the least important dropped first. ``mode`` None: the session is
+        still opening (the first frame comes first), so its tier and mode are not guessed."""
+        opening = mode is None
         parts: dict[str, Text] = {
             "name": Text("tui-router", style="bold"),
-            "model": Text.assemble((model, "bold"), f" ({tier or 'no tier'})"),
-            "mode": Text(f"mode {mode}"),
+            "model": (
+                Text(model, style="bold")
+                if opening
+                else Text.assemble((model, "bold"), f" ({tier or 'no tier'})")
+            ),
+            "mode": Text("opening the session…", style="italic" if opening else "")
+            if opening
+            else Text(f"mode {mode}"),
         }
         if strategy:
             parts["strategy"] = Text(f"{strategy} routing")
