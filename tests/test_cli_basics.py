@@ -140,6 +140,9 @@ def test_top_level_help_lists_every_subcommand(cli: Cli) -> None:
     assert result.returncode == 0, result.stderr
     for name in SUBCOMMANDS:
         assert name in result.stdout
+    # the app's options, which the README's first commands use without `tui`
+    for option in ("--continue", "--resume", "--model", "--cwd"):
+        assert option in result.stdout, option
 
 
 def test_subcommand_help_shows_its_own_options(cli: Cli) -> None:

@@ -43,6 +43,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         prog="tui-router",
         description="A terminal coding assistant that sends each prompt to the cheapest model "
         "that can handle it well. Without a subcommand it starts the interactive app.",
+        # the app's own options work without `tui` too: list the ones people reach for
+        epilog="The app's options also work without the `tui` subcommand: -c/--continue, "
+        "-r/--resume [SESSION_ID], --model MODEL, --tier TIER, --mode MODE, --cwd DIR "
+        "(tui-router tui --help describes them).",
     )
     parser.add_argument("--version", action="version", version=f"tui-router {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
