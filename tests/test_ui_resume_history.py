@@ -121,6 +121,10 @@ async def test_a_tool_call_cancelled_before_its_result_is_answered_after_resume(
 
     resumed = make_app(repo, resume=SESSION_ID)
     async with resumed.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        # the line says what the live one said, not the text the model is given
+        (line,) = resumed.query(ToolLine)
+        assert line.state == "error" and "pytest -q  cancelled" in line.line
         server.push(Script(text="Not run yet."))
         await send(pilot, "and now?")
         await settle(pilot)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tui_router.core.agent.tools import short_line
+from tui_router.core.conversation import NO_RESULT
 
 if TYPE_CHECKING:
     from tui_router.core.conversation import ToolCall
@@ -95,6 +96,8 @@ def restore(controller: SessionController) -> None:
                 # a refusal (a rule, or the person) reads "refused…", as the live line said
                 shown.state = "denied" if row.content.startswith("refused") else "error"
                 shown.detail = short_line(row.content, DETAIL_CHARS)
+                if row.content == NO_RESULT:  # the turn ended before it did: as the live line
+                    shown.detail = "cancelled"
     for turn in sorted(by_turn):
         turn_rows = by_turn[turn]
         user = next((r for r in turn_rows if r.role == "user"), None)
