@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from tui_router.core.config import PriceOverride
-from tui_router.core.price_sum import PriceSum
+from tui_router.core.price_sum import CostAndBaseline, PriceSum
 from tui_router.core.pricing import MTOK, Price, PriceSource, Rates, format_usd, price_call
 from tui_router.core.store_rows import CallRow
 from tui_router.core.usage import Usage
@@ -80,7 +80,7 @@ class CallRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class Totals:
+class Totals(CostAndBaseline):
     """Sums over a set of calls. Known prices are summed; unknown ones are counted, not zeroed."""
 
     calls: int = 0
@@ -101,25 +101,8 @@ class Totals:
         return self.cost.known_usd
 
     @property
-    def unknown_price_calls(self) -> int:
-        return self.cost.unknown
-
-    @property
     def known_baseline_usd(self) -> Decimal:
         return self.baseline.known_usd
-
-    @property
-    def unknown_baseline_calls(self) -> int:
-        return self.baseline.unknown
-
-    @property
-    def cost_usd(self) -> Decimal | None:
-        """The known part of the cost; None when there are calls and none has a known price."""
-        return self.cost.usd
-
-    @property
-    def baseline_usd(self) -> Decimal | None:
-        return self.baseline.usd
 
     @property
     def savings_usd(self) -> Decimal | None:
@@ -158,29 +141,12 @@ class Totals:
 
 
 @dataclass(frozen=True, slots=True)
-class TurnSpend:
+class TurnSpend(CostAndBaseline):
     """Spend of one turn (all its calls: cascade attempts, judges, retries) and its baseline."""
 
     turn: int
     cost: PriceSum
     baseline: PriceSum
-
-    @property
-    def cost_usd(self) -> Decimal | None:
-        """The known part; None when no call of the turn has a known price."""
-        return self.cost.usd
-
-    @property
-    def baseline_usd(self) -> Decimal | None:
-        return self.baseline.usd
-
-    @property
-    def unknown_price_calls(self) -> int:
-        return self.cost.unknown
-
-    @property
-    def unknown_baseline_calls(self) -> int:
-        return self.baseline.unknown
 
 
 def format_total(amount: Decimal | None, unknown_calls: int, places: int | None = 4) -> str:

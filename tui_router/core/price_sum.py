@@ -49,3 +49,29 @@ class PriceSum:
         if self.count and self.unknown == self.count:
             return None
         return self.known_usd
+
+
+class CostAndBaseline:
+    """What a total, a turn's spend and a session row share: the calls' cost and their
+    frontier-only baseline, each a `PriceSum`, read as the money figures the surfaces show."""
+
+    __slots__ = ()
+    cost: PriceSum
+    baseline: PriceSum
+
+    @property
+    def cost_usd(self) -> Decimal | None:
+        """The known part of the cost; None when there are calls and none has a known price."""
+        return self.cost.usd
+
+    @property
+    def baseline_usd(self) -> Decimal | None:
+        return self.baseline.usd
+
+    @property
+    def unknown_price_calls(self) -> int:
+        return self.cost.unknown
+
+    @property
+    def unknown_baseline_calls(self) -> int:
+        return self.baseline.unknown

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from tui_router.core.conversation import ToolCall
-from tui_router.core.price_sum import PriceSum
+from tui_router.core.price_sum import CostAndBaseline, PriceSum
 from tui_router.core.usage import Usage
 
 
@@ -141,7 +141,7 @@ class DecisionRow:
 
 
 @dataclass(frozen=True, slots=True)
-class SessionTotals:
+class SessionTotals(CostAndBaseline):
     """A session with its call totals, for `sessions` listings (money: None when unknown)."""
 
     session: SessionRow
@@ -149,22 +149,6 @@ class SessionTotals:
     models: tuple[str, ...]
     cost: PriceSum
     baseline: PriceSum
-
-    @property
-    def cost_usd(self) -> Decimal | None:
-        return self.cost.usd
-
-    @property
-    def unknown_price_calls(self) -> int:
-        return self.cost.unknown
-
-    @property
-    def baseline_usd(self) -> Decimal | None:
-        return self.baseline.usd
-
-    @property
-    def unknown_baseline_calls(self) -> int:
-        return self.baseline.unknown
 
     @property
     def savings_usd(self) -> Decimal | None:
