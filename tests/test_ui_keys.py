@@ -159,6 +159,29 @@ async def test_f1_opens_help_with_the_configured_keys(server, tmp_path: Path) ->
         assert not isinstance(app.screen, HelpScreen)
 
 
+async def test_keys_scroll_the_help_at_once_on_a_small_window(server, tmp_path: Path) -> None:
+    # the app's auto-focus (the prompt) is not on the help screen: without a focus of its own,
+    # down / page down / end did nothing until tab
+    from textual.containers import VerticalScroll
+
+    from tui_router.ui.screens.help import HelpScreen
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await started(pilot)
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
+        body = app.screen.query_one(VerticalScroll)
+        assert body.max_scroll_y > 0  # more than fits: something to scroll
+        await pilot.press("down")
+        await wait_for(pilot, lambda: body.scroll_y > 0, "down to scroll the help")
+        await pilot.press("end")
+        await wait_for(pilot, lambda: body.scroll_y == body.max_scroll_y, "end to reach the end")
+        await pilot.press("home")
+        await pilot.press("pagedown")
+        await wait_for(pilot, lambda: body.scroll_y > 1, "page down to scroll a page")
+
+
 async def test_ctrl_q_shows_the_summary_and_enter_exits(server, tmp_path: Path) -> None:
     from tui_router.ui.screens.summary import SummaryScreen
 

@@ -60,7 +60,12 @@ def default_commands() -> list[tuple[str, str]]:
 
 
 class HelpScreen(ModalScreen[None]):
-    """Key bindings (action → key, as configured) and slash commands; esc, q or f1 closes it."""
+    """Key bindings (action → key, as configured) and slash commands; esc, q or f1 closes it.
+
+    The scrolling part has the focus from the start, so down, page down and end scroll it (the
+    app's own auto-focus, the prompt, is not on this screen: nothing had the focus until tab)."""
+
+    AUTO_FOCUS = "#help-body"
 
     DEFAULT_CSS = """
     HelpScreen {
@@ -121,7 +126,7 @@ class HelpScreen(ModalScreen[None]):
         with Vertical() as box:
             box.border_title = "Help"
             box.border_subtitle = "esc to close"
-            with VerticalScroll():
+            with VerticalScroll(id="help-body"):
                 yield Static("Keys", classes="section")
                 yield Static(self._keys_table(), id="help-keys")
                 yield Static("Tool calls (the agent)", classes="section")
