@@ -58,6 +58,25 @@ async def test_help_lists_every_configured_key_and_every_slash_command() -> None
         assert app.results == [None] and not isinstance(app.screen, HelpScreen)
 
 
+async def test_the_commands_keep_a_readable_description_column_at_60_columns() -> None:
+    # "/strategy manual|rules|cascade|learned|heuristic" made the command column ~48 wide: at 60
+    # columns the descriptions wrapped a few characters a line ("sta… / a / new / ses…")
+    app = Host(HelpScreen(DEFAULT_KEYS))
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#help-commands", Static)
+        lines = [
+            strip.text
+            for strip in table.render_lines(Region(0, 0, table.size.width, table.size.height))
+        ]
+        starts = {line.index("switch the routing") for line in lines if "/strategy" in line}
+        assert starts and max(starts) <= 20, lines
+        assert table.size.width - max(starts) >= 30  # a description line holds a few words
+        text = " ".join(" ".join(lines).split())
+        assert "manual, rules, cascade, learned or heuristic" in text
+        assert "local, fast, balanced or frontier" in text and "manual, suggest or auto" in text
+
+
 async def test_welcome_says_how_to_add_a_key_an_endpoint_or_the_local_model() -> None:
     app = Host(WelcomeScreen())
     async with app.run_test(size=(120, 40)) as pilot:

@@ -9,16 +9,27 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from tui_router.core.config import STRATEGIES
+from tui_router.core.config import ROUTING_MODES, STRATEGIES
+from tui_router.core.tiers import TIERS
 
-#: name -> (argument hint, what it does); the order is the order /help shows.
+
+def _either(names: tuple[str, ...]) -> str:
+    """("a", "b", "c") -> "a, b or c"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+#: name -> (argument hint, what it does); the order is the order /help shows. A hint is one short
+#: word (the choices go in the description): /help's command column is as wide as the widest
+#: hint, and "manual|rules|cascade|learned|heuristic" left a 60-column window a few characters
+#: of description a line.
 SLASH_COMMANDS: dict[str, tuple[str, str]] = {
     "model": ("NAME", "switch to a model (the conversation is kept)"),
-    "tier": ("local|fast|balanced|frontier", "switch to the first available model of a tier"),
-    "mode": ("manual|suggest|auto", "set the routing mode"),
+    "tier": ("TIER", f"switch to the first available model of a tier: {_either(TIERS)}"),
+    "mode": ("MODE", f"set the routing mode: {_either(ROUTING_MODES)}"),
     "strategy": (
-        "|".join(STRATEGIES),
-        "switch the routing strategy, conversation kept (alone: show it)",
+        "NAME",
+        f"switch the routing strategy: {_either(STRATEGIES)}; the conversation is kept "
+        "(alone: show it)",
     ),
     "cost": ("", "show spend, frontier-only baseline and savings by model"),
     "undo": (
