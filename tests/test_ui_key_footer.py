@@ -1,9 +1,11 @@
 """The footer is one widget that shows the cells Textual's `Footer` shows (keys, a disabled key,
-a hovered key, the palette's key on the right, a window too narrow for all), is drawn again only
-when its keys change, and presses a key that is clicked."""
+a hovered key, the palette's key on the right) while its keys fit, whole keys only (the ones it
+keeps first) when they do not, is drawn again only when its keys change, and presses a key that
+is clicked."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -11,7 +13,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Input
-from ui_support import wait_for
+from ui_support import make_app, started, wait_for
 
 from tui_router.ui.widgets.key_footer import KeyFooter
 
@@ -80,7 +82,7 @@ async def cells_of(
 
 # solarized sets the footer's colours; ansi-dark gives each key a background of its own
 @pytest.mark.parametrize("theme", ["textual-dark", "textual-light", "solarized-light", "ansi-dark"])
-@pytest.mark.parametrize("width", [100, 40])
+@pytest.mark.parametrize("width", [100, 45])  # 45: the keys fill the line to the last cell
 async def test_the_footer_shows_the_cells_textuals_footer_shows(theme: str, width: int) -> None:
     want = await cells_of(Footer, theme, width)
     got = await cells_of(KeyFooter, theme, width)
@@ -148,3 +150,64 @@ async def test_a_hovered_key_shows_its_tooltip() -> None:
         assert footer.tooltip == "Open the command palette"
         await pilot.hover(Input)
         assert footer.tooltip is None
+
+
+class KeepingShout(KeyFooter):
+    def __init__(self) -> None:
+        super().__init__(keep=("shout",))
+
+
+# the harness's screen scrolls: its scrollbar takes the last 2 columns of the footer's line too
+@pytest.mark.parametrize(
+    ("footer", "width", "text"),
+    [
+        (KeyFooter, 44, " ^q Quit  f5 Shout            ▏^p palette   "),
+        (KeyFooter, 25, " ^q Quit   ▏^p palette   "),
+        (KeyFooter, 12, " ^q Quit    "),  # the palette's key alone is too wide
+        (KeepingShout, 44, " ^q Quit  f5 Shout            ▏^p palette   "),
+        (KeepingShout, 25, " f5 Shout  ▏^p palette   "),
+        (KeepingShout, 12, " f5 Shout   "),
+        (KeepingShout, 8, "        "),
+    ],
+)
+async def test_keys_that_do_not_fit_are_left_out_whole(
+    footer: type[KeyFooter], width: int, text: str
+) -> None:
+    # Textual's footer cuts the last key at the palette's (" f6 Not▏^p palette"); this one shows
+    # whole keys: the kept ones, the palette's, then the others in order, each that still fits
+    app = Harness(footer)
+    async with app.run_test(size=(width, 8)) as pilot:
+        await wait_for(pilot, lambda: app.query_one(KeyFooter).keys != (), "the footer's keys")
+        await pilot.pause()
+        assert shown(app) == text
+
+
+async def test_a_click_on_a_key_of_a_narrow_footer_presses_that_key() -> None:
+    app = Harness(KeepingShout)
+    async with app.run_test(size=(30, 8)) as pilot:
+        await wait_for(pilot, lambda: "Shout" in shown(app), "the footer's keys")
+        text = shown(app)
+        assert "Quit" not in text  # the kept key and the palette's fill the line
+        await pilot.click(KeyFooter, offset=(text.index("Shout"), 0))
+        await wait_for(pilot, lambda: app.shouts == 1, "the clicked key's action")
+
+
+@pytest.mark.parametrize(
+    ("size", "text"),
+    [
+        (
+            (80, 24),
+            " ^q Quit  ^l Models  f2 Next model  ^r Retry stronger  f1 Help      ▏^p palette ",
+        ),
+        ((60, 20), " ^q Quit  ^l Models  f2 Next model  f1 Help     ▏^p palette "),
+        ((24, 8), " ^q Quit  f1 Help       "),
+    ],
+)
+async def test_the_main_screen_keeps_quit_and_help_when_its_keys_do_not_fit(
+    server, tmp_path: Path, size: tuple[int, int], text: str
+) -> None:
+    # was " … ^o Mode  ^b S▏^p palette" at 80 columns (f1 Help not shown), "^r Retry str▏" at 60
+    app = make_app(tmp_path)
+    async with app.run_test(size=size) as pilot:
+        await started(pilot)
+        assert shown(app) == text

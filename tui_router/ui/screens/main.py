@@ -149,7 +149,7 @@ class MainScreen(Screen[None]):
                 yield self._prompt
             yield ModelSidebar(id="sidebar")
         yield CostTicker(id="ticker")
-        yield KeyFooter()
+        yield KeyFooter(keep=("quit", "help"))  # shown first when not all keys fit
 
     def on_mount(self) -> None:
         self.fit_to(*self.app.size)  # before the first frame: a Resize comes after it

@@ -8,12 +8,15 @@ palette's key on the right behind its keyline, the hovered key's background, a d
 dim) from the same theme variables, and redraws only when the keys it shows change: a focus move
 that leaves them as they were costs nothing.
 
-**Decided:** keys that do not fit are cut at the palette's key (as Textual's footer shows them
-before it is scrolled); this footer does not scroll sideways.
+**Decided:** this footer does not scroll sideways. When the keys do not all fit it shows whole keys
+only, never one cut at the palette's key as Textual's footer does before it is scrolled (`^b S▏`):
+the keys of the actions it was told to keep (the main screen's quit and help) first, then the
+palette's key, then the others in their order, each that still fits; those shown keep their order.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -38,6 +41,7 @@ class ShownKey:
     enabled: bool
     tooltip: str
     palette: bool = False  # the command palette's key, on the right
+    action: str = ""  # the binding's action (what `KeyFooter(keep=...)` names)
 
 
 class KeyFooter(LayeredStyleWidget, can_focus=False):
@@ -79,8 +83,13 @@ class KeyFooter(LayeredStyleWidget, can_focus=False):
     }
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep: Iterable[str] = ()) -> None:
+        """
+        Args:
+            keep: actions whose keys stay shown when not all keys fit (before the palette's).
+        """
         super().__init__()
+        self.keep = frozenset(keep)
         self.keys: tuple[ShownKey, ...] = ()
         self._hover: ShownKey | None = None
         self._places: list[tuple[int, int, ShownKey]] = []  # (start x, end x, key) as drawn
@@ -102,13 +111,32 @@ class KeyFooter(LayeredStyleWidget, can_focus=False):
             if binding.show and binding.action not in actions:
                 actions.add(binding.action)
                 display = app.get_key_display(binding)
-                keys.append(ShownKey(binding.key, display, binding.description, enabled, tooltip))
+                keys.append(
+                    ShownKey(
+                        binding.key,
+                        display,
+                        binding.description,
+                        enabled,
+                        tooltip,
+                        action=binding.action,
+                    )
+                )
         palette = app.COMMAND_PALETTE_BINDING
         if app.ENABLE_COMMAND_PALETTE and palette in active:
             _, binding, enabled, _ = active[palette]
             tooltip = binding.tooltip or binding.description
             display = app.get_key_display(binding)
-            keys.append(ShownKey(binding.key, display, binding.description, enabled, tooltip, True))
+            keys.append(
+                ShownKey(
+                    binding.key,
+                    display,
+                    binding.description,
+                    enabled,
+                    tooltip,
+                    True,
+                    binding.action,
+                )
+            )
         return tuple(keys)
 
     def bindings_changed(self, screen: Screen[object]) -> None:
@@ -156,31 +184,44 @@ class KeyFooter(LayeredStyleWidget, can_focus=False):
             Segment(f"{key.description} ", self._style("description", key)),
         ]
 
+    def fitting(self, lengths: dict[ShownKey, int], width: int) -> list[ShownKey]:
+        """The keys shown on ``width`` columns (``lengths``: each key's, as drawn), in their order:
+        all when they fit, else whole keys only (see the module's note)."""
+        if sum(lengths[key] for key in self.keys) <= width:
+            return list(self.keys)
+        ranked = [k for k in self.keys if not k.palette and k.action in self.keep]
+        ranked += [k for k in self.keys if k.palette]
+        ranked += [k for k in self.keys if k not in ranked]
+        chosen: set[ShownKey] = set()
+        room = width
+        for key in ranked:
+            if lengths[key] > room:
+                continue  # a shorter one after it may fit
+            chosen.add(key)
+            room -= lengths[key]
+        return [key for key in self.keys if key in chosen]
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         blank = fill(self.rich_style)
+        drawn = {key: self._draw(key) for key in self.keys}
+        lengths = {key: Segment.get_line_length(segments) for key, segments in drawn.items()}
         places: list[tuple[int, int, ShownKey]] = []
         left: list[Segment] = []
         palette: list[Segment] = []
         palette_key: ShownKey | None = None
         x = 0
-        for key in self.keys:
-            segments = self._draw(key)
+        for key in self.fitting(lengths, width):
             if key.palette:
-                palette, palette_key = segments, key
+                palette, palette_key = drawn[key], key
                 continue
-            length = Segment.get_line_length(segments)
-            left.extend(segments)
-            places.append((x, x + length, key))
-            x += length
-        start = max(0, width - Segment.get_line_length(palette))
+            left.extend(drawn[key])
+            places.append((x, x + lengths[key], key))
+            x += lengths[key]
+        start = width - Segment.get_line_length(palette)
         line = Segment.adjust_line_length(left, start, blank)
-        places = [(a, min(b, start), key) for a, b, key in places if a < start]
         if palette_key is not None:
-            if start > 0:
-                line.extend(palette)
-            else:  # narrower than the palette's key alone: as much of it as fits
-                line = Segment.adjust_line_length(palette, width, blank)
+            line.extend(palette)
             places.append((start, width, palette_key))
         self._places = places
         return Strip(line, width)
