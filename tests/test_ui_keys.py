@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from fakeserver_sse import Script
 from ui_support import (
     SESSION_ID,
@@ -143,6 +144,26 @@ async def test_ctrl_b_toggles_the_sidebar(server, tmp_path: Path) -> None:
         await pilot.press("ctrl+b")
         await pilot.pause()
         assert sidebar.display
+
+
+@pytest.mark.parametrize("width", [80, 60, 38])
+async def test_ctrl_b_shows_the_sidebar_on_a_narrow_window_too(
+    server, tmp_path: Path, width: int
+) -> None:
+    # below 90 columns the sidebar starts hidden; ctrl+b did nothing there, with no word why
+    app = make_app(tmp_path)
+    async with app.run_test(size=(width, 24)) as pilot:
+        await started(pilot)
+        sidebar = app.query_one(ModelSidebar)
+        assert not sidebar.display
+        await pilot.press("ctrl+b")
+        await wait_for(pilot, lambda: sidebar.display, "ctrl+b to show the sidebar")
+        await pilot.pause()
+        assert 0 < sidebar.size.width <= width // 2  # the chat and the prompt keep half
+        await pilot.press("ctrl+b")
+        await wait_for(pilot, lambda: not sidebar.display, "ctrl+b to hide it again")
+        await pilot.resize_terminal(120, 24)  # a wide window keeps its own choice: shown
+        await wait_for(pilot, lambda: sidebar.display, "the sidebar on a wide window")
 
 
 async def test_f1_opens_help_with_the_configured_keys(server, tmp_path: Path) -> None:

@@ -50,7 +50,7 @@ if TYPE_CHECKING:  # the session's modules load after the first frame (see boot)
     from tui_router.ui.widgets.approval import ApprovalPanel
 
 
-#: Below this many columns the sidebar collapses (ctrl+b still toggles it on wide screens).
+#: Below this many columns the sidebar starts hidden (ctrl+b shows it, at most half the width).
 SIDEBAR_BELOW = 90
 #: Below this many rows the prompt and the suggestion bar take fewer lines.
 SHORT_BELOW = 24
@@ -198,8 +198,9 @@ class MainScreen(Screen[None]):
         self.fit_to(event.size.width, event.size.height)
 
     def fit_to(self, width: int, height: int) -> None:
-        """Small windows stay usable: no sidebar below `SIDEBAR_BELOW` columns (at 60 it left
-        the chat 22 and the prompt nothing at 38), compact chrome below `SHORT_BELOW` rows."""
+        """Small windows stay usable: no sidebar below `SIDEBAR_BELOW` columns unless ctrl+b
+        asks for it (in full at 60 it left the chat 22 and the prompt nothing at 38), compact
+        chrome below `SHORT_BELOW` rows."""
         self.set_class(width < SIDEBAR_BELOW, "-narrow")
         self.set_class(height < SHORT_BELOW, "-short")
 
@@ -446,7 +447,10 @@ class MainScreen(Screen[None]):
         self.commands.cycle_mode()
 
     def action_toggle_sidebar(self) -> None:
-        self.query_one(ModelSidebar).toggle_class("-hidden")
+        """Show or hide the sidebar; on a narrow window (hidden there unless asked for) it is shown
+        or hidden there only, and a wide one keeps its own choice."""
+        sidebar = self.query_one(ModelSidebar)
+        sidebar.toggle_class("-shown" if self.has_class("-narrow") else "-hidden")
 
     async def action_cost(self) -> None:
         await self.commands.show_cost()
