@@ -293,7 +293,7 @@ async def test_at_60x20_the_chat_keeps_the_width_and_the_bar_two_lines(
         bar = app.query_one(SuggestionBar)
         await wait_for(pilot, lambda: bar.showing, "the suggestion bar")
         await pilot.pause()
-        assert bar.size.height <= 2
+        assert bar.size.height <= 6  # wrapped whole, within 40% of the chat column's rows
         assert "[tab] accept  [esc] reject" in str(bar.render())
         await pilot.resize_terminal(120, 40)
         await pilot.pause()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from ui_support import (
     SESSION_ID,
     SIZE,
@@ -202,6 +203,36 @@ async def test_the_real_router_suggests_escalating_a_risky_prompt(server, tmp_pa
         suggestion = bar(app).suggestion
         assert suggestion.kind == "escalate" and suggestion.tier in ("balanced", "frontier")
         assert decisions()[-1][2] == "shown"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+async def test_the_bar_shows_the_whole_reason_on_a_small_window(
+    server, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    # the bar was cut to two lines below 90 columns: "… — learned score 1.00 → frontier
+    # (chars -," at 80x24, and at 60x20 no reason at all
+    from textual.geometry import Region
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=size) as pilot:
+        app = await started(pilot)
+        app.controller.set_mode("suggest")
+        app.query_one(PromptInput).load_text(
+            "Debug this race condition in our production payment migration; it double-charges "
+            "customers"
+        )
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: bar(app).showing, "the suggestion bar")
+        await pilot.pause()
+        shown = bar(app).render_lines(Region(0, 0, *bar(app).region.size))  # with its padding
+        text = " ".join(" ".join(line.text.split()) for line in shown)
+        reason = bar(app).suggestion.reason
+        assert len(reason) > 40  # the learned strategy's score and what drove it
+        assert " ".join(reason.split()) in text
+        assert "[tab] accept [esc] reject" in text and "this turn ~$" in text
+        assert text.rstrip().endswith(")")  # the cost difference whole, to its last character
+        assert app.chat.size.height >= 5  # the chat keeps some rows
+        assert reason in str(bar(app).tooltip)  # all of it, where a smaller window cuts the bar
 
 
 async def test_choosing_a_model_instead_of_answering_sends_the_held_prompt(

@@ -52,7 +52,7 @@ if TYPE_CHECKING:  # the session's modules load after the first frame (see boot)
 
 #: Below this many columns the sidebar starts hidden (ctrl+b shows it, at most half the width).
 SIDEBAR_BELOW = 90
-#: Below this many rows the prompt and the suggestion bar take fewer lines.
+#: Below this many rows the prompt takes fewer lines.
 SHORT_BELOW = 24
 #: Seconds without tokens after which a streaming reply says it stalled (and how to cancel).
 STALL_NOTICE_AFTER = 20.0

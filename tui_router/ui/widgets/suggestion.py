@@ -56,12 +56,15 @@ class SuggestionBar(Static):
 
     def show(self, suggestion: SuggestionView) -> None:
         self.suggestion = suggestion
-        self.update(self.describe(suggestion, self.accept_key, self.reject_key))
+        text = self.describe(suggestion, self.accept_key, self.reject_key)
+        self.update(text)
+        self.tooltip = text  # all of it, where a very small window cuts the bar
         self.add_class("-visible")
 
     def hide(self) -> None:
         self.suggestion = None
         self.update("")
+        self.tooltip = None
         self.remove_class("-visible")
 
     @staticmethod
@@ -69,10 +72,11 @@ class SuggestionBar(Static):
         arrow = "▲ escalate" if s.kind == "escalate" else "▼ downgrade"
         text = Text()
         text.append(f"{arrow} to {s.model} ({s.tier})", style="bold")
-        # the keys before the details: on a small window the bar is cut to two lines
+        # the keys, then why, then what it costs: the bar wraps, and what a very small window
+        # cuts (the screen caps the bar's height) is the end
         text.append(f"  [{accept_key}] accept  [{reject_key}] reject", style="dim")
-        text.append(f"  ·  {cost_difference(s)}", style="italic")
         text.append(f" — {s.reason}")
+        text.append(f"  ·  {cost_difference(s)}", style="italic")
         return text
 
 
