@@ -132,13 +132,16 @@ class MainScreen(Screen[None]):
 
     # -- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        # Drawn before the session opens: what is known is shown, its tier and mode are not
-        # guessed (a resumed session comes back to its own mode; the config's was shown for
-        # seconds, and "no tier" for a model that has one).
-        options = self.options
-        resuming = options.resume is not None or options.pick_session
-        model = options.model or ("…" if resuming else self.config.default_model or "…")
-        header = StatusHeader.describe(model, None, None, None, False, None)
+        # Drawn before the session opens: what is known is shown, the rest not guessed (the
+        # model's tier is the catalog's; a resumed session comes back to its own mode and
+        # strategy: the config's read "mode suggest" for seconds on a manual one).
+        options, config = self.options, self.config
+        if options.resume is not None or options.pick_session:
+            model, mode, strategy = options.model or "…", options.mode, None
+        else:
+            model = options.model or config.default_model or "…"
+            mode, strategy = options.mode or config.routing_mode, config.routing_strategy
+        header = StatusHeader.describe(model, None, mode, None, False, strategy, opening=True)
         yield StatusHeader(header, id="header")
         with Horizontal(id="body"):
             with Vertical(id="main"):

@@ -79,11 +79,12 @@ class StatusHeader(Static):
         *,
         title: str | None = None,
         width: int | None = None,
+        opening: bool = False,
     ) -> Text:
         """The header line (also the widget's content when it is created); with ``width``, the
-        parts that fit in it, the least important dropped first. ``mode`` None: the session is
-        still opening (the first frame comes first), so its tier and mode are not guessed."""
-        opening = mode is None
+        parts that fit in it, the least important dropped first. ``opening``: the session is
+        not open yet (the first frame comes first): the model's tier is not guessed, nor the
+        mode when it is None (a resumed session comes back to its own)."""
         parts: dict[str, Text] = {
             "name": Text("tui-router", style="bold"),
             "model": (
@@ -91,9 +92,11 @@ class StatusHeader(Static):
                 if opening
                 else Text.assemble((model, "bold"), f" ({tier or 'no tier'})")
             ),
-            "mode": Text("opening the session…", style="italic" if opening else "")
-            if opening
-            else Text(f"mode {mode}"),
+            "mode": (
+                Text("opening the session…", style="italic")
+                if mode is None
+                else Text(f"mode {mode}")
+            ),
         }
         if strategy:
             parts["strategy"] = Text(f"{strategy} routing")
