@@ -435,3 +435,18 @@ def test_a_key_pasted_into_the_prompt_never_reaches_the_store(
         assert row is not None and row.title is not None and "[redacted]" in row.title
         texts = [m.content for m in store.session_messages(row.id)]
         assert "my key [redacted] fails, why" in texts
+
+
+@pytest.mark.parametrize("command", [["ask"], []])
+def test_cwd_naming_a_file_says_it_is_a_file(
+    keys: FakeServer, repo: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    """It said "no such folder" for a file that is there."""
+    notes = repo / "AGENTS.md"
+    missing = repo / "gone"
+    assert main([*command, "--cwd", str(notes), *(["hi"] if command else [])]) == 2
+    err = capsys.readouterr().err
+    assert err == f"tui-router: --cwd {notes}: {notes} is a file, not a folder\n"
+    assert main([*command, "--cwd", str(missing), *(["hi"] if command else [])]) == 2
+    assert capsys.readouterr().err == f"tui-router: --cwd {missing}: no such folder\n"
+    assert keys.requests == []

@@ -161,8 +161,11 @@ def _inside_git_dir(path: Path, base: Path) -> bool:
 
 def workspace_folder(cwd: str | None) -> Path:
     """The workspace a command was asked for: ``--cwd DIR`` as an existing folder (resolved),
-    or the current directory."""
+    or the current directory. A path that is not a folder says what it is instead."""
     path = Path(cwd).expanduser() if cwd else Path.cwd()
+    if path.is_file():
+        raise UserFacingError(f"--cwd {cwd}: {cwd} is a file, not a folder")
     if not path.is_dir():
-        raise UserFacingError(f"--cwd {cwd}: no such folder")
+        what = "not a folder" if path.exists() else "no such folder"
+        raise UserFacingError(f"--cwd {cwd}: {what}")
     return path.resolve()
