@@ -98,6 +98,84 @@ async def test_undo_restores_content_and_mode_and_removes_created_files(
         restore_checkpoint(store, checkpoint.id)
 
 
+async def test_undo_removes_the_folders_the_turn_made_and_no_other(
+    store: Store, project: Path
+) -> None:
+    """Undo removed the files a turn created and left the folders write_file had made for
+    them (empty) behind."""
+    (project / "kept").mkdir()  # there before the turn, empty: it stays
+    (project / "pkg").mkdir()
+    (project / "pkg" / "__init__.py").write_text("")
+    session = store.create_session()
+    ws = Workspace(project)
+    box = ToolBox(ws, env={"PATH": os.environ["PATH"]})
+    checkpoint = Checkpoint(store, session, 1, ws)
+    for i, path in enumerate(
+        ("pkg/sub/deep/new_mod.py", "pkg/sub/other.py", "kept/x.py", "shared/a/b.py")
+    ):
+        call = ToolCall(str(i), "write_file", {"path": path, "content": "n\n"})
+        assert not (await box.run(call, checkpoint)).is_error
+    checkpoint.finish()
+    (project / "shared" / "mine.txt").write_text("made by hand after the turn\n")
+    assert checkpoint.id is not None
+
+    result = restore_checkpoint(store, checkpoint.id)
+    assert result.removed == (
+        "pkg/sub/deep/new_mod.py",
+        "pkg/sub/other.py",
+        "kept/x.py",
+        "shared/a/b.py",
+    )
+    assert result.folders == ("pkg/sub", "shared/a")  # the outermost of those removed
+    assert not (project / "pkg" / "sub").exists()
+    assert (project / "pkg" / "__init__.py").exists() and (project / "kept").is_dir()
+    assert not (project / "shared" / "a").exists()
+    assert (project / "shared" / "mine.txt").exists()  # shared/ holds a file: it stays
+
+
+async def test_a_turn_whose_writes_all_failed_leaves_no_checkpoint(
+    store: Store, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write that failed after its file was saved made a checkpoint of nothing changed."""
+    from tui_router.core.agent import file_writes
+
+    real_write = file_writes.write_bytes
+
+    def write_bytes(path: Path, data: bytes) -> None:
+        if path.name != "ok.py":
+            raise PermissionError(13, "Permission denied", str(path))
+        real_write(path, data)
+
+    monkeypatch.setattr(file_writes, "write_bytes", write_bytes)
+    session = store.create_session()
+    ws = Workspace(project)
+    box = ToolBox(ws, env={"PATH": os.environ["PATH"]})
+    failing = (
+        ToolCall("1", "edit_file", {"path": "a.py", "old_text": "a = 1", "new_text": "a = 2"}),
+        ToolCall("2", "write_file", {"path": "new.py", "content": "n\n"}),
+        ToolCall("3", "write_file", {"path": "gone/new.py", "content": "n\n"}),
+    )
+    checkpoint = Checkpoint(store, session, 1, ws)
+    for call in failing:
+        assert (await box.run(call, checkpoint)).is_error
+    assert checkpoint.id is not None  # saved before each write
+    assert not (project / "gone").exists()  # the folder made for the write went with it
+    checkpoint.finish()
+    assert checkpoint.id is None and checkpoint.files == []
+    assert list_checkpoints(store) == [] and last_checkpoint_id(store) is None
+    assert store.query("SELECT count(*) FROM checkpoints") == [(0,)]
+
+    # one write that worked among them: the checkpoint keeps that file only
+    second = Checkpoint(store, session, 2, ws)
+    for call in (*failing, ToolCall("4", "write_file", {"path": "ok.py", "content": "k\n"})):
+        await box.run(call, second)
+    second.finish()
+    assert second.id is not None and second.files == ["ok.py"]
+    [row] = list_checkpoints(store)
+    assert row.files == ("ok.py",)
+    assert restore_checkpoint(store, second.id).removed == ("ok.py",)
+
+
 def _imported_a(project: Path) -> str:
     """``a`` as a fresh Python process imports it, writing and reading bytecode as most
     machines do."""

@@ -54,6 +54,20 @@ def test_undo_restores_the_newest_checkpoint(
     assert err == "tui-router: nothing to undo: no agent turn has changed files yet\n"
 
 
+def test_undo_removes_the_folders_the_turn_made(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_turn(project, 1, {"app.py": "changed\n", "pkg/sub/deep/new_mod.py": "new\n"})
+    assert main(["undo"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[:3] == [
+        "restored app.py",
+        "removed pkg/sub/deep/new_mod.py",
+        "removed pkg/ (a folder the turn made)",
+    ]
+    assert sorted(p.name for p in project.iterdir()) == ["app.py"]
+
+
 def test_undo_conflict_exits_1_and_force_overwrites(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

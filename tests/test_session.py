@@ -197,6 +197,28 @@ async def test_a_write_of_what_the_file_holds_is_not_asked_about(
     assert events[-1].checkpoint_id is None  # nothing to undo
 
 
+async def test_a_turn_whose_writes_all_failed_has_no_checkpoint(
+    session: Session, fake_server: FakeServer, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its TurnDone (and `ask --json`) named a checkpoint, and /undo offered it, though no
+    file had changed."""
+    from tui_router.core.agent import file_writes
+
+    def refused(path: Path, data: bytes) -> None:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(file_writes, "write_bytes", refused)
+    fake_server.push(Script(tool_calls=[_write("notes.txt", "gamma\n"), _write("n/new.txt", "x")]))
+    fake_server.push(Script(text="Both writes failed."))
+    events = await _collect(session, "write them", Approval("yes"))
+    results = [e for e in events if isinstance(e, ToolResult)]
+    assert [r.status for r in results] == ["error", "error"]
+    done = events[-1]
+    assert isinstance(done, TurnDone) and done.files_changed == ()
+    assert done.checkpoint_id is None and session.checkpoints == []
+    assert (workspace / "notes.txt").read_text() == "alpha\nbeta\n"
+
+
 async def test_the_turn_waits_while_the_approval_is_open(
     session: Session, fake_server: FakeServer, workspace: Path
 ) -> None:

@@ -346,6 +346,32 @@ async def test_undo_restores_the_file(server, repo: Path) -> None:
         assert "Nothing to undo: no turn of this session changed files" in notes(app, "warn")
 
 
+async def test_undo_removes_the_folders_the_turn_made(server, repo: Path) -> None:
+    """`/undo` removed the turn's new file and left pkg/sub/deep/ (empty) behind."""
+    write = {"name": "write_file", "input": {"path": "pkg/sub/deep/new_mod.py", "content": "x\n"}}
+    server.push(Script(text="Writing.", tool_calls=[write]), Script(text="Written."))
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "/undo")
+        await settle(pilot)
+        assert "Nothing to undo: no turn of this session changed files" in notes(app, "warn")
+        await send(pilot, "add a module")
+        await panel_up(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert (repo / "pkg" / "sub" / "deep" / "new_mod.py").exists()
+        await send(pilot, "/undo")
+        await settle(pilot)
+        assert not (repo / "pkg").exists()
+        assert any(
+            n.startswith("Undone checkpoint ")
+            and n.endswith(
+                "pkg/sub/deep/new_mod.py (removed) put back; removed the folder it made: pkg/"
+            )
+            for n in notes(app)
+        ), notes(app)
+
+
 async def test_undo_conflict_says_so_and_writes_nothing(server, repo: Path) -> None:
     server.push(*edit_scripts())
     app = make_app(repo)

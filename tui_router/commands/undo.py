@@ -66,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"restored {path}{note}")
     for path in result.removed:
         print(f"removed {path}")
+    for folder in result.folders:  # made by the turn for its new files, empty again
+        print(f"removed {folder}/ (a folder the turn made)")
     where = f" (turn {found.turn} of session {found.session_id})" if found else ""
     print(f"restored checkpoint {checkpoint_id}{where}")
     return 0

@@ -240,12 +240,20 @@ def m005_session_workspace(db: sqlite3.Connection) -> None:
     run_script(db, "ALTER TABLE sessions ADD COLUMN workspace TEXT;")
 
 
+def m006_checkpoint_folders(db: sqlite3.Connection) -> None:
+    """The folders a checkpoint's new file needed that did not exist before the turn (a JSON
+    list, outermost first), so undo removes them again when they are empty; NULL: none, or
+    saved before this."""
+    run_script(db, "ALTER TABLE checkpoint_files ADD COLUMN made_folders TEXT;")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     m001_initial,
     m002_stop_reason_and_indexes,
     m003_agent,
     m004_session_project,
     m005_session_workspace,
+    m006_checkpoint_folders,
 )
 
 

@@ -572,8 +572,9 @@ class Session:
     def _close_checkpoint(self, checkpoint: Checkpoint | None) -> None:
         if checkpoint is None or checkpoint.id is None or checkpoint.id in self.checkpoints:
             return
-        checkpoint.finish()
-        self.checkpoints.append(checkpoint.id)
+        checkpoint.finish()  # (a turn whose writes all failed changed nothing: no checkpoint)
+        if checkpoint.id is not None:
+            self.checkpoints.append(checkpoint.id)
 
     def snapshot_turn(self) -> tuple[Any, ...]:
         """What a turn changes before its first request, to undo when it cannot be sent."""

@@ -306,7 +306,11 @@ class SessionController(Session):
             self.checkpoints.remove(checkpoint_id)
         files = [*done.restored, *(f"{path} (removed)" for path in done.removed)]
         shown = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
-        return f"Undone checkpoint {checkpoint_id}: {shown or 'no files'} put back"
+        line = f"Undone checkpoint {checkpoint_id}: {shown or 'no files'} put back"
+        if done.folders:  # the folders the turn made for its new files, empty again
+            which = "folder" if len(done.folders) == 1 else "folders"
+            line += f"; removed the {which} it made: " + ", ".join(f"{f}/" for f in done.folders)
+        return line
 
     async def compact_line(self) -> str:
         """`/compact`: summarise the history; the line saying what it saved and cost."""

@@ -1,16 +1,19 @@
 """Checkpoints: what each agent turn overwrote, so `tui-router undo` can put it back.
 
 A `Checkpoint` belongs to one turn of one session. Before a tool first writes a file in that turn
-it calls `Checkpoint.save`, which stores the file's bytes and mode (or that it did not exist) in
-the history database; the checkpoint row itself is created on that first save, so a turn that
-changes nothing leaves nothing. `Checkpoint.finish` records each file's hash after the turn:
-`restore_checkpoint` refuses to overwrite a file that changed since (someone edited it by hand, a
-later turn changed it) unless forced, and then writes nothing at all.
+it calls `Checkpoint.save`, which stores the file's bytes and mode (or that it did not exist, and
+which of its folders did not exist either) in the history database; the checkpoint row itself is
+created on that first save. `Checkpoint.finish` records each file's hash after the turn, and
+forgets the files the turn left as they were (a write that failed): a turn that changed nothing
+leaves no checkpoint. `restore_checkpoint` refuses to overwrite a file that changed since (someone
+edited it by hand, a later turn changed it) unless forced, and then writes nothing at all; it
+removes the files the turn created, and the folders it made for them once they are empty.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import stat
 from dataclasses import dataclass
@@ -55,6 +58,8 @@ class RestoreResult:
     restored: tuple[str, ...]  # files written back (content and mode)
     removed: tuple[str, ...]  # files the turn had created, deleted again
     conflicts: tuple[str, ...]  # files that had changed since the turn (overwritten: force)
+    #: folders the turn had made for its new files, removed again (empty), outermost only
+    folders: tuple[str, ...] = ()
 
 
 def _sha256(path: Path) -> str:
@@ -87,11 +92,16 @@ class Checkpoint:
         key = self.workspace.relative(path)
         if key in self._paths:
             return
+        made: list[str] = []  # the folders a write would have to make, outermost first
         try:
             content: bytes | None = path.read_bytes()
             mode: int | None = stat.S_IMODE(path.stat().st_mode)
         except FileNotFoundError:
             content, mode = None, None
+            folder = path.parent
+            while not (folder.exists() or folder.is_symlink()) and folder != folder.parent:
+                made.insert(0, self.workspace.relative(folder))
+                folder = folder.parent
         with self.store.transaction() as db:
             if self.id is None:
                 cursor = db.execute(
@@ -102,22 +112,81 @@ class Checkpoint:
                 self.id = int(cursor.lastrowid or 0)
             db.execute(
                 "INSERT OR IGNORE INTO checkpoint_files (checkpoint_id, path, existed, content,"
-                " mode) VALUES (?, ?, ?, ?, ?)",
-                (self.id, key, int(content is not None), content, mode),
+                " mode, made_folders) VALUES (?, ?, ?, ?, ?, ?)",
+                (self.id, key, int(content is not None), content, mode, _folders_json(made)),
             )
         self._paths[key] = path
         self.files.append(key)
 
     def finish(self) -> None:
-        """Record each touched file's hash as the turn left it (undo's conflict check)."""
+        """Record each touched file's hash as the turn left it (undo's conflict check).
+
+        A file the turn left as it was (its write failed) is forgotten; when that is every
+        file, so is the checkpoint (``id`` is None again): there is nothing to undo.
+        """
         if self.id is None:
             return
-        hashes = [(_sha256(path), self.id, key) for key, path in self._paths.items()]
+        saved = {
+            key: (existed, content, mode, made)
+            for key, existed, content, mode, made in self.store.query(
+                "SELECT path, existed, content, mode, made_folders FROM checkpoint_files"
+                " WHERE checkpoint_id = ?",
+                (self.id,),
+            )
+        }
+        hashes: list[tuple[str, int, str]] = []
+        unchanged: list[tuple[int, str]] = []
+        for key, path in self._paths.items():
+            after = _sha256(path)
+            if key in saved and _as_saved(path, after, *saved[key], self.workspace.root):
+                unchanged.append((self.id, key))
+            else:
+                hashes.append((after, self.id, key))
         with self.store.transaction() as db:
             db.executemany(
                 "UPDATE checkpoint_files SET after_sha256 = ? WHERE checkpoint_id = ? AND path = ?",
                 hashes,
             )
+            db.executemany(
+                "DELETE FROM checkpoint_files WHERE checkpoint_id = ? AND path = ?", unchanged
+            )
+            if not hashes:
+                db.execute("DELETE FROM checkpoints WHERE id = ?", (self.id,))
+        for _id, key in unchanged:
+            del self._paths[key]
+            self.files.remove(key)
+        if not hashes:
+            self.id = None
+
+
+def _folders_json(folders: list[str]) -> str | None:
+    return json.dumps(folders) if folders else None
+
+
+def _folders(stored: str | None) -> list[str]:
+    return list(json.loads(stored)) if stored else []
+
+
+def _as_saved(
+    path: Path,
+    after: str,
+    existed: int,
+    content: bytes | None,
+    mode: int | None,
+    made: str | None,
+    workspace: Path,
+) -> bool:
+    """Whether ``path`` is as the checkpoint saved it: the same bytes and mode, or still absent
+    with none of the folders it needed made."""
+    if not existed:
+        made_any = any(_absolute(str(workspace), f).is_dir() for f in _folders(made))
+        return after == ABSENT and not made_any
+    if after != hashlib.sha256(content or b"").hexdigest():
+        return False
+    try:
+        return stat.S_IMODE(path.stat().st_mode) == mode
+    except OSError:
+        return False
 
 
 def _absolute(workspace: str, stored: str) -> Path:
@@ -201,13 +270,13 @@ def restore_checkpoint(store: Store, checkpoint_id: int, *, force: bool = False)
             "nothing was restored"
         )
     saved = store.query(
-        "SELECT path, existed, content, mode, after_sha256 FROM checkpoint_files"
+        "SELECT path, existed, content, mode, after_sha256, made_folders FROM checkpoint_files"
         " WHERE checkpoint_id = ? ORDER BY rowid",
         (checkpoint_id,),
     )
     conflicts = [
         path
-        for path, _existed, _content, _mode, after in saved
+        for path, _existed, _content, _mode, after, _made in saved
         if after is not None and _sha256(_absolute(row.workspace, path)) != after
     ]
     if conflicts and not force:
@@ -220,7 +289,7 @@ def restore_checkpoint(store: Store, checkpoint_id: int, *, force: bool = False)
         )
     restored: list[str] = []
     removed: list[str] = []
-    for path, existed, content, mode, _after in saved:
+    for path, existed, content, mode, _after, _made in saved:
         target = _absolute(row.workspace, path)
         try:
             if existed:
@@ -231,12 +300,33 @@ def restore_checkpoint(store: Store, checkpoint_id: int, *, force: bool = False)
                 restored.append(path)
             elif target.exists() or target.is_symlink():
                 target.unlink()
-                removed.append(path)  # folders write_file made for it stay (empty)
+                removed.append(path)
         except OSError as exc:
             raise CheckpointError(
                 f"checkpoint {checkpoint_id}: cannot restore {path} ({exc.strerror or exc}); "
                 f"restored so far: {', '.join(restored + removed) or 'nothing'}"
             ) from None
+    made = {folder for *_, made_folders in saved for folder in _folders(made_folders)}
+    folders = _remove_empty_folders(row.workspace, made)
     with store.transaction() as db:
         db.execute("UPDATE checkpoints SET restored_at = ? WHERE id = ?", (now_iso(), row.id))
-    return RestoreResult(checkpoint_id, tuple(restored), tuple(removed), tuple(conflicts))
+    return RestoreResult(
+        checkpoint_id, tuple(restored), tuple(removed), tuple(conflicts), tuple(folders)
+    )
+
+
+def _remove_empty_folders(workspace: str, made: set[str]) -> list[str]:
+    """Remove the folders of ``made`` (the turn made them) that are empty now, deepest first;
+    a folder that holds anything (a file the turn did not make, say) stays, and so do the
+    folders above it. Returns the outermost ones removed, in order."""
+    removed: set[str] = set()
+    for folder in sorted(made, key=lambda f: len(Path(f).parts), reverse=True):
+        target = _absolute(workspace, folder)
+        if target.is_symlink() or not target.is_dir():
+            continue
+        try:
+            target.rmdir()  # only when empty
+        except OSError:
+            continue
+        removed.add(folder)
+    return sorted(f for f in removed if Path(f).parent.as_posix() not in removed)

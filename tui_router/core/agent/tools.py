@@ -497,8 +497,17 @@ class ToolBox:
         content: str = args["content"]
         if checkpoint is not None:
             checkpoint.save(path)
+        missing = [folder for folder in path.parents if not folder.exists()]  # nearest first
         path.parent.mkdir(parents=True, exist_ok=True)
-        file_writes.write_bytes(path, content.encode("utf-8"))
+        try:
+            file_writes.write_bytes(path, content.encode("utf-8"))
+        except OSError:  # the folders made for it go again: a failed write changes nothing
+            for folder in missing:
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
+            raise
         return self._changed(relative, old, content, created=not existed)
 
     def _changed(self, relative: str, old: str, new: str, *, created: bool) -> ToolOutcome:
