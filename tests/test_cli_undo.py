@@ -49,6 +49,16 @@ def test_undo_restores_the_newest_checkpoint(
     assert main(["undo", "--last"]) == 0
     assert f"restored checkpoint {first} (turn 1" in capsys.readouterr().out
     assert (project / "app.py").read_text() == "original\n"
+    # it said "no agent turn has changed files yet" once both were undone
+    assert main(["undo"]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        "tui-router: nothing left to undo: every agent turn that changed files has been undone "
+        "(`tui-router undo --list` shows them)\n"
+    )
+
+
+def test_undo_with_no_checkpoint_at_all(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["undo"]) == 1
     err = capsys.readouterr().err
     assert err == "tui-router: nothing to undo: no agent turn has changed files yet\n"

@@ -343,7 +343,10 @@ async def test_undo_restores_the_file(server, repo: Path) -> None:
         assert any(n.startswith("Undone checkpoint ") and "src/utils.py" in n for n in notes(app))
         await send(pilot, "/undo")
         await settle(pilot)
-        assert "Nothing to undo: no turn of this session changed files" in notes(app, "warn")
+        assert (
+            "Nothing left to undo: every turn of this session that changed files is undone"
+            in notes(app, "warn")
+        )
 
 
 async def test_undo_removes_the_folders_the_turn_made(server, repo: Path) -> None:

@@ -136,7 +136,10 @@ async def test_undo_after_resume_puts_back_what_the_sessions_turns_changed(
         assert any(n.startswith("Undone checkpoint") for n in notes(resumed)), notes(resumed)
         await send(pilot, "/undo")  # once only: it is marked undone in the store
         await settle(pilot)
-        assert "Nothing to undo: no turn of this session changed files" in notes(resumed, "warn")
+        assert (
+            "Nothing left to undo: every turn of this session that changed files is undone"
+            in notes(resumed, "warn")
+        )
 
 
 async def test_a_resumed_agent_turn_redraws_its_tool_lines_between_prompt_and_answer(

@@ -57,6 +57,11 @@ def run(args: argparse.Namespace) -> int:
                 )
             return 0
         checkpoint_id = args.checkpoint or last_checkpoint_id(store)
+        if checkpoint_id is None and list_checkpoints(store, limit=1):
+            raise CheckpointError(
+                "nothing left to undo: every agent turn that changed files has been undone "
+                "(`tui-router undo --list` shows them)"
+            )
         if checkpoint_id is None:
             raise CheckpointError("nothing to undo: no agent turn has changed files yet")
         result = restore_checkpoint(store, checkpoint_id, force=args.force)

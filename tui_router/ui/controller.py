@@ -296,7 +296,7 @@ class SessionController(Session):
                     f"/undo {which}: give N (turns back, 1 = the last) or #ID (a checkpoint id)"
                 ) from None
             if not self.checkpoints:
-                raise UserFacingError("Nothing to undo: no turn of this session changed files")
+                raise UserFacingError(self._nothing_to_undo())
             if not 1 <= back <= len(self.checkpoints):
                 turns = counted(len(self.checkpoints), "turn")
                 raise UserFacingError(f"/undo {back}: this session has {turns} to undo")
@@ -311,6 +311,14 @@ class SessionController(Session):
             which = "folder" if len(done.folders) == 1 else "folders"
             line += f"; removed the {which} it made: " + ", ".join(f"{f}/" for f in done.folders)
         return line
+
+    def _nothing_to_undo(self) -> str:
+        """Why `/undo` has nothing: no turn changed files, or every one has been undone."""
+        from tui_router.core.agent.checkpoints import list_checkpoints
+
+        if list_checkpoints(self.store, self.session_id, limit=1):
+            return "Nothing left to undo: every turn of this session that changed files is undone"
+        return "Nothing to undo: no turn of this session changed files"
 
     async def compact_line(self) -> str:
         """`/compact`: summarise the history; the line saying what it saved and cost."""
