@@ -16,6 +16,7 @@ from tui_router.core.agent.tools import (
     TOOL_SPECS,
     WRITE_TOOLS,
     ToolBox,
+    result_summary,
     scrubbed_env,
 )
 from tui_router.core.agent.workspace import Workspace
@@ -181,7 +182,9 @@ async def test_list_files_honours_gitignore_and_skips_git(
     assert py.content.splitlines() == ["src/utils.py"]
     sub = await box.run(call("list_files", path="src"))
     assert sub.content.splitlines() == ["src/utils.py"]
-    assert (outcome.summary, sub.summary) == ("3 files", "1 file")  # the tool line's words
+    # the tool line's words: what was listed, then how many (it said only "3 files")
+    assert (outcome.summary, sub.summary) == (". · 3 files", "src · 1 file")
+    assert py.summary == ". (*.py) · 1 file"
 
 
 async def test_list_files_caps_at_a_thousand(box: ToolBox, project: Path) -> None:
@@ -193,7 +196,7 @@ async def test_list_files_caps_at_a_thousand(box: ToolBox, project: Path) -> Non
     lines = outcome.content.splitlines()
     assert len(lines) == 1001 and lines[0] == "many/f0000.txt"
     assert "200 more files" in lines[-1]
-    assert outcome.summary == "1,200 files"
+    assert outcome.summary == "many · 1,200 files"
 
 
 @pytest.mark.parametrize("use_rg", [True, False])
@@ -209,9 +212,12 @@ async def test_search_finds_lines_honouring_gitignore(
     assert outcome.content.splitlines() == ["README.md:2: hello world"]
     one = await box.run(call("search", pattern="return", path="src/utils.py"))
     assert one.content == "src/utils.py:2:     return a + b"
-    assert one.summary == "1 match in 1 file"  # (it said "1 matches in 1 files")
+    # what was searched, then what was found (it said "1 matches in 1 files", then only
+    # "1 match in 1 file")
+    assert one.summary == "/return/ in src/utils.py · 1 match in 1 file"
     none = await box.run(call("search", pattern="zebra"))
     assert not none.is_error and "no matches" in none.content
+    assert none.summary == "/zebra/ in . · 0 matches"
     bad = await box.run(call("search", pattern="(unclosed"))
     assert bad.is_error and "invalid regex" in bad.content
 
@@ -221,6 +227,44 @@ async def test_search_caps_matches(box: ToolBox, project: Path) -> None:
     outcome = await box.run(call("search", pattern="needle"))
     lines = outcome.content.splitlines()
     assert len(lines) == 201 and "300 more matches" in lines[-1]
+
+
+async def test_a_stored_result_gives_back_the_summary_the_tool_line_said(
+    box: ToolBox, project: Path
+) -> None:
+    """A resumed session keeps each read's result, not its summary: the line it shows is
+    rebuilt from the result, and says what the live line said."""
+    (project / "long.txt").write_text("".join(f"line {i}\n" for i in range(1, 3001)))
+    (project / "empty.txt").write_text("")
+    many = project / "many"
+    many.mkdir()
+    for i in range(1200):
+        (many / f"f{i:04}.txt").write_text("")
+    calls = [
+        call("read_file", path="src/utils.py"),
+        call("read_file", path="long.txt"),
+        call("read_file", path="long.txt", offset=2990),
+        call("read_file", path="empty.txt"),
+        call("list_files"),
+        call("list_files", path="src", pattern="*.py"),
+        call("list_files", path="many"),
+        call("list_files", path="src", pattern="*.rs"),
+        call("search", pattern=r"hel+o"),
+        call("search", pattern="zebra", path="src"),
+        call("search", pattern="def|return"),
+    ]
+    for asked in calls:
+        outcome = await box.run(asked)
+        assert not outcome.is_error, outcome.content
+        assert result_summary(asked, outcome.content) == outcome.summary
+    # a search cut short says how many matches, no longer in how many files
+    (project / "big.txt").write_text("needle\n" * 500)
+    capped = await box.run(call("search", pattern="needle"))
+    assert capped.summary == "/needle/ in . · 500 matches in 1 file"
+    assert result_summary(call("search", pattern="needle"), capped.content) == (
+        "/needle/ in . · 500 matches"
+    )
+    assert result_summary(call("run_command", command="ls"), "x\nexit code 0") is None
 
 
 def test_gitignore_fallback_handles_negation_anchors_and_globstar(tmp_path: Path) -> None:

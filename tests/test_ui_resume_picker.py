@@ -112,6 +112,33 @@ async def test_a_failed_edit_reads_the_same_live_and_resumed(server, repo: Path)
         assert (line.state, line.line) == live
 
 
+async def test_a_finished_read_keeps_what_it_looked_for_live_and_resumed(
+    server, repo: Path
+) -> None:
+    """`? search /def|return/ in src` became `✓ search 2 matches in 1 file` once done: what was
+    searched was gone (and `list_files` lost its folder); resumed, the result was gone."""
+    reads = [
+        {"name": "search", "input": {"pattern": "def|return", "path": "src"}},
+        {"name": "list_files", "input": {"path": "src", "pattern": "*.py"}},
+        {"name": "search", "input": {"pattern": "zebra"}},
+    ]
+    server.push(Script(tool_calls=reads), Script(text="Found it."))
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "where is add?")
+        await settle(pilot)
+        live = [(line.state, line.line) for line in app.query(ToolLine)]
+    assert [line.split("  ")[0] for _, line in live] == [
+        "✓ search /def|return/ in src · 2 matches in 1 file",
+        "✓ list_files src (*.py) · 1 file",
+        "✓ search /zebra/ in . · 0 matches",
+    ]
+    resumed = make_app(repo, resume=SESSION_ID)
+    async with resumed.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        assert [(line.state, line.line) for line in resumed.query(ToolLine)] == live
+
+
 async def test_undo_after_resume_puts_back_what_the_sessions_turns_changed(
     server, repo: Path
 ) -> None:
@@ -171,7 +198,7 @@ async def test_a_resumed_agent_turn_redraws_its_tool_lines_between_prompt_and_an
         assert rows == [
             "user: rename tmp to total",
             "answer: ",
-            "tool: ✓ read_file src/utils.py  ▸ 3 lines",
+            "tool: ✓ read_file src/utils.py (lines 1-3 of 3)  ▸ 3 lines",  # as live
             "answer: I will rename it.",
             "tool: ✓ edit_file src/utils.py (+2 −2)  ▸ 1 line",
             "answer: ",

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tui_router.core.agent.tools import short_line
+from tui_router.core.agent.tools import list_subject, result_summary, search_subject, short_line
 from tui_router.core.conversation import NO_RESULT
 
 if TYPE_CHECKING:
@@ -150,10 +150,14 @@ def tool_title(call: ToolCall, result: str | None = None) -> str:
         title = f"run_command {short_line(arg('command'))}"
         codes = _EXIT_CODE.findall(result or "")
         return f"{title} → exit {codes[-1]}" if codes else title
+    if name in ("read_file", "list_files", "search") and result:
+        summary = result_summary(call, result)  # "/def main/ in src · 2 matches in 1 file"
+        if summary:
+            return f"{name} {summary}"
     if name == "search":
-        return f"search /{short_line(arg('pattern'), 40)}/ in {arg('path', '.')}"
+        return f"search {search_subject(args)}"
     if name == "list_files":
-        return f"list_files {arg('path', '.')}"
+        return f"list_files {list_subject(args)}"
     if name == "delegate":
         return f"delegate {short_line(arg('task'))}"
     path = arg("path")

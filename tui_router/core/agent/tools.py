@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -163,7 +164,9 @@ class ToolOutcome:
     is_error: bool = False
     path: str | None = None  # the file the call was about, relative to the workspace
     files_changed: tuple[str, ...] = ()
-    summary: str = ""  # one line: "src/utils.py (+3 −1)", "pytest -q → exit 0"
+    #: one line, what the call was about and what came of it: "src/utils.py (+3 −1)",
+    #: "pytest -q → exit 0", "/def main/ in src · 2 matches in 1 file"
+    summary: str = ""
     diff: str | None = None
     exit_code: int | None = None  # run_command: the command's exit code
 
@@ -289,10 +292,9 @@ class ToolBox:
                 cwd=str(self.workspace.root),
             )
         if call.name == "search":
-            where = args.get("path", ".")
-            return ToolPreview(call.name, f"search /{short_line(args['pattern'], 40)}/ in {where}")
+            return ToolPreview(call.name, f"search {search_subject(args)}")
         if call.name == "list_files":
-            return ToolPreview(call.name, f"list_files {args.get('path', '.')}")
+            return ToolPreview(call.name, f"list_files {list_subject(args)}")
         try:
             path = self.workspace.resolve(args["path"], write=call.name in WRITE_TOOLS)
         except ToolRefused as exc:
@@ -421,8 +423,9 @@ class ToolBox:
         shown_base = self.workspace.relative(base)
         if not base.exists():
             raise _ToolError(f"folder not found: {shown_base}{_nearby_hint(base, self.workspace)}")
+        subject = list_subject(args)
         if base.is_file():
-            return ToolOutcome(shown_base, path=shown_base, summary="1 file")
+            return ToolOutcome(shown_base, path=shown_base, summary=f"{subject} · 1 file")
         names = search_impl.list_files(base)
         pattern = args.get("pattern")
         if pattern:
@@ -431,12 +434,12 @@ class ToolBox:
         shown = [prefix + n for n in names[:MAX_LISTED_FILES]]
         if not names:
             what = f" matching {pattern!r}" if pattern else ""
-            return ToolOutcome(f"no files{what} under {shown_base}", summary="0 files")
+            return ToolOutcome(f"no files{what} under {shown_base}", summary=f"{subject} · 0 files")
         if len(names) > MAX_LISTED_FILES:
             shown.append(
                 f"[... and {len(names) - MAX_LISTED_FILES} more files; narrow with path or pattern]"
             )
-        return ToolOutcome("\n".join(shown), summary=counted(len(names), "file"))
+        return ToolOutcome("\n".join(shown), summary=f"{subject} · {counted(len(names), 'file')}")
 
     def _search(self, args: dict[str, Any], checkpoint: Checkpoint | None) -> ToolOutcome:
         pattern: str = args["pattern"]
@@ -448,8 +451,11 @@ class ToolBox:
             matches = search_impl.search(base, pattern)
         except search_impl.SearchError as exc:
             raise _ToolError(str(exc)) from None
+        subject = search_subject(args)
         if not matches:
-            return ToolOutcome(f"no matches for /{pattern}/ in {shown_base}", summary="0 matches")
+            return ToolOutcome(
+                f"no matches for /{pattern}/ in {shown_base}", summary=f"{subject} · 0 matches"
+            )
         if base.is_file():
             prefix = shown_base.rsplit("/", 1)[0] + "/" if "/" in shown_base else ""
         else:
@@ -468,8 +474,7 @@ class ToolBox:
                 "the path]"
             )
         files = len({m.path for m in matches})
-        summary = f"{counted(len(matches), 'match', 'matches')} in {counted(files, 'file')}"
-        return ToolOutcome("\n".join(out), summary=summary)
+        return ToolOutcome("\n".join(out), summary=f"{subject} · {_found(len(matches), files)}")
 
     def _edit_file(self, args: dict[str, Any], checkpoint: Checkpoint | None) -> ToolOutcome:
         path, relative = self._existing_file(args["path"], write=True)
@@ -544,6 +549,63 @@ class ToolBox:
             summary=f"{short_line(command)} → exit {result.exit_code}",
             exit_code=result.exit_code,
         )
+
+
+def search_subject(args: Mapping[str, Any]) -> str:
+    """What a search call looks for, as its tool line says it: "/def main/ in src"."""
+    return f"/{short_line(str(args.get('pattern', '')), 40)}/ in {args.get('path', '.')}"
+
+
+def list_subject(args: Mapping[str, Any]) -> str:
+    """What a list_files call lists, as its tool line says it: "src", "src (*.py)"."""
+    pattern = args.get("pattern")
+    return f"{args.get('path', '.')}" + (f" ({short_line(str(pattern), 40)})" if pattern else "")
+
+
+def _found(matches: int, files: int | None) -> str:
+    found = counted(matches, "match", "matches")
+    return found if files is None else f"{found} in {counted(files, 'file')}"
+
+
+_READ_PAGE = re.compile(r"^\[lines (\d+)-(\d+) of (\d+); call read_file", re.M)
+_READ_LINE = re.compile(r"^ *(\d+)\t", re.M)
+_MORE_FILES = re.compile(r"^\[\.\.\. and (\d+) more files; ", re.M)
+_MORE_MATCHES = re.compile(r"^\[\.\.\. (\d+) more matches not shown; ", re.M)
+_MATCH_ROW = re.compile(r"^(.*?):\d+: ")
+
+
+def result_summary(call: ToolCall, content: str) -> str | None:
+    """A read's summary rebuilt from the result the model saw (a resumed session keeps the
+    result, not the summary): what the live tool line said after the tool's name, or None when
+    the result does not tell. A search cut short no longer says in how many files."""
+    args = call.arguments if isinstance(call.arguments, dict) else {}
+    lines = content.splitlines()
+    if call.name == "read_file":
+        path = args.get("path")
+        if not isinstance(path, str) or not lines:
+            return None
+        if content == "(empty file)":
+            return f"{path} (empty)"
+        page = _READ_PAGE.search(content)
+        numbers = _READ_LINE.findall(content)
+        if page is not None:
+            return f"{path} (lines {page[1]}-{page[2]} of {page[3]})"
+        return f"{path} (lines {numbers[0]}-{numbers[-1]} of {numbers[-1]})" if numbers else None
+    if call.name == "list_files":
+        if content.startswith("no files"):
+            return f"{list_subject(args)} · 0 files"
+        more = _MORE_FILES.search(content)
+        count = len(lines) - 1 + int(more[1]) if more else len(lines)
+        return f"{list_subject(args)} · {counted(count, 'file')}"
+    if call.name == "search":
+        if content.startswith("no matches for "):
+            return f"{search_subject(args)} · 0 matches"
+        more = _MORE_MATCHES.search(content)
+        rows = [m[1] for line in lines if (m := _MATCH_ROW.match(line))]
+        if more is not None:
+            return f"{search_subject(args)} · {_found(len(rows) + int(more[1]), None)}"
+        return f"{search_subject(args)} · {_found(len(rows), len(set(rows)))}"
+    return None
 
 
 def _read_text_or_empty(path: Path) -> tuple[str, bool]:
