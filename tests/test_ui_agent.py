@@ -328,6 +328,39 @@ async def test_a_remembers_for_the_session(server, repo: Path) -> None:
         assert "deny: none" in shown
 
 
+async def test_the_delegate_line_shows_the_task_and_the_sub_agents_calls(
+    server, repo: Path
+) -> None:
+    """It read `✓ delegate → claude-haiku-4-5 · 3 steps · $0.0023`, and unfolded showed only
+    the answer: not what was delegated, nor the sub-agent's refused write."""
+    task = "find where add is defined"
+    server.push(
+        Script(tool_calls=[{"name": "delegate", "input": {"task": task}}]),
+        Script(tool_calls=[{"name": "search", "input": {"pattern": "def add"}}]),
+        Script(tool_calls=[{"name": "write_file", "input": {"path": "x.txt", "content": "no"}}]),
+        Script(text="add is defined in src/utils.py line 1"),
+        Script(text="It is in src/utils.py."),
+    )
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "where is add?")
+        await settle(pilot)
+        [line] = app.query(ToolLine)
+        assert line.state == "ok"
+        assert line.line.startswith("✓ delegate → ") and f": {task} · 3 steps · $" in line.line
+        assert line.output.splitlines() == [
+            f"task: {task}",
+            "2 tool calls:",
+            "  ✓ search /def add/ in . · 1 match in 1 file",
+            "  ✗ write_file x.txt: refused: the sub-task may only read",
+            "",
+            "add is defined in src/utils.py line 1",
+        ]
+        # the model that delegated got the answer only
+        assert tool_results(server)[-1] == "add is defined in src/utils.py line 1"
+    assert not (repo / "x.txt").exists()
+
+
 async def test_undo_restores_the_file(server, repo: Path) -> None:
     server.push(*edit_scripts())
     app = make_app(repo)

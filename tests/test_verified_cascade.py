@@ -169,6 +169,8 @@ def test_delegate_runs_on_the_fast_tier_with_read_only_tools_billed_as_subagent(
     assert code == 0, err
     assert not (repo / "x.txt").exists()
     assert answer["tools"] == [{"name": "delegate", "status": "ok"}]
+    # its line says what was delegated (it said "delegate → claude-haiku-4-5 · 3 steps · $…")
+    assert "delegate → claude-haiku-4-5: find where add is defined · 3 steps · $" in err
     models = [r.body["model"] for r in fake_server.requests]
     assert models == [
         "claude-sonnet-4-6",

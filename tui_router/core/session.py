@@ -512,7 +512,9 @@ class Session:
                 tool_step.state.results.append(step)
                 yield self._priced(step, prompt=parsed.task)
         assert end is not None
-        outcome = ToolOutcome(end.answer, is_error=end.failed, summary=end.summary)
+        outcome = ToolOutcome(
+            end.answer, is_error=end.failed, summary=end.summary, report=end.report
+        )
         status: ToolStatus = "error" if end.failed else "ok"
         yield tool_step.answer(call, status, outcome, time.monotonic() - started)
 

@@ -239,6 +239,8 @@ class AgentTurnView:
         output = outcome.content
         if event.status == "ok" and outcome.diff:
             output = outcome.diff
+        if outcome.report:  # a delegate's task and its sub-agent's calls, then its answer
+            output = f"{outcome.report}\n\n{output}"
         state: ToolLineState = event.status
         if outcome.command_failed:  # no ✓ for "→ exit 1"
             state = "error"

@@ -5,13 +5,14 @@ plans the change. ``delegate`` hands such a sub-task to a model of the fast tier
 caller names, never above the caller's own), with the read-only tools only (`READ_ONLY_TOOLS`),
 its own short conversation, and a step cap; its final answer is the tool result the caller sees.
 Every call it makes is recorded with purpose ``subagent``. Reads outside the workspace are refused
-(there is nobody to ask inside a sub-task).
+(there is nobody to ask inside a sub-task). The chat shows the task and the sub-agent's tool calls
+with their outcome (`SubtaskEnd.report`) above the answer.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,8 @@ from tui_router.core.providers.base import ToolSpec
 
 if TYPE_CHECKING:
     from tui_router.core.agent.agent import Agent
+    from tui_router.core.agent.tools import ToolOutcome
+    from tui_router.core.conversation import ToolCall
     from tui_router.core.turn import TurnResult, TurnRunner
 
 #: most model calls one delegated sub-task may make
@@ -79,20 +82,58 @@ def parse_delegate(arguments: dict[str, object]) -> SubTask | str:
     return SubTask(task.strip(), str(tier))
 
 
+#: the task's characters on the delegate line (the whole task is in its output)
+TASK_CHARS = 60
+
+
 @dataclass(frozen=True)
 class SubtaskEnd:
-    """How a sub-task ended: its answer (or why it has none), in how many steps, at what cost."""
+    """How a sub-task ended: its answer (or why it has none), in how many steps, at what cost;
+    the task, and a line per tool call the sub-agent made ("✓ search /add/ in . · 1 match in 1
+    file", "✗ write_file x.txt: refused: the sub-task may only read")."""
 
     answer: str
     failed: bool
     steps: int
     cost_usd: Decimal
     model: str
+    task: str = ""
+    calls: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def summary(self) -> str:
+        """The delegate line after its name: "→ model: the task · 3 steps · $0.0023"."""
+        from tui_router.core.agent.tools import short_line
+
         steps = counted(self.steps, "step")
-        return f"→ {self.model} · {steps} · ${self.cost_usd.quantize(Decimal('0.0001'))}"
+        cost = f"${self.cost_usd.quantize(Decimal('0.0001'))}"
+        task = f": {short_line(self.task, TASK_CHARS)}" if self.task else ""
+        return f"→ {self.model}{task} · {steps} · {cost}"
+
+    @property
+    def report(self) -> str:
+        """What the chat shows above the answer: the task, then the sub-agent's tool calls."""
+        calls = "\n".join(f"  {line}" for line in self.calls) or "  (none)"
+        return f"task: {self.task}\n{counted(len(self.calls), 'tool call')}:\n{calls}"
+
+
+def call_line(call: ToolCall, outcome: ToolOutcome) -> str:
+    """One sub-agent tool call and its outcome, on one line."""
+    from tui_router.core.agent.tools import list_subject, search_subject, short_line
+
+    if not outcome.is_error and outcome.summary:
+        return f"✓ {call.name} {outcome.summary}"
+    args = call.arguments if isinstance(call.arguments, dict) else {}
+    subject = (
+        search_subject(args)
+        if call.name == "search"
+        else list_subject(args)
+        if call.name == "list_files"
+        else str(args.get("path") or args.get("command") or "")
+    )
+    mark = "✗" if outcome.is_error else "✓"
+    what = f"{call.name} {short_line(subject, 60)}".rstrip()
+    return f"{mark} {what}: {short_line(outcome.content, 100)}"
 
 
 async def run_subtask(
@@ -113,6 +154,7 @@ async def run_subtask(
     conversation.add_user(task.task)
     specs = tuple(spec for spec in TOOL_SPECS if spec.name in READ_ONLY_TOOLS)
     answer, failed, steps, cost = "", False, 0, Decimal(0)
+    calls: list[str] = []
     while steps < SUBAGENT_MAX_STEPS:
         steps += 1
         sub = await runner.run(
@@ -144,6 +186,8 @@ async def run_subtask(
                 with agent.workspace.reading_outside(check.outside):  # an "always" for it
                     out = await agent.toolbox.run(sub_call)
             conversation.add_tool_result(sub_call.id, out.content, is_error=out.is_error)
+            calls.append(call_line(sub_call, out))
     else:  # the step cap came first
         answer = answer or f"the sub-task stopped after {SUBAGENT_MAX_STEPS} steps"
-    yield SubtaskEnd(answer or "(the sub-task gave no answer)", failed, steps, cost, model)
+    answer = answer or "(the sub-task gave no answer)"
+    yield SubtaskEnd(answer, failed, steps, cost, model, task.task, tuple(calls))

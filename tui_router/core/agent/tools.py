@@ -169,6 +169,9 @@ class ToolOutcome:
     summary: str = ""
     diff: str | None = None
     exit_code: int | None = None  # run_command: the command's exit code
+    #: shown in the chat above the content, never sent to the model: a delegated sub-task's
+    #: task and the sub-agent's tool calls
+    report: str | None = None
 
     @property
     def command_failed(self) -> bool:
