@@ -351,13 +351,42 @@ async def test_compact_replaces_the_history_with_a_fast_tier_summary(
 async def test_compact_that_fails_keeps_the_history(
     session: Session, fake_server: FakeServer
 ) -> None:
-    fake_server.push(Script(text="first answer"))
+    fake_server.push(Script(text="first answer " + "detail " * 800))
     await _collect(session, "first question")
     before = list(session.conversation.messages)
     fake_server.push(Script(status=400, error_message="bad request"))
     with pytest.raises(UserFacingError, match="history is kept"):
         await compact(session)
     assert session.conversation.messages == before
+
+
+async def test_compact_of_a_short_conversation_sends_nothing(
+    session: Session, fake_server: FakeServer
+) -> None:
+    """A ~275-token conversation was "compacted" to ~311 tokens, and the call was charged."""
+    fake_server.push(Script(text="a short answer"))
+    await _collect(session, "a short question")
+    before, sent = list(session.conversation.messages), len(fake_server.requests)
+    calls = len(session.ledger.records)
+    with pytest.raises(UserFacingError) as info:
+        await compact(session)
+    assert str(info.value).startswith("Nothing to compact: the conversation is only ~")
+    assert str(info.value).endswith("tokens (a summary is worth it from ~1,000); nothing was sent")
+    assert session.conversation.messages == before
+    assert len(fake_server.requests) == sent and len(session.ledger.records) == calls
+
+
+async def test_compact_keeps_the_history_when_the_summary_is_not_smaller(
+    session: Session, fake_server: FakeServer
+) -> None:
+    fake_server.push(Script(text="first answer " + "detail " * 800))
+    await _collect(session, "first question")
+    before = list(session.conversation.messages)
+    fake_server.push(Script(text="a summary longer than what it sums up " * 200))
+    done = await compact(session)
+    assert done.kept and done.tokens_after >= done.tokens_before
+    assert session.conversation.messages == before
+    assert session.ledger.records[-1].purpose == "compact"  # paid for all the same
 
 
 async def test_a_title_is_written_by_the_fast_tier_and_stored(

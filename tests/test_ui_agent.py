@@ -425,7 +425,7 @@ async def test_undo_conflict_says_so_and_writes_nothing(server, repo: Path) -> N
 
 async def test_compact_says_tokens_before_and_after_and_cost(server, repo: Path) -> None:
     server.push(
-        Script(text="A long answer " * 200),
+        Script(text="A long answer " * 400),
         Script(text="Summary: the user asked.", input_tokens=900, output_tokens=40),
     )
     app = make_app(repo)
@@ -451,6 +451,41 @@ async def test_compact_with_nothing_to_compact_says_only_that(server, repo: Path
         await wait_for(pilot, lambda: bool(notes(app)), "a note")
         assert notes(app) == ["Nothing to compact yet: the conversation is empty"]
         assert server.requests == []
+
+
+async def test_compact_of_a_short_conversation_says_so_without_a_call(server, repo: Path) -> None:
+    """`⇅ compacted: ~275 → ~311 tokens (summary by claude-haiku-4-5, $0.0003)`: bigger, and
+    paid for."""
+    server.push(Script(text="A short answer."))
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "hello")
+        await settle(pilot)
+        await send(pilot, "/compact")
+        await settle(pilot)
+        await wait_for(pilot, lambda: any("compact" in n for n in notes(app)), "a note")
+        [line] = [n for n in notes(app) if "ompact" in n]
+        assert line.startswith("Nothing to compact: the conversation is only ~")
+        assert len(server.requests) == 1  # the turn's only
+
+
+async def test_compact_whose_summary_is_not_smaller_keeps_the_history(server, repo: Path) -> None:
+    server.push(
+        Script(text="An answer " * 500),
+        Script(text="A rambling summary " * 400, input_tokens=1400, output_tokens=1800),
+    )
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "explain")
+        await settle(pilot)
+        before = list(app.controller.conversation.messages)
+        await send(pilot, "/compact")
+        await settle(pilot)
+        await wait_for(pilot, lambda: any(n.startswith("not compacted") for n in notes(app)), "it")
+        [line] = [n for n in notes(app) if n.startswith("not compacted")]
+        assert "was no smaller than the conversation" in line and "which is kept as it was" in line
+        assert "(summary by claude-haiku-4-5, $" in line
+        assert app.controller.conversation.messages == before
 
 
 async def test_check_sets_shows_and_clears(server, repo: Path) -> None:

@@ -3,7 +3,9 @@
 Neither is part of the conversation the user sees answered: each is one model call with its own
 small request, priced and recorded (purpose ``title`` / ``compact``) like every other call. The
 title runs beside the first turn (the turn never waits for it); `compact` replaces the history
-sent to models with a summary, while the store keeps the history whole.
+sent to models with a summary, while the store keeps the history whole. A history too small to
+gain from a summary is not sent (`MIN_COMPACT_TOKENS`), and a summary no smaller than the history
+it summarises is not used (its call is still paid for, and said).
 """
 
 from __future__ import annotations
@@ -35,15 +37,21 @@ commands run and their outcome, open problems and next steps. Drop pleasantries 
 output. Write compact markdown, at most about 400 words."""
 #: the most characters of one tool result the summariser is shown
 TRANSCRIPT_RESULT_CAP = 2_000
+#: a history (system prompt aside) smaller than this is not compacted: the summary asked for
+#: (about 400 words, some 550 tokens) and its framing would be about as big
+MIN_COMPACT_TOKENS = 1_000
 
 
 @dataclass(frozen=True)
 class CompactResult:
-    """What ``/compact`` did: the summary call, and the history's size before and after."""
+    """What ``/compact`` did: the summary call, and the history's size before and after.
+    ``kept``: the summary was not smaller, so the history was kept as it was (``tokens_after``
+    is then the size the summary would have given)."""
 
     result: TurnResult
     tokens_before: int
     tokens_after: int
+    kept: bool = False
 
 
 def _transcript(conversation: Conversation) -> str:
@@ -91,17 +99,35 @@ async def make_title(session: Session, prompt: str) -> str | None:
     return title
 
 
+def nothing_to_compact(conversation: Conversation) -> str | None:
+    """Why ``conversation`` is not worth a summary call (empty, or under
+    `MIN_COMPACT_TOKENS`), or None when it is."""
+    if not conversation.messages:
+        return "Nothing to compact yet: the conversation is empty"
+    own = history_tokens(conversation) - history_tokens(Conversation(system=conversation.system))
+    if own < MIN_COMPACT_TOKENS:
+        return (
+            f"Nothing to compact: the conversation is only ~{own:,} tokens (a summary is worth "
+            f"it from ~{MIN_COMPACT_TOKENS:,}); nothing was sent"
+        )
+    return None
+
+
 async def compact(session: Session, model_id: str | None = None) -> CompactResult:
     """Replace the history with a summary written by a fast-tier model (``/compact``).
 
     The summary call is recorded with purpose ``compact``; the store keeps the full
     history (only the conversation sent to models shrinks). Raises `UserFacingError` when
-    there is nothing to compact or the summary call fails (the history is then kept).
+    there is nothing to compact (an empty history, or one under `MIN_COMPACT_TOKENS`: no call
+    is made) or the summary call fails (the history is then kept). A summary that is not
+    smaller than the history is not used: the result says ``kept``.
     """
-    if not session.conversation.messages:
-        raise UserFacingError("Nothing to compact yet: the conversation is empty")
+    conversation = session.conversation
+    problem = nothing_to_compact(conversation)
+    if problem is not None:
+        raise UserFacingError(problem)
+    before = history_tokens(conversation)
     model = model_id or _compact_model(session)
-    before = history_tokens(session.conversation)
     request = Conversation(system=COMPACT_SYSTEM)
     request.add_user(_transcript(session.conversation))
     result = await session.runner.run(
@@ -117,10 +143,14 @@ async def compact(session: Session, model_id: str | None = None) -> CompactResul
             f"/compact: the summary call to {model} failed ({result.error or 'no text'}); "
             "the history is kept as it was"
         )
-    session.conversation.messages[:] = []
-    session.conversation.add_user(f"[Summary of the conversation so far]\n{result.text.strip()}")
-    session.conversation.add_assistant("Understood; I will continue from this summary.", model)
-    return CompactResult(result, before, history_tokens(session.conversation))
+    summary = Conversation(system=conversation.system)
+    summary.add_user(f"[Summary of the conversation so far]\n{result.text.strip()}")
+    summary.add_assistant("Understood; I will continue from this summary.", model)
+    after = history_tokens(summary)
+    if after >= before:  # a summary that saves nothing: the history as it was is better
+        return CompactResult(result, before, after, kept=True)
+    conversation.messages[:] = summary.messages
+    return CompactResult(result, before, after)
 
 
 def _compact_model(session: Session) -> str:

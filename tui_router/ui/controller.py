@@ -327,11 +327,14 @@ class SessionController(Session):
 
         done = await compact(self)
         result = done.result
-        return (
-            f"compacted: ~{done.tokens_before:,} → ~{done.tokens_after:,} tokens "
-            f"(summary by {result.model}, "
-            f"{fmt.usd(result.price.usd, estimated=result.usage.estimated)})"
-        )
+        cost = fmt.usd(result.price.usd, estimated=result.usage.estimated)
+        paid = f"summary by {result.model}, {cost}"
+        if done.kept:
+            return (
+                f"not compacted: the summary (~{done.tokens_after:,} tokens) was no smaller than "
+                f"the conversation (~{done.tokens_before:,}), which is kept as it was ({paid})"
+            )
+        return f"compacted: ~{done.tokens_before:,} → ~{done.tokens_after:,} tokens ({paid})"
 
     def permission_lines(self) -> list[str]:
         agent = self.agent

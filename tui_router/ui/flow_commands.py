@@ -229,8 +229,10 @@ class CommandFlow:
     async def _compact(self) -> None:
         screen, c = self.screen, self.screen.controller
         assert c is not None
+        from tui_router.core.background import nothing_to_compact
+
         try:
-            if c.conversation.messages:  # (an empty one is said at once, below)
+            if nothing_to_compact(c.conversation) is None:  # (else said at once, below)
                 await screen.note("Compacting the conversation…")
             await screen.note(await c.compact_line(), "route")
         except UserFacingError as exc:
