@@ -25,6 +25,7 @@ import termios
 import time
 import uuid
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -109,6 +110,41 @@ def test_ask_records_the_call_in_flight_as_cancelled(
     assert messages[0].role == "user" and messages[0].content == "count"
     [answer] = [m for m in messages if m.role == "assistant"]
     assert answer.content.startswith("word00 word01 word02") and "word39" not in answer.content
+
+
+def test_ask_json_stopped_by_a_signal_still_prints_one_object(fake_server: FakeServer) -> None:
+    # a script reading `ask --json` got nothing at all on stdout after a ctrl+c
+    fake_server.push(Script(text=SLOW, n_chunks=len(WORDS), delay=0.2, input_tokens=500))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tui_router",
+            "ask",
+            "--json",
+            "--model",
+            "claude-haiku-4-5",
+            "count",
+        ],
+        env=_env(fake_server),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + DEADLINE_S
+        while not [r for r in fake_server.requests if r.method == "POST"]:  # the call is out
+            assert time.monotonic() < deadline and proc.poll() is None, "no request was sent"
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=DEADLINE_S)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err.decode()
+    answer = json.loads(out)
+    assert answer["status"] == "interrupted" and answer["total"]["calls"] == 1
+    assert Decimal(answer["total"]["cost_usd"]) > 0  # the cancelled call, counted
 
 
 # -- the TUI in a real terminal ---------------------------------------------------------------

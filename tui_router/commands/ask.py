@@ -399,6 +399,10 @@ async def _ask(
                     done = event
                 elif isinstance(event, CascadeDone):
                     cascade, done = event, event.final
+        except asyncio.CancelledError:
+            if args.json:  # a signal: one object still, so a script reading it can parse it
+                print(json.dumps(_interrupted_json(session_id, ledger, workspace)), flush=True)
+            raise
         finally:
             await session.aclose()
             store.end_session(session_id)
@@ -503,6 +507,23 @@ def _call_subject(arguments: dict[str, Any]) -> str:
         if isinstance(value, str):
             return value if len(value) <= 80 else value[:79] + "…"
     return ""
+
+
+def _interrupted_json(session_id: str, ledger: Any, workspace: Path) -> dict[str, Any]:
+    """``ask --json`` stopped by a signal: what was spent (the call in flight is recorded as
+    cancelled), and where to read the rest."""
+    totals = ledger.totals
+    cost, baseline = totals.cost_usd, totals.baseline_usd
+    return {
+        "session_id": session_id,
+        "status": "interrupted",
+        "workspace": str(workspace),
+        "total": {
+            "calls": totals.calls,
+            "cost_usd": None if cost is None else str(cost),
+            "baseline_usd": None if baseline is None else str(baseline),
+        },
+    }
 
 
 def _turn_json(done: TurnDone, ledger: Any, workspace: Path) -> dict[str, Any]:
