@@ -288,3 +288,23 @@ def test_report_routing_after_ask_counts_its_turn(fake_server: Any, cli: Any) ->
     assert reviewed.returncode == 0, reviewed.stderr
     data = json.loads(reviewed.stdout)
     assert data["turns"] == 1 and data["turns_per_tier"] == {"fast": 1}
+
+
+def test_the_routing_review_keeps_the_known_spend_beside_an_unknown_price(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # one unpriced call made the whole review read "spent n/a"
+    from dataclasses import replace
+
+    with Store() as store:
+        sid = store.create_session(start_model="claude-haiku-4-5", strategy="rules")
+        store.record_call(
+            _call(sid, 1, "claude-haiku-4-5", "chat", "0.003", "fast"), text="a", prompt="one"
+        )
+        unpriced = replace(_call(sid, 2, "claude-foo-1", "chat", "0", "fast"), cost_usd=None)
+        store.record_call(unpriced, text="b", prompt="two")
+    data = run_json(capsys, "report", "--routing", "--json")
+    assert Decimal(data["actual_cost_usd"]) == Decimal("0.003")
+    assert data["unknown_price_calls"] == 1
+    assert main(["report", "--routing"]) == 0
+    assert "spent ≥ $0.0030 (n/a for 1 call)" in capsys.readouterr().out

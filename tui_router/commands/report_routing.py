@@ -52,6 +52,7 @@ def render(review: Any, console: Any = None) -> None:
     from rich.markup import escape
     from rich.table import Table
 
+    from tui_router.core.ledger import format_cell, format_total
     from tui_router.core.pricing import format_usd
 
     if console is None:
@@ -61,7 +62,7 @@ def render(review: Any, console: Any = None) -> None:
     scope = "1 session" if review.sessions == 1 else f"{review.sessions} sessions"
     console.print(
         f"[bold]Routing review[/] — {scope}, {review.turns} answered turns, "
-        f"spent {format_usd(review.actual_cost_usd)}"
+        f"spent {format_total(review.actual_cost_usd, review.actual_cost.unknown, None)}"
     )
     if not review.turns:
         console.print("No answered turns recorded yet: start a session with `tui-router`.")
@@ -107,10 +108,11 @@ def render(review: Any, console: Any = None) -> None:
     what_if.add_column("vs actual", justify="right")
     what_if.add_column("turns changed", justify="right")
     what_if.add_column("tiers")
-    what_if.add_row("actual", format_usd(review.actual_cost_usd), "", "", "")
+    actual = review.actual_cost
+    what_if.add_row("actual", format_cell(actual.usd, actual.unknown), "", "", "")
     for w in review.what_if:
         delta = ""
-        if w.cost_usd is not None and review.actual_cost_usd:
+        if w.cost_usd is not None and review.actual_cost_usd and not actual.unknown:
             delta = f"{100 * (w.cost_usd - review.actual_cost_usd) / review.actual_cost_usd:+.0f}%"
         cost = (
             format_usd(w.cost_usd)

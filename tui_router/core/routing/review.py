@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from tui_router.core.catalog import Catalog
+from tui_router.core.price_sum import PriceSum
 from tui_router.core.routing import strategies
 from tui_router.core.routing.context import RoutingContext
 from tui_router.core.routing.features import estimate_tokens
@@ -42,7 +43,7 @@ class Turn:
     turn: int
     prompt: str
     answer: CallRow
-    spent_usd: Decimal | None  # every call of the turn (cascade attempts, judge, retries)
+    spent: PriceSum  # every call of the turn (cascade attempts, judge, retries)
     retried_from: str | None  # the model whose answer "retry stronger" replaced
     #: the answer's calls: the answering call, and before it the earlier steps of the same agent
     #: loop (same purpose and model); one call for a turn without tools
@@ -91,7 +92,7 @@ class RoutingReview:
     sessions: int
     turns: int
     turns_per_tier: dict[str, int]
-    actual_cost_usd: Decimal | None
+    actual_cost: PriceSum  # every call of the answered turns; unknown prices counted apart
     suggestions: tuple[SuggestionStats, ...]
     retried_stronger: int
     regret_usd: Decimal | None  # spend on answers that were then retried stronger
@@ -101,12 +102,18 @@ class RoutingReview:
     assumption: str = ASSUMPTION
     notes: tuple[str, ...] = field(default_factory=tuple)
 
+    @property
+    def actual_cost_usd(self) -> Decimal | None:
+        """The known part of what the turns cost; None when none of their prices is known."""
+        return self.actual_cost.usd
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "sessions": self.sessions,
             "turns": self.turns,
             "turns_per_tier": self.turns_per_tier,
             "actual_cost_usd": _money(self.actual_cost_usd),
+            "unknown_price_calls": self.actual_cost.unknown,
             "suggestions": [
                 {
                     "reason": s.reason,
@@ -172,7 +179,7 @@ def build_review(
         sessions=len(session_ids),
         turns=len(turns),
         turns_per_tier=dict(per_tier),
-        actual_cost_usd=_sum(t.spent_usd for t in turns),
+        actual_cost=sum((t.spent for t in turns), PriceSum()),
         suggestions=_suggestions(decisions),
         retried_stronger=len(regret),
         regret_usd=_sum(_discarded_cost(store, t) for t in regret),
@@ -212,7 +219,7 @@ def _turns(session_id: str, calls: list[CallRow], prompts: dict[int, str]) -> li
                 turn,
                 prompts[turn],
                 answer,
-                _sum(c.cost_usd for c in turn_calls),
+                PriceSum.of(c.cost_usd for c in turn_calls),
                 retried_from,
                 tuple(steps),
             )
