@@ -103,6 +103,8 @@ class Budget:
         """The output cap this call may ask for; `BudgetExceeded` when it may not be sent."""
         if not self.active or rates is None:
             return max_tokens
+        if rates.input <= 0 and rates.output <= 0:  # a free model (the local one) costs nothing
+            return max_tokens
         prompt = math.ceil(prompt_tokens * (1 + PROMPT_SPARE))
         input_usd = rates.input * prompt / MTOK
         allowed = max_tokens
