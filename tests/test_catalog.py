@@ -187,6 +187,26 @@ def test_unknown_prices_stay_unknown(no_local_model: None) -> None:
     assert "corp/mystery-7b" in warning and '[prices."corp/mystery-7b"]' in warning
 
 
+def test_an_endpoint_without_a_price_provider_is_not_priced_at_a_namesake(
+    no_local_model: None,
+) -> None:
+    # a self-hosted `gpt-4o-mini` was priced at OpenAI's list price (and counted as savings):
+    # an endpoint that names no price list is unknown, as the README says
+    endpoint = EndpointConfig(
+        "myvllm", "openai", "http://127.0.0.1:8000/v1", None, ("gpt-4o-mini",)
+    )
+    catalog = build_catalog(AppConfig(endpoints=(endpoint,)))
+    served = catalog.require("myvllm/gpt-4o-mini")
+    assert served.rates is None and served.price(Usage(input_tokens=5, output_tokens=5)).usd is None
+    (warning,) = pricing_warnings(catalog)
+    assert "myvllm/gpt-4o-mini" in warning
+    # with a price list named, the same id is priced from it
+    named = EndpointConfig(
+        "myvllm", "openai", "http://127.0.0.1:8000/v1", None, ("gpt-4o-mini",), "openai"
+    )
+    assert build_catalog(AppConfig(endpoints=(named,))).require("myvllm/gpt-4o-mini").priced
+
+
 def test_require_suggests_a_known_id() -> None:
     with pytest.raises(UnknownModelError, match="did you mean 'claude-haiku-4-5'"):
         build_catalog(AppConfig()).require("haiku")

@@ -88,6 +88,8 @@ def price_call(
         return Price(_price_with_override(usage, override), "override")
     if is_local_provider(price_provider):
         return Price(Decimal(0), "local")
+    if price_provider is None:  # an endpoint that names no price list: unknown, see below
+        return Price(None, "unknown")
     calc = _genai_calc(usage, model, price_provider)
     if calc is None:
         return Price(None, "unknown")
@@ -114,6 +116,11 @@ def model_rates(
     if is_local_provider(price_provider):
         zero = Decimal(0)
         return Rates(zero, zero, zero, zero, None, "local")
+    if price_provider is None:
+        # An endpoint without a price_provider (a self-hosted server, say) is not priced: its
+        # `gpt-4o-mini` matched across every provider was OpenAI's list price, for a model run
+        # on the user's own hardware. `[prices."endpoint/model"]` or a price_provider price it.
+        return None
     cache = _price_cache()
     key = f"rates {price_provider or ''} {model}"
     if key in cache:
