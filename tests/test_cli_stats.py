@@ -211,3 +211,43 @@ def test_stats_in_an_80_column_terminal_cuts_no_value() -> None:
     assert all(len(line.rstrip()) <= 80 for line in text.splitlines())
     for whole in ("baseline", "savings", "cost", "≥ $0.0245 (1 n/a)", "$0.0365"):
         assert whole in text, whole
+
+
+def test_an_agent_cascade_is_one_escalation_however_many_steps_each_attempt_took() -> None:
+    # haiku took two steps, then sonnet two: "Cascade escalations: 2" (every cascade call past
+    # the turn's first), and per-model rows that did not add up to the total
+    from types import SimpleNamespace
+
+    from tui_router.commands.stats import collect
+    from tui_router.core.report import count_escalations
+    from tui_router.core.store_rows import CallRow
+    from tui_router.core.usage import Usage
+
+    def call(model: str, tier: str, turn: int = 1, purpose: str = "cascade") -> CallRow:
+        return CallRow(
+            session_id="s1",
+            turn=turn,
+            model=model,
+            purpose=purpose,
+            usage=Usage(input_tokens=1_000, output_tokens=100),
+            cost_usd=Decimal("0.001"),
+            price_source="genai-prices",
+            tier=tier,
+            started_at="2026-12-04T10:00:00+00:00",
+        )
+
+    calls = [
+        call("claude-haiku-4-5", "fast"),
+        call("claude-haiku-4-5", "fast"),
+        call("claude-sonnet-4-6", "balanced"),
+        call("claude-sonnet-4-6", "balanced"),
+        call("claude-haiku-4-5", "fast", turn=2),  # a turn the cheap model passed
+        call("claude-haiku-4-5", "fast", turn=2),
+    ]
+    assert count_escalations(calls) == 1
+    stats = collect([(SimpleNamespace(id="s1"), calls)], "model", None)
+    assert stats.total.escalations == 1
+    assert {g.key: g.escalations for g in stats.groups} == {
+        "claude-haiku-4-5": 0,
+        "claude-sonnet-4-6": 1,  # the attempt it began
+    }

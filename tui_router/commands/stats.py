@@ -59,27 +59,27 @@ class Group:
     key: str
     totals: Any = None  # ledger.Totals, imported lazily
     sessions: set[str] = field(default_factory=set)
-    cascade_attempts: dict[tuple[str, int], int] = field(default_factory=dict)
+    #: cascade calls in this group that began a turn's next attempt (`report.escalation_starts`)
+    cascade_escalations: int = 0
     retries: int = 0
 
     @property
     def escalations(self) -> int:
-        """Extra cascade attempts (per turn, cascade calls beyond the first) plus retries."""
-        return sum(n - 1 for n in self.cascade_attempts.values() if n > 1) + self.retries
+        """Extra cascade attempts (each counted in the group of the call that began it) plus
+        retries: the groups' counts add up to the total's."""
+        return self.cascade_escalations + self.retries
 
     @property
     def cache_hit_ratio(self) -> float | None:
         usage = self.totals.usage
         return usage.cache_read_tokens / usage.input_tokens if usage.input_tokens else None
 
-    def add(self, session_id: str, call: Any) -> None:
+    def add(self, session_id: str, call: Any, *, escalated: bool = False) -> None:
         from tui_router.core.ledger import CallRecord
 
         self.totals = self.totals.add(CallRecord.from_row(call))
         self.sessions.add(session_id)
-        if call.purpose == "cascade":
-            turn = (session_id, call.turn)
-            self.cascade_attempts[turn] = self.cascade_attempts.get(turn, 0) + 1
+        self.cascade_escalations += escalated
         self.retries += call.purpose == "retry"
 
     def to_dict(self, by: str) -> dict[str, Any]:
@@ -137,16 +137,20 @@ def collect(
     groups: dict[str, Group] = {}
     days: dict[str, Group] = {}
     total = new("total")
+    from tui_router.core.report import escalation_starts
+
     for session, calls in sessions:
-        for call in calls:
+        starts = escalation_starts(calls)
+        for index, call in enumerate(calls):
             when = _parse_time(call.started_at)
             if since is not None and when is not None and when < since:
                 continue
             day = when.astimezone().date().isoformat() if when else "unknown"
             key = day if by == "day" else _key(by, session, call)
-            groups.setdefault(key, new(key)).add(session.id, call)
-            days.setdefault(day, new(day)).add(session.id, call)
-            total.add(session.id, call)
+            escalated = index in starts
+            groups.setdefault(key, new(key)).add(session.id, call, escalated=escalated)
+            days.setdefault(day, new(day)).add(session.id, call, escalated=escalated)
+            total.add(session.id, call, escalated=escalated)
     ordered = sorted(groups.values(), key=lambda g: g.key if by == "day" else _cost_order(g))
     return Stats(by, since, ordered, total, [days[d] for d in sorted(days)])
 

@@ -4,8 +4,9 @@ Built from the store only (`build_report`), so a report after the process exited
 the session recorded: stored tokens and the prices used then, never re-priced. The baseline is every
 call's usage re-priced at the frontier model (`BASELINE_ASSUMPTION`).
 
-Counting rules: *escalations* are the extra cascade attempts of a turn (a turn answered by a cheap
-model then a stronger one counts 1); *retries* are "retry stronger" calls; suggestions are the
+Counting rules: *escalations* are the extra cascade attempts of a turn, each a move to another
+model (a turn answered by a cheap model then a stronger one counts 1, however many steps each
+attempt took); *retries* are "retry stronger" calls; suggestions are the
 routing decisions shown to the user (silent ones are not counted) by their answer.
 """
 
@@ -192,12 +193,27 @@ def count_suggestions(decisions: Sequence[DecisionRow]) -> SuggestionCounts:
 
 
 def count_escalations(calls: Sequence[CallRow]) -> int:
-    """Extra cascade attempts: per turn, cascade calls beyond the first."""
-    per_turn: dict[int, int] = {}
-    for call in calls:
-        if call.purpose == "cascade":
-            per_turn[call.turn] = per_turn.get(call.turn, 0) + 1
-    return sum(n - 1 for n in per_turn.values() if n > 1)
+    """Extra cascade attempts: per turn, the times its cascade calls move to another model."""
+    return len(escalation_starts(calls))
+
+
+def escalation_starts(calls: Sequence[CallRow]) -> set[int]:
+    """The indices in ``calls`` (one session's, in order) of the cascade calls that begin a
+    turn's next attempt: each on another model than the turn's cascade call before it.
+
+    An attempt of an agent turn is several calls on one model (its steps), so counting the
+    calls beyond a turn's first counted every step of a later attempt as an escalation.
+    """
+    starts: set[int] = set()
+    last_model: dict[int, str] = {}
+    for index, call in enumerate(calls):
+        if call.purpose != "cascade":
+            continue
+        previous = last_model.get(call.turn)
+        if previous is not None and previous != call.model:
+            starts.add(index)
+        last_model[call.turn] = call.model
+    return starts
 
 
 def sparkline(values: Sequence[Decimal | float], scale_max: Decimal | float | None = None) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 
 from tui_router.core.catalog import Catalog
 from tui_router.core.price_sum import PriceSum
+from tui_router.core.report import count_escalations
 from tui_router.core.routing import strategies
 from tui_router.core.routing.context import RoutingContext
 from tui_router.core.routing.features import estimate_tokens
@@ -170,8 +171,7 @@ def build_review(
         }
         turns.extend(_turns(session_id, calls, prompts))
         decisions.extend(store.session_decisions(session_id))
-        cascade_calls = Counter(c.turn for c in calls if c.purpose == "cascade")
-        cascade_escalations += sum(n - 1 for n in cascade_calls.values() if n > 1)
+        cascade_escalations += count_escalations(calls)
     tier_of = _tier_lookup(catalog)
     per_tier = Counter(c.answer.tier or tier_of(c.answer.model) for c in turns)
     regret = [t for t in turns if t.retried_from is not None]
