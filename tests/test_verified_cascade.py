@@ -104,6 +104,22 @@ def test_a_failing_check_restores_the_tree_and_escalates_with_the_failure(
     ]
 
 
+def test_a_check_alone_makes_the_turn_a_cascade_in_the_record(
+    repo: Path, fake_server: FakeServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `ask --check` without --strategy was stored under the strategy that picked the first
+    # model ("learned", "manual"), so `stats --by strategy` filed the cascade's spend elsewhere,
+    # and its two steps a tier were counted as two escalations
+    fake_server.push(_write(WRONG), Script(text="done"), _write(RIGHT), Script(text="fixed"))
+    code, answer, err = _ask(capsys, "--check", CHECK, "--cwd", str(repo), "make add() add")
+    assert code == 0, err
+    with Store() as store:
+        row = store.get_session(answer["session_id"])
+    assert row is not None and row.strategy == "cascade"
+    assert main(["report", answer["session_id"]]) == 0
+    assert "Cascade escalations: 1" in capsys.readouterr().out
+
+
 def test_a_check_that_never_passes_ends_non_zero_after_the_top_model(
     repo: Path, fake_server: FakeServer, capsys: pytest.CaptureFixture[str]
 ) -> None:

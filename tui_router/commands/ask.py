@@ -332,13 +332,15 @@ async def _ask(
     capped: str | None = None  # a budget or --max-cost refused a call
     wrote_text = ended_line = False
     telemetry = Telemetry.from_config(config, workspace)
+    # a check or the cascade strategy makes the turn a cascade, whatever chose its first model
+    strategy = "cascade" if ladder is not None else route.strategy
     with Store() as store:
         # a call the history cannot take now is kept in its journal: one line, the answer stands
         store.on_deferred = lambda warning: print(f"tui-router: {warning}", file=sys.stderr)
         session_id = store.create_session(
             start_model=model.id,
             mode=route.mode,
-            strategy=route.strategy,
+            strategy=strategy,
             frontier_model=config.frontier_model,
             title=session_title(prompt),
             project=workspace.name,
@@ -362,7 +364,7 @@ async def _ask(
             agent,
             telemetry=telemetry,
         )
-        session.fixed_strategy = route.strategy
+        session.fixed_strategy = strategy
         events = (
             session.run_turn(prompt, max_cost_usd=args.max_cost, max_tokens=args.max_tokens)
             if ladder is None
