@@ -249,6 +249,8 @@ def test_no_key_answers_with_the_local_model_and_says_so() -> None:
     # which only a child can report).
     proc = _spawn("ask", "--json", "--max-tokens", "8", "Say hi.", env=_env(None))
     assert "no API key set: answering with the bundled local model smollm2-135m" in proc.stderr
+    # it has no tool calling: an answer about files it never read is said to be one
+    assert "local/smollm2-135m cannot call tools: it answers without reading" in proc.stderr
     if proc.returncode < 0:
         pytest.fail(
             f"the local model crashed (signal {-proc.returncode}): llama-cpp-python was probably "

@@ -305,6 +305,13 @@ class Session:
         span.__enter__()
         budget = self.budget
         budget.turn_usd, budget.turn_spent = max_cost_usd, lambda: state.cost() or Decimal(0)
+        if tools and self.catalog.describe(model_id).endpoint.kind == "local":
+            # the bundled model has no tool calling: its answer comes from what it remembers,
+            # which a person asking it to read a file must hear before trusting the answer
+            yield Notice(
+                f"{model_id} cannot call tools: it answers without reading, searching or "
+                "changing files"
+            )
         try:
             while True:
                 if state.steps >= steps_cap:
