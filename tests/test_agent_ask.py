@@ -259,6 +259,7 @@ def test_cost_cap_is_checked_before_a_step_is_sent(
     code = main(
         [
             "ask",
+            "--json",
             "--yes",
             "--max-cost",
             "0.001",
@@ -269,12 +270,20 @@ def test_cost_cap_is_checked_before_a_step_is_sent(
             "go",
         ]
     )
-    err = capsys.readouterr().err
+    out, err = capsys.readouterr()
     assert code == 3  # a cap exits 3, before the first step as after it
     assert "not sent: a call to claude-opus-4-6 could cost up to $" in err
     assert "the turn's cost cap has $0.001 left of $0.001 — raise --max-cost\n" in err
     assert "/new" not in err  # a new session is no way round a turn's cap
     assert keys.requests == []  # nothing was sent that could have gone over
+    # --json is one object with the keys a script reads, and no step that was never sent
+    answer = json.loads(out)
+    assert (answer["status"], answer["model"], answer["cost_usd"]) == (
+        "not sent",
+        "claude-opus-4-6",
+        None,
+    )
+    assert answer["steps"] == 0 and answer["stopped"].startswith("not sent: a call to")
 
 
 def test_a_cap_reached_mid_turn_keeps_the_work_and_stops(

@@ -421,7 +421,14 @@ async def _ask(
     if done is not None and not done.results and capped is not None:
         # a cap refused the first call: nothing was sent, and a cap exits 3 wherever it stops
         if args.json:
-            unsent = {"session_id": session_id, **_turn_json(done, ledger, workspace)}
+            unsent = {
+                "session_id": session_id,
+                "model": route.model.id,
+                "status": "not sent",
+                "error": None,
+                "cost_usd": None,
+                **_turn_json(done, ledger, workspace),
+            }
             print(json.dumps({**unsent, "stopped": capped}, ensure_ascii=False))
         print(f"tui-router: {capped}", file=sys.stderr)
         return 3

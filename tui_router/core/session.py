@@ -358,8 +358,8 @@ class Session:
             from tui_router.core.budget import BudgetExceeded
 
             budget_stop = isinstance(exc, BudgetExceeded)
+            state.steps -= 1  # the step that raised was never sent
             if state.results:  # the turn has done work: keep it, stop here
-                state.steps -= 1  # the step that raised was never sent
                 state.stopped = str(exc)
                 yield TurnError(str(exc), model_id, kind="stop", budget=budget_stop)
             else:  # nothing was sent: as if the turn had never started
