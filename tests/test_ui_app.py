@@ -452,3 +452,15 @@ async def test_the_header_guesses_no_tier_or_mode_before_the_session_opens(
             lambda: "mode manual" in resumed.query_one(StatusHeader).content.plain,
             "the session's own mode",
         )
+
+
+async def test_the_palette_offers_only_the_theme_entries_that_save_the_choice(
+    server, tmp_path: Path
+) -> None:
+    # Textual's own "Theme" picker changed the theme without saving it, beside the palette's
+    # "Theme: NAME" entries that do
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Theme" not in titles and {"Quit", "Keys", "Screenshot"} <= set(titles)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, work
 from textual.actions import SkipAction
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerState
 
@@ -31,7 +31,10 @@ from tui_router.ui.widgets import stream_gc
 from tui_router.ui.widgets.chat import ChatPane
 
 if TYPE_CHECKING:  # the session's modules load after the first frame (see boot)
+    from collections.abc import Iterable
+
     from textual.driver import Driver
+    from textual.screen import Screen
 
     from tui_router.ui.controller import SessionController
     from tui_router.ui.terminal_driver import TerminalGone
@@ -107,6 +110,13 @@ class TuiRouterApp(App[None]):
         # Not Textual's "press ctrl+q to quit": cancel a reply, else clear the prompt; twice quits.
         Binding("ctrl+c", "screen.interrupt", "Cancel", priority=True, show=False),
     ]
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's commands, less its "Theme" picker: that one set the theme without saving
+        it; the palette's "Theme: NAME" entries (`ui/themes.py`) save the choice."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Theme":
+                yield command
 
     def run(self, *, headless: bool = False, **kwargs: Any) -> None:
         """Run in this terminal; without one (stdin or stdout redirected, a cron job, a pipe)
