@@ -199,6 +199,12 @@ def test_deny_wins_over_allow_and_yes(ws: Workspace) -> None:
         "echo $(echo $(sh -c 'rm -f x'))",
         "\\rm -f x",
         "'rm' -f x",
+        "case a in a) rm -f x;; esac",
+        "f(){ rm -f x; }; f",
+        "function f { rm -f x; }; f",
+        "chroot / rm -f x",
+        "busybox rm -f x",
+        'bash <<< "rm -f x"',
     ],
 )
 def test_a_deny_rule_finds_the_command_wherever_the_line_runs_it(
@@ -210,6 +216,31 @@ def test_a_deny_rule_finds_the_command_wherever_the_line_runs_it(
     check = perms.check(call("run_command", command=command), ws)
     assert check.verdict == "deny", command
     assert "run_command:rm" in check.reason
+
+
+@pytest.mark.parametrize(
+    "command",
+    ['echo "rm -f x" | sh', "printf 'rm x' | bash -s", "sh < job.sh", "x=rm; $x x", "$(echo rm) x"],
+)
+def test_a_line_whose_program_cannot_be_named_is_refused_under_a_deny_rule(
+    ws: Workspace, command: str
+) -> None:
+    # a shell reading its program from a pipe, a program named by a variable: no rule can be
+    # checked against what runs, and with --yes the deny list is the only guard
+    perms = Permissions(PermissionsConfig(deny=("run_command:rm",)), approve_all=True)
+    check = perms.check(call("run_command", command=command), ws)
+    assert check.verdict == "deny" and "cannot be checked" in check.reason, command
+    # without a deny rule for commands there is nothing to check: --yes runs it, as before
+    assert (
+        verdict(
+            Permissions(PermissionsConfig(), approve_all=True),
+            ws,
+            call("run_command", command=command),
+        )
+        == "allow"
+    )
+    for fine in ("bash script.sh 2>&1", "ls | grep a", "echo $(date)", "sh -c 'ls'"):
+        assert verdict(perms, ws, call("run_command", command=fine)) == "allow", fine
 
 
 def test_commands_run_lists_the_wrapper_and_what_it_runs() -> None:

@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Literal
 
 from tui_router.core.agent.shell_commands import command_parts as command_parts  # re-exported
-from tui_router.core.agent.shell_commands import command_words, commands_run
+from tui_router.core.agent.shell_commands import command_words, commands_run, hidden_program
 from tui_router.core.agent.workspace import ToolRefused, Workspace
 from tui_router.core.config_records import PermissionsConfig as PermissionsConfig  # re-exported
 from tui_router.core.conversation import ToolCall
@@ -209,6 +209,12 @@ class Permissions:
         for deny in self._deny:
             if self._matches(deny, name, relative, command, deny=True):
                 return PermissionCheck("deny", f"denied by the config rule {deny.text!r}")
+        if isinstance(command, str) and any(d.names_tool(name) and d.pattern for d in self._deny):
+            hidden = hidden_program(command)
+            if hidden is not None:  # what it runs cannot be checked against the deny rules
+                return PermissionCheck(
+                    "deny", f"{hidden}: the [permissions] deny rules cannot be checked against it"
+                )
         if beyond is not None:
             if rule := self._allowed_outside(name, str(beyond)):
                 return PermissionCheck("allow", f"allowed by {rule.text!r}", outside=beyond)

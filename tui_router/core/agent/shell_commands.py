@@ -54,10 +54,16 @@ _WRAPPERS: dict[str, frozenset[str]] = {
     "watch": frozenset({"-n", "--interval", "-d"}),
     "strace": frozenset({"-o", "-e", "-p", "-s", "-u"}),
     "ltrace": frozenset({"-o", "-e", "-p", "-s", "-u"}),
+    "chroot": frozenset({"--userspec", "--groups"}),
+    "busybox": frozenset(),
 }  # fmt: skip
-_LEADING_ARGS = {"timeout": 1}
-_SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "mksh", "fish", "busybox"})
+_LEADING_ARGS = {"timeout": 1, "chroot": 1}
+_SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "mksh", "fish"})
+#: a redirection word: `<`, `<<<`, `>>`, `2>`, `2>&1`, `&>` (with or without its target attached)
+_REDIRECTION = re.compile(r"^\d*(<<<|<<|<|>>|>|&>)")
 _FIND_EXEC = frozenset({"-exec", "-execdir", "-ok", "-okdir"})
+#: the word a substitution leaves in its line (what it runs is listed on its own)
+_SUBSTITUTED = "$(…)"
 #: how deep substitutions and ``-c`` strings are followed (a line nested deeper is unusual)
 _MAX_DEPTH = 8
 
@@ -92,6 +98,33 @@ def commands_run(line: str) -> list[list[str]]:
     return found
 
 
+def hidden_program(line: str) -> str | None:
+    """Why ``line`` runs something no rule can name, or None: a shell that reads its program
+    from a pipe or a here-string (``echo "rm x" | sh``), or a program named by a variable or a
+    substitution (``$x x``, ``$(echo rm) x``). A deny rule cannot be checked against those."""
+    for words in commands_run(line):
+        program = words[0]
+        if program.startswith("$") or program == _SUBSTITUTED:
+            return "a program named by a variable or a substitution"
+        if program in _SHELLS and not _operands(words[1:]):
+            return f"{program} reading its program from its input"
+    return None
+
+
+def _operands(args: list[str]) -> list[str]:
+    """``args`` without options and redirections (``< file``, ``<<< text``, ``2>&1``)."""
+    kept: list[str] = []
+    skip = False
+    for word in args:
+        if skip:
+            skip = False
+        elif _REDIRECTION.match(word):
+            skip = word.rstrip("0123456789&") in ("<", "<<", "<<<", ">", ">>", "&>")
+        elif not word.startswith("-"):
+            kept.append(word)
+    return kept
+
+
 def _collect_line(line: str, found: list[list[str]], depth: int) -> None:
     if depth > _MAX_DEPTH:
         return
@@ -108,6 +141,12 @@ def _collect_words(words: list[str], found: list[list[str]], depth: int) -> None
         words = words[1:]
     if not words or depth > _MAX_DEPTH:
         return
+    # a function's body (`f(){ rm x; }`, `function f { rm x; }`) and a case branch
+    # (`case a in a) rm x;;`) run what follows the `{` or the `)`
+    for index, word in enumerate(words[:-1]):
+        if word.endswith(("{", ")")) and (words[0] in ("case", "function") or "(" in word):
+            _collect_words(words[index + 1 :], found, depth + 1)
+            break
     if "/" in words[0]:
         words = [words[0].rsplit("/", 1)[-1], *words[1:]]
     found.append(words)
@@ -116,6 +155,9 @@ def _collect_words(words: list[str], found: list[list[str]], depth: int) -> None
         script = _shell_script(rest)
         if script is not None:
             _collect_line(script, found, depth + 1)
+        for index, word in enumerate(rest[:-1]):
+            if word == "<<<":  # `sh <<< "rm x"`: the here-string is the program
+                _collect_line(rest[index + 1], found, depth + 1)
     elif program == "eval":
         _collect_line(" ".join(rest), found, depth + 1)
     elif program == "find":
@@ -174,13 +216,13 @@ def _substitutions(line: str) -> tuple[str, list[str]]:
         if char in "$<>" and line.startswith("(", index + 1):
             end = _closing_paren(line, index + 2)
             inner.append(line[index + 2 : end])
-            out.append(" _ ")
+            out.append(f" {_SUBSTITUTED} ")
             index = end + 1
         elif char == "`":
             end = line.find("`", index + 1)
             end = len(line) if end < 0 else end
             inner.append(line[index + 1 : end])
-            out.append(" _ ")
+            out.append(f" {_SUBSTITUTED} ")
             index = end + 1
         else:
             out.append(char)
