@@ -284,7 +284,7 @@ async def test_cancelling_keeps_the_work_done_and_its_cost(
         if b.get("type") == "tool_result"
     }
     assert len(uses) == 2 and set(uses) == set(results)
-    assert "never ran to the end" in str(results[uses[1]]["content"])
+    assert "the turn ended before this call finished" in str(results[uses[1]]["content"])
     assert results[uses[1]]["is_error"]
     stored = session.store.session_messages(session.session_id)
     assert uses[1] in {m.tool_call_id for m in stored if m.role == "tool"}

@@ -184,7 +184,7 @@ def run_stoppable(main: Coroutine[Any, Any, int]) -> int:
     what = "interrupted" if received[0] == signal.SIGINT else f"stopped by {received[0].name}"
     with contextlib.suppress(OSError):  # SIGHUP: the terminal may be gone
         print(
-            f"tui-router: {what}; the call in flight is recorded as "
+            f"tui-router: {what}; what was done is recorded, a model call cut off as "
             "cancelled (`tui-router report --last`)",
             file=sys.stderr,
             flush=True,

@@ -20,8 +20,8 @@ Role = Literal["system", "user", "assistant", "tool"]
 #: that ended between the call and its result, live or in a stored session; the APIs reject a
 #: history with a tool call that no result follows
 NO_RESULT = (
-    "no result: this call never ran to the end (the turn was cancelled or stopped, or the app "
-    "stopped, before its result was recorded); it may have run in part"
+    "no result: the turn ended before this call finished (it was cancelled while it waited for "
+    "approval or ran, or the app stopped); if it had started, it may have run in part"
 )
 
 
