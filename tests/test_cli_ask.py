@@ -391,6 +391,8 @@ def test_a_prompt_far_past_every_window_is_refused_before_it_is_sent(
     assert lines[0].startswith("tui-router: the router chose no callable model (")
     assert "context window holds 200,000; shorten it" in lines[-1] and "not sent" in lines[-1]
     assert [r for r in fake_server.requests if r.method == "POST"] == []
-    proc = cli("ask", "--model", "claude-haiku-4-5", "-", env=env, stdin=huge)
+    proc = cli("ask", "--json", "--model", "claude-haiku-4-5", "-", env=env, stdin=huge)
     assert proc.returncode == 2 and "not sent: the prompt is ~" in proc.stderr
     assert [r for r in fake_server.requests if r.method == "POST"] == []
+    answer = json.loads(proc.stdout)  # --json is one object however the turn ends
+    assert answer["status"] == "not sent" and "not sent: the prompt is ~" in answer["error"]

@@ -433,8 +433,12 @@ async def _ask(
         print(f"tui-router: {capped}", file=sys.stderr)
         return 3
     if done is None or (not done.results and not done.stopped):
-        # nothing was sent (no key): the reason, one line
-        raise UserFacingError(errors[0] if errors else "the turn ended before any call")
+        # nothing was sent (no key, a prompt past the window): the reason, one line
+        reason = errors[0] if errors else "the turn ended before any call"
+        if args.json:  # and one object still, as every other way a turn ends gives
+            unsent = {"session_id": session_id, "model": route.model.id, "status": "not sent"}
+            print(json.dumps({**unsent, "error": reason, "cost_usd": None}, ensure_ascii=False))
+        raise UserFacingError(reason)
     if args.json:
         data: dict[str, Any] = {"session_id": session_id}
         if done.results:
