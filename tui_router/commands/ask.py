@@ -421,14 +421,7 @@ async def _ask(
     if done is not None and not done.results and capped is not None:
         # a cap refused the first call: nothing was sent, and a cap exits 3 wherever it stops
         if args.json:
-            unsent = {
-                "session_id": session_id,
-                "model": route.model.id,
-                "status": "not sent",
-                "error": None,
-                "cost_usd": None,
-                **_turn_json(done, ledger, workspace),
-            }
+            unsent = _not_sent_json(session_id, route.model.id, done, ledger, workspace)
             print(json.dumps({**unsent, "stopped": capped}, ensure_ascii=False))
         print(f"tui-router: {capped}", file=sys.stderr)
         return 3
@@ -436,8 +429,8 @@ async def _ask(
         # nothing was sent (no key, a prompt past the window): the reason, one line
         reason = errors[0] if errors else "the turn ended before any call"
         if args.json:  # and one object still, as every other way a turn ends gives
-            unsent = {"session_id": session_id, "model": route.model.id, "status": "not sent"}
-            print(json.dumps({**unsent, "error": reason, "cost_usd": None}, ensure_ascii=False))
+            unsent = _not_sent_json(session_id, route.model.id, done, ledger, workspace)
+            print(json.dumps({**unsent, "error": reason}, ensure_ascii=False))
         raise UserFacingError(reason)
     if args.json:
         data: dict[str, Any] = {"session_id": session_id}
@@ -525,25 +518,32 @@ def _call_subject(arguments: dict[str, Any]) -> str:
 def _interrupted_json(session_id: str, ledger: Any, workspace: Path) -> dict[str, Any]:
     """``ask --json`` stopped by a signal: what was spent (the call in flight is recorded as
     cancelled), and where to read the rest."""
-    totals = ledger.totals
-    cost, baseline = totals.cost_usd, totals.baseline_usd
     return {
         "session_id": session_id,
         "status": "interrupted",
         "workspace": str(workspace),
-        "total": {
-            "calls": totals.calls,
-            "cost_usd": None if cost is None else str(cost),
-            "baseline_usd": None if baseline is None else str(baseline),
-        },
+        "total": _totals_json(ledger),
+    }
+
+
+def _not_sent_json(
+    session_id: str, model: str, done: TurnDone | None, ledger: Any, workspace: Path
+) -> dict[str, Any]:
+    """``ask --json`` for a turn refused before its first call (a cap, no key, a prompt past the
+    window): the keys a script reads, and the turn's (nothing done) when it has one."""
+    turn = {} if done is None else _turn_json(done, ledger, workspace)
+    return {
+        "session_id": session_id,
+        "model": model,
+        "status": "not sent",
+        "error": None,
+        "cost_usd": None,
+        **turn,
     }
 
 
 def _turn_json(done: TurnDone, ledger: Any, workspace: Path) -> dict[str, Any]:
     """The agent's part of ``ask --json``: tools, files changed, checkpoint, steps, totals."""
-    totals = ledger.totals
-    cost, baseline = totals.cost_usd, totals.baseline_usd
-    usage = totals.usage
     return {
         "text": done.text,
         "tools": [
@@ -560,13 +560,21 @@ def _turn_json(done: TurnDone, ledger: Any, workspace: Path) -> dict[str, Any]:
         "steps": done.steps,
         "stopped": done.stopped,
         "workspace": str(workspace),
-        "total": {
-            "calls": totals.calls,
-            "input_tokens": usage.input_tokens,
-            "cache_read_tokens": usage.cache_read_tokens,
-            "cache_write_tokens": usage.cache_write_tokens,
-            "output_tokens": usage.output_tokens,
-            "cost_usd": None if cost is None else str(cost),
-            "baseline_usd": None if baseline is None else str(baseline),
-        },
+        "total": _totals_json(ledger),
+    }
+
+
+def _totals_json(ledger: Any) -> dict[str, Any]:
+    """What every call of the run used and cost, known prices summed (null: none known)."""
+    totals = ledger.totals
+    cost, baseline = totals.cost_usd, totals.baseline_usd
+    usage = totals.usage
+    return {
+        "calls": totals.calls,
+        "input_tokens": usage.input_tokens,
+        "cache_read_tokens": usage.cache_read_tokens,
+        "cache_write_tokens": usage.cache_write_tokens,
+        "output_tokens": usage.output_tokens,
+        "cost_usd": None if cost is None else str(cost),
+        "baseline_usd": None if baseline is None else str(baseline),
     }

@@ -11,7 +11,7 @@ controls from model output, keeping newlines and tabs.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 MASK = "***"
@@ -25,10 +25,11 @@ KEY_ENV_SUFFIXES = ("_API_KEY", "_TOKEN", "_SECRET")
 MIN_KEY_CHARS = 16
 
 
-def holds_key(name: str, named: Iterable[str] = ()) -> bool:
-    """Whether the environment variable ``name`` holds a key (see `KEY_ENV_NAMES`)."""
+def holds_key(name: str, named: Collection[str] = ()) -> bool:
+    """Whether the environment variable ``name`` holds a key (see `KEY_ENV_NAMES`); ``named``:
+    more variable names, in upper case (the endpoints' ``api_key_env``)."""
     upper = name.upper()
-    return upper in KEY_ENV_NAMES or upper.endswith(KEY_ENV_SUFFIXES) or upper in set(named)
+    return upper in KEY_ENV_NAMES or upper.endswith(KEY_ENV_SUFFIXES) or upper in named
 
 
 def key_values(environ: Mapping[str, str], named: Iterable[str] = ()) -> tuple[str, ...]:

@@ -28,6 +28,7 @@ from textual.strip import Strip
 from tui_router.ui.widgets.layered_style import LayeredStyleWidget, fill
 
 if TYPE_CHECKING:
+    from textual.binding import Binding
     from textual.screen import Screen
 
 
@@ -107,36 +108,21 @@ class KeyFooter(LayeredStyleWidget, can_focus=False):
         active = screen.active_bindings
         keys: list[ShownKey] = []
         actions: set[str] = set()  # the first key of each action, as Textual's footer shows
+
+        def shown(binding: Binding, enabled: bool, tooltip: str, palette: bool = False) -> ShownKey:
+            display = app.get_key_display(binding)
+            return ShownKey(
+                binding.key, display, binding.description, enabled, tooltip, palette, binding.action
+            )
+
         for _, binding, enabled, tooltip in active.values():
             if binding.show and binding.action not in actions:
                 actions.add(binding.action)
-                display = app.get_key_display(binding)
-                keys.append(
-                    ShownKey(
-                        binding.key,
-                        display,
-                        binding.description,
-                        enabled,
-                        tooltip,
-                        action=binding.action,
-                    )
-                )
+                keys.append(shown(binding, enabled, tooltip))
         palette = app.COMMAND_PALETTE_BINDING
         if app.ENABLE_COMMAND_PALETTE and palette in active:
             _, binding, enabled, _ = active[palette]
-            tooltip = binding.tooltip or binding.description
-            display = app.get_key_display(binding)
-            keys.append(
-                ShownKey(
-                    binding.key,
-                    display,
-                    binding.description,
-                    enabled,
-                    tooltip,
-                    True,
-                    binding.action,
-                )
-            )
+            keys.append(shown(binding, enabled, binding.tooltip or binding.description, True))
         return tuple(keys)
 
     def bindings_changed(self, screen: Screen[object]) -> None:
