@@ -459,3 +459,26 @@ def test_cwd_naming_a_file_says_it_is_a_file(
     assert main([*command, "--cwd", str(missing), *(["hi"] if command else [])]) == 2
     assert capsys.readouterr().err == f"tui-router: --cwd {missing}: no such folder\n"
     assert keys.requests == []
+
+
+def test_an_endpoints_own_key_variable_is_kept_out_of_the_store_too(
+    keys: FakeServer,
+    repo: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # `api_key_env = "MYVLLM_KEY"` matches no key-variable suffix: only the config names it
+    endpoint_key = "vllm-local-SECRET-0123456789abcdef"
+    monkeypatch.setenv("MYVLLM_KEY", endpoint_key)
+    paths = get_paths()
+    paths.config_dir.mkdir(parents=True, exist_ok=True)
+    paths.config_file.write_text(
+        '[endpoints.myvllm]\nkind = "openai"\nbase_url = "http://127.0.0.1:9/v1"\n'
+        'api_key_env = "MYVLLM_KEY"\nmodels = ["qwen-coder-7b"]\n'
+    )
+    keys.push(Script(text="ok"))
+    prompt = f"why does {endpoint_key} fail"
+    code, answer, _ = _ask(capsys, "--model", "claude-haiku-4-5", "--cwd", str(repo), prompt)
+    assert code == 0 and answer["session_id"]
+    stored = b"".join(p.read_bytes() for p in paths.database.parent.glob("*"))
+    assert endpoint_key.encode() not in stored

@@ -296,7 +296,7 @@ async def _ask(
     check: str | None = None,
     ladder: tuple[str, ...] | None = None,
 ) -> int:
-    from tui_router.core.agent.agent import Agent
+    from tui_router.core.agent.agent import Agent, key_env_names
     from tui_router.core.events import (
         Notice,
         TextDelta,
@@ -334,7 +334,7 @@ async def _ask(
     telemetry = Telemetry.from_config(config, workspace)
     # a check or the cascade strategy makes the turn a cascade, whatever chose its first model
     strategy = "cascade" if ladder is not None else route.strategy
-    with Store() as store:
+    with Store(key_env=key_env_names(config)) as store:
         # a call the history cannot take now is kept in its journal: one line, the answer stands
         store.on_deferred = lambda warning: print(f"tui-router: {warning}", file=sys.stderr)
         session_id = store.create_session(

@@ -18,7 +18,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, replace
 from decimal import Decimal
@@ -126,9 +126,12 @@ class Store:
         *,
         read_only: bool = False,
         busy_timeout_s: float = BUSY_TIMEOUT_S,
+        key_env: Collection[str] = (),
     ) -> None:
         """Open (creating and migrating) the database; ``read_only`` (the reading commands):
-        when it cannot be written, open it ``mode=ro`` instead of failing."""
+        when it cannot be written, open it ``mode=ro`` instead of failing. ``key_env``: more
+        variables that hold keys than the usual names (the config's endpoints' ``api_key_env``),
+        whose values never reach the store either."""
         self.path = Path(path) if path is not None else get_paths().database
         self.busy_timeout_s = busy_timeout_s
         self.retry_delays_s: tuple[float, ...] = WRITE_RETRY_DELAYS_S
@@ -140,7 +143,7 @@ class Store:
         self.read_only = False
         #: the API keys of this process's environment: blanked out of every text stored (a key
         #: pasted into a prompt, echoed in a command's input, put in a title)
-        self.secrets: tuple[str, ...] = key_values(os.environ)
+        self.secrets = key_values(os.environ, {name.upper() for name in key_env})
         self._lock = threading.RLock()
         try:
             self._db = self._open_for_writing()

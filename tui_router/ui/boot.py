@@ -47,7 +47,7 @@ def open_session(
     current directory): the workspace boundary, the permissions of config.toml, the tools and
     the checkpoints. A resumed session without ``--cwd`` works in its own folder again while
     that is there (`core.resume_folder`), said by ``controller.folder``."""
-    from tui_router.core.agent.agent import Agent
+    from tui_router.core.agent.agent import Agent, key_env_names
     from tui_router.core.catalog import build_catalog
     from tui_router.core.ledger import Ledger
     from tui_router.core.resume_folder import ResumeFolder, resume_folder
@@ -61,7 +61,7 @@ def open_session(
     catalog = build_catalog(config)
     catalog.warm()  # prices and context windows for the sidebar (imports genai-prices)
     root = (cwd or Path.cwd()).resolve()
-    store = Store()
+    store = Store(key_env=key_env_names(config))
     try:
         ledger = Ledger()
         row = None

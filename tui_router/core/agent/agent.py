@@ -83,9 +83,7 @@ class Agent:
         workspace = Workspace(root, permissions_config.extra_dirs)
         key_envs = key_env_names(config)
         secrets = [os.environ[name] for name in key_envs if os.environ.get(name, "").strip()]
-        toolbox = ToolBox(
-            workspace, env=scrubbed_env(os.environ, key_envs), secrets=[s for s in secrets if s]
-        )
+        toolbox = ToolBox(workspace, env=scrubbed_env(os.environ, key_envs), secrets=secrets)
         permissions = Permissions(
             permissions_config, approve_all=approve_all, allow_tools=allow_tools
         )

@@ -26,7 +26,7 @@ from tui_router.core.agent.workspace import ToolRefused, Workspace
 from tui_router.core.conversation import ToolCall
 from tui_router.core.plural import counted
 from tui_router.core.providers.base import ToolSpec
-from tui_router.core.redact import REDACTED
+from tui_router.core.redact import redact_values
 
 if TYPE_CHECKING:
     from tui_router.core.agent.checkpoints import Checkpoint
@@ -349,10 +349,7 @@ class ToolBox:
         return self._redacted(outcome)
 
     def redact(self, text: str) -> str:
-        for secret in self._secrets:
-            if secret in text:
-                text = text.replace(secret, REDACTED)
-        return text
+        return redact_values(text, self._secrets)
 
     def _redacted(self, outcome: ToolOutcome) -> ToolOutcome:
         if not self._secrets:
