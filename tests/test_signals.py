@@ -279,13 +279,6 @@ def test_tui_restores_the_terminal_and_ends_the_session(
 
 # -- the terminal goes away ---------------------------------------------------------------------
 
-#: Make the pseudo-terminal on stdin the controlling terminal of the new session, then become
-#: the app: the app is the session's leader, as when a terminal window or a multiplexer runs it
-#: directly, so a hangup sends it SIGHUP and SIGCONT and its writes then fail (EIO).
-_CONTROLLING_TTY = (
-    "import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
-    "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"
-)
 _ESCAPES = re.compile(rb"\x1b(?:\[[0-?]*[ -/]*[@-~]|[()][0-9A-Za-z]|[=>78M])")
 
 
@@ -345,9 +338,11 @@ def test_tui_ends_its_session_when_the_terminal_goes_away(
     env.pop("COLUMNS", None)
     env.pop("LINES", None)
     terminal = PseudoTerminal()
-    app = ["-m", "tui_router", "--model", "claude-haiku-4-5", "--mode", "manual"]
+    # (the app leads a session whose controlling terminal this is: `tests/tty_leader.py`)
+    notes = tmp_path / "how the app ended.txt"
+    app = ["--model", "claude-haiku-4-5", "--mode", "manual", "--cwd", str(workspace)]
     proc = subprocess.Popen(
-        [sys.executable, "-c", _CONTROLLING_TTY, *app, "--cwd", str(workspace)],
+        [sys.executable, str(TESTS / "tty_leader.py"), str(notes), *app],
         stdin=terminal.slave,
         stdout=terminal.slave,
         stderr=terminal.slave,
@@ -372,7 +367,8 @@ def test_tui_ends_its_session_when_the_terminal_goes_away(
             proc.wait(timeout=DEADLINE_S)
         except subprocess.TimeoutExpired:
             pytest.fail(f"the app did not end within {DEADLINE_S:.0f} s of its terminal going away")
-        assert proc.returncode == 128 + signal.SIGHUP
+        ended = notes.read_text() if notes.exists() else "(no notes)"
+        assert proc.returncode == 128 + signal.SIGHUP, ended
     finally:
         terminal.hang_up()
         if proc.poll() is None:
