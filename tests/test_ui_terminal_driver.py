@@ -6,6 +6,7 @@ The whole app in a pseudo-terminal that is closed under it: `test_signals.py`.""
 from __future__ import annotations
 
 import errno
+import os
 import signal
 import sys
 import threading
@@ -104,3 +105,32 @@ async def test_only_the_sigcont_after_its_own_suspend_restarts_application_mode(
     driver._must_signal_resume = True  # what its SIGTSTP handler (ctrl+z) sets before stopping
     driver._sigcont_application(signal.SIGCONT, None)
     assert resumed == [True]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+async def test_keys_still_queued_do_not_hold_up_a_signal(
+    server, tmp_path: Path, signum: int
+) -> None:
+    """A paste typed out key by key (a terminal without bracketed paste) queues thousands of
+    keys, each an edit of the prompt, and Textual handles a widget's queued messages without
+    letting the event loop run: a SIGTERM or a hangup behind them waited for every one
+    (minutes for 20,000 keys; the app looked hung and ignored the signal). The app lets the
+    loop run between queued keys, and once it is leaving the keys still queued are dropped."""
+    from textual import events
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        prompt = app.query_one("#prompt")
+        prompt.focus()
+        await pilot.pause()
+        keys = 3000
+        for _ in range(keys):
+            key = events.Key("x", "x")
+            key.set_sender(app)
+            app.post_message(key)
+        os.kill(os.getpid(), signum)  # the app's handler runs on the event loop, when it can
+        await wait_for(pilot, lambda: not app.is_running, "the app to leave")
+        typed = len(prompt.text)  # type: ignore[attr-defined]
+    assert app.exit_signal == signum
+    assert typed < 100, f"{typed} of the {keys:,} queued keys were typed before the app left"

@@ -221,6 +221,14 @@ class TuiRouterApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:  # (not one bubbling back)
+            if not self._message_queue.empty():
+                # Keys queued behind this one (a paste typed out key by key: thousands, each an
+                # edit of the prompt): Textual handles a queue's messages without letting the
+                # event loop run, so a SIGTERM, a hangup, a frame waited for all of them. One
+                # turn of the loop per key, only while keys queue up (a typed key never waits).
+                await asyncio.sleep(0)
+            if self.exit_signal is not None:
+                return  # leaving: keys still queued are dropped, not typed
             if self._main_screen is not None:
                 self._main_screen.take_typing(event)  # before the key goes to the focused widget
             # Keys go first: a streaming answer's next step waits for the frame showing this.
@@ -235,6 +243,8 @@ class TuiRouterApp(App[None]):
         then `exit`: Textual restores the terminal and `on_unmount` ends the session."""
         if self.exit_signal is None:
             self.exit_signal = signum
+            if self._main_screen is not None:
+                self._main_screen.stop_taking_keys()
             self.run_worker(self._exit_after_cancel(), group="signal", name="stop on signal")
 
     def on_terminal_gone(self, _: TerminalGone) -> None:
