@@ -280,3 +280,14 @@ def test_the_display_rule_reads_a_figure_the_same_wherever_it_is_shown() -> None
         "0.000435": "$0.00044",
         "0": "$0.0000",
     }
+
+
+def test_a_negative_figure_has_its_sign_before_the_dollar() -> None:
+    """A saving that is negative (routing cost more than the frontier model) read "$-0.0001";
+    a figure that rounds to zero at fixed places has no sign."""
+    assert format_usd(Decimal("-0.0012"), None) == "-$0.0012"
+    assert format_usd(Decimal("-0.0001"), 4) == "-$0.0001"
+    assert format_usd(Decimal("-0.000042"), None) == "-$0.000042"
+    assert format_usd(Decimal("-1234.5"), 2) == "-$1,234.50"
+    assert format_usd(Decimal("-0.00004"), 4) == "$0.0000"
+    assert format_usd(Decimal("-0"), None) == "$0.0000"
