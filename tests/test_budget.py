@@ -26,3 +26,15 @@ def test_a_spent_day_stops_a_priced_call_but_not_a_free_one() -> None:
     with pytest.raises(BudgetExceeded, match=r"daily budget has \$0.00 left of \$0.05"):
         budget.clamp("claude-haiku-4-5", _rates("1", "5"), 1_000, 4_096)
     assert budget.clamp("local/smollm2-135m", _rates("0", "0"), 1_000, 4_096) == 4_096
+
+
+def test_a_refusal_says_its_figures_as_the_report_does_and_the_limit_as_it_was_set() -> None:
+    """The budget had its own rule (up to six places): the worst case read "$0.02173" where
+    the report and the app say "$0.0217"; the limit still reads as it was written."""
+    budget = Budget(AppConfig(budget_usd=Decimal("0.01")), session_spent=lambda: Decimal("0.0099"))
+    # 1,000 prompt tokens (+25% spare) at $1/MTok and 4,096 out at $5/MTok: $0.02173
+    with pytest.raises(BudgetExceeded) as refused:
+        budget.clamp("claude-haiku-4-5", _rates("1", "5"), 1_000, 4_096)
+    assert "could cost up to $0.0217 and the session budget has $0.0001 left of $0.01" in str(
+        refused.value
+    )

@@ -205,6 +205,20 @@ async def test_budget_stop_is_a_clear_line(server, tmp_path: Path) -> None:
         assert any(n.startswith("Budget stop:") for n in notes(app, "warn"))
 
 
+async def test_budget_stop_says_the_budget_as_it_was_set(server, tmp_path: Path) -> None:
+    """A $0.0125 session budget read "spent of the $0.01 session budget" (two places, where
+    the ticker said "$0.0125"): the stop line says it as the ticker and the budget's own
+    refusal do."""
+    server.push(Script(text="expensive", input_tokens=20_000, output_tokens=10))
+    app = make_app(tmp_path, config=make_config(budget_usd=Decimal("0.0125")))
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "first")  # $0.02 on haiku: over the budget
+        assert "of $0.0125" in ticker_text(app)
+        await ask(pilot, "second")
+        stops = [n for n in notes(app, "warn") if n.startswith("Budget stop:")]
+        assert stops and all("spent of the $0.0125 session budget" in s for s in stops), stops
+
+
 async def test_resume_restores_history_and_totals(server, tmp_path: Path) -> None:
     server.push(Script(text="first answer", input_tokens=1000, output_tokens=100))
     app = make_app(tmp_path)

@@ -314,10 +314,11 @@ def test_ticker_snapshot(snap_compare, server, tmp_path: Path, size) -> None:
 
 
 def test_a_budget_is_shown_to_the_digits_it_was_set_with() -> None:
-    from tui_router.ui.widgets.ticker import budget_text
+    from tui_router.ui.format import usd_limit
 
-    assert budget_text(Decimal("5")) == "$5.00"
-    assert budget_text(Decimal("0.05")) == "$0.05"
-    assert budget_text(Decimal("0.002")) == "$0.002"  # was "$0.00": a budget that reads as none
-    assert budget_text(Decimal("0.00015")) == "$0.0002"
-    assert budget_text(Decimal("12.5")) == "$12.50"
+    assert usd_limit(Decimal("5")) == "$5.00"
+    assert usd_limit(Decimal("0.05")) == "$0.05"
+    assert usd_limit(Decimal("0.002")) == "$0.002"  # was "$0.00": a budget that reads as none
+    # the budget's refusal said "$0.00015" of the limit the ticker called "$0.0002"
+    assert usd_limit(Decimal("0.00015")) == "$0.00015"
+    assert usd_limit(Decimal("12.5")) == "$12.50"

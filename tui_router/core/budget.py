@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from tui_router.core.config import AppConfig
 from tui_router.core.errors import UserFacingError
-from tui_router.core.pricing import MTOK, Rates, format_usd
+from tui_router.core.pricing import MTOK, Rates, format_usd_short
 
 #: the fewest output tokens worth sending a call for
 MIN_OUTPUT_TOKENS = 256
@@ -117,21 +117,12 @@ class Budget:
                 # turn's cap it does not
                 fresh = " or start a /new session" if limit.key == SESSION_KEY else ""
                 raise BudgetExceeded(
-                    f"not sent: a call to {model} could cost up to {usd(worst)} and "
-                    f"the {limit.name} has {usd(max(limit.left, Decimal(0)))} left "
-                    f"of {usd(limit.amount)} — raise {limit.key}{fresh}"
+                    f"not sent: a call to {model} could cost up to {format_usd_short(worst)} "
+                    f"and the {limit.name} has {format_usd_short(max(limit.left, Decimal(0)))} "
+                    f"left of {format_usd_short(limit.amount)} — raise {limit.key}{fresh}"
                 )
             allowed = min(allowed, affordable)
         return allowed
-
-
-def usd(amount: Decimal) -> str:
-    """Dollars to the cent, or to the first significant digits below a cent (a $0.002 budget
-    must not read "$0.00"), at most six places."""
-    text = format_usd(amount, 6)
-    whole, _, cents = text.partition(".")
-    cents = cents.rstrip("0")
-    return f"{whole}.{cents.ljust(2, '0')}"
 
 
 def _utc_iso(moment: datetime) -> str:

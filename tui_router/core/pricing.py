@@ -203,6 +203,18 @@ def format_usd(amount: Decimal | None, places: int | None = 4) -> str:
     return f"{sign}${abs(shown):,}"
 
 
+def format_usd_short(amount: Decimal | None) -> str:
+    """The display rule's figure without its trailing zeros, to the cent at least: "$5.00",
+    "$0.05", "$0.002", "$0.1235". For a limit the person set, as they wrote it (a $0.002 budget
+    read "$0.00", a $5 one would read "$5.0000"), and for the figures said beside it (what is
+    left, what a call could cost): one rule for the budget's figures, the report's places."""
+    text = format_usd(amount, None)
+    whole, dot, fraction = text.partition(".")
+    if not dot:  # "n/a"
+        return text
+    return f"{whole}.{fraction.rstrip('0').ljust(2, '0')}"
+
+
 def _price_with_override(usage: Usage, rates: PriceOverride) -> Decimal:
     cache_read_rate = rates.cache_read if rates.cache_read is not None else rates.input
     cache_write_rate = rates.cache_write if rates.cache_write is not None else rates.input

@@ -152,7 +152,7 @@ class SessionController(Session):
         state = self.ticker_state()
         return (
             f"Budget stop: {fmt.usd(state.spend, estimated=state.estimated)} spent of the "
-            f"{fmt.usd(self.config.budget_usd, places=2)} session budget — raise "
+            f"{fmt.usd_limit(self.config.budget_usd)} session budget — raise "
             "[budget] session_usd in config.toml or start a /new session"
         )
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from tui_router.core.plural import counted as counted  # (the UI's plural is the core's)
+from tui_router.core.pricing import format_usd_short
 
 #: what the header and the ticker say while a turn waits for the person (an approval, a
 #: question): the model is not streaming then
@@ -29,6 +30,12 @@ def usd(amount: Decimal | None, *, estimated: bool = False, places: int = 4) -> 
     quantum = Decimal(1).scaleb(-places)
     text = f"${amount.quantize(quantum):,}"
     return f"~{text}" if estimated else text
+
+
+def usd_limit(amount: Decimal | None) -> str:
+    """A limit the person set (the session budget) as they wrote it: "$5.00", "$0.002" — the
+    budget's own messages say it the same way (`pricing.format_usd_short`)."""
+    return format_usd_short(amount)
 
 
 def rate(amount: Decimal | None) -> str:

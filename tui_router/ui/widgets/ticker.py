@@ -185,21 +185,13 @@ class CostTicker(Static):
         share = state.budget_share
         if state.budget is not None:
             used = f"{share * 100:.0f}%" if share is not None else "n/a"
-            parts["budget"] = Content(f"budget {used} of {budget_text(state.budget)}")
+            parts["budget"] = Content(f"budget {used} of {fmt.usd_limit(state.budget)}")
         return parts
 
     @classmethod
     def render_state(cls, state: TickerState, activity: str | None = None) -> Content:
         """Every part of ``state`` on one line (as wide as it takes)."""
         return join(cls.parts(state, activity))
-
-
-def budget_text(budget: Decimal) -> str:
-    """The budget in cents ("$5.00"), or to the digits it was set with (a $0.002 budget read
-    "$0.00"), at most four places."""
-    exponent = budget.normalize().as_tuple().exponent
-    places = min(4, max(2, -exponent)) if isinstance(exponent, int) else 2
-    return fmt.usd(budget, places=places)
 
 
 def fit(parts: dict[str, Content], width: int) -> dict[str, Content]:
