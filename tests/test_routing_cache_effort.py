@@ -53,6 +53,12 @@ def test_a_warm_cache_turns_a_one_tier_escalation_into_more_effort() -> None:
     assert warm.to_dict()["effort"] == "high"
 
 
+def test_the_recache_figure_in_the_reason_reads_as_the_report_says_it() -> None:
+    # a short history costs $0.00047 to re-send to opus; at four places it read "~$0.0005"
+    warm = _router().decide(RISKY, _context(SONNET, "balanced", (SONNET,), history=100))
+    assert warm.effort == "high" and "re-send the history (~$0.00047)" in warm.reason
+
+
 def test_a_jump_of_two_tiers_keeps_the_switch() -> None:
     decision = _router().decide(RISKY, _context(HAIKU, "fast", (HAIKU,)))
     assert decision.model == OPUS and decision.effort is None  # haiku is two tiers below

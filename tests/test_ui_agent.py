@@ -328,6 +328,21 @@ async def test_a_remembers_for_the_session(server, repo: Path) -> None:
         assert "deny: none" in shown
 
 
+async def test_the_delegate_line_says_a_tiny_cost_as_the_report_does(server, repo: Path) -> None:
+    """A sub-agent's step of 10 in / 2 out on haiku costs $0.00002: the line read "$0.0000"."""
+    server.push(
+        Script(tool_calls=[{"name": "delegate", "input": {"task": "find add"}}]),
+        Script(text="in src/utils.py", input_tokens=10, output_tokens=2),
+        Script(text="It is in src/utils.py."),
+    )
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "where is add?")
+        await settle(pilot)
+        [line] = app.query(ToolLine)
+        assert ": find add · 1 step · $0.000020  ▸" in line.line, line.line
+
+
 async def test_the_delegate_line_shows_the_task_and_the_sub_agents_calls(
     server, repo: Path
 ) -> None:

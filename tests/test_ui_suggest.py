@@ -81,7 +81,8 @@ async def test_typing_shows_a_suggestion_and_tab_accepts_it(server, tmp_path: Pa
         text = str(bar(app).render())
         assert "▲ escalate to claude-opus-4-6 (frontier)" in text
         assert "multi-step debugging with concurrency" in text
-        assert "this turn ~$0.0040 vs ~$0.0009 (+$0.0031, incl. $0.0002 lost cache)" in text
+        # the report's places: $0.0009 has two significant digits, "$0.00090"
+        assert "this turn ~$0.0040 vs ~$0.00090 (+$0.0031, incl. $0.00020 lost cache)" in text
         assert decisions() == [("claude-opus-4-6", "claude-haiku-4-5", "shown")]
         await pilot.press("tab")
         # the switch (and its record) is a worker: wait for it, not for a pause to be long enough

@@ -118,10 +118,10 @@ class Totals(CostAndBaseline):
             return None
         return float(savings / self.comparable_baseline_usd * 100)
 
-    def cost_text(self, places: int | None = 4) -> str:
+    def cost_text(self, places: int | None = None) -> str:
         return format_total(self.cost_usd, self.unknown_price_calls, places)
 
-    def baseline_text(self, places: int | None = 4) -> str:
+    def baseline_text(self, places: int | None = None) -> str:
         return format_total(self.baseline_usd, self.unknown_baseline_calls, places)
 
     def add(self, record: CallRecord) -> Totals:
@@ -149,10 +149,12 @@ class TurnSpend(CostAndBaseline):
     baseline: PriceSum
 
 
-def format_total(amount: Decimal | None, unknown_calls: int, places: int | None = 4) -> str:
+def format_total(amount: Decimal | None, unknown_calls: int, places: int | None = None) -> str:
     """ "$0.0123", "≥ $0.0123 (n/a for 2 calls)" when some prices are unknown, or "n/a".
 
-    ``places=None``: the display rule (`pricing.display_places`)."""
+    In the display rule's places (`pricing.display_places`), the app's and the report's, unless
+    ``places`` says otherwise: four places were the default, and the app's totals read a real
+    $0.00002 as "$0.0000"."""
     if amount is None:
         return "n/a"
     text = format_usd(amount, places)

@@ -197,8 +197,8 @@ def format_usd(amount: Decimal | None, places: int | None = 4) -> str:
     if places is None:
         places = display_places(amount)
     shown = amount.quantize(Decimal(1).scaleb(-places))
-    # the sign before the dollar ("-$0.0001", a saving that is negative: routing cost more);
-    # "$-0.0001" read as a typo. A figure that rounds to zero has no sign ("-$0.0000").
+    # the sign before the dollar ("-$0.0012", a saving that is negative: routing cost more);
+    # "$-0.0012" read as a typo. A figure that rounds to zero has no sign ("-$0.0000").
     sign = "-" if shown < 0 else ""
     return f"{sign}${abs(shown):,}"
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from tui_router.core.plural import counted as counted  # (the UI's plural is the core's)
-from tui_router.core.pricing import format_usd_short
+from tui_router.core.pricing import format_usd, format_usd_short
 
 #: what the header and the ticker say while a turn waits for the person (an approval, a
 #: question): the model is not streaming then
@@ -23,13 +23,14 @@ def tokens(count: int) -> str:
     return f"{count / 1_000_000:.2f}M"
 
 
-def usd(amount: Decimal | None, *, estimated: bool = False, places: int = 4) -> str:
-    """ "$0.0123", "~$0.0123" while estimated, "n/a" when the price is unknown (never $0)."""
-    if amount is None:
-        return "n/a"
-    quantum = Decimal(1).scaleb(-places)
-    text = f"${amount.quantize(quantum):,}"
-    return f"~{text}" if estimated else text
+def usd(amount: Decimal | None, *, estimated: bool = False) -> str:
+    """ "$0.0123", "~$0.0123" while estimated, "n/a" when the price is unknown (never $0).
+
+    In the report's places (`pricing.display_places`), so a figure reads the same here and in
+    `tui-router report`: four, more for a small one ("$0.000042"; four places read "$0.0000",
+    as if it were free), "-$0.0012" for a negative one."""
+    text = format_usd(amount, None)
+    return f"~{text}" if estimated and amount is not None else text
 
 
 def usd_limit(amount: Decimal | None) -> str:

@@ -104,9 +104,10 @@ class SubtaskEnd:
     def summary(self) -> str:
         """The delegate line after its name: "→ model: the task · 3 steps · $0.0023"."""
         from tui_router.core.agent.tools import short_line
+        from tui_router.core.pricing import format_usd
 
         steps = counted(self.steps, "step")
-        cost = f"${self.cost_usd.quantize(Decimal('0.0001'))}"
+        cost = format_usd(self.cost_usd, None)  # the report's places: never "$0.0000" for a cost
         task = f": {short_line(self.task, TASK_CHARS)}" if self.task else ""
         return f"→ {self.model}{task} · {steps} · {cost}"
 

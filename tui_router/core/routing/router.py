@@ -234,8 +234,11 @@ def prefer_effort(
         or tier_rank(decision.tier) - tier_rank(current_tier) != 1
     ):
         return decision
+    from tui_router.core.pricing import format_usd
+
     kept = decision.recache_usd
-    saving = f"; a switch would re-send the history (~${kept:.4f})" if kept else ""
+    # the report's places: at four, a short history's $0.00047 read "~$0.0005"
+    saving = f"; a switch would re-send the history (~{format_usd(kept, None)})" if kept else ""
     return replace(
         decision,
         model=current,

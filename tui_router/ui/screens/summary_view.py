@@ -74,7 +74,7 @@ def cell_total(amount: Decimal | None, unknown_calls: int) -> str:
     """A table cell: "$0.0123", "≥$0.0123" when some prices are unknown, or "n/a"."""
     if amount is None:
         return "n/a"
-    return ("≥" if unknown_calls else "") + format_usd(amount)
+    return ("≥" if unknown_calls else "") + format_usd(amount, None)
 
 
 def savings_text(totals: Totals) -> str:
@@ -83,7 +83,7 @@ def savings_text(totals: Totals) -> str:
     if savings is None:
         return "n/a (no call has both prices known)"
     pct = totals.savings_pct
-    text = format_usd(savings) + (f" ({pct:.0f}%)" if pct is not None else "")
+    text = format_usd(savings, None) + (f" ({pct:.0f}%)" if pct is not None else "")
     if totals.savings_excluded_calls:
         text += (
             f" · {counted(totals.savings_excluded_calls, 'call')} with an unknown price left out"
@@ -121,7 +121,7 @@ def peak_text(spends: list[PriceSum]) -> str:
     if spends and all(spend.usd is None for spend in spends):
         return "n/a"
     peak = max((spend.known_usd for spend in spends), default=Decimal(0))
-    return ("≥ " if any(spend.unknown for spend in spends) else "") + format_usd(peak)
+    return ("≥ " if any(spend.unknown for spend in spends) else "") + format_usd(peak, None)
 
 
 def suggestions_line(counts: SuggestionCounts) -> str:

@@ -81,7 +81,7 @@ class SuggestionBar(Static):
 
 
 def cost_difference(s: SuggestionView) -> str:
-    """ "this turn ~$0.0040 vs ~$0.0009 (+$0.0031, incl. $0.0002 lost cache)"; with the
+    """ "this turn ~$0.0040 vs ~$0.00090 (+$0.0031, incl. $0.00020 lost cache)"; with the
     router's warm-cache figures "…, incl. $0.0120 to re-cache the history, paid back in 2 turns)"
     or "…); switching back to X while its cache is warm costs nothing extra"."""
     if s.est_cost is None or s.current_cost is None:
