@@ -308,3 +308,18 @@ def test_the_routing_review_keeps_the_known_spend_beside_an_unknown_price(
     assert data["unknown_price_calls"] == 1
     assert main(["report", "--routing"]) == 0
     assert "spent ≥ $0.0030 (n/a for 1 call)" in capsys.readouterr().out
+
+
+def test_the_what_if_table_says_a_tiny_cost_as_the_actual_row_does(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # 10 in / 2 out on haiku, $0.00002: the actual row read "$0.000020", and manual (the same
+    # turn on the same model) "$0.0000" in the same column
+    with Store() as store:
+        sid = store.create_session(start_model="claude-haiku-4-5", strategy="rules")
+        call = _call(sid, 1, "claude-haiku-4-5", "chat", "0.00002", "fast", 10, 2)
+        store.record_call(call, text="a", prompt="rename foo to bar")
+    assert main(["report", "--routing"]) == 0
+    out = capsys.readouterr().out
+    rows = {words[0]: words for words in (line.split() for line in out.splitlines()) if words}
+    assert rows["actual"][1] == "$0.000020" and rows["manual"][1] == "$0.000020"

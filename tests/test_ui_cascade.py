@@ -140,7 +140,7 @@ async def test_a_rejected_cascade_suggestion_is_one_plain_call(server, tmp_path:
 async def test_the_judge_call_is_said_and_in_the_ticker(server, tmp_path: Path) -> None:
     server.push(
         Script(text=GOOD, input_tokens=1000, output_tokens=200),  # $0.0020
-        Script(text="PASS", input_tokens=500, output_tokens=2),  # $0.0005 + $0.00001
+        Script(text="PASS", input_tokens=500, output_tokens=2),  # $0.0005 + $0.00001 = $0.00051
     )
     config = make_config(routing_mode="auto", routing_strategy="cascade", cascade_judge=True)
     app = make_app(tmp_path, config=config)
@@ -151,7 +151,7 @@ async def test_the_judge_call_is_said_and_in_the_ticker(server, tmp_path: Path) 
         assert answer.meta_text == "claude-haiku-4-5 · fast · 1,000 in / 200 out · $0.0020"
         assert (
             "the quality gates on claude-haiku-4-5's work: the judge passed the answer"
-            " (judged by claude-haiku-4-5: $0.0005)" in notes(app)
+            " (judged by claude-haiku-4-5: $0.00051)" in notes(app)  # the report's places
         )
         assert "spent $0.0025" in str(app.query_one(CostTicker).render())
         assert "PASS" not in [m.content for m in app.controller.conversation.messages]

@@ -175,7 +175,7 @@ def known_price_providers() -> list[str]:
     return [*ids, "local"]
 
 
-#: the places of a figure in reports and listings (`format_usd(amount, None)`)
+#: the places of a figure wherever it is shown (`format_usd`, `display_places`)
 DISPLAY_PLACES = 4
 
 
@@ -189,9 +189,10 @@ def display_places(amount: Decimal) -> int:
     return max(DISPLAY_PLACES, first_digit + 1)
 
 
-def format_usd(amount: Decimal | None, places: int | None = 4) -> str:
-    """ "$0.0123" or "n/a"; never prints an unknown price as zero. ``places=None``: the display
-    rule (`display_places`)."""
+def format_usd(amount: Decimal | None, places: int | None = None) -> str:
+    """ "$0.0123" or "n/a"; never prints an unknown price as zero. In the display rule's places
+    (`display_places`) unless ``places`` fixes them: a default of four had the callers that
+    forgot to ask for the rule print a real $0.00002 as "$0.0000"."""
     if amount is None:
         return "n/a"
     if places is None:
