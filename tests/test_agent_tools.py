@@ -469,3 +469,45 @@ async def test_run_command_env_has_no_keys_and_secrets_are_redacted(
     (project / "leak.txt").write_text(f"the key is {FAKE_KEY}\n")
     read = await box.run(call("read_file", path="leak.txt"))
     assert FAKE_KEY not in read.content and "[redacted]" in read.content
+
+
+async def test_a_sub_task_on_a_model_without_a_price_costs_na_never_zero() -> None:
+    """The delegate line added an unknown price as $0 ("· 1 step · $0.0000")."""
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    from tui_router.core.agent.delegate import SubTask, SubtaskEnd, run_subtask
+    from tui_router.core.pricing import Price
+    from tui_router.core.turn import TurnResult
+    from tui_router.core.usage import Usage
+
+    prices = [Decimal("0.00002"), None]
+
+    class Runner:  # stands in for the TurnRunner: one answered call, at the next price
+        async def run(self, conversation: Any, model: str, **_: Any) -> TurnResult:
+            usd = prices.pop(0)
+            return TurnResult(
+                text="in src/utils.py",
+                usage=Usage(input_tokens=10, output_tokens=2),
+                price=Price(usd, "genai-prices" if usd is not None else "unknown"),
+                baseline=Price(Decimal("0.0001"), "genai-prices"),
+                status="ok",
+                error=None,
+                call_id=1,
+                model=model,
+                tier="fast",
+                duration_ms=1,
+            )
+
+    async def end_of(model: str) -> SubtaskEnd:
+        agent: Any = SimpleNamespace(workspace_root=Path("."))
+        task = SubTask("find add", "fast")
+        steps = run_subtask(Runner(), agent, task, model, session_id="s", turn_index=1)
+        (end,) = [step async for step in steps if isinstance(step, SubtaskEnd)]
+        return end
+
+    priced = await end_of("claude-haiku-4-5")
+    assert priced.summary == "→ claude-haiku-4-5: find add · 1 step · $0.000020"
+    unpriced = await end_of("my-model")
+    assert unpriced.cost_usd is None
+    assert unpriced.summary == "→ my-model: find add · 1 step · n/a"

@@ -95,7 +95,7 @@ class SubtaskEnd:
     answer: str
     failed: bool
     steps: int
-    cost_usd: Decimal
+    cost_usd: Decimal | None  # None: a step's price is unknown
     model: str
     task: str = ""
     calls: tuple[str, ...] = field(default_factory=tuple)
@@ -107,7 +107,7 @@ class SubtaskEnd:
         from tui_router.core.pricing import format_usd
 
         steps = counted(self.steps, "step")
-        cost = format_usd(self.cost_usd, None)  # the report's places: never "$0.0000" for a cost
+        cost = format_usd(self.cost_usd)
         task = f": {short_line(self.task, TASK_CHARS)}" if self.task else ""
         return f"→ {self.model}{task} · {steps} · {cost}"
 
@@ -154,7 +154,8 @@ async def run_subtask(
     conversation = Conversation(system=f"{SUBAGENT_SYSTEM}\nWorkspace: {agent.workspace_root}")
     conversation.add_user(task.task)
     specs = tuple(spec for spec in TOOL_SPECS if spec.name in READ_ONLY_TOOLS)
-    answer, failed, steps, cost = "", False, 0, Decimal(0)
+    answer, failed, steps = "", False, 0
+    cost: Decimal | None = Decimal(0)
     calls: list[str] = []
     while steps < SUBAGENT_MAX_STEPS:
         steps += 1
@@ -168,7 +169,8 @@ async def run_subtask(
             tools=specs,
             cache_key=f"{session_id}:subagent",
         )
-        cost += sub.price.usd or Decimal(0)
+        # a step with no known price makes the sub-task's cost unknown ("n/a"), never $0
+        cost = None if cost is None or sub.price.usd is None else cost + sub.price.usd
         yield sub
         conversation.add_assistant(sub.text, sub.model, sub.tool_calls)
         answer = sub.text
