@@ -38,3 +38,23 @@ def test_a_refusal_says_its_figures_as_the_report_does_and_the_limit_as_it_was_s
     assert "could cost up to $0.0217 and the session budget has $0.0001 left of $0.01" in str(
         refused.value
     )
+
+
+def test_the_worst_case_is_priced_within_the_models_window() -> None:
+    """A prompt estimated at 190,000 tokens for a 200,000-token window: with the 25% spare it was
+    priced at 237,500 input tokens, more than the API bills for (it refuses a longer prompt). The
+    check refused what fits, and the refusal quoted a call that cannot happen."""
+    haiku = _rates("1", "5")
+
+    def session(budget: str) -> Budget:
+        return Budget(AppConfig(budget_usd=Decimal(budget)), session_spent=lambda: Decimal(0))
+
+    # at most 200,000 in ($0.20) and 8,192 out ($0.04096): "$0.241", it read "$0.2785"
+    with pytest.raises(BudgetExceeded, match=r"could cost up to \$0\.241 and the session budget"):
+        session("0.20").clamp("claude-haiku-4-5", haiku, 190_000, 8_192, 200_000)
+    # $0.038 is left after a full window of input: 7,600 output tokens (it was refused)
+    assert session("0.238").clamp("claude-haiku-4-5", haiku, 190_000, 8_192, 200_000) == 7_600
+    # an output cap above the window is priced at the window: 3,750 in and 4,000 out, $0.02375
+    # (8,192 out read "$0.0447")
+    with pytest.raises(BudgetExceeded, match=r"could cost up to \$0\.0238 "):
+        session("0.004").clamp("small", haiku, 3_000, 8_192, 4_000)

@@ -361,3 +361,37 @@ async def test_real_openai_error_mid_stream_is_a_result_with_partial_text(
     assert result.status == "error" and result.error and "\n" not in result.error
     assert result.text == "one two " and call.status == "error"
     assert call.usage.estimated and call.cost_usd is not None
+
+
+async def test_the_budget_prices_the_prompt_within_the_models_window() -> None:
+    """The runner tells the budget the model's window: a ~3,750-token prompt for a 4,000-token
+    window (over it with the 25% spare) is priced at 4,000 input tokens at most ($0.004 on
+    haiku), and $0.0016 of a $0.0056 budget then pays for 320 output tokens. Priced at ~4,700
+    input tokens, the call was refused (under 256 output tokens left)."""
+    from tui_router.core.budget import Budget
+
+    @dataclass(frozen=True)
+    class _Windowed(_Info):
+        context_window: int = 4_000
+
+    class _SmallCatalog(_Catalog):
+        def describe(self, model_id: str) -> _Info:
+            info = self.models[model_id]
+            return _Windowed(info.id, info.api_model, info.price_provider, info.rates, info.tier)
+
+    provider = _ScriptedProvider([TextDelta("ok"), StopEvent("end_turn")])
+    with Store() as store:
+        sid = store.create_session()
+
+        def factory(model_id: str, config: AppConfig) -> tuple[_ScriptedProvider, ResolvedModel]:
+            return provider, ResolvedModel(ANTHROPIC, model_id)
+
+        runner = TurnRunner(AppConfig(), _SmallCatalog(), store, Ledger(), factory)  # type: ignore[arg-type]
+        budget = Budget(AppConfig(budget_usd=Decimal("0.0056")), session_spent=lambda: Decimal(0))
+        runner.budget = budget
+        result = await runner.run(
+            _conversation("word " * 3_000), "claude-haiku-4-5", session_id=sid, turn_index=1
+        )
+        await runner.aclose()
+    assert result.status == "ok"
+    assert provider.requests[0].max_tokens == 320

@@ -4,9 +4,9 @@ Limits: ``[budget] session_usd`` (this session), ``day_usd`` and ``month_usd`` (
 in the store, from any process, this calendar day / month in local time) and a turn's own cap
 (``ask --max-cost``, set by the caller). Before each call the worst case is priced: the prompt
 (estimated, with spare for another tokenizer) at the model's input rate plus the most output
-the call may ask for at its output rate. The output cap is lowered to what the tightest limit
-still pays for; when not even `MIN_OUTPUT_TOKENS` fit, the call is not sent and
-`BudgetExceeded` says which limit, what is left and what the call could cost.
+the call may ask for at its output rate, neither above the model's context window. The output
+cap is lowered to what the tightest limit still pays for; when not even `MIN_OUTPUT_TOKENS` fit,
+the call is not sent and `BudgetExceeded` says which limit, what is left and that worst case.
 
 A model with no known price cannot be held to a budget: its calls go through (they show as
 "n/a" in every total, never as $0).
@@ -99,20 +99,35 @@ class Budget:
                 found.append(Limit("monthly budget", "[budget] month_usd", self.month_usd, spent))
         return found
 
-    def clamp(self, model: str, rates: Rates | None, prompt_tokens: int, max_tokens: int) -> int:
-        """The output cap this call may ask for; `BudgetExceeded` when it may not be sent."""
+    def clamp(
+        self,
+        model: str,
+        rates: Rates | None,
+        prompt_tokens: int,
+        max_tokens: int,
+        window: int | None = None,
+    ) -> int:
+        """The output cap this call may ask for; `BudgetExceeded` when it may not be sent.
+
+        ``window``: the model's context window, when known. No call is billed for more input
+        than it holds (the API refuses a longer prompt) nor answers past it, so neither the
+        prompt with its spare nor the output cap is priced above it."""
         if not self.active or rates is None:
             return max_tokens
         if rates.input <= 0 and rates.output <= 0:  # a free model (the local one) costs nothing
             return max_tokens
         prompt = math.ceil(prompt_tokens * (1 + PROMPT_SPARE))
+        output = max_tokens
+        if window is not None:
+            prompt, output = min(prompt, window), min(output, window)
         input_usd = rates.input * prompt / MTOK
+        # the worst case the check stands on, and the one a refusal quotes
+        worst = input_usd + rates.output * output / MTOK
         allowed = max_tokens
         for limit in self.limits():
             room = limit.left - input_usd
             affordable = max_tokens if rates.output <= 0 else int(room * MTOK / rates.output)
             if room <= 0 or affordable < MIN_OUTPUT_TOKENS:
-                worst = input_usd + rates.output * max_tokens / MTOK
                 # a new session starts the session budget over; a day's, a month's or a
                 # turn's cap it does not
                 fresh = " or start a /new session" if limit.key == SESSION_KEY else ""

@@ -194,9 +194,8 @@ class TurnRunner:
             )
         limit = answer_limit(max_tokens or self.config.max_tokens, window, call.prompt_estimate)
         if self.budget is not None:  # BudgetExceeded: not sent, nothing to record
-            limit = self.budget.clamp(
-                model_id, info.rates, call.prompt_estimate + tools_tokens(tools), limit
-            )
+            prompt_tokens = call.prompt_estimate + tools_tokens(tools)
+            limit = self.budget.clamp(model_id, info.rates, prompt_tokens, limit, window)
         request = StreamRequest(
             model=resolved.model,
             messages=messages,
