@@ -58,3 +58,19 @@ def test_the_worst_case_is_priced_within_the_models_window() -> None:
     # (8,192 out read "$0.0447")
     with pytest.raises(BudgetExceeded, match=r"could cost up to \$0\.0238 "):
         session("0.004").clamp("small", haiku, 3_000, 8_192, 4_000)
+
+
+def test_a_call_that_asks_for_fewer_tokens_than_the_minimum_needs_only_those() -> None:
+    """A judge's verdict asks for 200 output tokens: with $0.0024 left it was refused ("could
+    cost up to $0.0022 and the session budget has $0.0024 left"), as if it needed the 256 an
+    answer needs. A refusal's worst case is now always more than what is left."""
+    haiku = _rates("1", "5")
+
+    def session(spent: str) -> Budget:
+        return Budget(AppConfig(budget_usd=Decimal("0.01")), session_spent=lambda: Decimal(spent))
+
+    # 1,250 prompt tokens with the spare ($0.00125) and 200 out ($0.001): $0.00225 at most
+    assert session("0.0076").clamp("claude-haiku-4-5", haiku, 1_000, 200) == 200
+    with pytest.raises(BudgetExceeded) as refused:
+        session("0.008").clamp("claude-haiku-4-5", haiku, 1_000, 200)
+    assert "could cost up to $0.0022 and the session budget has $0.002 left" in str(refused.value)

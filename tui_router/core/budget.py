@@ -5,8 +5,9 @@ in the store, from any process, this calendar day / month in local time) and a t
 (``ask --max-cost``, set by the caller). Before each call the worst case is priced: the prompt
 (estimated, with spare for another tokenizer) at the model's input rate plus the most output
 the call may ask for at its output rate, neither above the model's context window. The output
-cap is lowered to what the tightest limit still pays for; when not even `MIN_OUTPUT_TOKENS` fit,
-the call is not sent and `BudgetExceeded` says which limit, what is left and that worst case.
+cap is lowered to what the tightest limit still pays for; when not even `MIN_OUTPUT_TOKENS` fit
+(or the fewer the call asks for), the call is not sent and `BudgetExceeded` says which limit,
+what is left and that worst case.
 
 A model with no known price cannot be held to a budget: its calls go through (they show as
 "n/a" in every total, never as $0).
@@ -123,11 +124,14 @@ class Budget:
         input_usd = rates.input * prompt / MTOK
         # the worst case the check stands on, and the one a refusal quotes
         worst = input_usd + rates.output * output / MTOK
+        # the shortest answer worth sending; a call that asks for less (a judge's verdict, a
+        # title) needs only what it asks for: it was refused when its whole worst case fitted
+        needed = min(output, MIN_OUTPUT_TOKENS)
         allowed = max_tokens
         for limit in self.limits():
             room = limit.left - input_usd
             affordable = max_tokens if rates.output <= 0 else int(room * MTOK / rates.output)
-            if room <= 0 or affordable < MIN_OUTPUT_TOKENS:
+            if room <= 0 or affordable < needed:
                 # a new session starts the session budget over; a day's, a month's or a
                 # turn's cap it does not
                 fresh = " or start a /new session" if limit.key == SESSION_KEY else ""
