@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from fakeserver_sse import Script
+from test_ui_idle import painted
 from test_ui_prompt import type_and_send
 from textual.widgets import DataTable, Label
 from ui_support import SIZE, answers, ask, make_app, make_config, notes, wait_for
@@ -70,6 +71,9 @@ async def test_a_tiny_cost_reads_as_the_report_says_it_not_as_free(
         assert label(screen, "savings").startswith("$0.000080 (80%)")
         table = screen.query_one(DataTable)
         assert str(table.get_cell("total", "cost")) == "$0.000020"
+        # drawn whole in the table's fixed-width columns, not cut at their edge
+        drawn = painted(table)
+        assert "$0.000020" in drawn and "$0.00010" in drawn and "…" not in drawn, drawn
         assert str(screen.query(".peak").first(Label).render()) == "peak $0.000020"
     report = cli("report", "--last")
     assert report.returncode == 0, report.stderr
