@@ -124,6 +124,39 @@ def test_replay_is_idempotent(tmp_path: Path) -> None:
     assert not store.journal.pending()
 
 
+def test_messages_the_database_will_not_take_are_replayed_once(tmp_path: Path) -> None:
+    """`/compact`'s summary (what a resume goes on from) is kept in the journal like a paid call,
+    and a replay that ran twice does not add it twice."""
+    from tui_router.core.store import MessageRow
+
+    path = tmp_path / "tui-router.sqlite3"
+    with Store(path) as setup:
+        sid = setup.create_session()
+        setup.record_call(_call(sid), text="answer", prompt="q")
+    store = _impatient(path)
+    summary = [
+        MessageRow(0, "user", "[Summary] q, answered", turn=1, kind="summary"),
+        MessageRow(0, "assistant", "Understood.", turn=1, model="m", kind="summary"),
+    ]
+    with _lock_held(path):
+        store.add_messages(sid, summary)
+    assert [r["kind"] for r in _journal_lines(store)] == ["messages"]
+    saved = store.journal.path.read_text()
+    store.close()
+    with Store(path) as reopened:
+        rows = reopened.session_messages(sid)
+    store.journal.path.write_text(saved)  # as if the replay crashed before emptying it
+    with Store(path) as again:
+        assert again.session_messages(sid) == rows
+    assert [(m.role, m.content, m.kind) for m in rows] == [
+        ("user", "q", None),
+        ("assistant", "answer", None),
+        ("user", "[Summary] q, answered", "summary"),
+        ("assistant", "Understood.", "summary"),
+    ]
+    assert rows[3].model == "m" and rows[3].turn == 1
+
+
 def test_a_torn_journal_line_is_skipped(tmp_path: Path) -> None:
     path = tmp_path / "tui-router.sqlite3"
     with Store(path) as setup:

@@ -1,9 +1,16 @@
 """`core.stored_history`: a stored session's messages back into the conversation the models saw
-(the real store; the rows as a session's runner and tool steps write them)."""
+(the real store; the rows as a session's runner and tool steps write them, and as a live session
+writes them against the loopback fake server with the real SDK)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakeserver import FakeServer, Script
 
 from tui_router.core.conversation import NO_RESULT, Message, ToolCall
 from tui_router.core.providers.common import anthropic_messages, openai_messages
@@ -143,3 +150,74 @@ def test_a_resumed_history_is_fitted_to_the_window_as_a_live_one(tmp_path) -> No
     result = conversation.messages[2]
     assert result.role == "tool" and result.tool_call_id == "toolu_1"
     assert result.content.startswith("[tool output elided")
+
+
+# -- a live session's history and the one the store gives back --------------------------------
+
+
+@pytest.fixture
+def session(
+    fake_server: FakeServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Any]:
+    """A session with the agent's tools in a throwaway workspace, on the fast tier."""
+    from tui_router.core.agent.agent import Agent
+    from tui_router.core.catalog import build_catalog
+    from tui_router.core.config import AppConfig
+    from tui_router.core.ledger import Ledger
+    from tui_router.core.session import Session
+    from tui_router.core.turn import TurnRunner
+
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_server.anthropic_base_url)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    config = AppConfig(
+        tiers={
+            "local": [],
+            "fast": ["claude-haiku-4-5"],
+            "balanced": ["claude-sonnet-4-6"],
+            "frontier": ["claude-opus-4-6"],
+        }
+    )
+    catalog = build_catalog(config)
+    store = Store()
+    ledger = Ledger()
+    model = "claude-haiku-4-5"
+    session_id = store.create_session(start_model=model, mode="manual", strategy="manual")
+    runner = TurnRunner(config, catalog, store, ledger)
+    agent = Agent.for_workspace(config, workspace)
+    yield Session(config, catalog, store, ledger, runner, None, session_id, model, "manual", agent)
+    store.close()
+
+
+async def run(session: Any, prompt: str) -> None:
+    async for _event in session.run_turn(prompt):
+        pass
+
+
+def resumed(session: Any) -> list[Message]:
+    return stored_conversation(session.store.session_messages(session.session_id))
+
+
+async def test_after_compact_the_stored_history_is_the_summary_and_what_followed(
+    session: Any, fake_server: FakeServer
+) -> None:
+    """The store kept the history `/compact` had replaced and not the summary: a resumed
+    session sent the model the long history again, and no summary."""
+    from tui_router.core.background import compact
+
+    fake_server.push(Script(text="first answer " + "detail " * 800))
+    await run(session, "first question")
+    fake_server.push(Script(text="- a first question, answered"))
+    await compact(session)
+    assert resumed(session) == session.conversation.messages
+    fake_server.push(Script(text="second answer " + "more " * 800))
+    await run(session, "second question")
+    fake_server.push(Script(text="- two questions, both answered"))
+    await compact(session)  # a second summary stands for the first one and what followed
+    fake_server.push(Script(text="third answer"))
+    await run(session, "third question")
+    live = session.conversation.messages
+    assert [m.role for m in live] == ["user", "assistant", "user", "assistant"]
+    assert "two questions, both answered" in live[0].content
+    assert resumed(session) == live

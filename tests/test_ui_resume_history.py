@@ -17,6 +17,7 @@ from ui_support import (
     RENAMED,
     SESSION_ID,
     SIZE,
+    answers,
     asking,
     make_app,
     notes,
@@ -26,6 +27,7 @@ from ui_support import (
 )
 
 from tui_router.core.conversation import NO_RESULT
+from tui_router.ui.widgets.chat import UserMessage
 from tui_router.ui.widgets.prompt import PromptInput
 from tui_router.ui.widgets.tool_line import ToolLine
 
@@ -150,6 +152,15 @@ def _uncached(message: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _plain(message: dict[str, Any]) -> dict[str, Any]:
+    """A request message whose content is text alone, as a string: where a cache breakpoint sat
+    (the live request put one on its last prompt) changes the wire form, not what was sent."""
+    content = message["content"]
+    if isinstance(content, list) and all(b["type"] == "text" for b in content):
+        content = "".join(b["text"] for b in content)
+    return {"role": message["role"], "content": content}
+
+
 # -- the folder a resumed session works in ---------------------------------------------------
 
 
@@ -244,3 +255,53 @@ async def test_a_resumed_session_whose_folder_is_gone_says_so_and_undo_names_it(
         [undo] = [n for n in notes(resumed) if "checkpoint" in n]
         assert undo.endswith(f"its folder {gone} is gone (moved or deleted); nothing was restored")
     assert not started_in.exists()  # not rebuilt from one turn's files
+
+
+# -- what changed the history after it was sent: /compact, a cascade's escalation -------------
+
+
+async def test_a_session_resumed_after_compact_continues_from_the_summary(
+    server, tmp_path: Path
+) -> None:
+    """The store kept no trace of `/compact`: a resumed session sent the whole history the
+    summary had replaced (the long answer again, ~3k tokens where the live session sent ~100),
+    and not the summary the model had continued from."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    server.push(
+        Script(text="A long answer " * 400),
+        Script(text="Summary: the user asked for everything; it was explained."),
+        Script(text="Going on."),
+    )
+    app = make_app(repo, model="claude-sonnet-4-6")  # the summary is the fast tier's
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "explain everything")
+        await settle(pilot)
+        await send(pilot, "/compact")
+        await settle(pilot)
+        await wait_for(pilot, lambda: any(n.startswith("compacted:") for n in notes(app)), "it")
+        await send(pilot, "go on")
+        await settle(pilot)
+    live_messages = server.requests[-1].messages  # the summary, its reply, "go on"
+    assert "Summary: the user asked" in str(live_messages[0]["content"])
+
+    resumed = make_app(repo, resume=SESSION_ID)
+    async with resumed.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        # the chat shows where the summary took over, not the summary as a prompt and answer
+        compacted = "compacted: the model goes on from a summary of the conversation above"
+        assert compacted in notes(resumed)
+        assert [u.text for u in resumed.query(UserMessage)] == ["explain everything", "go on"]
+        assert "Summary: the user asked" not in str([a.text for a in answers(resumed)])
+        # ctrl+r steps up from the model that answered, not from the one that summarised
+        assert resumed.controller.last_answer_model == "claude-sonnet-4-6"
+        server.push(Script(text="Still going."))
+        await send(pilot, "and now?")
+        await settle(pilot)
+    messages = server.last_request.messages
+    assert [_plain(m) for m in messages] == [
+        *(_plain(m) for m in live_messages),
+        {"role": "assistant", "content": "Going on."},
+        {"role": "user", "content": "and now?"},
+    ]
+    assert "A long answer" not in str(messages)

@@ -3,7 +3,8 @@
 Neither is part of the conversation the user sees answered: each is one model call with its own
 small request, priced and recorded (purpose ``title`` / ``compact``) like every other call. The
 title runs beside the first turn (the turn never waits for it); `compact` replaces the history
-sent to models with a summary, while the store keeps the history whole. A history too small to
+sent to models with a summary, while the store keeps the history whole and the summary after it
+(a resumed session goes on from the summary, as the live one did). A history too small to
 gain from a summary is not sent (`MIN_COMPACT_TOKENS`), and a summary no smaller than the history
 it summarises is not used (its call is still paid for, and said).
 """
@@ -116,11 +117,12 @@ def nothing_to_compact(conversation: Conversation) -> str | None:
 async def compact(session: Session, model_id: str | None = None) -> CompactResult:
     """Replace the history with a summary written by a fast-tier model (``/compact``).
 
-    The summary call is recorded with purpose ``compact``; the store keeps the full
-    history (only the conversation sent to models shrinks). Raises `UserFacingError` when
-    there is nothing to compact (an empty history, or one under `MIN_COMPACT_TOKENS`: no call
-    is made) or the summary call fails (the history is then kept). A summary that is not
-    smaller than the history is not used: the result says ``kept``.
+    The summary call is recorded with purpose ``compact``; the store keeps the full history,
+    and the summary after it (only the conversation sent to models shrinks). Raises
+    `UserFacingError` when there is nothing to compact (an empty history, or one under
+    `MIN_COMPACT_TOKENS`: no call is made) or the summary call fails (the history is then
+    kept). A summary that is not smaller than the history is not used: the result says
+    ``kept``.
     """
     conversation = session.conversation
     problem = nothing_to_compact(conversation)
@@ -149,8 +151,32 @@ async def compact(session: Session, model_id: str | None = None) -> CompactResul
     after = history_tokens(summary)
     if after >= before:  # a summary that saves nothing: the history as it was is better
         return CompactResult(result, before, after, kept=True)
+    _store_summary(session, summary, result.call_id)
     conversation.messages[:] = summary.messages
     return CompactResult(result, before, after)
+
+
+def _store_summary(session: Session, summary: Conversation, call_id: int) -> None:
+    """Keep the summary that now stands for the history, as the models get it: `--resume`
+    rebuilds the history from the store, and without this it sent the whole history the
+    summary had replaced (`stored_history` restarts from the last summary)."""
+    from tui_router.core.store_rows import MessageRow
+
+    session.store.add_messages(
+        session.session_id,
+        [
+            MessageRow(
+                0,
+                message.role,
+                message.content,
+                turn=session.turn_index,
+                model=message.model,
+                call_id=call_id or None,
+                kind="summary",
+            )
+            for message in summary.messages
+        ],
+    )
 
 
 def _compact_model(session: Session) -> str:

@@ -247,6 +247,15 @@ def m006_checkpoint_folders(db: sqlite3.Connection) -> None:
     run_script(db, "ALTER TABLE checkpoint_files ADD COLUMN made_folders TEXT;")
 
 
+def m007_message_kinds(db: sqlite3.Connection) -> None:
+    """What a message is besides its role (``messages.kind``), for `--resume`: NULL for the
+    conversation as it was typed and answered (every row before this), else one of
+    `store.MESSAGE_KINDS` (`/compact`'s summary, the prompt a retried attempt was sent instead
+    of the turn's own, ...). No CHECK on it: a new kind must not cost a table rebuild (see
+    m003_agent); `Store` writes only the kinds it knows."""
+    run_script(db, "ALTER TABLE messages ADD COLUMN kind TEXT;")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     m001_initial,
     m002_stop_reason_and_indexes,
@@ -254,6 +263,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m004_session_project,
     m005_session_workspace,
     m006_checkpoint_folders,
+    m007_message_kinds,
 )
 
 

@@ -53,6 +53,7 @@ from tui_router.core.usage import Usage
 
 __all__ = [
     "ANSWER_PURPOSES",
+    "MESSAGE_KINDS",
     "CallRow",
     "DecisionRow",
     "MessageRow",
@@ -80,6 +81,10 @@ PURPOSES = (
 #: titles, compaction)
 ANSWER_PURPOSES = ("chat", "cascade", "retry", "agent")
 STATUSES = ("ok", "error", "cancelled")
+#: what a message is besides its role (``messages.kind``; None: the conversation as typed and
+#: answered): ``summary``, the user message `/compact` put in place of the history before it
+#: and the reply after it (the history sent to models restarts there, `stored_history`)
+MESSAGE_KINDS = ("summary",)
 OUTCOMES = ("shown", "accepted", "rejected", "auto-applied", "silent")
 #: how long one write waits for another process's lock (SQLite's busy handler)
 BUSY_TIMEOUT_S = 10.0
@@ -682,13 +687,16 @@ class Store:
         tool_calls: Sequence[ToolCall] = (),
         tool_call_id: str | None = None,
         is_error: bool = False,
+        kind: str | None = None,
     ) -> int:
         """Append a message; returns its seq.
 
         A system prompt or a note belongs to no call. An agent turn stores the assistant's
         ``tool_calls`` (as JSON) and each result as a ``"tool"`` message naming its
-        ``tool_call_id`` (``is_error``: the model was told the call failed).
+        ``tool_call_id`` (``is_error``: the model was told the call failed). ``kind``: one of
+        `MESSAGE_KINDS`, or None for the conversation as typed and answered.
         """
+        _check_kind(kind)
         with self._transaction() as db:
             return self._insert_message(
                 db,
@@ -701,6 +709,55 @@ class Store:
                 tool_calls=self._redact_calls(tool_calls),
                 tool_call_id=tool_call_id,
                 is_error=is_error,
+                kind=kind,
+            )
+
+    def add_messages(self, session_id: str, messages: Sequence[MessageRow]) -> None:
+        """Append ``messages`` in one transaction, in order (their ``seq`` and ``created_at``
+        are the store's to set): what the session did to its history or its chat besides a
+        call, such as `/compact`'s summary. A database that will not take them gets them from
+        the journal on its next open, so the history a resume rebuilds still has them."""
+        if not messages:
+            return
+        for message in messages:
+            _check_kind(message.kind)
+        created_at = now_iso()
+        rows = [
+            replace(
+                m,
+                content=self.redact(m.content) or "",
+                tool_calls=tuple(self._redact_calls(m.tool_calls)),
+                created_at=created_at,
+            )
+            for m in messages
+        ]
+        try:
+            self._write_with_retries(lambda db: self._insert_rows(db, session_id, rows))
+        except StoreWriteError as problem:
+            record = {
+                "kind": "messages",
+                "session_id": session_id,
+                "messages": [_message_json(row) for row in rows],
+            }
+            self._defer(record, problem, "the session's messages")
+
+    def _insert_rows(
+        self, db: sqlite3.Connection, session_id: str, rows: Sequence[MessageRow]
+    ) -> None:
+        for row in rows:
+            self._insert_message(
+                db,
+                session_id,
+                row.role,
+                row.content,
+                row.turn,
+                row.model,
+                row.call_id,
+                tool_calls=row.tool_calls,
+                tool_call_id=row.tool_call_id,
+                is_error=row.is_error,
+                kind=row.kind,
+                created_at=row.created_at or None,
             )
 
     def redact(self, text: str | None) -> str | None:
@@ -729,6 +786,8 @@ class Store:
         tool_calls: Sequence[ToolCall] = (),
         tool_call_id: str | None = None,
         is_error: bool = False,
+        kind: str | None = None,
+        created_at: str | None = None,
     ) -> int:
         (seq,) = db.execute(
             "SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE session_id = ?", (session_id,)
@@ -740,8 +799,8 @@ class Store:
         )
         db.execute(
             "INSERT INTO messages (session_id, seq, turn, role, content, model, created_at,"
-            " call_id, tool_calls_json, tool_call_id, is_error)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " call_id, tool_calls_json, tool_call_id, is_error, kind)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 session_id,
                 seq,
@@ -749,11 +808,12 @@ class Store:
                 role,
                 content,
                 model,
-                now_iso(),
+                created_at or now_iso(),
                 call_id,
                 calls_json,
                 tool_call_id,
                 int(is_error),
+                kind,
             ),
         )
         return int(seq)
@@ -762,7 +822,7 @@ class Store:
         with self._lock:
             rows = self._db.execute(
                 "SELECT seq, role, content, turn, model, created_at, call_id, tool_calls_json,"
-                " tool_call_id, is_error FROM messages WHERE session_id = ? ORDER BY seq",
+                " tool_call_id, is_error, kind FROM messages WHERE session_id = ? ORDER BY seq",
                 (session_id,),
             ).fetchall()
         return [message_row_from_db(row) for row in rows]
@@ -859,6 +919,22 @@ def _tool_calls_json(tool_calls: Sequence[ToolCall]) -> list[dict[str, Any]]:
     return [{"id": c.id, "name": c.name, "arguments": c.arguments} for c in tool_calls]
 
 
+def _check_kind(kind: str | None) -> None:
+    if kind is not None and kind not in MESSAGE_KINDS:
+        raise ValueError(f"unknown message kind {kind!r}")
+
+
+def _message_json(row: MessageRow) -> dict[str, Any]:
+    data = asdict(row)
+    data["tool_calls"] = _tool_calls_json(row.tool_calls)
+    return data
+
+
+def _message_from_json(data: Mapping[str, Any]) -> MessageRow:
+    calls = tuple(ToolCall(c["id"], c["name"], c["arguments"]) for c in data["tool_calls"])
+    return MessageRow(**{**data, "tool_calls": calls})
+
+
 def _replay_record(store: Store, db: sqlite3.Connection, record: Mapping[str, Any]) -> None:
     """Write one journal record unless it is already in the database (a replay that committed
     but crashed before the journal was emptied)."""
@@ -901,6 +977,18 @@ def _replay_record(store: Store, db: sqlite3.Connection, record: Mapping[str, An
         ):
             return
         store._insert_tool_results(db, record["session_id"], int(record["turn"]), results)
+    elif kind == "messages":
+        rows = [_message_from_json(m) for m in record["messages"]]
+        if (
+            not rows
+            or db.execute(
+                "SELECT 1 FROM messages WHERE session_id = ? AND created_at = ? AND role = ?"
+                " AND content = ?",
+                (record["session_id"], rows[0].created_at, rows[0].role, rows[0].content),
+            ).fetchone()
+        ):
+            return
+        store._insert_rows(db, record["session_id"], rows)
     elif kind == "end_session":
         db.execute(
             "UPDATE sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL",

@@ -91,11 +91,13 @@ class MessageRow:
     #: tool messages: the call answered, and whether the model was told it failed
     tool_call_id: str | None = None
     is_error: bool = False
+    #: None: the conversation as typed and answered; else one of `store.MESSAGE_KINDS`
+    kind: str | None = None
 
 
 def message_row_from_db(row: tuple[Any, ...]) -> MessageRow:
     """A `MessageRow` from ``seq, role, content, turn, model, created_at, call_id,
-    tool_calls_json, tool_call_id, is_error``."""
+    tool_calls_json, tool_call_id, is_error, kind``."""
     calls: tuple[ToolCall, ...] = ()
     if row[7]:
         calls = tuple(
@@ -113,6 +115,7 @@ def message_row_from_db(row: tuple[Any, ...]) -> MessageRow:
         tool_calls=calls,
         tool_call_id=row[8],
         is_error=bool(row[9]),
+        kind=row[10],
     )
 
 

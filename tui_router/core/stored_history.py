@@ -12,6 +12,10 @@ earlier attempts (`Conversation.pop_last_turn`). An attempt ends with an answer 
 tool, and a retry always runs on another model, so a new attempt starts at an answer that
 follows a finished answer or that another model wrote.
 
+`/compact` replaces the history sent to models with a summary (a user message and the reply to
+it); the store keeps the history whole and the summary after it, and the conversation restarts
+from the last summary.
+
 A tool call without a stored result (the turn was cancelled while it waited or ran, the app
 stopped, or the call's stream broke off) is answered with `NO_RESULT`, as a live session does
 (`Conversation.answer_open_calls`): the APIs reject a tool call that no result follows.
@@ -39,14 +43,32 @@ class _Attempt:
 
 def stored_conversation(rows: Sequence[MessageRow]) -> list[Message]:
     """The messages a live session would send after the turns ``rows`` hold (a session's
-    messages in store order; system rows and turns without a prompt are left out)."""
+    messages in store order; system rows and turns without a prompt are left out). After a
+    `/compact`, the last summary and what followed it: the live session had replaced the
+    history before it."""
+    start, messages = _last_summary(rows)
     turns: dict[int, list[MessageRow]] = {}
-    for row in rows:
+    for row in rows[start:]:
         turns.setdefault(row.turn or 0, []).append(row)
-    messages: list[Message] = []
     for turn in sorted(turns):
         messages.extend(_turn_messages(turns[turn]))
     return messages
+
+
+def _last_summary(rows: Sequence[MessageRow]) -> tuple[int, list[Message]]:
+    """Where the rows after the last `/compact` summary start, and the summary's messages (its
+    rows are written together, so they are one run); (0, []) when there is none."""
+    end = next((i for i in range(len(rows) - 1, -1, -1) if rows[i].kind == "summary"), None)
+    if end is None:
+        return 0, []
+    begin = end
+    while begin > 0 and rows[begin - 1].kind == "summary":
+        begin -= 1
+    summary = [
+        Message("user" if r.role == "user" else "assistant", r.content, model=r.model)
+        for r in rows[begin : end + 1]
+    ]
+    return end + 1, summary
 
 
 def _turn_messages(rows: list[MessageRow]) -> list[Message]:

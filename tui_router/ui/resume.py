@@ -16,6 +16,7 @@ from tui_router.core.conversation import NO_RESULT
 if TYPE_CHECKING:
     from tui_router.core.conversation import ToolCall
     from tui_router.ui.controller import SessionController
+    from tui_router.ui.widgets.chat import NoteKind
     from tui_router.ui.widgets.tool_line import ToolLine, ToolLineState
 
 _FILE_BLOCK = re.compile(r'\n*<file path="([^"]+)">\n.*?\n</file>', re.S)
@@ -25,6 +26,8 @@ _EXIT_CODE = re.compile(r"^exit code (-?\d+)\b", re.M)
 DETAIL_CHARS = 120
 #: how many of a resumed session's turns `/undo N` can still reach
 MAX_UNDO_TURNS = 200
+#: where `/compact` replaced the history sent to models (the summary itself was never shown)
+_COMPACTED = "compacted: the model goes on from a summary of the conversation above"
 
 
 @dataclass
@@ -36,6 +39,15 @@ class ShownTurn:
     model: str | None = None
     attachments: list[str] = field(default_factory=list)
     meta: str = ""
+
+
+@dataclass
+class ShownNote:
+    """A line the chat showed between the turns, as a note of that ``kind``."""
+
+    text: str
+    kind: NoteKind = "info"
+    role: str = "note"
 
 
 @dataclass
@@ -72,6 +84,10 @@ def restore(controller: SessionController) -> None:
     by_turn: dict[int, list[Any]] = {}
     tools: dict[str, tuple[ToolCall, ShownTool]] = {}
     for row in rows:
+        if row.kind == "summary":  # for the model only: the chat says where it took over
+            if row.role == "user":
+                controller.restored.append(ShownNote(_COMPACTED, "route"))
+            continue
         by_turn.setdefault(row.turn or 0, []).append(row)
         if row.role == "user":
             text, files = split_file_blocks(row.content)

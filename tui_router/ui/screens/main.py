@@ -241,6 +241,8 @@ class MainScreen(Screen[None]):
                 await self.chat.add_user(entry.text, entry.attachments)
             elif entry.role == "tool":  # its ✓/✗ line between the prompt and the answer
                 await self.chat.add_entry(entry.widget())
+            elif entry.role == "note":
+                await self.chat.add_note(entry.text, entry.kind)
             else:
                 message = await self.chat.add_assistant(entry.model or "?", None)
                 await message.set_text(entry.text)
