@@ -223,6 +223,29 @@ def test_report_routing_reviews_recorded_sessions(capsys: pytest.CaptureFixture[
     assert "Turns per tier" in out and "Suggestions by reason" in out and "retried stronger" in out
 
 
+def test_report_routing_routes_the_typed_prompt_not_an_escalations_task(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The store keeps the task an escalation sent (for --resume); the review asks each
+    strategy about the prompt the person typed, as the router was asked live."""
+    with Store() as store:
+        sid = store.create_session(start_model="claude-haiku-4-5", strategy="cascade")
+        typed = "rename foo to bar"
+        store.record_call(
+            _call(sid, 1, "claude-haiku-4-5", "cascade", "0.003", "fast"), text="no", prompt=typed
+        )
+        task = f"{typed}\n\nA previous attempt did not succeed: write the prod migration first"
+        store.record_call(
+            _call(sid, 1, "claude-sonnet-4-6", "cascade", "0.009", "balanced"),
+            text="done",
+            prompt=task,
+        )
+        assert [m.content for m in store.session_messages(sid) if m.role == "user"][-1] == task
+    data = run_json(capsys, "report", "--routing", "--json")
+    strategies = {w["strategy"]: w for w in data["what_if"]}
+    assert strategies["rules"]["turns_per_tier"] == {"fast": 1}
+
+
 def test_report_routing_with_no_history(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["report", "--routing"]) == 0
     assert "No answered turns" in capsys.readouterr().out

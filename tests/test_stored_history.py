@@ -94,6 +94,46 @@ def test_a_retried_turn_keeps_its_last_attempt_only(tmp_path) -> None:
     ]
 
 
+def test_a_retry_sent_another_prompt_is_answered_with_that_prompt(tmp_path) -> None:
+    """A cascade's escalation sends the task with the failed attempt's diff: the store kept only
+    the typed prompt, and the rebuilt history paired the stronger answer with it. A fail-over
+    after it sends the typed prompt again."""
+    strong = "claude-sonnet-4-6"
+    with Store(tmp_path / "history.db") as store:
+        store.create_session(session_id=SESSION)
+        step(store, 1, "Broken.", prompt="fix it", purpose="cascade")
+        escalated = "fix it\n\nA previous attempt by claude-haiku-4-5 did not succeed: ..."
+        step(store, 1, "Fixed.", prompt=escalated, model=strong, purpose="cascade")
+        rows = store.session_messages(SESSION)
+        assert [(r.role, r.kind) for r in rows] == [
+            ("user", None),
+            ("assistant", None),
+            ("user", "attempt"),
+            ("assistant", None),
+        ]
+        assert shape(stored_conversation(rows)) == [
+            ("user", escalated, None),
+            ("assistant", "Fixed.", strong),
+        ]
+        # the next turn (ctrl+r on it resends its prompt: nothing new to store)
+        step(store, 2, "Short.", prompt="explain")
+        step(store, 2, "Longer.", prompt="explain", model=strong, purpose="retry")
+        # a fail-over to the same tier elsewhere after an escalation: the typed prompt again
+        step(store, 3, "Broken.", prompt="and this", purpose="cascade")
+        # (a call that failed before any text stores its prompt, and no answer)
+        step(store, 3, "", prompt="and this + diff", model=strong, purpose="cascade")
+        step(store, 3, "Done.", prompt="and this", model="gpt-5", purpose="cascade")
+        rows = store.session_messages(SESSION)
+    kinds = [r.kind for r in rows if r.role == "user"]
+    assert kinds == [None, "attempt", None, None, "attempt", "attempt"]
+    assert shape(stored_conversation(rows))[2:] == [
+        ("user", "explain", None),
+        ("assistant", "Longer.", strong),
+        ("user", "and this", None),
+        ("assistant", "Done.", "gpt-5"),
+    ]
+
+
 def test_a_call_without_a_stored_result_is_answered_so_the_apis_take_the_history(
     tmp_path,
 ) -> None:
@@ -221,3 +261,22 @@ async def test_after_compact_the_stored_history_is_the_summary_and_what_followed
     assert [m.role for m in live] == ["user", "assistant", "user", "assistant"]
     assert "two questions, both answered" in live[0].content
     assert resumed(session) == live
+
+
+async def test_after_an_escalation_the_stored_history_has_the_task_the_stronger_model_got(
+    session: Any, fake_server: FakeServer
+) -> None:
+    from tui_router.core.cascade_verifiers import QualityGates
+    from tui_router.core.verified_cascade import run_verified_cascade
+
+    broken = "```python\ndef f(:\n    return 1\n```\n"
+    fake_server.push(Script(text=broken), Script(text="```python\nx = 1\n```\n"))
+    models = ("claude-haiku-4-5", "claude-sonnet-4-6")
+    async for _event in run_verified_cascade(session, "write x = 1", models, QualityGates()):
+        pass
+    live = session.conversation.messages
+    assert live[0].content.startswith("write x = 1\n\nA previous attempt by claude-haiku-4-5")
+    assert resumed(session) == live
+    fake_server.push(Script(text="ok"))
+    await run(session, "and now?")
+    assert resumed(session) == session.conversation.messages

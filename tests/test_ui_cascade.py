@@ -199,13 +199,17 @@ async def test_resume_shows_both_answers_and_sends_only_the_final_one(
     app = make_app(tmp_path, config=config)
     async with app.run_test(size=SIZE) as pilot:
         await ask(pilot, PROMPT)
+        live = [(m.role, m.content) for m in app.controller.conversation.messages]
     resumed = make_app(tmp_path, config=config, resume=SESSION_ID)
     async with resumed.run_test(size=SIZE) as pilot:
         await started(pilot)
         assert [a.text for a in answers(resumed)] == [BROKEN, GOOD]
         assert "spent $0.0080" in str(resumed.query_one(CostTicker).render())
+        # the final answer with the task it answered: the prompt, the rejected answer and why
         history = [(m.role, m.content) for m in resumed.controller.conversation.messages]
-        assert history == [("user", PROMPT), ("assistant", GOOD)]
+        assert history == live
+        assert history[0][1].startswith(PROMPT) and "does not parse" in history[0][1]
+        assert history[1] == ("assistant", GOOD)
 
 
 def _write_snippet(content: str) -> Script:

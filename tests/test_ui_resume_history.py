@@ -305,3 +305,43 @@ async def test_a_session_resumed_after_compact_continues_from_the_summary(
         {"role": "user", "content": "and now?"},
     ]
     assert "A long answer" not in str(messages)
+
+
+async def test_a_session_resumed_after_an_escalation_has_the_task_the_stronger_model_got(
+    server, tmp_path: Path
+) -> None:
+    """A cascade gives the next model the prompt with the failed attempt's answer and why it
+    failed; the store kept only the typed prompt, so the resumed history paired the stronger
+    model's answer with a prompt it was never sent."""
+    from ui_support import make_config
+
+    broken = "```python\nbar = 1\ndef f(:\n    return bar\n```\n"
+    good = "```python\nbar = 1\n```\n"
+    prompt = "rename the variable foo to bar in this python snippet: foo = 1"
+    server.push(Script(text=broken), Script(text=good))
+    config = make_config(routing_mode="auto", routing_strategy="cascade")
+    app = make_app(tmp_path, config=config)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, prompt)
+        await settle(pilot)
+        assert any(n.startswith("escalating from") for n in notes(app))
+        live = [(m.role, m.content) for m in app.controller.conversation.messages]
+    task = server.requests[-1].texts[-1]
+    assert task.startswith(prompt) and "does not parse" in task
+    assert live == [("user", task), ("assistant", good)]
+
+    resumed = make_app(tmp_path, config=config, resume=SESSION_ID)
+    async with resumed.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        assert [(m.role, m.content) for m in resumed.controller.conversation.messages] == live
+        # the chat shows the prompt as typed, once; ctrl+r would resend that one
+        assert [u.text for u in resumed.query(UserMessage)] == [prompt]
+        assert resumed.controller.last_prompt == prompt
+        server.push(Script(text=good))
+        await send(pilot, "and now?")
+        await settle(pilot)
+    assert [_plain(m) for m in server.last_request.messages] == [
+        {"role": "user", "content": task},
+        {"role": "assistant", "content": good},
+        {"role": "user", "content": "and now?"},
+    ]

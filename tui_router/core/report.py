@@ -153,7 +153,8 @@ def build_report(store: Store, session_id: str) -> SessionReport:
     decisions = store.session_decisions(session_id)
     prompts: dict[int, str] = {}
     for message in store.session_messages(session_id):
-        if message.role == "user" and message.turn is not None:
+        # the prompt as typed, not what a retry or /compact sent in its place
+        if message.role == "user" and message.turn is not None and message.kind is None:
             prompts.setdefault(message.turn, message.content)
     ledger = Ledger.from_rows(calls)
     tiers: dict[str, str | None] = {}

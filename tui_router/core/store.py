@@ -83,8 +83,9 @@ ANSWER_PURPOSES = ("chat", "cascade", "retry", "agent")
 STATUSES = ("ok", "error", "cancelled")
 #: what a message is besides its role (``messages.kind``; None: the conversation as typed and
 #: answered): ``summary``, the user message `/compact` put in place of the history before it
-#: and the reply after it (the history sent to models restarts there, `stored_history`)
-MESSAGE_KINDS = ("summary",)
+#: and the reply after it (the history sent to models restarts there, `stored_history`);
+#: ``attempt``, the prompt a later attempt of a turn was sent instead of the turn's own
+MESSAGE_KINDS = ("summary", "attempt")
 OUTCOMES = ("shown", "accepted", "rejected", "auto-applied", "silent")
 #: how long one write waits for another process's lock (SQLite's busy handler)
 BUSY_TIMEOUT_S = 10.0
@@ -538,8 +539,9 @@ class Store:
 
         ``text`` is the assistant's answer, partial if the call did not finish; the message is
         stored when it has text or ``tool_calls`` (an agent step). ``prompt`` is the user message
-        of the turn, stored if this turn has none yet (a cascade or a retry reuses the turn's
-        prompt). One transaction, so one sync to disk per call. Returns the call id.
+        the call answers, stored if this turn has none yet; a retry of the turn that was sent
+        another prompt (a cascade's escalation) stores that one too, as kind ``attempt``. One
+        transaction, so one sync to disk per call. Returns the call id.
         """
         if call.purpose not in PURPOSES:
             raise ValueError(f"unknown call purpose {call.purpose!r}")
@@ -577,14 +579,20 @@ class Store:
         tool_calls: Sequence[ToolCall],
     ) -> int:
         usage = call.usage
-        if (
-            prompt is not None
-            and not db.execute(
-                "SELECT 1 FROM messages WHERE session_id = ? AND turn = ? AND role = 'user'",
+        if prompt is not None:
+            latest = db.execute(
+                "SELECT content FROM messages WHERE session_id = ? AND turn = ? AND role = 'user'"
+                " ORDER BY seq DESC LIMIT 1",
                 (call.session_id, call.turn),
             ).fetchone()
-        ):
-            self._insert_message(db, call.session_id, "user", prompt, call.turn, None, None)
+            if latest is None:  # the turn's first call: the prompt as it was typed
+                self._insert_message(db, call.session_id, "user", prompt, call.turn, None, None)
+            elif latest[0] != prompt:
+                # a later attempt sent in its place (a cascade's escalation carries the failed
+                # attempt's diff): the history a resume rebuilds must hold what was sent
+                self._insert_message(
+                    db, call.session_id, "user", prompt, call.turn, None, None, kind="attempt"
+                )
         cursor = db.execute(
             "INSERT INTO calls (session_id, turn, model, endpoint, price_provider, tier,"
             " purpose, input_tokens, cache_read_tokens, cache_write_tokens,"

@@ -7,10 +7,11 @@ session would hold at that point, so the first call after a resume carries the f
 commands run and the steps in between, not only the prompts and final answers.
 
 A turn that was tried again (ctrl+r "retry stronger", a cascade's escalation or fail-over) keeps
-every attempt in the store, but the conversation only the last one: the live session drops the
-earlier attempts (`Conversation.pop_last_turn`). An attempt ends with an answer that asks for no
-tool, and a retry always runs on another model, so a new attempt starts at an answer that
-follows a finished answer or that another model wrote.
+every attempt in the store, but the conversation only the last one, with the prompt it was sent:
+the live session drops the earlier attempts (`Conversation.pop_last_turn`). An attempt ends with
+an answer that asks for no tool, and a retry always runs on another model, so a new attempt
+starts at an answer that follows a finished answer or that another model wrote, and at a prompt
+stored for it (kind ``attempt``: an escalation sends the task with the failed attempt's diff).
 
 `/compact` replaces the history sent to models with a summary (a user message and the reply to
 it); the store keeps the history whole and the summary after it, and the conversation restarts
@@ -32,7 +33,8 @@ from tui_router.core.store_rows import MessageRow
 
 @dataclass
 class _Attempt:
-    model: str | None
+    prompt: MessageRow
+    model: str | None = None
     answers: list[MessageRow] = field(default_factory=list)
 
     @property
@@ -72,22 +74,25 @@ def _last_summary(rows: Sequence[MessageRow]) -> tuple[int, list[Message]]:
 
 
 def _turn_messages(rows: list[MessageRow]) -> list[Message]:
-    prompt = next((r for r in rows if r.role == "user"), None)
-    if prompt is None:  # nothing to answer: the APIs want a prompt before an answer
-        return []
     results: dict[str, MessageRow] = {}
     attempts: list[_Attempt] = []
     for row in rows:
-        if row.role == "assistant":
-            last = attempts[-1] if attempts else None
-            if last is None or last.finished or row.model != last.model:
-                last = _Attempt(row.model)
+        if row.role == "user":  # the turn's prompt, or the one a later attempt was sent instead
+            attempts.append(_Attempt(row))
+        elif row.role == "assistant" and attempts:  # (none before a prompt: nothing it answers)
+            last = attempts[-1]
+            if last.answers and (last.finished or row.model != last.model):
+                last = _Attempt(last.prompt)
                 attempts.append(last)
+            last.model = row.model
             last.answers.append(row)
         elif row.role == "tool" and row.tool_call_id is not None:
             results.setdefault(row.tool_call_id, row)
-    messages = [Message("user", prompt.content)]
-    for answer in attempts[-1].answers if attempts else []:
+    if not attempts:  # nothing to answer: the APIs want a prompt before an answer
+        return []
+    final = attempts[-1]
+    messages = [Message("user", final.prompt.content)]
+    for answer in final.answers:
         messages.append(
             Message("assistant", answer.content, model=answer.model, tool_calls=answer.tool_calls)
         )

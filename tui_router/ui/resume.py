@@ -88,6 +88,8 @@ def restore(controller: SessionController) -> None:
             if row.role == "user":
                 controller.restored.append(ShownNote(_COMPACTED, "route"))
             continue
+        if row.kind == "attempt":  # what a retry sent in the typed prompt's place: not typed
+            continue
         by_turn.setdefault(row.turn or 0, []).append(row)
         if row.role == "user":
             text, files = split_file_blocks(row.content)

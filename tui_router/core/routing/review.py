@@ -167,7 +167,8 @@ def build_review(
         prompts = {
             m.turn: m.content
             for m in store.session_messages(session_id)
-            if m.role == "user" and m.turn is not None
+            # the prompt as typed, not what a retry or /compact sent in its place
+            if m.role == "user" and m.turn is not None and m.kind is None
         }
         turns.extend(_turns(session_id, calls, prompts))
         decisions.extend(store.session_decisions(session_id))
