@@ -280,3 +280,30 @@ async def test_after_an_escalation_the_stored_history_has_the_task_the_stronger_
     fake_server.push(Script(text="ok"))
     await run(session, "and now?")
     assert resumed(session) == session.conversation.messages
+
+
+async def test_a_retry_after_compact_keeps_the_summary_live_and_stored(
+    session: Any, fake_server: FakeServer
+) -> None:
+    """ "retry stronger" right after `/compact` removed the summary as if it were the last
+    turn's prompt: the stronger model got the prompt with nothing before it."""
+    from tui_router.core.background import compact
+
+    fake_server.push(Script(text="first answer " + "detail " * 800))
+    await run(session, "first question")
+    fake_server.push(Script(text="- a first question, answered"))
+    await compact(session)
+    fake_server.push(Script(text="a better answer"))
+    async for _event in session.run_turn(
+        "first question", model_id="claude-sonnet-4-6", purpose="retry", retry=True
+    ):
+        pass
+    live = session.conversation.messages
+    assert [(m.role, m.summary) for m in live] == [
+        ("user", True),
+        ("assistant", True),
+        ("user", False),
+        ("assistant", False),
+    ]
+    assert live[2].content == "first question" and live[3].content == "a better answer"
+    assert resumed(session) == live

@@ -345,3 +345,44 @@ async def test_a_session_resumed_after_an_escalation_has_the_task_the_stronger_m
         {"role": "assistant", "content": good},
         {"role": "user", "content": "and now?"},
     ]
+
+
+async def test_retry_stronger_after_compact_keeps_the_summary_live_and_resumed(
+    server, tmp_path: Path
+) -> None:
+    """ctrl+r after `/compact` took the summary for the last turn's prompt and dropped it: the
+    stronger model got the prompt alone, without the conversation the summary stood for."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    server.push(
+        Script(text="A long answer " * 400),
+        Script(text="Summary: the user asked for everything; it was explained."),
+        Script(text="A better answer."),
+    )
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "explain everything")
+        await settle(pilot)
+        await send(pilot, "/compact")
+        await settle(pilot)
+        await wait_for(pilot, lambda: any(n.startswith("compacted:") for n in notes(app)), "it")
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+    retried = server.requests[-1]
+    assert retried.body is not None and retried.body["model"] == "claude-sonnet-4-6"
+    assert [_plain(m)["content"][:36] for m in retried.messages] == [
+        "[Summary of the conversation so far]",
+        "Understood; I will continue from thi",
+        "explain everything",
+    ]
+
+    resumed = make_app(repo, resume=SESSION_ID)
+    async with resumed.run_test(size=SIZE) as pilot:
+        server.push(Script(text="Still going."))
+        await send(pilot, "and now?")
+        await settle(pilot)
+    assert [_plain(m) for m in server.last_request.messages] == [
+        *(_plain(m) for m in retried.messages),
+        {"role": "assistant", "content": "A better answer."},
+        {"role": "user", "content": "and now?"},
+    ]

@@ -146,8 +146,8 @@ async def compact(session: Session, model_id: str | None = None) -> CompactResul
             "the history is kept as it was"
         )
     summary = Conversation(system=conversation.system)
-    summary.add_user(f"[Summary of the conversation so far]\n{result.text.strip()}")
-    summary.add_assistant("Understood; I will continue from this summary.", model)
+    summary.add_user(f"[Summary of the conversation so far]\n{result.text.strip()}").summary = True
+    summary.add_assistant("Understood; I will continue from this summary.", model).summary = True
     after = history_tokens(summary)
     if after >= before:  # a summary that saves nothing: the history as it was is better
         return CompactResult(result, before, after, kept=True)

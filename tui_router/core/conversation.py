@@ -48,6 +48,9 @@ class Message:
     #: tool messages: the call this result answers, and whether it is an error the model sees
     tool_call_id: str | None = None
     is_error: bool = False
+    #: `/compact`'s summary or the reply to it: it stands for the turns before it, so "retry
+    #: stronger" never takes it back as the last turn's prompt
+    summary: bool = False
 
 
 def text_chars(messages: Iterable[Message]) -> int:
@@ -107,11 +110,15 @@ class Conversation:
 
     def pop_last_turn(self) -> tuple[Message | None, Message | None]:
         """Remove the last turn (its prompt and everything after it: tool calls, tool results,
-        the answer) for "retry stronger"; return (the prompt, the final answer)."""
+        the answer) for "retry stronger"; return (the prompt, the final answer). A turn that
+        `/compact` has folded into its summary is not there to remove: the summary stays, and
+        the retried prompt goes after it."""
         messages = self.messages
         last_user = next(
             (i for i in range(len(messages) - 1, -1, -1) if messages[i].role == "user"), None
         )
+        if last_user is not None and messages[last_user].summary:
+            return None, None
         assistant = messages[-1] if messages and messages[-1].role == "assistant" else None
         if last_user is None:
             if assistant is not None:

@@ -67,7 +67,7 @@ def _last_summary(rows: Sequence[MessageRow]) -> tuple[int, list[Message]]:
     while begin > 0 and rows[begin - 1].kind == "summary":
         begin -= 1
     summary = [
-        Message("user" if r.role == "user" else "assistant", r.content, model=r.model)
+        Message("user" if r.role == "user" else "assistant", r.content, model=r.model, summary=True)
         for r in rows[begin : end + 1]
     ]
     return end + 1, summary
