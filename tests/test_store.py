@@ -228,6 +228,37 @@ def test_old_database_is_upgraded_by_later_migrations(tmp_path: Path) -> None:
     assert call.cost_usd == Decimal("0.5") and call.stop_reason is None
 
 
+def test_a_message_kept_before_its_kinds_reads_as_the_conversation(tmp_path: Path) -> None:
+    """m007_message_kinds: the rows written before it are the conversation (kind NULL)."""
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA foreign_keys=ON")
+    migrations.migrate(db, str(path), migrations=migrations.MIGRATIONS[:6])
+    db.execute("INSERT INTO sessions (id, started_at) VALUES ('S1', '2026-01-01T00:00:00')")
+    db.execute(
+        "INSERT INTO messages (session_id, seq, turn, role, content, created_at)"
+        " VALUES ('S1', 1, 1, 'user', 'hello', 'x')"
+    )
+    db.close()
+    with Store(path) as store:
+        [row] = store.session_messages("S1")
+        assert (row.role, row.content, row.kind) == ("user", "hello", None)
+        with pytest.raises(ValueError, match="unknown message kind"):
+            store.add_message("S1", "system", "x", kind="nonsense")
+
+
+def test_a_huge_diff_is_kept_capped_for_the_chat() -> None:
+    from tui_router.core.store import DIFF_CHARS
+
+    diff = "".join(f"+line {i}\n" for i in range(40_000))
+    with Store() as store:
+        sid = store.create_session()
+        store.add_tool_results(sid, 1, [("t1", "created big.txt (+40000)", False)], {"t1": diff})
+        kept = store.session_messages(sid)[1].content
+    assert kept.startswith("+line 0\n+line 1\n") and len(kept) <= DIFF_CHARS + 100
+    assert kept.endswith("more characters of the diff not kept]")
+
+
 def test_migrations_run_once() -> None:
     with Store() as store:
         path = store.path

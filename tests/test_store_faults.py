@@ -157,6 +157,24 @@ def test_messages_the_database_will_not_take_are_replayed_once(tmp_path: Path) -
     assert rows[3].model == "m" and rows[3].turn == 1
 
 
+def test_an_edits_diff_deferred_with_its_result_comes_back_after_it(tmp_path: Path) -> None:
+    path = tmp_path / "tui-router.sqlite3"
+    with Store(path) as setup:
+        sid = setup.create_session()
+    store = _impatient(path)
+    with _lock_held(path):
+        store.add_tool_results(
+            sid, 1, [("toolu_1", "edited a.py (+1 −1)", False)], {"toolu_1": "-a\n+b\n"}
+        )
+    store.close()
+    with Store(path) as reopened:
+        rows = reopened.session_messages(sid)
+    assert [(m.role, m.content, m.tool_call_id, m.kind) for m in rows] == [
+        ("tool", "edited a.py (+1 −1)", "toolu_1", None),
+        ("system", "-a\n+b\n", "toolu_1", "diff"),
+    ]
+
+
 def test_a_torn_journal_line_is_skipped(tmp_path: Path) -> None:
     path = tmp_path / "tui-router.sqlite3"
     with Store(path) as setup:

@@ -386,3 +386,38 @@ async def test_retry_stronger_after_compact_keeps_the_summary_live_and_resumed(
         {"role": "assistant", "content": "A better answer."},
         {"role": "user", "content": "and now?"},
     ]
+
+
+# -- what the resumed chat redraws -----------------------------------------------------------
+
+
+async def test_a_resumed_edit_line_folds_open_on_the_diff_the_live_one_showed(
+    server, tmp_path: Path
+) -> None:
+    """The live line of an approved edit folds open on its diff; the resumed one had only the
+    result the model read ("edited src/utils.py (+2 −2)"): what changed was not to be seen."""
+    repo = tmp_path / "repo"
+    (repo / "src").mkdir(parents=True)
+    (repo / "src" / "utils.py").write_text(ORIGINAL)
+    server.push(Script(tool_calls=[EDIT]), Script(text="Renamed."))
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "rename tmp to total")
+        await wait_for(pilot, lambda: asking(app) is not None, "the approval panel")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        (live,) = app.query(ToolLine)
+        shown = (live.line, live.output)
+    assert "-    tmp = a + b" in shown[1] and "+    total = a + b" in shown[1]
+
+    resumed = make_app(repo, resume=SESSION_ID)
+    async with resumed.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        (line,) = resumed.query(ToolLine)
+        assert (line.line, line.output) == shown
+        assert not line.is_open  # folded, as every restored line
+        # the diff is the chat's: the model's history has the result it read, as before
+        history = resumed.controller.conversation.messages
+        assert [m.role for m in history] == ["user", "assistant", "tool", "assistant"]
+        assert history[2].content.startswith("edited src/utils.py")

@@ -200,7 +200,7 @@ async def test_a_resumed_agent_turn_redraws_its_tool_lines_between_prompt_and_an
             "answer: ",
             "tool: ✓ read_file src/utils.py (lines 1-3 of 3)  ▸ 3 lines",  # as live
             "answer: I will rename it.",
-            "tool: ✓ edit_file src/utils.py (+2 −2)  ▸ 1 line",
+            "tool: ✓ edit_file src/utils.py (+2 −2)  ▸ 8 lines",  # its diff, as live
             "answer: ",
             "tool: ✗ run_command pytest -q  refused by the user  ▸ 1 line",
             "answer: Renamed tmp to total.",

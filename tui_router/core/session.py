@@ -536,7 +536,8 @@ class Session:
 
     def _save_results(self, state: TurnState) -> None:
         results, state.unsaved_results = state.unsaved_results, []
-        self.store.add_tool_results(self.session_id, self.turn_index, results)
+        diffs, state.unsaved_diffs = state.unsaved_diffs, {}
+        self.store.add_tool_results(self.session_id, self.turn_index, results, diffs)
 
     def _priced(self, result: TurnResult, *, prompt: str | None = None) -> CallPriced:
         """The event for a call the runner has recorded; the call is exported as it is."""

@@ -84,8 +84,12 @@ STATUSES = ("ok", "error", "cancelled")
 #: what a message is besides its role (``messages.kind``; None: the conversation as typed and
 #: answered): ``summary``, the user message `/compact` put in place of the history before it
 #: and the reply after it (the history sent to models restarts there, `stored_history`);
-#: ``attempt``, the prompt a later attempt of a turn was sent instead of the turn's own
-MESSAGE_KINDS = ("summary", "attempt")
+#: ``attempt``, the prompt a later attempt of a turn was sent instead of the turn's own;
+#: ``diff`` (a system row after an edit's result), the diff the chat showed under its line
+MESSAGE_KINDS = ("summary", "attempt", "diff")
+#: the most characters of an edit's diff kept for the chat (a whole new file is one diff): the
+#: line shows the first 40 lines when folded open
+DIFF_CHARS = 100_000
 OUTCOMES = ("shown", "accepted", "rejected", "auto-applied", "silent")
 #: how long one write waits for another process's lock (SQLite's busy handler)
 BUSY_TIMEOUT_S = 10.0
@@ -641,16 +645,25 @@ class Store:
         return call_id
 
     def add_tool_results(
-        self, session_id: str, turn: int, results: Sequence[tuple[str, str, bool]]
+        self,
+        session_id: str,
+        turn: int,
+        results: Sequence[tuple[str, str, bool]],
+        diffs: Mapping[str, str] | None = None,
     ) -> None:
         """Store a step's tool results, (tool_call_id, content, is_error) each, in one
-        transaction: one sync to disk per agent step, not one per tool call."""
+        transaction: one sync to disk per agent step, not one per tool call. ``diffs``: what
+        the chat showed under an edit's line, by call id (the model read only a summary of it),
+        each kept after its result (kind ``diff``, capped at `DIFF_CHARS`) for `--resume`."""
         if not results:
             return
         results = [(call_id, self.redact(text) or "", error) for call_id, text, error in results]
+        diffs = {
+            call_id: self.redact(_capped(diff)) or "" for call_id, diff in (diffs or {}).items()
+        }
 
         def write(db: sqlite3.Connection) -> None:
-            self._insert_tool_results(db, session_id, turn, results)
+            self._insert_tool_results(db, session_id, turn, results, diffs)
 
         try:
             self._write_with_retries(write)
@@ -660,6 +673,7 @@ class Store:
                 "session_id": session_id,
                 "turn": turn,
                 "results": [list(result) for result in results],
+                "diffs": diffs,
             }
             self._defer(record, problem, "the step's tool results")
 
@@ -669,6 +683,7 @@ class Store:
         session_id: str,
         turn: int,
         results: Sequence[tuple[str, str, bool]],
+        diffs: Mapping[str, str],
     ) -> None:
         for call_id, content, is_error in results:
             self._insert_message(
@@ -682,6 +697,18 @@ class Store:
                 tool_call_id=call_id,
                 is_error=is_error,
             )
+            if call_id in diffs:  # for the chat only: no model reads a system row
+                self._insert_message(
+                    db,
+                    session_id,
+                    "system",
+                    diffs[call_id],
+                    turn,
+                    None,
+                    None,
+                    tool_call_id=call_id,
+                    kind="diff",
+                )
 
     def add_message(
         self,
@@ -927,6 +954,13 @@ def _tool_calls_json(tool_calls: Sequence[ToolCall]) -> list[dict[str, Any]]:
     return [{"id": c.id, "name": c.name, "arguments": c.arguments} for c in tool_calls]
 
 
+def _capped(diff: str) -> str:
+    if len(diff) <= DIFF_CHARS:
+        return diff
+    kept = diff[:DIFF_CHARS].rsplit("\n", 1)[0]
+    return f"{kept}\n[… {len(diff) - len(kept):,} more characters of the diff not kept]"
+
+
 def _check_kind(kind: str | None) -> None:
     if kind is not None and kind not in MESSAGE_KINDS:
         raise ValueError(f"unknown message kind {kind!r}")
@@ -984,7 +1018,8 @@ def _replay_record(store: Store, db: sqlite3.Connection, record: Mapping[str, An
             ).fetchone()
         ):
             return
-        store._insert_tool_results(db, record["session_id"], int(record["turn"]), results)
+        diffs = {str(k): str(v) for k, v in (record.get("diffs") or {}).items()}
+        store._insert_tool_results(db, record["session_id"], int(record["turn"]), results, diffs)
     elif kind == "messages":
         rows = [_message_from_json(m) for m in record["messages"]]
         if (

@@ -34,6 +34,8 @@ class TurnState:
     escalation: str | None = None
     #: this step's tool results not yet in the store (written together, one sync per step)
     unsaved_results: list[tuple[str, str, bool]] = field(default_factory=list)
+    #: the diffs the chat shows under this step's edits, by call id, not yet in the store
+    unsaved_diffs: dict[str, str] = field(default_factory=dict)
 
     def cost(self) -> Decimal | None:
         known = [r.price.usd for r in self.results if r.price.usd is not None]

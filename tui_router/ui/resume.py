@@ -2,7 +2,7 @@
 tool calls and results included, see `core.stored_history`; the turn count; the last prompt and
 the model that answered it, for ctrl+r) and into the rows the chat pane shows (prompts without
 their attached file bodies, answers with meta, and each tool call as the line the turn showed,
-its stored result folded under it)."""
+folded over what it showed: an edit's diff, else the stored result)."""
 
 from __future__ import annotations
 
@@ -53,9 +53,9 @@ class ShownNote:
 @dataclass
 class ShownTool:
     """A tool call restored from the store: the line the turn showed (✓/✗, the tool and what it
-    was about), the result the model saw folded under it. The store keeps no duration and no
-    diff, so neither is shown; a call whose result never reached the store (the app stopped
-    mid-call) says so."""
+    was about), folded over what the live line showed under it (an edit's diff, else the
+    result the model saw). The store keeps no duration, so none is shown; a call whose result
+    never reached the store (the app stopped mid-call) says so."""
 
     call_id: str
     title: str
@@ -102,6 +102,8 @@ def restore(controller: SessionController) -> None:
                 shown = ShownTool(tool_call.id, tool_title(tool_call))
                 tools[tool_call.id] = (tool_call, shown)
                 controller.restored.append(shown)
+        elif row.kind == "diff" and row.tool_call_id in tools:
+            tools[row.tool_call_id][1].output = row.content  # as the live line: the diff
         elif row.role == "tool" and row.tool_call_id in tools:
             asked, shown = tools[row.tool_call_id]
             shown.output, shown.detail = row.content, ""

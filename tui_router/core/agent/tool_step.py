@@ -123,6 +123,8 @@ class ToolStep:
         self.conversation.add_tool_result(call.id, outcome.content, is_error=outcome.is_error)
         state = self.state
         state.unsaved_results.append((call.id, outcome.content, outcome.is_error))
+        if status == "ok" and outcome.diff:  # what the chat folds under the line, for --resume
+            state.unsaved_diffs[call.id] = outcome.diff
         state.tools.append(ToolRecord(call.name, status, outcome.path, outcome.exit_code))
         self.telemetry.record_tool(call.name, status, duration_s)
         if status == "error" or outcome.command_failed:
