@@ -326,6 +326,12 @@ async def test_a_remembers_for_the_session(server, repo: Path) -> None:
         assert any(n.startswith("Workspace: ") for n in shown)
         assert "always (this session): edit_file" in shown
         assert "deny: none" in shown
+        # "this session": a /new one asks again (the answer held on into it)
+        await send(pilot, "/new")
+        await settle(pilot)
+        await send(pilot, "/permissions")
+        await settle(pilot)
+        assert not [n for n in notes(app) if n.startswith("always (this session)")]
 
 
 async def test_the_delegate_line_says_a_tiny_cost_as_the_report_does(server, repo: Path) -> None:

@@ -421,3 +421,77 @@ async def test_a_resumed_edit_line_folds_open_on_the_diff_the_live_one_showed(
         history = resumed.controller.conversation.messages
         assert [m.role for m in history] == ["user", "assistant", "tool", "assistant"]
         assert history[2].content.startswith("edited src/utils.py")
+
+
+def _echo(words: str, call_id: str) -> dict[str, Any]:
+    return {"name": "run_command", "input": {"command": f"echo {words}"}, "id": call_id}
+
+
+async def _always_echo(server: Any, folder: Path) -> None:
+    """A session in ``folder`` whose one command was answered "always" (commands starting with
+    'echo', this session)."""
+    server.push(Script(tool_calls=[_echo("one", "toolu_echo_1")]), Script(text="Ran it."))
+    app = make_app(folder)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "say one")
+        await wait_for(pilot, lambda: asking(app) is not None, "the approval panel")
+        await pilot.pause()
+        await pilot.press("a")
+        await settle(pilot)
+        assert [line.state for line in app.query(ToolLine)] == ["ok"]
+
+
+async def _next_echo(pilot: Any, server: Any, app: Any) -> None:
+    """The resumed session's next turn runs `echo two`: wait until it runs or asks."""
+    server.push(Script(tool_calls=[_echo("two", "toolu_echo_2")]), Script(text="Ran it too."))
+    await send(pilot, "say two")
+    await wait_for(
+        pilot,
+        lambda: asking(app) is not None or (len([*app.query(ToolLine)]) == 2 and not app.streaming),
+        "the command to run or ask",
+    )
+
+
+async def test_an_always_answer_holds_for_the_session_after_resume(server, tmp_path: Path) -> None:
+    """The panel's `a` says "always: commands starting with 'echo', this session"; after
+    `--resume` of that session the same command asked again, and nothing said the answer had
+    lapsed."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    await _always_echo(server, repo)
+    resumed = make_app(repo, resume=SESSION_ID)
+    async with resumed.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        assert (
+            'Still allowed in this session (your "always" answers): commands starting with '
+            "'echo'; /permissions lists them"
+        ) in notes(resumed)
+        await _next_echo(pilot, server, resumed)
+        assert asking(resumed) is None
+        await settle(pilot)
+        assert [line.state for line in resumed.query(ToolLine)] == ["ok", "ok"]
+        await send(pilot, "/permissions")
+        await settle(pilot)
+        assert "always (this session): run_command:echo" in notes(resumed)
+
+
+async def test_an_always_answer_given_in_another_folder_does_not_hold_and_says_so(
+    server, tmp_path: Path
+) -> None:
+    started_in, elsewhere = tmp_path / "a", tmp_path / "b"
+    started_in.mkdir()
+    elsewhere.mkdir()
+    await _always_echo(server, started_in)
+    resumed = resume_app(cwd=elsewhere)
+    async with resumed.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        [line] = [n for n in notes(resumed, "warn") if "always" in n]
+        assert line == (
+            f"Not carried over: your \"always\" answers (commands starting with 'echo') were "
+            f"given in {started_in.resolve()}; here those calls ask again"
+        )
+        await _next_echo(pilot, server, resumed)
+        assert asking(resumed) is not None
+        await pilot.pause()
+        await pilot.press("escape")  # no
+        await settle(pilot)

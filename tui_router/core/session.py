@@ -483,7 +483,38 @@ class Session:
         from tui_router.core.agent.tool_step import ToolStep
 
         assert self.agent is not None
-        return ToolStep(self.agent, self.conversation, state, checkpoint, self.telemetry)
+        return ToolStep(
+            self.agent,
+            self.conversation,
+            state,
+            checkpoint,
+            self.telemetry,
+            on_always=self._store_always,
+        )
+
+    def _store_always(self, call: ToolCall, allowed: str) -> None:
+        """Keep the session's "always" answers with it: the panel said "this session", and a
+        resumed session is this session (`ui.resume` holds them again, in the same folder)."""
+        import json
+
+        from tui_router.core.store_rows import MessageRow
+
+        assert self.agent is not None
+        rules = [[r.text, r.tool, r.pattern] for r in self.agent.permissions.always_rules]
+        content = {
+            "allowed": allowed,
+            "rules": rules,  # every answer so far: the last row holds them all
+            "workspace": str(self.agent.workspace_root),
+        }
+        row = MessageRow(
+            0,
+            "system",
+            json.dumps(content),
+            turn=self.turn_index,
+            tool_call_id=call.id,
+            kind="always",
+        )
+        self.store.add_messages(self.session_id, [row])
 
     async def _delegate(
         self, call: ToolCall, caller_model: str, tool_step: ToolStep
@@ -624,6 +655,8 @@ class Session:
         self.last_prompt = None
         self.last_answer_model = None
         self.checkpoints.clear()
+        if self.agent is not None:  # "always, this session": not the next one
+            self.agent.permissions.forget_always()
         self._cache_used_at.clear()  # the new history is cached under a new key
         self.context_mark = None
         return str(self.session_id)

@@ -25,6 +25,7 @@ from tui_router.ui.widgets.ticker import TickerState
 
 if TYPE_CHECKING:
     from tui_router.core.resume_folder import ResumeFolder
+    from tui_router.ui.resume import ShownNote
 
 
 class SessionController(Session):
@@ -37,6 +38,8 @@ class SessionController(Session):
         self.restored: list[Any] = []  # resume.ShownTurn, for the chat pane
         #: where a resumed session works and the line saying so (`core.resume_folder`)
         self.folder: ResumeFolder | None = None
+        #: a resumed session's "always" answers: held again, or why not (`resume.restore`)
+        self.always_note: ShownNote | None = None
         #: `/check CMD`: the command the verified cascade runs after each of the next turns
         self.check_command: str | None = None
         # the cache hit ratio, and the (ledger, calls) it was computed for: the ticker asks

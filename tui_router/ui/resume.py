@@ -83,6 +83,7 @@ def restore(controller: SessionController) -> None:
     controller.conversation.messages.extend(stored_conversation(rows))
     by_turn: dict[int, list[Any]] = {}
     tools: dict[str, tuple[ToolCall, ShownTool]] = {}
+    always: list[str] = []
     for row in rows:
         if row.kind == "summary":  # for the model only: the chat says where it took over
             if row.role == "user":
@@ -102,6 +103,8 @@ def restore(controller: SessionController) -> None:
                 shown = ShownTool(tool_call.id, tool_title(tool_call))
                 tools[tool_call.id] = (tool_call, shown)
                 controller.restored.append(shown)
+        elif row.kind == "always":
+            always.append(row.content)
         elif row.kind == "diff" and row.tool_call_id in tools:
             tools[row.tool_call_id][1].output = row.content  # as the live line: the diff
         elif row.role == "tool" and row.tool_call_id in tools:
@@ -127,12 +130,47 @@ def restore(controller: SessionController) -> None:
             controller.last_prompt = user.content
             # ... and steps up from the model that answered it (None: from the current model)
             controller.last_answer_model = (answers[-1].model or None) if answers else None
+    controller.always_note = _restore_always(controller, always)
     # `/undo` goes on where the session left off: its turns' changes not undone yet (one query;
     # the rows with their files are for `tui-router undo --list`)
     from tui_router.core.agent.checkpoints import undoable_checkpoint_ids
 
     undoable = undoable_checkpoint_ids(controller.store, controller.session_id, MAX_UNDO_TURNS)
     controller.checkpoints = undoable[::-1]  # oldest first, as the session keeps them
+
+
+def _restore_always(controller: SessionController, stored: list[str]) -> ShownNote | None:
+    """Hold the session's "always" answers again, and the line saying so; or, when the session
+    now works in another folder than the one they were given in, the line saying they do not
+    hold (a yes to every edit there is no yes to every edit here). None: there were none."""
+    import json
+
+    from tui_router.core.agent.permissions import Rule
+
+    agent = controller.agent
+    answers: list[dict[str, Any]] = []
+    for content in stored:
+        try:
+            answer = json.loads(content)
+        except ValueError:
+            continue
+        if isinstance(answer, dict):
+            answers.append(answer)
+    if agent is None or not answers:
+        return None
+    allowed = "; ".join(dict.fromkeys(str(a.get("allowed", "")) for a in answers))
+    given_in = str(answers[-1].get("workspace", ""))
+    if given_in != str(agent.workspace_root):
+        return ShownNote(
+            f'Not carried over: your "always" answers ({allowed}) were given in {given_in}; '
+            "here those calls ask again",
+            "warn",
+        )
+    rules = answers[-1].get("rules") or []  # each row holds every answer given so far
+    agent.permissions.restore_always(Rule(str(r[0]), str(r[1]), r[2]) for r in rules)
+    return ShownNote(
+        f'Still allowed in this session (your "always" answers): {allowed}; /permissions lists them'
+    )
 
 
 @dataclass

@@ -252,6 +252,20 @@ class Permissions:
         self._always.extend(rules)
         return description
 
+    @property
+    def always_rules(self) -> tuple[Rule, ...]:
+        """This session's "always" answers as rules, oldest first (the store keeps them, so a
+        resumed session holds them again: `restore_always`)."""
+        return tuple(self._always)
+
+    def restore_always(self, rules: Iterable[Rule]) -> None:
+        """Hold again the "always" answers a resumed session had given."""
+        self._always.extend(rule for rule in rules if rule not in self._always)
+
+    def forget_always(self) -> None:
+        """A new session (`/new`): the panel said "this session", so the answers end here."""
+        self._always.clear()
+
     def always_for(self, call: ToolCall) -> str:
         """What an "always" answer to ``call`` would allow, said before it is given:
         "commands starting with 'pytest'", "every edit_file call", "read_file on .env"."""

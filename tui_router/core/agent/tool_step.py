@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
 from tui_router.core.agent.tools import ToolOutcome
@@ -51,12 +51,15 @@ class ToolStep:
         state: TurnState,
         checkpoint: Checkpoint | None,
         telemetry: Telemetry,
+        on_always: Callable[[ToolCall, str], None] | None = None,
     ) -> None:
         self.agent = agent
         self.conversation = conversation
         self.state = state
         self.checkpoint = checkpoint
         self.telemetry = telemetry
+        #: told of each "always" answer (the call, what it allows): the session stores it
+        self.on_always = on_always
 
     async def run(self, call: ToolCall, malformed: str | None = None) -> AsyncIterator[TurnEvent]:
         """Check, ask about, run and answer ``call``. ``malformed``: the raw input the provider
@@ -103,7 +106,9 @@ class ToolStep:
                 yield self.answer(call, "denied", refused)
                 return
             if answer.decision == "always":
-                agent.permissions.remember_always(call)
+                allowed = agent.permissions.remember_always(call)
+                if self.on_always is not None:
+                    self.on_always(call, allowed)
         else:
             yield ToolCallRequested(call, preview, check.reason)
         started = time.monotonic()

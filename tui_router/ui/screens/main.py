@@ -277,6 +277,9 @@ class MainScreen(Screen[None]):
         folder = controller.folder
         if folder is not None and folder.note:  # where it works, when that is news
             await self.note(folder.note, "warn" if folder.gone else "info")
+        always = controller.always_note
+        if always is not None:  # calls that will run without asking, or ask again
+            await self.note(always.text, always.kind)
 
     # -- state shown in the chrome ----------------------------------------------------------
     def refresh_status(self) -> None:
