@@ -212,6 +212,53 @@ async def test_resume_shows_both_answers_and_sends_only_the_final_one(
         assert history[1] == ("assistant", GOOD)
 
 
+def transcript(app) -> list[tuple[str, str]]:
+    """The chat as (what, text) rows, top to bottom: prompts, answers, tool lines, notes."""
+    from tui_router.ui.widgets.chat import AssistantMessage, Note, UserMessage
+    from tui_router.ui.widgets.tool_line import ToolLine
+
+    rows: list[tuple[str, str]] = []
+    for entry in app.chat.entries:
+        if isinstance(entry, Note):
+            rows.append((f"note {entry.kind}", entry.text))
+        elif isinstance(entry, ToolLine):
+            rows.append(("tool", entry.line))
+        elif isinstance(entry, UserMessage | AssistantMessage):
+            rows.append((type(entry).__name__, entry.text))
+    return rows
+
+
+async def test_a_resumed_cascade_redraws_its_verdict_escalation_and_summary(
+    server, tmp_path: Path
+) -> None:
+    """The resumed chat showed the two answers one after the other and nothing between: not
+    why the first was rejected, not the escalation, not the cascade's summary."""
+    server.push(*scripts())
+    config = make_config(routing_mode="auto", routing_strategy="cascade")
+    app = make_app(tmp_path, config=config)
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, PROMPT)
+        live = transcript(app)
+    assert [what for what, _text in live] == [
+        "UserMessage",
+        "AssistantMessage",
+        "note info",  # the quality gates' verdict
+        "note route",  # escalating from … to …
+        "AssistantMessage",
+        "note info",  # … passed the quality gates
+        "note route",  # cascade: … (fail) → … (pass)
+        "note info",  # Turn done: 2 steps …
+    ]
+    resumed = make_app(tmp_path, config=config, resume=SESSION_ID)
+    async with resumed.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        shown = transcript(resumed)
+    assert shown[: len(live)] == live
+    assert [text.split(":")[0] for _what, text in shown[len(live) :]] == [
+        f"Resumed session {SESSION_ID}"
+    ]
+
+
 def _write_snippet(content: str) -> Script:
     return Script(
         tool_calls=[{"name": "write_file", "input": {"path": "snippet.py", "content": content}}],

@@ -86,8 +86,9 @@ STATUSES = ("ok", "error", "cancelled")
 #: and the reply after it (the history sent to models restarts there, `stored_history`);
 #: ``attempt``, the prompt a later attempt of a turn was sent instead of the turn's own;
 #: ``diff`` (a system row after an edit's result), the diff the chat showed under its line;
-#: ``always`` (a system row, JSON), the session's "always" answers after one more was given
-MESSAGE_KINDS = ("summary", "attempt", "diff", "always")
+#: ``always`` (a system row, JSON), the session's "always" answers after one more was given;
+#: ``note`` (a system row, JSON), a line the chat showed between the messages
+MESSAGE_KINDS = ("summary", "attempt", "diff", "always", "note")
 #: the most characters of an edit's diff kept for the chat (a whole new file is one diff): the
 #: line shows the first 40 lines when folded open
 DIFF_CHARS = 100_000

@@ -422,6 +422,17 @@ class SessionController(Session):
         # /new keeps the strategy, like the model and the mode
         return super().new_session(strategy or current_strategy(self))
 
+    def keep_note(self, text: str, kind: str) -> None:
+        """Store a line the chat showed (kind ``note``: the text and its style, as JSON), after
+        what the session stored before it: `resume.restore` draws it there again."""
+        import json
+
+        from tui_router.core.store_rows import MessageRow
+
+        content = json.dumps({"text": text, "style": kind})
+        row = MessageRow(0, "system", content, turn=self.turn_index, kind="note")
+        self.store.add_messages(self.session_id, [row])
+
     def restore(self) -> None:
         """Rebuild the conversation and the chat entries from the store (--resume)."""
         from tui_router.ui.resume import restore

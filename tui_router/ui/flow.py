@@ -188,6 +188,7 @@ class TurnFlow:
             await screen.note(
                 failure_line(c, result.model, result.error or "", partial=bool(result.text)),
                 "error",
+                keep=True,
             )
 
     def tick(self, message: AssistantMessage, model_id: str) -> None:
@@ -217,9 +218,11 @@ class TurnFlow:
             message.set_meta(c.meta_line(_RecordView(record)))
         screen.refresh_ticker()
         if self.cancel_reason == "budget":
-            await screen.note(c.budget_line(), "warn")
+            await screen.note(c.budget_line(), "warn", keep=True)
         else:
-            await screen.note("Reply cancelled — the partial answer and its cost are kept", "warn")
+            await screen.note(
+                "Reply cancelled — the partial answer and its cost are kept", "warn", keep=True
+            )
 
     # -- retry stronger ---------------------------------------------------------------------
     def retry_stronger(self) -> None:
@@ -260,6 +263,7 @@ class TurnFlow:
                 f"Retrying turn {c.turn_index} on {target.id} ({target.tier}); "
                 f"the answer from {answered} and its cost are kept",
                 "route",
+                keep=True,
             )
             await self.stream_reply(
                 c.last_prompt or "", c.last_attachments, purpose="retry", retry=True

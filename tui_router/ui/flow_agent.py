@@ -131,7 +131,7 @@ class AgentTurnView:
         elif isinstance(event, ToolResult):
             self._tool_finished(event)
         elif isinstance(event, Notice):
-            await screen.note(event.text, "route" if "escalat" in event.text else "info")
+            await screen.note(event.text, "route" if "escalat" in event.text else "info", keep=True)
         elif isinstance(event, TurnError):
             if event.kind == "config":
                 self.unsent = True
@@ -143,11 +143,11 @@ class AgentTurnView:
                 # not sent (no key, a budget): the line says what to do; a stronger tier
                 # (ctrl+r) would be stopped the same way
                 who = f"{event.model}: " if event.model else ""
-                await screen.note(f"{who}{event.message}", "error")
+                await screen.note(f"{who}{event.message}", "error", keep=True)
             else:
                 partial = self.message is not None and bool(self.message.text)
                 line = failure_line(self.c, event.model, event.message, partial=partial)
-                await screen.note(line, "error")
+                await screen.note(line, "error", keep=True)
         elif isinstance(event, TurnDone):
             self.done = event
         elif isinstance(event, CascadeDone):
@@ -274,7 +274,7 @@ class AgentTurnView:
         cascade = self.cascade
         if cascade is not None:
             line, style = _cascade_line(cascade)
-            await screen.note(line, style)
+            await screen.note(line, style, keep=True)
         steps = max(self.steps_sent, done.steps)
         if self.tools or done.stopped or steps > 1:
             parts = [fmt.counted(steps, "step"), fmt.counted(self.tools, "tool call")]
@@ -282,11 +282,15 @@ class AgentTurnView:
             line = ("Turn stopped: " if done.stopped else "Turn done: ") + " · ".join(parts)
             if self.files:
                 line += f" — {self.files_text()}; {self.undo_text()}"
-            await screen.note(line, "info")
+            await screen.note(line, "info", keep=True)
         if done.stopped and not self.errors:
-            await screen.note(f"Stopped: {done.stopped}; the work so far is kept", "warn")
+            await screen.note(
+                f"Stopped: {done.stopped}; the work so far is kept", "warn", keep=True
+            )
         if done.escalation and cascade is None:
-            await screen.note(f"{done.escalation} — ctrl+r retries on a stronger tier", "warn")
+            await screen.note(
+                f"{done.escalation} — ctrl+r retries on a stronger tier", "warn", keep=True
+            )
 
     async def cancelled(self, reason: str | None) -> None:
         """esc (or a budget stop) cancelled the turn: the work done and its cost are kept."""
@@ -308,16 +312,19 @@ class AgentTurnView:
                 line.finish("error", "", detail="cancelled")
         screen.refresh_ticker()
         if reason == "budget":
-            await screen.note(c.budget_line(), "warn")
+            await screen.note(c.budget_line(), "warn", keep=True)
             return
         if not self.tools:  # a plain reply: as before the agent
-            await screen.note("Reply cancelled — the partial answer and its cost are kept", "warn")
+            await screen.note(
+                "Reply cancelled — the partial answer and its cost are kept", "warn", keep=True
+            )
             return
         kept = f"; {self.files_text()} — {self.undo_text()}" if self.files else ""
         await screen.note(
             f"Turn cancelled at step {self.steps_sent} — the work done so far and its cost "
             f"({self.cost_text()}) are kept{kept}",
             "warn",
+            keep=True,
         )
 
 

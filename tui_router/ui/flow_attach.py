@@ -168,7 +168,9 @@ class AttachFlow:
                 return None
             screen.refresh_status()
             tier = info.tier or "no tier"
-            await screen.note(f"Model: {info.id} ({tier}), which holds the paste", "route")
+            await screen.note(
+                f"Model: {info.id} ({tier}), which holds the paste", "route", keep=True
+            )
             return pastes
         return await self._save_as_files(c, text, pastes, set(too_large))
 
@@ -195,7 +197,8 @@ class AttachFlow:
             await screen.note(
                 f"[{paste.label}] saved as {file.path} ({file.lines:,} lines, "
                 f"{file.paste_tokens:,} tokens); the prompt carries a note, the agent reads "
-                "the file in parts"
+                "the file in parts",
+                keep=True,
             )
         self.allow_session_pastes(c)
         return saved

@@ -71,7 +71,9 @@ class CommandFlow:
         screen.refresh_status()
         kept = " — conversation kept" if c and c.conversation.messages else ""
         state = "" if info.available else f" (not available: {info.availability})"
-        await screen.note(f"Model: {info.id} ({info.tier or 'no tier'}){state}{kept}", "route")
+        await screen.note(
+            f"Model: {info.id} ({info.tier or 'no tier'}){state}{kept}", "route", keep=True
+        )
         if held is not None:  # the user chose a model instead of answering: send it there
             screen.turns.start_turn(held.prompt, held.attachments or [], routed=True)
 
@@ -103,7 +105,7 @@ class CommandFlow:
         }[mode]
         if c.router is None and mode != "manual":
             what += " (routing engine not installed: no suggestions)"
-        await screen.note(f"Routing mode: {mode} — {what}", "route")
+        await screen.note(f"Routing mode: {mode} — {what}", "route", keep=True)
         if held is not None and mode == "manual":  # no more suggestions: send as it stands
             screen.turns.start_turn(held.prompt, held.attachments or [], routed=True)
 
@@ -136,7 +138,7 @@ class CommandFlow:
         await asyncio.to_thread(strategy.switch, c, name)
         screen.suggestions.hide()  # it came from the old strategy
         screen.refresh_status()
-        await screen.note(strategy.switched_line(c, before), "route")
+        await screen.note(strategy.switched_line(c, before), "route", keep=True)
         if held is not None:  # a prompt waiting on the old strategy's suggestion: route it anew
             screen.turns.start_turn(held.prompt, held.attachments or [])
 
@@ -221,7 +223,7 @@ class CommandFlow:
         if name == "undo":
             if c.agent is None:
                 raise UserFacingError("Nothing to undo: tools are off in this session")
-            await screen.note(await asyncio.to_thread(c.undo, arg), "route")
+            await screen.note(await asyncio.to_thread(c.undo, arg), "route", keep=True)
         elif name == "compact":
             screen.streaming = True  # nothing is sent while the history is being replaced
             screen.run_worker(self._compact(), group="stream", name="compact", exit_on_error=False)
@@ -234,7 +236,7 @@ class CommandFlow:
         try:
             if nothing_to_compact(c.conversation) is None:  # (else said at once, below)
                 await screen.note("Compacting the conversation…")
-            await screen.note(await c.compact_line(), "route")
+            await screen.note(await c.compact_line(), "route", keep=True)
         except UserFacingError as exc:
             await screen.note(str(exc), "warn")
         finally:
@@ -246,7 +248,7 @@ class CommandFlow:
         assert c is not None
         if arg.lower() in ("off", "none", "clear"):
             c.check_command = None
-            await screen.note("Check cleared: the next turns run as usual", "route")
+            await screen.note("Check cleared: the next turns run as usual", "route", keep=True)
             return
         if arg:
             if c.agent is None:
@@ -260,6 +262,7 @@ class CommandFlow:
             f"Check for the next turns: `{c.check_command}` — each turn starts on {ladder[0]} "
             f"and escalates ({' → '.join(ladder)}) until it passes; /check off clears it",
             "route",
+            keep=True,
         )
 
     async def show_cost(self) -> None:

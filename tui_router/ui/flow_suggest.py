@@ -113,10 +113,12 @@ class SuggestionFlow:
             c.apply(d)  # its model, and its effort
             screen.refresh_status()
             what = f"{d.effort} reasoning effort on" if d.effort else f"{pending.kind} to"
-            await screen.note(f"Accepted: {what} {d.model} ({d.tier}) — {d.reason}", "route")
+            await screen.note(
+                f"Accepted: {what} {d.model} ({d.tier}) — {d.reason}", "route", keep=True
+            )
         else:
             await screen.note(
-                f"Rejected: {pending.kind} to {d.model}; staying on {c.model_id}", "info"
+                f"Rejected: {pending.kind} to {d.model}; staying on {c.model_id}", "info", keep=True
             )
         if pending.held:
             screen.turns.start_turn(pending.prompt, pending.attachments or [], routed=True)
@@ -151,6 +153,7 @@ class SuggestionFlow:
                 f"Auto: {kind} from {before} to {decision.model} ({decision.tier}) — "
                 f"{decision.reason}",
                 "route",
+                keep=True,
             )
             return False
         pending = self.pending

@@ -1,8 +1,10 @@
 """--resume: a stored session back into the controller (the conversation as the models saw it,
 tool calls and results included, see `core.stored_history`; the turn count; the last prompt and
 the model that answered it, for ctrl+r) and into the rows the chat pane shows (prompts without
-their attached file bodies, answers with meta, and each tool call as the line the turn showed,
-folded over what it showed: an edit's diff, else the stored result)."""
+their attached file bodies, answers with meta, each tool call as the line the turn showed,
+folded over what it showed: an edit's diff, else the stored result; and the notes the session
+kept, where they were: routes, verdicts, how each turn ended, /undo, /compact). The session's
+"always" answers hold again when it works in the same folder (`_restore_always`)."""
 
 from __future__ import annotations
 
@@ -26,8 +28,7 @@ _EXIT_CODE = re.compile(r"^exit code (-?\d+)\b", re.M)
 DETAIL_CHARS = 120
 #: how many of a resumed session's turns `/undo N` can still reach
 MAX_UNDO_TURNS = 200
-#: where `/compact` replaced the history sent to models (the summary itself was never shown)
-_COMPACTED = "compacted: the model goes on from a summary of the conversation above"
+_NOTE_STYLES = ("info", "route", "warn", "error")
 
 
 @dataclass
@@ -85,9 +86,7 @@ def restore(controller: SessionController) -> None:
     tools: dict[str, tuple[ToolCall, ShownTool]] = {}
     always: list[str] = []
     for row in rows:
-        if row.kind == "summary":  # for the model only: the chat says where it took over
-            if row.role == "user":
-                controller.restored.append(ShownNote(_COMPACTED, "route"))
+        if row.kind == "summary":  # for the model only: the chat's note says it compacted
             continue
         if row.kind == "attempt":  # what a retry sent in the typed prompt's place: not typed
             continue
@@ -103,6 +102,10 @@ def restore(controller: SessionController) -> None:
                 shown = ShownTool(tool_call.id, tool_title(tool_call))
                 tools[tool_call.id] = (tool_call, shown)
                 controller.restored.append(shown)
+        elif row.kind == "note":
+            note = _stored_note(row.content)
+            if note is not None:
+                controller.restored.append(note)
         elif row.kind == "always":
             always.append(row.content)
         elif row.kind == "diff" and row.tool_call_id in tools:
@@ -137,6 +140,20 @@ def restore(controller: SessionController) -> None:
 
     undoable = undoable_checkpoint_ids(controller.store, controller.session_id, MAX_UNDO_TURNS)
     controller.checkpoints = undoable[::-1]  # oldest first, as the session keeps them
+
+
+def _stored_note(content: str) -> ShownNote | None:
+    """A note row (`SessionController.keep_note`) as the chat showed it; None if unreadable."""
+    import json
+
+    try:
+        note = json.loads(content)
+    except ValueError:
+        return None
+    if not isinstance(note, dict) or not isinstance(note.get("text"), str):
+        return None
+    style = note.get("style")
+    return ShownNote(note["text"], style if style in _NOTE_STYLES else "info")
 
 
 def _restore_always(controller: SessionController, stored: list[str]) -> ShownNote | None:

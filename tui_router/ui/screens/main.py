@@ -225,8 +225,13 @@ class MainScreen(Screen[None]):
         """No other screen (picker, help, summary, palette) is over this one."""
         return self.app.screen is self
 
-    async def note(self, text: str, kind: NoteKind = "info") -> None:
+    async def note(self, text: str, kind: NoteKind = "info", *, keep: bool = False) -> None:
+        """A line in the chat; ``keep``: it tells what happened in the session (a route, a
+        verdict, how a turn ended), so the store keeps it and `--resume` draws it again."""
         await self.chat.add_note(text, kind)
+        controller = self.controller
+        if keep and controller is not None:
+            controller.keep_note(text, kind)
 
     def note_later(self, text: str, kind: NoteKind = "info") -> None:
         """A note from a key action (not async): written by a worker."""
