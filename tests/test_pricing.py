@@ -15,7 +15,8 @@ from decimal import Decimal
 import pytest
 
 from tui_router.core.config import PriceOverride
-from tui_router.core.pricing import Price, format_usd, model_rates, price_call
+from tui_router.core.money_text import format_usd
+from tui_router.core.pricing import Price, model_rates, price_call
 from tui_router.core.usage import Usage
 
 
@@ -271,7 +272,7 @@ def test_a_warm_models_and_route_run_never_imports_genai_prices() -> None:
 def test_the_display_rule_reads_a_figure_the_same_wherever_it_is_shown() -> None:
     """Four places ($0.0079 for 0.007872), more only when needed for two significant digits:
     a price that is not zero never reads "$0.0000"."""
-    from tui_router.core.pricing import format_usd
+    from tui_router.core.money_text import format_usd
 
     shown = {x: format_usd(Decimal(x), None) for x in ("0.007872", "0.0175", "0.000435", "0")}
     assert shown == {

@@ -26,8 +26,8 @@ class Route:
 def cost_line(result: Any, ledger: Any = None) -> str:
     """One quiet line for a person at a terminal (scripts, with stderr redirected, never see it).
     With ``ledger`` (a turn of several calls), the turn's totals follow the last call's line."""
+    from tui_router.core.money_text import format_usd
     from tui_router.core.plural import counted
-    from tui_router.core.pricing import format_usd
 
     if ledger is not None:
         totals = ledger.totals

@@ -104,8 +104,8 @@ def render(report: Any, console: Any = None) -> None:
 
     from tui_router.commands.fit import print_facts, print_table
     from tui_router.core.ledger import format_total
+    from tui_router.core.money_text import format_usd
     from tui_router.core.price_sum import PriceSum
-    from tui_router.core.pricing import format_usd
     from tui_router.core.report import sparkline
 
     console = console or Console()

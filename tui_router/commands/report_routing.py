@@ -53,7 +53,7 @@ def render(review: Any, console: Any = None) -> None:
     from rich.table import Table
 
     from tui_router.core.ledger import format_cell, format_total
-    from tui_router.core.pricing import format_usd
+    from tui_router.core.money_text import format_usd
 
     if console is None:
         console = Console(highlight=False)

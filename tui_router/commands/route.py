@@ -135,7 +135,7 @@ def _render(decision: Any) -> None:
     from rich.console import Console
     from rich.markup import escape
 
-    from tui_router.core.pricing import format_usd
+    from tui_router.core.money_text import format_usd
 
     console = Console(highlight=False)
     if not console.is_terminal:

@@ -116,7 +116,7 @@ def _table(sessions: list[Any], left_out: frozenset[str]) -> Any:
     from rich.table import Table
 
     from tui_router.core.ledger import format_cell
-    from tui_router.core.pricing import format_usd
+    from tui_router.core.money_text import format_usd
 
     table = Table(
         title="Recent sessions",

@@ -218,7 +218,7 @@ _HEADERS = ("calls", "input", "output", "cache hit", "cost", "baseline", "saving
 
 def _money(amount: Decimal | None, unknown_calls: int, places: int | None) -> str:
     """A table cell: "$0.0123", "≥ $0.0123 (2 n/a)" when some prices are unknown, or "n/a"."""
-    from tui_router.core.pricing import format_usd
+    from tui_router.core.money_text import format_usd
 
     text = format_usd(amount, places)
     return f"≥ {text} ({unknown_calls} n/a)" if amount is not None and unknown_calls else text
@@ -252,8 +252,8 @@ def render(stats: Stats, console: Any = None) -> None:
     from rich.table import Table
 
     from tui_router.commands.fit import print_table
+    from tui_router.core.money_text import format_usd
     from tui_router.core.price_sum import PriceSum
-    from tui_router.core.pricing import format_usd
     from tui_router.core.report import sparkline
 
     console = console or Console()

@@ -23,7 +23,8 @@ from decimal import Decimal
 
 from tui_router.core.config import AppConfig
 from tui_router.core.errors import UserFacingError
-from tui_router.core.pricing import MTOK, Rates, format_usd_short
+from tui_router.core.money_text import format_usd_short
+from tui_router.core.pricing import MTOK, Rates
 
 #: the fewest output tokens worth sending a call for
 MIN_OUTPUT_TOKENS = 256

@@ -18,8 +18,9 @@ from decimal import Decimal
 from typing import Protocol
 
 from tui_router.core.config import PriceOverride
+from tui_router.core.money_text import format_usd
 from tui_router.core.price_sum import CostAndBaseline, PriceSum
-from tui_router.core.pricing import MTOK, Price, PriceSource, Rates, format_usd, price_call
+from tui_router.core.pricing import MTOK, Price, PriceSource, Rates, price_call
 from tui_router.core.store_rows import CallRow
 from tui_router.core.usage import Usage
 
@@ -152,7 +153,7 @@ class TurnSpend(CostAndBaseline):
 def format_total(amount: Decimal | None, unknown_calls: int, places: int | None = None) -> str:
     """ "$0.0123", "≥ $0.0123 (n/a for 2 calls)" when some prices are unknown, or "n/a".
 
-    In the display rule's places (`pricing.display_places`), the app's and the report's, unless
+    In the display rule's places (`money_text.display_places`), the app's and the report's, unless
     ``places`` says otherwise: four places were the default, and the app's totals read a real
     $0.00002 as "$0.0000"."""
     if amount is None:

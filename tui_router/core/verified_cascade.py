@@ -206,7 +206,7 @@ def _verdict_line(verifier: Verifier, model: str, verdict: Verdict) -> str:
     line = f"{verifier.describe()} on {model}'s work: {verdict.summary}"
     judge = verdict.judge
     if judge is not None:
-        from tui_router.core.pricing import format_usd
+        from tui_router.core.money_text import format_usd
 
         line += f" (judged by {judge.model}: {format_usd(judge.price.usd)})"
     return line

@@ -6,8 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from tui_router.core.money_text import format_usd, format_usd_short
 from tui_router.core.plural import counted as counted  # (the UI's plural is the core's)
-from tui_router.core.pricing import format_usd, format_usd_short
 
 #: what the header and the ticker say while a turn waits for the person (an approval, a
 #: question): the model is not streaming then
@@ -26,7 +26,7 @@ def tokens(count: int) -> str:
 def usd(amount: Decimal | None, *, estimated: bool = False) -> str:
     """ "$0.0123", "~$0.0123" while estimated, "n/a" when the price is unknown (never $0).
 
-    In the report's places (`pricing.display_places`), so a figure reads the same here and in
+    In the report's places (`money_text.display_places`), so a figure reads the same here and in
     `tui-router report`: four, more for a small one ("$0.000042"; four places read "$0.0000",
     as if it were free), "-$0.0012" for a negative one."""
     text = format_usd(amount, None)
@@ -35,7 +35,7 @@ def usd(amount: Decimal | None, *, estimated: bool = False) -> str:
 
 def usd_limit(amount: Decimal | None) -> str:
     """A limit the person set (the session budget) as they wrote it: "$5.00", "$0.002" — the
-    budget's own messages say it the same way (`pricing.format_usd_short`)."""
+    budget's own messages say it the same way (`money_text.format_usd_short`)."""
     return format_usd_short(amount)
 
 

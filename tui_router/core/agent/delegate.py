@@ -104,7 +104,7 @@ class SubtaskEnd:
     def summary(self) -> str:
         """The delegate line after its name: "→ model: the task · 3 steps · $0.0023"."""
         from tui_router.core.agent.tools import short_line
-        from tui_router.core.pricing import format_usd
+        from tui_router.core.money_text import format_usd
 
         steps = counted(self.steps, "step")
         cost = format_usd(self.cost_usd)

@@ -234,7 +234,7 @@ def prefer_effort(
         or tier_rank(decision.tier) - tier_rank(current_tier) != 1
     ):
         return decision
-    from tui_router.core.pricing import format_usd
+    from tui_router.core.money_text import format_usd
 
     kept = decision.recache_usd
     # the report's places: at four, a short history's $0.00047 read "~$0.0005"

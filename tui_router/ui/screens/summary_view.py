@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from tui_router.core.ledger import Totals, format_total
+from tui_router.core.money_text import format_usd
 from tui_router.core.price_sum import PriceSum
-from tui_router.core.pricing import format_usd
 from tui_router.core.report import ExpensiveTurn, SessionReport, SuggestionCounts
 from tui_router.ui.format import counted
 
