@@ -72,6 +72,8 @@ async def test_a_tiny_cost_reads_as_the_report_says_it_not_as_free(
         table = screen.query_one(DataTable)
         assert str(table.get_cell("total", "cost")) == "$0.000020"
         # drawn whole in the table's fixed-width columns, not cut at their edge
+        # (once the table is laid out: before that it has no size and paints nothing)
+        await wait_for(pilot, lambda: "$0.000020" in painted(table), "the table drawn")
         drawn = painted(table)
         assert "$0.000020" in drawn and "$0.00010" in drawn and "…" not in drawn, drawn
         assert str(screen.query(".peak").first(Label).render()) == "peak $0.000020"
