@@ -364,6 +364,40 @@ def test_an_always_for_a_program_by_path_is_no_yes_to_another_program_of_that_na
     assert verdict(named, ws, call("run_command", command="./pytest -q")) == "ask"
 
 
+def test_an_always_for_code_on_the_line_is_that_command_split_where_the_shell_splits(
+    ws: Workspace,
+) -> None:
+    # `a` on `python3 -c 'import calc; print(calc.add(2,3))'` made two rules, one per half of
+    # the quoted code (split at the `;` inside the quotes), and then let the same command with
+    # `> /some/file` after it overwrite that file without a question
+    perms = Permissions(PermissionsConfig())
+    code = "python3 -c 'import calc; print(calc.add(2,3))'"
+    said = perms.remember_always(call("run_command", command=code))
+    assert said == f"commands starting with {code.replace(chr(39), '')!r}"
+    assert len(perms.always_rules) == 1
+    assert verdict(perms, ws, call("run_command", command=code)) == "allow"
+    for riding in (
+        f"{code} > {ws.root.parent / 'outside.txt'}",
+        f"{code} >> notes.txt",
+        f"{code} &> log.txt",
+        f"{code}>src.py",
+        "python3 -c 'x; print(calc.add(2,3))' y",
+        "python3 -c 'import calc",
+        f"{code}\nrm -rf src",
+    ):
+        assert verdict(perms, ws, call("run_command", command=riding)) == "ask", riding
+
+
+def test_an_allowed_command_writing_to_a_file_asks(ws: Workspace) -> None:
+    """An output redirection turns any allowed program into a writer of any file, around the
+    diff an edit is approved with: an allow rule does not cover it."""
+    perms = Permissions(PermissionsConfig(allow=("run_command:pytest", "run_command:echo")))
+    for fine in ("pytest -q 2>&1", "pytest -q > /dev/null 2>&1", "pytest -q >&2", 'echo "a > b"'):
+        assert verdict(perms, ws, call("run_command", command=fine)) == "allow", fine
+    for writes in ("echo x > src/main.py", "pytest -q >> log", "echo x>f", "pytest >| f"):
+        assert verdict(perms, ws, call("run_command", command=writes)) == "ask", writes
+
+
 def test_describe_lists_config_rules(ws: Workspace) -> None:
     perms = Permissions(PermissionsConfig(allow=("run_command:pytest",), deny=("run_command:rm",)))
     lines = perms.describe()

@@ -44,7 +44,13 @@ from pathlib import Path
 from typing import Literal
 
 from tui_router.core.agent.shell_commands import command_parts as command_parts  # re-exported
-from tui_router.core.agent.shell_commands import command_words, commands_run, hidden_program
+from tui_router.core.agent.shell_commands import (
+    command_words,
+    commands_run,
+    hidden_program,
+    shell_parts,
+    writes_a_file,
+)
 from tui_router.core.agent.workspace import ToolRefused, Workspace
 from tui_router.core.config_records import PermissionsConfig as PermissionsConfig  # re-exported
 from tui_router.core.conversation import ToolCall
@@ -285,7 +291,7 @@ class Permissions:
             # every part is, so one rule for the first part left the next one asking again
             prefixes = [
                 " ".join(command_prefix(words))
-                for part in command_parts(args["command"])
+                for part in shell_parts(args["command"]) or command_parts(args["command"])
                 if (words := command_words(part, keep_path=True))
             ]
             prefixes = list(dict.fromkeys(prefixes))
@@ -343,8 +349,15 @@ class Permissions:
             # every part of a compound command must be allowed, each by some rule
             if any(rule.pattern is None for rule in rules):
                 return next(rule for rule in rules if rule.pattern is None)
-            parts = command_parts(command)
-            if not parts or any(unsafe in command for unsafe in _UNSAFE_FOR_ALLOW):
+            # split where the shell splits (a `;` inside quotes is no separator), and never a
+            # part that writes a file: `> path` would make any allowed program a writer of any
+            # file, around the diff an edit is approved with
+            parts = shell_parts(command)
+            if (
+                not parts
+                or any(unsafe in command for unsafe in _UNSAFE_FOR_ALLOW)
+                or any(writes_a_file(part) for part in parts)
+            ):
                 return None
             found: Rule | None = None
             for part in parts:

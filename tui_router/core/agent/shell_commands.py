@@ -74,6 +74,80 @@ def command_parts(command: str) -> list[str]:
     return [part.strip() for part in _SEPARATORS.split(command) if part.strip()]
 
 
+def shell_parts(command: str) -> list[str] | None:
+    """The simple commands of a shell line split where the shell splits it: at ``;`` ``&&``
+    ``||`` ``|`` ``&`` and new lines outside quotes, not at the ``&`` of a redirection
+    (``2>&1``, ``&>``) or the ``|`` of ``>|``. None for a line with an unclosed quote.
+
+    What an allow rule is matched against: `command_parts` also splits inside quotes, which
+    makes a deny rule stricter but an allow rule looser (``python3 -c 'a; b'`` is one command,
+    not ``python3 -c 'a`` and ``b'``)."""
+    parts: list[str] = []
+    current: list[str] = []
+    quote: str | None = None
+    i = 0
+    while i < len(command):
+        char = command[i]
+        following = command[i + 1 : i + 2]
+        if quote is not None:
+            current.append(char)
+            if char == quote:
+                quote = None
+            elif char == "\\" and quote == '"' and following:
+                current.append(following)
+                i += 1
+        elif char == "\\" and following:
+            current.extend((char, following))
+            i += 1
+        elif char in "'\"":
+            quote = char
+            current.append(char)
+        elif char in ";&|\n" and not _in_redirection(current, char, following):
+            parts.append("".join(current))
+            current = []
+            if char in "&|" and following in ("&", "|"):  # `&&`, `||`, `|&`: one separator
+                i += 1
+        else:
+            current.append(char)
+        i += 1
+    if quote is not None:
+        return None
+    parts.append("".join(current))
+    return [part.strip() for part in parts if part.strip()]
+
+
+def _in_redirection(before: list[str], char: str, following: str) -> bool:
+    """Whether ``char`` (``&`` or ``|``) belongs to a redirection: ``>&`` ``<&`` ``&>`` ``>|``."""
+    last = before[-1] if before else ""
+    if char == "&":
+        return last in ("<", ">") or following == ">"
+    return char == "|" and last == ">"
+
+
+#: output redirections whose target is a file (`>&` is one when its target is not a descriptor)
+_WRITES = frozenset({">", ">>", ">|", "&>", "&>>", ">&"})
+
+
+def writes_a_file(part: str) -> bool:
+    """Whether the simple command ``part`` redirects its output into a file (``> f``, ``>> f``,
+    ``&> f``): anything but ``/dev/null`` or another descriptor (``2>&1``, ``>&2``). A part
+    that cannot be read counts as writing."""
+    lexer = shlex.shlex(part, posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    try:
+        tokens = list(lexer)
+    except ValueError:
+        return True
+    for token, target in zip(tokens, [*tokens[1:], ""], strict=True):
+        if token not in _WRITES:
+            continue
+        if token == ">&" and (target.isdigit() or target == "-"):
+            continue  # one descriptor onto another
+        if target != "/dev/null":
+            return True
+    return False
+
+
 def command_words(part: str, *, keep_path: bool = False) -> list[str]:
     """The words of one simple command, from the program on: leading ``NAME=value``
     assignments dropped, and the program's path reduced to its name (``/bin/rm`` → ``rm``)
