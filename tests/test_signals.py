@@ -251,6 +251,8 @@ def test_tui_restores_the_terminal_and_ends_the_session(
         screen = _wait(socket, "the app to exit", lambda s: re.search(r"SIG-EXIT=\d", s))
         assert f"SIG-EXIT={128 + signum}" in screen, screen
         assert f"stopped by {signum.name}" in screen and "Traceback" not in screen, screen
+        # the lines every other way out leaves: what it spent, and how to resume it
+        assert "tui-router --resume" in screen and "spent $" in screen, screen
         flags = _tmux(
             socket,
             "display",

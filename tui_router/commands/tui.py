@@ -171,6 +171,9 @@ def _run(args: argparse.Namespace) -> int:
         with contextlib.suppress(OSError):  # SIGHUP: the terminal may be gone
             name = signal.Signals(app.exit_signal).name
             print(f"tui-router: stopped by {name}; the session is saved", file=sys.stderr)
+            line = exit_line(app)  # (how to resume it matters most after an exit like this)
+            if line is not None:
+                print(line)
         return 128 + app.exit_signal
     if app.boot_error:
         print(f"tui-router: {app.boot_error}", file=sys.stderr)
