@@ -150,6 +150,8 @@ async def test_streams_ticks_then_records_exact_usage_and_price() -> None:
     # while streaming every update was an estimate; the last one is the exact figure
     assert all(u.usage.estimated for u in updates[:-1]) and len(updates) >= 3
     assert updates[-1].usage == result.usage and not updates[-1].usage.estimated
+    # and it comes once the ledger has the call (a running total must not add it again)
+    assert updates[-1].recorded and not any(u.recorded for u in updates[:-1])
     # the call, the prompt and the answer are on disk; the ledger has the call
     assert call.id == result.call_id and call.cost_usd == expected.usd
     assert call.baseline_model == "claude-opus-4-6" and call.tier == "fast"

@@ -481,3 +481,43 @@ async def test_the_palette_offers_only_the_theme_entries_that_save_the_choice(
         await started(pilot)
         titles = [command.title for command in app.get_system_commands(app.screen)]
         assert "Theme" not in titles and {"Quit", "Keys", "Screenshot"} <= set(titles)
+
+
+async def test_a_reply_that_ends_under_the_budget_is_not_a_budget_stop(
+    server, tmp_path: Path
+) -> None:
+    """A $0.02 session budget, a reply on opus that cost $0.0129: the chat said "Budget stop:
+    $0.0129 spent of the $0.02 session budget" after it, and the call was stored ok. The last
+    usage update came once the ledger had the call, and the ticker added it again (the live
+    figure on top of the ledger's): the text still queued for the chat then read as over."""
+    chunks = [f"word{i} " for i in range(40)]
+    server.push(Script(chunks=chunks, input_tokens=2274, output_tokens=63))
+    config = make_config(budget_usd=Decimal("0.02"))
+    app = make_app(tmp_path, config=config, model="claude-opus-4-6")
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "x" * 4000)
+        assert not [n for n in notes(app) if "Budget stop" in n], notes(app)
+        (answer,) = answers(app)
+        assert answer.text == "".join(chunks)  # the whole reply, none of it cut off
+        assert "$0.0129" in ticker_text(app)
+    with Store() as store:
+        (call,) = store.session_calls(SESSION_ID)
+    assert call.status == "ok"
+
+
+async def test_a_stop_by_the_running_estimate_says_so_when_the_record_is_under(
+    server, tmp_path: Path
+) -> None:
+    """A reply cut off because its running estimate (characters, not tokens) reached the
+    budget may be recorded under it: the line said "Budget stop: $0.0129 spent of the $0.02
+    session budget", a spend under the budget given as the reason to stop."""
+    server.push(Script(text="cheap", input_tokens=2274, output_tokens=63))
+    config = make_config(budget_usd=Decimal("0.02"))
+    app = make_app(tmp_path, config=config, model="claude-opus-4-6")
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "first")
+        c = app.controller
+        assert c is not None and not c.over_budget()
+        line = c.budget_line(stopped=True)
+        assert line.startswith("Reply stopped: its running estimate reached the $0.02")
+        assert "as recorded, $0.0129 is spent of it" in line and "Budget stop" not in line

@@ -29,6 +29,9 @@ class UsageUpdate:
     usage: Usage
     price: Price
     baseline: Price
+    #: the call's last figure, sent once the call is recorded: the ledger counts it from then
+    #: on, so a running total that added it as well would count the call twice
+    recorded: bool = False
 
 
 class CallInProgress:

@@ -426,7 +426,10 @@ class Session:
         queue: asyncio.Queue[str | Notice | None] = asyncio.Queue()
 
         def on_usage(update: UsageUpdate) -> None:
-            self.live = update
+            # the last update comes once the ledger has the call: the live figure is added to
+            # the ledger's totals (ticker, budget check), so it must not count the call again
+            # while the chat still draws the text queued before it
+            self.live = None if update.recorded else update
 
         async def call() -> TurnResult:
             try:

@@ -165,8 +165,9 @@ class TurnRunner:
         """Stream ``conversation`` to ``model_id``; record and return how the call ended.
 
         ``on_delta(text)`` gets each chunk; ``on_usage(UsageUpdate)`` gets the running estimate
-        after each chunk and the exact figure last. Either may be sync or async. The turn's user
-        prompt (the last message, for chat/cascade/retry calls) is stored once per turn.
+        after each chunk and the exact figure last (marked ``recorded``: the ledger has it).
+        Either may be sync or async. The turn's user prompt (the last message, for
+        chat/cascade/retry calls) is stored once per turn.
         ``store_text=False`` records the call but not its text as a message (a judge's verdict is
         no part of the conversation). An agent step's message is stored with its tool calls.
         ``tools`` are offered to the model; ``cache_key`` switches prompt caching on;
@@ -264,7 +265,9 @@ class TurnRunner:
             await _close(stream)
         result = finish()
         if on_usage is not None:
-            await notify(on_usage, UsageUpdate(result.usage, result.price, result.baseline))
+            await notify(
+                on_usage, UsageUpdate(result.usage, result.price, result.baseline, recorded=True)
+            )
         return result
 
     def _finish(

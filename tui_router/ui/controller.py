@@ -149,15 +149,23 @@ class SessionController(Session):
         spend = self.ticker_state().spend
         return spend is not None and spend >= budget
 
-    def budget_line(self) -> str:
+    def budget_line(self, *, stopped: bool = False) -> str:
+        """The line of a budget stop. ``stopped``: a reply was cut off mid-stream because its
+        running estimate reached the budget; the call as recorded may still be under it (the
+        estimate counts characters), and then the line says so rather than quote a spend under
+        the budget as the reason to stop."""
         from tui_router.ui import format as fmt
 
         state = self.ticker_state()
-        return (
-            f"Budget stop: {fmt.usd(state.spend, estimated=state.estimated)} spent of the "
-            f"{fmt.usd_limit(self.config.budget_usd)} session budget — raise "
-            "[budget] session_usd in config.toml or start a /new session"
-        )
+        spent = fmt.usd(state.spend, estimated=state.estimated)
+        limit = fmt.usd_limit(self.config.budget_usd)
+        fix = "raise [budget] session_usd in config.toml or start a /new session"
+        if stopped and not self.over_budget():
+            return (
+                f"Reply stopped: its running estimate reached the {limit} session budget; "
+                f"as recorded, {spent} is spent of it — {fix}"
+            )
+        return f"Budget stop: {spent} spent of the {limit} session budget — {fix}"
 
     # -- turns ------------------------------------------------------------------------------
     def compose_prompt(self, prompt: str, attachments: list[Attachment]) -> str:

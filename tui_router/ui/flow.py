@@ -202,7 +202,9 @@ class TurnFlow:
             self._last_tick = now
             message.set_meta(c.live_meta_line(model_id))
             self.screen.refresh_ticker()
-        if c.over_budget() and self.cancel_reason is None:
+        # only a call still streaming can be stopped: once recorded (no live figure) its text
+        # is paid for, and cutting off what is left to draw would save nothing
+        if c.live is not None and c.over_budget() and self.cancel_reason is None:
             self.cancel_reply("budget")
 
     def cancel_reply(self, reason: str) -> None:
@@ -218,7 +220,7 @@ class TurnFlow:
             message.set_meta(c.meta_line(_RecordView(record)))
         screen.refresh_ticker()
         if self.cancel_reason == "budget":
-            await screen.note(c.budget_line(), "warn", keep=True)
+            await screen.note(c.budget_line(stopped=True), "warn", keep=True)
         else:
             await screen.note(
                 "Reply cancelled — the partial answer and its cost are kept", "warn", keep=True

@@ -312,7 +312,7 @@ class AgentTurnView:
                 line.finish("error", "", detail="cancelled")
         screen.refresh_ticker()
         if reason == "budget":
-            await screen.note(c.budget_line(), "warn", keep=True)
+            await screen.note(c.budget_line(stopped=True), "warn", keep=True)
             return
         if not self.tools:  # a plain reply: as before the agent
             await screen.note(
