@@ -74,3 +74,13 @@ def test_a_call_that_asks_for_fewer_tokens_than_the_minimum_needs_only_those() -
     with pytest.raises(BudgetExceeded) as refused:
         session("0.008").clamp("claude-haiku-4-5", haiku, 1_000, 200)
     assert "could cost up to $0.0022 and the session budget has $0.002 left" in str(refused.value)
+
+
+def test_cap_names_the_limit_that_lowered_the_output_cap() -> None:
+    """The chat says which limit shortened an answer's room ("output capped at 263 tokens to
+    stay within the session budget"); a cap no limit lowered names none."""
+    budget = Budget(AppConfig(budget_usd=Decimal("0.02")), session_spent=lambda: Decimal(0))
+    tokens, limit = budget.cap("claude-opus-4-6", _rates("5", "25"), 2_148, 32_000)
+    assert limit is not None and limit.name == "session budget"
+    assert tokens == 263 == budget.clamp("claude-opus-4-6", _rates("5", "25"), 2_148, 32_000)
+    assert budget.cap("claude-opus-4-6", _rates("5", "25"), 2_148, 200) == (200, None)

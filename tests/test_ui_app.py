@@ -521,3 +521,30 @@ async def test_a_stop_by_the_running_estimate_says_so_when_the_record_is_under(
         line = c.budget_line(stopped=True)
         assert line.startswith("Reply stopped: its running estimate reached the $0.02")
         assert "as recorded, $0.0129 is spent of it" in line and "Budget stop" not in line
+
+
+async def test_an_output_cap_set_by_the_budget_is_said_once(server, tmp_path: Path) -> None:
+    """A $0.02 session budget on opus sent the request with max_tokens 263 (what the budget
+    still paid for) and nothing said the answer had been given less room."""
+    server.push(Script(text="short answer", input_tokens=2274, output_tokens=63))
+    config = make_config(budget_usd=Decimal("0.02"))
+    app = make_app(tmp_path, config=config, model="claude-opus-4-6")
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "x" * 4000)
+        body = server.last_request.body
+        assert body is not None
+        cap = body["max_tokens"]
+        assert cap < config.max_tokens  # lowered by the budget
+        said = [n for n in notes(app) if "output capped" in n]
+        assert said == [f"output capped at {cap:,} tokens to stay within the session budget"]
+    with Store() as store:  # kept: --resume draws it again
+        kept = [m.content for m in store.session_messages(SESSION_ID) if m.kind is not None]
+    assert any("output capped" in k for k in kept), kept
+
+
+async def test_without_a_budget_no_cap_is_said(server, tmp_path: Path) -> None:
+    server.push(Script(text="short answer", input_tokens=2274, output_tokens=63))
+    app = make_app(tmp_path, model="claude-opus-4-6")
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "x" * 4000)
+        assert not [n for n in notes(app) if "capped" in n]

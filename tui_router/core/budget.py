@@ -109,15 +109,28 @@ class Budget:
         max_tokens: int,
         window: int | None = None,
     ) -> int:
-        """The output cap this call may ask for; `BudgetExceeded` when it may not be sent.
+        """The output cap this call may ask for; `BudgetExceeded` when it may not be sent
+        (`cap`, without the limit that lowered it)."""
+        return self.cap(model, rates, prompt_tokens, max_tokens, window)[0]
+
+    def cap(
+        self,
+        model: str,
+        rates: Rates | None,
+        prompt_tokens: int,
+        max_tokens: int,
+        window: int | None = None,
+    ) -> tuple[int, Limit | None]:
+        """The output cap this call may ask for, and the limit that lowered it below
+        ``max_tokens`` (None: none did); `BudgetExceeded` when it may not be sent.
 
         ``window``: the model's context window, when known. No call is billed for more input
         than it holds (the API refuses a longer prompt) nor answers past it, so neither the
         prompt with its spare nor the output cap is priced above it."""
         if not self.active or rates is None:
-            return max_tokens
+            return max_tokens, None
         if rates.input <= 0 and rates.output <= 0:  # a free model (the local one) costs nothing
-            return max_tokens
+            return max_tokens, None
         prompt = math.ceil(prompt_tokens * (1 + PROMPT_SPARE))
         output = max_tokens
         if window is not None:
@@ -128,7 +141,7 @@ class Budget:
         # the shortest answer worth sending; a call that asks for less (a judge's verdict, a
         # title) needs only what it asks for: it was refused when its whole worst case fitted
         needed = min(output, MIN_OUTPUT_TOKENS)
-        allowed = max_tokens
+        allowed, tightest = max_tokens, None
         for limit in self.limits():
             room = limit.left - input_usd
             affordable = max_tokens if rates.output <= 0 else int(room * MTOK / rates.output)
@@ -141,8 +154,9 @@ class Budget:
                     f"and the {limit.name} has {format_usd_short(max(limit.left, Decimal(0)))} "
                     f"left of {format_usd_short(limit.amount)} — raise {limit.key}{fresh}"
                 )
-            allowed = min(allowed, affordable)
-        return allowed
+            if affordable < allowed:
+                allowed, tightest = affordable, limit
+        return allowed, tightest
 
 
 def _utc_iso(moment: datetime) -> str:

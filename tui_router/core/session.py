@@ -421,8 +421,8 @@ class Session:
         max_tokens: int,
         state: TurnState,
     ) -> AsyncIterator[TextDelta | Notice | CallPriced]:
-        """One model call: stream its text (and a `Notice` per retry), then a `CallPriced`
-        (the runner has recorded it)."""
+        """One model call: stream its text (and a `Notice` per retry, and one a turn when a
+        budget lowered the output cap), then a `CallPriced` (the runner has recorded it)."""
         queue: asyncio.Queue[str | Notice | None] = asyncio.Queue()
 
         def on_usage(update: UsageUpdate) -> None:
@@ -430,6 +430,14 @@ class Session:
             # the ledger's totals (ticker, budget check), so it must not count the call again
             # while the chat still draws the text queued before it
             self.live = None if update.recorded else update
+
+        def on_capped(capped: tuple[int, str]) -> None:
+            if not state.capped_said:
+                state.capped_said = True
+                tokens, limit = capped
+                queue.put_nowait(
+                    Notice(f"output capped at {tokens:,} tokens to stay within the {limit}")
+                )
 
         async def call() -> TurnResult:
             try:
@@ -442,6 +450,7 @@ class Session:
                     on_delta=queue.put_nowait,
                     on_usage=on_usage,
                     on_retry=lambda retry: queue.put_nowait(Notice(retry.message)),
+                    on_capped=on_capped,
                     max_tokens=max_tokens,
                     tools=tools,
                     cache_key=self.session_id,
@@ -454,7 +463,7 @@ class Session:
         parts: list[str] = []
         try:
             while (item := await queue.get()) is not None:
-                if isinstance(item, Notice):  # a retry, said as it happens
+                if isinstance(item, Notice):  # a retry or a cap, said as it happens
                     yield item
                     continue
                 parts.append(item)

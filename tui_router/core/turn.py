@@ -161,6 +161,7 @@ class TurnRunner:
         cache_key: str | None = None,
         effort: str | None = None,
         on_retry: Callable[[RetryEvent], Any] | None = None,
+        on_capped: Callable[[tuple[int, str]], Any] | None = None,
     ) -> TurnResult:
         """Stream ``conversation`` to ``model_id``; record and return how the call ended.
 
@@ -172,7 +173,8 @@ class TurnRunner:
         no part of the conversation). An agent step's message is stored with its tool calls.
         ``tools`` are offered to the model; ``cache_key`` switches prompt caching on;
         ``effort`` asks a reasoning model for that effort. ``on_retry`` hears of each retry the
-        provider makes (a 429, a 5xx); the retries are noted on the stored call.
+        provider makes (a 429, a 5xx); the retries are noted on the stored call. ``on_capped``
+        hears ``(tokens, limit name)`` when a budget lowered the call's output cap.
         Raises `ProviderConfigError`/`UnknownModelError` before any request; re-raises
         cancellation and a callback's exception after recording the call.
         """
@@ -196,7 +198,10 @@ class TurnRunner:
         limit = answer_limit(max_tokens or self.config.max_tokens, window, call.prompt_estimate)
         if self.budget is not None:  # BudgetExceeded: not sent, nothing to record
             prompt_tokens = call.prompt_estimate + tools_tokens(tools)
-            limit = self.budget.clamp(model_id, info.rates, prompt_tokens, limit, window)
+            limit, capped_by = self.budget.cap(model_id, info.rates, prompt_tokens, limit, window)
+            if capped_by is not None:
+                # a shorter answer than asked for, and the reason it may stop early: said
+                await notify(on_capped, (limit, capped_by.name))
         request = StreamRequest(
             model=resolved.model,
             messages=messages,

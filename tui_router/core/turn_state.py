@@ -36,6 +36,9 @@ class TurnState:
     unsaved_results: list[tuple[str, str, bool]] = field(default_factory=list)
     #: the diffs the chat shows under this step's edits, by call id, not yet in the store
     unsaved_diffs: dict[str, str] = field(default_factory=dict)
+    #: a budget lowered a call's output cap and the user was told (once a turn: an agent's
+    #: every step may be capped, and the same line each step would say nothing new)
+    capped_said: bool = False
 
     def cost(self) -> Decimal | None:
         known = [r.price.usd for r in self.results if r.price.usd is not None]

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from tui_router.core.errors import UserFacingError
-from tui_router.core.events import CallPriced, TextDelta, TurnDone, TurnError
+from tui_router.core.events import CallPriced, Notice, TextDelta, TurnDone, TurnError
 from tui_router.core.plural import counted
 from tui_router.core.session import Session
 from tui_router.core.turn import TurnResult
@@ -181,6 +181,7 @@ class SessionController(Session):
         model_id: str | None = None,
         on_delta: Callable[[str], Awaitable[None] | None] | None = None,
         on_usage: Callable[[Any], Any] | None = None,
+        on_notice: Callable[[str], Awaitable[None] | None] | None = None,
         retry: bool = False,
     ) -> TurnResult:
         """Send one chat turn through `Session.run_turn`; return its last call's result.
@@ -209,6 +210,11 @@ class SessionController(Session):
                         on_usage(self.live)
                 elif isinstance(event, CallPriced):
                     result = event.result
+                elif isinstance(event, Notice) and on_notice is not None:
+                    # a retry, an output cap: what the agent turn shows as a note, this too
+                    said = on_notice(event.text)
+                    if said is not None:
+                        await said
                 elif isinstance(event, TurnError) and event.kind == "config":
                     unsent = event.message  # the session undid the turn
                 elif isinstance(event, TurnDone):

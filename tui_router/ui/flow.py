@@ -159,6 +159,7 @@ class TurnFlow:
                 retry=retry,
                 on_delta=message.append,
                 on_usage=lambda _u: self.tick(message, model_id),
+                on_notice=lambda line: screen.note(line, "info", keep=True),
             )
         )
         self.turn_task = task
