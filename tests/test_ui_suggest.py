@@ -250,3 +250,21 @@ async def test_choosing_a_model_instead_of_answering_sends_the_held_prompt(
         await settle(pilot)
         assert [r.body["model"] for r in server.requests] == ["claude-sonnet-4-6"]
         assert not bar(app).showing
+
+
+def test_a_cheaper_switch_writes_its_difference_as_the_ticker_writes_money() -> None:
+    """A downgrade read "(−$0.0121)" (U+2212 and the figure's absolute value) where the ticker,
+    /cost and the report write "-$0.0121": one rule for money, `money_text.format_usd`."""
+    from decimal import Decimal
+
+    from tui_router.ui.widgets.suggestion import SuggestionView, cost_difference
+
+    def view(est: str, current: str) -> SuggestionView:
+        return SuggestionView(
+            "downgrade", "claude-haiku-4-5", "fast", "simple", Decimal(est), Decimal(current)
+        )
+
+    cheaper = cost_difference(view("0.0009", "0.013"))
+    assert cheaper == "this turn ~$0.00090 vs ~$0.0130 (-$0.0121)"
+    assert "−" not in cheaper
+    assert cost_difference(view("0.013", "0.0009")).endswith("(+$0.0121)")

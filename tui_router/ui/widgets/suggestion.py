@@ -81,16 +81,19 @@ class SuggestionBar(Static):
 
 
 def cost_difference(s: SuggestionView) -> str:
-    """ "this turn ~$0.0040 vs ~$0.00090 (+$0.0031, incl. $0.00020 lost cache)"; with the
-    router's warm-cache figures "…, incl. $0.0120 to re-cache the history, paid back in 2 turns)"
-    or "…); switching back to X while its cache is warm costs nothing extra"."""
+    """ "this turn ~$0.0040 vs ~$0.00090 (+$0.0031, incl. $0.00020 lost cache)", a saving as
+    "(-$0.0121)"; with the router's warm-cache figures "…, incl. $0.0120 to re-cache the
+    history, paid back in 2 turns)" or "…); switching back to X while its cache is warm costs
+    nothing extra"."""
     if s.est_cost is None or s.current_cost is None:
         text = f"this turn {fmt.usd(s.est_cost, estimated=True)} (difference n/a)"
         return text + _free_switch_back(s)
-    diff = s.est_cost - s.current_cost
-    sign = "+" if diff >= 0 else "−"
+    # money's one rule (`fmt.usd`: "-$0.0121", as the ticker, /cost and the report write it);
+    # a rise keeps its "+", so the bar says which way the switch moves the cost
+    diff = fmt.usd(s.est_cost - s.current_cost)
+    sign = "" if diff.startswith("-") else "+"
     new, old = fmt.usd(s.est_cost, estimated=True), fmt.usd(s.current_cost, estimated=True)
-    text = f"this turn {new} vs {old} ({sign}{fmt.usd(abs(diff))}"
+    text = f"this turn {new} vs {old} ({sign}{diff}"
     if s.recache:
         text += f", incl. {fmt.usd(s.recache)} to re-cache the history"
         turns = s.break_even_turns
