@@ -249,6 +249,10 @@ async def test_a_resumed_cascade_redraws_its_verdict_escalation_and_summary(
         "note route",  # cascade: … (fail) → … (pass)
         "note info",  # Turn done: 2 steps …
     ]
+    # the verdict said its gates twice ("the quality gates on X's work: passed the quality
+    # gates"), and the store kept it so, for --resume to draw again
+    passed = live[5][1]
+    assert passed.startswith("the quality gates on ") and passed.endswith("'s work: passed")
     resumed = make_app(tmp_path, config=config, resume=SESSION_ID)
     async with resumed.run_test(size=SIZE) as pilot:
         await started(pilot)

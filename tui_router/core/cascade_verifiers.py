@@ -126,7 +126,9 @@ class QualityGates:
             judge = make_judge(lambda text: self._ask_judge(session, text, asked))
         gate: GateResult = await check_with_judge(prompt, done.text, stop_reason, judge)
         judged = asked[-1] if asked else None
-        summary = "passed the quality gates" if gate.passed else f"{gate.gate}: {gate.reason}"
+        # the notice names the verifier already ("the quality gates on X's work: passed"); the
+        # check command's verdict reads "passed" the same way
+        summary = "passed" if gate.passed else f"{gate.gate}: {gate.reason}"
         if gate.passed and gate.gate == "judge":
             summary = gate.reason
         return Verdict(gate.passed, summary, done.text, gate.gate, judged)
