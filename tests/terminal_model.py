@@ -84,6 +84,25 @@ def assert_shows_the_screen(app: App[Any], terminal: Terminal, what: str) -> Non
             )
 
 
+async def wait_until_it_shows_the_screen(
+    pilot: Any, app: App[Any], terminal: Terminal, what: str, timeout: float = 5.0
+) -> None:
+    """`assert_shows_the_screen` once the frames in flight are drawn: a widget may change
+    (a blink, the ticker's second) between the frame a test waited for and the check. A cell
+    left stale stays different, and fails this as it fails the assertion."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            assert_shows_the_screen(app, terminal, what)
+            return
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+        await pilot.pause(0.05)
+
+
 @pytest.fixture
 def terminal(monkeypatch: pytest.MonkeyPatch) -> Terminal:
     """A terminal that every app started in the test writes to (120x40: `ui_support.SIZE`)."""

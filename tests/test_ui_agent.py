@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from fakeserver_sse import Script
-from terminal_model import Terminal, assert_shows_the_screen
+from terminal_model import Terminal, assert_shows_the_screen, wait_until_it_shows_the_screen
 from textual.widgets import Static
 from ui_support import (
     EDIT,
@@ -147,10 +147,10 @@ async def test_a_tool_line_is_one_line_and_its_output_folds_open_under_it(
         await wait_for(pilot, lambda: any("12 passed" in r for r in terminal.rows()), "the output")
         below = terminal.rows()[row_of_the_line() + 1 : row_of_the_line() + 3]
         assert "12 passed" in below[0] and "in 0.4 s" in below[1], below
-        assert_shows_the_screen(app, terminal, "the output folded open")
+        await wait_until_it_shows_the_screen(pilot, app, terminal, "the output folded open")
         await pilot.press("enter")
         await wait_for(pilot, lambda: not any("12 passed" in r for r in terminal.rows()), "folded")
-        assert_shows_the_screen(app, terminal, "the output folded shut")
+        await wait_until_it_shows_the_screen(pilot, app, terminal, "the output folded shut")
 
 
 async def test_the_focused_tool_line_stands_out_on_a_256_colour_terminal(
