@@ -43,6 +43,7 @@ from tui_router.core.agent.workspace import workspace_folder
 from tui_router.core.errors import UserFacingError
 from tui_router.core.plural import counted
 from tui_router.core.routing import strategies
+from tui_router.core.store_rows import money_text
 from tui_router.core.tiers import TIERS
 
 if TYPE_CHECKING:
@@ -575,6 +576,6 @@ def _totals_json(ledger: Any) -> dict[str, Any]:
         "cache_read_tokens": usage.cache_read_tokens,
         "cache_write_tokens": usage.cache_write_tokens,
         "output_tokens": usage.output_tokens,
-        "cost_usd": None if cost is None else str(cost),
-        "baseline_usd": None if baseline is None else str(baseline),
+        "cost_usd": money_text(cost),
+        "baseline_usd": money_text(baseline),
     }

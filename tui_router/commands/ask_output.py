@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tui_router.core.store_rows import money_text
+
 
 @dataclass(frozen=True)
 class Route:
@@ -66,11 +68,11 @@ def json_result(session_id: str, result: Any, route: Route) -> dict[str, Any]:
             "reasoning_tokens": usage.reasoning_tokens,
             "estimated": usage.estimated,
         },
-        "cost_usd": None if cost is None else str(cost),
+        "cost_usd": money_text(cost),
         "price_source": result.price.source,
         "baseline": {
             "model": result.baseline_model,
-            "cost_usd": None if baseline is None else str(baseline),
+            "cost_usd": money_text(baseline),
             "assumption": "same token counts re-priced at the frontier model",
         },
         "savings_usd": None if savings is None else str(savings),

@@ -27,6 +27,7 @@ from tui_router.core.cascade_verifiers import CheckCommand, Verdict, Verifier, V
 from tui_router.core.errors import UserFacingError
 from tui_router.core.events import Notice, ToolResult, TurnDone, TurnError, TurnEvent
 from tui_router.core.plural import counted
+from tui_router.core.store_rows import money_text
 
 if TYPE_CHECKING:
     from tui_router.core.routing.decision import Decision
@@ -62,13 +63,13 @@ class CascadeAttempt:
             "tier": self.tier,
             "check": self.check,
             "verified_by": self.verified_by,
-            "cost_usd": _usd(self.cost_usd),
+            "cost_usd": money_text(self.cost_usd),
             "reason": self.reason,
         }
         if self.gate is not None:
             row["gate"] = self.gate
         if self.judge_model is not None:
-            row["judge"] = {"model": self.judge_model, "cost_usd": _usd(self.judge_cost_usd)}
+            row["judge"] = {"model": self.judge_model, "cost_usd": money_text(self.judge_cost_usd)}
         return row
 
 
@@ -210,10 +211,6 @@ def _verdict_line(verifier: Verifier, model: str, verdict: Verdict) -> str:
 
         line += f" (judged by {judge.model}: {format_usd(judge.price.usd)})"
     return line
-
-
-def _usd(amount: Decimal | None) -> str | None:
-    return None if amount is None else str(amount)
 
 
 def _left(cap: Decimal | None, attempts: list[CascadeAttempt]) -> Decimal | None:

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from tui_router.core.pricing import MTOK, Rates
 from tui_router.core.routing.features import Features
+from tui_router.core.store_rows import money_text
 from tui_router.core.tiers import TIERS
 from tui_router.core.tiers import tier_rank as tier_rank  # re-exported: routing's name for it
 
@@ -114,21 +115,17 @@ class Decision:
             "kind": self.kind,
             "current_model": self.current_model,
             "available": self.available,
-            "est_cost_usd": _money(self.est_cost_usd),
-            "current_cost_usd": _money(self.current_cost_usd),
-            "est_baseline_usd": _money(self.est_baseline_usd),
-            "lost_cache_usd": _money(self.lost_cache_usd),
+            "est_cost_usd": money_text(self.est_cost_usd),
+            "current_cost_usd": money_text(self.current_cost_usd),
+            "est_baseline_usd": money_text(self.est_baseline_usd),
+            "lost_cache_usd": money_text(self.lost_cache_usd),
             "ladder": list(self.ladder),
             "effort": self.effort,
-            "recache_usd": _money(self.recache_usd),
+            "recache_usd": money_text(self.recache_usd),
             "break_even_turns": self.break_even_turns,
             "features": {k: round(v, 4) for k, v in self.features.as_dict().items()},
             "latency_ms": round(self.latency_ms, 4),
         }
-
-
-def _money(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
 
 
 def expected_output_tokens(features: Features, max_tokens: int) -> int:

@@ -26,7 +26,7 @@ from tui_router.core.routing.context import RoutingContext
 from tui_router.core.routing.features import estimate_tokens
 from tui_router.core.routing.router import Router
 from tui_router.core.store import ANSWER_PURPOSES, Store
-from tui_router.core.store_rows import CallRow, DecisionRow
+from tui_router.core.store_rows import CallRow, DecisionRow, money_text
 from tui_router.core.tiers import TIERS, tier_rank
 from tui_router.core.usage import Usage
 
@@ -113,7 +113,7 @@ class RoutingReview:
             "sessions": self.sessions,
             "turns": self.turns,
             "turns_per_tier": self.turns_per_tier,
-            "actual_cost_usd": _money(self.actual_cost_usd),
+            "actual_cost_usd": money_text(self.actual_cost_usd),
             "unknown_price_calls": self.actual_cost.unknown,
             "suggestions": [
                 {
@@ -128,7 +128,7 @@ class RoutingReview:
                 for s in self.suggestions
             ],
             "retried_stronger": self.retried_stronger,
-            "regret_usd": _money(self.regret_usd),
+            "regret_usd": money_text(self.regret_usd),
             "regret_turns": [
                 {"session_id": s, "turn": t, "from_model": a, "to_model": b}
                 for s, t, a, b in self.regret_turns
@@ -137,7 +137,7 @@ class RoutingReview:
             "what_if": [
                 {
                     "strategy": w.strategy,
-                    "cost_usd": _money(w.cost_usd),
+                    "cost_usd": money_text(w.cost_usd),
                     "unknown_turns": w.unknown_turns,
                     "turns_per_tier": w.turns_per_tier,
                     "changed_turns": w.changed_turns,
@@ -147,10 +147,6 @@ class RoutingReview:
             "assumption": self.assumption,
             "notes": list(self.notes),
         }
-
-
-def _money(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
 
 
 def build_review(
