@@ -52,7 +52,7 @@ class Limit:
 
 
 class Budget:
-    """The limits in force for one session; `clamp` is asked before every call."""
+    """The limits in force for one session; `cap` is asked before every call."""
 
     def __init__(
         self,
@@ -100,18 +100,6 @@ class Budget:
                 spent = self._store_spent_since(_utc_iso(start))
                 found.append(Limit("monthly budget", "[budget] month_usd", self.month_usd, spent))
         return found
-
-    def clamp(
-        self,
-        model: str,
-        rates: Rates | None,
-        prompt_tokens: int,
-        max_tokens: int,
-        window: int | None = None,
-    ) -> int:
-        """The output cap this call may ask for; `BudgetExceeded` when it may not be sent
-        (`cap`, without the limit that lowered it)."""
-        return self.cap(model, rates, prompt_tokens, max_tokens, window)[0]
 
     def cap(
         self,
