@@ -243,8 +243,6 @@ class TuiRouterApp(App[None]):
         then `exit`: Textual restores the terminal and `on_unmount` ends the session."""
         if self.exit_signal is None:
             self.exit_signal = signum
-            if self._main_screen is not None:
-                self._main_screen.stop_taking_keys()
             self.run_worker(self._exit_after_cancel(), group="signal", name="stop on signal")
 
     def on_terminal_gone(self, _: TerminalGone) -> None:

@@ -346,12 +346,6 @@ class MainScreen(Screen[None]):
             return
         self.set_focus(prompt)
 
-    def stop_taking_keys(self) -> None:
-        """The app is leaving (a signal, the terminal gone): keys queued for the prompt are
-        dropped, not typed."""
-        if self._prompt is not None:
-            self._prompt.stop_taking_keys()
-
     def on_key(self, event: events.Key) -> None:
         """A printable key that reached the screen (nothing focused: the app had not composed
         the prompt when `take_typing` saw it) goes into the prompt, not lost."""

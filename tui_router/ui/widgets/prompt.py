@@ -76,7 +76,6 @@ class PromptInput(TextArea):
         self._blink_countdown: Timer | None = None
         self._last_input = time.monotonic()
         self._holding = False  # blinking stopped by `hold_cursor` (not by whoever set cursor_blink)
-        self._taking_keys = True  # False once the app is leaving (`stop_taking_keys`)
         #: What tab completes, set by the screen: ``@`` paths (fragment -> the text to add, or
         #: None) and slash command names (without the "/").
         self.complete_path: Callable[[str], str | None] | None = None
@@ -149,17 +148,7 @@ class PromptInput(TextArea):
         self.wake_cursor()
 
     # -- keys -------------------------------------------------------------------------------
-    def stop_taking_keys(self) -> None:
-        """The app is leaving: the keys still queued here are dropped, not typed. (A paste
-        typed out key by key queues thousands, each an edit of the prompt: the exit waited
-        for all of them.)"""
-        self._taking_keys = False
-
     async def _on_key(self, event: events.Key) -> None:
-        if not self._taking_keys:
-            event.stop()
-            event.prevent_default()
-            return
         self.wake_cursor()
         key = event.key
         if key == "enter":
