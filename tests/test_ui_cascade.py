@@ -19,6 +19,7 @@ from ui_support import (
     notes,
     settle,
     started,
+    transcript,
     wait_for,
 )
 
@@ -210,22 +211,6 @@ async def test_resume_shows_both_answers_and_sends_only_the_final_one(
         assert history == live
         assert history[0][1].startswith(PROMPT) and "does not parse" in history[0][1]
         assert history[1] == ("assistant", GOOD)
-
-
-def transcript(app) -> list[tuple[str, str]]:
-    """The chat as (what, text) rows, top to bottom: prompts, answers, tool lines, notes."""
-    from tui_router.ui.widgets.chat import AssistantMessage, Note, UserMessage
-    from tui_router.ui.widgets.tool_line import ToolLine
-
-    rows: list[tuple[str, str]] = []
-    for entry in app.chat.entries:
-        if isinstance(entry, Note):
-            rows.append((f"note {entry.kind}", entry.text))
-        elif isinstance(entry, ToolLine):
-            rows.append(("tool", entry.line))
-        elif isinstance(entry, UserMessage | AssistantMessage):
-            rows.append((type(entry).__name__, entry.text))
-    return rows
 
 
 async def test_a_resumed_cascade_redraws_its_verdict_escalation_and_summary(

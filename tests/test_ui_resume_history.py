@@ -23,6 +23,7 @@ from ui_support import (
     notes,
     settle,
     started,
+    transcript,
     wait_for,
 )
 
@@ -495,21 +496,6 @@ async def test_an_always_answer_given_in_another_folder_does_not_hold_and_says_s
         await pilot.pause()
         await pilot.press("escape")  # no
         await settle(pilot)
-
-
-def transcript(app: Any) -> list[tuple[str, str]]:
-    """The chat as (what, text) rows, top to bottom: prompts, answers, tool lines, notes."""
-    from tui_router.ui.widgets.chat import AssistantMessage, Note
-
-    rows: list[tuple[str, str]] = []
-    for entry in app.chat.entries:
-        if isinstance(entry, Note):
-            rows.append((f"note {entry.kind}", entry.text))
-        elif isinstance(entry, ToolLine):
-            rows.append(("tool", entry.line))
-        elif isinstance(entry, UserMessage | AssistantMessage):
-            rows.append((type(entry).__name__, entry.text))
-    return rows
 
 
 async def test_a_resumed_agent_session_redraws_what_the_live_chat_showed(

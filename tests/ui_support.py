@@ -271,3 +271,19 @@ def repo(tmp_path: Path) -> Path:
     (root / "src").mkdir(parents=True)
     (root / "src" / "utils.py").write_text(ORIGINAL)
     return root
+
+
+def transcript(app: Any) -> list[tuple[str, str]]:
+    """The chat as (what, text) rows, top to bottom: prompts, answers, tool lines, notes."""
+    from tui_router.ui.widgets.chat import AssistantMessage, Note, UserMessage
+    from tui_router.ui.widgets.tool_line import ToolLine
+
+    rows: list[tuple[str, str]] = []
+    for entry in app.chat.entries:
+        if isinstance(entry, Note):
+            rows.append((f"note {entry.kind}", entry.text))
+        elif isinstance(entry, ToolLine):
+            rows.append(("tool", entry.line))
+        elif isinstance(entry, UserMessage | AssistantMessage):
+            rows.append((type(entry).__name__, entry.text))
+    return rows
